@@ -1,0 +1,184 @@
+/**
+ * Device acquisition shared by the browser, a Web Worker and Node: given a `GPU` object
+ * (navigator.gpu, or Dawn's in Node), pick an adapter, request the limits and features the
+ * kernels use, and wrap the device with its buffer pool and pipeline cache.
+ */
+import { DeviceLostError, WebGpuUnavailableError } from './errors';
+import { BufferPool } from './pool';
+import { PipelineCache } from './pipelines';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for CPU fallbacks such as SwiftShader: expect ~1000x slower kernels. */
+  isFallback: boolean;
+}
+
+export interface GpuFeatures {
+  subgroups: boolean;
+  timestampQuery: boolean;
+  shaderF16: boolean;
+}
+
+/** The limits the kernels rely on, as granted to the device. */
+export interface GpuLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupSizeY: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
+  minStorageBufferOffsetAlignment: number;
+  minUniformBufferOffsetAlignment: number;
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: AdapterSummary;
+  features: GpuFeatures;
+  limits: GpuLimits;
+  pool: BufferPool;
+  pipelines: PipelineCache;
+  /** Resolves when the device is lost; never rejects. */
+  lost: Promise<DeviceLostError>;
+}
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Turn off optional features (e.g. to test the code path without subgroups). */
+  disableFeatures?: Array<keyof GpuFeatures>;
+  /** Called once if the device is lost after acquisition, except after an explicit destroy(). */
+  onDeviceLost?: (error: DeviceLostError) => void;
+}
+
+const LIMIT_NAMES: Array<keyof GpuLimits> = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+  'minStorageBufferOffsetAlignment',
+  'minUniformBufferOffsetAlignment',
+];
+
+/** Alignment limits are minimums: a smaller value is the better one to request. */
+const ALIGNMENT_LIMITS = new Set<keyof GpuLimits>([
+  'minStorageBufferOffsetAlignment',
+  'minUniformBufferOffsetAlignment',
+]);
+
+export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info;
+  const isFallback =
+    // `isFallbackAdapter` is on GPUAdapterInfo in current specs, on GPUAdapter in older ones.
+    Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.description}`);
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallback,
+  };
+}
+
+/** A one-line name for the adapter, as shown in the lab and printed by benchmarks. */
+export function adapterLabel(a: AdapterSummary): string {
+  const parts = [a.vendor, a.architecture, a.device, a.description].filter((s) => s);
+  const unique = [...new Set(parts)];
+  return (unique.join(' / ') || 'unknown adapter') + (a.isFallback ? ' (CPU fallback)' : '');
+}
+
+export async function acquireGpu(
+  gpu: GPU | undefined,
+  options: AcquireOptions = {},
+): Promise<GpuContext> {
+  if (!gpu) {
+    throw new WebGpuUnavailableError(
+      'no-api',
+      'This browser does not expose WebGPU (navigator.gpu is missing).',
+    );
+  }
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? 'high-performance',
+  });
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      'no-adapter',
+      'WebGPU is present but no GPU adapter is available (requestAdapter() returned null).',
+    );
+  }
+  return acquireFromAdapter(adapter, options);
+}
+
+export async function acquireFromAdapter(
+  adapter: GPUAdapter,
+  options: AcquireOptions = {},
+): Promise<GpuContext> {
+  const disabled = new Set(options.disableFeatures ?? []);
+  const wanted: Array<[keyof GpuFeatures, GPUFeatureName]> = [
+    ['subgroups', 'subgroups' as GPUFeatureName],
+    ['timestampQuery', 'timestamp-query'],
+    ['shaderF16', 'shader-f16'],
+  ];
+  const requiredFeatures = wanted
+    .filter(([key, name]) => !disabled.has(key) && adapter.features.has(name))
+    .map(([, name]) => name);
+
+  // Ask for everything the adapter allows: the kernels size tiles and batches from these.
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'mup-lab' });
+  } catch (e) {
+    throw new WebGpuUnavailableError(
+      'no-device',
+      `The GPU adapter refused to create a device: ${(e as Error).message}`,
+    );
+  }
+
+  const limits = {} as GpuLimits;
+  for (const name of LIMIT_NAMES) {
+    const granted = device.limits[name];
+    limits[name] = typeof granted === 'number' ? granted : ALIGNMENT_LIMITS.has(name) ? 256 : 0;
+  }
+  const features: GpuFeatures = {
+    subgroups: device.features.has('subgroups'),
+    timestampQuery: device.features.has('timestamp-query'),
+    shaderF16: device.features.has('shader-f16'),
+  };
+
+  const lost = device.lost.then((info) => {
+    const error = new DeviceLostError(info.reason ?? 'unknown', info.message || 'no detail given');
+    if (info.reason !== 'destroyed') options.onDeviceLost?.(error);
+    return error;
+  });
+
+  return {
+    device,
+    adapter: summarizeAdapter(adapter),
+    features,
+    limits,
+    pool: new BufferPool(device),
+    pipelines: new PipelineCache(device, features),
+    lost,
+  };
+}
+
+/** Frees every pooled buffer and destroys the device. */
+export function releaseGpu(ctx: GpuContext): void {
+  ctx.pool.destroyAll();
+  ctx.device.destroy();
+}

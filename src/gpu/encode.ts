@@ -1,0 +1,84 @@
+/**
+ * Ops are prepared once (pipeline, uniforms and bind group created up front) and then encoded
+ * any number of times. A training step encodes all its ops into one compute pass of one command
+ * encoder and submits once: storage writes of one dispatch are visible to the next.
+ */
+import type { GpuContext } from './device';
+import { BufferUsage } from './constants';
+import { withErrorScopes } from './errors';
+
+export interface PreparedOp {
+  /** Kernel name and purpose, for error messages and profiling. */
+  readonly label: string;
+  encode(pass: GPUComputePassEncoder): void;
+  /** Returns the op's own pooled resources (uniform buffers) to the pool. */
+  release(): void;
+}
+
+/** Encodes `ops` in order into one compute pass and submits one command buffer. */
+export function submitOps(ctx: GpuContext, ops: readonly PreparedOp[], label = 'step'): void {
+  const encoder = ctx.device.createCommandEncoder({ label });
+  const pass = encoder.beginComputePass({ label });
+  for (const op of ops) op.encode(pass);
+  pass.end();
+  ctx.device.queue.submit([encoder.finish()]);
+}
+
+/** Like submitOps, but waits for the GPU and throws a GpuKernelError naming the failing op. */
+export async function runOps(
+  ctx: GpuContext,
+  ops: readonly PreparedOp[],
+  label = 'ops',
+): Promise<void> {
+  const name = ops.map((o) => o.label).join(', ') || label;
+  await withErrorScopes(ctx.device, name, () => submitOps(ctx, ops, label));
+  await ctx.device.queue.onSubmittedWorkDone();
+}
+
+export type UniformField = ['u32' | 'i32' | 'f32', number];
+
+/**
+ * Packs scalar fields into a uniform buffer taken from the pool and writes it once.
+ * Fields are 4 bytes each in declaration order; the WGSL struct must match.
+ */
+export function createUniform(
+  ctx: GpuContext,
+  fields: readonly UniformField[],
+  label: string,
+): GPUBuffer {
+  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+  const data = new DataView(new ArrayBuffer(bytes));
+  fields.forEach(([type, value], i) => {
+    if (type === 'f32') data.setFloat32(i * 4, value, true);
+    else if (type === 'i32') data.setInt32(i * 4, value, true);
+    else {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+        throw new Error(`${label}: uniform field ${i} = ${value} is not a u32`);
+      }
+      data.setUint32(i * 4, value, true);
+    }
+  });
+  const buffer = ctx.pool.acquire(
+    bytes,
+    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    `${label}:uniforms`,
+  );
+  ctx.device.queue.writeBuffer(buffer, 0, data.buffer);
+  return buffer;
+}
+
+/** Dispatch size along one dimension, checked against the device limit. */
+export function workgroupCount(
+  ctx: GpuContext,
+  items: number,
+  perGroup: number,
+  label: string,
+): number {
+  const n = Math.ceil(items / perGroup);
+  if (n > ctx.limits.maxComputeWorkgroupsPerDimension) {
+    throw new Error(
+      `${label}: ${n} workgroups exceed this adapter's limit of ${ctx.limits.maxComputeWorkgroupsPerDimension} per dimension`,
+    );
+  }
+  return Math.max(1, n);
+}

@@ -1,0 +1,49 @@
+/**
+ * Device acquisition in Node through Dawn (the `webgpu` package). On a machine with a GPU Dawn
+ * picks it; on one without, it falls back to SwiftShader's Vulkan ICD that ships with Debian's
+ * Chromium (see shared/WEBGPU-ON-CPU.md). Set MUP_LAB_ADAPTER=swiftshader to force the fallback.
+ */
+import { existsSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { acquireGpu, type AcquireOptions, type GpuContext } from './device';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+let installed = false;
+function installGlobals(): void {
+  if (installed) return;
+  // GPUBufferUsage, GPUMapMode, GPUShaderStage ... as the browser has them.
+  Object.assign(globalThis, globals);
+  installed = true;
+}
+
+// Dawn instances live for the whole process: one that is garbage-collected while another is in
+// use aborts the process, so every instance created is kept here and the working one reused.
+const instances: GPU[] = [];
+let chosen: Promise<GPU> | undefined;
+
+async function pickInstance(): Promise<GPU> {
+  installGlobals();
+  const forced = process.env.MUP_LAB_ADAPTER === 'swiftshader';
+  if (!forced) {
+    const gpu = create([]);
+    instances.push(gpu);
+    if (await gpu.requestAdapter()) return gpu;
+  }
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    // The Vulkan loader reads this when Dawn creates its next instance.
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  const gpu = create([]);
+  instances.push(gpu);
+  return gpu;
+}
+
+function nodeAdapter(): Promise<GPU> {
+  chosen ??= pickInstance();
+  return chosen;
+}
+
+export async function acquireNodeGpu(options?: AcquireOptions): Promise<GpuContext> {
+  return acquireGpu(await nodeAdapter(), options);
+}

@@ -1,0 +1,63 @@
+/** Shared helpers for kernel tests: one Dawn device per test file, and error measures. */
+import { afterAll, beforeAll } from 'vitest';
+import { acquireNodeGpu } from '../src/gpu/node';
+import { releaseGpu, type AcquireOptions, type GpuContext } from '../src/gpu';
+
+/** Acquires a device before the file's tests and releases it after. */
+export function useGpu(options?: AcquireOptions): () => GpuContext {
+  let ctx: GpuContext | undefined;
+  beforeAll(async () => {
+    ctx = await acquireNodeGpu(options);
+  });
+  afterAll(() => {
+    if (ctx) releaseGpu(ctx);
+  });
+  return () => {
+    if (!ctx) throw new Error('GPU not acquired yet');
+    return ctx;
+  };
+}
+
+/** Unit roundoff of float32. */
+export const F32_EPS = 2 ** -24;
+
+export interface ErrorReport {
+  maxAbs: number;
+  /** max |got - want| / bound, per element; must stay <= 1. */
+  worstRatio: number;
+  worstIndex: number;
+}
+
+/** Compares element-wise against per-element bounds (a scalar bound applies to all). */
+export function compareWithin(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  bound: ArrayLike<number> | number,
+): ErrorReport {
+  if (got.length < want.length) throw new Error(`got ${got.length} values, want ${want.length}`);
+  let maxAbs = 0;
+  let worstRatio = 0;
+  let worstIndex = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    const b = typeof bound === 'number' ? bound : bound[i];
+    const ratio = Number.isNaN(err) ? Infinity : err / Math.max(b, Number.MIN_VALUE);
+    if (err > maxAbs || Number.isNaN(err)) maxAbs = Number.isNaN(err) ? Infinity : err;
+    if (ratio > worstRatio) {
+      worstRatio = ratio;
+      worstIndex = i;
+    }
+  }
+  return { maxAbs, worstRatio, worstIndex };
+}
+
+/** Root-mean-square error of got vs want, relative to the RMS of want. */
+export function relativeRms(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i] - want[i]) ** 2;
+    den += want[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, Number.MIN_VALUE));
+}
