@@ -43,18 +43,20 @@ export async function withErrorScopes<T>(
   device.pushErrorScope('internal');
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
+  let result: T | undefined;
+  let thrown: unknown;
   try {
     result = work();
-  } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    const internal = await device.popErrorScope();
-    const first =
-      (validation && (['validation', validation] as const)) ||
-      (oom && (['out-of-memory', oom] as const)) ||
-      (internal && (['internal', internal] as const));
-    if (first) throw new GpuKernelError(kernel, first[0], first[1].message);
+  } catch (e) {
+    thrown = e;
   }
-  return result;
+  // Scopes must be popped whatever happened, innermost first.
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  const internal = await device.popErrorScope();
+  if (thrown !== undefined) throw thrown;
+  if (validation) throw new GpuKernelError(kernel, 'validation', validation.message);
+  if (oom) throw new GpuKernelError(kernel, 'out-of-memory', oom.message);
+  if (internal) throw new GpuKernelError(kernel, 'internal', internal.message);
+  return result as T;
 }
