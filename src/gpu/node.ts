@@ -4,6 +4,7 @@
  * Chromium (see shared/WEBGPU-ON-CPU.md). Set MUP_LAB_ADAPTER=swiftshader to force the fallback.
  */
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { acquireGpu, type AcquireOptions, type GpuContext } from './device';
 
@@ -24,6 +25,8 @@ let chosen: Promise<GPU> | undefined;
 
 async function pickInstance(): Promise<GPU> {
   installGlobals();
+  // SwiftShader's Wayland probe complains on stderr without it; any private directory will do.
+  process.env.XDG_RUNTIME_DIR ??= tmpdir();
   const forced = process.env.MUP_LAB_ADAPTER === 'swiftshader';
   if (!forced) {
     const gpu = create([]);

@@ -29,13 +29,17 @@ export class PipelineCache {
   private async module(kernel: KernelSource): Promise<GPUShaderModule> {
     const cached = this.modules.get(kernel.name);
     if (cached) return cached;
+    // The scope keeps the compile error from also surfacing as an uncaptured device error.
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: kernel.code, label: kernel.name });
     const info = await module.getCompilationInfo();
+    const scoped = await this.device.popErrorScope();
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
       const detail = errors.map((m) => `line ${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
       throw new GpuKernelError(kernel.name, 'compilation', detail);
     }
+    if (scoped) throw new GpuKernelError(kernel.name, 'compilation', scoped.message);
     this.modules.set(kernel.name, module);
     return module;
   }

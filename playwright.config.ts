@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests in the system Chromium (never a downloaded browser): CHROMIUM_PATH, else
+ * Debian's /usr/bin/chromium, else whatever Playwright has installed. WebGPU runs on
+ * SwiftShader where there is no GPU (flags from shared/WEBGPU-ON-CPU.md).
+ */
+const executablePath =
+  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+const quiet = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const webgpu = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  '--disable-vulkan-surface',
+];
+
+const PORT = 4174;
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results',
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    viewport: { width: 1280, height: 800 },
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      testIgnore: /no-webgpu/,
+      use: { launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
+    },
+    {
+      // Same browser without the WebGPU flags: navigator.gpu exists but has no adapter.
+      name: 'no-webgpu',
+      testMatch: /no-webgpu/,
+      use: { launchOptions: { executablePath, args: quiet } },
+    },
+  ],
+});
