@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import { readTensor, releaseTensor, runOps, uploadTensor, type GpuTensor } from '../gpu';
+import {
+  attentionBackwardRef,
+  attentionForwardRef,
+  type AttentionRefShape,
+} from '../reference/attention';
+import { Rng } from '../util/random';
+import { useGpu } from '../../test/gpu';
+import { prepareAttentionBackward, prepareAttentionForward } from './attention';
+
+const gpu = useGpu();
+
+const sp = (d: number) => 1 / Math.sqrt(d);
+const mup = (d: number, alpha = 1) => alpha / d;
+
+/** Slot k (0 = Q, 1 = K, 2 = V) of a [B, T, 3, H, D] tensor, as [B, T, H, D]. */
+function slot(x: ArrayLike<number>, s: AttentionRefShape, k: number): Float64Array {
+  const hd = s.heads * s.headSize;
+  const out = new Float64Array(s.batch * s.context * hd);
+  for (let bt = 0; bt < s.batch * s.context; bt++) {
+    for (let e = 0; e < hd; e++) out[bt * hd + e] = x[(bt * 3 + k) * hd + e];
+  }
+  return out;
+}
+
+const maxAbs = (x: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m;
+};
+
+/**
+ * Asserts max |got - want| <= tol * outputScale (NaN fails), and that the RMS error is below
+ * tol / 4 of the output scale too (random-sign rounding errors add up as a root sum of squares).
+ */
+function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  outputScale: number,
+  tol: number,
+  what: string,
+) {
+  let worst = 0;
+  let at = -1;
+  let sq = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    if (!(e <= worst)) {
+      worst = Number.isNaN(e) ? Infinity : e;
+      at = i;
+    }
+    sq += e * e;
+  }
+  const rms = Math.sqrt(sq / want.length);
+  const msg = `${what}: worst at ${at}: got ${got[at]}, want ${want[at]} (output scale ${outputScale})`;
+  expect(worst / outputScale, msg).toBeLessThanOrEqual(tol);
+  expect(rms / outputScale, `${what}: rms error`).toBeLessThanOrEqual(tol / 4);
+}
+
+/**
+ * Tolerance: TOL = 1e-5 of each output's scale (its largest magnitude). Every result is a
+ * length-D (<= 128) f32 dot product fed through exp and a length-T (<= 512) f32 weighted sum;
+ * a logit's rounding error is about u * sqrt(D) * |q||k| * scale (u = 2^-24), which the
+ * softmax turns into the same relative error in P, and the row sums add about u * sqrt(T).
+ * With logits of order 1 (SP and µP scales, N(0, 1) inputs) that is ~1e-6 of the output's
+ * scale: measured at most 1.1e-6 (dV, T = 512, D = 128), so 1e-5 leaves a 10x margin.
+ * Logits of magnitude L scale the logit error by L: the stress test with |logits| up to ~60
+ * (scale = 2, D = 128) measured 1.2e-5 and uses STRESS_TOL = 5e-5.
+ */
+const TOL = 1e-5;
+const STRESS_TOL = 5e-5;
+
+/** Runs forward then backward on the GPU (one submission) and returns what they wrote. */
+async function runGpu(s: AttentionRefShape, qkv: Float32Array, dout: Float32Array) {
+  const ctx = gpu();
+  const { batch: B, heads: H, headSize: D, context: T } = s;
+  const tensors: GpuTensor[] = [];
+  // Outputs start as NaN, so an element a kernel fails to write fails the comparison.
+  const nans = (n: number) => new Float32Array(n).fill(NaN);
+  const up = (x: Float32Array, shape: number[], label: string) => {
+    const t = uploadTensor(ctx, x, shape, label);
+    tensors.push(t);
+    return t;
+  };
+  const tq = up(qkv, [B, T, 3, H, D], 'qkv');
+  const tg = up(dout, [B, T, H, D], 'dout');
+  const to = up(nans(B * T * H * D), [B, T, H, D], 'out');
+  const tl = up(nans(B * H * T), [B, H, T], 'lse');
+  const td = up(nans(B * T * 3 * H * D), [B, T, 3, H, D], 'dqkv');
+  const fwd = await prepareAttentionForward(ctx, { ...s, qkv: tq, out: to, lse: tl });
+  const bwd = await prepareAttentionBackward(ctx, {
+    ...s,
+    qkv: tq,
+    out: to,
+    lse: tl,
+    dout: tg,
+    dqkv: td,
+  });
+  try {
+    await runOps(ctx, [fwd, bwd]);
+    return {
+      out: await readTensor(ctx, to),
+      lse: await readTensor(ctx, tl),
+      dqkv: await readTensor(ctx, td),
+    };
+  } finally {
+    fwd.release();
+    bwd.release();
+    tensors.forEach((t) => releaseTensor(ctx, t));
+  }
+}
+
+async function check(s: AttentionRefShape, opts: { seed?: number; tol?: number } = {}) {
+  const rng = new Rng(opts.seed ?? 1);
+  const { batch: B, heads: H, headSize: D, context: T } = s;
+  const qkv = rng.normalArray(B * T * 3 * H * D);
+  const dout = rng.normalArray(B * T * H * D);
+  const got = await runGpu(s, qkv, dout);
+  const tol = opts.tol ?? TOL;
+  const name = `B${B} H${H} T${T} D${D} scale ${s.scale}`;
+
+  const ref = attentionForwardRef(qkv, s);
+  expectClose(got.out, ref.out, maxAbs(ref.out), tol, `${name} out`);
+  // LSE is a logit-sized quantity (>= max logit): its scale is at least 1.
+  expectClose(got.lse, ref.lse, Math.max(1, maxAbs(ref.lse)), tol, `${name} lse`);
+
+  const dref = attentionBackwardRef(qkv, dout, s);
+  // With T = 1, dQ = dK = 0 exactly; the largest gradient of qkv then sets their scale.
+  const floor = maxAbs(dref);
+  ['dQ', 'dK', 'dV'].forEach((g, k) => {
+    const want = slot(dref, s, k);
+    expectClose(slot(got.dqkv, s, k), want, maxAbs(want) || floor, tol, `${name} ${g}`);
+  });
+  return got;
+}
+
+describe('attention float64 reference', () => {
+  it('matches hand-computed values for T = 1 and T = 2', () => {
+    // T = 1: O = V and LSE = scale q.k.
+    const one = { batch: 1, heads: 1, headSize: 2, context: 1, scale: 0.5 };
+    const r1 = attentionForwardRef([1, 2, 3, -1, 5, 7], one);
+    expect([...r1.out]).toEqual([5, 7]);
+    expect(r1.lse[0]).toBeCloseTo(0.5 * (3 - 2), 14);
+
+    // T = 2, D = 1: qkv per position is (q, k, v).
+    const two = { batch: 1, heads: 1, headSize: 1, context: 2, scale: 2 };
+    const [q0, k0, v0, q1, k1, v1] = [0.5, -1, 3, 1.5, 0.25, -2];
+    const r2 = attentionForwardRef([q0, k0, v0, q1, k1, v1], two);
+    const a = 2 * q1 * k0;
+    const b = 2 * q1 * k1;
+    expect(r2.out[0]).toBeCloseTo(v0, 14);
+    expect(r2.out[1]).toBeCloseTo(
+      (Math.exp(a) * v0 + Math.exp(b) * v1) / (Math.exp(a) + Math.exp(b)),
+      14,
+    );
+    expect(r2.lse[0]).toBeCloseTo(2 * q0 * k0, 14);
+    expect(r2.lse[1]).toBeCloseTo(Math.log(Math.exp(a) + Math.exp(b)), 14);
+  });
+
+  // Central differences of loss = sum(out * R) in float64, h = 1e-5: truncation error
+  // ~h^2 |f'''| ~ 1e-10 and cancellation ~1e-16 / h ~ 1e-11, so 1e-7 is a safe bound.
+  for (const s of [
+    { batch: 2, heads: 2, headSize: 3, context: 5, scale: 0.6 },
+    { batch: 1, heads: 1, headSize: 4, context: 9, scale: 1.5 },
+  ]) {
+    it(`backward matches central finite differences (B${s.batch} H${s.heads} T${s.context} D${s.headSize} scale ${s.scale})`, () => {
+      const rng = new Rng(7);
+      const qkv = Float64Array.from(
+        rng.normalArray(s.batch * s.context * 3 * s.heads * s.headSize),
+      );
+      const r = rng.normalArray(s.batch * s.context * s.heads * s.headSize);
+      const loss = (x: Float64Array) => {
+        const { out } = attentionForwardRef(x, s);
+        return out.reduce((acc, o, i) => acc + o * r[i], 0);
+      };
+      const grad = attentionBackwardRef(qkv, r, s);
+      const h = 1e-5;
+      for (let i = 0; i < qkv.length; i++) {
+        const x = qkv[i];
+        qkv[i] = x + h;
+        const up = loss(qkv);
+        qkv[i] = x - h;
+        const down = loss(qkv);
+        qkv[i] = x;
+        expect(Math.abs((up - down) / (2 * h) - grad[i]), `element ${i}`).toBeLessThan(1e-7);
+      }
+    });
+  }
+});
+
+describe('attention kernels vs float64 reference', () => {
+  it('awkward shapes: T in {1, 7, 33, 127} x D in {1, 7, 16, 33, 64}, µP and SP scales', async () => {
+    const contexts = [1, 7, 33, 127];
+    const headSizes = [1, 7, 16, 33, 64];
+    let n = 0;
+    for (const context of contexts) {
+      for (const headSize of headSizes) {
+        // Heads, batch and parametrization cycle so every value meets several shapes.
+        const heads = n % 2 === 0 ? 1 : 3;
+        const batch = Math.floor(n / 2) % 2 === 0 ? 1 : 2;
+        const scale = n % 3 === 0 ? sp(headSize) : mup(headSize, n % 3);
+        await check({ batch, heads, headSize, context, scale }, { seed: n });
+        n++;
+      }
+    }
+  });
+
+  it('T = 256 with D = 64, and the largest head size D = 128', async () => {
+    await check({ batch: 1, heads: 2, headSize: 64, context: 256, scale: sp(64) });
+    await check({ batch: 2, heads: 1, headSize: 128, context: 65, scale: mup(128, 4) });
+  });
+
+  it('the largest context and head size, T = 512 and D = 128', async () => {
+    await check({ batch: 1, heads: 1, headSize: 128, context: 512, scale: sp(128) });
+  });
+
+  it('uses the scale it is given: µP and SP on the same data', async () => {
+    const base = { batch: 2, heads: 3, headSize: 32, context: 40 };
+    const a = await check({ ...base, scale: sp(32) }, { seed: 3 });
+    const b = await check({ ...base, scale: mup(32) }, { seed: 3 });
+    // Same inputs, different logits: the outputs must differ (both match their references).
+    expect(maxAbs(a.out.map((x, i) => x - b.out[i]))).toBeGreaterThan(1e-3);
+  });
+
+  it('stays accurate with large logits (online-softmax rescaling), at a stated looser bound', async () => {
+    await check({ batch: 1, heads: 2, headSize: 128, context: 100, scale: 2 }, { tol: STRESS_TOL });
+  });
+
+  it('backward is deterministic (no atomics): two runs agree bit for bit', async () => {
+    const s = { batch: 2, heads: 3, headSize: 16, context: 70, scale: sp(16) };
+    const rng = new Rng(11);
+    const qkv = rng.normalArray(2 * 70 * 3 * 3 * 16);
+    const dout = rng.normalArray(2 * 70 * 3 * 16);
+    const a = await runGpu(s, qkv, dout);
+    const b = await runGpu(s, qkv, dout);
+    expect(Buffer.from(a.dqkv.buffer).equals(Buffer.from(b.dqkv.buffer))).toBe(true);
+    expect(Buffer.from(a.out.buffer).equals(Buffer.from(b.out.buffer))).toBe(true);
+  });
+
+  it('returns its scratch and uniform buffers to the pool on release', async () => {
+    const ctx = gpu();
+    const s = { batch: 1, heads: 2, headSize: 8, context: 5, scale: sp(8) };
+    const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+    const [qkv, out, lse, dout, dqkv] = [240, 80, 10, 80, 240].map(make);
+    const before = ctx.pool.bytesInUse;
+    const op = await prepareAttentionBackward(ctx, { ...s, qkv, out, lse, dout, dqkv });
+    expect(ctx.pool.bytesInUse).toBeGreaterThan(before);
+    op.release();
+    expect(ctx.pool.bytesInUse).toBe(before);
+    [qkv, out, lse, dout, dqkv].forEach((t) => releaseTensor(ctx, t));
+  });
+
+  it('rejects bad shapes, undersized tensors and aliased outputs with clear messages', async () => {
+    const ctx = gpu();
+    const big = uploadTensor(ctx, new Float32Array(4096), [4096], 'big');
+    const other = uploadTensor(ctx, new Float32Array(4096), [4096], 'other');
+    const small = uploadTensor(ctx, new Float32Array(8), [8], 'small');
+    const shape = { batch: 1, heads: 1, headSize: 4, context: 8, scale: 0.5 };
+    const fwd = (s: object, t: object = {}) =>
+      prepareAttentionForward(ctx, { ...shape, ...s, qkv: big, out: other, lse: other, ...t });
+    await expect(fwd({ headSize: 129 })).rejects.toThrow(
+      /headSize 129 exceeds the attention kernel's maximum of 128/,
+    );
+    await expect(fwd({ context: 513 })).rejects.toThrow(
+      /context 513 exceeds the attention kernel's maximum of 512/,
+    );
+    await expect(fwd({ heads: 0 })).rejects.toThrow(/heads must be a positive integer, got 0/);
+    await expect(fwd({ batch: 1.5 })).rejects.toThrow(/batch must be a positive integer/);
+    await expect(fwd({ scale: NaN })).rejects.toThrow(/scale must be finite/);
+    await expect(fwd({}, { qkv: small })).rejects.toThrow(
+      /qkv has 8 elements, needs at least 96 \(\[B, T, 3, H, D\]\)/,
+    );
+    // out and lse may share a buffer (both written); qkv only needs to be a different one.
+    (await fwd({}, { lse: small, out: big, qkv: other })).release();
+    await expect(fwd({}, { out: big })).rejects.toThrow(/out must not share a GPU buffer with qkv/);
+    await expect(
+      prepareAttentionBackward(ctx, {
+        ...shape,
+        qkv: big,
+        out: other,
+        lse: other,
+        dout: small,
+        dqkv: other,
+      }),
+    ).rejects.toThrow(/dout has 8 elements, needs at least 32/);
+    await expect(
+      prepareAttentionBackward(ctx, {
+        ...shape,
+        qkv: big,
+        out: other,
+        lse: other,
+        dout: other,
+        dqkv: other,
+      }),
+    ).rejects.toThrow(/dqkv must not share a GPU buffer with out/);
+    [big, other, small].forEach((t) => releaseTensor(ctx, t));
+  });
+});

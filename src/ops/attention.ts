@@ -1,0 +1,236 @@
+/**
+ * Typed wrapper of kernels/attention.wgsl: causal multi-head self-attention, forward and
+ * backward. Layout (see the kernel's header): qkv [B, T, 3, H, D] as one fused QKV matmul writes
+ * it, out [B, T, H, D], lse [B, H, T], dqkv [B, T, 3, H, D].
+ */
+import attentionWgsl from '../../kernels/attention.wgsl?raw';
+import {
+  bindingOf,
+  createTensor,
+  createUniform,
+  releaseTensor,
+  workgroupCount,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
+
+export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
+
+/** Largest head size and context the kernel supports (its private arrays are sized for these). */
+export const ATTENTION_MAX_HEAD_SIZE = 128;
+export const ATTENTION_MAX_CONTEXT = 512;
+/** Rows (queries or keys) per workgroup, and floats per staged workgroup tile. */
+const ROWS_PER_GROUP = 64;
+const TILE_FLOATS = 2048;
+
+export interface AttentionShape {
+  /** B: batch size times stacked runs. */
+  batch: number;
+  /** H: number of heads. */
+  heads: number;
+  /** D: head size, at most 128. */
+  headSize: number;
+  /** T: context (sequence) length, at most 512. */
+  context: number;
+  /** Logit multiplier: 1/sqrt(D) under SP, alpha/D under µP. */
+  scale: number;
+  label?: string;
+}
+
+export interface AttentionForwardArgs extends AttentionShape {
+  /** [B, T, 3, H, D]: Q, K, V of every position, as one fused QKV matmul produces them. */
+  qkv: GpuTensor;
+  /** Output [B, T, H, D]. */
+  out: GpuTensor;
+  /** Output [B, H, T]: per-row log-sum-exp of the scaled logits, for the backward. */
+  lse: GpuTensor;
+}
+
+export interface AttentionBackwardArgs extends AttentionShape {
+  qkv: GpuTensor;
+  /** The forward's out and lse. */
+  out: GpuTensor;
+  lse: GpuTensor;
+  /** Gradient of the loss with respect to out, [B, T, H, D]. */
+  dout: GpuTensor;
+  /** Output [B, T, 3, H, D]: gradient with respect to qkv (overwritten, not accumulated). */
+  dqkv: GpuTensor;
+}
+
+interface Checked {
+  label: string;
+  sizes: { qkv: number; rows: number; out: number };
+  uniformFields: Array<['u32' | 'f32', number]>;
+  groups: [number, number, number];
+}
+
+function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
+  const { batch, heads, headSize, context, scale } = s;
+  const label = s.label ?? `attention ${kind} B${batch} T${context} H${heads} D${headSize}`;
+  for (const [name, v] of Object.entries({ batch, heads, headSize, context })) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
+    }
+  }
+  if (headSize > ATTENTION_MAX_HEAD_SIZE) {
+    throw new Error(
+      `${label}: headSize ${headSize} exceeds the attention kernel's maximum of ${ATTENTION_MAX_HEAD_SIZE}`,
+    );
+  }
+  if (context > ATTENTION_MAX_CONTEXT) {
+    throw new Error(
+      `${label}: context ${context} exceeds the attention kernel's maximum of ${ATTENTION_MAX_CONTEXT}`,
+    );
+  }
+  if (!Number.isFinite(scale)) throw new Error(`${label}: scale must be finite, got ${scale}`);
+  const tile = Math.min(ROWS_PER_GROUP, Math.floor(TILE_FLOATS / headSize));
+  return {
+    label,
+    sizes: {
+      qkv: batch * context * 3 * heads * headSize,
+      rows: batch * heads * context,
+      out: batch * context * heads * headSize,
+    },
+    uniformFields: [
+      ['u32', context],
+      ['u32', heads],
+      ['u32', headSize],
+      ['u32', tile],
+      ['f32', scale],
+    ],
+    groups: [
+      workgroupCount(ctx, context, ROWS_PER_GROUP, label),
+      workgroupCount(ctx, heads, 1, label),
+      workgroupCount(ctx, batch, 1, label),
+    ],
+  };
+}
+
+function need(t: GpuTensor, elements: number, what: string, shape: string, label: string): void {
+  if (t.dtype !== 'f32') throw new Error(`${label}: ${what} must be f32, got ${t.dtype}`);
+  if (t.length < elements) {
+    throw new Error(
+      `${label}: ${what} has ${t.length} elements, needs at least ${elements} (${shape})`,
+    );
+  }
+}
+
+/** WebGPU forbids binding one buffer as read-only and as writable storage in one dispatch. */
+function distinct(
+  written: Record<string, GpuTensor>,
+  read: Record<string, GpuTensor>,
+  label: string,
+): void {
+  for (const [w, tw] of Object.entries(written)) {
+    for (const [r, tr] of Object.entries(read)) {
+      if (tw.buffer === tr.buffer) {
+        throw new Error(`${label}: ${w} must not share a GPU buffer with ${r}, which it reads`);
+      }
+    }
+  }
+}
+
+/** O = softmax(scale Q K^T, causal) V and the rows' log-sum-exp, in one dispatch. */
+export async function prepareAttentionForward(
+  ctx: GpuContext,
+  args: AttentionForwardArgs,
+): Promise<PreparedOp> {
+  const { label, sizes, uniformFields, groups } = checkShape(ctx, args, 'forward');
+  need(args.qkv, sizes.qkv, 'qkv', '[B, T, 3, H, D]', label);
+  need(args.out, sizes.out, 'out', '[B, T, H, D]', label);
+  need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
+  distinct({ out: args.out, lse: args.lse }, { qkv: args.qkv }, label);
+
+  const pipeline = await ctx.pipelines.get(ATTENTION_KERNEL, 'forward');
+  const uniforms = createUniform(ctx, uniformFields, label);
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: bindingOf(args.qkv) },
+      { binding: 1, resource: bindingOf(args.out) },
+      { binding: 2, resource: bindingOf(args.lse) },
+      { binding: 9, resource: { buffer: uniforms } },
+    ],
+  });
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...groups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+    },
+  };
+}
+
+/**
+ * dqkv from qkv, the forward's out and lse, and dout: two dispatches, no atomics. The first
+ * (parallel over query blocks) computes Delta = rowsum(dout * out) into a scratch buffer the op
+ * owns, and dQ; the second (parallel over key blocks) computes dK and dV.
+ */
+export async function prepareAttentionBackward(
+  ctx: GpuContext,
+  args: AttentionBackwardArgs,
+): Promise<PreparedOp> {
+  const { label, sizes, uniformFields, groups } = checkShape(ctx, args, 'backward');
+  need(args.qkv, sizes.qkv, 'qkv', '[B, T, 3, H, D]', label);
+  need(args.out, sizes.out, 'out', '[B, T, H, D]', label);
+  need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
+  need(args.dout, sizes.out, 'dout', '[B, T, H, D]', label);
+  need(args.dqkv, sizes.qkv, 'dqkv', '[B, T, 3, H, D]', label);
+  distinct(
+    { dqkv: args.dqkv },
+    { qkv: args.qkv, out: args.out, lse: args.lse, dout: args.dout },
+    label,
+  );
+
+  const dqPipeline = await ctx.pipelines.get(ATTENTION_KERNEL, 'backward_dq');
+  const dkvPipeline = await ctx.pipelines.get(ATTENTION_KERNEL, 'backward_dkv');
+  const uniforms = createUniform(ctx, uniformFields, label);
+  const delta = createTensor(ctx, [args.batch, args.heads, args.context], 'f32', `${label}:delta`);
+  const dqGroup = ctx.device.createBindGroup({
+    label: `${label}:dq`,
+    layout: dqPipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: bindingOf(args.qkv) },
+      { binding: 3, resource: bindingOf(args.out) },
+      { binding: 4, resource: bindingOf(args.dout) },
+      { binding: 5, resource: bindingOf(args.lse) },
+      { binding: 6, resource: bindingOf(args.dqkv) },
+      { binding: 7, resource: bindingOf(delta) },
+      { binding: 9, resource: { buffer: uniforms } },
+    ],
+  });
+  const dkvGroup = ctx.device.createBindGroup({
+    label: `${label}:dkv`,
+    layout: dkvPipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: bindingOf(args.qkv) },
+      { binding: 4, resource: bindingOf(args.dout) },
+      { binding: 5, resource: bindingOf(args.lse) },
+      { binding: 6, resource: bindingOf(args.dqkv) },
+      { binding: 8, resource: bindingOf(delta) },
+      { binding: 9, resource: { buffer: uniforms } },
+    ],
+  });
+  return {
+    label,
+    encode(pass) {
+      // dK, dV read the Delta that the dQ dispatch writes: keep this order.
+      pass.setPipeline(dqPipeline);
+      pass.setBindGroup(0, dqGroup);
+      pass.dispatchWorkgroups(...groups);
+      pass.setPipeline(dkvPipeline);
+      pass.setBindGroup(0, dkvGroup);
+      pass.dispatchWorkgroups(...groups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+      releaseTensor(ctx, delta);
+    },
+  };
+}
