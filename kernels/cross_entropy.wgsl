@@ -1,0 +1,236 @@
+// cross_entropy: softmax cross-entropy over the vocabulary, forward and backward fused, with the
+// µP output multiplier applied to the logits, and the mean loss per run.
+//
+// For row r (a token) with logits l_r [V], target t_r and multiplier s = logitScale (µP: α_out / m):
+//   z = s l_r,   loss_r = logsumexp(z) - z[t_r]
+//   dlogits_r = gradCoef (softmax(z) - onehot(t_r)),   gradCoef = s gradScale / rowsPerRun
+// which is the gradient of gradScale * (mean loss of the row's run) with respect to l_r.
+// The R rows are `runs` stacked runs of rowsPerRun = R / runs consecutive rows each (runs = 1:
+// the mean over all rows); loss[k] = mean of loss_r over run k's rows.
+//
+// Bindings (group 0):
+//   0 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
+//                                   `forward_backward_in_place`.
+//   1 targets: storage<read>        [R] u32, each < V.
+//   2 dlogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
+//   3 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
+//   4 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
+//   5 p:       uniform Params
+// Entry points and dispatch:
+//   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
+//     (groupsX, ceil(R / groupsX)) workgroups, row = wid.y * groupsX + wid.x.
+//   mean_loss: one workgroup per run, (runs, 1, 1), after a row entry point (same pass is fine).
+// WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
+// thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
+//
+// Bad input fails loudly: a row whose scaled logits are not all finite (tested on the float bits)
+// or whose target is >= V gets a NaN loss and an all-NaN gradient row, and a run holding such a
+// row gets a NaN mean loss, so that the optimizer's non-finite check skips the update.
+
+struct Params {
+  rows: u32,
+  vocab: u32,
+  rowsPerRun: u32,
+  runs: u32,
+  groupsX: u32,
+  logitScale: f32,
+  gradCoef: f32,
+  invRowsPerRun: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> targets: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
+
+override WG: u32 = 256u;
+
+const EXP_MASK = 0x7f800000u;
+const NAN_BITS = 0x7fc00000u;
+// Below every scaled logit that can take part in the softmax (the running max starts here).
+const LOWEST = -3.0e38;
+
+var<workgroup> redM: array<f32, WG>;
+var<workgroup> redS: array<f32, WG>;
+var<workgroup> redBad: array<u32, WG>;
+
+fn nonFinite(x: f32) -> bool {
+  return (bitcast<u32>(x) & EXP_MASK) == EXP_MASK;
+}
+
+fn quietNan() -> f32 {
+  let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
+  return bitcast<f32>(bits);
+}
+
+struct RowStats {
+  maxZ: f32,
+  invSum: f32,
+  loss: f32,
+  bad: bool,
+}
+
+// Softmax statistics of one row, identical in every thread of the workgroup. Must be called in
+// uniform control flow. All reads of the row happen before its last barrier, so the caller may
+// overwrite the row afterwards.
+fn rowStats(row: u32, tid: u32) -> RowStats {
+  let base = row * p.vocab;
+  let t = targets[row];
+  var zt = 0.0;
+  if (t < p.vocab) {
+    zt = p.logitScale * logits[base + t];
+  }
+  var mz = LOWEST;
+  var s = 0.0;
+  var bad = 0u;
+  for (var i = tid; i < p.vocab; i += WG) {
+    let l = logits[base + i];
+    let z = p.logitScale * l;
+    if (nonFinite(l) || nonFinite(z)) {
+      bad = 1u;
+    } else if (z > mz) {
+      s = select(s * exp(mz - z), 0.0, s == 0.0) + 1.0;
+      mz = z;
+    } else {
+      s += exp(z - mz);
+    }
+  }
+  redM[tid] = mz;
+  redS[tid] = s;
+  redBad[tid] = bad;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (tid < stride) {
+      let m1 = redM[tid];
+      let s1 = redS[tid];
+      let m2 = redM[tid + stride];
+      let s2 = redS[tid + stride];
+      if (s1 == 0.0) {
+        redM[tid] = m2;
+        redS[tid] = s2;
+      } else if (s2 != 0.0) {
+        let mm = max(m1, m2);
+        redS[tid] = s1 * exp(m1 - mm) + s2 * exp(m2 - mm);
+        redM[tid] = mm;
+      }
+      redBad[tid] = redBad[tid] | redBad[tid + stride];
+    }
+    workgroupBarrier();
+  }
+  var st: RowStats;
+  st.maxZ = redM[0];
+  st.invSum = 1.0 / redS[0];
+  st.bad = redBad[0] != 0u || t >= p.vocab;
+  // Both terms are >= 0 (the sum holds exp(0) = 1 for the maximum): no cancellation.
+  st.loss = (st.maxZ - zt) + log(redS[0]);
+  if (st.bad) {
+    st.loss = quietNan();
+  }
+  return st;
+}
+
+fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
+  if (st.bad) {
+    return quietNan();
+  }
+  var q = exp(z - st.maxZ) * st.invSum;
+  if (isTarget) {
+    q -= 1.0;
+  }
+  return p.gradCoef * q;
+}
+
+fn rowIndex(wid: vec3<u32>) -> u32 {
+  return wid.y * p.groupsX + wid.x;
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let row = rowIndex(wid);
+  if (row >= p.rows) {
+    return;
+  }
+  let st = rowStats(row, tid);
+  if (tid == 0u) {
+    rowLoss[row] = st.loss;
+  }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn forward_backward(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let row = rowIndex(wid);
+  if (row >= p.rows) {
+    return;
+  }
+  let st = rowStats(row, tid);
+  if (tid == 0u) {
+    rowLoss[row] = st.loss;
+  }
+  let base = row * p.vocab;
+  let t = targets[row];
+  for (var i = tid; i < p.vocab; i += WG) {
+    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+  }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn forward_backward_in_place(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let row = rowIndex(wid);
+  if (row >= p.rows) {
+    return;
+  }
+  let st = rowStats(row, tid);
+  if (tid == 0u) {
+    rowLoss[row] = st.loss;
+  }
+  let base = row * p.vocab;
+  let t = targets[row];
+  // Each element is read and then written by the same thread.
+  for (var i = tid; i < p.vocab; i += WG) {
+    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+  }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let run = wid.x;
+  if (run >= p.runs) {
+    return;
+  }
+  let first = run * p.rowsPerRun;
+  var s = 0.0;
+  var bad = 0u;
+  for (var i = tid; i < p.rowsPerRun; i += WG) {
+    let l = rowLoss[first + i];
+    if (nonFinite(l)) {
+      bad = 1u;
+    } else {
+      s += l;
+    }
+  }
+  redS[tid] = s;
+  redBad[tid] = bad;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (tid < stride) {
+      redS[tid] = redS[tid] + redS[tid + stride];
+      redBad[tid] = redBad[tid] | redBad[tid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (tid == 0u) {
+    var mean = redS[0] * p.invRowsPerRun;
+    if (redBad[0] != 0u) {
+      mean = quietNan();
+    }
+    loss[run] = mean;
+  }
+}

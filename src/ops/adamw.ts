@@ -1,0 +1,225 @@
+/**
+ * Typed wrapper of kernels/adamw.wgsl: one AdamW step over all parameters (one flat buffer) in one
+ * dispatch, preceded in the same pass by reduce.wgsl over the gradients, which gives each group
+ * (run) its gradient norm for clipping and its non-finite flag. Nothing is read back to the CPU.
+ */
+import adamwWgsl from '../../kernels/adamw.wgsl?raw';
+import {
+  bindingOf,
+  BufferUsage,
+  STORAGE_USAGE,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
+import { grid2d } from './dispatch';
+import { prepareGroupStats, type GroupStatsOp } from './reduce';
+
+export const ADAMW_KERNEL = { name: 'adamw', code: adamwWgsl };
+
+/** One parameter tensor: its place in the flat buffers and its µP hyperparameters. */
+export interface AdamWTensor {
+  /** Element offset from the start of the params (grads, m, v) tensor. */
+  offset: number;
+  length: number;
+  /** Learning rate before the global lrScale. */
+  lr: number;
+  /** Decoupled weight decay: p -= lrScale lr weightDecay p each step. Default 0. */
+  weightDecay?: number;
+  /** Adam epsilon. Default 1e-8. */
+  eps?: number;
+  /** Group (run) sharing the gradient norm and the non-finite flag. Default 0. */
+  group?: number;
+  name?: string;
+}
+
+export interface AdamWArgs {
+  params: GpuTensor;
+  grads: GpuTensor;
+  /** First and second moments, zero before the first step. */
+  m: GpuTensor;
+  v: GpuTensor;
+  tensors: readonly AdamWTensor[];
+  /** Number of groups; default: the largest tensor group + 1. */
+  groups?: number;
+  beta1?: number;
+  beta2?: number;
+  /** Global gradient-norm clip per group; 0 (default) turns clipping off. */
+  clip?: number;
+  /** Step number t >= 1 of the first update encoded (see setStep). Default 1. */
+  step?: number;
+  /** Global learning-rate multiplier (schedules). Default 1. */
+  lrScale?: number;
+  /** Elements per workgroup; a chunk never spans two tensors. Default 4096. */
+  chunkSize?: number;
+  label?: string;
+}
+
+export interface AdamWOp extends PreparedOp {
+  /** The gradient statistics pass encoded before the update (norms, flags, flagged counts). */
+  readonly gradStats: GroupStatsOp;
+  /**
+   * gradStats.stats: [groups x 4] u32, per group the gradients' sum of squares (f32 bits), max |g|
+   * (f32 bits), the non-finite flag of the last step (1: that group's update was skipped) and the
+   * number of skipped steps. Read it back now and then (readGroupStats) to detect divergence.
+   */
+  readonly stats: GpuTensor;
+  readonly groups: number;
+  /**
+   * Sets the step number t (bias corrections 1 - beta^t, computed in float64) and optionally the
+   * global lr scale, for the next submission that encodes this op. queue.writeBuffer from a
+   * buffer kept by the op: no allocation. t is shared by all groups: a group whose update was
+   * skipped still counts the step in its bias corrections.
+   */
+  setStep(step: number, lrScale?: number): void;
+  setClip(clip: number): void;
+}
+
+/** Bytes per entry of the tensor table; must match `struct Tensor` in adamw.wgsl. */
+const TENSOR_BYTES = 32;
+
+export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<AdamWOp> {
+  const label = args.label ?? `adamw ${args.tensors.length} tensors`;
+  const { params, grads, m, v, tensors } = args;
+  const named = { params, grads, m, v };
+  for (const [name, t] of Object.entries(named)) {
+    if (t.dtype !== 'f32') throw new Error(`${label}: ${name} must be f32`);
+  }
+  if (new Set([params.buffer, grads.buffer, m.buffer, v.buffer]).size !== 4) {
+    // One dispatch may not bind a buffer both read-write and read-only.
+    throw new Error(`${label}: params, grads, m and v must be four different buffers`);
+  }
+  for (const [name, b] of Object.entries({ beta1: args.beta1, beta2: args.beta2 })) {
+    if (b !== undefined && !(b >= 0 && b < 1)) {
+      throw new Error(`${label}: ${name} must be in [0, 1), got ${b}`);
+    }
+  }
+  // The kernel sees float32 betas: the bias corrections are computed from the same values.
+  const beta1 = Math.fround(args.beta1 ?? 0.9);
+  const beta2 = Math.fround(args.beta2 ?? 0.999);
+  if (beta1 >= 1 || beta2 >= 1) throw new Error(`${label}: a beta rounds to 1 in float32`);
+  const sorted = tensors.filter((t) => t.length > 0).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1];
+    if (sorted[i].offset < prev.offset + prev.length) {
+      throw new Error(`${label}: tensors ${prev.name ?? ''} and ${sorted[i].name ?? ''} overlap`);
+    }
+  }
+  tensors.forEach((t, i) => {
+    for (const [name, x] of Object.entries({
+      lr: t.lr,
+      weightDecay: t.weightDecay ?? 0,
+      eps: t.eps ?? 1e-8,
+    })) {
+      if (!Number.isFinite(x) || x < 0) {
+        throw new Error(`${label}: tensor ${t.name ?? i} has ${name} = ${x}`);
+      }
+    }
+  });
+
+  const end = Math.max(0, ...tensors.map((t) => t.offset + t.length));
+  for (const [name, t] of Object.entries(named)) {
+    if (t.length < end) {
+      throw new Error(`${label}: tensors end at element ${end}, but ${name} has ${t.length}`);
+    }
+  }
+
+  // The chunk table checks offsets, lengths and groups.
+  const gradStats = await prepareGroupStats(ctx, {
+    x: grads,
+    segments: tensors.map((t) => ({ offset: t.offset, length: t.length, group: t.group ?? 0 })),
+    groups: args.groups,
+    chunkSize: args.chunkSize,
+    label: `${label}:grad-stats`,
+  });
+  const groups = gradStats.groups;
+
+  const table = new DataView(new ArrayBuffer(Math.max(1, tensors.length) * TENSOR_BYTES));
+  tensors.forEach((t, i) => {
+    const o = i * TENSOR_BYTES;
+    table.setUint32(o, t.offset, true);
+    table.setUint32(o + 4, t.length, true);
+    table.setUint32(o + 8, t.group ?? 0, true);
+    table.setFloat32(o + 16, t.lr, true);
+    table.setFloat32(o + 20, t.weightDecay ?? 0, true);
+    table.setFloat32(o + 24, t.eps ?? 1e-8, true);
+  });
+  const tableBuffer = ctx.pool.acquire(table.byteLength, STORAGE_USAGE, `${label}:tensors`);
+  ctx.device.queue.writeBuffer(tableBuffer, 0, table.buffer);
+
+  const pipeline = await ctx.pipelines.get(ADAMW_KERNEL, 'main');
+  const numChunks = gradStats.table.numChunks;
+  const grid = grid2d(ctx, numChunks, label);
+
+  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks, groupsX (u32).
+  const uniformData = new DataView(new ArrayBuffer(32));
+  const uniforms = ctx.pool.acquire(
+    32,
+    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    `${label}:uniforms`,
+  );
+  let step = 1;
+  let lrScale = args.lrScale ?? 1;
+  let clip = args.clip ?? 0;
+  const writeUniforms = () => {
+    uniformData.setFloat32(0, beta1, true);
+    uniformData.setFloat32(4, beta2, true);
+    uniformData.setFloat32(8, lrScale, true);
+    uniformData.setFloat32(12, clip, true);
+    uniformData.setFloat32(16, 1 / (1 - beta1 ** step), true);
+    uniformData.setFloat32(20, 1 / Math.sqrt(1 - beta2 ** step), true);
+    uniformData.setUint32(24, numChunks, true);
+    uniformData.setUint32(28, grid[0], true);
+    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
+  };
+  const setStep = (t: number, scale?: number) => {
+    if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be >= 1, got ${t}`);
+    if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0)) {
+      throw new Error(`${label}: lrScale must be finite and >= 0, got ${scale}`);
+    }
+    step = t;
+    if (scale !== undefined) lrScale = scale;
+    writeUniforms();
+  };
+  const setClip = (c: number) => {
+    if (!(Number.isFinite(c) && c >= 0)) throw new Error(`${label}: clip must be >= 0, got ${c}`);
+    clip = c;
+    writeUniforms();
+  };
+  setClip(clip);
+  setStep(args.step ?? 1, lrScale);
+
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: bindingOf(params) },
+      { binding: 1, resource: bindingOf(grads) },
+      { binding: 2, resource: bindingOf(m) },
+      { binding: 3, resource: bindingOf(v) },
+      { binding: 4, resource: { buffer: tableBuffer, size: table.byteLength } },
+      { binding: 5, resource: bindingOf(gradStats.chunks) },
+      { binding: 6, resource: bindingOf(gradStats.stats) },
+      { binding: 7, resource: { buffer: uniforms } },
+    ],
+  });
+  return {
+    label,
+    gradStats,
+    stats: gradStats.stats,
+    groups,
+    setStep,
+    setClip,
+    encode(pass) {
+      gradStats.encode(pass);
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    },
+    release() {
+      gradStats.release();
+      ctx.pool.release(tableBuffer);
+      ctx.pool.release(uniforms);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Typed wrapper of kernels/cross_entropy.wgsl: softmax cross-entropy with the µP logit multiplier,
+ * fused forward + backward (one workgroup per row), then the mean loss of each stacked run.
+ */
+import crossEntropyWgsl from '../../kernels/cross_entropy.wgsl?raw';
+import {
+  bindingOf,
+  BufferUsage,
+  createTensor,
+  workgroupCount,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
+import { grid2d } from './dispatch';
+
+export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
+
+export interface CrossEntropyArgs {
+  /** [rows, vocab] f32 logits before the multiplier. */
+  logits: GpuTensor;
+  /** [rows] u32 target token ids, each < vocab (an invalid one gives a NaN loss and gradient). */
+  targets: GpuTensor;
+  rows: number;
+  vocab: number;
+  /** [rows, vocab] f32 gradient output. Absent and not inPlace: forward only. */
+  dLogits?: GpuTensor;
+  /** Overwrite `logits` with the gradient (saves a [rows, vocab] buffer). */
+  inPlace?: boolean;
+  /** [rows] per-row losses; allocated from the pool when absent. */
+  rowLoss?: GpuTensor;
+  /** [runs] mean loss per run; allocated from the pool when absent. */
+  loss?: GpuTensor;
+  /** Stacked runs: rows / runs consecutive rows each, each run's mean taken on its own. Default 1. */
+  runs?: number;
+  /** µP output multiplier α_out / m applied to the logits. Default 1. */
+  logitScale?: number;
+  /** Multiplies the gradient (e.g. loss scaling). Default 1. */
+  gradScale?: number;
+  label?: string;
+}
+
+export interface CrossEntropyOp extends PreparedOp {
+  readonly rowLoss: GpuTensor;
+  readonly loss: GpuTensor;
+  /** Where the gradient goes (dLogits, or logits when inPlace); undefined when forward only. */
+  readonly dLogits: GpuTensor | undefined;
+  /** Changes the multipliers for later submissions (queue.writeBuffer, no allocation). */
+  setScales(scales: { logitScale?: number; gradScale?: number }): void;
+}
+
+/** Threads per row: enough to cover short rows without idle lanes, at most 256. */
+function workgroupSizeFor(vocab: number): number {
+  return vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
+}
+
+export async function prepareCrossEntropy(
+  ctx: GpuContext,
+  args: CrossEntropyArgs,
+): Promise<CrossEntropyOp> {
+  const { rows, vocab } = args;
+  const runs = args.runs ?? 1;
+  const label = args.label ?? `cross_entropy ${rows}x${vocab}`;
+  for (const [name, v] of Object.entries({ rows, vocab, runs })) {
+    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) {
+      throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
+    }
+  }
+  if (rows % runs !== 0) throw new Error(`${label}: ${rows} rows do not split into ${runs} runs`);
+  if (rows * vocab > 0xffffffff) throw new Error(`${label}: rows x vocab exceeds u32 indexing`);
+  if (args.inPlace && args.dLogits) {
+    throw new Error(`${label}: give dLogits or inPlace, not both`);
+  }
+  const need = (t: GpuTensor, n: number, what: string, dtype: 'f32' | 'u32') => {
+    if (t.length < n) throw new Error(`${label}: ${what} has ${t.length} elements, needs ${n}`);
+    if (t.dtype !== dtype) throw new Error(`${label}: ${what} must be ${dtype}`);
+  };
+  need(args.logits, rows * vocab, 'logits', 'f32');
+  need(args.targets, rows, 'targets', 'u32');
+  if (args.dLogits) need(args.dLogits, rows * vocab, 'dLogits', 'f32');
+  if (args.rowLoss) need(args.rowLoss, rows, 'rowLoss', 'f32');
+  if (args.loss) need(args.loss, runs, 'loss', 'f32');
+  if (args.dLogits && args.dLogits.buffer === args.logits.buffer) {
+    throw new Error(`${label}: dLogits shares the logits buffer: use inPlace`);
+  }
+
+  const entry = args.inPlace
+    ? 'forward_backward_in_place'
+    : args.dLogits
+      ? 'forward_backward'
+      : 'forward';
+  const [rowPipeline, meanPipeline] = await Promise.all([
+    ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
+    ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
+  ]);
+  const ownRowLoss = args.rowLoss ? undefined : createTensor(ctx, [rows], 'f32', `${label}:rows`);
+  const ownLoss = args.loss ? undefined : createTensor(ctx, [runs], 'f32', `${label}:loss`);
+  const rowLoss = args.rowLoss ?? (ownRowLoss as GpuTensor);
+  const loss = args.loss ?? (ownLoss as GpuTensor);
+  const dLogits = args.inPlace ? args.logits : args.dLogits;
+
+  const grid = grid2d(ctx, rows, label);
+  const runGroups = workgroupCount(ctx, runs, 1, label);
+  const rowsPerRun = rows / runs;
+  // Params: rows, vocab, rowsPerRun, runs, groupsX (u32), logitScale, gradCoef, invRowsPerRun.
+  const uniformData = new DataView(new ArrayBuffer(32));
+  const uniforms = ctx.pool.acquire(
+    32,
+    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    `${label}:uniforms`,
+  );
+  let logitScale = args.logitScale ?? 1;
+  let gradScale = args.gradScale ?? 1;
+  const setScales = (s: { logitScale?: number; gradScale?: number }) => {
+    for (const [name, x] of Object.entries(s)) {
+      if (!Number.isFinite(x)) throw new Error(`${label}: ${name} must be finite, got ${x}`);
+    }
+    logitScale = s.logitScale ?? logitScale;
+    gradScale = s.gradScale ?? gradScale;
+    uniformData.setUint32(0, rows, true);
+    uniformData.setUint32(4, vocab, true);
+    uniformData.setUint32(8, rowsPerRun, true);
+    uniformData.setUint32(12, runs, true);
+    uniformData.setUint32(16, grid[0], true);
+    uniformData.setFloat32(20, logitScale, true);
+    // Rounded once from float64, not three times on the GPU.
+    uniformData.setFloat32(24, (logitScale * gradScale) / rowsPerRun, true);
+    uniformData.setFloat32(28, 1 / rowsPerRun, true);
+    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
+  };
+  setScales({ logitScale, gradScale });
+
+  const rowEntries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: bindingOf(args.logits) },
+    { binding: 1, resource: bindingOf(args.targets) },
+    { binding: 3, resource: bindingOf(rowLoss) },
+    { binding: 5, resource: { buffer: uniforms } },
+  ];
+  if (entry === 'forward_backward' && args.dLogits) {
+    rowEntries.push({ binding: 2, resource: bindingOf(args.dLogits) });
+  }
+  const rowBind = ctx.device.createBindGroup({
+    label: `${label}:${entry}`,
+    layout: rowPipeline.getBindGroupLayout(0),
+    entries: rowEntries,
+  });
+  const meanBind = ctx.device.createBindGroup({
+    label: `${label}:mean_loss`,
+    layout: meanPipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 3, resource: bindingOf(rowLoss) },
+      { binding: 4, resource: bindingOf(loss) },
+      { binding: 5, resource: { buffer: uniforms } },
+    ],
+  });
+  return {
+    label,
+    rowLoss,
+    loss,
+    dLogits,
+    setScales,
+    encode(pass) {
+      pass.setPipeline(rowPipeline);
+      pass.setBindGroup(0, rowBind);
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+      pass.setPipeline(meanPipeline);
+      pass.setBindGroup(0, meanBind);
+      pass.dispatchWorkgroups(runGroups);
+    },
+    release() {
+      if (ownRowLoss) ctx.pool.release(ownRowLoss.buffer);
+      if (ownLoss) ctx.pool.release(ownLoss.buffer);
+      ctx.pool.release(uniforms);
+    },
+  };
+}
