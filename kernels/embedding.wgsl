@@ -1,0 +1,147 @@
+// Token + position embedding with an input multiplier, and its backward.
+//
+//   forward:      out[b, t, :] = alpha * (tokEmb[tokens[b, t], :] + posEmb[t, :])
+//                 (a token id >= vocab gives a row of zeros)
+//   backward_tok: dTok[v, :] = alpha * sum over (b, t) with tokens[b, t] = v of dOut[b, t, :]
+//                              + beta * dTok[v, :]
+//   backward_pos: dPos[t, :] = alpha * sum_b dOut[b, t, :] + beta * dPos[t, :]   (t < seq;
+//                 rows seq <= t < posRows get beta * dPos[t, :], i.e. zero gradient)
+//   Positions whose id is >= vocab contribute to neither gradient.
+//   beta = 0 never reads the old gradient. µP: alpha is the input multiplier alpha_in.
+//
+// Shapes, row-major: tokens u32 [batch, seq]; tokEmb, dTok [vocab, dim]; posEmb, dPos
+// [posRows, dim] with posRows >= seq (the context length); out, dOut [batch, seq, dim].
+//
+// Bindings (group 0):
+//   0 p:      uniform Params                  all
+//   1 tokens: storage<read> u32 [batch * seq] forward, backward_tok, backward_pos
+//   2 tokEmb: storage<read>        [vocab, dim]     forward
+//   3 posEmb: storage<read>        [posRows, dim]   forward
+//   4 out:    storage<read_write>  [batch, seq, dim] forward
+//   5 dOut:   storage<read>        [batch, seq, dim] backward_tok, backward_pos
+//   6 dTok:   storage<read_write>  [vocab, dim]     backward_tok
+//   7 dPos:   storage<read_write>  [posRows, dim]   backward_pos
+//
+// Dispatch:
+//   forward:      ceil(batch * seq * dim / 256) workgroups of 256, split over (x, y) past the
+//                 per-dimension limit (flat workgroup index wid.x + wid.y * nwg.x).
+//   backward_tok: (ceil(dim / 64), ceil(vocab / 4)), workgroup 64 x 4: thread (c, r) owns
+//                 dTok[v = 4 wid.y + r, d = 64 wid.x + c]. The workgroup walks all batch * seq
+//                 tokens in order, 256 at a time staged in workgroup memory, adding dOut rows
+//                 whose token is v: a deterministic scatter-add without atomics, costing
+//                 vocab * batch * seq comparisons (fine for vocabularies of a few hundred).
+//   backward_pos: ceil(posRows * dim / 256) workgroups of 256, flat as in forward; each thread
+//                 sums its column over the batch in order.
+
+struct Params {
+  batch: u32,
+  seq: u32,
+  dim: u32,
+  vocab: u32,
+  posRows: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+@group(0) @binding(2) var<storage, read> tokEmb: array<f32>;
+@group(0) @binding(3) var<storage, read> posEmb: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> dOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dTok: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dPos: array<f32>;
+
+const WG = 256u;
+
+fn flat_index(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return (wid.x + wid.y * nwg.x) * WG + lid.x;
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn forward(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let i = flat_index(lid, wid, nwg);
+  if (i >= p.batch * p.seq * p.dim) {
+    return;
+  }
+  let bt = i / p.dim;
+  let d = i % p.dim;
+  let t = bt % p.seq;
+  let id = tokens[bt];
+  var v = 0.0;
+  if (id < p.vocab) {
+    v = p.alpha * (tokEmb[id * p.dim + d] + posEmb[t * p.dim + d]);
+  }
+  out[i] = v;
+}
+
+var<workgroup> chunk: array<u32, 256>;
+
+@compute @workgroup_size(64, 4, 1)
+fn backward_tok(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let d = wid.x * 64u + lid.x;
+  let v = wid.y * 4u + lid.y;
+  let tid = lid.y * 64u + lid.x;
+  let owns = d < p.dim && v < p.vocab;
+  let count = p.batch * p.seq;
+  var acc = 0.0;
+  // Every thread stays in the loop (barriers need uniform control flow); inactive ones only
+  // help stage the tokens.
+  for (var base = 0u; base < count; base += WG) {
+    let k = base + tid;
+    chunk[tid] = select(0xffffffffu, tokens[min(k, count - 1u)], k < count);
+    workgroupBarrier();
+    let m = min(WG, count - base);
+    if (owns) {
+      for (var j = 0u; j < m; j++) {
+        if (chunk[j] == v) {
+          acc += dOut[(base + j) * p.dim + d];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  if (owns) {
+    var g = p.alpha * acc;
+    let o = v * p.dim + d;
+    if (p.beta != 0.0) {
+      g += p.beta * dTok[o];
+    }
+    dTok[o] = g;
+  }
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn backward_pos(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let i = flat_index(lid, wid, nwg);
+  if (i >= p.posRows * p.dim) {
+    return;
+  }
+  let t = i / p.dim;
+  let d = i % p.dim;
+  var acc = 0.0;
+  if (t < p.seq) {
+    for (var b = 0u; b < p.batch; b++) {
+      // Positions holding an invalid id got zeros in the forward: no gradient from them.
+      if (tokens[b * p.seq + t] < p.vocab) {
+        acc += dOut[(b * p.seq + t) * p.dim + d];
+      }
+    }
+  }
+  var g = p.alpha * acc;
+  if (p.beta != 0.0) {
+    g += p.beta * dPos[i];
+  }
+  dPos[i] = g;
+}

@@ -1,0 +1,248 @@
+// layernorm over the last dimension of x [rows, width] (row-major), and its backward.
+//
+//   forward:  mean_r = sum_j x[r,j] / width
+//             rstd_r = 1 / sqrt(sum_j (x[r,j] - mean_r)^2 / width + eps)   (biased variance)
+//             y[r,j] = (x[r,j] - mean_r) * rstd_r * gain[j] + bias[j]     (bias when HAS_BIAS)
+//   backward: xhat = (x - mean) * rstd, g = dy * gain
+//             dx[r,j]  = rstd_r * (g[r,j] - mean_j(g[r,:]) - xhat[r,j] * mean_j(g[r,:] xhat[r,:]))
+//                        + dxBeta * dx[r,j]
+//             dgain[j] = sum_r dy[r,j] xhat[r,j] + paramBeta * dgain[j]
+//             dbias[j] = sum_r dy[r,j]           + paramBeta * dbias[j]   (when HAS_BIAS)
+//   The beta terms accumulate into existing gradients; a beta of 0 never reads the old value.
+//
+// Bindings (group 0); each entry point uses only the ones listed for it:
+//   0  p:         uniform Params                           all
+//   1  x:         storage<read>        [rows, width]       forward, backward_dx, backward_params_partial
+//   2  gain:      storage<read>        [width]             forward, backward_dx
+//   3  bias:      storage<read>        [width]             forward (any buffer unless HAS_BIAS)
+//   4  y:         storage<read_write>  [rows, width]       forward
+//   5  meanOut:   storage<read_write>  [rows]              forward
+//   6  rstdOut:   storage<read_write>  [rows]              forward
+//   7  dy:        storage<read>        [rows, width]       backward_dx, backward_params_partial
+//   8  meanIn:    storage<read>        [rows]              backward_dx, backward_params_partial
+//   9  rstdIn:    storage<read>        [rows]              backward_dx, backward_params_partial
+//   10 dx:        storage<read_write>  [rows, width]       backward_dx
+//   11 partial:   storage<read_write>  [2, rowBlocks, width]  backward_params_partial
+//   12 partialIn: storage<read>        [2, rowBlocks, width]  backward_params_final
+//   13 dgain:     storage<read_write>  [width]             backward_params_final
+//   14 dbias:     storage<read_write>  [width]             backward_params_final (any unless HAS_BIAS)
+//
+// Dispatch:
+//   forward, backward_dx:     one workgroup of 256 per row; rows may be split over (x, y) when
+//                             they exceed the per-dimension limit: row = wid.x + wid.y * nwg.x.
+//                             Each thread strides the row by 256, then a fixed-order tree
+//                             reduction in workgroup memory (two passes: mean, then variance).
+//   backward_params_partial:  (ceil(width / 32), rowBlocks), workgroup 32 x 8, rowBlocks =
+//                             ceil(rows / ROWS_PER_BLOCK). Column j of block b sums rows
+//                             [b * ROWS_PER_BLOCK, (b + 1) * ROWS_PER_BLOCK) into partial[., b, j].
+//   backward_params_final:    ceil(width / 64) workgroups of 64: one thread per column sums the
+//                             rowBlocks partials in order.
+// No float atomics: every sum has a fixed order, so results repeat bit for bit.
+
+struct Params {
+  rows: u32,
+  width: u32,
+  rowBlocks: u32,
+  eps: f32,
+  dxBeta: f32,
+  paramBeta: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gain: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+@group(0) @binding(8) var<storage, read> meanIn: array<f32>;
+@group(0) @binding(9) var<storage, read> rstdIn: array<f32>;
+@group(0) @binding(10) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(11) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(12) var<storage, read> partialIn: array<f32>;
+@group(0) @binding(13) var<storage, read_write> dgain: array<f32>;
+@group(0) @binding(14) var<storage, read_write> dbias: array<f32>;
+
+override HAS_BIAS: bool = true;
+
+const WG = 256u;
+// Rows summed by one workgroup of backward_params_partial (8 row lanes); set by the wrapper,
+// which sizes the partial buffer from it.
+override ROWS_PER_BLOCK: u32 = 128u;
+
+var<workgroup> redA: array<f32, 256>;
+var<workgroup> redB: array<f32, 256>;
+
+// Fixed-order tree sum of one value per thread; called in uniform control flow.
+fn sum1(tid: u32, v: f32) -> f32 {
+  redA[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (tid < s) {
+      redA[tid] += redA[tid + s];
+    }
+    workgroupBarrier();
+  }
+  let total = redA[0];
+  workgroupBarrier(); // everyone has read redA[0] before it is reused
+  return total;
+}
+
+// Two tree sums at once (the backward needs sum g and sum g * xhat).
+fn sum2(tid: u32, v: vec2<f32>) -> vec2<f32> {
+  redA[tid] = v.x;
+  redB[tid] = v.y;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (tid < s) {
+      redA[tid] += redA[tid + s];
+      redB[tid] += redB[tid + s];
+    }
+    workgroupBarrier();
+  }
+  let total = vec2<f32>(redA[0], redB[0]);
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn forward(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) {
+    return; // uniform: the whole workgroup leaves together
+  }
+  let tid = lid.x;
+  let n = p.width;
+  let base = row * n;
+  let count = f32(n);
+
+  var s = 0.0;
+  for (var j = tid; j < n; j += WG) {
+    s += x[base + j];
+  }
+  let mean = sum1(tid, s) / count;
+
+  // Second pass over centred values: no cancellation when |mean| >> std.
+  var q = 0.0;
+  for (var j = tid; j < n; j += WG) {
+    let d = x[base + j] - mean;
+    q = fma(d, d, q);
+  }
+  let variance = sum1(tid, q) / count;
+  let rstd = inverseSqrt(variance + p.eps);
+
+  for (var j = tid; j < n; j += WG) {
+    var v = (x[base + j] - mean) * rstd * gain[j];
+    if (HAS_BIAS) {
+      v += bias[j];
+    }
+    y[base + j] = v;
+  }
+  if (tid == 0u) {
+    meanOut[row] = mean;
+    rstdOut[row] = rstd;
+  }
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn backward_dx(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) {
+    return;
+  }
+  let tid = lid.x;
+  let n = p.width;
+  let base = row * n;
+  let mean = meanIn[row];
+  let rstd = rstdIn[row];
+
+  var acc = vec2<f32>(0.0, 0.0);
+  for (var j = tid; j < n; j += WG) {
+    let g = dy[base + j] * gain[j];
+    let xhat = (x[base + j] - mean) * rstd;
+    acc += vec2<f32>(g, g * xhat);
+  }
+  let sums = sum2(tid, acc) / f32(n);
+
+  for (var j = tid; j < n; j += WG) {
+    let g = dy[base + j] * gain[j];
+    let xhat = (x[base + j] - mean) * rstd;
+    var v = rstd * (g - sums.x - xhat * sums.y);
+    if (p.dxBeta != 0.0) {
+      v += p.dxBeta * dx[base + j];
+    }
+    dx[base + j] = v;
+  }
+}
+
+var<workgroup> colG: array<f32, 256>; // [8 row lanes][32 columns]
+var<workgroup> colB: array<f32, 256>;
+
+@compute @workgroup_size(32, 8, 1)
+fn backward_params_partial(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let col = wid.x * 32u + lid.x;
+  let block = wid.y;
+  let r0 = block * ROWS_PER_BLOCK;
+  let r1 = min(p.rows, r0 + ROWS_PER_BLOCK);
+  var sg = 0.0;
+  var sb = 0.0;
+  if (col < p.width) {
+    for (var r = r0 + lid.y; r < r1; r += 8u) {
+      let d = dy[r * p.width + col];
+      let xhat = (x[r * p.width + col] - meanIn[r]) * rstdIn[r];
+      sg = fma(d, xhat, sg);
+      sb += d;
+    }
+  }
+  let slot = lid.y * 32u + lid.x;
+  colG[slot] = sg;
+  colB[slot] = sb;
+  workgroupBarrier();
+  for (var s = 4u; s > 0u; s = s >> 1u) {
+    if (lid.y < s) {
+      colG[slot] += colG[slot + s * 32u];
+      colB[slot] += colB[slot + s * 32u];
+    }
+    workgroupBarrier();
+  }
+  if (lid.y == 0u && col < p.width) {
+    partial[block * p.width + col] = colG[lid.x];
+    partial[(p.rowBlocks + block) * p.width + col] = colB[lid.x];
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn backward_params_final(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col = gid.x;
+  if (col >= p.width) {
+    return;
+  }
+  var sg = 0.0;
+  var sb = 0.0;
+  for (var b = 0u; b < p.rowBlocks; b++) {
+    sg += partialIn[b * p.width + col];
+    sb += partialIn[(p.rowBlocks + b) * p.width + col];
+  }
+  if (p.paramBeta != 0.0) {
+    sg += p.paramBeta * dgain[col];
+  }
+  dgain[col] = sg;
+  if (HAS_BIAS) {
+    if (p.paramBeta != 0.0) {
+      sb += p.paramBeta * dbias[col];
+    }
+    dbias[col] = sb;
+  }
+}

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createTensor,
+  readTensor,
+  releaseTensor,
+  runOps,
+  uploadTensor,
+  type GpuContext,
+  type GpuTensor,
+} from '../gpu';
+import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../reference/embedding';
+import { Rng } from '../util/random';
+import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
+import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
+import { prepareEmbeddingBackward, prepareEmbeddingForward } from './embedding';
+
+const gpu = useGpu();
+const u = F32_EPS;
+
+interface Case extends EmbeddingRefShape {
+  seed: number;
+  beta?: number;
+  /** Put ids >= vocab at a few positions. */
+  invalid?: boolean;
+  repeat?: boolean;
+  ctx?: GpuContext;
+}
+
+function tokensFor(rng: Rng, c: Case): Uint32Array {
+  const n = c.batch * c.seq;
+  const tokens = Uint32Array.from({ length: n }, () => rng.int(c.vocab));
+  if (c.invalid) {
+    tokens[0] = c.vocab;
+    tokens[n - 1] = 0xffffffff;
+  }
+  return tokens;
+}
+
+function expectWithin(got: Float32Array, want: Float64Array, bound: Float64Array, what: string) {
+  const r = compareWithin(got, want, bound);
+  expect(r.worstRatio, `${what}: worst at ${r.worstIndex}, abs err ${r.maxAbs}`).toBeLessThan(1);
+}
+
+/**
+ * Tolerances. Forward: alpha is rounded to f32, then one add and one product, so
+ * |err| <= 3u |alpha| (|tok| + |pos|). Backward: dTok[v, d] sums the count_v rows of dOut
+ * holding token v in order and dPos[t, d] sums batch rows in order: |err| <=
+ * (count + 3) u |alpha| sum |dOut| (the sum's gamma_count, alpha's rounding and the product),
+ * plus 2u (|beta old| + |result|) when accumulating.
+ */
+async function check(c: Case) {
+  const ctx = c.ctx ?? gpu();
+  const { batch, seq, vocab, dim } = c;
+  const posRows = c.posRows ?? seq;
+  const alpha = c.alpha ?? 1;
+  const beta = c.beta ?? 0;
+  const rng = new Rng(c.seed);
+  const tokens = tokensFor(rng, c);
+  const tok = rng.uniformArray(vocab * dim);
+  const pos = rng.uniformArray(posRows * dim);
+  const dOut = rng.uniformArray(batch * seq * dim);
+  const dTok0 = rng.uniformArray(vocab * dim);
+  const dPos0 = rng.uniformArray(posRows * dim);
+
+  const tensors: GpuTensor[] = [];
+  const up = (data: Float32Array | Uint32Array, label: string) => {
+    const t = uploadTensor(ctx, data, [data.length], label);
+    tensors.push(t);
+    return t;
+  };
+  const tTokens = up(tokens, 'tokens');
+  const tOut = createTensor(ctx, [batch * seq * dim], 'f32', 'out');
+  tensors.push(tOut);
+  const tdTok = up(dTok0, 'dTok');
+  const tdPos = up(dPos0, 'dPos');
+  const shape = { batch, seq, vocab, dim, posRows, alpha };
+  const fwd = await prepareEmbeddingForward(ctx, {
+    ...shape,
+    tokens: tTokens,
+    tokEmb: up(tok, 'tokEmb'),
+    posEmb: up(pos, 'posEmb'),
+    out: tOut,
+  });
+  const bwd = await prepareEmbeddingBackward(ctx, {
+    ...shape,
+    beta,
+    tokens: tTokens,
+    dOut: up(dOut, 'dOut'),
+    dTok: tdTok,
+    dPos: tdPos,
+  });
+  await runOps(ctx, [fwd, bwd]);
+  const out = await readTensor(ctx, tOut);
+  const dTok = await readTensor(ctx, tdTok);
+  const dPos = await readTensor(ctx, tdPos);
+  if (c.repeat) {
+    await runOps(ctx, [bwd]);
+    expect(Array.from(await readTensor(ctx, tdTok))).toEqual(Array.from(dTok));
+    expect(Array.from(await readTensor(ctx, tdPos))).toEqual(Array.from(dPos));
+  }
+  fwd.release();
+  bwd.release();
+  tensors.forEach((t) => releaseTensor(ctx, t));
+
+  const want = embeddingRef(tokens, tok, pos, shape);
+  const outBound = new Float64Array(want.length);
+  for (let bt = 0; bt < batch * seq; bt++) {
+    const id = tokens[bt];
+    for (let d = 0; d < dim; d++) {
+      const mag =
+        id < vocab ? Math.abs(tok[id * dim + d]) + Math.abs(pos[(bt % seq) * dim + d]) : 0;
+      outBound[bt * dim + d] = 3 * u * Math.abs(alpha) * mag + 1e-38;
+    }
+  }
+  expectWithin(out, want, outBound, 'out');
+
+  const ref = embeddingBackwardRef(tokens, dOut, shape);
+  const absRef = embeddingBackwardRef(
+    tokens,
+    dOut.map((v) => Math.abs(v)),
+    { ...shape, alpha: Math.abs(alpha) },
+  );
+  const counts = new Float64Array(vocab);
+  for (const id of tokens) if (id < vocab) counts[id] += 1;
+  const accum = (g: Float64Array, old: Float32Array) => g.map((v, i) => v + beta * old[i]);
+  const bound = (
+    g: Float64Array,
+    abs: Float64Array,
+    old: Float32Array,
+    count: (i: number) => number,
+  ) =>
+    abs.map(
+      (a, i) => (count(i) + 3) * u * a + 2 * u * (Math.abs(beta * old[i]) + Math.abs(g[i])) + 1e-38,
+    );
+  const wantTok = accum(ref.dTok, dTok0);
+  expectWithin(
+    dTok,
+    wantTok,
+    bound(wantTok, absRef.dTok, dTok0, (i) => counts[Math.floor(i / dim)]),
+    'dTok',
+  );
+  const wantPos = accum(ref.dPos, dPos0);
+  expectWithin(
+    dPos,
+    wantPos,
+    bound(wantPos, absRef.dPos, dPos0, () => batch),
+    'dPos',
+  );
+}
+
+describe('embedding kernel vs float64 reference', () => {
+  it('forward and backward over awkward shapes', async () => {
+    let seed = 1;
+    for (const [batch, seq, vocab, dim] of [
+      [1, 1, 1, 1],
+      [1, 7, 5, 33],
+      [7, 33, 97, 7],
+      [33, 7, 127, 33],
+      [3, 127, 100, 127],
+      [127, 1, 7, 65],
+      [2, 5, 260, 1],
+    ]) {
+      await check({ batch, seq, vocab, dim, alpha: seed % 2 ? 10 : 0.37, seed: seed++ });
+    }
+  });
+
+  it('a position table longer than the sequence, invalid ids, accumulation, repeatability', async () => {
+    await check({
+      batch: 9,
+      seq: 17,
+      vocab: 50,
+      dim: 70,
+      posRows: 32,
+      alpha: 2,
+      beta: 1,
+      invalid: true,
+      seed: 11,
+    });
+    await check({ batch: 4, seq: 33, vocab: 33, dim: 20, posRows: 40, seed: 12, repeat: true });
+  });
+
+  it('splits flat dispatches over two grid dimensions past the per-dimension limit', async () => {
+    // Same device with the limit lowered to 8: 7 * 33 * 40 elements need a (7, 6) grid.
+    const real = gpu();
+    const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: 8 } };
+    await check({ batch: 7, seq: 33, vocab: 31, dim: 40, alpha: 3, seed: 13, ctx });
+  });
+
+  it('rejects bad shapes, dtypes and aliased outputs', async () => {
+    const ctx = gpu();
+    const ids = uploadTensor(ctx, new Uint32Array(6), [6], 'ids');
+    const f = createTensor(ctx, [64], 'f32', 'f');
+    const g = createTensor(ctx, [64], 'f32', 'g');
+    const shape = { batch: 2, seq: 3, vocab: 4, dim: 2 };
+    await expect(
+      prepareEmbeddingForward(ctx, { ...shape, tokens: f, tokEmb: f, posEmb: f, out: g }),
+    ).rejects.toThrow(/tokens must be u32, got f32/);
+    await expect(
+      prepareEmbeddingForward(ctx, {
+        ...shape,
+        dim: 20,
+        tokens: ids,
+        tokEmb: f,
+        posEmb: f,
+        out: g,
+      }),
+    ).rejects.toThrow(/tokEmb has 64 elements, needs at least 80/);
+    await expect(
+      prepareEmbeddingForward(ctx, {
+        ...shape,
+        posRows: 2,
+        tokens: ids,
+        tokEmb: f,
+        posEmb: f,
+        out: g,
+      }),
+    ).rejects.toThrow(/posRows \(2\) < seq \(3\)/);
+    await expect(
+      prepareEmbeddingBackward(ctx, { ...shape, tokens: ids, dOut: f, dTok: g, dPos: f }),
+    ).rejects.toThrow(/dPos and dOut share a GPU buffer/);
+    [ids, f, g].forEach((t) => releaseTensor(ctx, t));
+  });
+});
+
+describe('embedding float64 reference backward vs central finite differences', () => {
+  it('dTok and dPos of sum(w * out), with repeated and invalid ids and spare position rows', () => {
+    // out is linear in both tables: central differences are exact up to float64 rounding.
+    const s: EmbeddingRefShape = { batch: 3, seq: 4, vocab: 5, dim: 3, posRows: 6, alpha: 1.7 };
+    const rng = new Rng(21);
+    const tokens = Uint32Array.from([0, 1, 1, 4, 2, 0, 7, 1, 3, 3, 3, 0]);
+    const tok = Float64Array.from(rng.uniformArray(s.vocab * s.dim));
+    const pos = Float64Array.from(rng.uniformArray(6 * s.dim));
+    const w = Float64Array.from(rng.uniformArray(s.batch * s.seq * s.dim));
+    const loss = () => dot(w, embeddingRef(tokens, tok, pos, s));
+    const g = embeddingBackwardRef(tokens, w, s);
+    expect(maxRelativeDifference(g.dTok, centralDifferences(loss, tok), 1)).toBeLessThan(1e-9);
+    expect(maxRelativeDifference(g.dPos, centralDifferences(loss, pos), 1)).toBeLessThan(1e-9);
+  });
+});

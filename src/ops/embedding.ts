@@ -1,0 +1,189 @@
+/** Typed wrapper of kernels/embedding.wgsl: shape checks, dispatch sizes, bindings. */
+import embeddingWgsl from '../../kernels/embedding.wgsl?raw';
+import {
+  bindingOf,
+  createUniform,
+  workgroupCount,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
+import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+
+export const EMBEDDING_KERNEL = { name: 'embedding', code: embeddingWgsl };
+
+export interface EmbeddingShape {
+  batch: number;
+  /** Tokens per sequence (the position rows used). */
+  seq: number;
+  vocab: number;
+  dim: number;
+  /**
+   * Rows of the position table (the context length), >= seq. The backward writes all of them:
+   * rows seq..posRows-1 get zero gradient. Default seq.
+   */
+  posRows?: number;
+  /** Input multiplier alpha_in. Default 1. */
+  alpha?: number;
+}
+
+export interface EmbeddingForwardArgs extends EmbeddingShape {
+  /** u32 token ids [batch, seq]; an id >= vocab gives a row of zeros. */
+  tokens: GpuTensor;
+  tokEmb: GpuTensor;
+  posEmb: GpuTensor;
+  /** [batch, seq, dim]; a different buffer from the inputs. */
+  out: GpuTensor;
+  label?: string;
+}
+
+export interface EmbeddingBackwardArgs extends EmbeddingShape {
+  tokens: GpuTensor;
+  dOut: GpuTensor;
+  /** [vocab, dim] and [posRows, dim]; different buffers from tokens and dOut. */
+  dTok: GpuTensor;
+  dPos: GpuTensor;
+  /** dTok, dPos = computed + beta * old (gradient accumulation). Default 0. */
+  beta?: number;
+  label?: string;
+}
+
+function checkShape(label: string, s: EmbeddingShape): number {
+  const posRows = s.posRows ?? s.seq;
+  checkDims(label, { batch: s.batch, seq: s.seq, vocab: s.vocab, dim: s.dim, posRows });
+  if (posRows < s.seq) throw new Error(`${label}: posRows (${posRows}) < seq (${s.seq})`);
+  if (s.batch * s.seq * s.dim > 0xffffffff) throw new Error(`${label}: too many elements`);
+  return posRows;
+}
+
+function uniformsFor(
+  ctx: GpuContext,
+  s: EmbeddingShape,
+  posRows: number,
+  beta: number,
+  label: string,
+): GPUBuffer {
+  const alpha = s.alpha ?? 1;
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) {
+    throw new Error(`${label}: alpha and beta must be finite`);
+  }
+  return createUniform(
+    ctx,
+    [
+      ['u32', s.batch],
+      ['u32', s.seq],
+      ['u32', s.dim],
+      ['u32', s.vocab],
+      ['u32', posRows],
+      ['f32', alpha],
+      ['f32', beta],
+    ],
+    label,
+  );
+}
+
+export async function prepareEmbeddingForward(
+  ctx: GpuContext,
+  args: EmbeddingForwardArgs,
+): Promise<PreparedOp> {
+  const { batch, seq, vocab, dim } = args;
+  const label = args.label ?? `embedding forward ${batch}x${seq}x${dim}`;
+  const posRows = checkShape(label, args);
+  needTensor(label, 'tokens', args.tokens, batch * seq, 'u32');
+  needTensor(label, 'tokEmb', args.tokEmb, vocab * dim);
+  needTensor(label, 'posEmb', args.posEmb, posRows * dim);
+  needTensor(label, 'out', args.out, batch * seq * dim);
+  checkNoAliasing(
+    label,
+    { out: args.out },
+    { tokens: args.tokens, tokEmb: args.tokEmb, posEmb: args.posEmb },
+  );
+  const pipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'forward');
+  const uniforms = uniformsFor(ctx, args, posRows, 0, label);
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 1, resource: bindingOf(args.tokens) },
+      { binding: 2, resource: bindingOf(args.tokEmb) },
+      { binding: 3, resource: bindingOf(args.posEmb) },
+      { binding: 4, resource: bindingOf(args.out) },
+    ],
+  });
+  const groups = flatGrid(ctx, Math.ceil((batch * seq * dim) / 256), label);
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...groups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+    },
+  };
+}
+
+/** Two dispatches: dTok (deterministic scatter-add over all tokens), then dPos. */
+export async function prepareEmbeddingBackward(
+  ctx: GpuContext,
+  args: EmbeddingBackwardArgs,
+): Promise<PreparedOp> {
+  const { batch, seq, vocab, dim } = args;
+  const label = args.label ?? `embedding backward ${batch}x${seq}x${dim}`;
+  const posRows = checkShape(label, args);
+  needTensor(label, 'tokens', args.tokens, batch * seq, 'u32');
+  needTensor(label, 'dOut', args.dOut, batch * seq * dim);
+  needTensor(label, 'dTok', args.dTok, vocab * dim);
+  needTensor(label, 'dPos', args.dPos, posRows * dim);
+  checkNoAliasing(
+    label,
+    { dTok: args.dTok, dPos: args.dPos },
+    { tokens: args.tokens, dOut: args.dOut },
+  );
+  const tokPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_tok');
+  const posPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_pos');
+  const uniforms = uniformsFor(ctx, args, posRows, args.beta ?? 0, label);
+  const u = { binding: 0, resource: { buffer: uniforms } };
+  const tokGroup = ctx.device.createBindGroup({
+    label: `${label}:tok`,
+    layout: tokPipeline.getBindGroupLayout(0),
+    entries: [
+      u,
+      { binding: 1, resource: bindingOf(args.tokens) },
+      { binding: 5, resource: bindingOf(args.dOut) },
+      { binding: 6, resource: bindingOf(args.dTok) },
+    ],
+  });
+  const posGroup = ctx.device.createBindGroup({
+    label: `${label}:pos`,
+    layout: posPipeline.getBindGroupLayout(0),
+    entries: [
+      u,
+      { binding: 1, resource: bindingOf(args.tokens) },
+      { binding: 5, resource: bindingOf(args.dOut) },
+      { binding: 7, resource: bindingOf(args.dPos) },
+    ],
+  });
+  const tokGroups: [number, number, number] = [
+    workgroupCount(ctx, dim, 64, label),
+    workgroupCount(ctx, vocab, 4, label),
+    1,
+  ];
+  const posGroups = flatGrid(ctx, Math.ceil((posRows * dim) / 256), label);
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(tokPipeline);
+      pass.setBindGroup(0, tokGroup);
+      pass.dispatchWorkgroups(...tokGroups);
+      pass.setPipeline(posPipeline);
+      pass.setBindGroup(0, posGroup);
+      pass.dispatchWorkgroups(...posGroups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+    },
+  };
+}

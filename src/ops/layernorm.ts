@@ -1,0 +1,253 @@
+/** Typed wrapper of kernels/layernorm.wgsl: shape checks, dispatch sizes, bindings. */
+import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
+import {
+  bindingOf,
+  createTensor,
+  createUniform,
+  releaseTensor,
+  workgroupCount,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
+import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+
+export const LAYERNORM_KERNEL = { name: 'layernorm', code: layernormWgsl };
+
+/** Rows that one workgroup of the dgain/dbias pass sums before the final per-column pass. */
+export const LAYERNORM_ROWS_PER_BLOCK = 128;
+
+export const LAYERNORM_DEFAULT_EPS = 1e-5;
+
+export interface LayerNormForwardArgs {
+  /** Input [rows, width], row-major. */
+  x: GpuTensor;
+  /** [width]; always present. */
+  gain: GpuTensor;
+  /** [width]; omit for a layernorm without bias (µP may disable biases). */
+  bias?: GpuTensor;
+  /** Output [rows, width]; a different buffer from every input. */
+  y: GpuTensor;
+  /** Saved per-row statistics [rows] for the backward. */
+  mean: GpuTensor;
+  rstd: GpuTensor;
+  rows: number;
+  width: number;
+  eps?: number;
+  label?: string;
+}
+
+export interface LayerNormBackwardArgs {
+  /** The forward's input [rows, width], gain [width] and saved mean, rstd [rows]. */
+  x: GpuTensor;
+  gain: GpuTensor;
+  mean: GpuTensor;
+  rstd: GpuTensor;
+  /** Gradient of the output [rows, width]. */
+  dy: GpuTensor;
+  /** Gradient of the input [rows, width]; a different buffer from x, gain, dy, mean, rstd. */
+  dx: GpuTensor;
+  /** [width] */
+  dgain: GpuTensor;
+  /** [width]; give it exactly when the forward had a bias. */
+  dbias?: GpuTensor;
+  rows: number;
+  width: number;
+  /** dx = computed + dxBeta * dx (e.g. 1 to add into a residual stream's gradient). Default 0. */
+  dxBeta?: number;
+  /** dgain, dbias = computed + paramBeta * old (gradient accumulation). Default 0. */
+  paramBeta?: number;
+  label?: string;
+}
+
+export async function prepareLayerNormForward(
+  ctx: GpuContext,
+  args: LayerNormForwardArgs,
+): Promise<PreparedOp> {
+  const { rows, width } = args;
+  const label = args.label ?? `layernorm forward ${rows}x${width}`;
+  checkDims(label, { rows, width });
+  const eps = args.eps ?? LAYERNORM_DEFAULT_EPS;
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`${label}: eps must be >= 0`);
+  needTensor(label, 'x', args.x, rows * width);
+  needTensor(label, 'gain', args.gain, width);
+  if (args.bias) needTensor(label, 'bias', args.bias, width);
+  needTensor(label, 'y', args.y, rows * width);
+  needTensor(label, 'mean', args.mean, rows);
+  needTensor(label, 'rstd', args.rstd, rows);
+  checkNoAliasing(
+    label,
+    { y: args.y, mean: args.mean, rstd: args.rstd },
+    { x: args.x, gain: args.gain, bias: args.bias },
+  );
+
+  const pipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'forward', {
+    HAS_BIAS: args.bias !== undefined,
+  });
+  const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 1, resource: bindingOf(args.x) },
+      { binding: 2, resource: bindingOf(args.gain) },
+      // Without a bias the kernel never reads binding 3; any read-only buffer fits the layout.
+      { binding: 3, resource: bindingOf(args.bias ?? args.gain) },
+      { binding: 4, resource: bindingOf(args.y) },
+      { binding: 5, resource: bindingOf(args.mean) },
+      { binding: 6, resource: bindingOf(args.rstd) },
+    ],
+  });
+  const groups = flatGrid(ctx, rows, label);
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...groups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+    },
+  };
+}
+
+/**
+ * Three dispatches: dx (one workgroup per row), then dgain/dbias as per-block partial sums
+ * over LAYERNORM_ROWS_PER_BLOCK rows and a per-column sum of the partials. The partial buffer
+ * ([2, rowBlocks, width] floats) is taken from the pool here and returned by release().
+ */
+export async function prepareLayerNormBackward(
+  ctx: GpuContext,
+  args: LayerNormBackwardArgs,
+): Promise<PreparedOp> {
+  const { rows, width } = args;
+  const label = args.label ?? `layernorm backward ${rows}x${width}`;
+  checkDims(label, { rows, width });
+  for (const [name, t, n] of [
+    ['x', args.x, rows * width],
+    ['gain', args.gain, width],
+    ['mean', args.mean, rows],
+    ['rstd', args.rstd, rows],
+    ['dy', args.dy, rows * width],
+    ['dx', args.dx, rows * width],
+    ['dgain', args.dgain, width],
+  ] as const) {
+    needTensor(label, name, t, n);
+  }
+  if (args.dbias) needTensor(label, 'dbias', args.dbias, width);
+  const reads = { x: args.x, gain: args.gain, mean: args.mean, rstd: args.rstd, dy: args.dy };
+  checkNoAliasing(label, { dx: args.dx }, reads);
+  const hasBias = args.dbias !== undefined;
+  const rowBlocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
+
+  // One at a time: each creation pushes and pops device error scopes.
+  const dxPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx');
+  const partialPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_params_partial', {
+    ROWS_PER_BLOCK: LAYERNORM_ROWS_PER_BLOCK,
+  });
+  const finalPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_params_final', {
+    HAS_BIAS: hasBias,
+  });
+  const uniforms = layerNormUniform(
+    ctx,
+    rows,
+    width,
+    rowBlocks,
+    0,
+    args.dxBeta ?? 0,
+    args.paramBeta ?? 0,
+    label,
+  );
+  const partial = createTensor(ctx, [2, rowBlocks, width], 'f32', `${label}:partial`);
+  // Without a bias the final pass never writes binding 14, but the layout still has it; a small
+  // scratch buffer of our own avoids binding a caller's buffer twice.
+  const scratch = hasBias ? undefined : createTensor(ctx, [4], 'f32', `${label}:no-bias`);
+  const u = { binding: 0, resource: { buffer: uniforms } };
+  const dxGroup = ctx.device.createBindGroup({
+    label: `${label}:dx`,
+    layout: dxPipeline.getBindGroupLayout(0),
+    entries: [
+      u,
+      { binding: 1, resource: bindingOf(args.x) },
+      { binding: 2, resource: bindingOf(args.gain) },
+      { binding: 7, resource: bindingOf(args.dy) },
+      { binding: 8, resource: bindingOf(args.mean) },
+      { binding: 9, resource: bindingOf(args.rstd) },
+      { binding: 10, resource: bindingOf(args.dx) },
+    ],
+  });
+  const partialGroup = ctx.device.createBindGroup({
+    label: `${label}:params-partial`,
+    layout: partialPipeline.getBindGroupLayout(0),
+    entries: [
+      u,
+      { binding: 1, resource: bindingOf(args.x) },
+      { binding: 7, resource: bindingOf(args.dy) },
+      { binding: 8, resource: bindingOf(args.mean) },
+      { binding: 9, resource: bindingOf(args.rstd) },
+      { binding: 11, resource: bindingOf(partial) },
+    ],
+  });
+  const finalGroup = ctx.device.createBindGroup({
+    label: `${label}:params-final`,
+    layout: finalPipeline.getBindGroupLayout(0),
+    entries: [
+      u,
+      { binding: 12, resource: bindingOf(partial) },
+      { binding: 13, resource: bindingOf(args.dgain) },
+      { binding: 14, resource: bindingOf(args.dbias ?? (scratch as GpuTensor)) },
+    ],
+  });
+  const dxGroups = flatGrid(ctx, rows, label);
+  const partialGroups: [number, number, number] = [
+    workgroupCount(ctx, width, 32, label),
+    workgroupCount(ctx, rowBlocks, 1, label),
+    1,
+  ];
+  const finalGroups = workgroupCount(ctx, width, 64, label);
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(dxPipeline);
+      pass.setBindGroup(0, dxGroup);
+      pass.dispatchWorkgroups(...dxGroups);
+      pass.setPipeline(partialPipeline);
+      pass.setBindGroup(0, partialGroup);
+      pass.dispatchWorkgroups(...partialGroups);
+      pass.setPipeline(finalPipeline);
+      pass.setBindGroup(0, finalGroup);
+      pass.dispatchWorkgroups(finalGroups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+      releaseTensor(ctx, partial);
+      if (scratch) releaseTensor(ctx, scratch);
+    },
+  };
+}
+
+function layerNormUniform(
+  ctx: GpuContext,
+  rows: number,
+  width: number,
+  rowBlocks: number,
+  eps: number,
+  dxBeta: number,
+  paramBeta: number,
+  label: string,
+): GPUBuffer {
+  return createUniform(
+    ctx,
+    [
+      ['u32', rows],
+      ['u32', width],
+      ['u32', rowBlocks],
+      ['f32', eps],
+      ['f32', dxBeta],
+      ['f32', paramBeta],
+    ],
+    label,
+  );
+}
