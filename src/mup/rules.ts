@@ -1,0 +1,282 @@
+/**
+ * The µP rules of DESIGN.md ("µP rules (Adam, pre-LN GPT)"), each stated once, as pure
+ * functions of the hyperparameters tuned at the base model and the tensor's multipliers.
+ *
+ *   m = fan_in / base_fan_in of the tensor (1 for embeddings, whose fan-in is the vocabulary
+ *       or context, not the width); L = depth / base_depth.
+ *
+ * | tensor                | SP init   | SP LR | µP init            | µP LR | forward (both)       |
+ * |-----------------------|-----------|-------|--------------------|-------|----------------------|
+ * | tok/pos embedding     | σ         | η     | σ                  | η     | × α_in               |
+ * | hidden matrices       | σ/√m      | η     | σ/√m (q: 0 opt.)   | η/m   |                      |
+ * | LN gains/biases, bias | 1 / 0     | η     | 1 / 0              | η     |                      |
+ * | readout               | σ/√m      | η     | σ, or 0            | η     | SP: × α_out, µP: × α_out/m |
+ * | attention logits      |           |       |                    |       | SP: α_attn·q·k/√d_head; µP: α_attn·√d_base·q·k/d_head |
+ *
+ * Choices made where the table leaves room (each one is pinned by rules.test.ts):
+ *
+ * - Multipliers under SP. SP applies α_in, α_out and α_attn as constants (no width factor):
+ *   logits × α_out (×1 at the default α_out = 1), attention α_attn/√d_head. µP divides the
+ *   logits by m and the attention logits by d_head instead of √d_head. So at the base shape
+ *   (m = 1, d_head = d_base) SP and µP are the same model, which must hold for any
+ *   parametrization of the same base model (a parametrization only says how values change
+ *   with width; at the base they are the tuned values themselves).
+ *
+ * - Attention scale. µP: α_attn · √d_base / d_head, where d_base is the base model's head
+ *   size. At d_head = d_base this is α_attn/√d_base, SP's value, as the table asks ("scaled
+ *   to equal SP at the base head size"); away from it, it falls as 1/d_head (µP) instead of
+ *   1/√d_head (SP). In fixed-head-size mode d_head = d_base at every width, so the two agree.
+ *   microsoft/mup's Transformer example (examples/Transformer/model.py) uses
+ *   `scaling = head_dim**-1 * sqrt(attn_mult)` under µP: ours is attn_mult = α_attn²·d_base.
+ *
+ * - Readout. µP logits = h · W · α_out / m with W ~ N(0, σ²) (or 0). This is microsoft/mup's
+ *   MuReadout: forward(x) = Linear(output_mult · x / width_mult), width_mult = d / d_base, and
+ *   set_base_shapes(rescale_params=True) multiplies the default 1/√fan_in init by
+ *   √width_mult, giving a width-independent std. SP: W ~ N(0, σ²/m), logits × α_out.
+ *
+ * - Zero initialisations (zeroQuery, zeroReadout) are width-independent choices tuned at the
+ *   base; they are honoured under SP too, so that SP and µP stay equal at the base shape.
+ *   A tied readout is the token embedding: it follows the embedding rules and is never
+ *   zeroed (that would zero the input too).
+ *
+ * - Weight decay is decoupled (AdamW as in PyTorch: p -= lr_t · wd_t · p beside the Adam step) and
+ *   lr_t · wd_t is held at η·λ for every tensor: wd_t = λ · η / lr_t. Under µP a hidden
+ *   matrix with lr_t = η/m therefore stores wd_t = λ·m. This is exactly microsoft/mup's
+ *   MuAdamW, which for matrix-like parameters does `lr /= width_mult; weight_decay *=
+ *   width_mult`. Only matrices (embeddings, hidden, readout) decay; gains and biases get 0
+ *   (GPT-2/nanoGPT practice, and the optimizer groups of EleutherAI/nanoGPT-mup).
+ *
+ * - Adam ε. Under µP hidden matrices use ε/m (their gradients shrink as 1/m, so a constant ε
+ *   would grow relative to √v with width); every other tensor and SP use ε.
+ *
+ * - Depth (µP only, optional). depthAlpha α ∈ {0.5, 1}: each residual branch × L^-α
+ *   (0.5 depth-µP, 1 CompleteP) and the learning rate of every tensor inside a residual block
+ *   (hidden matrices and the block's gains and biases) × L^(α-1), as in the CompleteP
+ *   reference implementation (EleutherAI/nanoGPT-mup, branch completep). α = 0 means depth
+ *   scaling off: both factors are 1 (not L^-1, which no published parametrization uses). SP
+ *   ignores depthAlpha. Weight decay follows the rule above, so a hidden matrix under depth
+ *   scaling stores wd_t = λ·m·L^(1-α).
+ *
+ * - β1, β2 and the gradient clip are the same for every tensor and width.
+ */
+import type { TensorKind, TensorRole } from './shapes';
+
+export type Parametrization = 'sp' | 'mup';
+export type DepthAlpha = 0 | 0.5 | 1;
+
+export interface MupHyperparams {
+  /** Base learning rate η. */
+  lr: number;
+  /** Base init std σ. */
+  initStd: number;
+  /** Input (embedding) multiplier α_in. */
+  alphaIn: number;
+  /** Output (logit) multiplier α_out. */
+  alphaOut: number;
+  /** Attention logit multiplier α_attn. */
+  alphaAttn: number;
+  /** Decoupled weight decay λ (applied as lr_t·wd_t = η·λ). */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Adam ε at the base width. */
+  eps: number;
+  /** Global gradient-norm clip; 0 disables clipping. */
+  clip: number;
+  /** Initialise the readout to zero. */
+  zeroReadout: boolean;
+  /** Initialise the query columns of the qkv matrices to zero. */
+  zeroQuery: boolean;
+  /** Depth scaling exponent: 0 off, 0.5 depth-µP, 1 CompleteP. */
+  depthAlpha: DepthAlpha;
+}
+
+export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
+  lr: 3e-3,
+  initStd: 0.02,
+  alphaIn: 1,
+  alphaOut: 1,
+  alphaAttn: 1,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  clip: 1,
+  zeroReadout: false,
+  zeroQuery: false,
+  depthAlpha: 0,
+});
+
+export interface HyperparamError {
+  field: keyof MupHyperparams;
+  message: string;
+}
+
+/** Errors in a hyperparameter set, empty when it is valid. */
+export function validateHyperparams(hp: MupHyperparams): HyperparamError[] {
+  const errors: HyperparamError[] = [];
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  const positive = (field: keyof MupHyperparams, label: string) => {
+    const v = hp[field];
+    if (!finite(v) || v <= 0) errors.push({ field, message: `${label} must be > 0 (got ${v})` });
+  };
+  positive('lr', 'Learning rate');
+  positive('initStd', 'Init std');
+  positive('alphaIn', 'Input multiplier');
+  positive('alphaOut', 'Output multiplier');
+  positive('alphaAttn', 'Attention multiplier');
+  positive('eps', 'Adam epsilon');
+  if (!finite(hp.weightDecay) || hp.weightDecay < 0) {
+    errors.push({
+      field: 'weightDecay',
+      message: `Weight decay must be ≥ 0 (got ${hp.weightDecay})`,
+    });
+  }
+  for (const field of ['beta1', 'beta2'] as const) {
+    const v = hp[field];
+    if (!finite(v) || v < 0 || v >= 1) {
+      errors.push({ field, message: `Adam ${field} must be in [0, 1) (got ${v})` });
+    }
+  }
+  if (!finite(hp.clip) || hp.clip < 0) {
+    errors.push({ field: 'clip', message: `Gradient clip must be ≥ 0, 0 = off (got ${hp.clip})` });
+  }
+  if (typeof hp.zeroReadout !== 'boolean') {
+    errors.push({ field: 'zeroReadout', message: 'zeroReadout must be a boolean' });
+  }
+  if (typeof hp.zeroQuery !== 'boolean') {
+    errors.push({ field: 'zeroQuery', message: 'zeroQuery must be a boolean' });
+  }
+  if (hp.depthAlpha !== 0 && hp.depthAlpha !== 0.5 && hp.depthAlpha !== 1) {
+    errors.push({
+      field: 'depthAlpha',
+      message: `Depth exponent must be 0 (off), 0.5 or 1 (got ${String(hp.depthAlpha)})`,
+    });
+  }
+  return errors;
+}
+
+/** Width multiplier of one tensor: m = fan_in / base_fan_in. */
+export function widthMultiplier(fanIn: number, baseFanIn: number): number {
+  if (!(fanIn > 0 && baseFanIn > 0)) throw new Error(`Bad fan-in ${fanIn} / base ${baseFanIn}`);
+  return fanIn / baseFanIn;
+}
+
+/** Depth multiplier L = depth / base_depth. */
+export function depthMultiplier(depth: number, baseDepth: number): number {
+  if (!(depth > 0 && baseDepth > 0)) throw new Error(`Bad depth ${depth} / base ${baseDepth}`);
+  return depth / baseDepth;
+}
+
+/** What a rule needs to know about one tensor. */
+export interface TensorContext {
+  role: TensorRole;
+  kind: TensorKind;
+  /** m = fan_in / base_fan_in. */
+  m: number;
+  /** Inside a residual block (its learning rate follows the depth rule). */
+  inBlock: boolean;
+  /** L = depth / base_depth. */
+  depthMult: number;
+}
+
+/** Initial distribution N(mean, std²) (std 0: the constant `mean`). */
+export interface InitRule {
+  mean: number;
+  std: number;
+}
+
+// ---- Table columns "init std" -------------------------------------------------------------
+
+/** Init of one tensor (DESIGN table, SP and µP init columns). Query columns: queryInit(). */
+export function initRule(p: Parametrization, hp: MupHyperparams, t: TensorContext): InitRule {
+  if (t.kind === 'gain') return { mean: 1, std: 0 };
+  if (t.kind === 'bias') return { mean: 0, std: 0 };
+  switch (t.role) {
+    case 'embedding':
+    case 'position':
+      return { mean: 0, std: hp.initStd };
+    case 'hidden':
+      return { mean: 0, std: hp.initStd / Math.sqrt(t.m) };
+    case 'readout':
+      if (hp.zeroReadout) return { mean: 0, std: 0 };
+      return { mean: 0, std: p === 'mup' ? hp.initStd : hp.initStd / Math.sqrt(t.m) };
+    case 'vector':
+      throw new Error('A vector tensor must be a gain or a bias');
+  }
+}
+
+/** Std of the query columns of a qkv matrix: 0 when zeroQuery, else the hidden rule. */
+export function queryInitStd(p: Parametrization, hp: MupHyperparams, m: number): number {
+  if (hp.zeroQuery) return 0;
+  return initRule(p, hp, { role: 'hidden', kind: 'matrix', m, inBlock: true, depthMult: 1 }).std;
+}
+
+// ---- Depth rules --------------------------------------------------------------------------
+
+/** Residual branch multiplier: L^-α under µP with depth scaling on, else 1. */
+export function residualMultiplier(p: Parametrization, hp: MupHyperparams, depthMult: number) {
+  if (p === 'sp' || hp.depthAlpha === 0) return 1;
+  return Math.pow(depthMult, -hp.depthAlpha);
+}
+
+/** Learning-rate factor for tensors inside residual blocks: L^(α-1) under µP, else 1. */
+export function depthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number {
+  if (p === 'sp' || hp.depthAlpha === 0) return 1;
+  return Math.pow(depthMult, hp.depthAlpha - 1);
+}
+
+// ---- Table columns "Adam LR", ε, weight decay ---------------------------------------------
+
+/** Adam learning rate of one tensor (DESIGN table, LR columns, and the depth rule). */
+export function adamLr(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+  const width = p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? 1 / t.m : 1;
+  const depth = t.inBlock ? depthLrFactor(p, hp, t.depthMult) : 1;
+  return hp.lr * width * depth;
+}
+
+/** Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise. */
+export function adamEps(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+  return p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? hp.eps / t.m : hp.eps;
+}
+
+/** Whether a tensor is weight-decayed at all (matrices yes, gains and biases no). */
+export function isDecayed(t: Pick<TensorContext, 'kind'>): boolean {
+  return t.kind === 'matrix';
+}
+
+/**
+ * The per-tensor weight decay wd_t for our AdamW (p -= lr_t · wd_t · p): λ·η/lr_t, so that
+ * lr_t · wd_t = η·λ for every tensor, width and depth. 0 for gains and biases.
+ */
+export function weightDecay(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+  if (!isDecayed(t) || hp.weightDecay === 0) return 0;
+  return (hp.weightDecay * hp.lr) / adamLr(p, hp, t);
+}
+
+// ---- Table column "forward" ---------------------------------------------------------------
+
+/** Multiplier on the embedding output (tok_emb + pos_emb): α_in under both. */
+export function inputMultiplier(_p: Parametrization, hp: MupHyperparams): number {
+  return hp.alphaIn;
+}
+
+/** Logit multiplier: α_out / m under µP (m = d / d_base), α_out under SP. */
+export function readoutMultiplier(p: Parametrization, hp: MupHyperparams, m: number): number {
+  return p === 'mup' ? hp.alphaOut / m : hp.alphaOut;
+}
+
+/**
+ * Attention logit scale (softmax(scale · q·k)): SP α_attn / √d_head; µP α_attn·√d_base/d_head,
+ * equal to SP at d_head = d_base.
+ */
+export function attentionScale(
+  p: Parametrization,
+  hp: MupHyperparams,
+  headSize: number,
+  baseHeadSize: number,
+): number {
+  const sp = hp.alphaAttn / Math.sqrt(headSize);
+  // α_attn·√d_base/d_head, written so that it is bit-identical to SP at d_head = d_base.
+  return p === 'sp' ? sp : sp * Math.sqrt(baseHeadSize / headSize);
+}
