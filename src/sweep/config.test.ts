@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  hpGrid,
+  largestFittingWidth,
+  preset,
+  runCount,
+  validateSweepConfig,
+  type SweepConfig,
+} from './config';
+
+function fields(c: SweepConfig, opts?: Parameters<typeof validateSweepConfig>[1]): string[] {
+  return validateSweepConfig(c, opts).map((e) => e.field);
+}
+
+describe('sweep config', () => {
+  it('accepts every preset', () => {
+    for (const name of ['tiny', 'quick', 'paper'] as const)
+      expect(validateSweepConfig(preset(name))).toEqual([]);
+  });
+
+  it('builds the log2 grid inclusive of both ends', () => {
+    expect(hpGrid({ name: 'lr', log2Min: -12, log2Max: -2, log2Step: 1 })).toHaveLength(11);
+    expect(hpGrid({ name: 'lr', log2Min: -3, log2Max: 3, log2Step: 1.5 })).toEqual([
+      -3, -1.5, 0, 1.5, 3,
+    ]);
+    expect(runCount(preset('tiny'))).toBe(2 * 2 * 4 * 1);
+  });
+
+  it('names the field of each problem', () => {
+    const c = preset('quick');
+    expect(fields({ ...c, widths: [30, 64] })).toContain('widths'); // 30 not divisible by 4 heads
+    expect(fields({ ...c, train: { ...c.train, steps: 0 } })).toEqual(['train.steps']);
+    expect(fields({ ...c, train: { ...c.train, seeds: [1, 1] } })).toEqual(['train.seeds']);
+    expect(fields({ ...c, hp: { ...c.hp, lr: -1 } })).toEqual(['hp.lr']);
+    expect(fields({ ...c, sweep: { ...c.sweep, log2Step: 0 } })).toEqual(['sweep.log2Step']);
+    expect(fields({ ...c, model: { ...c.model, headSize: 16 } })).toContain('model.heads');
+    expect(fields({ ...c, parametrizations: [] })).toEqual(['parametrizations']);
+  });
+
+  it('refuses a width beyond the adapter limit and names the largest that fits', () => {
+    const c = { ...preset('quick'), widths: [32, 512] };
+    const limits = { maxStorageBufferBindingSize: 2 ** 20, maxBufferSize: 2 ** 30 };
+    const errors = validateSweepConfig(c, { vocab: 96, limits });
+    expect(errors).toHaveLength(1);
+    const fits = largestFittingWidth(c, 96, 2 ** 20);
+    expect(fits).toBeGreaterThan(32);
+    expect(fits).toBeLessThan(512);
+    expect(errors[0].message).toContain(`the largest width that fits is ${fits}`);
+  });
+});
