@@ -102,3 +102,24 @@ export async function readBytes(
     ctx.pool.release(staging);
   }
 }
+
+/**
+ * A view of `length` elements of `base` starting at element `start`. The byte offset must
+ * respect the storage binding alignment (64 floats on every adapter seen so far).
+ */
+export function viewOf(
+  base: GpuTensor,
+  start: number,
+  shape: readonly number[],
+  alignment = 256,
+): GpuTensor {
+  const length = sizeOf(shape);
+  const offset = base.offset + start * 4;
+  if (offset % alignment !== 0) {
+    throw new Error(`viewOf: byte offset ${offset} is not a multiple of ${alignment}`);
+  }
+  if (start < 0 || start + length > base.length) {
+    throw new Error(`viewOf: [${start}, ${start + length}) is outside a tensor of ${base.length}`);
+  }
+  return { buffer: base.buffer, offset, length, shape: [...shape], dtype: base.dtype };
+}
