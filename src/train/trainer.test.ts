@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../mup/rules';
+import type { GptShape } from '../mup/shapes';
+import { prepareData } from '../sweep/data';
+import { useGpu } from '../../test/gpu';
+import { trainStack, type TrainSetup } from './trainer';
+
+const gpu = useGpu();
+const data = prepareData({ kind: 'synthetic', seed: 0, size: 20_000 }, 16);
+const shape: GptShape = {
+  width: 16,
+  depth: 1,
+  heads: 2,
+  context: 16,
+  vocab: data.vocab,
+  tiedReadout: false,
+  biases: false,
+};
+
+function setup(hps: MupHyperparams[], overrides: Partial<TrainSetup> = {}): TrainSetup {
+  return {
+    shape,
+    base: shape,
+    parametrization: 'mup',
+    hps,
+    seed: 3,
+    steps: 12,
+    batch: 4,
+    schedule: { kind: 'constant' },
+    data,
+    readEvery: 4,
+    ...overrides,
+  };
+}
+
+const hp = (lr: number): MupHyperparams => ({ ...DEFAULT_HYPERPARAMS, lr });
+
+describe('training loop', () => {
+  it('lowers the loss, from about log(vocab), and measures throughput', async () => {
+    const seen: number[] = [];
+    const r = await trainStack(gpu(), setup([hp(1e-2)], { steps: 30 }), {
+      onProgress: (step) => seen.push(step),
+    });
+    const run = r.runs[0];
+    expect(run.diverged).toBe(false);
+    expect(run.losses).toHaveLength(30);
+    expect(run.losses[0]).toBeCloseTo(Math.log(data.vocab), 0);
+    expect(run.finalLoss!).toBeLessThan(run.losses[0] - 0.5);
+    expect(run.valLoss!).toBeLessThan(run.losses[0]);
+    expect(seen).toEqual([4, 8, 12, 16, 20, 24, 28, 30]);
+    expect(r.tokensPerSec).toBeGreaterThan(0);
+  });
+
+  it('is deterministic per seed and differs across seeds', async () => {
+    const a = await trainStack(gpu(), setup([hp(1e-2)]));
+    const b = await trainStack(gpu(), setup([hp(1e-2)]));
+    const c = await trainStack(gpu(), setup([hp(1e-2)], { seed: 4 }));
+    expect(b.runs[0].losses).toEqual(a.runs[0].losses);
+    expect(c.runs[0].losses).not.toEqual(a.runs[0].losses);
+  });
+
+  it('trains stacked runs exactly as it trains them one by one', async () => {
+    // batch 4 × context 16 = 64 rows: stackable.
+    const lrs = [3e-3, 1e-2, 3e-2];
+    const stacked = await trainStack(gpu(), setup(lrs.map(hp)));
+    for (let k = 0; k < lrs.length; k++) {
+      const alone = await trainStack(gpu(), setup([hp(lrs[k])]));
+      const a = alone.runs[0].losses;
+      const s = stacked.runs[k].losses;
+      expect(s).toHaveLength(a.length);
+      // Same kernels on the same rows in the same order: equal to f32 rounding of the loss mean.
+      s.forEach((v, i) => expect(Math.abs(v - a[i])).toBeLessThanOrEqual(1e-6 * a[i]));
+    }
+  });
+
+  it('flags a diverging run within a few steps and keeps NaN out of the record', async () => {
+    const r = await trainStack(gpu(), setup([hp(1e-2), hp(2 ** 6)], { steps: 20 }));
+    expect(r.runs[0].diverged).toBe(false);
+    const bad = r.runs[1];
+    expect(bad.diverged).toBe(true);
+    expect(bad.divergedAtStep!).toBeLessThanOrEqual(5);
+    expect(bad.finalLoss).toBeNull();
+    expect(bad.valLoss).toBeNull();
+    expect(bad.losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('returns every pooled buffer after a run', async () => {
+    const ctx = gpu();
+    await trainStack(ctx, setup([hp(1e-2)], { steps: 2 }));
+    const inUse = ctx.pool.bytesInUse;
+    await trainStack(ctx, setup([hp(1e-2)], { steps: 2 }));
+    expect(ctx.pool.bytesInUse).toBe(inUse);
+    const allocated = ctx.pool.bytesAllocated;
+    await trainStack(ctx, setup([hp(1e-2)], { steps: 2 }));
+    expect(ctx.pool.bytesAllocated).toBe(allocated); // reused, nothing new
+  });
+});
