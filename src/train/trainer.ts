@@ -6,7 +6,7 @@
  * non-finite or exceeds the divergence bound, or whose gradients turn non-finite, is marked
  * diverged at that step; the stack stops once every run has diverged.
  */
-import { BufferUsage, MapMode, type GpuContext } from '../gpu';
+import { BufferUsage, MapMode, submitOps, type GpuContext } from '../gpu';
 import { BatchSampler, allocateBatch, evalBatches } from '../data/batches';
 import type { MupHyperparams, Parametrization } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
@@ -56,6 +56,11 @@ export interface TrainControl {
   checkpoint?(): Promise<void>;
   /** Called with the losses read back (per run, step by step). */
   onProgress?(step: number, lossesPerRun: number[]): void;
+  /**
+   * Called after each step's forward pass, before its backward (the coordinate check reads the
+   * activations here). The step is then submitted in two parts; the numbers do not change.
+   */
+  inspect?(step: number, model: GptGpu): Promise<void>;
 }
 
 export const FINAL_LOSS_WINDOW = 10;
@@ -229,9 +234,13 @@ export async function trainStack(
       sampler.next(batch);
       model.writeBatch(batch.inputs, batch.targets);
       adam.setStep(step, lrFactor(setup.schedule, step, setup.steps));
+      if (control.inspect) {
+        submitOps(ctx, model.forwardOps, `forward ${step}`);
+        await control.inspect(step, model);
+      }
       const encoder = ctx.device.createCommandEncoder({ label: `step ${step}` });
       const pass = encoder.beginComputePass({ label: `step ${step}` });
-      for (const op of model.stepOps) op.encode(pass);
+      for (const op of control.inspect ? model.backwardOps : model.stepOps) op.encode(pass);
       adam.encode(pass);
       pass.end();
       encoder.copyBufferToBuffer(lossBuffer, lossOffset, history, (step - 1) * K * 4, K * 4);
