@@ -225,17 +225,20 @@ describe('buildExport', () => {
 
   it('sanitizes inconsistent records (non-finite loss without the diverged flag)', () => {
     const spec = { parametrization: 'sp' as const, width: 32, depth: 2, seed: 0, log2Hp: -5 };
-    const r = sanitizeRun({
-      ...spec,
-      id: runId(spec),
-      finalLoss: NaN,
-      diverged: false,
-      divergedAtStep: null,
-      losses: [3, Infinity, 2],
-      valLoss: NaN,
-      tokensPerSec: Infinity,
-      millis: -1,
-    });
+    const r = sanitizeRun(
+      {
+        ...spec,
+        id: runId(spec),
+        finalLoss: NaN,
+        diverged: false,
+        divergedAtStep: null,
+        losses: [3, Infinity, 2],
+        valLoss: NaN,
+        tokensPerSec: Infinity,
+        millis: -1,
+      },
+      -5,
+    );
     expect(r).toMatchObject({
       finalLoss: null,
       diverged: true,

@@ -195,6 +195,8 @@ const runSchema = z.strictObject({
   depth: posInt(L.depth),
   seed: nonNegInt,
   log2Hp: num,
+  /** log2 of the run's base learning rate η (the swept value when sweeping the LR). */
+  log2Lr: num,
   finalLoss: num.nullable(),
   diverged: z.boolean(),
   divergedAtStep: nonNegInt.nullable(),
@@ -496,7 +498,7 @@ const finiteOr = <T>(x: number | null | undefined, fallback: T): number | T =>
   typeof x === 'number' && Number.isFinite(x) ? x : fallback;
 
 /** A run with every number finite: diverged explicit, the curve cut at the first non-finite. */
-export function sanitizeRun(r: RunRecord): ExportedRun {
+export function sanitizeRun(r: RunRecord, log2Lr: number): ExportedRun {
   const firstBad = r.losses.findIndex((x) => !Number.isFinite(x));
   const losses = firstBad < 0 ? [...r.losses] : r.losses.slice(0, firstBad);
   const finalLoss = r.diverged ? null : finiteOr(r.finalLoss, null);
@@ -510,6 +512,7 @@ export function sanitizeRun(r: RunRecord): ExportedRun {
     depth: r.depth,
     seed: r.seed,
     log2Hp: r.log2Hp,
+    log2Lr,
     finalLoss,
     diverged,
     divergedAtStep: diverged ? divergedAtStep : null,
@@ -617,7 +620,9 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const result = transfer(hp, p, base, target);
   const pytorch = mupPytorchHints(hp, base, target);
 
-  const runs = input.records.map(sanitizeRun);
+  const runs = input.records.map((r) =>
+    sanitizeRun(r, swept === 'lr' ? r.log2Hp : Math.log2(config.hp.lr)),
+  );
   const env = input.environment;
   return {
     format: EXPORT_FORMAT,

@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseImport } from '../sweep/export';
+import { configFromFlags, parseFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
+import { main } from './main';
+
+let stderr: string[] = [];
+beforeEach(() => {
+  stderr = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr.push(String(s));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const noText = () => {
+  throw new Error('no file');
+};
+
+describe('CLI flags', () => {
+  it('maps the issue example onto a sweep config', () => {
+    const argv =
+      '--widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 --stack 4'.split(
+        ' ',
+      );
+    const c = configFromFlags(parseFlags(argv, SWEEP_FLAGS), noText);
+    expect(c.widths).toEqual([32, 64, 128]);
+    expect(c.sweep).toEqual({ name: 'lr', log2Min: -12, log2Max: -2, log2Step: 1 });
+    expect(c.model).toMatchObject({ depth: 2, heads: 4, context: 32 });
+    expect(c.train).toMatchObject({ steps: 60, batch: 8, seeds: [0], stack: 4 });
+    expect(c.parametrizations).toEqual(['sp', 'mup']);
+  });
+
+  it('sweeps another hyperparameter, or depths', () => {
+    const c = configFromFlags(
+      parseFlags(['--hp', 'init-std', '--grid-log2=-3:3', '--depths', '2,4,8'], SWEEP_FLAGS),
+      noText,
+    );
+    expect(c.sweep).toEqual({ name: 'initStd', log2Min: -3, log2Max: 3, log2Step: 1 });
+    expect(c.axis).toBe('depth');
+    expect(c.baseDepth).toBe(2);
+    expect(parseRange('x', '-4:0:0.5')).toEqual({ log2Min: -4, log2Max: 0, log2Step: 0.5 });
+  });
+
+  it('rejects bad values with a one-line reason', () => {
+    expect(() => configFromFlags(parseFlags(['--steps', 'ten'], SWEEP_FLAGS), noText)).toThrow(
+      UsageError,
+    );
+    expect(() => configFromFlags(parseFlags(['--hp', 'beta'], SWEEP_FLAGS), noText)).toThrow(
+      /--hp must be one of/,
+    );
+    expect(() => configFromFlags(parseFlags(['--text', 'x.txt'], SWEEP_FLAGS), noText)).toThrow(
+      /cannot read --text x.txt/,
+    );
+    expect(() => parseFlags(['--nope'], SWEEP_FLAGS)).toThrow(/Unknown option '--nope'/);
+  });
+});
+
+describe('CLI commands', () => {
+  const bad: Array<[string, string[], RegExp]> = [
+    ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+    ['unknown flag', ['sweep', '--bogus'], /Unknown option '--bogus'/],
+    [
+      'indivisible width',
+      ['sweep', '--widths', '30,64', '--heads', '4'],
+      /not divisible by 4 heads/,
+    ],
+    [
+      'unreadable text',
+      ['sweep', '--text', '/nonexistent/corpus.txt'],
+      /cannot read --text .*ENOENT/,
+    ],
+    ['transfer without --from', ['transfer'], /needs --from/],
+  ];
+  for (const [what, argv, message] of bad) {
+    it(`exits 2 with one line on ${what}`, async () => {
+      expect(await main(argv)).toBe(2);
+      const text = stderr.join('');
+      expect(text).toMatch(message);
+      expect(text).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it('refuses a width beyond the adapter limit before training, naming the largest that fits', async () => {
+    expect(
+      await main([
+        'sweep',
+        '--widths',
+        '64,8192',
+        '--head-size',
+        '32',
+        '--batch',
+        '1024',
+        '--context',
+        '512',
+      ]),
+    ).toBe(2);
+    expect(stderr.join('')).toMatch(/the largest width that fits is \d+/);
+  });
+
+  it('runs a tiny sweep and a transfer from its result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mup-cli-'));
+    const out = join(dir, 'result.json');
+    writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
+    const argv = `sweep --widths 16,32 --lr-log2=-8:-6:2 --steps 3 --batch 4 --context 16 --depth 1 --heads 2 --parametrization mup --text ${join(dir, 'corpus.txt')} --out ${out}`;
+    expect(await main(argv.split(' '))).toBe(0);
+    const parsed = parseImport(readFileSync(out, 'utf8'));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.doc.evidence.runs).toHaveLength(4);
+    for (const r of parsed.doc.evidence.runs) {
+      expect(r).toMatchObject({ parametrization: 'mup' });
+      expect(r.losses).toHaveLength(3);
+      expect(typeof r.log2Lr).toBe('number');
+    }
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await main(['transfer', '--from', out, '--width', '4096'])).toBe(0);
+    const result = JSON.parse(String(write.mock.calls[0][0]));
+    expect(result.target.width).toBe(4096);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * `mup-lab`: the lab's sweeps and checks, headless, on Node + Dawn. Progress goes to stderr,
+ * results to --out (or stdout) as JSON. Bad input exits 2 with a one-line reason.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { acquireNodeGpu } from '../gpu/node';
+import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
+import { transfer } from '../mup/transfer';
+import { analyzeSweep } from '../sweep/analysis';
+import { coordCheck, coordVerdict } from '../sweep/coord';
+import { prepareData } from '../sweep/data';
+import { buildExport, exportShapeToGpt, parseImport, LAB_VERSION } from '../sweep/export';
+import { planRuns, startSweep } from '../sweep/scheduler';
+import type { RunRecord } from '../sweep/types';
+import {
+  assertValid,
+  configFromFlags,
+  MODEL_FLAGS,
+  parseFlags,
+  SWEEP_FLAGS,
+  UsageError,
+} from './args';
+
+const USAGE = `usage:
+  mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
+    --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
+    [--text corpus.txt] [--head-size N] [--stack K] [--depths 2,4,8] \\
+    [--hp init-std --grid-log2=-3:3] --out result.json
+  mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
+  mup-lab transfer --from result.json --width 4096
+  mup-lab bench kernels|train --out FILE   (same as npm run bench)`;
+
+function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+function output(json: unknown, out: string | undefined): void {
+  const text = JSON.stringify(json, null, 2) + '\n';
+  if (out) {
+    writeFileSync(out, text);
+    log(`wrote ${out}`);
+  } else process.stdout.write(text);
+}
+
+async function withGpu<T>(work: (ctx: GpuContext) => Promise<T>): Promise<T> {
+  const ctx = await acquireNodeGpu({
+    onDeviceLost: (e) => log(`error: ${e.message}`),
+  });
+  log(`adapter: ${adapterLabel(ctx.adapter)}`);
+  try {
+    return await work(ctx);
+  } finally {
+    releaseGpu(ctx);
+  }
+}
+
+async function sweep(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, SWEEP_FLAGS);
+  const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
+  assertValid(config, {});
+  let data;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  await withGpu(async (ctx) => {
+    assertValid(config, { vocab: data.vocab, limits: ctx.limits });
+    const total = planRuns(config).length;
+    const records: RunRecord[] = [];
+    log(`sweep: ${total} runs on ${data.description}`);
+    const handle = startSweep(ctx, config, {
+      data,
+      callbacks: {
+        onRunDone: (r) => {
+          records.push(r);
+          const loss = r.diverged
+            ? `diverged at step ${r.divergedAtStep}`
+            : `final loss ${r.finalLoss!.toFixed(4)}`;
+          log(
+            `[${records.length}/${total}] ${r.parametrization} width ${r.width} depth ${r.depth} log2 ${config.sweep.name} ${r.log2Hp}: ${loss} (${Math.round(r.tokensPerSec)} tok/s)`,
+          );
+        },
+      },
+    });
+    await handle.finished;
+    const analysis = analyzeSweep(
+      records.map((r) => ({
+        ...r,
+        width: config.axis === 'width' ? r.width : r.depth,
+        finalLoss: r.finalLoss ?? NaN,
+      })),
+    );
+    for (const a of analysis) {
+      log(`${a.parametrization}: ${a.verdict}`);
+      for (const o of a.optima)
+        log(
+          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
+        );
+    }
+    const doc = buildExport({
+      config,
+      records,
+      vocab: data.vocab,
+      targetWidth: Math.max(...config.widths),
+      analysis,
+      environment: {
+        adapter: adapterLabel(ctx.adapter),
+        labVersion: LAB_VERSION,
+        date: new Date(),
+      },
+    });
+    output(doc, flags.out);
+  });
+}
+
+async function coord(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, MODEL_FLAGS);
+  const config = configFromFlags({ ...flags, widths: flags.widths ?? '32,64,128,256' }, (p) =>
+    readFileSync(p, 'utf8'),
+  );
+  assertValid(config, {});
+  const steps = Number(flags.steps ?? 5);
+  const data = prepareData(config.data, config.model.context);
+  await withGpu(async (ctx) => {
+    assertValid(config, { vocab: data.vocab, limits: ctx.limits });
+    const records = await coordCheck(ctx, config, {
+      widths: config.widths,
+      steps,
+      data,
+      onProgress: (done, total) => log(`coord-check: ${done}/${total}`),
+    });
+    for (const v of coordVerdict(records))
+      log(`${v.parametrization} ${v.layer}: log-log slope ${v.slope.toFixed(2)}`);
+    output({ adapter: adapterLabel(ctx.adapter), records }, flags.out);
+  });
+}
+
+function transferCommand(argv: string[]): void {
+  const flags = parseFlags(argv, {
+    from: { type: 'string' },
+    width: { type: 'string' },
+    depth: { type: 'string' },
+    out: { type: 'string' },
+  } as never) as Record<string, string | undefined>;
+  if (!flags.from) throw new UsageError('transfer needs --from result.json');
+  let text: string;
+  try {
+    text = readFileSync(flags.from, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const parsed = parseImport(text);
+  if (!parsed.ok) throw new UsageError(`${flags.from}: ${parsed.message}`);
+  const doc = parsed.doc;
+  const base = exportShapeToGpt(doc.base);
+  const width = Number(flags.width ?? base.width);
+  if (!Number.isInteger(width) || width < 1)
+    throw new UsageError(`--width must be a positive integer, got "${flags.width}"`);
+  const depth = Number(flags.depth ?? base.depth);
+  let result;
+  try {
+    result = transfer(doc.hyperparameters, doc.parametrization, base, { ...base, width, depth });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  output(result, flags.out);
+}
+
+/** Benchmarks run through scripts/bench.mjs (Vitest gives them the WGSL imports). */
+function runBench(argv: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('../../scripts/bench.mjs', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'sweep') await sweep(rest);
+    else if (command === 'coord-check') await coord(rest);
+    else if (command === 'transfer') transferCommand(rest);
+    else if (command === 'bench') return await runBench(rest);
+    else if (command === undefined || command === '--help' || command === 'help') {
+      log(USAGE);
+      return command === undefined ? 2 : 0;
+    } else throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log(`mup-lab: ${e.message}`);
+      return 2;
+    }
+    log(`mup-lab: ${(e as Error).message}`);
+    return 1;
+  }
+}
