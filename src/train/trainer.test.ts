@@ -84,6 +84,17 @@ describe('training loop', () => {
     expect(bad.losses.every(Number.isFinite)).toBe(true);
   });
 
+  it('gives SP and µP the same losses at the base width', async () => {
+    const mup = await trainStack(gpu(), setup([hp(1e-2)], { parametrization: 'mup' }));
+    const sp = await trainStack(gpu(), setup([hp(1e-2)], { parametrization: 'sp' }));
+    expect(sp.runs[0].losses).toEqual(mup.runs[0].losses);
+    // And they differ once the width is not the base width.
+    const wide = { ...shape, width: 32 };
+    const mupWide = await trainStack(gpu(), setup([hp(1e-2)], { shape: wide, parametrization: 'mup' }));
+    const spWide = await trainStack(gpu(), setup([hp(1e-2)], { shape: wide, parametrization: 'sp' }));
+    expect(spWide.runs[0].losses).not.toEqual(mupWide.runs[0].losses);
+  });
+
   it('returns every pooled buffer after a run', async () => {
     const ctx = gpu();
     await trainStack(ctx, setup([hp(1e-2)], { steps: 2 }));
