@@ -23,6 +23,16 @@
 // WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
 // thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
 //
+// Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
+// barrier suspends every subgroup, and for small vocabularies):
+//   forward_row, forward_backward_row, forward_backward_in_place_row: one thread per row, ROW_WG
+//     (override) rows per workgroup, (groupsX, ceil(R / ROW_WG / groupsX)) workgroups,
+//     row = (wid.y * groupsX + wid.x) * ROW_WG + lid. Three loops over the row: the max of the
+//     scaled logits (exact), the pairwise sum of exp(z - max), then the gradient.
+//   mean_loss_row: one thread per run, ceil(runs / ROW_WG) workgroups, summing the run's row
+//     losses pairwise in row order.
+// Pairwise (cascade) summation of n terms rounds each term at most floor(log2 n) + 1 times.
+//
 // Bad input fails loudly: a row whose scaled logits are not all finite (tested on the float bits)
 // or whose target is >= V gets a NaN loss and an all-NaN gradient row, and a run holding such a
 // row gets a NaN mean loss, so that the optimizer's non-finite check skips the update.
@@ -233,4 +243,162 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
     }
     loss[run] = mean;
   }
+}
+
+// ---- barrier-free 'row' variant ----
+
+override ROW_WG: u32 = 64u;
+
+// Pairwise summation of a stream of terms in one thread: slot k holds the sum of a completed
+// block of 2^k consecutive terms; adding term number c merges the blocks that the carries of
+// c + 1 close. Fixed order; each term is rounded at most floor(log2 n) + 1 times.
+struct PairSum {
+  slot: array<f32, 32>,
+  count: u32,
+}
+
+fn pairAdd(s: ptr<function, PairSum>, v: f32) {
+  var acc = v;
+  var c = (*s).count;
+  var k = 0u;
+  loop {
+    if ((c & 1u) == 0u) {
+      break;
+    }
+    acc = (*s).slot[k] + acc;
+    c = c >> 1u;
+    k++;
+  }
+  (*s).slot[k] = acc;
+  (*s).count += 1u;
+}
+
+// The open blocks from the smallest up (0 + first block is exact).
+fn pairTotal(s: ptr<function, PairSum>) -> f32 {
+  var total = 0.0;
+  var c = (*s).count;
+  var k = 0u;
+  loop {
+    if (c == 0u) {
+      break;
+    }
+    if ((c & 1u) != 0u) {
+      total = total + (*s).slot[k];
+    }
+    c = c >> 1u;
+    k++;
+  }
+  return total;
+}
+
+// Softmax statistics of one row computed by one thread; reads the row twice.
+fn rowStatsSerial(row: u32) -> RowStats {
+  let base = row * p.vocab;
+  let t = targets[row];
+  var bad = t >= p.vocab;
+  var zt = 0.0;
+  if (!bad) {
+    zt = p.logitScale * logits[base + t];
+  }
+  var mz = LOWEST;
+  for (var i = 0u; i < p.vocab; i++) {
+    let l = logits[base + i];
+    let z = p.logitScale * l;
+    if (nonFinite(l) || nonFinite(z)) {
+      bad = true;
+    } else {
+      mz = max(mz, z);
+    }
+  }
+  var st: RowStats;
+  st.bad = bad;
+  st.maxZ = mz;
+  if (bad) {
+    st.invSum = 0.0;
+    st.loss = quietNan();
+    return st;
+  }
+  var s: PairSum;
+  for (var i = 0u; i < p.vocab; i++) {
+    pairAdd(&s, exp(p.logitScale * logits[base + i] - mz));
+  }
+  let sum = pairTotal(&s);
+  st.invSum = 1.0 / sum;
+  // Both terms are >= 0 (the sum holds exp(0) = 1 for the maximum): no cancellation.
+  st.loss = (mz - zt) + log(sum);
+  return st;
+}
+
+fn rowOfThread(lid: u32, wid: vec3<u32>) -> u32 {
+  return (wid.y * p.groupsX + wid.x) * ROW_WG + lid;
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let row = rowOfThread(lid, wid);
+  if (row >= p.rows) {
+    return;
+  }
+  rowLoss[row] = rowStatsSerial(row).loss;
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_backward_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let row = rowOfThread(lid, wid);
+  if (row >= p.rows) {
+    return;
+  }
+  let st = rowStatsSerial(row);
+  rowLoss[row] = st.loss;
+  let base = row * p.vocab;
+  let t = targets[row];
+  for (var i = 0u; i < p.vocab; i++) {
+    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+  }
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_backward_in_place_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let row = rowOfThread(lid, wid);
+  if (row >= p.rows) {
+    return;
+  }
+  let st = rowStatsSerial(row);
+  rowLoss[row] = st.loss;
+  let base = row * p.vocab;
+  let t = targets[row];
+  // The row's statistics are complete before its first element is overwritten.
+  for (var i = 0u; i < p.vocab; i++) {
+    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+  }
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn mean_loss_row(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let run = gid.x;
+  if (run >= p.runs) {
+    return;
+  }
+  let first = run * p.rowsPerRun;
+  var s: PairSum;
+  var bad = false;
+  for (var i = 0u; i < p.rowsPerRun; i++) {
+    let l = rowLoss[first + i];
+    if (nonFinite(l)) {
+      bad = true;
+    } else {
+      pairAdd(&s, l);
+    }
+  }
+  var mean = pairTotal(&s) * p.invRowsPerRun;
+  if (bad) {
+    mean = quietNan();
+  }
+  loss[run] = mean;
 }

@@ -37,6 +37,20 @@
 //                             [b * ROWS_PER_BLOCK, (b + 1) * ROWS_PER_BLOCK) into partial[., b, j].
 //   backward_params_final:    ceil(width / 64) workgroups of 64: one thread per column sums the
 //                             rowBlocks partials in order.
+//
+// Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
+// barrier suspends every subgroup, and for narrow rows). ROW_WG threads per workgroup, the flat
+// thread index t = (wid.x + wid.y * nwg.x) * ROW_WG + lid:
+//   forward_row, backward_dx_row:   one thread per row (row = t): three loops over the row
+//                                   (sum, centred sum of squares, write; or sum g and g xhat,
+//                                   then write), each sum pairwise in one thread (pairAdd).
+//                                   ceil(rows / ROW_WG) workgroups on a flat (x, y) grid.
+//   backward_params_partial_row:    one thread per (column, row block): t = block * width + col
+//                                   sums the block's rows pairwise into the same partial layout
+//                                   as backward_params_partial; ceil(rowBlocks * width / ROW_WG)
+//                                   workgroups on a flat grid. Then backward_params_final.
+// Pairwise (cascade) summation of n terms rounds each term at most floor(log2 n) + 1 times,
+// never more than the workgroup variant's ceil(n / 256) + 8.
 // No float atomics: every sum has a fixed order, so results repeat bit for bit.
 
 struct Params {
@@ -245,4 +259,154 @@ fn backward_params_final(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     dbias[col] = sb;
   }
+}
+
+// ---- barrier-free 'row' variant ----
+
+// Threads per workgroup of the row entry points; set by the wrapper.
+override ROW_WG: u32 = 64u;
+
+// Pairwise summation of a stream of vec2 terms in one thread: slot k holds the sum of a
+// completed block of 2^k consecutive terms; adding term number c merges the blocks that the
+// carries of c + 1 close. Fixed order, and each term is rounded at most floor(log2 n) + 1 times.
+struct PairSum {
+  slot: array<vec2<f32>, 32>,
+  count: u32,
+}
+
+fn pairAdd(s: ptr<function, PairSum>, v: vec2<f32>) {
+  var acc = v;
+  var c = (*s).count;
+  var k = 0u;
+  loop {
+    if ((c & 1u) == 0u) {
+      break;
+    }
+    acc = (*s).slot[k] + acc;
+    c = c >> 1u;
+    k++;
+  }
+  (*s).slot[k] = acc;
+  (*s).count += 1u;
+}
+
+// The open blocks from the smallest up (0 + first block is exact).
+fn pairTotal(s: ptr<function, PairSum>) -> vec2<f32> {
+  var total = vec2<f32>(0.0, 0.0);
+  var c = (*s).count;
+  var k = 0u;
+  loop {
+    if (c == 0u) {
+      break;
+    }
+    if ((c & 1u) != 0u) {
+      total = total + (*s).slot[k];
+    }
+    c = c >> 1u;
+    k++;
+  }
+  return total;
+}
+
+fn rowThread(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return (wid.x + wid.y * nwg.x) * ROW_WG + lid;
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = rowThread(lid, wid, nwg);
+  if (row >= p.rows) {
+    return;
+  }
+  let n = p.width;
+  let base = row * n;
+  let count = f32(n);
+
+  var s: PairSum;
+  for (var j = 0u; j < n; j++) {
+    pairAdd(&s, vec2<f32>(x[base + j], 0.0));
+  }
+  let mean = pairTotal(&s).x / count;
+
+  // Second pass over centred values: no cancellation when |mean| >> std.
+  var q: PairSum;
+  for (var j = 0u; j < n; j++) {
+    let d = x[base + j] - mean;
+    pairAdd(&q, vec2<f32>(d * d, 0.0));
+  }
+  let variance = pairTotal(&q).x / count;
+  let rstd = inverseSqrt(variance + p.eps);
+
+  for (var j = 0u; j < n; j++) {
+    var v = (x[base + j] - mean) * rstd * gain[j];
+    if (HAS_BIAS) {
+      v += bias[j];
+    }
+    y[base + j] = v;
+  }
+  meanOut[row] = mean;
+  rstdOut[row] = rstd;
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn backward_dx_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = rowThread(lid, wid, nwg);
+  if (row >= p.rows) {
+    return;
+  }
+  let n = p.width;
+  let base = row * n;
+  let mean = meanIn[row];
+  let rstd = rstdIn[row];
+
+  var s: PairSum;
+  for (var j = 0u; j < n; j++) {
+    let g = dy[base + j] * gain[j];
+    let xhat = (x[base + j] - mean) * rstd;
+    pairAdd(&s, vec2<f32>(g, g * xhat));
+  }
+  let sums = pairTotal(&s) / f32(n);
+
+  for (var j = 0u; j < n; j++) {
+    let g = dy[base + j] * gain[j];
+    let xhat = (x[base + j] - mean) * rstd;
+    var v = rstd * (g - sums.x - xhat * sums.y);
+    if (p.dxBeta != 0.0) {
+      v += p.dxBeta * dx[base + j];
+    }
+    dx[base + j] = v;
+  }
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn backward_params_partial_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let t = rowThread(lid, wid, nwg);
+  let col = t % p.width;
+  let block = t / p.width;
+  if (block >= p.rowBlocks) {
+    return;
+  }
+  let r0 = block * ROWS_PER_BLOCK;
+  let r1 = min(p.rows, r0 + ROWS_PER_BLOCK);
+  var s: PairSum;
+  for (var r = r0; r < r1; r++) {
+    let d = dy[r * p.width + col];
+    let xhat = (x[r * p.width + col] - meanIn[r]) * rstdIn[r];
+    pairAdd(&s, vec2<f32>(d * xhat, d));
+  }
+  let total = pairTotal(&s);
+  partial[block * p.width + col] = total.x;
+  partial[(p.rowBlocks + block) * p.width + col] = total.y;
 }

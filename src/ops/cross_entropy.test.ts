@@ -14,7 +14,13 @@ import {
 } from '../reference/cross_entropy';
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, relativeRms, useGpu } from '../../test/gpu';
-import { prepareCrossEntropy } from './cross_entropy';
+import {
+  chooseCrossEntropyVariant,
+  CROSS_ENTROPY_ROW_MAX_VOCAB,
+  CROSS_ENTROPY_VARIANTS,
+  prepareCrossEntropy,
+  type CrossEntropyVariant,
+} from './cross_entropy';
 
 const gpu = useGpu();
 const u = F32_EPS;
@@ -23,6 +29,8 @@ interface Case extends CrossEntropyShape {
   seed?: number;
   /** Logits uniform in [-range, range]. */
   range?: number;
+  /** Kernel variant; default: the adapter's choice. */
+  variant?: CrossEntropyVariant;
 }
 
 interface GpuResult {
@@ -63,6 +71,7 @@ async function runGpu(
     dLogits: td,
     inPlace: mode === 'in-place',
   });
+  if (c.variant) expect(op.label).toContain(`[${c.variant}]`);
   await runOps(ctx, [op]);
   const result: GpuResult = {
     rowLoss: await readTensor(ctx, op.rowLoss),
@@ -86,15 +95,36 @@ async function runGpu(
  * For the data here (|z| <= 10) these are all below ~1e-5 relative. The mean loss adds the
  * serial/tree sum over the run's rows: (rowsPerRun / 256 + 10) u of the mean. We also require
  * the relative RMS error of the gradient to stay below 1e-6.
+ * Only the sum depths depend on the variant (sumDepth, meanDepth): the 'row' variant sums
+ * exp(x) once each, pairwise in one thread, and the run's row losses pairwise likewise; its
+ * depths are never larger than the workgroup variant's (checked below), so no bound is looser.
  */
+/** Times a term of a pairwise (cascade) sum of n terms is rounded: floor(log2 n) + 1. */
+const pairwiseDepth = (n: number) => 32 - Math.clz32(n);
+
+/**
+ * Roundings in the longest chain of the sum of exponentials: 'workgroup' ceil(V / WG) serial
+ * steps, then 8 tree levels of a few (4) roundings each (max, two rescalings, add); 'row' one
+ * rounding per level of the pairwise sum.
+ */
+function sumDepth(variant: CrossEntropyVariant, vocab: number): number {
+  const wg = vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
+  return variant === 'row' ? pairwiseDepth(vocab) : Math.ceil(vocab / wg) + 8 * 4;
+}
+
+/** Multiple of u |mean| for the mean loss: the sum's depth, plus the scaling and slack (2). */
+function meanDepth(variant: CrossEntropyVariant, perRun: number): number {
+  return (variant === 'row' ? pairwiseDepth(perRun) : perRun / 256 + 8) + 2;
+}
+
 function bounds(c: Case, logits: Float32Array, targets: Uint32Array) {
   const { rows, vocab } = c;
   const s = c.logitScale ?? 1;
   const runs = c.runs ?? 1;
   const perRun = rows / runs;
   const coef = Math.abs((s * (c.gradScale ?? 1)) / perRun);
-  const wg = vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
-  const d = Math.ceil(vocab / wg) + 8 * 4;
+  const variant = c.variant ?? chooseCrossEntropyVariant(gpu().adapter, vocab);
+  const d = sumDepth(variant, vocab);
   const lossBound = new Float64Array(rows);
   const gradBound = new Float64Array(rows * vocab);
   const ref = crossEntropyRef(logits, targets, c);
@@ -129,7 +159,7 @@ function bounds(c: Case, logits: Float32Array, targets: Uint32Array) {
   for (let k = 0; k < runs; k++) {
     let b = 0;
     for (let r = k * perRun; r < (k + 1) * perRun; r++) b += lossBound[r];
-    meanBound[k] = b / perRun + (perRun / 256 + 10) * u * Math.abs(ref.loss[k]) + 1e-30;
+    meanBound[k] = b / perRun + meanDepth(variant, perRun) * u * Math.abs(ref.loss[k]) + 1e-30;
   }
   return { ref, lossBound, gradBound, meanBound };
 }
@@ -152,7 +182,46 @@ async function check(c: Case, mode: 'separate' | 'in-place' | 'forward' = 'separ
   return got;
 }
 
-describe('cross-entropy kernel vs float64 reference', () => {
+describe('cross-entropy variants', () => {
+  it("row sums are never deeper than the workgroup variant's", () => {
+    // So running the row variant under the same bound formulas loosens no tolerance.
+    const deeper: number[] = [];
+    for (let n = 1; n <= 1 << 16; n++) {
+      if (sumDepth('row', n) > sumDepth('workgroup', n)) deeper.push(n);
+      if (meanDepth('row', n) > meanDepth('workgroup', n)) deeper.push(n);
+    }
+    expect(deeper).toEqual([]);
+  });
+
+  it('chooses row on CPU fallbacks and for small vocabularies, workgroup otherwise', () => {
+    const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    const cpu = { ...base, isFallback: true };
+    const gpuAdapter = { ...base, isFallback: false };
+    expect(chooseCrossEntropyVariant(cpu, 50000)).toBe('row');
+    expect(chooseCrossEntropyVariant(gpuAdapter, CROSS_ENTROPY_ROW_MAX_VOCAB)).toBe('row');
+    expect(chooseCrossEntropyVariant(gpuAdapter, CROSS_ENTROPY_ROW_MAX_VOCAB + 1)).toBe(
+      'workgroup',
+    );
+  });
+
+  it('uses the chosen variant by default and rejects an unknown one', async () => {
+    const ctx = gpu();
+    const tl = uploadTensor(ctx, new Float32Array(12), [12], 'logits');
+    const tt = uploadTensor(ctx, new Uint32Array(3), [3], 'targets');
+    const args = { logits: tl, targets: tt, rows: 3, vocab: 4 };
+    const op = await prepareCrossEntropy(ctx, args);
+    expect(op.label).toContain(`[${chooseCrossEntropyVariant(ctx.adapter, 4)}]`);
+    op.release();
+    await expect(
+      prepareCrossEntropy(ctx, { ...args, variant: 'tree' as CrossEntropyVariant }),
+    ).rejects.toThrow(/unknown variant tree/);
+    releaseTensor(ctx, tl);
+    releaseTensor(ctx, tt);
+  });
+});
+
+describe.each(CROSS_ENTROPY_VARIANTS)('cross-entropy kernel (%s) vs float64 reference', (v) => {
+  const variant = v as CrossEntropyVariant;
   const sizes = [1, 7, 33, 127];
 
   it('sizes 1, 7, 33, 127 for rows and vocab, with logit and gradient scales', async () => {
@@ -161,27 +230,27 @@ describe('cross-entropy kernel vs float64 reference', () => {
       for (const vocab of sizes) {
         const logitScale = [1, 0.25, 3, -0.5][k % 4];
         const gradScale = [1, 0.5, 2][k % 3];
-        await check({ rows, vocab, logitScale, gradScale });
+        await check({ variant, rows, vocab, logitScale, gradScale });
         k++;
       }
     }
   });
 
   it('non-square shapes up to V = 8192 and R = 257', async () => {
-    await check({ rows: 257, vocab: 1024, logitScale: 0.5 });
-    await check({ rows: 3, vocab: 8192, logitScale: 2 });
-    await check({ rows: 130, vocab: 513 });
-    await check({ rows: 257, vocab: 1 });
+    await check({ variant, rows: 257, vocab: 1024, logitScale: 0.5 });
+    await check({ variant, rows: 3, vocab: 8192, logitScale: 2 });
+    await check({ variant, rows: 130, vocab: 513 });
+    await check({ variant, rows: 257, vocab: 1 });
   });
 
   it('large logits stay finite (max subtraction) within the same relative bounds', async () => {
-    await check({ rows: 33, vocab: 127, range: 50, logitScale: 8 });
+    await check({ variant, rows: 33, vocab: 127, range: 50, logitScale: 8 });
   });
 
   it('in-place and forward-only variants give the same bits as the separate one', async () => {
     for (const c of [
-      { rows: 33, vocab: 127, logitScale: 0.7 },
-      { rows: 7, vocab: 1024, logitScale: 1.5, runs: 7 },
+      { variant, rows: 33, vocab: 127, logitScale: 0.7 },
+      { variant, rows: 7, vocab: 1024, logitScale: 1.5, runs: 7 },
     ]) {
       const { logits, targets } = makeData(c);
       const a = await runGpu(c, logits, targets, 'separate');
@@ -197,15 +266,18 @@ describe('cross-entropy kernel vs float64 reference', () => {
   });
 
   it('stacked runs: one mean loss per run, gradients divided by rows per run', async () => {
-    await check({ rows: 33, vocab: 7, runs: 3, logitScale: 1.3 });
-    await check({ rows: 256, vocab: 64, runs: 4, gradScale: 0.25 });
-    await check({ rows: 127, vocab: 33, runs: 127 });
+    await check({ variant, rows: 33, vocab: 7, runs: 3, logitScale: 1.3 });
+    await check({ variant, rows: 256, vocab: 64, runs: 4, gradScale: 0.25 });
+    await check({ variant, rows: 127, vocab: 33, runs: 127 });
   });
 
   it('a 2D grid of workgroups when rows exceed the per-dimension limit', async () => {
     const real = gpu();
-    const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: 20 } };
-    const c = { rows: 257, vocab: 33, runs: 1 };
+    // 257 rows: 'workgroup' has one workgroup per row, a (20, 13) grid under a limit of 20;
+    // 'row' has 5 workgroups of 64 rows, a (3, 2) grid under a limit of 3.
+    const limit = variant === 'row' ? 3 : 20;
+    const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: limit } };
+    const c = { variant, rows: 257, vocab: 33, runs: 1 };
     const { logits, targets } = makeData(c);
     const got = await runGpu(c, logits, targets, 'separate', ctx);
     const want = await runGpu(c, logits, targets, 'separate');
@@ -217,9 +289,9 @@ describe('cross-entropy kernel vs float64 reference', () => {
 
   it('backward matches central finite differences of the float64 loss', async () => {
     for (const c of [
-      { rows: 7, vocab: 33, logitScale: 2.5, gradScale: 0.5 },
-      { rows: 12, vocab: 17, runs: 3, logitScale: -0.8 },
-      { rows: 1, vocab: 127, logitScale: 4 },
+      { variant, rows: 7, vocab: 33, logitScale: 2.5, gradScale: 0.5 },
+      { variant, rows: 12, vocab: 17, runs: 3, logitScale: -0.8 },
+      { variant, rows: 1, vocab: 127, logitScale: 4 },
     ]) {
       const { logits, targets } = makeData(c);
       const got = await runGpu(c, logits, targets);
@@ -249,7 +321,7 @@ describe('cross-entropy kernel vs float64 reference', () => {
 
   it('setScales changes the multipliers without re-preparing', async () => {
     const ctx = gpu();
-    const c = { rows: 33, vocab: 33, logitScale: 1, gradScale: 1 };
+    const c = { variant, rows: 33, vocab: 33, logitScale: 1, gradScale: 1 };
     const { logits, targets } = makeData(c);
     const tl = uploadTensor(ctx, logits, [logits.length], 'logits');
     const tt = uploadTensor(ctx, targets, [targets.length], 'targets');
@@ -271,7 +343,7 @@ describe('cross-entropy kernel vs float64 reference', () => {
   });
 
   it('non-finite logits or a bad target give NaN for that row and its run only', async () => {
-    const c = { rows: 12, vocab: 33, runs: 4 };
+    const c = { variant, rows: 12, vocab: 33, runs: 4 };
     const { logits, targets } = makeData(c);
     const bits = new Uint32Array(logits.buffer);
     bits[1 * 33 + 5] = 0x7f800000; // +Inf in row 1 (run 0)
@@ -301,7 +373,7 @@ describe('cross-entropy kernel vs float64 reference', () => {
   });
 
   it('deterministic, and rejects bad arguments', async () => {
-    const c = { rows: 127, vocab: 127, runs: 1 };
+    const c = { variant, rows: 127, vocab: 127, runs: 1 };
     const { logits, targets } = makeData(c);
     const a = await runGpu(c, logits, targets);
     const b = await runGpu(c, logits, targets);

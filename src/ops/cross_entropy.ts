@@ -1,6 +1,15 @@
 /**
  * Typed wrapper of kernels/cross_entropy.wgsl: softmax cross-entropy with the µP logit multiplier,
- * fused forward + backward (one workgroup per row), then the mean loss of each stacked run.
+ * fused forward + backward, then the mean loss of each stacked run.
+ *
+ * Variants (same contract and bindings, see the kernel's header):
+ * - 'workgroup'  one workgroup per row (64 to 256 threads by vocab) and one of 256 per run for
+ *                the mean loss, fixed-order trees in workgroup memory (barriers).
+ * - 'row'        barrier-free: one thread per row (workgroups of 64 rows), max, pairwise sum of
+ *                exponentials and gradient in three loops; one thread per run for the mean loss.
+ * Choice (chooseCrossEntropyVariant): 'row' on CPU fallback adapters (SwiftShader, where each
+ * barrier suspends every subgroup of the workgroup) and for vocabularies of at most
+ * CROSS_ENTROPY_ROW_MAX_VOCAB; 'workgroup' for larger vocabularies on GPUs.
  */
 import crossEntropyWgsl from '../../kernels/cross_entropy.wgsl?raw';
 import {
@@ -8,6 +17,7 @@ import {
   BufferUsage,
   createTensor,
   workgroupCount,
+  type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -15,6 +25,25 @@ import {
 import { grid2d } from './dispatch';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
+
+export const CROSS_ENTROPY_VARIANTS = ['workgroup', 'row'] as const;
+export type CrossEntropyVariant = (typeof CROSS_ENTROPY_VARIANTS)[number];
+
+/** Rows (threads) per workgroup of the 'row' variant. */
+export const CROSS_ENTROPY_ROW_WORKGROUP = 64;
+
+/**
+ * Largest vocabulary for which a GPU also gets the 'row' variant. A guess, not yet measured on a
+ * GPU: at 64 the 64-thread workgroup per row holds one logit per thread and pays ~20 barriers.
+ */
+export const CROSS_ENTROPY_ROW_MAX_VOCAB = 64;
+
+export function chooseCrossEntropyVariant(
+  adapter: AdapterSummary,
+  vocab: number,
+): CrossEntropyVariant {
+  return adapter.isFallback || vocab <= CROSS_ENTROPY_ROW_MAX_VOCAB ? 'row' : 'workgroup';
+}
 
 export interface CrossEntropyArgs {
   /** [rows, vocab] f32 logits before the multiplier. */
@@ -38,6 +67,8 @@ export interface CrossEntropyArgs {
   /** Multiplies the gradient (e.g. loss scaling). Default 1. */
   gradScale?: number;
   label?: string;
+  /** Force a kernel variant (tests, benchmarks); default: chooseCrossEntropyVariant. */
+  variant?: CrossEntropyVariant;
 }
 
 export interface CrossEntropyOp extends PreparedOp {
@@ -84,23 +115,41 @@ export async function prepareCrossEntropy(
     throw new Error(`${label}: dLogits shares the logits buffer: use inPlace`);
   }
 
+  if (args.variant !== undefined && !CROSS_ENTROPY_VARIANTS.includes(args.variant)) {
+    throw new Error(`${label}: unknown variant ${String(args.variant)}`);
+  }
+  const variant = args.variant ?? chooseCrossEntropyVariant(ctx.adapter, vocab);
+  const row = variant === 'row';
+
   const entry = args.inPlace
     ? 'forward_backward_in_place'
     : args.dLogits
       ? 'forward_backward'
       : 'forward';
-  const [rowPipeline, meanPipeline] = await Promise.all([
-    ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
-    ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
-  ]);
+  const [rowPipeline, meanPipeline] = await Promise.all(
+    row
+      ? [
+          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, `${entry}_row`, {
+            ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
+          }),
+          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss_row', {
+            ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
+          }),
+        ]
+      : [
+          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
+          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
+        ],
+  );
   const ownRowLoss = args.rowLoss ? undefined : createTensor(ctx, [rows], 'f32', `${label}:rows`);
   const ownLoss = args.loss ? undefined : createTensor(ctx, [runs], 'f32', `${label}:loss`);
   const rowLoss = args.rowLoss ?? (ownRowLoss as GpuTensor);
   const loss = args.loss ?? (ownLoss as GpuTensor);
   const dLogits = args.inPlace ? args.logits : args.dLogits;
 
-  const grid = grid2d(ctx, rows, label);
-  const runGroups = workgroupCount(ctx, runs, 1, label);
+  const perGroup = row ? CROSS_ENTROPY_ROW_WORKGROUP : 1;
+  const grid = grid2d(ctx, Math.ceil(rows / perGroup), label);
+  const runGroups = workgroupCount(ctx, runs, perGroup, label);
   const rowsPerRun = rows / runs;
   // Params: rows, vocab, rowsPerRun, runs, groupsX (u32), logitScale, gradCoef, invRowsPerRun.
   const uniformData = new DataView(new ArrayBuffer(32));
@@ -140,12 +189,12 @@ export async function prepareCrossEntropy(
     rowEntries.push({ binding: 2, resource: bindingOf(args.dLogits) });
   }
   const rowBind = ctx.device.createBindGroup({
-    label: `${label}:${entry}`,
+    label: `${label}:${entry} [${variant}]`,
     layout: rowPipeline.getBindGroupLayout(0),
     entries: rowEntries,
   });
   const meanBind = ctx.device.createBindGroup({
-    label: `${label}:mean_loss`,
+    label: `${label}:mean_loss [${variant}]`,
     layout: meanPipeline.getBindGroupLayout(0),
     entries: [
       { binding: 3, resource: bindingOf(rowLoss) },
@@ -154,7 +203,7 @@ export async function prepareCrossEntropy(
     ],
   });
   return {
-    label,
+    label: `${label} [${variant}]`,
     rowLoss,
     loss,
     dLogits,

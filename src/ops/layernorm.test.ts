@@ -17,10 +17,14 @@ import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import {
+  chooseLayerNormVariant,
   LAYERNORM_DEFAULT_EPS,
+  LAYERNORM_ROW_MAX_WIDTH,
   LAYERNORM_ROWS_PER_BLOCK,
+  LAYERNORM_VARIANTS,
   prepareLayerNormBackward,
   prepareLayerNormForward,
+  type LayerNormVariant,
 } from './layernorm';
 
 const gpu = useGpu();
@@ -56,8 +60,34 @@ class Scope {
   }
 }
 
-/** Depth of the kernel's row sums: a sequential stride over width / 256, then 8 tree levels. */
-const rowSumDepth = (width: number) => Math.ceil(width / 256) + 8;
+/**
+ * Times a term of a pairwise (cascade) sum of n terms is rounded: floor(log2 n) + 1 (the largest
+ * complete block of 2^floor(log2 n) terms, plus one add of the other blocks' total).
+ */
+const pairwiseDepth = (n: number) => 32 - Math.clz32(n);
+
+/**
+ * Depth of the kernel's row sums (times a term is rounded), the only part of the bounds below
+ * that depends on the variant:
+ * - 'workgroup': a sequential stride over width / 256 per thread, then 8 tree levels;
+ * - 'row': one thread sums the row pairwise: floor(log2 width) + 1, which is never more than
+ *   the workgroup's (checked below), so every bound is the same or tighter for 'row'.
+ */
+const rowSumDepth = (variant: LayerNormVariant, width: number) =>
+  variant === 'row' ? pairwiseDepth(width) : Math.ceil(width / 256) + 8;
+
+/**
+ * Depth of the dgain/dbias column sums over `rows` rows:
+ * - 'workgroup': per block of 128 rows, 8 row lanes stride ceil(min(rows, 128) / 8) rows, then 3
+ *   tree levels; the final pass adds the rowBlocks partials in order;
+ * - 'row': one thread per (column, block) sums the block's rows pairwise, then the same final
+ *   pass: pairwiseDepth(min(rows, 128)) + rowBlocks, never more than the workgroup's.
+ */
+function paramSumDepth(variant: LayerNormVariant, rows: number): number {
+  const inBlock = Math.min(rows, LAYERNORM_ROWS_PER_BLOCK);
+  const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
+  return (variant === 'row' ? pairwiseDepth(inBlock) : Math.ceil(inBlock / 8) + 3) + blocks;
+}
 
 /** RMS over elements of |got - want| / scale: the typical error in units of the scale. */
 function typicalError(got: Float32Array, want: Float64Array, scale: Float64Array): number {
@@ -81,12 +111,15 @@ function expectWithin(got: Float32Array, want: Float64Array, bound: Float64Array
  * For width 1024 that is 20 u = 1.2e-6 relative to the output's natural scale (rstd mean|x|
  * is the row's conditioning: up to ~40 for the offset rows generated here). SwiftShader stays
  * within 0.15 of this bound; the typical error (RMS of error / scale) must be under 2u.
+ * The 'row' variant rounds d * d before adding it (the workgroup variant fuses it into an fma):
+ * half a u more on xhat's relative error, within the slack of K / 2 + 6 <= depth + 8.
  */
 async function checkForward(
   rows: number,
   width: number,
   hasBias: boolean,
   seed: number,
+  variant: LayerNormVariant,
   ctx: GpuContext = gpu(),
 ) {
   const rng = new Rng(seed);
@@ -107,7 +140,9 @@ async function checkForward(
     rstd: trstd,
     rows,
     width,
+    variant,
   });
+  expect(op.label).toContain(`[${variant}]`);
   await runOps(ctx, [op]);
   const y = await readTensor(ctx, ty);
   const mean = await readTensor(ctx, tmean);
@@ -116,7 +151,7 @@ async function checkForward(
   s.release();
 
   const want = layerNormForwardRef(x, gain, bias, shape);
-  const K = rowSumDepth(width) + 8;
+  const K = rowSumDepth(variant, width) + 8;
   const meanAbs = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < width; j++) meanAbs[r] += Math.abs(x[r * width + j]) / width;
@@ -159,6 +194,7 @@ interface BackwardCase {
   /** Runs the prepared op twice and requires bit-identical results. */
   repeat?: boolean;
   ctx?: GpuContext;
+  variant: LayerNormVariant;
 }
 
 /**
@@ -167,9 +203,9 @@ interface BackwardCase {
  *   xhat and g = dy gain carry 2u relative each; the row means of g and g xhat carry
  *   (depth + 5) u of mean|g| and mean|g xhat|; the final combination adds a few u, so
  *   |ddx| <= (depth + 10) u (rstd (|g| + mean|g| + |xhat| mean|g xhat|) + |dxBeta old|).
- *   dgain_j, dbias_j are sums over rows of depth ceil(min(rows, 128) / 8) + 3 + rowBlocks,
- *   each term with 3u of its own: (depth + 5) u sum_r |dy xhat| (resp. |dy|), plus 2u for
- *   the accumulation (|paramBeta old| + |result|).
+ *   dgain_j, dbias_j are sums over rows of depth paramSumDepth (ceil(min(rows, 128) / 8) + 3 +
+ *   rowBlocks for 'workgroup'), each term with 3u of its own: (depth + 5) u sum_r |dy xhat|
+ *   (resp. |dy|), plus 2u for the accumulation (|paramBeta old| + |result|).
  */
 async function checkBackward(c: BackwardCase) {
   const ctx = c.ctx ?? gpu();
@@ -205,7 +241,9 @@ async function checkBackward(c: BackwardCase) {
     width,
     dxBeta,
     paramBeta,
+    variant: c.variant,
   });
+  expect(op.label).toContain(`[${c.variant}]`);
   await runOps(ctx, [op]);
   const dx = await readTensor(ctx, tdx);
   const dgain = await readTensor(ctx, tdgain);
@@ -223,7 +261,7 @@ async function checkBackward(c: BackwardCase) {
 
   const ref = layerNormBackwardRef(x, gain, mean, rstd, dy, shape, hasBias);
   const wantDx = ref.dx.map((v, i) => v + dxBeta * dx0[i]);
-  const Kx = rowSumDepth(width) + 10;
+  const Kx = rowSumDepth(c.variant, width) + 10;
   const dxScale = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     let mg = 0;
@@ -251,8 +289,7 @@ async function checkBackward(c: BackwardCase) {
   );
   expect(typicalError(dx, wantDx, dxScale)).toBeLessThan(2 * u);
 
-  const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
-  const Kp = Math.ceil(Math.min(rows, LAYERNORM_ROWS_PER_BLOCK) / 8) + 3 + blocks + 5;
+  const Kp = paramSumDepth(c.variant, rows) + 5;
   const absG = new Float64Array(width);
   const absB = new Float64Array(width);
   for (let r = 0; r < rows; r++) {
@@ -275,7 +312,50 @@ async function checkBackward(c: BackwardCase) {
   }
 }
 
-describe('layernorm kernel vs float64 reference', () => {
+describe('layernorm variants', () => {
+  it("row sums of the row variant are never deeper than the workgroup variant's", () => {
+    // So running the row variant under the same bound formulas loosens no tolerance.
+    const deeper: number[] = [];
+    for (let n = 1; n <= 1 << 16; n++) {
+      if (rowSumDepth('row', n) > rowSumDepth('workgroup', n)) deeper.push(n);
+      if (paramSumDepth('row', n) > paramSumDepth('workgroup', n)) deeper.push(n);
+    }
+    expect(deeper).toEqual([]);
+  });
+
+  it('chooses row on CPU fallbacks and for narrow rows, workgroup for wide rows on GPUs', () => {
+    const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    const cpu = { ...base, isFallback: true };
+    const gpuAdapter = { ...base, isFallback: false };
+    expect(chooseLayerNormVariant(cpu, 8192)).toBe('row');
+    expect(chooseLayerNormVariant(cpu, 1)).toBe('row');
+    expect(chooseLayerNormVariant(gpuAdapter, LAYERNORM_ROW_MAX_WIDTH)).toBe('row');
+    expect(chooseLayerNormVariant(gpuAdapter, LAYERNORM_ROW_MAX_WIDTH + 1)).toBe('workgroup');
+  });
+
+  it('uses the chosen variant by default and rejects an unknown one', async () => {
+    const ctx = gpu();
+    const s = new Scope(ctx);
+    const width = 33;
+    const args = {
+      x: s.up(new Float32Array(2 * width), 'x'),
+      gain: s.up(new Float32Array(width), 'gain'),
+      y: s.empty(2 * width, 'y'),
+      mean: s.empty(2, 'mean'),
+      rstd: s.empty(2, 'rstd'),
+      rows: 2,
+      width,
+    };
+    const op = await prepareLayerNormForward(ctx, args);
+    expect(op.label).toContain(`[${chooseLayerNormVariant(ctx.adapter, width)}]`);
+    op.release();
+    const bad = { ...args, variant: 'tree' as LayerNormVariant };
+    await expect(prepareLayerNormForward(ctx, bad)).rejects.toThrow(/unknown variant tree/);
+    s.release();
+  });
+});
+
+describe.each(LAYERNORM_VARIANTS)('layernorm kernel (%s) vs float64 reference', (variant) => {
   const sizes = [1, 7, 33, 127];
   const widths = [1, 7, 33, 127, 1024];
 
@@ -283,7 +363,7 @@ describe('layernorm kernel vs float64 reference', () => {
     let seed = 1;
     for (const rows of sizes) {
       for (const width of widths) {
-        await checkForward(rows, width, seed % 2 === 0, seed++);
+        await checkForward(rows, width, seed % 2 === 0, seed++, variant);
       }
     }
   });
@@ -292,19 +372,34 @@ describe('layernorm kernel vs float64 reference', () => {
     let seed = 100;
     for (const rows of sizes) {
       for (const width of widths) {
-        await checkBackward({ rows, width, hasBias: seed % 2 === 1, seed: seed++ });
+        await checkBackward({ rows, width, hasBias: seed % 2 === 1, seed: seed++, variant });
       }
     }
   });
 
-  it('width 8192 (32 elements per thread)', async () => {
-    await checkForward(3, 8192, true, 7);
-    await checkBackward({ rows: 3, width: 8192, hasBias: true, seed: 8 });
+  it('width 8192 (32 elements per workgroup thread)', async () => {
+    await checkForward(3, 8192, true, 7, variant);
+    await checkBackward({ rows: 3, width: 8192, hasBias: true, seed: 8, variant });
   });
 
   it('several row blocks for dgain/dbias, with accumulation into dx, dgain, dbias', async () => {
-    await checkBackward({ rows: 300, width: 33, hasBias: true, seed: 9, dxBeta: 1, paramBeta: 1 });
-    await checkBackward({ rows: 257, width: 65, hasBias: false, seed: 10, paramBeta: 0.5 });
+    await checkBackward({
+      rows: 300,
+      width: 33,
+      hasBias: true,
+      seed: 9,
+      dxBeta: 1,
+      paramBeta: 1,
+      variant,
+    });
+    await checkBackward({
+      rows: 257,
+      width: 65,
+      hasBias: false,
+      seed: 10,
+      paramBeta: 0.5,
+      variant,
+    });
   });
 
   it('dgain and dbias may be views of one gradient buffer', async () => {
@@ -329,6 +424,7 @@ describe('layernorm kernel vs float64 reference', () => {
       dbias,
       rows,
       width,
+      variant,
     });
     await runOps(ctx, [op]);
     const all = await readTensor(ctx, grads);
@@ -339,15 +435,23 @@ describe('layernorm kernel vs float64 reference', () => {
   });
 
   it('is deterministic: repeated runs give identical bits', async () => {
-    await checkBackward({ rows: 300, width: 127, hasBias: true, seed: 11, repeat: true });
+    await checkBackward({ rows: 300, width: 127, hasBias: true, seed: 11, repeat: true, variant });
   });
 
   it('splits rows over two grid dimensions past the per-dimension workgroup limit', async () => {
-    // Same device with the limit lowered to 8: 33 rows need a (7, 5) grid.
     const real = gpu();
-    const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: 8 } };
-    await checkForward(33, 7, true, 12, ctx);
-    await checkBackward({ rows: 33, width: 7, hasBias: true, seed: 12, ctx });
+    if (variant === 'workgroup') {
+      // Same device with the limit lowered to 8: 33 rows need a (7, 5) grid.
+      const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: 8 } };
+      await checkForward(33, 7, true, 12, variant, ctx);
+      await checkBackward({ rows: 33, width: 7, hasBias: true, seed: 12, ctx, variant });
+    } else {
+      // Limit 3: 300 rows are 5 workgroups of 64 rows on a (3, 2) grid; dgain/dbias use
+      // 3 blocks x 65 columns = 4 workgroups of 64 threads on a (2, 2) grid.
+      const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: 3 } };
+      await checkForward(300, 65, true, 12, variant, ctx);
+      await checkBackward({ rows: 300, width: 65, hasBias: true, seed: 12, ctx, variant });
+    }
   });
 
   it('rejects bad shapes and aliased outputs', async () => {

@@ -1,4 +1,17 @@
-/** Typed wrapper of kernels/layernorm.wgsl: shape checks, dispatch sizes, bindings. */
+/**
+ * Typed wrapper of kernels/layernorm.wgsl: shape checks, variant choice, dispatch sizes, bindings.
+ *
+ * Variants (same contract and bindings, see the kernel's header):
+ * - 'workgroup'  one workgroup of 256 threads per row, tree reductions in workgroup memory
+ *                (barriers); dgain/dbias by 32 x 8 workgroups per block of rows.
+ * - 'row'        barrier-free: one thread per row (workgroups of 64 rows), pairwise sums in the
+ *                thread; dgain/dbias by one thread per (column, block of rows). No workgroup
+ *                memory.
+ * Choice (chooseLayerNormVariant): 'row' on CPU fallback adapters (SwiftShader, where each
+ * barrier suspends every 4-lane subgroup of the workgroup: 256 rows x 64 measured ~250 ms
+ * forward with 'workgroup') and for rows of at most LAYERNORM_ROW_MAX_WIDTH elements, where
+ * 'workgroup' leaves most of its 256 threads idle; 'workgroup' for wide rows on GPUs.
+ */
 import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
 import {
   bindingOf,
@@ -6,6 +19,7 @@ import {
   createUniform,
   releaseTensor,
   workgroupCount,
+  type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -18,6 +32,23 @@ export const LAYERNORM_KERNEL = { name: 'layernorm', code: layernormWgsl };
 export const LAYERNORM_ROWS_PER_BLOCK = 128;
 
 export const LAYERNORM_DEFAULT_EPS = 1e-5;
+
+export const LAYERNORM_VARIANTS = ['workgroup', 'row'] as const;
+export type LayerNormVariant = (typeof LAYERNORM_VARIANTS)[number];
+
+/** Rows (threads) per workgroup of the 'row' variant. */
+export const LAYERNORM_ROW_WORKGROUP = 64;
+
+/**
+ * Widest row for which a GPU also gets the 'row' variant. A guess, not yet measured on a GPU:
+ * at 64 a 256-thread workgroup per row leaves 3/4 of its threads idle and still pays ~16
+ * barriers per reduction, while one thread loops over 64 contiguous floats.
+ */
+export const LAYERNORM_ROW_MAX_WIDTH = 64;
+
+export function chooseLayerNormVariant(adapter: AdapterSummary, width: number): LayerNormVariant {
+  return adapter.isFallback || width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup';
+}
 
 export interface LayerNormForwardArgs {
   /** Input [rows, width], row-major. */
@@ -35,6 +66,8 @@ export interface LayerNormForwardArgs {
   width: number;
   eps?: number;
   label?: string;
+  /** Force a kernel variant (tests, benchmarks); default: chooseLayerNormVariant. */
+  variant?: LayerNormVariant;
 }
 
 export interface LayerNormBackwardArgs {
@@ -58,6 +91,8 @@ export interface LayerNormBackwardArgs {
   /** dgain, dbias = computed + paramBeta * old (gradient accumulation). Default 0. */
   paramBeta?: number;
   label?: string;
+  /** Force a kernel variant (tests, benchmarks); default: chooseLayerNormVariant. */
+  variant?: LayerNormVariant;
 }
 
 export async function prepareLayerNormForward(
@@ -81,12 +116,18 @@ export async function prepareLayerNormForward(
     { x: args.x, gain: args.gain, bias: args.bias },
   );
 
-  const pipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'forward', {
-    HAS_BIAS: args.bias !== undefined,
-  });
+  const variant = pickVariant(ctx, args.variant, width, label);
+  const row = variant === 'row';
+  const pipeline = await ctx.pipelines.get(
+    LAYERNORM_KERNEL,
+    row ? 'forward_row' : 'forward',
+    row
+      ? { HAS_BIAS: args.bias !== undefined, ROW_WG: LAYERNORM_ROW_WORKGROUP }
+      : { HAS_BIAS: args.bias !== undefined },
+  );
   const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
   const bindGroup = ctx.device.createBindGroup({
-    label,
+    label: `${label} [${variant}]`,
     layout: pipeline.getBindGroupLayout(0),
     entries: [
       { binding: 0, resource: { buffer: uniforms } },
@@ -99,9 +140,9 @@ export async function prepareLayerNormForward(
       { binding: 6, resource: bindingOf(args.rstd) },
     ],
   });
-  const groups = flatGrid(ctx, rows, label);
+  const groups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
   return {
-    label,
+    label: `${label} [${variant}]`,
     encode(pass) {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
@@ -114,9 +155,10 @@ export async function prepareLayerNormForward(
 }
 
 /**
- * Three dispatches: dx (one workgroup per row), then dgain/dbias as per-block partial sums
- * over LAYERNORM_ROWS_PER_BLOCK rows and a per-column sum of the partials. The partial buffer
- * ([2, rowBlocks, width] floats) is taken from the pool here and returned by release().
+ * Three dispatches: dx (one workgroup per row, or one thread per row for 'row'), then dgain/dbias
+ * as per-block partial sums over LAYERNORM_ROWS_PER_BLOCK rows and a per-column sum of the
+ * partials. The partial buffer ([2, rowBlocks, width] floats) is taken from the pool here and
+ * returned by release().
  */
 export async function prepareLayerNormBackward(
   ctx: GpuContext,
@@ -143,10 +185,20 @@ export async function prepareLayerNormBackward(
   const rowBlocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
 
   // One at a time: each creation pushes and pops device error scopes.
-  const dxPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx');
-  const partialPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_params_partial', {
-    ROWS_PER_BLOCK: LAYERNORM_ROWS_PER_BLOCK,
-  });
+  const variant = pickVariant(ctx, args.variant, width, label);
+  const row = variant === 'row';
+  const dxPipeline = row
+    ? await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx_row', {
+        ROW_WG: LAYERNORM_ROW_WORKGROUP,
+      })
+    : await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx');
+  const partialPipeline = await ctx.pipelines.get(
+    LAYERNORM_KERNEL,
+    row ? 'backward_params_partial_row' : 'backward_params_partial',
+    row
+      ? { ROWS_PER_BLOCK: LAYERNORM_ROWS_PER_BLOCK, ROW_WG: LAYERNORM_ROW_WORKGROUP }
+      : { ROWS_PER_BLOCK: LAYERNORM_ROWS_PER_BLOCK },
+  );
   const finalPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_params_final', {
     HAS_BIAS: hasBias,
   });
@@ -166,7 +218,7 @@ export async function prepareLayerNormBackward(
   const scratch = hasBias ? undefined : createTensor(ctx, [4], 'f32', `${label}:no-bias`);
   const u = { binding: 0, resource: { buffer: uniforms } };
   const dxGroup = ctx.device.createBindGroup({
-    label: `${label}:dx`,
+    label: `${label}:dx [${variant}]`,
     layout: dxPipeline.getBindGroupLayout(0),
     entries: [
       u,
@@ -179,7 +231,7 @@ export async function prepareLayerNormBackward(
     ],
   });
   const partialGroup = ctx.device.createBindGroup({
-    label: `${label}:params-partial`,
+    label: `${label}:params-partial [${variant}]`,
     layout: partialPipeline.getBindGroupLayout(0),
     entries: [
       u,
@@ -191,7 +243,7 @@ export async function prepareLayerNormBackward(
     ],
   });
   const finalGroup = ctx.device.createBindGroup({
-    label: `${label}:params-final`,
+    label: `${label}:params-final [${variant}]`,
     layout: finalPipeline.getBindGroupLayout(0),
     entries: [
       u,
@@ -200,15 +252,13 @@ export async function prepareLayerNormBackward(
       { binding: 14, resource: bindingOf(args.dbias ?? (scratch as GpuTensor)) },
     ],
   });
-  const dxGroups = flatGrid(ctx, rows, label);
-  const partialGroups: [number, number, number] = [
-    workgroupCount(ctx, width, 32, label),
-    workgroupCount(ctx, rowBlocks, 1, label),
-    1,
-  ];
+  const dxGroups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
+  const partialGroups: [number, number, number] = row
+    ? flatGrid(ctx, rowGroups(rowBlocks * width), label)
+    : [workgroupCount(ctx, width, 32, label), workgroupCount(ctx, rowBlocks, 1, label), 1];
   const finalGroups = workgroupCount(ctx, width, 64, label);
   return {
-    label,
+    label: `${label} [${variant}]`,
     encode(pass) {
       pass.setPipeline(dxPipeline);
       pass.setBindGroup(0, dxGroup);
@@ -226,6 +276,23 @@ export async function prepareLayerNormBackward(
       if (scratch) releaseTensor(ctx, scratch);
     },
   };
+}
+
+function pickVariant(
+  ctx: GpuContext,
+  forced: LayerNormVariant | undefined,
+  width: number,
+  label: string,
+): LayerNormVariant {
+  if (forced !== undefined && !LAYERNORM_VARIANTS.includes(forced)) {
+    throw new Error(`${label}: unknown variant ${String(forced)}`);
+  }
+  return forced ?? chooseLayerNormVariant(ctx.adapter, width);
+}
+
+/** Workgroups of the 'row' entry points for `threads` threads. */
+function rowGroups(threads: number): number {
+  return Math.ceil(threads / LAYERNORM_ROW_WORKGROUP);
 }
 
 function layerNormUniform(
