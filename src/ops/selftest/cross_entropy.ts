@@ -1,0 +1,88 @@
+/**
+ * cross_entropy self-test: fused forward + backward, 70 rows (past one 64-row workgroup) of
+ * vocab 65 (past one 64-thread row), two stacked runs of 35 rows, µP logit multiplier 0.5,
+ * gradient scale 1.5, logits uniform in [-6, 6]. Bounds as in src/ops/cross_entropy.test.ts, per
+ * row with z = 0.5 l, x = z - max, E = sum_i p_i (3 + 2|x_i|) (exp's accuracy, relative to the
+ * sum) and d the roundings of the sum of exponentials:
+ *   row loss: u (3 max|z| + E + d + 4 |loss| + 4) + 2^-21 (log's absolute accuracy near 1);
+ *   dLogits:  |c| u (p_i (|z_i| + 3|x_i| + 3 + E + d + 6) + 2 [i = target]), c = 1.5 * 0.5 / 35;
+ *   run mean: the mean of its rows' bounds + (meanDepth) u |mean|.
+ * d and meanDepth are those of whichever variant is deeper (the 'workgroup' one at its smallest
+ * workgroup of 64), so the bounds hold for the variant the adapter gets.
+ */
+import { readTensor, runOps } from '../../gpu';
+import { crossEntropyRef } from '../../reference/cross_entropy';
+import { Rng } from '../../util/random';
+import { prepareCrossEntropy } from '../cross_entropy';
+import { F32_EPS as u, pairwiseDepth, withScope, worstRatio, Worst, type SelfTest } from './common';
+
+export const crossEntropySelfTest: SelfTest = {
+  kernel: 'cross_entropy',
+  run: (ctx) =>
+    withScope(ctx, async (scope) => {
+      const shape = { rows: 70, vocab: 65, runs: 2, logitScale: 0.5, gradScale: 1.5 };
+      const { rows, vocab, runs, logitScale: s, gradScale } = shape;
+      const perRun = rows / runs;
+      const rng = new Rng(17);
+      const logits = rng.uniformArray(rows * vocab, -6, 6);
+      const targets = Uint32Array.from({ length: rows }, () => rng.int(vocab));
+      const tRowLoss = scope.output(rows, 'rowLoss');
+      const tLoss = scope.output(runs, 'loss');
+      const tdLogits = scope.output(rows * vocab, 'dLogits');
+      const op = await scope.op(
+        prepareCrossEntropy(ctx, {
+          ...shape,
+          logits: scope.upload(logits, 'logits'),
+          targets: scope.upload(targets, 'targets'),
+          dLogits: tdLogits,
+          rowLoss: tRowLoss,
+          loss: tLoss,
+        }),
+      );
+      await runOps(ctx, [op], 'selftest cross_entropy');
+
+      const ref = crossEntropyRef(logits, targets, shape);
+      const d = Math.max(pairwiseDepth(vocab), Math.ceil(vocab / 64) + 8 * 4);
+      const meanDepth = Math.max(pairwiseDepth(perRun), perRun / 256 + 8) + 2;
+      const coef = Math.abs((s * gradScale) / perRun);
+      const lossBound = new Float64Array(rows);
+      const gradBound = new Float64Array(rows * vocab);
+      for (let r = 0; r < rows; r++) {
+        const z = Array.from({ length: vocab }, (_, i) => s * logits[r * vocab + i]);
+        const max = Math.max(...z);
+        const zMax = Math.max(...z.map(Math.abs));
+        let sum = 0;
+        let e = 0;
+        for (const zi of z) {
+          sum += Math.exp(zi - max);
+          e += Math.exp(zi - max) * (3 + 2 * Math.abs(zi - max));
+        }
+        e /= sum;
+        lossBound[r] = u * (3 * zMax + e + d + 4 * Math.abs(ref.rowLoss[r]) + 4) + 2 ** -21;
+        z.forEach((zi, i) => {
+          const p = Math.exp(zi - max) / sum;
+          const onehot = i === targets[r] ? 1 : 0;
+          gradBound[r * vocab + i] =
+            coef * u * (p * (Math.abs(zi) + 3 * Math.abs(zi - max) + 3 + e + d + 6) + 2 * onehot) +
+            1e-30;
+        });
+      }
+      const meanBound = (k: number) => {
+        let b = 0;
+        for (let r = k * perRun; r < (k + 1) * perRun; r++) b += lossBound[r];
+        return b / perRun + meanDepth * u * Math.abs(ref.loss[k]) + 1e-30;
+      };
+
+      const worst = new Worst();
+      worst.add(
+        'row loss',
+        worstRatio(await readTensor(ctx, tRowLoss), ref.rowLoss, (r) => lossBound[r]),
+      );
+      worst.add('mean loss', worstRatio(await readTensor(ctx, tLoss), ref.loss, meanBound));
+      worst.add(
+        'dLogits',
+        worstRatio(await readTensor(ctx, tdLogits), ref.dLogits, (i) => gradBound[i]),
+      );
+      return worst.result(`${rows}x${vocab}, 2 runs, logit scale 0.5, fused forward/backward`);
+    }),
+};

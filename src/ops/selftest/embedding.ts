@@ -1,0 +1,103 @@
+/**
+ * embedding self-test: forward and accumulating backward (beta = 1), batch 5 x seq 53 (265 tokens:
+ * past one 256-token staging block), vocab 11, dim 33, a position table of 64 rows (rows past seq
+ * get zero gradient), alpha_in = 0.37, two invalid ids (vocab and 2^32 - 1). Bounds as in
+ * src/ops/embedding.test.ts: forward 3u |alpha| (|tok| + |pos|); dTok[v] and dPos[t] are in-order
+ * sums of count rows (count = occurrences of v, resp. batch): (count + 3) u |alpha| sum |dOut|,
+ * plus 2u (|old| + |result|) for the accumulation.
+ */
+import { readTensor, runOps } from '../../gpu';
+import { embeddingBackwardRef, embeddingRef } from '../../reference/embedding';
+import { Rng } from '../../util/random';
+import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../embedding';
+import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
+
+export const embeddingSelfTest: SelfTest = {
+  kernel: 'embedding',
+  run: (ctx) =>
+    withScope(ctx, async (scope) => {
+      const shape = { batch: 5, seq: 53, vocab: 11, dim: 33, posRows: 64, alpha: 0.37 };
+      const { batch, seq, vocab, dim, posRows, alpha } = shape;
+      const beta = 1;
+      const rng = new Rng(13);
+      const n = batch * seq;
+      const tokens = Uint32Array.from({ length: n }, () => rng.int(vocab));
+      tokens[0] = vocab;
+      tokens[n - 1] = 0xffffffff;
+      const tok = rng.uniformArray(vocab * dim);
+      const pos = rng.uniformArray(posRows * dim);
+      const dOut = rng.uniformArray(n * dim);
+      const dTok0 = rng.uniformArray(vocab * dim);
+      const dPos0 = rng.uniformArray(posRows * dim);
+
+      const tTokens = scope.upload(tokens, 'tokens');
+      const tOut = scope.output(n * dim, 'out');
+      const tdTok = scope.upload(dTok0, 'dTok');
+      const tdPos = scope.upload(dPos0, 'dPos');
+      const fwd = await scope.op(
+        prepareEmbeddingForward(ctx, {
+          ...shape,
+          tokens: tTokens,
+          tokEmb: scope.upload(tok, 'tokEmb'),
+          posEmb: scope.upload(pos, 'posEmb'),
+          out: tOut,
+        }),
+      );
+      const bwd = await scope.op(
+        prepareEmbeddingBackward(ctx, {
+          ...shape,
+          beta,
+          tokens: tTokens,
+          dOut: scope.upload(dOut, 'dOut'),
+          dTok: tdTok,
+          dPos: tdPos,
+        }),
+      );
+      await runOps(ctx, [fwd, bwd], 'selftest embedding');
+      const worst = new Worst();
+
+      const outBound = (i: number) => {
+        const bt = Math.floor(i / dim);
+        const d = i % dim;
+        const id = tokens[bt];
+        const mag =
+          id < vocab ? Math.abs(tok[id * dim + d]) + Math.abs(pos[(bt % seq) * dim + d]) : 0;
+        return 3 * u * Math.abs(alpha) * mag + 1e-38;
+      };
+      worst.add(
+        'out',
+        worstRatio(await readTensor(ctx, tOut), embeddingRef(tokens, tok, pos, shape), outBound),
+      );
+
+      const ref = embeddingBackwardRef(tokens, dOut, shape);
+      const absRef = embeddingBackwardRef(
+        tokens,
+        dOut.map((v) => Math.abs(v)),
+        { ...shape, alpha: Math.abs(alpha) },
+      );
+      const counts = new Float64Array(vocab);
+      for (const id of tokens) if (id < vocab) counts[id] += 1;
+      const check = (
+        part: string,
+        got: Float32Array,
+        g: Float64Array,
+        abs: Float64Array,
+        old: Float32Array,
+        count: (i: number) => number,
+      ) => {
+        const want = g.map((v, i) => v + beta * old[i]);
+        const bound = (i: number) =>
+          (count(i) + 3) * u * abs[i] +
+          2 * u * (Math.abs(beta * old[i]) + Math.abs(want[i])) +
+          1e-38;
+        worst.add(part, worstRatio(got, want, bound));
+      };
+      check('dTok', await readTensor(ctx, tdTok), ref.dTok, absRef.dTok, dTok0, (i) => {
+        return counts[Math.floor(i / dim)];
+      });
+      check('dPos', await readTensor(ctx, tdPos), ref.dPos, absRef.dPos, dPos0, () => batch);
+      return worst.result(
+        `${batch}x${seq} tokens, vocab ${vocab}, dim ${dim}, 2 invalid ids, accumulating backward`,
+      );
+    }),
+};

@@ -1,0 +1,167 @@
+/**
+ * layernorm self-test: forward (with bias) and backward (accumulating: dxBeta = paramBeta = 1),
+ * 130 rows (past one 64-row workgroup and one 128-row parameter block) of width 33, rows with
+ * offsets up to 4x their spread. Bounds as in src/ops/layernorm.test.ts, with the sum depths of
+ * whichever variant is deeper, so they hold for the variant the adapter gets:
+ *   y:     (depth + 8) u (|gain| (|xhat| + rstd mean|x|) + |y|); mean, rstd: (depth + 8) u of
+ *          mean|x| and of rstd;
+ *   dx:    (depth + 10) u (rstd (|g| + mean|g| + |xhat| mean|g xhat|) + |dxBeta old|), g = dy gain;
+ *   dgain, dbias: (paramDepth + 5) u sum_r |dy xhat| (resp. |dy|) + 2u (|old| + |result|).
+ * The backward gets the reference's mean and rstd rounded to f32, as in the unit test, so only
+ * its own rounding is measured.
+ */
+import { readTensor, runOps } from '../../gpu';
+import { layerNormBackwardRef, layerNormForwardRef } from '../../reference/layernorm';
+import { Rng } from '../../util/random';
+import {
+  LAYERNORM_DEFAULT_EPS,
+  LAYERNORM_ROWS_PER_BLOCK,
+  prepareLayerNormBackward,
+  prepareLayerNormForward,
+} from '../layernorm';
+import { F32_EPS as u, pairwiseDepth, withScope, worstRatio, Worst, type SelfTest } from './common';
+
+/** Roundings of a row sum: 'row' pairwise in one thread, 'workgroup' strided + 8 tree levels. */
+const rowSumDepth = (width: number) => Math.max(pairwiseDepth(width), Math.ceil(width / 256) + 8);
+
+/** Roundings of a dgain/dbias column sum: within a block of rows, then one per block. */
+function paramSumDepth(rows: number): number {
+  const inBlock = Math.min(rows, LAYERNORM_ROWS_PER_BLOCK);
+  const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
+  return Math.max(pairwiseDepth(inBlock), Math.ceil(inBlock / 8) + 3) + blocks;
+}
+
+export const layernormSelfTest: SelfTest = {
+  kernel: 'layernorm',
+  run: (ctx) =>
+    withScope(ctx, async (scope) => {
+      const rows = 130;
+      const width = 33;
+      const eps = Math.fround(LAYERNORM_DEFAULT_EPS);
+      const shape = { rows, width, eps };
+      const rng = new Rng(5);
+      const x = new Float32Array(rows * width);
+      for (let r = 0; r < rows; r++) {
+        const offset = 8 * rng.next() - 4;
+        const spread = 0.1 + 1.9 * rng.next();
+        for (let j = 0; j < width; j++) x[r * width + j] = offset + spread * (2 * rng.next() - 1);
+      }
+      const gain = rng.uniformArray(width, -2, 2);
+      const bias = rng.uniformArray(width);
+      const fref = layerNormForwardRef(x, gain, bias, shape);
+      const mean = Float32Array.from(fref.mean);
+      const rstd = Float32Array.from(fref.rstd);
+      const dy = rng.uniformArray(rows * width);
+      const dx0 = rng.uniformArray(rows * width);
+      const dgain0 = rng.uniformArray(width);
+      const dbias0 = rng.uniformArray(width);
+
+      const tx = scope.upload(x, 'x');
+      const tgain = scope.upload(gain, 'gain');
+      const ty = scope.output(rows * width, 'y');
+      const tmean = scope.output(rows, 'mean');
+      const trstd = scope.output(rows, 'rstd');
+      const tdx = scope.upload(dx0, 'dx');
+      const tdgain = scope.upload(dgain0, 'dgain');
+      const tdbias = scope.upload(dbias0, 'dbias');
+      const fwd = await scope.op(
+        prepareLayerNormForward(ctx, {
+          x: tx,
+          gain: tgain,
+          bias: scope.upload(bias, 'bias'),
+          y: ty,
+          mean: tmean,
+          rstd: trstd,
+          rows,
+          width,
+          eps: LAYERNORM_DEFAULT_EPS,
+        }),
+      );
+      const bwd = await scope.op(
+        prepareLayerNormBackward(ctx, {
+          x: tx,
+          gain: tgain,
+          mean: scope.upload(mean, 'saved mean'),
+          rstd: scope.upload(rstd, 'saved rstd'),
+          dy: scope.upload(dy, 'dy'),
+          dx: tdx,
+          dgain: tdgain,
+          dbias: tdbias,
+          rows,
+          width,
+          dxBeta: 1,
+          paramBeta: 1,
+        }),
+      );
+      await runOps(ctx, [fwd, bwd], 'selftest layernorm');
+      const worst = new Worst();
+
+      // Forward.
+      const K = rowSumDepth(width) + 8;
+      const meanAbs = new Float64Array(rows);
+      for (let i = 0; i < rows * width; i++)
+        meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
+      const yBound = (i: number) => {
+        const r = Math.floor(i / width);
+        const j = i % width;
+        const xhat = (x[i] - fref.mean[r]) * fref.rstd[r];
+        const scale =
+          Math.abs(gain[j]) * (Math.abs(xhat) + fref.rstd[r] * meanAbs[r]) + Math.abs(fref.y[i]);
+        return K * u * scale + 1e-30;
+      };
+      worst.add('y', worstRatio(await readTensor(ctx, ty), fref.y, yBound));
+      worst.add(
+        'mean',
+        worstRatio(await readTensor(ctx, tmean), fref.mean, (r) => K * u * meanAbs[r] + 1e-30),
+      );
+      worst.add(
+        'rstd',
+        worstRatio(await readTensor(ctx, trstd), fref.rstd, (r) => K * u * fref.rstd[r]),
+      );
+
+      // Backward, accumulating into dx, dgain, dbias.
+      const bref = layerNormBackwardRef(x, gain, mean, rstd, dy, shape, true);
+      const wantDx = bref.dx.map((v, i) => v + dx0[i]);
+      const Kx = rowSumDepth(width) + 10;
+      const mg = new Float64Array(rows);
+      const mgx = new Float64Array(rows);
+      const xhatOf = (i: number) => {
+        const r = Math.floor(i / width);
+        return (x[i] - mean[r]) * rstd[r];
+      };
+      for (let i = 0; i < rows * width; i++) {
+        const r = Math.floor(i / width);
+        const g = Math.abs(dy[i] * gain[i % width]);
+        mg[r] += g / width;
+        mgx[r] += (g * Math.abs(xhatOf(i))) / width;
+      }
+      const dxBound = (i: number) => {
+        const r = Math.floor(i / width);
+        const g = Math.abs(dy[i] * gain[i % width]);
+        const scale = rstd[r] * (g + mg[r] + Math.abs(xhatOf(i)) * mgx[r]) + Math.abs(dx0[i]);
+        return Kx * u * scale + 1e-30;
+      };
+      worst.add('dx', worstRatio(await readTensor(ctx, tdx), wantDx, dxBound));
+
+      const Kp = paramSumDepth(rows) + 5;
+      const absG = new Float64Array(width);
+      const absB = new Float64Array(width);
+      for (let i = 0; i < rows * width; i++) {
+        absG[i % width] += Math.abs(dy[i] * xhatOf(i));
+        absB[i % width] += Math.abs(dy[i]);
+      }
+      const wantG = bref.dgain.map((v, j) => v + dgain0[j]);
+      const wantB = (bref.dbias as Float64Array).map((v, j) => v + dbias0[j]);
+      const pBound = (abs: Float64Array, want: Float64Array, old: Float32Array) => (j: number) =>
+        Kp * u * abs[j] + 2 * u * (Math.abs(old[j]) + Math.abs(want[j])) + 1e-30;
+      worst.add(
+        'dgain',
+        worstRatio(await readTensor(ctx, tdgain), wantG, pBound(absG, wantG, dgain0)),
+      );
+      worst.add(
+        'dbias',
+        worstRatio(await readTensor(ctx, tdbias), wantB, pBound(absB, wantB, dbias0)),
+      );
+      return worst.result(`${rows}x${width} with bias, forward and accumulating backward`);
+    }),
+};

@@ -1,0 +1,49 @@
+/**
+ * matmul self-test: plain and transposed operands, 33 x 70 x 65 (no multiple of any tile).
+ * Bound as in src/ops/matmul.test.ts: a K-term f32 dot product is within
+ * gamma_K = K u / (1 - K u) of sum_p |a_ip b_pj|, whatever the summation order.
+ */
+import { readTensor, runOps, type PreparedOp } from '../../gpu';
+import { matmulAbsScale, matmulRef } from '../../reference/matmul';
+import { Rng } from '../../util/random';
+import { prepareMatmul } from '../matmul';
+import { F32_EPS, withScope, worstRatio, Worst, type SelfTest } from './common';
+
+export const matmulSelfTest: SelfTest = {
+  kernel: 'matmul',
+  run: (ctx) =>
+    withScope(ctx, async (scope) => {
+      const rng = new Rng(7);
+      const cases = (
+        [
+          [false, false],
+          [true, false],
+          [false, true],
+        ] as const
+      ).map(([transA, transB]) => {
+        const shape = { m: 33, k: 70, n: 65, transA, transB };
+        const a = rng.uniformArray(shape.m * shape.k);
+        const b = rng.uniformArray(shape.k * shape.n);
+        const c = scope.output(shape.m * shape.n, 'C');
+        return { shape, a, b, c, name: `${transA ? 'A^T' : 'A'} ${transB ? 'B^T' : 'B'}` };
+      });
+      const ops: PreparedOp[] = [];
+      for (const { shape, a, b, c } of cases) {
+        const args = { ...shape, a: scope.upload(a, 'A'), b: scope.upload(b, 'B'), c };
+        ops.push(await scope.op(prepareMatmul(ctx, args)));
+      }
+      await runOps(ctx, ops, 'selftest matmul');
+      const worst = new Worst();
+      for (const { shape, a, b, c, name } of cases) {
+        const got = await readTensor(ctx, c);
+        const want = matmulRef(a, b, shape);
+        const scale = matmulAbsScale(a, b, shape);
+        const gamma = (shape.k * F32_EPS) / (1 - shape.k * F32_EPS);
+        worst.add(
+          name,
+          worstRatio(got, want, (i) => gamma * scale[i] + 1e-30),
+        );
+      }
+      return worst.result('33x70x65, plain and transposed operands');
+    }),
+};

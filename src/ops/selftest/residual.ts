@@ -1,0 +1,70 @@
+/**
+ * residual self-test over 300 values (two workgroups of 256, one partial): out = a + s b with the
+ * depth-µP multiplier s = 3^-1/2 (not exact in f32); axpy with beta = 0 into NaN (dst must never
+ * be read) and with beta = -1.5. Bound as in src/ops/residual.test.ts: multipliers rounded to
+ * f32, one rounding per product and sum: 3u (|a| + |s b|) for add, 4u (|alpha src| + |beta dst|)
+ * for axpy. Elementwise, no accumulation.
+ */
+import { readTensor, runOps } from '../../gpu';
+import { axpyRef, residualAddRef } from '../../reference/residual';
+import { Rng } from '../../util/random';
+import { prepareResidualAdd, prepareResidualAxpy } from '../residual';
+import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
+
+export const residualSelfTest: SelfTest = {
+  kernel: 'residual',
+  run: (ctx) =>
+    withScope(ctx, async (scope) => {
+      const n = 300;
+      const s = 1 / Math.sqrt(3);
+      const [alpha, beta] = [0.75, -1.5];
+      const rng = new Rng(9);
+      const a = rng.uniformArray(n, -4, 4);
+      const b = rng.uniformArray(n, -4, 4);
+      const src = rng.uniformArray(n);
+      const dst0 = rng.uniformArray(n);
+      const tout = scope.output(n, 'out');
+      const tscaled = scope.output(n, 'axpy beta=0');
+      const tdst = scope.upload(dst0, 'axpy dst');
+      const tsrc = scope.upload(src, 'axpy src');
+      const ops = [
+        await scope.op(
+          prepareResidualAdd(ctx, {
+            a: scope.upload(a, 'a'),
+            b: scope.upload(b, 'b'),
+            out: tout,
+            scale: s,
+          }),
+        ),
+        await scope.op(prepareResidualAxpy(ctx, { src: tsrc, dst: tscaled, alpha: s })),
+        await scope.op(prepareResidualAxpy(ctx, { src: tsrc, dst: tdst, alpha, beta })),
+      ];
+      await runOps(ctx, ops, 'selftest residual');
+      const worst = new Worst();
+      worst.add(
+        'add',
+        worstRatio(
+          await readTensor(ctx, tout),
+          residualAddRef(a, b, s),
+          (i) => 3 * u * (Math.abs(a[i]) + Math.abs(s * b[i])) + 1e-38,
+        ),
+      );
+      worst.add(
+        'axpy beta=0',
+        worstRatio(
+          await readTensor(ctx, tscaled),
+          axpyRef(src, dst0, s, 0),
+          (i) => 4 * u * Math.abs(s * src[i]) + 1e-38,
+        ),
+      );
+      worst.add(
+        'axpy',
+        worstRatio(
+          await readTensor(ctx, tdst),
+          axpyRef(src, dst0, alpha, beta),
+          (i) => 4 * u * (Math.abs(alpha * src[i]) + Math.abs(beta * dst0[i])) + 1e-38,
+        ),
+      );
+      return worst.result(`${n} values, scale 3^-1/2; add, axpy with beta 0 and -1.5`);
+    }),
+};
