@@ -1,17 +1,33 @@
 // matmul: C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
+// Tiled variant for GPUs (workgroup memory, one barrier per k slice). On CPU fallback adapters
+// src/ops/matmul.ts picks the barrier-free kernels/matmul_direct.wgsl instead.
 //
 // Bindings (group 0):
-//   0 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
-//   1 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
+//   0 a:    storage<read>        A as vec4s, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
+//   1 b:    storage<read>        B as vec4s, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
 //   2 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
 //   3 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
-//   4 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
-// Dispatch: (ceil(N / 64), ceil(M / 64), batch), workgroup 16 x 16.
+//   4 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta,
+//                                flags (TRANS_A 1, TRANS_B 2, HAS_BIAS 4, FAST 8).
+// A and B are bound as array<vec4<f32>> over the tensor's bytes rounded up to 16; element i is
+// a[i / 4][i % 4], so any shape works, and aligned shapes load whole vec4s.
+// Dispatch: (ceil(N / T), ceil(M / T), batch) with T = 8 * WG, workgroup WG x WG (WG = 8 or 16).
 //
-// Each workgroup computes a 64 x 64 tile of C, each thread a 4 x 4 block of it (rows
-// lid.y + 16 i, columns lid.x + 16 j, so neighbouring threads write neighbouring columns).
-// K is walked in slices of 16 staged through workgroup memory. The transposed variants let the
-// backward pass use this kernel directly (dA = dC . B^T, dB = A^T . dC) with no transpose op.
+// Each workgroup computes a T x T tile of C and each thread an 8 x 8 block of it: rows
+// 4 ly + i and T/2 + 4 ly + i, columns 4 lx + j and T/2 + 4 lx + j (i, j < 4), so that per k a
+// thread reads two vec4s of each tile and does 64 multiply-adds. K is walked in slices of BK = 8,
+// staged k-major in workgroup memory (double-buffered: one barrier per slice); the next slice's
+// global loads are issued before the current slice's arithmetic.
+//
+// The flags are uniforms, not override constants: they only steer the per-slice loads and the
+// epilogue, never the inner loop, and one pipeline per WG keeps compiles few (SwiftShader takes
+// ~1 s per pipeline of this kernel).
+// FAST (set by the host when every contiguous dimension and batch stride is a multiple of 4 and
+// K % 8 == 0) loads whole vec4s with no bounds checks: rows and columns beyond M and N are
+// clamped to valid memory (their results are never stored) and k never leaves [0, K). Otherwise
+// each element is loaded alone and zero outside the matrix.
+// The transposed variants let the backward pass use this kernel directly (dA = dC . B^T,
+// dB = A^T . dC) with no transpose op.
 
 struct Params {
   M: u32,
@@ -22,123 +38,269 @@ struct Params {
   strideC: u32,
   alpha: f32,
   beta: f32,
+  flags: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
+// Threads per side of the workgroup; the tile is T = 8 * WG square. 8 or 16.
+override WG: u32 = 16;
 
-const BM = 64u;
-const BN = 64u;
-const BK = 16u;
-const THREADS = 256u;
+const BK = 8u;
+// One buffer holds a k slice: BK rows of T / 4 = 2 WG vec4s. Sized by WG (not for the largest
+// WG): SwiftShader's compile time grows with workgroup memory (1.5 s at 16 KiB, 0.8 s at 8 KiB).
+override SLOT: u32 = BK * 2u * WG;
+var<workgroup> tileA: array<vec4<f32>, 2u * SLOT>; // [2][BK][T / 4], k-major: rows of A along m
+var<workgroup> tileB: array<vec4<f32>, 2u * SLOT>; // [2][BK][T / 4], k-major: columns of B along n
 
-// Tiles are stored k-major so the inner loop reads a row of each.
-var<workgroup> tileA: array<f32, 1024>; // [BK][BM]
-var<workgroup> tileB: array<f32, 1024>; // [BK][BN]
+fn transA() -> bool {
+  return (p.flags & 1u) != 0u;
+}
 
-fn loadA(base: u32, m: u32, k: u32) -> f32 {
+fn transB() -> bool {
+  return (p.flags & 2u) != 0u;
+}
+
+fn hasBias() -> bool {
+  return (p.flags & 4u) != 0u;
+}
+
+fn fast() -> bool {
+  return (p.flags & 8u) != 0u;
+}
+
+fn elemA(i: u32) -> f32 {
+  return a[i / 4u][i % 4u];
+}
+
+fn elemB(i: u32) -> f32 {
+  return b[i / 4u][i % 4u];
+}
+
+// op(A)[m, k] of this batch, zero outside the matrix.
+fn loadA1(base: u32, m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= p.K) {
     return 0.0;
   }
-  if (TRANS_A) {
-    return a[base + k * p.M + m];
+  if (transA()) {
+    return elemA(base + k * p.M + m);
   }
-  return a[base + m * p.K + k];
+  return elemA(base + m * p.K + k);
 }
 
-fn loadB(base: u32, k: u32, n: u32) -> f32 {
+// op(B)[k, n] of this batch, zero outside the matrix.
+fn loadB1(base: u32, k: u32, n: u32) -> f32 {
   if (k >= p.K || n >= p.N) {
     return 0.0;
   }
-  if (TRANS_B) {
-    return b[base + n * p.K + k];
+  if (transB()) {
+    return elemB(base + n * p.K + k);
   }
-  return b[base + k * p.N + n];
+  return elemB(base + k * p.N + n);
 }
 
-@compute @workgroup_size(16, 16, 1)
+// Slot e (< 2 T) of a k slice of A, as 4 consecutive elements of A's memory:
+// transA: k = k0 + e / (T/4), m = m0 + 4 (e % (T/4)) .. + 3 (contiguous in m);
+// else:    m = m0 + e / 2, k = k0 + 4 (e % 2) .. + 3 (contiguous in k).
+fn loadSliceA(base: u32, m0: u32, k0: u32, e: u32) -> vec4<f32> {
+  let q = 2u * WG;
+  if (transA()) {
+    let k = k0 + e / q;
+    let m = m0 + 4u * (e % q);
+    if (fast()) {
+      return a[(base + k * p.M + min(m, p.M - 4u)) / 4u];
+    }
+    return vec4<f32>(
+      loadA1(base, m, k),
+      loadA1(base, m + 1u, k),
+      loadA1(base, m + 2u, k),
+      loadA1(base, m + 3u, k),
+    );
+  }
+  let m = m0 + e / 2u;
+  let k = k0 + 4u * (e % 2u);
+  if (fast()) {
+    return a[(base + min(m, p.M - 1u) * p.K + k) / 4u];
+  }
+  return vec4<f32>(
+    loadA1(base, m, k),
+    loadA1(base, m, k + 1u),
+    loadA1(base, m, k + 2u),
+    loadA1(base, m, k + 3u),
+  );
+}
+
+// Slot e of a k slice of B: transB: n = n0 + e / 2, k = k0 + 4 (e % 2) .. + 3;
+// else: k = k0 + e / (T/4), n = n0 + 4 (e % (T/4)) .. + 3.
+fn loadSliceB(base: u32, n0: u32, k0: u32, e: u32) -> vec4<f32> {
+  let q = 2u * WG;
+  if (transB()) {
+    let n = n0 + e / 2u;
+    let k = k0 + 4u * (e % 2u);
+    if (fast()) {
+      return b[(base + min(n, p.N - 1u) * p.K + k) / 4u];
+    }
+    return vec4<f32>(
+      loadB1(base, k, n),
+      loadB1(base, k + 1u, n),
+      loadB1(base, k + 2u, n),
+      loadB1(base, k + 3u, n),
+    );
+  }
+  let k = k0 + e / q;
+  let n = n0 + 4u * (e % q);
+  if (fast()) {
+    return b[(base + k * p.N + min(n, p.N - 4u)) / 4u];
+  }
+  return vec4<f32>(
+    loadB1(base, k, n),
+    loadB1(base, k, n + 1u),
+    loadB1(base, k, n + 2u),
+    loadB1(base, k, n + 3u),
+  );
+}
+
+// Writes slot e of a slice into buffer `buf` of the k-major tile.
+fn storeSliceA(buf: u32, e: u32, v: vec4<f32>) {
+  let q = 2u * WG;
+  if (transA()) {
+    tileA[buf * SLOT + e] = v; // slot e is already (k, 4 m's)
+    return;
+  }
+  let m = e / 2u;
+  let k = 4u * (e % 2u);
+  let at = buf * SLOT + m / 4u;
+  tileA[at + k * q][m % 4u] = v.x;
+  tileA[at + (k + 1u) * q][m % 4u] = v.y;
+  tileA[at + (k + 2u) * q][m % 4u] = v.z;
+  tileA[at + (k + 3u) * q][m % 4u] = v.w;
+}
+
+fn storeSliceB(buf: u32, e: u32, v: vec4<f32>) {
+  let q = 2u * WG;
+  if (!transB()) {
+    tileB[buf * SLOT + e] = v;
+    return;
+  }
+  let n = e / 2u;
+  let k = 4u * (e % 2u);
+  let at = buf * SLOT + n / 4u;
+  tileB[at + k * q][n % 4u] = v.x;
+  tileB[at + (k + 1u) * q][n % 4u] = v.y;
+  tileB[at + (k + 2u) * q][n % 4u] = v.z;
+  tileB[at + (k + 3u) * q][n % 4u] = v.w;
+}
+
+// Stores 4 consecutive columns of one row with the epilogue, in range only.
+fn store4(baseC: u32, row: u32, col: u32, v: vec4<f32>) {
+  if (row >= p.M) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let n = col + j;
+    if (n >= p.N) {
+      return;
+    }
+    let idx = baseC + row * p.N + n;
+    var x = p.alpha * v[j];
+    if (hasBias()) {
+      x += bias[n];
+    }
+    if (p.beta != 0.0) {
+      x += p.beta * c[idx];
+    }
+    c[idx] = x;
+  }
+}
+
+@compute @workgroup_size(WG, WG, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let tid = lid.y * 16u + lid.x;
-  let row0 = wid.y * BM;
-  let col0 = wid.x * BN;
+  let T = 8u * WG;
+  let q = 2u * WG; // vec4s per k row of a tile
+  let tid = lid.y * WG + lid.x;
+  let threads = WG * WG;
+  let loads = 2u * T / threads; // slots per thread per slice: 1 (WG = 16) or 2 (WG = 8)
+  let m0 = wid.y * T;
+  let n0 = wid.x * T;
   let baseA = wid.z * p.strideA;
   let baseB = wid.z * p.strideB;
   let baseC = wid.z * p.strideC;
+  let slices = (p.K + BK - 1u) / BK;
 
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) {
-    acc[i] = 0.0;
+  // acc[2 i + h]: row (i < 4 ? 4 ly + i : T/2 + 4 ly + i - 4), columns h half, 4 lx .. 4 lx + 3.
+  var acc: array<vec4<f32>, 16>;
+  var nextA: array<vec4<f32>, 2>;
+  var nextB: array<vec4<f32>, 2>;
+
+  for (var r = 0u; r < loads; r++) {
+    storeSliceA(0u, tid + r * threads, loadSliceA(baseA, m0, 0u, tid + r * threads));
+    storeSliceB(0u, tid + r * threads, loadSliceB(baseB, n0, 0u, tid + r * threads));
   }
+  workgroupBarrier();
 
-  for (var k0 = 0u; k0 < p.K; k0 += BK) {
-    // Stage the slices; consecutive threads read consecutive addresses of each layout.
-    for (var r = 0u; r < 4u; r++) {
-      let e = tid + r * THREADS;
-      var mm: u32;
-      var kk: u32;
-      if (TRANS_A) {
-        kk = e / BM;
-        mm = e % BM;
-      } else {
-        mm = e / BK;
-        kk = e % BK;
+  for (var s = 0u; s < slices; s++) {
+    let cur = (s % 2u) * SLOT;
+    let more = s + 1u < slices;
+    if (more) {
+      for (var r = 0u; r < loads; r++) {
+        nextA[r] = loadSliceA(baseA, m0, (s + 1u) * BK, tid + r * threads);
+        nextB[r] = loadSliceB(baseB, n0, (s + 1u) * BK, tid + r * threads);
       }
-      tileA[kk * BM + mm] = loadA(baseA, row0 + mm, k0 + kk);
-      var nn: u32;
-      var kb: u32;
-      if (TRANS_B) {
-        nn = e / BK;
-        kb = e % BK;
-      } else {
-        kb = e / BN;
-        nn = e % BN;
-      }
-      tileB[kb * BN + nn] = loadB(baseB, k0 + kb, col0 + nn);
     }
-    workgroupBarrier();
-
     for (var kk = 0u; kk < BK; kk++) {
-      var av: array<f32, 4>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        av[i] = tileA[kk * BM + lid.y + 16u * i];
-        bv[i] = tileB[kk * BN + lid.x + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i * 4u + j] = fma(av[i], bv[j], acc[i * 4u + j]);
-        }
+      let row = cur + kk * q;
+      let a0 = tileA[row + lid.y];
+      let a1 = tileA[row + WG + lid.y];
+      let b0 = tileB[row + lid.x];
+      let b1 = tileB[row + WG + lid.x];
+      acc[0] += a0.x * b0;
+      acc[1] += a0.x * b1;
+      acc[2] += a0.y * b0;
+      acc[3] += a0.y * b1;
+      acc[4] += a0.z * b0;
+      acc[5] += a0.z * b1;
+      acc[6] += a0.w * b0;
+      acc[7] += a0.w * b1;
+      acc[8] += a1.x * b0;
+      acc[9] += a1.x * b1;
+      acc[10] += a1.y * b0;
+      acc[11] += a1.y * b1;
+      acc[12] += a1.z * b0;
+      acc[13] += a1.z * b1;
+      acc[14] += a1.w * b0;
+      acc[15] += a1.w * b1;
+    }
+    if (more) {
+      for (var r = 0u; r < loads; r++) {
+        storeSliceA(1u - s % 2u, tid + r * threads, nextA[r]);
+        storeSliceB(1u - s % 2u, tid + r * threads, nextB[r]);
       }
     }
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + lid.y + 16u * i;
-    if (row >= p.M) {
-      continue;
-    }
-    for (var j = 0u; j < 4u; j++) {
-      let col = col0 + lid.x + 16u * j;
-      if (col >= p.N) {
-        continue;
-      }
-      let idx = baseC + row * p.N + col;
-      var v = p.alpha * acc[i * 4u + j];
-      if (HAS_BIAS) {
-        v += bias[col];
-      }
-      if (p.beta != 0.0) {
-        v += p.beta * c[idx];
-      }
-      c[idx] = v;
-    }
-  }
+  let r0 = m0 + 4u * lid.y;
+  let r1 = m0 + T / 2u + 4u * lid.y;
+  let c0 = n0 + 4u * lid.x;
+  let c1 = n0 + T / 2u + 4u * lid.x;
+  store4(baseC, r0, c0, acc[0]);
+  store4(baseC, r0, c1, acc[1]);
+  store4(baseC, r0 + 1u, c0, acc[2]);
+  store4(baseC, r0 + 1u, c1, acc[3]);
+  store4(baseC, r0 + 2u, c0, acc[4]);
+  store4(baseC, r0 + 2u, c1, acc[5]);
+  store4(baseC, r0 + 3u, c0, acc[6]);
+  store4(baseC, r0 + 3u, c1, acc[7]);
+  store4(baseC, r1, c0, acc[8]);
+  store4(baseC, r1, c1, acc[9]);
+  store4(baseC, r1 + 1u, c0, acc[10]);
+  store4(baseC, r1 + 1u, c1, acc[11]);
+  store4(baseC, r1 + 2u, c0, acc[12]);
+  store4(baseC, r1 + 2u, c1, acc[13]);
+  store4(baseC, r1 + 3u, c0, acc[14]);
+  store4(baseC, r1 + 3u, c1, acc[15]);
 }

@@ -3,7 +3,7 @@ import { readTensor, releaseTensor, runOps, uploadTensor, type GpuTensor } from 
 import { matmulAbsScale, matmulRef, type MatmulShape } from '../reference/matmul';
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, relativeRms, useGpu } from '../../test/gpu';
-import { prepareMatmul } from './matmul';
+import { chooseMatmulVariant, MATMUL_VARIANTS, prepareMatmul, type MatmulVariant } from './matmul';
 
 const gpu = useGpu();
 
@@ -13,7 +13,10 @@ const gpu = useGpu();
  * alpha, bias and beta*C. We assert that worst-case bound per element, and separately that the
  * typical (RMS) error is below 1e-6 of the output's RMS, which random-sign accumulation gives.
  */
-async function check(shape: MatmulShape, opts: { bias?: boolean; seed?: number } = {}) {
+async function check(
+  shape: MatmulShape,
+  opts: { bias?: boolean; seed?: number; variant?: MatmulVariant; viewOffset?: number } = {},
+) {
   const ctx = gpu();
   const rng = new Rng(opts.seed ?? 1);
   const batch = shape.batch ?? 1;
@@ -26,16 +29,26 @@ async function check(shape: MatmulShape, opts: { bias?: boolean; seed?: number }
   const c0 = rng.uniformArray(cLen);
   const bias = opts.bias ? rng.uniformArray(n) : undefined;
   const tensors: GpuTensor[] = [];
-  const up = (x: Float32Array, label: string) => {
-    const t = uploadTensor(ctx, x, [x.length], label);
-    tensors.push(t);
-    return t;
+  const up = (x: Float32Array, label: string): GpuTensor => {
+    const skip = opts.viewOffset ?? 0;
+    if (skip === 0) {
+      const t = uploadTensor(ctx, x, [x.length], label);
+      tensors.push(t);
+      return t;
+    }
+    // A view `skip` elements into a larger buffer, as parameters packed into one buffer are.
+    const padded = new Float32Array(skip + x.length);
+    padded.set(x, skip);
+    const whole = uploadTensor(ctx, padded, [padded.length], label);
+    tensors.push(whole);
+    return { ...whole, offset: skip * 4, length: x.length, shape: [x.length] };
   };
   const ta = up(a, 'A');
   const tb = up(b, 'B');
   const tc = up(c0, 'C');
   const tbias = bias ? up(bias, 'bias') : undefined;
-  const op = await prepareMatmul(ctx, { ...shape, a: ta, b: tb, c: tc, bias: tbias });
+  const variant = opts.variant;
+  const op = await prepareMatmul(ctx, { ...shape, a: ta, b: tb, c: tc, bias: tbias, variant });
   await runOps(ctx, [op]);
   const got = await readTensor(ctx, tc);
   op.release();
@@ -57,48 +70,101 @@ async function check(shape: MatmulShape, opts: { bias?: boolean; seed?: number }
   expect(relativeRms(got, want)).toBeLessThan(1e-6);
 }
 
-describe('matmul kernel vs float64 reference', () => {
-  const sizes = [1, 7, 33, 127];
-  for (const [transA, transB] of [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const) {
-    it(`awkward shapes, transA=${transA} transB=${transB}`, async () => {
-      for (const m of sizes) {
-        for (const k of sizes) {
-          // Keep the count of runs modest on SwiftShader: n cycles through the sizes.
-          const n = sizes[(sizes.indexOf(m) + sizes.indexOf(k)) % sizes.length];
-          await check({ m, k, n, transA, transB });
-        }
-      }
-    });
-  }
+// Every variant runs every case, whatever the adapter would choose.
+for (const variant of MATMUL_VARIANTS) {
+  const checkV = (shape: MatmulShape, opts: { bias?: boolean; viewOffset?: number } = {}) =>
+    check(shape, { ...opts, variant });
 
-  it('the 1024x64x256 transformer shape in every variant', async () => {
+  describe(`matmul [${variant}] vs float64 reference`, () => {
+    const sizes = [1, 7, 33, 127];
     for (const [transA, transB] of [
       [false, false],
       [true, false],
       [false, true],
+      [true, true],
     ] as const) {
-      await check({ m: 1024, k: 64, n: 256, transA, transB });
+      it(`awkward shapes, transA=${transA} transB=${transB}`, async () => {
+        for (const m of sizes) {
+          for (const k of sizes) {
+            // Keep the count of runs modest on SwiftShader: n cycles through the sizes.
+            const n = sizes[(sizes.indexOf(m) + sizes.indexOf(k)) % sizes.length];
+            await checkV({ m, k, n, transA, transB });
+          }
+        }
+      });
     }
+
+    it('the 1024x64x256 transformer shape in every transpose', async () => {
+      for (const [transA, transB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+      ] as const) {
+        await checkV({ m: 1024, k: 64, n: 256, transA, transB });
+      }
+    });
+
+    it('non-square shapes larger than a tile', async () => {
+      await checkV({ m: 65, k: 200, n: 130 });
+      await checkV({ m: 130, k: 17, n: 65, transB: true });
+      await checkV({ m: 257, k: 9, n: 129, transA: true });
+    });
+
+    it('aligned shapes with partial tiles (whole-vec4 loads, no k checks)', async () => {
+      await checkV({ m: 36, k: 16, n: 20 });
+      await checkV({ m: 20, k: 8, n: 36, transA: true });
+      await checkV({ m: 44, k: 24, n: 12, transB: true });
+      await checkV({ m: 132, k: 40, n: 68, transA: true, transB: true });
+    });
+
+    it('operands that are views into larger buffers', async () => {
+      await checkV({ m: 36, k: 16, n: 20 }, { viewOffset: 64 });
+      await checkV({ m: 7, k: 33, n: 5, transA: true }, { viewOffset: 128 });
+    });
+
+    it('bias, alpha and accumulate into C', async () => {
+      await checkV({ m: 33, k: 7, n: 127, alpha: 0.5, beta: 1 }, { bias: true });
+      await checkV({ m: 7, k: 33, n: 1, alpha: -2, beta: 0.25, transA: true }, { bias: true });
+      await checkV({ m: 64, k: 32, n: 64, alpha: 2, beta: -1, transB: true }, { bias: true });
+    });
+
+    it('batched, with a broadcast operand', async () => {
+      await checkV({ m: 33, k: 16, n: 7, batch: 3 });
+      await checkV({ m: 17, k: 9, n: 33, batch: 4, strideB: 0, transB: true });
+      await checkV({ m: 36, k: 16, n: 20, batch: 3 });
+      await checkV({ m: 40, k: 24, n: 12, batch: 2, strideA: 0, transA: true });
+    });
+  });
+}
+
+describe('matmul variant choice and argument checks', () => {
+  const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+
+  it('uses the barrier-free kernel on CPU fallback adapters, tiles on GPUs', () => {
+    const cpu = { ...adapter, isFallback: true };
+    const gpuAdapter = { ...adapter, isFallback: false };
+    expect(chooseMatmulVariant(cpu, { m: 1024, n: 1024 })).toBe('direct');
+    expect(chooseMatmulVariant(cpu, { m: 1, n: 1 })).toBe('direct');
+    expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 1024 })).toBe('tiled128');
+    expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 256 })).toBe('tiled64');
+    expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 256, batch: 4 })).toBe('tiled128');
   });
 
-  it('non-square shapes larger than a tile', async () => {
-    await check({ m: 65, k: 200, n: 130 });
-    await check({ m: 130, k: 17, n: 65, transB: true });
-  });
-
-  it('bias, alpha and accumulate into C', async () => {
-    await check({ m: 33, k: 7, n: 127, alpha: 0.5, beta: 1 }, { bias: true });
-    await check({ m: 7, k: 33, n: 1, alpha: -2, beta: 0.25, transA: true }, { bias: true });
-  });
-
-  it('batched, with a broadcast operand', async () => {
-    await check({ m: 33, k: 16, n: 7, batch: 3 });
-    await check({ m: 17, k: 9, n: 33, batch: 4, strideB: 0, transB: true });
+  it('the default choice runs and names its variant', async () => {
+    const ctx = gpu();
+    const want = chooseMatmulVariant(ctx.adapter, { m: 9, n: 9 });
+    const t = uploadTensor(ctx, new Float32Array(81), [81]);
+    const op = await prepareMatmul(ctx, {
+      a: t,
+      b: t,
+      c: uploadTensor(ctx, new Float32Array(81), [81]),
+      m: 9,
+      k: 9,
+      n: 9,
+    });
+    expect(op.label).toContain(`[${want}]`);
+    op.release();
+    releaseTensor(ctx, t);
   });
 
   it('rejects operands too small for the shape', async () => {

@@ -1,15 +1,39 @@
-/** Typed wrapper of kernels/matmul.wgsl: shape checks, dispatch sizes, bindings. */
+/**
+ * Typed wrapper of the matmul kernels: shape checks, variant choice, dispatch sizes, bindings.
+ *
+ * Variants (same contract, see the kernels' headers):
+ * - 'direct'   kernels/matmul_direct.wgsl: barrier-free, 8x8 outputs per thread read straight
+ *              from storage; 32x64 per workgroup of 8x4.
+ * - 'tiled64'  kernels/matmul.wgsl with WG = 8: 64x64 tile per workgroup, 8x8 per thread,
+ *              workgroup memory, one barrier per k slice of 8.
+ * - 'tiled128' the same with WG = 16: 128x128 tile per workgroup.
+ * The tiled kernel loads whole vec4s with no bounds checks (FAST) when the shape allows it.
+ *
+ * Choice (chooseMatmulVariant), from bench/README.md measurements:
+ * - CPU fallback adapters (SwiftShader): 'direct' for every shape. There a barrier makes each
+ *   4-lane subgroup a coroutine and workgroup memory buys nothing; 'direct' measured 3-10x the
+ *   tiled variants and 5-17x TF.js's WebGPU matmul on every bench shape.
+ * - GPUs: 'tiled128' when it still gives at least 64 workgroups, else 'tiled64' (more, smaller
+ *   workgroups for the thin transformer shapes). Not yet measured on a GPU: rerun
+ *   `npm run bench -- kernels` there and revise.
+ */
 import matmulWgsl from '../../kernels/matmul.wgsl?raw';
+import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import {
   bindingOf,
   createUniform,
   workgroupCount,
+  type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
 
 export const MATMUL_KERNEL = { name: 'matmul', code: matmulWgsl };
+export const MATMUL_DIRECT_KERNEL = { name: 'matmul_direct', code: matmulDirectWgsl };
+
+export const MATMUL_VARIANTS = ['direct', 'tiled64', 'tiled128'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulArgs {
   a: GpuTensor;
@@ -32,12 +56,40 @@ export interface MatmulArgs {
   /** beta = 1 accumulates into C (gradient accumulation). */
   beta?: number;
   label?: string;
+  /** Force a kernel variant (tests, benchmarks); default: chooseMatmulVariant. */
+  variant?: MatmulVariant;
+}
+
+/** The shape facts the variant choice looks at. */
+export interface MatmulProblem {
+  m: number;
+  n: number;
+  batch?: number;
+}
+
+/** Minimum workgroup count for which 128x128 tiles are preferred on a GPU. */
+const TILED128_MIN_GROUPS = 64;
+
+export function chooseMatmulVariant(adapter: AdapterSummary, s: MatmulProblem): MatmulVariant {
+  if (adapter.isFallback) return 'direct';
+  const groups128 = Math.ceil(s.m / 128) * Math.ceil(s.n / 128) * (s.batch ?? 1);
+  return groups128 >= TILED128_MIN_GROUPS ? 'tiled128' : 'tiled64';
 }
 
 function need(t: GpuTensor, elements: number, what: string, label: string): void {
   if (t.length < elements) {
     throw new Error(`${label}: ${what} has ${t.length} elements, needs at least ${elements}`);
   }
+}
+
+/**
+ * A tensor's bytes as an array<vec4<f32>> binding: the size rounded up to 16 bytes, which pool
+ * buffers (sizes rounded to 16, aligned offsets) always hold. Undefined if the buffer cannot.
+ */
+function vec4BindingOf(t: GpuTensor): GPUBufferBinding | undefined {
+  const size = Math.max(16, Math.ceil((t.length * 4) / 16) * 16);
+  if (t.offset % 16 !== 0 || t.offset + size > t.buffer.size) return undefined;
+  return { buffer: t.buffer, offset: t.offset, size };
 }
 
 export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<PreparedOp> {
@@ -48,6 +100,8 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     if (!Number.isInteger(v) || v < 1)
       throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
   }
+  const transA = args.transA ?? false;
+  const transB = args.transB ?? false;
   const strideA = args.strideA ?? m * k;
   const strideB = args.strideB ?? k * n;
   const strideC = args.strideC ?? m * n;
@@ -57,11 +111,48 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   if (args.bias) need(args.bias, n, 'bias', label);
   if (strideC > 0 && strideC < m * n) throw new Error(`${label}: batches of C overlap`);
 
-  const pipeline = await ctx.pipelines.get(MATMUL_KERNEL, 'main', {
-    TRANS_A: args.transA ?? false,
-    TRANS_B: args.transB ?? false,
-    HAS_BIAS: args.bias !== undefined,
-  });
+  let variant = args.variant ?? chooseMatmulVariant(ctx.adapter, { m, n, batch });
+  const a4 = vec4BindingOf(args.a);
+  const b4 = vec4BindingOf(args.b);
+  if (variant !== 'direct' && !(a4 && b4)) {
+    // Only reachable with a hand-made tensor whose buffer ends inside its last vec4.
+    if (args.variant) throw new Error(`${label}: A or B cannot be bound as vec4s for ${variant}`);
+    variant = 'direct';
+  }
+
+  let pipeline: GPUComputePipeline;
+  let groups: [number, number, number];
+  let flags = 0;
+  const hasBias = args.bias !== undefined;
+  if (variant === 'direct') {
+    pipeline = await ctx.pipelines.get(MATMUL_DIRECT_KERNEL, 'main', {
+      TRANS_A: transA,
+      TRANS_B: transB,
+      HAS_BIAS: hasBias,
+    });
+    groups = [
+      workgroupCount(ctx, n, 64, label),
+      workgroupCount(ctx, m, 32, label),
+      workgroupCount(ctx, batch, 1, label),
+    ];
+  } else {
+    const wg = variant === 'tiled128' ? 16 : 8;
+    const tile = 8 * wg;
+    // Whole vec4s along each operand's contiguous dimension, and whole k slices of 8.
+    const fast =
+      k % 8 === 0 &&
+      (transA ? m % 4 === 0 : true) &&
+      (transB ? true : n % 4 === 0) &&
+      (batch === 1 || (strideA % 4 === 0 && strideB % 4 === 0));
+    flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (hasBias ? 4 : 0) | (fast ? 8 : 0);
+    pipeline = await ctx.pipelines.get(MATMUL_KERNEL, 'main', { WG: wg });
+    groups = [
+      workgroupCount(ctx, n, tile, label),
+      workgroupCount(ctx, m, tile, label),
+      workgroupCount(ctx, batch, 1, label),
+    ];
+  }
+
   const uniforms = createUniform(
     ctx,
     [
@@ -73,28 +164,25 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
       ['u32', strideC],
       ['f32', args.alpha ?? 1],
       ['f32', args.beta ?? 0],
+      ['u32', flags],
     ],
     label,
   );
+  const direct = variant === 'direct';
   const bindGroup = ctx.device.createBindGroup({
-    label,
+    label: `${label} [${variant}]`,
     layout: pipeline.getBindGroupLayout(0),
     entries: [
-      { binding: 0, resource: bindingOf(args.a) },
-      { binding: 1, resource: bindingOf(args.b) },
+      { binding: 0, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
+      { binding: 1, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
       { binding: 2, resource: bindingOf(args.c) },
       // Without a bias the kernel never reads binding 3; any buffer satisfies the layout.
       { binding: 3, resource: bindingOf(args.bias ?? args.a) },
       { binding: 4, resource: { buffer: uniforms } },
     ],
   });
-  const groups: [number, number, number] = [
-    workgroupCount(ctx, n, 64, label),
-    workgroupCount(ctx, m, 64, label),
-    workgroupCount(ctx, batch, 1, label),
-  ];
   return {
-    label,
+    label: `${label} [${variant}]`,
     encode(pass) {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench -- kernels --out FILE`: matmul (ours vs TensorFlow.js's WebGPU backend, same
+ * device), attention forward/backward and AdamW, on whatever adapter this machine has. Prints
+ * tables as it goes and writes one JSON document. Options come from scripts/bench.mjs as
+ * environment variables (MUP_BENCH_*), since Vitest runs this file.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { adapterLabel, releaseGpu } from '../src/gpu';
+import { acquireNodeGpu } from '../src/gpu/node';
+import { MATMUL_VARIANTS } from '../src/ops/matmul';
+import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
+import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
+import { fmt, Table } from './table';
+import { setUpTfjs, type TfjsBench } from './tfjs';
+import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from './timing';
+
+export interface KernelBenchOptions {
+  out?: string;
+  /** A small subset of every section, for a smoke run. */
+  quick: boolean;
+  /** On a CPU adapter, also the width-512 MLP shapes (left out by default for time). */
+  full: boolean;
+  /** Sections to run: matmul, attention, adamw. */
+  only: ReadonlySet<string>;
+  allVariants: boolean;
+  tfjs: boolean;
+  /** Overrides DEFAULT_POLICY.minSampleMs. */
+  minSampleMs?: number;
+}
+
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): KernelBenchOptions {
+  const only = (env.MUP_BENCH_ONLY ?? 'matmul,attention,adamw')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s);
+  return {
+    out: env.MUP_BENCH_OUT || undefined,
+    quick: env.MUP_BENCH_QUICK === '1',
+    full: env.MUP_BENCH_FULL === '1',
+    only: new Set(only),
+    allVariants: env.MUP_BENCH_ALL_VARIANTS === '1',
+    tfjs: env.MUP_BENCH_NO_TFJS !== '1',
+    minSampleMs: env.MUP_BENCH_MIN_SAMPLE_MS ? Number(env.MUP_BENCH_MIN_SAMPLE_MS) : undefined,
+  };
+}
+
+function geomean(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown> {
+  const started = new Date();
+  const t0 = performance.now();
+  const ctx = await acquireNodeGpu();
+  const adapter = adapterLabel(ctx.adapter);
+  const timer = createTimer(ctx);
+  const log = (s = '') => console.log(s);
+  log(`adapter: ${adapter}`);
+  log(`timing: ${timer.method}, median of repeats after one warm-up run`);
+
+  const cpu = ctx.adapter.isFallback;
+  const squares = opts.quick ? [256] : cpu ? [256, 512, 1024] : [256, 512, 1024, 2048];
+  const widths = opts.quick ? [64] : [64, 128, 256, 512];
+  // On a CPU adapter TF.js takes 5-30 s per width-512 MLP matmul (d -> 2048): without --full
+  // those 6 rows are left out (the whole run took 6.8 min on 2 shared cores, 11.6 min with them).
+  const maxHidden = cpu && !opts.full ? 1024 : Infinity;
+  const policy: RepeatPolicy = {
+    ...DEFAULT_POLICY,
+    ...(opts.minSampleMs ? { minSampleMs: opts.minSampleMs } : {}),
+  };
+
+  let tfjs: TfjsBench | null = null;
+  let tfjsNote: string | undefined;
+  const result: Record<string, unknown> = {};
+  try {
+    let matmul: Section<MatmulRow> = { skipped: 'not selected (MUP_BENCH_ONLY)', rows: [] };
+    if (opts.only.has('matmul')) {
+      if (opts.tfjs) {
+        try {
+          tfjs = await setUpTfjs(ctx);
+        } catch (e) {
+          tfjsNote = `TF.js unavailable: ${e instanceof Error ? e.message : String(e)}`;
+          log(tfjsNote);
+        }
+      }
+      log('\nmatmul: C = op(A) op(B), GFLOP/s = 2 M K N / time; ratio = ours / TF.js');
+      const table = new Table([
+        { title: 'case', width: 24 },
+        { title: 'M x K x N', width: 16 },
+        { title: 'transpose', width: 9 },
+        { title: 'kernel', width: 8 },
+        { title: 'ours ms', width: 9, right: true },
+        { title: 'GFLOP/s', width: 8, right: true },
+        { title: 'tfjs ms', width: 9, right: true },
+        { title: 'GFLOP/s', width: 8, right: true },
+        { title: 'ratio', width: 6, right: true },
+        { title: 'ratio(min)', width: 10, right: true },
+        { title: 'other variants (GFLOP/s)', width: 24 },
+      ]);
+      table.header();
+      const rows = await benchMatmul(ctx, matmulCases(widths, squares, maxHidden), {
+        tfjs,
+        timer,
+        policy,
+        allVariants: opts.allVariants,
+        variants: MATMUL_VARIANTS,
+        onRow: (r) =>
+          table.row([
+            r.role,
+            r.shape.join('x'),
+            r.variant,
+            r.ours.kernel,
+            fmt(r.ours.ms),
+            fmt(r.ours.gflops),
+            fmt(r.tfjs?.ms),
+            fmt(r.tfjs?.gflops),
+            fmt(r.ratio),
+            fmt(r.ratioMin),
+            (r.others ?? []).map((x) => `${x.kernel} ${fmt(x.gflops)}`).join(', '),
+          ]),
+      });
+      const ratios = rows.map((r) => r.ratio).filter((x): x is number => x !== null);
+      const minRatios = rows.map((r) => r.ratioMin).filter((x): x is number => x !== null);
+      const summary = {
+        minRatio: ratios.length ? Math.min(...ratios) : null,
+        maxRatio: ratios.length ? Math.max(...ratios) : null,
+        geomeanRatio: geomean(ratios),
+        minRatioOfMins: minRatios.length ? Math.min(...minRatios) : null,
+        geomeanRatioOfMins: geomean(minRatios),
+      };
+      log(
+        `ratio ours/TF.js: min ${fmt(summary.minRatio)}, geomean ${fmt(summary.geomeanRatio)}, ` +
+          `max ${fmt(summary.maxRatio)}; from fastest samples: min ` +
+          `${fmt(summary.minRatioOfMins)}, geomean ${fmt(summary.geomeanRatioOfMins)}`,
+      );
+      matmul = { rows, ...(tfjsNote ? { skipped: tfjsNote } : {}) };
+      result.matmul = { ...matmul, summary, tfjsVersion: tfjs?.version ?? null };
+    } else {
+      result.matmul = matmul;
+    }
+
+    let attention: Section<AttentionRow> = { skipped: 'not selected (MUP_BENCH_ONLY)', rows: [] };
+    if (opts.only.has('attention')) {
+      log('\nattention (causal, batch 2 x 4 heads): GFLOP/s counts the causal half only');
+      const table = new Table([
+        { title: 'T', width: 5, right: true },
+        { title: 'D', width: 4, right: true },
+        { title: 'fwd ms', width: 9, right: true },
+        { title: 'GFLOP/s', width: 8, right: true },
+        { title: 'bwd ms', width: 9, right: true },
+        { title: 'GFLOP/s', width: 8, right: true },
+      ]);
+      table.header();
+      attention = await benchAttention(
+        ctx,
+        opts.quick ? [64] : [64, 128, 256],
+        opts.quick ? [16, 64] : [16, 32, 64],
+        {
+          timer,
+          policy,
+          onRow: (r) =>
+            table.row([
+              String(r.context),
+              String(r.headSize),
+              fmt(r.forward.ms),
+              fmt(r.forward.gflops),
+              fmt(r.backward.ms),
+              fmt(r.backward.gflops),
+            ]),
+        },
+      );
+      if (attention.skipped) log(`attention skipped: ${attention.skipped}`);
+    }
+    result.attention = attention;
+
+    let adamw: Section<AdamWRow> = { skipped: 'not selected (MUP_BENCH_ONLY)', rows: [] };
+    if (opts.only.has('adamw')) {
+      log('\nAdamW step (8 tensors, clip on): GB/s = 32 bytes per parameter / time');
+      const table = new Table([
+        { title: 'params', width: 10, right: true },
+        { title: 'ms', width: 9, right: true },
+        { title: 'GB/s', width: 8, right: true },
+      ]);
+      table.header();
+      adamw = await benchAdamW(ctx, opts.quick ? [1 << 18] : [1 << 18, 1 << 20, 1 << 22], {
+        timer,
+        policy,
+        onRow: (r) => table.row([String(r.params), fmt(r.ms), fmt(r.gbps)]),
+      });
+      if (adamw.skipped) log(`adamw skipped: ${adamw.skipped}`);
+    }
+    result.adamw = adamw;
+  } finally {
+    tfjs?.dispose();
+    timer.destroy();
+    releaseGpu(ctx);
+  }
+
+  const seconds = (performance.now() - t0) / 1e3;
+  const doc = {
+    format: 'mup-lab/bench',
+    version: 1,
+    suite: 'kernels',
+    startedAt: started.toISOString(),
+    seconds,
+    adapter,
+    adapterInfo: ctx.adapter,
+    features: ctx.features,
+    timing: timer.method,
+    policy,
+    quick: opts.quick,
+    full: opts.full,
+    environment: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+    },
+    ...result,
+  };
+  log(`\ndone in ${fmt(seconds)} s`);
+  if (opts.out) {
+    const path = resolve(opts.out);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
+    log(`wrote ${path}`);
+  }
+  return doc;
+}

@@ -1,0 +1,190 @@
+/**
+ * Attention and AdamW benchmarks. Each op module is imported dynamically: while it is missing
+ * (or its API changed under us) its section is skipped with the reason, and the rest of the
+ * kernel benchmark still runs.
+ */
+import {
+  createTensor,
+  releaseTensor,
+  writeTensor,
+  type GpuContext,
+  type GpuTensor,
+} from '../src/gpu';
+import { Rng } from '../src/util/random';
+import { measure, type GpuTimer, type RepeatPolicy, type Timing } from './timing';
+
+export interface Section<Row> {
+  /** Why the section did not run; absent when it ran. */
+  skipped?: string;
+  rows: Row[];
+}
+
+export interface AttentionRow {
+  batch: number;
+  heads: number;
+  context: number;
+  headSize: number;
+  forward: { ms: number; gflops: number; timing: Timing };
+  backward: { ms: number; gflops: number; timing: Timing };
+}
+
+export interface AdamWRow {
+  params: number;
+  tensors: number;
+  ms: number;
+  /** Bytes moved per step / time; see bytesPerParam. */
+  gbps: number;
+  bytesPerParam: number;
+  timing: Timing;
+}
+
+interface SectionOptions {
+  timer: GpuTimer;
+  policy: RepeatPolicy;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function randomTensor(ctx: GpuContext, rng: Rng, n: number, label: string, scale = 1): GpuTensor {
+  const t = createTensor(ctx, [n], 'f32', label);
+  writeTensor(ctx, t, rng.uniformArray(n, -scale, scale));
+  return t;
+}
+
+/**
+ * Causal attention at context T and head size D (batch 2 x 4 heads). FLOPs counted are the useful
+ * causal ones: per head T^2 D for each T x T x D product restricted to the lower triangle; 2 such
+ * products forward (QK^T, PV) and 5 backward (QK^T recomputed, dO V^T, P^T dO, dS K, dS^T Q).
+ */
+export async function benchAttention(
+  ctx: GpuContext,
+  contexts: readonly number[],
+  headSizes: readonly number[],
+  o: SectionOptions & { onRow?: (r: AttentionRow) => void },
+): Promise<Section<AttentionRow>> {
+  let mod: typeof import('../src/ops/attention');
+  try {
+    mod = await import('../src/ops/attention');
+  } catch (e) {
+    return { skipped: `src/ops/attention.ts could not be loaded: ${errorText(e)}`, rows: [] };
+  }
+  const rows: AttentionRow[] = [];
+  const rng = new Rng(777);
+  const batch = 2;
+  const heads = 4;
+  try {
+    for (const context of contexts) {
+      for (const headSize of headSizes) {
+        const shape = { batch, heads, headSize, context, scale: 1 / Math.sqrt(headSize) };
+        const qkvLen = batch * context * 3 * heads * headSize;
+        const outLen = batch * context * heads * headSize;
+        const qkv = randomTensor(ctx, rng, qkvLen, 'bench qkv');
+        const dout = randomTensor(ctx, rng, outLen, 'bench dout');
+        const out = createTensor(ctx, [outLen], 'f32', 'bench out');
+        const lse = createTensor(ctx, [batch * heads * context], 'f32', 'bench lse');
+        const dqkv = createTensor(ctx, [qkvLen], 'f32', 'bench dqkv');
+        const fwd = await mod.prepareAttentionForward(ctx, { ...shape, qkv, out, lse });
+        const bwd = await mod.prepareAttentionBackward(ctx, {
+          ...shape,
+          qkv,
+          out,
+          lse,
+          dout,
+          dqkv,
+        });
+        try {
+          // The backward reads the forward's out and lse: run the forward once first.
+          await o.timer.time((pass) => fwd.encode(pass), 1, fwd.label);
+          const [tf, tb] = await measure(
+            [
+              { name: 'forward', sample: (i) => o.timer.time((p) => fwd.encode(p), i, fwd.label) },
+              { name: 'backward', sample: (i) => o.timer.time((p) => bwd.encode(p), i, bwd.label) },
+            ],
+            o.policy,
+          );
+          const unit = (batch * heads * context * context * headSize) / 1e9;
+          const row: AttentionRow = {
+            batch,
+            heads,
+            context,
+            headSize,
+            forward: { ms: tf.ms, gflops: (2 * unit) / (tf.ms / 1e3), timing: tf },
+            backward: { ms: tb.ms, gflops: (5 * unit) / (tb.ms / 1e3), timing: tb },
+          };
+          rows.push(row);
+          o.onRow?.(row);
+        } finally {
+          fwd.release();
+          bwd.release();
+          [qkv, dout, out, lse, dqkv].forEach((t) => releaseTensor(ctx, t));
+        }
+      }
+    }
+  } catch (e) {
+    return { skipped: `attention failed: ${errorText(e)}`, rows };
+  }
+  return { rows };
+}
+
+/**
+ * One AdamW step over `params` parameters in 8 equal tensors (one dispatch, plus the gradient
+ * statistics pass it encodes first). Bytes per parameter: the statistics read the gradient (4);
+ * the update reads parameter, gradient and both moments and writes parameter and moments (28).
+ */
+export async function benchAdamW(
+  ctx: GpuContext,
+  sizes: readonly number[],
+  o: SectionOptions & { onRow?: (r: AdamWRow) => void },
+): Promise<Section<AdamWRow>> {
+  let mod: typeof import('../src/ops/adamw');
+  try {
+    mod = await import('../src/ops/adamw');
+  } catch (e) {
+    return { skipped: `src/ops/adamw.ts could not be loaded: ${errorText(e)}`, rows: [] };
+  }
+  const rows: AdamWRow[] = [];
+  const rng = new Rng(4242);
+  const bytesPerParam = 32;
+  const count = 8;
+  try {
+    for (const n of sizes) {
+      const per = Math.floor(n / count);
+      const params = randomTensor(ctx, rng, n, 'bench params');
+      const grads = randomTensor(ctx, rng, n, 'bench grads', 1e-3);
+      const m = randomTensor(ctx, rng, n, 'bench m', 0);
+      const v = randomTensor(ctx, rng, n, 'bench v', 0);
+      const tensors = Array.from({ length: count }, (_, i) => ({
+        offset: i * per,
+        length: i === count - 1 ? n - i * per : per,
+        lr: 1e-3,
+        weightDecay: 0.1,
+        name: `t${i}`,
+      }));
+      const op = await mod.prepareAdamW(ctx, { params, grads, m, v, tensors, clip: 1 });
+      try {
+        const [t] = await measure(
+          [{ name: 'adamw', sample: (i) => o.timer.time((p) => op.encode(p), i, op.label) }],
+          o.policy,
+        );
+        const row: AdamWRow = {
+          params: n,
+          tensors: count,
+          ms: t.ms,
+          gbps: (bytesPerParam * n) / (t.ms / 1e3) / 1e9,
+          bytesPerParam,
+          timing: t,
+        };
+        rows.push(row);
+        o.onRow?.(row);
+      } finally {
+        op.release();
+        [params, grads, m, v].forEach((x) => releaseTensor(ctx, x));
+      }
+    }
+  } catch (e) {
+    return { skipped: `adamw failed: ${errorText(e)}`, rows };
+  }
+  return { rows };
+}

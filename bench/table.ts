@@ -1,0 +1,43 @@
+/** Plain-text tables for the benchmark's console output, printed a row at a time. */
+
+export interface Column {
+  title: string;
+  width: number;
+  /** Right-align (numbers). */
+  right?: boolean;
+}
+
+export class Table {
+  constructor(
+    private readonly columns: readonly Column[],
+    private readonly write: (line: string) => void = (line) => console.log(line),
+  ) {}
+
+  header(): void {
+    this.write(this.line(this.columns.map((c) => c.title)));
+    this.write(this.columns.map((c) => '-'.repeat(c.width)).join('  '));
+  }
+
+  row(cells: readonly string[]): void {
+    this.write(this.line(cells));
+  }
+
+  private line(cells: readonly string[]): string {
+    return this.columns
+      .map((c, i) => {
+        const s = cells[i] ?? '';
+        return c.right ? s.padStart(c.width) : s.padEnd(c.width);
+      })
+      .join('  ')
+      .trimEnd();
+  }
+}
+
+/** A number with `digits` significant digits, without exponent for the usual ranges. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  if (x === 0) return '0';
+  const mag = Math.floor(Math.log10(Math.abs(x)));
+  const decimals = Math.max(0, Math.min(6, digits - 1 - mag));
+  return x.toFixed(decimals);
+}
