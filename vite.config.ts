@@ -6,7 +6,8 @@ export default defineConfig({
   plugins: [react()],
   base: './',
   worker: { format: 'es' },
-  build: { outDir: 'dist', target: 'es2022', sourcemap: true },
+  // The app and the CLI (vite.cli.config.ts) build side by side: dist/app and dist/cli.
+  build: { outDir: 'dist/app', emptyOutDir: true, target: 'es2022', sourcemap: true },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   test: {

@@ -1,7 +1,46 @@
+import { useRef } from 'react';
 import { AdapterBadge } from './components/AdapterBadge';
 import { GpuUnavailable } from './components/GpuUnavailable';
+import { Notice } from './components/Notice';
 import { SelfTestPanel } from './components/SelfTestPanel';
+import { TransferCharts } from './components/chart/TransferCharts';
+import { ConfigPanel } from './components/config/ConfigPanel';
+import { InFlightRuns } from './components/run/InFlightRuns';
+import { RunControls } from './components/run/RunControls';
+import { CoordCheck } from './components/transfer/CoordCheck';
+import { ExportPanel } from './components/transfer/ExportPanel';
+import { TargetWidthPanel } from './components/transfer/TargetWidthPanel';
+import { useConfigErrors } from './hooks/useConfigErrors';
 import { useLab } from './store';
+
+function Lab() {
+  const errors = useConfigErrors();
+  const sweepStatus = useLab((s) => s.sweep.status);
+  const gpu = useLab((s) => s.gpu);
+  const locked = sweepStatus === 'running' || sweepStatus === 'paused';
+  const chartRef = useRef<HTMLDivElement>(null);
+  return (
+    <div className="lab">
+      <aside className="side">
+        <ConfigPanel errors={errors} locked={locked} />
+      </aside>
+      <div className="work">
+        {gpu.state === 'lost' && !locked && sweepStatus !== 'interrupted' && (
+          <p className="alert" role="alert">
+            The GPU device was lost: {gpu.message}. The next sweep asks for a new one.
+          </p>
+        )}
+        <RunControls errors={errors} />
+        <TransferCharts chartRef={chartRef} />
+        <InFlightRuns />
+        <TargetWidthPanel />
+        <CoordCheck valid={errors.length === 0} />
+        <ExportPanel chartRef={chartRef} />
+        <SelfTestPanel />
+      </div>
+    </div>
+  );
+}
 
 export function App() {
   const gpu = useLab((s) => s.gpu);
@@ -13,23 +52,24 @@ export function App() {
         </h1>
         <AdapterBadge />
       </header>
+      <Notice />
       <main>
         {gpu.state === 'unavailable' && (
           <GpuUnavailable reason={gpu.reason} message={gpu.message} />
         )}
-        {(gpu.state === 'lost' || gpu.state === 'error') && (
+        {gpu.state === 'error' && (
           <section className="panel error" role="alert">
-            <h2>{gpu.state === 'lost' ? 'The GPU device was lost' : 'Something went wrong'}</h2>
+            <h2>The lab could not start</h2>
             <p>{gpu.message}</p>
-            <p>Reload the page to get a new device.</p>
+            <p>Reload the page to try again.</p>
           </section>
         )}
-        {gpu.state === 'ready' && <SelfTestPanel />}
         {gpu.state === 'starting' && (
           <section className="panel" aria-busy="true">
             <p>Looking for a WebGPU adapter…</p>
           </section>
         )}
+        {(gpu.state === 'ready' || gpu.state === 'lost') && <Lab />}
       </main>
     </div>
   );

@@ -1,11 +1,42 @@
-/** Starts the GPU worker and routes its messages into the store. */
+/** Starts the GPU worker, routes its messages into the store, and sends the page's requests. */
+import { adapterLabel } from '../src/gpu/device';
+import { runCount, type SweepConfig } from '../src/sweep/config';
+import type { RunRecord, RunSpec } from '../src/sweep/types';
+import type { CoordRecord } from '../src/sweep/coord';
+import { measuredFlopsPerSec } from './lib/estimate';
 import { useLab } from './store';
-import type { FromWorker, ToWorker } from './worker/protocol';
+import type { FromWorker, RunProgress, ToWorker } from './worker/protocol';
 
 let worker: Worker | undefined;
+let selfTestStarted = false;
+let dataRequest = 0;
+let taskRequest = 0;
+
+interface Task {
+  onProgress?: (progress: RunProgress[]) => void;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+const tasks = new Map<number, Task>();
 
 function send(message: ToWorker): void {
   worker?.postMessage(message);
+}
+
+function recordMeasurement(): void {
+  const s = useLab.getState();
+  if (s.gpu.state !== 'ready' || !s.sweep.config || s.sweep.vocab === null) return;
+  const rate = measuredFlopsPerSec(s.sweep.config, s.sweep.records, s.sweep.vocab);
+  if (rate !== undefined)
+    s.setMeasured({ adapter: adapterLabel(s.gpu.adapter), flopsPerSec: rate });
+}
+
+function settle(requestId: number, value: unknown, error?: string): void {
+  const task = tasks.get(requestId);
+  if (!task) return;
+  tasks.delete(requestId);
+  if (error !== undefined) task.reject(new Error(error));
+  else task.resolve(value);
 }
 
 function onMessage(message: FromWorker): void {
@@ -18,11 +49,14 @@ function onMessage(message: FromWorker): void {
         features: message.features,
         limits: message.limits,
       });
-      lab.selfTestStarted();
-      send({ type: 'selftest' });
+      if (!selfTestStarted) {
+        selfTestStarted = true;
+        rerunSelfTest();
+      }
       break;
     case 'unavailable':
       lab.setGpu({ state: 'unavailable', reason: message.reason, message: message.message });
+      lab.sweepInterrupted(message.message);
       break;
     case 'selftest-result':
       lab.selfTestResult(message.result);
@@ -32,18 +66,107 @@ function onMessage(message: FromWorker): void {
       break;
     case 'device-lost':
       lab.setGpu({ state: 'lost', message: message.message });
+      lab.selfTestInterrupted();
+      lab.sweepInterrupted(
+        `The GPU device was lost: ${message.message}. Press Resume to get a new device and continue from the last finished run.`,
+      );
+      for (const id of [...tasks.keys()]) settle(id, undefined, 'The GPU device was lost.');
       break;
     case 'error':
-      lab.setGpu({ state: 'error', message: message.message });
+      if (lab.gpu.state === 'starting') lab.setGpu({ state: 'error', message: message.message });
+      else lab.setNotice(message.message);
       lab.selfTestDone();
       break;
+    case 'data-ready':
+      if (message.requestId === dataRequest) {
+        lab.setData({
+          state: 'ready',
+          vocab: message.vocab,
+          tokens: message.tokens,
+          description: message.description,
+        });
+      }
+      break;
+    case 'data-error':
+      if (message.requestId === dataRequest)
+        lab.setData({ state: 'error', message: message.message });
+      break;
+    case 'runs-start':
+      lab.runsStarted(message.runs);
+      break;
+    case 'progress':
+      lab.runProgress(message.progress);
+      break;
+    case 'run-done':
+      lab.runDone(message.record);
+      recordMeasurement();
+      break;
+    case 'throughput':
+      lab.throughput(message.tokensPerSec);
+      break;
+    case 'paused':
+      lab.sweepHeld();
+      break;
+    case 'sweep-finished':
+      lab.sweepFinished(message.outcome);
+      break;
+    case 'sweep-error':
+      lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
+      break;
+    case 'train-one-progress':
+      tasks.get(message.requestId)?.onProgress?.(message.progress);
+      break;
+    case 'train-one-done':
+      settle(message.requestId, message.record);
+      break;
+    case 'coord-done':
+      settle(message.requestId, message.records);
+      break;
+    case 'task-error':
+      settle(message.requestId, undefined, message.message);
+      break;
   }
+}
+
+/** Asks the worker to tokenise the config's data; the latest request wins. */
+function requestData(): void {
+  const { config } = useLab.getState();
+  dataRequest++;
+  useLab.getState().setData({ state: 'pending' });
+  send({
+    type: 'prepare-data',
+    requestId: dataRequest,
+    data: config.data,
+    context: config.model.context,
+  });
+}
+
+/** Same data and context: a new object with the same values (e.g. a preset) needs no work. */
+function sameData(a: SweepConfig, b: SweepConfig): boolean {
+  const x = a.data;
+  const y = b.data;
+  if (a.model.context !== b.model.context) return false;
+  if (x.kind === 'synthetic' && y.kind === 'synthetic') {
+    return x.seed === y.seed && x.size === y.size;
+  }
+  return x.kind === 'text' && y.kind === 'text' && x.name === y.name && x.text === y.text;
+}
+
+function watchData(): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  useLab.subscribe((s, prev) => {
+    if (s.config === prev.config || sameData(s.config, prev.config)) return;
+    // Until the worker answers, the vocabulary (and so the validation) is not known.
+    if (s.data.state !== 'pending') s.setData({ state: 'pending' });
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(requestData, 250);
+  });
 }
 
 export function startGpuWorker(): void {
   if (worker) return;
   // Without navigator.gpu there is nothing for the worker to do: say so at once.
-  if (!('gpu' in navigator)) {
+  if (!('gpu' in navigator) || !navigator.gpu) {
     useLab.getState().setGpu({
       state: 'unavailable',
       reason: 'no-api',
@@ -58,9 +181,75 @@ export function startGpuWorker(): void {
       .getState()
       .setGpu({ state: 'error', message: e.message || 'The GPU worker failed to start.' });
   send({ type: 'init' });
+  requestData();
+  watchData();
+  if (new URLSearchParams(location.search).has('test-hooks')) {
+    (window as unknown as { __mupLab: object }).__mupLab = {
+      loseDevice: () => send({ type: 'debug-lose-device' }),
+    };
+  }
 }
 
 export function rerunSelfTest(): void {
   useLab.getState().selfTestStarted();
   send({ type: 'selftest' });
+}
+
+/** Starts the form's config as a new sweep (its results replace the previous ones). */
+export function runSweep(config: SweepConfig): void {
+  const { data } = useLab.getState();
+  if (data.state !== 'ready') return;
+  useLab.getState().sweepStarted(config, runCount(config), data.vocab);
+  send({ type: 'start-sweep', config, done: [] });
+}
+
+export function pauseSweep(): void {
+  useLab.getState().sweepPaused();
+  send({ type: 'pause' });
+}
+
+/** Unpauses, or continues an interrupted sweep after its finished runs (a new device if needed). */
+export function resumeSweep(): void {
+  const { sweep } = useLab.getState();
+  if (sweep.status === 'paused') {
+    useLab.getState().sweepUnpaused();
+    send({ type: 'resume' });
+  } else if (sweep.status === 'interrupted' && sweep.config) {
+    useLab.getState().sweepResumed();
+    send({ type: 'start-sweep', config: sweep.config, done: sweep.records });
+  }
+}
+
+export function cancelSweep(): void {
+  const { sweep } = useLab.getState();
+  if (sweep.status === 'interrupted') {
+    useLab.getState().sweepFinished('cancelled');
+    return;
+  }
+  useLab.getState().sweepStopping();
+  send({ type: 'cancel' });
+}
+
+function task<T>(message: ToWorker & { requestId: number }, onProgress?: Task['onProgress']) {
+  return new Promise<T>((resolve, reject) => {
+    tasks.set(message.requestId, { onProgress, resolve: (v) => resolve(v as T), reject });
+    send(message);
+  });
+}
+
+/** Trains one extra run in the worker (e.g. a target width with transferred hyperparameters). */
+export function trainOneRun(
+  config: SweepConfig,
+  spec: Omit<RunSpec, 'id'>,
+  onProgress?: (progress: RunProgress[]) => void,
+): Promise<RunRecord> {
+  return task<RunRecord>({ type: 'train-one', requestId: ++taskRequest, config, spec }, onProgress);
+}
+
+/** Runs the coordinate check in the worker. */
+export function runCoordCheck(
+  config: SweepConfig,
+  opts: { widths: number[]; steps: number; seed?: number },
+): Promise<CoordRecord[]> {
+  return task<CoordRecord[]>({ type: 'coord-check', requestId: ++taskRequest, config, ...opts });
 }

@@ -2,11 +2,17 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { startGpuWorker } from './gpuClient';
+import { restoreSaved, startAutosave } from './persist';
 import './styles.css';
 
-startGpuWorker();
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// Restore the saved work first, so that the worker prepares the restored data, then save
+// every change from here on.
+void restoreSaved().finally(() => {
+  startAutosave();
+  startGpuWorker();
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+});

@@ -1,7 +1,13 @@
-/** The lab's state (zustand). The worker's messages are the only way GPU facts get in. */
+/**
+ * The lab's state (zustand). The worker's messages are the only way GPU facts and results get
+ * in; gpuClient.ts turns them into the actions below. Pure state: no worker, no IndexedDB here.
+ */
 import { create } from 'zustand';
 import type { AdapterSummary, GpuFeatures, GpuLimits } from '../src/gpu/device';
 import type { SelfTestResult } from '../src/ops/selftest';
+import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
+import type { RunRecord, RunSpec } from '../src/sweep/types';
+import type { RunProgress } from './worker/protocol';
 
 export type GpuStatus =
   | { state: 'starting' }
@@ -10,21 +16,288 @@ export type GpuStatus =
   | { state: 'lost'; message: string }
   | { state: 'error'; message: string };
 
+/** The tokenised data of the current config, as the worker reported it. */
+export type DataStatus =
+  | { state: 'pending' }
+  | { state: 'ready'; vocab: number; tokens: number; description: string }
+  | { state: 'error'; message: string };
+
+/** The user's text file, as checked when it was opened. */
+export interface TextFileInfo {
+  name: string;
+  bytes: number;
+  chars: number;
+  distinct: number;
+}
+
+export type SweepStatus =
+  | 'idle'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  /** Stopped by a reload, a lost device or an error: Resume continues after the finished runs. */
+  | 'interrupted';
+
+export interface SweepState {
+  status: SweepStatus;
+  /** The config the results belong to (the form may have changed since). */
+  config: SweepConfig | null;
+  total: number;
+  /** Vocabulary of the data the runs trained on. */
+  vocab: number | null;
+  records: RunRecord[];
+  /** Extra runs at a target width with transferred hyperparameters (not part of the grid). */
+  targetRuns: RunRecord[];
+  inFlight: RunSpec[];
+  /** Loss curves of the runs in flight (the last stack stays after it finishes). */
+  live: Record<string, RunProgress[]>;
+  tokensPerSec: number | null;
+  /** Why the sweep stopped, in words for the user. */
+  message: string | null;
+  /** Cancel was pressed; the worker has not confirmed yet. */
+  stopping: boolean;
+  /** Pause was pressed; steps already queued on the GPU are still finishing. */
+  pausing: boolean;
+}
+
+export interface Measured {
+  adapter: string;
+  flopsPerSec: number;
+}
+
+const IDLE: SweepState = {
+  status: 'idle',
+  config: null,
+  total: 0,
+  vocab: null,
+  records: [],
+  targetRuns: [],
+  inFlight: [],
+  live: {},
+  tokensPerSec: null,
+  message: null,
+  stopping: false,
+  pausing: false,
+};
+
 export interface LabState {
   gpu: GpuStatus;
-  selfTest: { running: boolean; results: SelfTestResult[] };
+  selfTest: { running: boolean; results: SelfTestResult[]; interrupted?: boolean };
+  config: SweepConfig;
+  presetName: PresetName | 'custom';
+  /** Bumped when the whole config is replaced (preset, restore): the form starts afresh. */
+  configVersion: number;
+  textFile: TextFileInfo | null;
+  data: DataStatus;
+  sweep: SweepState;
+  measured: Measured | null;
+  /** A problem not tied to one field (worker failure), shown as an alert. */
+  notice: string | null;
+  /** The width the transfer table and "train this width" use (null: a default). */
+  targetWidth: number | null;
+  /** When the state was last written to IndexedDB, and how many finished runs it held. */
+  saved: { at: number; runs: number } | null;
+
   setGpu(status: GpuStatus): void;
   selfTestStarted(): void;
   selfTestResult(result: SelfTestResult): void;
   selfTestDone(): void;
+  /** The device was lost during the self-test: its results so far mean nothing. */
+  selfTestInterrupted(): void;
+
+  editConfig(update: (c: SweepConfig) => SweepConfig): void;
+  applyPreset(name: PresetName): void;
+  setText(file: TextFileInfo, text: string): void;
+  useBuiltInCorpus(): void;
+  setData(data: DataStatus): void;
+
+  sweepStarted(config: SweepConfig, total: number, vocab: number): void;
+  /** Results from an exported file: shown like a sweep's, resumable when unfinished. */
+  importResults(config: SweepConfig, records: RunRecord[], vocab: number, name: string): void;
+  targetRunDone(record: RunRecord): void;
+  setTargetWidth(width: number): void;
+  sweepResumed(): void;
+  sweepPaused(): void;
+  /** The worker says the sweep is held: nothing more runs on the GPU. */
+  sweepHeld(): void;
+  sweepUnpaused(): void;
+  sweepStopping(): void;
+  runsStarted(runs: RunSpec[]): void;
+  runProgress(progress: RunProgress[]): void;
+  runDone(record: RunRecord): void;
+  throughput(tokensPerSec: number): void;
+  sweepFinished(outcome: 'completed' | 'cancelled'): void;
+  sweepInterrupted(message: string): void;
+  clearResults(): void;
+  setMeasured(measured: Measured): void;
+  setNotice(notice: string | null): void;
+  setSaved(saved: { at: number; runs: number }): void;
+  restore(
+    saved: Partial<Pick<LabState, 'config' | 'presetName' | 'textFile' | 'measured'>> & {
+      sweep?: Pick<
+        SweepState,
+        'status' | 'config' | 'total' | 'vocab' | 'records' | 'targetRuns' | 'message'
+      >;
+    },
+  ): void;
 }
 
 export const useLab = create<LabState>((set) => ({
   gpu: { state: 'starting' },
   selfTest: { running: false, results: [] },
+  config: preset('tiny'),
+  presetName: 'tiny',
+  configVersion: 0,
+  textFile: null,
+  data: { state: 'pending' },
+  sweep: IDLE,
+  measured: null,
+  notice: null,
+  targetWidth: null,
+  saved: null,
+
   setGpu: (gpu) => set({ gpu }),
   selfTestStarted: () => set({ selfTest: { running: true, results: [] } }),
   selfTestResult: (result) =>
     set((s) => ({ selfTest: { ...s.selfTest, results: [...s.selfTest.results, result] } })),
   selfTestDone: () => set((s) => ({ selfTest: { ...s.selfTest, running: false } })),
+  selfTestInterrupted: () =>
+    set((s) =>
+      s.selfTest.running ? { selfTest: { running: false, results: [], interrupted: true } } : {},
+    ),
+
+  editConfig: (update) => set((s) => ({ config: update(s.config), presetName: 'custom' })),
+  applyPreset: (name) =>
+    set((s) => {
+      const next = preset(name);
+      // A user's text stays: presets are about the model and the sweep.
+      if (s.config.data.kind === 'text') next.data = s.config.data;
+      return { config: next, presetName: name, configVersion: s.configVersion + 1 };
+    }),
+  setText: (file, text) =>
+    set((s) => ({
+      config: { ...s.config, data: { kind: 'text', name: file.name, text } },
+      textFile: file,
+      presetName: 'custom',
+    })),
+  useBuiltInCorpus: () =>
+    set((s) => ({
+      config: { ...s.config, data: preset('tiny').data },
+      textFile: null,
+      presetName: 'custom',
+    })),
+  setData: (data) => set({ data }),
+
+  sweepStarted: (config, total, vocab) =>
+    set({ sweep: { ...IDLE, status: 'running', config, total, vocab } }),
+  importResults: (config, records, vocab, name) =>
+    set((s) => {
+      const total = runCount(config);
+      const unfinished = records.length < total;
+      const textMissing = config.data.kind === 'text' && config.data.text === '';
+      return {
+        // The form shows the imported settings (a user's text is not in exports: the loaded
+        // data stays when the import used a text).
+        config: textMissing ? { ...config, data: s.config.data } : config,
+        presetName: 'custom',
+        configVersion: s.configVersion + 1,
+        sweep: {
+          ...IDLE,
+          status: unfinished ? 'interrupted' : 'completed',
+          config,
+          total,
+          vocab,
+          records,
+          message: unfinished
+            ? `Imported ${name}: ${records.length} of ${total} runs had finished. ` +
+              (textMissing
+                ? `Resume needs the text "${config.data.kind === 'text' ? config.data.name : ''}", which exports do not include.`
+                : 'Resume trains the rest.')
+            : null,
+        },
+      };
+    }),
+  targetRunDone: (record) =>
+    set((s) => ({
+      sweep: {
+        ...s.sweep,
+        targetRuns: [...s.sweep.targetRuns.filter((r) => r.id !== record.id), record],
+      },
+    })),
+  setTargetWidth: (targetWidth) => set({ targetWidth }),
+  sweepResumed: () =>
+    set((s) => ({
+      sweep: { ...s.sweep, status: 'running', message: null, inFlight: [], stopping: false },
+    })),
+  sweepPaused: () => set((s) => ({ sweep: { ...s.sweep, status: 'paused', pausing: true } })),
+  sweepHeld: () =>
+    set((s) => (s.sweep.status === 'paused' ? { sweep: { ...s.sweep, pausing: false } } : {})),
+  sweepUnpaused: () => set((s) => ({ sweep: { ...s.sweep, status: 'running', pausing: false } })),
+  sweepStopping: () => set((s) => ({ sweep: { ...s.sweep, stopping: true } })),
+  runsStarted: (runs) =>
+    set((s) => ({
+      sweep: {
+        ...s.sweep,
+        inFlight: runs,
+        live: Object.fromEntries(runs.map((r) => [r.id, []])),
+      },
+    })),
+  runProgress: (progress) =>
+    set((s) => {
+      const live = { ...s.sweep.live };
+      for (const p of progress) {
+        if (!Number.isFinite(p.loss)) continue;
+        live[p.id] = [...(live[p.id] ?? []), p];
+      }
+      return { sweep: { ...s.sweep, live } };
+    }),
+  runDone: (record) =>
+    set((s) => ({
+      sweep: {
+        ...s.sweep,
+        records: [...s.sweep.records.filter((r) => r.id !== record.id), record],
+        inFlight: s.sweep.inFlight.filter((r) => r.id !== record.id),
+      },
+    })),
+  throughput: (tokensPerSec) => set((s) => ({ sweep: { ...s.sweep, tokensPerSec } })),
+  sweepFinished: (outcome) =>
+    set((s) => ({
+      sweep: {
+        ...s.sweep,
+        status: outcome,
+        inFlight: [],
+        stopping: false,
+        pausing: false,
+        message: null,
+      },
+    })),
+  sweepInterrupted: (message) =>
+    set((s) =>
+      s.sweep.status === 'running' || s.sweep.status === 'paused'
+        ? {
+            sweep: {
+              ...s.sweep,
+              status: 'interrupted',
+              inFlight: [],
+              stopping: false,
+              pausing: false,
+              message,
+            },
+          }
+        : {},
+    ),
+  clearResults: () => set({ sweep: IDLE }),
+  setMeasured: (measured) => set({ measured }),
+  setNotice: (notice) => set({ notice }),
+  setSaved: (saved) => set({ saved }),
+  restore: (saved) =>
+    set((s) => ({
+      config: saved.config ?? s.config,
+      presetName: saved.presetName ?? s.presetName,
+      textFile: saved.textFile ?? null,
+      measured: saved.measured ?? null,
+      configVersion: s.configVersion + 1,
+      sweep: saved.sweep ? { ...IDLE, ...saved.sweep } : s.sweep,
+    })),
 }));

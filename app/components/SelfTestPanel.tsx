@@ -2,23 +2,43 @@ import { rerunSelfTest } from '../gpuClient';
 import { useLab } from '../store';
 import { SELF_TEST_KERNELS } from '../../src/ops/selftest';
 
-/** Pass/fail per kernel of the start-up self-test on this adapter. */
+/** Pass/fail per kernel of the start-up self-test on this adapter, folded away unless one fails. */
 export function SelfTestPanel() {
-  const { running, results } = useLab((s) => s.selfTest);
+  const { running, results, interrupted } = useLab((s) => s.selfTest);
+  const sweepActive = useLab((s) => s.sweep.status === 'running' || s.sweep.status === 'paused');
   const done = !running && results.length > 0;
-  const allPassed = done && results.every((r) => r.passed);
+  const failed = results.filter((r) => !r.passed).length;
+  const allPassed = done && failed === 0;
+  const summary = running
+    ? 'Self-test running…'
+    : interrupted
+      ? 'Interrupted: the GPU device was lost. Run it again to test the new device.'
+      : done
+        ? allPassed
+          ? `All ${results.length} kernels passed.`
+          : `${failed} of ${results.length} kernels failed.`
+        : '';
   return (
-    <section className="panel" aria-labelledby="selftest-title">
-      <div className="panel-head">
+    <details className="panel selftest-panel" open={failed > 0}>
+      <summary>
         <h2 id="selftest-title">Kernel self-test</h2>
-        <button type="button" onClick={rerunSelfTest} disabled={running}>
+        <span
+          role="status"
+          data-testid="selftest-summary"
+          className={done ? (allPassed ? 'pass' : 'fail') : 'muted'}
+        >
+          {summary}
+        </span>
+      </summary>
+      <div className="panel-head">
+        <p className="muted">
+          Each WGSL kernel runs on seeded random data on this adapter and is compared with a float64
+          reference.
+        </p>
+        <button type="button" onClick={rerunSelfTest} disabled={running || sweepActive}>
           Run again
         </button>
       </div>
-      <p className="muted">
-        Each WGSL kernel runs on seeded random data on this adapter and is compared with a float64
-        reference.
-      </p>
       <table className="selftest" aria-label="Kernel self-test results">
         <thead>
           <tr>
@@ -46,15 +66,6 @@ export function SelfTestPanel() {
           })}
         </tbody>
       </table>
-      <p role="status" data-testid="selftest-summary">
-        {running
-          ? 'Self-test running…'
-          : done
-            ? allPassed
-              ? `All ${results.length} kernels passed.`
-              : `${results.filter((r) => !r.passed).length} of ${results.length} kernels failed.`
-            : ''}
-      </p>
-    </section>
+    </details>
   );
 }

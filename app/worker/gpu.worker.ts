@@ -1,46 +1,215 @@
 /// <reference lib="webworker" />
 /** The Web Worker that owns the GPU device and runs the engine, so the page never freezes. */
 import { acquireBrowserGpu } from '../../src/gpu/browser';
-import { WebGpuUnavailableError, type GpuContext } from '../../src/gpu';
+import { GpuKernelError, WebGpuUnavailableError, type GpuContext } from '../../src/gpu';
 import { runSelfTests } from '../../src/ops/selftest';
+import { prepareData } from '../../src/sweep/data';
+import {
+  startSweep,
+  trainOne,
+  type SweepCallbacks,
+  type SweepHandle,
+} from '../../src/sweep/scheduler';
+import { coordCheck } from '../../src/sweep/coord';
 import type { FromWorker, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
+let acquiring: Promise<GpuContext | undefined> | undefined;
+let sweep: SweepHandle | undefined;
+/** Bumped when the device is lost: callbacks of an older sweep are dropped. */
+let generation = 0;
 
 function post(message: FromWorker): void {
   scope.postMessage(message);
 }
 
-async function init(): Promise<void> {
-  try {
-    ctx = await acquireBrowserGpu({
-      onDeviceLost: (e) => {
-        ctx = undefined;
-        post({ type: 'device-lost', message: e.message });
-      },
-    });
-    post({ type: 'ready', adapter: ctx.adapter, features: ctx.features, limits: ctx.limits });
-  } catch (e) {
-    if (e instanceof WebGpuUnavailableError) {
-      post({ type: 'unavailable', reason: e.reason, message: e.message });
-    } else {
-      post({ type: 'error', message: (e as Error).message });
-    }
+/** An error in words a user can act on. */
+function describe(e: unknown): string {
+  if (e instanceof GpuKernelError && e.kind === 'out-of-memory') {
+    return `The GPU ran out of memory (in ${e.kernel}). Try smaller widths, a smaller batch or a shorter context.`;
   }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+function deviceLost(message: string): void {
+  ctx = undefined;
+  sweep = undefined;
+  generation++;
+  post({ type: 'device-lost', message });
+}
+
+/** The device, acquired on first use and again after a loss. Posts 'ready' or why not. */
+function device(): Promise<GpuContext | undefined> {
+  if (ctx) return Promise.resolve(ctx);
+  acquiring ??= acquireBrowserGpu({
+    onDeviceLost: (e) => {
+      const detail = e.message.replace(/^GPU device lost \([^)]*\): /, '');
+      deviceLost(`${detail} (reason: ${e.reason})`);
+    },
+  })
+    .then((acquired) => {
+      ctx = acquired;
+      post({
+        type: 'ready',
+        adapter: acquired.adapter,
+        features: acquired.features,
+        limits: acquired.limits,
+      });
+      return acquired;
+    })
+    .catch((e: unknown) => {
+      if (e instanceof WebGpuUnavailableError) {
+        post({ type: 'unavailable', reason: e.reason, message: e.message });
+      } else {
+        post({ type: 'error', message: describe(e) });
+      }
+      return undefined;
+    })
+    .finally(() => {
+      acquiring = undefined;
+    });
+  return acquiring;
 }
 
 async function selfTest(): Promise<void> {
-  if (!ctx) {
-    post({ type: 'error', message: 'No GPU device: the self-test cannot run.' });
+  const gpu = await device();
+  if (!gpu) return;
+  // Results of a device lost meanwhile say nothing about the kernels: drop them.
+  const mine = generation;
+  const results = await runSelfTests(gpu, (result) => {
+    if (mine === generation) post({ type: 'selftest-result', result });
+  });
+  if (mine === generation) post({ type: 'selftest-done', results });
+}
+
+function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
+  try {
+    const data = prepareData(message.data, message.context);
+    post({
+      type: 'data-ready',
+      requestId: message.requestId,
+      vocab: data.vocab,
+      tokens: data.train.length + data.val.length,
+      description: data.description,
+    });
+  } catch (e) {
+    post({ type: 'data-error', requestId: message.requestId, message: describe(e) });
+  }
+}
+
+async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
+  if (sweep) {
+    post({ type: 'sweep-error', message: 'A sweep is already running.' });
     return;
   }
-  const results = await runSelfTests(ctx, (result) => post({ type: 'selftest-result', result }));
-  post({ type: 'selftest-done', results });
+  const gpu = await device();
+  if (!gpu) {
+    post({ type: 'sweep-error', message: 'No GPU device is available to run the sweep.' });
+    return;
+  }
+  const mine = generation;
+  const live = () => mine === generation;
+  const callbacks: SweepCallbacks = {
+    onRunsStart: (runs) => live() && post({ type: 'runs-start', runs }),
+    onProgress: (progress) => live() && post({ type: 'progress', progress }),
+    onRunDone: (record) => live() && post({ type: 'run-done', record }),
+    onThroughput: (tokensPerSec) => live() && post({ type: 'throughput', tokensPerSec }),
+  };
+  let handle: SweepHandle;
+  try {
+    handle = startSweep(gpu, message.config, { done: message.done, callbacks });
+  } catch (e) {
+    post({ type: 'sweep-error', message: describe(e) });
+    return;
+  }
+  sweep = handle;
+  try {
+    const outcome = await handle.finished;
+    if (live()) post({ type: 'sweep-finished', outcome });
+  } catch (e) {
+    if (live()) post({ type: 'sweep-error', message: describe(e) });
+  } finally {
+    if (sweep === handle) sweep = undefined;
+  }
+}
+
+async function runOne(message: Extract<ToWorker, { type: 'train-one' }>): Promise<void> {
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const { requestId } = message;
+  const record = await trainOne(gpu, message.config, message.spec, {
+    onProgress: (progress) => post({ type: 'train-one-progress', requestId, progress }),
+  });
+  post({ type: 'train-one-done', requestId, record });
+}
+
+async function runCoordCheck(message: Extract<ToWorker, { type: 'coord-check' }>): Promise<void> {
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const records = await coordCheck(gpu, message.config, {
+    widths: message.widths,
+    steps: message.steps,
+    seed: message.seed,
+  });
+  post({ type: 'coord-done', requestId: message.requestId, records });
+}
+
+/**
+ * The engine holds before its next step, but steps (and a loss read-back) already queued on
+ * the GPU still run: say 'paused' once the queue has drained and stayed drained.
+ */
+async function confirmPause(handle: SweepHandle): Promise<void> {
+  handle.pause();
+  for (let round = 0; round < 3; round++) {
+    const gpu = ctx;
+    if (!gpu || sweep !== handle || !handle.paused) return;
+    await gpu.device.queue.onSubmittedWorkDone();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (sweep === handle && handle.paused) post({ type: 'paused' });
+}
+
+function loseDevice(): void {
+  if (!ctx) return;
+  const lost = ctx;
+  // destroy() does not call onDeviceLost (it is not an accident): report it as one.
+  deviceLost('destroyed on purpose by a test');
+  lost.device.destroy();
+}
+
+function handle(message: ToWorker): Promise<unknown> | void {
+  switch (message.type) {
+    case 'init':
+      return device();
+    case 'selftest':
+      return selfTest();
+    case 'prepare-data':
+      return prepare(message);
+    case 'start-sweep':
+      return runSweep(message);
+    case 'pause':
+      return sweep ? confirmPause(sweep) : undefined;
+    case 'resume':
+      return sweep?.resume();
+    case 'cancel':
+      return sweep?.cancel();
+    case 'train-one':
+      return runOne(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'coord-check':
+      return runCoordCheck(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'debug-lose-device':
+      return loseDevice();
+  }
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
-  const message = event.data;
-  const work = message.type === 'init' ? init() : selfTest();
-  work.catch((e: unknown) => post({ type: 'error', message: (e as Error).message }));
+  Promise.resolve()
+    .then(() => handle(event.data))
+    .catch((e: unknown) => post({ type: 'error', message: describe(e) }));
 };

@@ -1,8 +1,40 @@
 /** Messages between the page and the GPU worker. The worker owns the device; the page never touches it. */
 import type { AdapterSummary, GpuFeatures, GpuLimits } from '../../src/gpu/device';
 import type { SelfTestResult } from '../../src/ops/selftest';
+import type { DataConfig, SweepConfig } from '../../src/sweep/config';
+import type { RunRecord, RunSpec } from '../../src/sweep/types';
+import type { CoordRecord } from '../../src/sweep/coord';
 
-export type ToWorker = { type: 'init' } | { type: 'selftest' };
+/** One loss read-back of a run in flight. */
+export interface RunProgress {
+  id: string;
+  step: number;
+  loss: number;
+}
+
+export type ToWorker =
+  | { type: 'init' }
+  | { type: 'selftest' }
+  /** Tokenise the data of a config (answers data-ready or data-error with the same requestId). */
+  | { type: 'prepare-data'; requestId: number; data: DataConfig; context: number }
+  /** Start (or, with done records, continue) a sweep. Re-acquires the device if it was lost. */
+  | { type: 'start-sweep'; config: SweepConfig; done: RunRecord[] }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'cancel' }
+  /** Train one extra run, e.g. a target width with transferred hyperparameters. */
+  | { type: 'train-one'; requestId: number; config: SweepConfig; spec: Omit<RunSpec, 'id'> }
+  /** Activation size per layer against width over the first steps. */
+  | {
+      type: 'coord-check';
+      requestId: number;
+      config: SweepConfig;
+      widths: number[];
+      steps: number;
+      seed?: number;
+    }
+  /** Test hook: destroy the device as if the driver had reset. */
+  | { type: 'debug-lose-device' };
 
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterSummary; features: GpuFeatures; limits: GpuLimits }
@@ -10,4 +42,24 @@ export type FromWorker =
   | { type: 'selftest-result'; result: SelfTestResult }
   | { type: 'selftest-done'; results: SelfTestResult[] }
   | { type: 'device-lost'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | {
+      type: 'data-ready';
+      requestId: number;
+      vocab: number;
+      tokens: number;
+      description: string;
+    }
+  | { type: 'data-error'; requestId: number; message: string }
+  | { type: 'runs-start'; runs: RunSpec[] }
+  | { type: 'progress'; progress: RunProgress[] }
+  | { type: 'run-done'; record: RunRecord }
+  | { type: 'throughput'; tokensPerSec: number }
+  /** After a pause: the steps that were queued have finished, nothing more runs. */
+  | { type: 'paused' }
+  | { type: 'sweep-finished'; outcome: 'completed' | 'cancelled' }
+  | { type: 'sweep-error'; message: string }
+  | { type: 'train-one-progress'; requestId: number; progress: RunProgress[] }
+  | { type: 'train-one-done'; requestId: number; record: RunRecord }
+  | { type: 'coord-done'; requestId: number; records: CoordRecord[] }
+  | { type: 'task-error'; requestId: number; message: string };

@@ -1,0 +1,153 @@
+import { useMemo } from 'react';
+import {
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import * as fmt from '../../lib/format';
+import { PARAM_LABELS, type ChartModel, type LossAxis } from '../../lib/results';
+import { ChartLegend } from './ChartLegend';
+import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
+import type { RunRecord } from '../../../src/sweep/types';
+import { TransferTooltip } from './TransferTooltip';
+
+interface TransferChartProps {
+  model: ChartModel;
+  axis: LossAxis;
+  /** The sweep is still running: the verdict is provisional. */
+  partial: boolean;
+  /** Runs at a target width with the transferred value, drawn as stars. */
+  targets: RunRecord[];
+  scaledName: 'width' | 'depth';
+  hpName: string;
+}
+
+type Row = { x: number } & Record<string, number | null>;
+
+/** Every n-th grid value as a tick, so that labels never collide. */
+function ticksOf(grid: number[]): number[] {
+  const every = Math.ceil(grid.length / 9);
+  return grid.filter((_, i) => i % every === 0);
+}
+
+/** Final training loss against log2 of the swept hyperparameter, one line per width. */
+export function TransferChart({
+  model,
+  axis,
+  partial,
+  targets,
+  scaledName,
+  hpName,
+}: TransferChartProps) {
+  const { parametrization, series, grid, analysis } = model;
+  const prefix = scaledName[0];
+  const key = (scaled: number) => `${prefix}${scaled}`;
+  const rows = useMemo(
+    () =>
+      grid.map((x) => {
+        const row: Row = { x };
+        for (const s of series) {
+          row[`${prefix}${s.scaled}`] = s.cells.find((c) => c.log2 === x)?.loss ?? null;
+        }
+        return row;
+      }),
+    [grid, series, prefix],
+  );
+  const step = grid.length > 1 ? grid[1] - grid[0] : 1;
+  const drawn = series.filter((s) => s.cells.some((c) => c.loss !== null));
+  const label = PARAM_LABELS[parametrization];
+  return (
+    <figure className="transfer" data-testid={`chart-${parametrization}`}>
+      <figcaption>
+        <h3>{label}</h3>
+        <span className="muted">
+          {model.finished} run{model.finished === 1 ? '' : 's'} finished
+        </span>
+      </figcaption>
+      <div
+        className="plot"
+        role="img"
+        aria-label={`${label}: final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
+      >
+        <ResponsiveContainer width="100%" height={300}>
+          <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
+            <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
+            <XAxis
+              dataKey="x"
+              type="number"
+              domain={[grid[0] - step / 3, grid[grid.length - 1] + step / 3]}
+              ticks={ticksOf(grid)}
+              tickFormatter={(v: number) => fmt.log2(v)}
+              stroke="var(--muted)"
+              tick={{ fontSize: 12 }}
+              label={{
+                value: `log2 ${hpName}`,
+                position: 'insideBottom',
+                offset: -10,
+                fill: 'var(--muted)',
+                fontSize: 12,
+              }}
+            />
+            <YAxis
+              type="number"
+              domain={axis.domain}
+              ticks={axis.ticks}
+              allowDataOverflow
+              stroke="var(--muted)"
+              tick={{ fontSize: 12 }}
+              width={62}
+              tickFormatter={(v: number) => v.toFixed(2)}
+              label={{
+                value: 'final train loss',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 4,
+                fill: 'var(--muted)',
+                fontSize: 12,
+                style: { textAnchor: 'middle' },
+              }}
+            />
+            <Tooltip
+              content={({ label: x }) => (
+                <TransferTooltip
+                  log2={typeof x === 'number' ? x : undefined}
+                  series={series}
+                  scaledName={scaledName}
+                  hpName={hpName}
+                />
+              )}
+            />
+            {drawn.map((s) => (
+              <Line
+                key={s.scaled}
+                className={`line-${key(s.scaled)}`}
+                dataKey={key(s.scaled)}
+                name={`${scaledName} ${s.scaled}`}
+                stroke={s.color}
+                strokeWidth={2}
+                dot={{ r: 3, fill: s.color, strokeWidth: 0 }}
+                activeDot={{ r: 5 }}
+                isAnimationActive={false}
+                connectNulls={false}
+              />
+            ))}
+            <OptimumMarks series={series} scaledName={scaledName} hpName={hpName} />
+            <DivergedMarks series={series} scaledName={scaledName} hpName={hpName} />
+            <TargetMarks runs={targets} scaledName={scaledName} hpName={hpName} />
+          </ComposedChart>
+        </ResponsiveContainer>
+      </div>
+      <ChartLegend series={series} scaledName={scaledName} hpName={hpName} />
+      <p className="verdict" data-testid={`verdict-${parametrization}`}>
+        <strong>{label}:</strong>{' '}
+        {analysis
+          ? `${partial ? 'so far, ' : ''}${analysis.verdict}`
+          : 'the verdict appears when runs have finished'}
+      </p>
+    </figure>
+  );
+}

@@ -1,0 +1,62 @@
+import { useMemo, type RefObject } from 'react';
+import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
+import { buildCharts, lossAxis } from '../../lib/results';
+import { useLab } from '../../store';
+import { TransferChart } from './TransferChart';
+
+const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
+
+/** The central chart: SP and µP side by side on one y axis, as the runs finish. */
+export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivElement | null> }) {
+  const config = useLab((s) => s.sweep.config);
+  const records = useLab((s) => s.sweep.records);
+  const targetRuns = useLab((s) => s.sweep.targetRuns);
+  const formHp = useLab((s) => s.config.sweep.name);
+  const status = useLab((s) => s.sweep.status);
+  const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
+  const axis = useMemo(
+    () =>
+      lossAxis(
+        charts,
+        targetRuns.map((r) => r.finalLoss ?? NaN),
+      ) ?? EMPTY_AXIS,
+    [charts, targetRuns],
+  );
+  if (!config) {
+    return (
+      <section className="panel charts empty" aria-labelledby="transfer-title">
+        <h2 id="transfer-title">Transfer</h2>
+        <p className="muted">
+          Run a sweep to see the final loss against the {SWEPT_HP_LABELS[formHp]}, one line per
+          width. Under µP the optima of all widths sit on top of each other; under SP they drift as
+          the model grows.
+        </p>
+      </section>
+    );
+  }
+  const hpName = SWEPT_HP_LABELS[config.sweep.name];
+  const running = status === 'running' || status === 'paused';
+  return (
+    <section className="panel charts" aria-labelledby="transfer-title">
+      <h2 id="transfer-title">Transfer</h2>
+      <p className="muted">
+        Final training loss against log2 {hpName}, one line per {config.axis}; a ring marks each{' '}
+        {config.axis}&rsquo;s best point, a triangle its fitted optimum, × a run that diverged
+        {targetRuns.length > 0 && ', ★ a target width trained with the transferred value'}.
+      </p>
+      <div className={`chart-grid n${charts.length}`} ref={chartRef}>
+        {charts.map((model) => (
+          <TransferChart
+            key={model.parametrization}
+            model={model}
+            axis={axis}
+            partial={running}
+            targets={targetRuns.filter((r) => r.parametrization === model.parametrization)}
+            scaledName={config.axis}
+            hpName={hpName}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import type { ModelConfig } from '../../../src/sweep/config';
+import { useLab } from '../../store';
+import { CheckField } from '../form/CheckField';
+import { NumberField } from '../form/NumberField';
+import { SelectField } from '../form/SelectField';
+
+type HeadMode = 'heads' | 'headSize';
+
+/** The GPT: depth, attention heads (fixed count or fixed size), context, readout. */
+export function ModelFields() {
+  const model = useLab((s) => s.config.model);
+  const editConfig = useLab((s) => s.editConfig);
+  const setModel = (patch: Partial<ModelConfig>) =>
+    editConfig((c) => ({ ...c, model: { ...c.model, ...patch } }));
+  const mode: HeadMode = model.headSize !== undefined ? 'headSize' : 'heads';
+  return (
+    <fieldset className="group">
+      <legend>Model</legend>
+      <div className="row">
+        <NumberField
+          label="Depth (blocks)"
+          field="model.depth"
+          value={model.depth}
+          min={1}
+          max={64}
+          onChange={(depth) => setModel({ depth })}
+        />
+        <NumberField
+          label="Context (tokens)"
+          field="model.context"
+          value={model.context}
+          min={2}
+          max={512}
+          onChange={(context) => setModel({ context })}
+        />
+      </div>
+      <div className="row">
+        <SelectField<HeadMode>
+          label="Attention"
+          value={mode}
+          options={[
+            { value: 'heads', label: 'Fixed heads' },
+            { value: 'headSize', label: 'Fixed head size' },
+          ]}
+          onChange={(next) =>
+            setModel(
+              next === 'heads'
+                ? { heads: 4, headSize: undefined }
+                : { headSize: 16, heads: undefined },
+            )
+          }
+        />
+        {mode === 'heads' ? (
+          <NumberField
+            key="heads"
+            label="Heads"
+            field="model.heads"
+            value={model.heads ?? NaN}
+            min={1}
+            onChange={(heads) => setModel({ heads })}
+          />
+        ) : (
+          <NumberField
+            key="headSize"
+            label="Head size"
+            field="model.headSize"
+            value={model.headSize ?? NaN}
+            min={1}
+            max={128}
+            onChange={(headSize) => setModel({ headSize })}
+          />
+        )}
+      </div>
+      <div className="row">
+        <NumberField
+          label="MLP ratio"
+          field="model.mlpRatio"
+          value={model.mlpRatio}
+          step="any"
+          min={0.25}
+          onChange={(mlpRatio) => setModel({ mlpRatio })}
+        />
+        <div className="checks">
+          <CheckField
+            label="Tied readout"
+            checked={model.tiedReadout}
+            onChange={(tiedReadout) => setModel({ tiedReadout })}
+            hint="Logits use the token embedding"
+          />
+          <CheckField
+            label="Biases"
+            checked={model.biases}
+            onChange={(biases) => setModel({ biases })}
+          />
+        </div>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,35 @@
+import { PRESET_LABELS, type PresetName } from '../../../src/sweep/config';
+import { useLab } from '../../store';
+import { SelectField } from '../form/SelectField';
+
+type Choice = PresetName | 'custom';
+
+const OPTIONS: Array<{ value: Choice; label: string; disabled?: boolean }> = [
+  ...(Object.keys(PRESET_LABELS) as PresetName[]).map((value) => ({
+    value,
+    label: PRESET_LABELS[value],
+  })),
+  { value: 'custom', label: 'Custom', disabled: true },
+];
+
+const HINTS: Record<Choice, string> = {
+  tiny: 'Two narrow widths, four learning rates: minutes even on a CPU adapter.',
+  quick: 'Three widths, nine learning rates: about a minute on a laptop GPU.',
+  paper: 'Widths 128 to 2048, 1000 steps, two seeds: a real GPU and some patience.',
+  custom: 'Your own settings.',
+};
+
+/** Replaces the whole config with a preset (a loaded text stays). */
+export function PresetSelect() {
+  const presetName = useLab((s) => s.presetName);
+  const applyPreset = useLab((s) => s.applyPreset);
+  return (
+    <SelectField<Choice>
+      label="Preset"
+      value={presetName}
+      options={OPTIONS}
+      hint={HINTS[presetName]}
+      onChange={(name) => name !== 'custom' && applyPreset(name)}
+    />
+  );
+}

@@ -1,0 +1,111 @@
+import { useState } from 'react';
+import type { ConfigError } from '../../../src/sweep/config';
+import { cancelSweep, pauseSweep, resumeSweep, runSweep } from '../../gpuClient';
+import { useLab } from '../../store';
+import { FORM_FIELDS } from '../form/errors';
+import { ConfirmDialog } from './ConfirmDialog';
+import { SaveStatus } from './SaveStatus';
+import { SweepProgress } from './SweepProgress';
+
+/** Run, Pause, Resume, Cancel and Clear, the progress bar, and why the sweep stopped. */
+export function RunControls({ errors }: { errors: ConfigError[] }) {
+  const sweep = useLab((s) => s.sweep);
+  const config = useLab((s) => s.config);
+  const gpu = useLab((s) => s.gpu);
+  const data = useLab((s) => s.data);
+  const clearResults = useLab((s) => s.clearResults);
+  const [confirming, setConfirming] = useState(false);
+
+  const active = sweep.status === 'running' || sweep.status === 'paused';
+  const gpuUsable = gpu.state === 'ready' || gpu.state === 'lost';
+  const canRun = !active && errors.length === 0 && gpuUsable && data.state === 'ready';
+  const other = errors.filter((e) => !FORM_FIELDS.has(e.field));
+  const hasResults = sweep.records.length > 0 || sweep.status !== 'idle';
+  // Resume is the next step of a paused or interrupted sweep: it gets the primary style.
+  const resumable = sweep.status === 'paused' || sweep.status === 'interrupted';
+
+  return (
+    <section className="panel run" aria-labelledby="run-title">
+      <div className="panel-head">
+        <h2 id="run-title">Run</h2>
+        <SaveStatus />
+      </div>
+      <div className="buttons">
+        <button
+          type="button"
+          className={resumable ? 'secondary' : undefined}
+          disabled={!canRun}
+          onClick={() => runSweep(config)}
+        >
+          Run sweep
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={sweep.status !== 'running' || sweep.stopping}
+          onClick={pauseSweep}
+        >
+          Pause
+        </button>
+        <button
+          type="button"
+          className={resumable ? undefined : 'secondary'}
+          disabled={
+            sweep.stopping ||
+            !(sweep.status === 'paused' || (sweep.status === 'interrupted' && gpuUsable))
+          }
+          onClick={resumeSweep}
+        >
+          Resume
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!(active || sweep.status === 'interrupted') || sweep.stopping}
+          onClick={cancelSweep}
+        >
+          {sweep.stopping ? 'Cancelling…' : 'Cancel'}
+        </button>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="secondary danger-text"
+          disabled={active || !hasResults}
+          onClick={() => setConfirming(true)}
+        >
+          Clear
+        </button>
+      </div>
+      {errors.length > 0 && !active && (
+        <p className="hint" data-testid="run-blocked">
+          {errors.length === 1 ? 'One setting needs' : `${errors.length} settings need`} fixing
+          before the sweep can run.
+        </p>
+      )}
+      {other.length > 0 && (
+        <ul className="field-error" role="alert">
+          {other.map((e) => (
+            <li key={`${e.field}:${e.message}`}>{e.message}</li>
+          ))}
+        </ul>
+      )}
+      <SweepProgress />
+      {sweep.message && sweep.status === 'interrupted' && (
+        <p className="alert" role="alert" data-testid="sweep-message">
+          {sweep.message}
+        </p>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title="Clear the results?"
+        message={`This deletes the ${sweep.records.length} finished run${sweep.records.length === 1 ? '' : 's'} of this sweep from the page and from this browser's storage. Your settings stay.`}
+        confirmLabel="Clear results"
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          clearResults();
+        }}
+      />
+    </section>
+  );
+}

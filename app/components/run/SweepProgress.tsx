@@ -1,0 +1,74 @@
+import { tokensPerRun } from '../../lib/estimate';
+import * as fmt from '../../lib/format';
+import { useLab, type SweepState } from '../../store';
+
+const STATUS_WORDS: Record<SweepState['status'], string> = {
+  idle: 'Not started',
+  running: 'Running',
+  paused: 'Paused',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+/** Seconds left: tokens still to train over the measured tokens/s. */
+function etaSeconds(s: SweepState): number | undefined {
+  if (!s.config || !s.tokensPerSec || s.status !== 'running') return undefined;
+  const perRun = tokensPerRun(s.config);
+  const perStep = s.config.train.batch * s.config.model.context;
+  const inFlightDone = s.inFlight.reduce((n, r) => {
+    const curve = s.live[r.id];
+    return n + (curve?.length ? curve[curve.length - 1].step * perStep : 0);
+  }, 0);
+  const remaining = Math.max(0, (s.total - s.records.length) * perRun - inFlightDone);
+  return remaining / s.tokensPerSec;
+}
+
+/** The sweep's progress bar: runs done of total, ETA and throughput. */
+export function SweepProgress() {
+  const sweep = useLab((s) => s.sweep);
+  const done = sweep.records.length;
+  const total = sweep.total;
+  const diverged = sweep.records.filter((r) => r.diverged).length;
+  const eta = etaSeconds(sweep);
+  const pct = total ? (100 * done) / total : 0;
+  return (
+    <div className="sweep-progress">
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label="Sweep progress"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+        aria-valuetext={`${done} of ${total} runs`}
+        data-testid="sweep-progress"
+      >
+        <div className="fill" style={{ width: `${pct}%` }} />
+      </div>
+      <p className="progress-text" data-testid="sweep-status">
+        <span className={`status ${sweep.status}`}>
+          {sweep.stopping
+            ? 'Cancelling…'
+            : sweep.pausing
+              ? 'Pausing… (finishing the steps already on the GPU)'
+              : STATUS_WORDS[sweep.status]}
+        </span>
+        {total > 0 && (
+          <>
+            {' · '}
+            <strong>
+              {done} / {total}
+            </strong>{' '}
+            runs
+          </>
+        )}
+        {diverged > 0 && ` · ${diverged} diverged`}
+        {eta !== undefined && ` · about ${fmt.duration(eta)} left`}
+        {sweep.tokensPerSec !== null && sweep.status === 'running' && (
+          <> · {fmt.tokensPerSec(sweep.tokensPerSec)}</>
+        )}
+      </p>
+    </div>
+  );
+}

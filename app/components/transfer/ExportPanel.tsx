@@ -1,0 +1,96 @@
+import { useMemo, type RefObject } from 'react';
+import { adapterLabel } from '../../../src/gpu/device';
+import type { SweepConfig } from '../../../src/sweep/config';
+import { buildExport, type TransferExport } from '../../../src/sweep/export';
+import type { RunRecord } from '../../../src/sweep/types';
+import { useLab } from '../../store';
+import { ExportImport } from '../ExportImport';
+import { defaultTarget } from './TargetWidthPanel';
+import { widthStepFor } from '../WidthSlider';
+
+/** The lab's config of an imported document (a user's text is not in exports: it stays empty). */
+export function importedConfig(doc: TransferExport): SweepConfig {
+  const c = doc.evidence.config;
+  return {
+    ...c,
+    model: { ...c.model },
+    data:
+      c.data.kind === 'synthetic'
+        ? { kind: 'synthetic', seed: c.data.seed, size: c.data.size }
+        : { kind: 'text', name: c.data.name, text: '' },
+    hp: { ...c.hp },
+    sweep: { ...c.sweep },
+    train: { ...c.train, seeds: [...c.train.seeds], schedule: { ...c.train.schedule } },
+  };
+}
+
+export function importedRecords(doc: TransferExport): RunRecord[] {
+  return doc.evidence.runs.map((r) => ({
+    id: r.id,
+    parametrization: r.parametrization,
+    width: r.width,
+    depth: r.depth,
+    seed: r.seed,
+    log2Hp: r.log2Hp,
+    finalLoss: r.finalLoss,
+    diverged: r.diverged,
+    divergedAtStep: r.divergedAtStep,
+    losses: [...r.losses],
+    valLoss: r.valLoss,
+    tokensPerSec: r.tokensPerSec,
+    millis: r.millis,
+  }));
+}
+
+/** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
+export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
+  const sweep = useLab((s) => s.sweep);
+  const gpu = useLab((s) => s.gpu);
+  const chosen = useLab((s) => s.targetWidth);
+  const importResults = useLab((s) => s.importResults);
+  const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
+  const doc = useMemo(() => {
+    const c = sweep.config;
+    if (!c || sweep.vocab === null || sweep.records.length === 0) return null;
+    try {
+      return buildExport({
+        config: c,
+        records: sweep.records,
+        vocab: sweep.vocab,
+        targetWidth: chosen ?? defaultTarget(c.widths, widthStepFor(c.model)),
+        environment: { adapter },
+      });
+    } catch {
+      return null;
+    }
+  }, [sweep.config, sweep.records, sweep.vocab, chosen, adapter]);
+  return (
+    <section className="panel export" aria-labelledby="export-title">
+      <h2 id="export-title">Export and import</h2>
+      <p className="muted">
+        The tuned hyperparameters with the evidence behind them, ready for PyTorch and{' '}
+        <code>mup</code>; or load an earlier export to see its results again.
+      </p>
+      <ExportImport
+        doc={doc}
+        chartRef={chartRef}
+        chartName="mup-lab_transfer"
+        onImport={(imported) => {
+          const config = importedConfig(imported);
+          // The user's text is not in exports: the same text, when it is loaded, is used.
+          const current = useLab.getState().config.data;
+          if (config.data.kind === 'text' && current.kind === 'text') {
+            if (current.name === config.data.name) config.data = current;
+          }
+          const date = imported.environment.date.slice(0, 10);
+          importResults(
+            config,
+            importedRecords(imported),
+            imported.base.vocab,
+            `the export of ${date}`,
+          );
+        }}
+      />
+    </section>
+  );
+}

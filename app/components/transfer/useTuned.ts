@@ -1,0 +1,41 @@
+/** The config the transfer panels work from, and the µP-tuned value of its swept hyperparameter. */
+import { useMemo } from 'react';
+import type { MupHyperparams, Parametrization } from '../../../src/mup/rules';
+import { analyzeSweep, tunedLog2 } from '../../../src/sweep/analysis';
+import type { SweepConfig } from '../../../src/sweep/config';
+import { toOutcomes } from '../../lib/results';
+import { useLab } from '../../store';
+
+export interface Tuned {
+  config: SweepConfig;
+  vocab: number | null;
+  /** log2 of the tuned swept value (µP's when it was swept), undefined before any result. */
+  log2: number | undefined;
+  /** Whose optimum it is. */
+  parametrization: Parametrization;
+  /** The base hyperparameters with the tuned value in place. */
+  hp: MupHyperparams;
+}
+
+export function useTuned(): Tuned {
+  const sweepConfig = useLab((s) => s.sweep.config);
+  const formConfig = useLab((s) => s.config);
+  const records = useLab((s) => s.sweep.records);
+  const sweepVocab = useLab((s) => s.sweep.vocab);
+  const data = useLab((s) => s.data);
+  const config = sweepConfig ?? formConfig;
+  const vocab = sweepConfig ? sweepVocab : data.state === 'ready' ? data.vocab : null;
+  return useMemo(() => {
+    const p: Parametrization = config.parametrizations.includes('mup')
+      ? 'mup'
+      : config.parametrizations[0];
+    const analysis = analyzeSweep(toOutcomes(config, records)).find((a) => a.parametrization === p);
+    const base = config.axis === 'width' ? config.baseWidth : config.baseDepth;
+    // Rounded: the value goes into run ids and labels.
+    const fit = analysis ? tunedLog2(analysis, base) : undefined;
+    const log2 = fit !== undefined && Number.isFinite(fit) ? Number(fit.toFixed(4)) : undefined;
+    const hp = { ...config.hp };
+    if (log2 !== undefined) hp[config.sweep.name] = 2 ** log2;
+    return { config, vocab, log2, parametrization: p, hp };
+  }, [config, records, vocab]);
+}

@@ -1,0 +1,179 @@
+/**
+ * Keeps the user's work: the config and the finished runs autosave to IndexedDB (idb-keyval),
+ * and a reload restores them. The saved value carries a schema version; a value of another
+ * version, or one that does not look like ours, is ignored rather than half-restored.
+ */
+import { del, get, set } from 'idb-keyval';
+import type { SweepConfig } from '../src/sweep/config';
+import type { RunRecord } from '../src/sweep/types';
+import { useLab, type LabState, type Measured, type SweepStatus, type TextFileInfo } from './store';
+
+export const STORAGE_KEY = 'mup-lab/state';
+export const SCHEMA_VERSION = 1;
+
+export interface SavedState {
+  schema: typeof SCHEMA_VERSION;
+  savedAt: number;
+  config: SweepConfig;
+  presetName: LabState['presetName'];
+  textFile: TextFileInfo | null;
+  measured: Measured | null;
+  sweep: {
+    status: SweepStatus;
+    config: SweepConfig | null;
+    total: number;
+    vocab: number | null;
+    records: RunRecord[];
+    targetRuns: RunRecord[];
+    message: string | null;
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function looksLikeConfig(v: unknown): v is SweepConfig {
+  return (
+    isObject(v) &&
+    isObject(v.model) &&
+    isObject(v.data) &&
+    isObject(v.sweep) &&
+    isObject(v.train) &&
+    isObject(v.hp) &&
+    Array.isArray(v.widths) &&
+    Array.isArray(v.depths) &&
+    Array.isArray(v.parametrizations) &&
+    Array.isArray((v.train as Record<string, unknown>).seeds)
+  );
+}
+
+function looksLikeRecord(v: unknown): v is RunRecord {
+  return (
+    isObject(v) &&
+    typeof v.id === 'string' &&
+    typeof v.width === 'number' &&
+    typeof v.log2Hp === 'number' &&
+    typeof v.diverged === 'boolean' &&
+    Array.isArray(v.losses)
+  );
+}
+
+/** The saved state if there is one of this schema version, else undefined. */
+export function parseSaved(v: unknown): SavedState | undefined {
+  if (!isObject(v) || v.schema !== SCHEMA_VERSION || !looksLikeConfig(v.config)) return undefined;
+  const sweep = v.sweep;
+  if (!isObject(sweep) || !Array.isArray(sweep.records)) return undefined;
+  if (!Array.isArray(sweep.targetRuns) || !sweep.targetRuns.every(looksLikeRecord))
+    return undefined;
+  if (sweep.vocab !== null && typeof sweep.vocab !== 'number') return undefined;
+  if (sweep.config !== null && !looksLikeConfig(sweep.config)) return undefined;
+  if (!sweep.records.every(looksLikeRecord)) return undefined;
+  return v as unknown as SavedState;
+}
+
+function snapshot(s: LabState): SavedState {
+  return {
+    schema: SCHEMA_VERSION,
+    savedAt: Date.now(),
+    config: s.config,
+    presetName: s.presetName,
+    textFile: s.textFile,
+    measured: s.measured,
+    sweep: {
+      status: s.sweep.status,
+      config: s.sweep.config,
+      total: s.sweep.total,
+      vocab: s.sweep.vocab,
+      records: s.sweep.records,
+      targetRuns: s.sweep.targetRuns,
+      message: s.sweep.message,
+    },
+  };
+}
+
+/** What a reload finds: an unfinished sweep becomes 'interrupted', ready to resume. */
+export function restoredSweep(saved: SavedState['sweep']): SavedState['sweep'] {
+  const unfinished =
+    saved.status === 'running' || saved.status === 'paused' || saved.status === 'interrupted';
+  if (!unfinished || saved.config === null) return saved;
+  if (saved.records.length >= saved.total) return { ...saved, status: 'completed', message: null };
+  return {
+    ...saved,
+    status: 'interrupted',
+    message:
+      saved.status === 'interrupted' && saved.message
+        ? saved.message
+        : `The page was closed or reloaded during the sweep: ${saved.records.length} of ${saved.total} runs had finished and were kept.`,
+  };
+}
+
+/** Reads the saved state into the store. Never throws: without IndexedDB the lab just starts fresh. */
+export async function restoreSaved(): Promise<void> {
+  try {
+    const raw = await Promise.race([
+      get<unknown>(STORAGE_KEY),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500)),
+    ]);
+    if (raw === undefined) return;
+    const saved = parseSaved(raw);
+    if (!saved) {
+      useLab
+        .getState()
+        .setNotice('Saved work from another version of the lab could not be restored.');
+      return;
+    }
+    useLab.getState().restore({
+      config: saved.config,
+      presetName: saved.presetName,
+      textFile: saved.textFile,
+      measured: saved.measured,
+      sweep: restoredSweep(saved.sweep),
+    });
+  } catch {
+    // Private windows may refuse IndexedDB: nothing to restore.
+  }
+}
+
+/** Saves on every change of what is worth keeping (not the live curves), debounced. */
+export function startAutosave(delayMs = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failed = false;
+  const save = () => {
+    timer = undefined;
+    const state = useLab.getState();
+    const value = snapshot(state);
+    set(STORAGE_KEY, value)
+      .then(() =>
+        useLab.getState().setSaved({ at: value.savedAt, runs: value.sweep.records.length }),
+      )
+      .catch(() => {
+        if (failed) return;
+        failed = true;
+        useLab
+          .getState()
+          .setNotice('Your work cannot be saved in this browser (IndexedDB is not available).');
+      });
+  };
+  return useLab.subscribe((s, prev) => {
+    const changed =
+      s.config !== prev.config ||
+      s.presetName !== prev.presetName ||
+      s.textFile !== prev.textFile ||
+      s.measured !== prev.measured ||
+      s.sweep.status !== prev.sweep.status ||
+      s.sweep.records !== prev.sweep.records ||
+      s.sweep.targetRuns !== prev.sweep.targetRuns ||
+      s.sweep.config !== prev.sweep.config;
+    if (!changed) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(save, delayMs);
+  });
+}
+
+/** Forgets everything saved. */
+export async function clearSaved(): Promise<void> {
+  try {
+    await del(STORAGE_KEY);
+  } catch {
+    // Nothing was saved.
+  }
+}

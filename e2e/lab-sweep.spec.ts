@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { openLab, pageErrors, progressBar, shot, startTinySweep } from './lab-helpers';
+
+test('the Tiny preset sweep runs to completion with a line per width for SP and µP', async ({
+  page,
+}) => {
+  await openLab(page);
+  await expect(page.getByLabel('Preset')).toHaveValue('tiny');
+  await expect(page.getByTestId('estimate')).toContainText('16 runs');
+  await expect(page.getByTestId('selftest-summary')).toHaveText(/kernels passed/);
+  await shot(page, 'lab-configure');
+
+  await startTinySweep(page);
+  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '16');
+  await expect(page.getByTestId('runs-in-flight')).toBeVisible();
+  await expect(page.getByTestId('live-chart')).toBeVisible();
+  await shot(page, 'lab-running');
+
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+
+  for (const p of ['sp', 'mup']) {
+    const chart = page.getByTestId(`chart-${p}`);
+    await expect(chart).toContainText('8 runs finished');
+    for (const w of [16, 32]) {
+      // A line per width, or the × of a width whose every run diverged: never a silent gap.
+      const line = chart.locator(`.recharts-line.line-w${w} path.recharts-line-curve`);
+      const diverged = chart.locator(`.diverged-w${w}`);
+      expect((await line.count()) + (await diverged.count())).toBeGreaterThan(0);
+      await expect(chart.getByTestId(`legend-w${w}`)).toBeVisible();
+    }
+    await expect(chart.locator('.recharts-line')).toHaveCount(2);
+    await expect(chart.getByTestId('optimum-marker')).not.toHaveCount(0);
+    await expect(page.getByTestId(`verdict-${p}`)).toContainText(/optimum|diverg/);
+  }
+  // Diverged runs show as such, never as a number that is not one.
+  await expect(page.locator('.charts')).not.toContainText('NaN');
+  await expect(page.locator('.run')).not.toContainText('NaN');
+  await expect(page.getByTestId('estimate')).toContainText('on this adapter');
+  await page.getByTestId('chart-mup').scrollIntoViewIfNeeded();
+  await shot(page, 'lab-completed');
+  // The same page in the system's dark theme.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'lab-completed-dark');
+  expect(pageErrors(page)).toEqual([]);
+});
