@@ -91,6 +91,29 @@ describe('sweep scheduler', () => {
     expect(done.length).toBeLessThan(runCount(c));
   });
 
+  it('sweeps depths for depth transfer (depth-µP residual scaling)', async () => {
+    const c: SweepConfig = {
+      ...tiny(),
+      axis: 'depth',
+      depths: [1, 2],
+      widths: [16],
+      baseDepth: 1,
+      parametrizations: ['mup'],
+      hp: { ...tiny().hp, depthAlpha: 0.5 },
+      sweep: { name: 'lr', log2Min: -7, log2Max: -7, log2Step: 1 },
+    };
+    const records: RunRecord[] = [];
+    expect(
+      await startSweep(gpu(), c, { data, callbacks: { onRunDone: (r) => records.push(r) } })
+        .finished,
+    ).toBe('completed');
+    expect(records.map((r) => [r.width, r.depth])).toEqual([
+      [16, 1],
+      [16, 2],
+    ]);
+    expect(records.every((r) => r.finalLoss !== null)).toBe(true);
+  });
+
   it('trains one extra run with the transferred hyperparameters', async () => {
     const r = await trainOne(
       gpu(),
