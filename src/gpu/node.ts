@@ -3,7 +3,7 @@
  * picks it; on one without, it falls back to SwiftShader's Vulkan ICD that ships with Debian's
  * Chromium (see shared/WEBGPU-ON-CPU.md). Set MUP_LAB_ADAPTER=swiftshader to force the fallback.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { acquireGpu, type AcquireOptions, type GpuContext } from './device';
@@ -18,6 +18,21 @@ function installGlobals(): void {
   installed = true;
 }
 
+/**
+ * False on a Linux machine without any GPU device node: then Dawn would only find CPU Vulkan
+ * drivers it rejects (with a warning on stderr), so go straight to SwiftShader.
+ */
+function hasGpuDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return (
+      readdirSync('/dev/dri').some((n) => n.startsWith('render')) || existsSync('/dev/nvidia0')
+    );
+  } catch {
+    return existsSync('/dev/nvidia0');
+  }
+}
+
 // Dawn instances live for the whole process: one that is garbage-collected while another is in
 // use aborts the process, so every instance created is kept here and the working one reused.
 const instances: GPU[] = [];
@@ -27,7 +42,7 @@ async function pickInstance(): Promise<GPU> {
   installGlobals();
   // SwiftShader's Wayland probe complains on stderr without it; any private directory will do.
   process.env.XDG_RUNTIME_DIR ??= tmpdir();
-  const forced = process.env.MUP_LAB_ADAPTER === 'swiftshader';
+  const forced = process.env.MUP_LAB_ADAPTER === 'swiftshader' || !hasGpuDevice();
   if (!forced) {
     const gpu = create([]);
     instances.push(gpu);
