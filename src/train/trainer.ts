@@ -6,7 +6,14 @@
  * non-finite or exceeds the divergence bound, or whose gradients turn non-finite, is marked
  * diverged at that step; the stack stops once every run has diverged.
  */
-import { BufferUsage, MapMode, submitOps, type GpuContext } from '../gpu';
+import {
+  BufferUsage,
+  MapMode,
+  releaseTensor,
+  submitOps,
+  uploadTensor,
+  type GpuContext,
+} from '../gpu';
 import { BatchSampler, allocateBatch, evalBatches } from '../data/batches';
 import type { MupHyperparams, Parametrization } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
@@ -134,32 +141,18 @@ export async function trainStack(
         transfers.map((t) => initParams(t.tensors, setup.seed)),
       ),
     );
-    const m0 = pool.acquire(
-      model.layout.totalSize * 4,
-      BufferUsage.STORAGE | BufferUsage.COPY_DST,
-      'adam m',
-    );
-    const v0 = pool.acquire(
-      model.layout.totalSize * 4,
-      BufferUsage.STORAGE | BufferUsage.COPY_DST,
-      'adam v',
-    );
+    // Adam's moments, zeroed, in the parameters' layout.
     const zeros = new Float32Array(model.layout.totalSize);
-    ctx.device.queue.writeBuffer(m0, 0, zeros);
-    ctx.device.queue.writeBuffer(v0, 0, zeros);
-    owned.push({ release: () => (pool.release(m0), pool.release(v0)) });
-    const tensorOf = (buffer: GPUBuffer) => ({
-      buffer,
-      offset: 0,
-      length: model.layout.totalSize,
-      shape: [model.layout.totalSize],
-      dtype: 'f32' as const,
-    });
+    const moments = [
+      uploadTensor(ctx, zeros, [zeros.length], 'adam m'),
+      uploadTensor(ctx, zeros, [zeros.length], 'adam v'),
+    ];
+    owned.push({ release: () => moments.forEach((t) => releaseTensor(ctx, t)) });
     adam = await prepareAdamW(ctx, {
       params: model.params,
       grads: model.grads,
-      m: tensorOf(m0),
-      v: tensorOf(v0),
+      m: moments[0],
+      v: moments[1],
       tensors: transfers.flatMap((tr, k) =>
         tr.tensors.map((t) => {
           const slot = model.layout.byName.get(t.name)!;
