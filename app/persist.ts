@@ -57,6 +57,18 @@ function looksLikeRecord(v: unknown): v is RunRecord {
   );
 }
 
+/**
+ * Brings a value saved by an older version of the lab up to SCHEMA_VERSION, one version at a
+ * time; a value it does not know comes back unchanged (and parseSaved then refuses it).
+ *   0 → 1  the first saves had no `schema` field (or `schema: 0`); otherwise the same shape.
+ */
+export function migrateSaved(v: unknown): unknown {
+  if (!isObject(v)) return v;
+  let out: Record<string, unknown> = v;
+  if (out.schema === undefined || out.schema === 0) out = { ...out, schema: 1 };
+  return out;
+}
+
 /** The saved state if there is one of this schema version, else undefined. */
 export function parseSaved(v: unknown): SavedState | undefined {
   if (!isObject(v) || v.schema !== SCHEMA_VERSION || !looksLikeConfig(v.config)) return undefined;
@@ -114,7 +126,7 @@ export async function restoreSaved(): Promise<void> {
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500)),
     ]);
     if (raw === undefined) return;
-    const saved = parseSaved(raw);
+    const saved = parseSaved(migrateSaved(raw));
     if (!saved) {
       useLab
         .getState()
@@ -133,7 +145,11 @@ export async function restoreSaved(): Promise<void> {
   }
 }
 
-/** Saves on every change of what is worth keeping (not the live curves), debounced. */
+/**
+ * Saves on every change of what is worth keeping (not the live curves): settings debounced,
+ * a finished run or a change of the sweep's status at once, so that closing the page right
+ * after a run finished does not lose it.
+ */
 export function startAutosave(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failed = false;
@@ -164,8 +180,9 @@ export function startAutosave(delayMs = 250): () => void {
       s.sweep.targetRuns !== prev.sweep.targetRuns ||
       s.sweep.config !== prev.sweep.config;
     if (!changed) return;
+    const urgent = s.sweep.records !== prev.sweep.records || s.sweep.status !== prev.sweep.status;
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(save, delayMs);
+    timer = setTimeout(save, urgent ? 0 : delayMs);
   });
 }
 

@@ -1,5 +1,8 @@
 /** Shared steps of the lab's end-to-end tests. */
-import { expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { ImportResult } from '../src/sweep/export';
 
 /** Opens the lab (optionally with a query string) and waits until a sweep can start. */
 export async function openLab(page: Page, query = ''): Promise<void> {
@@ -46,4 +49,44 @@ export async function startTinySweep(page: Page): Promise<void> {
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
+}
+
+/** A screenshot of one element (a panel) into test-results/<name>.png. */
+export async function shotOf(locator: Locator, name: string): Promise<void> {
+  await locator.scrollIntoViewIfNeeded();
+  await locator.screenshot({ path: `test-results/${name}.png` });
+}
+
+/** Every control of the settings form as "label=value" (file inputs left out), in page order. */
+export async function formValues(page: Page): Promise<string[]> {
+  return page
+    .locator('.side')
+    .locator('input:not([type=file]), select, textarea')
+    .evaluateAll((els) =>
+      els.map((el) => {
+        const c = el as HTMLInputElement;
+        const label = (c.labels?.[0]?.textContent ?? c.getAttribute('aria-label') ?? c.name).trim();
+        const value = c.type === 'checkbox' || c.type === 'radio' ? String(c.checked) : c.value;
+        return `${label}=${value}`;
+      }),
+    );
+}
+
+/** Clears the results through the confirmation dialog. */
+export async function clearResults(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Clear' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Clear the results?' });
+  await dialog.getByRole('button', { name: 'Clear results' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('sweep-status')).toContainText('Not started');
+}
+
+/** parseImport(file's text) from src/sweep/export.ts, run by tsx (see parse-export.ts). */
+export function parseExportFile(file: string): ImportResult {
+  const script = fileURLToPath(new URL('./parse-export.ts', import.meta.url));
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  return JSON.parse(out) as ImportResult;
 }

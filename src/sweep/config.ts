@@ -184,8 +184,8 @@ export function validateSweepConfig(
   if (c.axis === 'depth') sizes('depths', 64);
   if (!isInt(c.baseWidth) || c.baseWidth < 1)
     err('baseWidth', 'Base width must be a positive integer');
-  if (!isInt(c.baseDepth) || c.baseDepth < 1)
-    err('baseDepth', 'Base depth must be a positive integer');
+  if (!isInt(c.baseDepth) || c.baseDepth < 1 || c.baseDepth > 64)
+    err('baseDepth', 'Base depth must be an integer from 1 to 64');
 
   // Every trained shape must be a valid GPT (divisibility of heads, head size limits...).
   if (errors.length === 0) {
@@ -220,6 +220,13 @@ export function validateSweepConfig(
     }
     if (!isNum(s.log2Step) || s.log2Step <= 0 || s.log2Step > 10)
       err('sweep.log2Step', 'The log2 step must be in (0, 10]');
+    else if (
+      isNum(s.log2Min) &&
+      isNum(s.log2Max) &&
+      (s.log2Max - s.log2Min) / s.log2Step > MAX_RUNS
+    )
+      // Checked before the grid is built: a tiny step would make billions of grid points.
+      err('sweep.log2Step', `The log2 step is too small: more than ${MAX_RUNS} grid points`);
   }
 
   const t = c.train;

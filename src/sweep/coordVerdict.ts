@@ -183,6 +183,9 @@ export function coordVerdictLines(
           (missing > 0 ? `; ${missing} layer(s) without data` : ''),
       };
     }
-    return { parametrization: p, ok: false, text: `${label}: ${parts.join('; ')}` };
+    // µP only promises that nothing grows; a shrinking layer (e.g. attention logits with a
+    // fixed head count, whose head size grows) is not a failure.
+    const text = `${label}: ${grow.length === 0 ? 'nothing grows with width; ' : ''}${parts.join('; ')}`;
+    return { parametrization: p, ok: grow.length === 0, text };
   });
 }

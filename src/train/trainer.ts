@@ -12,6 +12,7 @@ import {
   releaseTensor,
   submitOps,
   uploadTensor,
+  type DeviceLostError,
   type GpuContext,
 } from '../gpu';
 import { BatchSampler, allocateBatch, evalBatches } from '../data/batches';
@@ -97,6 +98,34 @@ export function transfersFor(setup: TrainSetup): TransferResult[] {
 function finalLossOf(losses: number[]): number {
   const tail = losses.slice(-FINAL_LOSS_WINDOW);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
+
+type MapOutcome =
+  | { kind: 'mapped' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'lost'; error: DeviceLostError };
+
+/**
+ * Maps the first `size` bytes of `buf` for reading. When the device is lost meanwhile this
+ * rejects with the context's DeviceLostError rather than mapAsync's own failure (Dawn rejects
+ * with an AbortError without a message) or a mapping that never settles.
+ */
+async function mapForRead(ctx: GpuContext, buf: GPUBuffer, size: number): Promise<void> {
+  const outcome = await Promise.race<MapOutcome>([
+    buf.mapAsync(MapMode.READ, 0, size).then(
+      () => ({ kind: 'mapped' }),
+      (error: unknown) => ({ kind: 'failed', error }),
+    ),
+    ctx.lost.then((error) => ({ kind: 'lost', error })),
+  ]);
+  if (outcome.kind === 'mapped') return;
+  if (outcome.kind === 'lost') throw outcome.error;
+  // The loss may be reported just after the mapping fails: give it a moment to arrive.
+  const lost = await Promise.race([
+    ctx.lost,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100)),
+  ]);
+  throw lost ?? outcome.error;
 }
 
 export async function trainStack(
@@ -196,7 +225,7 @@ export async function trainStack(
       encoder.copyBufferToBuffer(history, from * K * 4, buf, 0, bytes);
       encoder.copyBufferToBuffer(adam!.stats.buffer, adam!.stats.offset, buf, statsAt, 16 * K);
       ctx.device.queue.submit([encoder.finish()]);
-      return buf.mapAsync(MapMode.READ, 0, statsAt + 16 * K).then(() => {
+      return mapForRead(ctx, buf, statsAt + 16 * K).then(() => {
         const values = new Float32Array(buf.getMappedRange(0, statsAt).slice(0, bytes));
         const stats = decodeGroupStats(
           new Uint32Array(buf.getMappedRange(statsAt, 16 * K).slice(0)),
@@ -268,7 +297,7 @@ export async function trainStack(
         const enc2 = ctx.device.createCommandEncoder();
         enc2.copyBufferToBuffer(lossBuffer, lossOffset, staged, 0, K * 4);
         ctx.device.queue.submit([enc2.finish()]);
-        await staged.mapAsync(MapMode.READ, 0, K * 4);
+        await mapForRead(ctx, staged, K * 4);
         const l = new Float32Array(staged.getMappedRange(0, K * 4).slice(0));
         staged.unmap();
         l.forEach((v, k) => (sums[k] += v / nEval));

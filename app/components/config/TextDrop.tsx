@@ -1,5 +1,5 @@
 import { useId, useState, type DragEvent } from 'react';
-import { checkUserText } from '../../../src/data/text';
+import { MAX_TEXT_BYTES, checkUserText } from '../../../src/data/text';
 import * as fmt from '../../lib/format';
 import { useLab } from '../../store';
 
@@ -15,7 +15,21 @@ export function TextDrop() {
   const open = async (file: File | undefined) => {
     if (!file) return;
     setProblem(null);
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    // Checked before reading: a huge file is refused without loading it into memory.
+    if (file.size > MAX_TEXT_BYTES) {
+      setProblem(
+        `${file.name}: The file is too large (${fmt.count(file.size)} bytes); the limit is ` +
+          `${MAX_TEXT_BYTES / (1024 * 1024)} MB (${fmt.count(MAX_TEXT_BYTES)} bytes).`,
+      );
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch {
+      setProblem(`${file.name}: The file could not be read.`);
+      return;
+    }
     const check = checkUserText(bytes, { context });
     if (!check.ok) {
       setProblem(`${file.name}: ${check.message}`);

@@ -1,0 +1,382 @@
+/**
+ * The transfer side of the lab: the "Target width" slider and its table of transferred
+ * hyperparameters (checked against transfer() itself, imported here), the coordinate check, and
+ * export/import of a finished sweep (JSON round trip, malformed files, CSV, PyTorch snippet).
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import type { MupHyperparams, Parametrization } from '../src/mup/rules';
+import type { GptShape } from '../src/mup/shapes';
+import { transfer, type TensorValues } from '../src/mup/transfer';
+import { preset, shapeFor } from '../src/sweep/config';
+import { parseCsv } from '../src/sweep/csv';
+import {
+  clearResults,
+  formValues,
+  parseExportFile,
+  openLab,
+  pageErrors,
+  progressBar,
+  runsDone,
+  runsTotal,
+  shotOf,
+  startTinySweep,
+} from './lab-helpers';
+
+test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
+// ---- The expected table, from transfer() ----------------------------------------------------
+
+/**
+ * The table's number format as TransferTable.tsx documents it: 3 significant digits, plain for
+ * 1e-3 ≤ |x| < 1e5, exponent notation ("3.13e-10") otherwise; integers below 1e5 exact.
+ */
+function fmt3(x: number): string {
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1e5) return String(x);
+  if (a < 1e-3 || a >= 1e5) return x.toExponential(2).replace('e+', 'e');
+  return String(Number(x.toPrecision(3)));
+}
+
+/** A cell: its text (3 digits) and its title (the full value: String(x), or "min – max"). */
+interface Cell {
+  text: string;
+  title: string;
+}
+
+function cell(xs: number[]): Cell {
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  return min === max
+    ? { text: fmt3(min), title: String(min) }
+    : { text: `${fmt3(min)} – ${fmt3(max)}`, title: `${min} – ${max}` };
+}
+
+/** The table's rows (tensor groups, all blocks together) and which tensors each one holds. */
+const GROUPS: Array<[string, (t: TensorValues) => boolean]> = [
+  ['tok_emb', (t) => t.name === 'tok_emb'],
+  ['pos_emb', (t) => t.name === 'pos_emb'],
+  ['qkv', (t) => /\.attn\.qkv$/.test(t.name)],
+  ['attn_out', (t) => /\.attn\.out$/.test(t.name)],
+  ['mlp_in', (t) => /\.mlp\.in$/.test(t.name)],
+  ['mlp_out', (t) => /\.mlp\.out$/.test(t.name)],
+  ['gains', (t) => t.kind === 'gain'],
+  ['biases', (t) => t.kind === 'bias'],
+  ['readout', (t) => t.name === 'readout'],
+];
+const GLOBALS = ['inputMult', 'readoutMult', 'attnScale', 'residualMult', 'depthLrFactor'] as const;
+
+interface Table {
+  caption: string;
+  /** Per group: m, then per parametrization init std, LR, Adam ε, weight decay. */
+  rows: Record<string, Cell[]>;
+  /** Per global multiplier: one value per parametrization. */
+  globals: Record<string, Cell[]>;
+}
+
+function expectedTable(hp: MupHyperparams, base: GptShape, target: GptShape): Table {
+  const results = (['sp', 'mup'] as Parametrization[]).map((p) => transfer(hp, p, base, target));
+  const rows: Record<string, Cell[]> = {};
+  for (const [key, match] of GROUPS) {
+    const per = results.map((r) => r.tensors.filter(match));
+    if (per[0].length === 0) continue;
+    rows[key] = [cell(per[0].map((t) => t.widthMult))];
+    for (const ts of per) {
+      const init = cell(ts.map((t) => t.initStd));
+      const q = ts[0].queryInitStd;
+      if (key === 'qkv' && q !== undefined && q !== ts[0].initStd) init.text += ` (q: ${fmt3(q)})`;
+      rows[key].push(
+        init,
+        cell(ts.map((t) => t.lr)),
+        cell(ts.map((t) => t.eps)),
+        cell(ts.map((t) => t.weightDecay)),
+      );
+    }
+  }
+  const globals: Record<string, Cell[]> = {};
+  for (const g of GLOBALS) globals[g] = results.map((r) => cell([r.multipliers[g]]));
+  const m = results[0].multipliers;
+  const caption =
+    `Width ${target.width} (m = ${fmt3(m.widthMult)}), depth ${target.depth}` +
+    `${m.depthMult !== 1 ? ` (L = ${fmt3(m.depthMult)})` : ''}, head size ${fmt3(m.headSize)}`;
+  return { caption, rows, globals };
+}
+
+/** The table as the page shows it, in the same form (the shape column left out). */
+async function shownTable(page: Page): Promise<Table> {
+  const table = page.getByRole('table', { name: 'Transferred hyperparameters' });
+  return table.evaluate((el) => {
+    const cellOf = (td: Element) => ({
+      text: (td.textContent ?? '').trim(),
+      title: td.querySelector('span[title]')?.getAttribute('title') ?? '',
+    });
+    const rows: Record<string, Array<{ text: string; title: string }>> = {};
+    for (const tr of el.querySelectorAll('tr[data-group]')) {
+      rows[(tr as HTMLElement).dataset.group ?? ''] = [...tr.querySelectorAll('td')]
+        .slice(1)
+        .map(cellOf);
+    }
+    const globals: Record<string, Array<{ text: string; title: string }>> = {};
+    for (const tr of el.querySelectorAll('tr[data-global]')) {
+      globals[(tr as HTMLElement).dataset.global ?? ''] = [...tr.querySelectorAll('td')].map(
+        cellOf,
+      );
+    }
+    const caption = (el.querySelector('caption')?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    return { caption, rows, globals };
+  });
+}
+
+const slider = (page: Page) => page.getByRole('slider', { name: 'Target width' });
+
+async function sliderWidth(page: Page): Promise<number> {
+  const text = (await slider(page).getAttribute('aria-valuetext')) ?? '';
+  return Number(/^width (\d+)/.exec(text)?.[1]);
+}
+
+test('the Target width slider, by mouse and keyboard, shows what transfer() gives', async ({
+  page,
+}) => {
+  await openLab(page);
+  const status = (await page.getByTestId('data-status').textContent()) ?? '';
+  const vocab = Number(/Vocabulary (\d+)/.exec(status)?.[1]);
+  expect(vocab).toBeGreaterThan(1);
+  // Before any sweep the table uses the Tiny preset's base hyperparameters.
+  const config = preset('tiny');
+  const base = shapeFor(config, config.baseWidth, config.baseDepth, vocab);
+  const check = async (width: number) => {
+    const expected = expectedTable(config.hp, base, shapeFor(config, width, 1, vocab));
+    await expect.poll(() => shownTable(page).then((t) => t.caption)).toBe(expected.caption);
+    const shown = await shownTable(page);
+    expect(shown.rows).toEqual(expected.rows);
+    expect(shown.globals).toEqual(expected.globals);
+    // The two cells the rules name: a µP hidden matrix learns at η/m, the readout × α_out/m.
+    const m = width / config.baseWidth;
+    expect(Number(shown.rows.mlp_in[6].title)).toBeCloseTo(config.hp.lr / m, 15);
+    expect(Number(shown.globals.readoutMult[1].title)).toBeCloseTo(config.hp.alphaOut / m, 15);
+  };
+
+  const target = page.locator('section.target');
+  await expect(target).toContainText('Transfer to any width');
+  const s = slider(page);
+  // The default target: 8 × the widest trained width (32).
+  expect(await sliderWidth(page)).toBe(256);
+  await check(256);
+
+  // Keyboard: the stops are 2^k · {1, 1.25, 1.5, 1.75} (multiples of the head count, 4).
+  await s.focus();
+  for (const [key, width] of [
+    ['ArrowRight', 320],
+    ['PageUp', 640], // the first stop at or above 2 × 320
+    ['End', 16384],
+  ] as const) {
+    await s.press(key);
+    await expect(target.locator('output')).toHaveText(new RegExp(`^${width}\\b`));
+    expect(await sliderWidth(page)).toBe(width);
+    await check(width);
+  }
+
+  // Mouse: press on the track near its start, drag to about 40 % of it and let go.
+  const box = await s.boundingBox();
+  if (!box) throw new Error('the slider has no box');
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.25, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.4, y, { steps: 5 });
+  await page.mouse.up();
+  const dragged = await sliderWidth(page);
+  // The track is log2(width) from 4 (16) to 14 (16384): 40 % is near 2^8 = 256 (the thumb's
+  // own width shifts it a little).
+  expect(dragged % 4).toBe(0);
+  expect(Math.abs(Math.log2(dragged) - 8)).toBeLessThan(0.5);
+  expect(dragged).not.toBe(16384);
+  await expect(target.locator('output')).toHaveText(new RegExp(`^${dragged}\\b`));
+  await check(dragged);
+  await shotOf(target, 'lab-transfer');
+  expect(pageErrors(page)).toEqual([]);
+});
+
+test('the coordinate check draws SP and µP and gives a verdict', async ({ page }) => {
+  await openLab(page);
+  const panel = page.locator('section.coord-panel');
+  const started = Date.now();
+  await panel.getByRole('button', { name: 'Run coordinate check' }).click();
+  const verdict = panel.getByRole('status', { name: 'Coordinate check verdict' });
+  await expect(verdict.locator('li')).toHaveCount(2, { timeout: 60_000 });
+  test.info().annotations.push({
+    type: 'coord-check seconds',
+    description: ((Date.now() - started) / 1000).toFixed(1),
+  });
+  // SP's activations grow with width after a few Adam steps; under µP none may grow (at these
+  // few steps and the default LR some still shrink, as at init: see the report).
+  await expect(verdict.locator('li', { hasText: /^SP: / })).toContainText(/grows? ∝ width\^/);
+  await expect(verdict.locator('li', { hasText: /^µP: / })).toHaveCount(1);
+  await expect(verdict.locator('li', { hasText: /^µP: / })).not.toContainText('grow');
+  await expect(panel.getByRole('button', { name: 'Run again' })).toBeEnabled();
+  for (const p of ['sp', 'mup']) {
+    const chart = panel.locator(`figure.coord-chart[data-parametrization="${p}"]`);
+    await expect(chart.locator('figcaption')).toContainText(p === 'sp' ? 'SP' : 'µP');
+    // A line per layer type, each through both widths (16, 32).
+    await expect(chart.locator('.recharts-line-curve').first()).toBeVisible();
+    expect(await chart.locator('.recharts-line-curve').count()).toBeGreaterThanOrEqual(3);
+  }
+  await expect(panel).not.toContainText('NaN');
+  await shotOf(panel, 'lab-coord');
+  expect(pageErrors(page)).toEqual([]);
+});
+
+/** What the page shows of a sweep's results. */
+async function resultsShown(page: Page) {
+  const charts: Record<string, unknown> = {};
+  for (const p of ['sp', 'mup']) {
+    const chart = page.getByTestId(`chart-${p}`);
+    const lines: Record<string, unknown> = {};
+    for (const w of [16, 32]) {
+      lines[w] = {
+        curve: await chart
+          .locator(`.recharts-line.line-w${w} path.recharts-line-curve`)
+          .evaluateAll((ps) => ps.map((e) => e.getAttribute('d'))),
+        diverged: await chart.locator(`.diverged-w${w}`).count(),
+        legend: await chart.getByTestId(`legend-w${w}`).textContent(),
+      };
+    }
+    charts[p] = {
+      caption: await chart.locator('figcaption').textContent(),
+      lines,
+      optima: await chart.getByTestId('optimum-marker').count(),
+      verdict: await page.getByTestId(`verdict-${p}`).textContent(),
+    };
+  }
+  return {
+    status: await page.getByTestId('sweep-status').locator('.status').textContent(),
+    done: await runsDone(page),
+    total: await runsTotal(page),
+    charts,
+    form: await formValues(page),
+  };
+}
+
+test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back', async ({
+  page,
+}, testInfo) => {
+  await openLab(page);
+  await startTinySweep(page);
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  for (const p of ['sp', 'mup']) {
+    await expect(page.getByTestId(`chart-${p}`)).toContainText('8 runs finished');
+  }
+  const before = await resultsShown(page);
+  expect(before.done).toBe(16);
+  // Something to compare: a line (or the × of diverged runs) per width and parametrization.
+  for (const p of ['sp', 'mup']) {
+    for (const w of [16, 32]) {
+      const chart = page.getByTestId(`chart-${p}`);
+      const drawn = chart.locator(`.recharts-line.line-w${w} path.recharts-line-curve`);
+      expect(
+        (await drawn.count()) + (await chart.locator(`.diverged-w${w}`).count()),
+      ).toBeGreaterThan(0);
+    }
+  }
+  const exportPanel = page.locator('section.panel.export');
+  const exportStatus = exportPanel.locator('p.export-status');
+
+  // Download CSV: a header and one row per run.
+  const csvDownload = page.waitForEvent('download');
+  await exportPanel.getByRole('button', { name: 'Download CSV' }).click();
+  const csv = await csvDownload;
+  expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+  const csvPath = testInfo.outputPath(csv.suggestedFilename());
+  await csv.saveAs(csvPath);
+  const table = parseCsv(readFileSync(csvPath, 'utf8')).filter((r) => r.join('') !== '');
+  expect(table[0]).toEqual([
+    'parametrization',
+    'width',
+    'depth',
+    'seed',
+    'log2_lr',
+    'lr',
+    'final_loss',
+    'diverged',
+    'val_loss',
+    'tokens_per_sec',
+  ]);
+  const rows = table.slice(1);
+  expect(rows).toHaveLength(16);
+  for (const r of rows) expect(r).toHaveLength(table[0].length);
+  expect(rows.filter((r) => r[0] === 'sp')).toHaveLength(8);
+  expect(rows.filter((r) => r[0] === 'mup')).toHaveLength(8);
+  expect(new Set(rows.map((r) => `${r[0]} ${r[1]} ${r[4]}`)).size).toBe(16);
+  await expect(exportStatus).toContainText('(16 runs)');
+
+  // Copy PyTorch snippet: onto the clipboard, or into the fallback textarea.
+  await exportPanel.getByRole('button', { name: 'Copy PyTorch snippet' }).click();
+  await expect(exportStatus).toContainText(/copied to the clipboard|clipboard is not available/);
+  const fallback = exportPanel.getByLabel('PyTorch snippet');
+  const snippet = (await fallback.isVisible())
+    ? await fallback.inputValue()
+    : await page.evaluate(() => navigator.clipboard.readText());
+  testInfo.annotations.push({
+    type: 'snippet',
+    description: (await fallback.isVisible()) ? 'fallback textarea' : 'clipboard',
+  });
+  expect(snippet).toContain('MuAdamW');
+  expect(snippet).toContain('set_base_shapes');
+  expect(snippet).toContain('import torch');
+
+  // Export JSON: a valid document named after the parametrization, base width and date.
+  const jsonDownload = page.waitForEvent('download');
+  await exportPanel.getByRole('button', { name: 'Export JSON' }).click();
+  const json = await jsonDownload;
+  const name = json.suggestedFilename();
+  expect(name).toMatch(/^mup-lab_mup_base16_\d{4}-\d{2}-\d{2}\.json$/);
+  const jsonPath = testInfo.outputPath(name);
+  await json.saveAs(jsonPath);
+  const parsed = parseExportFile(jsonPath);
+  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
+  expect(name).toContain(parsed.doc.environment.date.slice(0, 10));
+  expect(parsed.doc.evidence.runs).toHaveLength(16);
+  expect(parsed.doc.base.width).toBe(16);
+  await expect(exportStatus).toContainText(`Saved ${name}.`);
+
+  // Malformed files: the reason in an alert, and nothing else changes.
+  const importInput = exportPanel.getByLabel('Import JSON');
+  for (const [file, text, reason] of [
+    [
+      'newer.json',
+      '{"format":"mup-lab/transfer","version":2}',
+      'version: made by a newer version of µP Lab (v2)',
+    ],
+    ['truncated.json', readFileSync(jsonPath, 'utf8').slice(0, 500), 'Not valid JSON'],
+  ] as const) {
+    await importInput.setInputFiles({
+      name: file,
+      mimeType: 'application/json',
+      buffer: Buffer.from(text),
+    });
+    const alert = exportPanel.getByRole('alert');
+    await expect(alert).toContainText(`${file}: ${reason}`);
+    await expect(alert).toHaveCount(1);
+    expect(await resultsShown(page)).toEqual(before);
+  }
+
+  // Clear, then import the export: the same results come back.
+  await clearResults(page);
+  await expect(page.getByTestId('chart-sp')).toHaveCount(0);
+  await expect(exportPanel.getByRole('button', { name: 'Export JSON' })).toBeDisabled();
+  await importInput.setInputFiles(jsonPath);
+  await expect(exportStatus).toContainText(`Imported ${name}.`);
+  await expect(exportPanel.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  const after = await resultsShown(page);
+  // The form shows the imported settings, which are the Tiny preset's: only the preset's name
+  // changes (an import is a custom configuration).
+  const withoutPreset = (form: string[]) => form.filter((f) => !f.startsWith('Preset='));
+  expect(withoutPreset(after.form)).toEqual(withoutPreset(before.form));
+  expect(after.form).toContain('Preset=custom');
+  expect({ ...after, form: [] }).toEqual({ ...before, form: [] });
+  expect(pageErrors(page)).toEqual([]);
+});

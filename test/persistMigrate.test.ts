@@ -1,0 +1,47 @@
+/** The saved state's schema migration (app/persist.ts): version 0 (no `schema`) → 1. */
+import { describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION, migrateSaved, parseSaved } from '../app/persist';
+import { preset } from '../src/sweep/config';
+
+function v1(): Record<string, unknown> {
+  const config = preset('tiny');
+  return {
+    schema: 1,
+    savedAt: 1,
+    config,
+    presetName: 'tiny',
+    textFile: null,
+    measured: null,
+    sweep: {
+      status: 'interrupted',
+      config,
+      total: 16,
+      vocab: 40,
+      records: [{ id: 'sp-w16-lr-10-s0', width: 16, log2Hp: -10, diverged: false, losses: [3] }],
+      targetRuns: [],
+      message: null,
+    },
+  };
+}
+
+describe('migrateSaved', () => {
+  it('brings an unversioned (version 0) value to the current schema', () => {
+    expect(SCHEMA_VERSION).toBe(1);
+    const { schema, ...unversioned } = v1();
+    expect(schema).toBe(1);
+    expect(parseSaved(unversioned)).toBeUndefined();
+    const migrated = parseSaved(migrateSaved(unversioned));
+    expect(migrated?.schema).toBe(1);
+    expect(migrated?.sweep.records).toHaveLength(1);
+    expect(parseSaved(migrateSaved({ ...unversioned, schema: 0 }))?.schema).toBe(1);
+  });
+
+  it('leaves current values alone and refuses unknown versions and garbage', () => {
+    const current = v1();
+    expect(migrateSaved(current)).toBe(current);
+    expect(parseSaved(migrateSaved({ ...current, schema: 2 }))).toBeUndefined();
+    for (const junk of [null, 3, 'x', [], {}, { schema: 0 }]) {
+      expect(parseSaved(migrateSaved(junk))).toBeUndefined();
+    }
+  });
+});
