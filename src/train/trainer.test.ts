@@ -90,8 +90,14 @@ describe('training loop', () => {
     expect(sp.runs[0].losses).toEqual(mup.runs[0].losses);
     // And they differ once the width is not the base width.
     const wide = { ...shape, width: 32 };
-    const mupWide = await trainStack(gpu(), setup([hp(1e-2)], { shape: wide, parametrization: 'mup' }));
-    const spWide = await trainStack(gpu(), setup([hp(1e-2)], { shape: wide, parametrization: 'sp' }));
+    const mupWide = await trainStack(
+      gpu(),
+      setup([hp(1e-2)], { shape: wide, parametrization: 'mup' }),
+    );
+    const spWide = await trainStack(
+      gpu(),
+      setup([hp(1e-2)], { shape: wide, parametrization: 'sp' }),
+    );
     expect(spWide.runs[0].losses).not.toEqual(mupWide.runs[0].losses);
   });
 
