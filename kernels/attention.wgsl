@@ -9,20 +9,39 @@
 //   o    [B, T, H, D]     ready for the output-projection matmul [B*T, H*D].
 //   lse  [B, H, T]        per-row log-sum-exp of the scaled logits (natural log).
 //   dqkv [B, T, 3, H, D]  gradient of qkv; every element is written (overwritten, not accumulated).
-//   delta [B, H, T]       scratch: Delta_i, written by backward_dq, read by backward_dkv.
+//   delta [B, H, T]       scratch: Delta_i, written by backward_dq*, read by backward_dkv*.
 //
 // Entry points and bindings (group 0; each entry point uses only the bindings listed for it):
-//   forward:      0 qkv read, 1 o read_write, 2 lse read_write, 9 p uniform.
-//   backward_dq:  0 qkv read, 3 oIn read, 4 dout read, 5 lseIn read, 6 dqkv read_write,
-//                 7 deltaOut read_write, 9 p.                      Writes dQ and Delta.
-//   backward_dkv: 0 qkv read, 4 dout read, 5 lseIn read, 6 dqkv read_write, 8 deltaIn read, 9 p.
-//                 Writes dK and dV; must run after backward_dq (it reads Delta).
-// Dispatch (every entry point): (ceil(T / 64), H, B), workgroup 64.
+//   forward, forward_row:            0 qkv read, 1 o read_write, 2 lse read_write, 9 p uniform.
+//   backward_dq, backward_dq_row:    0 qkv read, 3 oIn read, 4 dout read, 5 lseIn read,
+//                                    6 dqkv read_write, 7 deltaOut read_write, 9 p.
+//                                    Writes dQ and Delta.
+//   backward_dkv, backward_dkv_row:  0 qkv read, 4 dout read, 5 lseIn read, 6 dqkv read_write,
+//                                    8 deltaIn read, 9 p. Writes dK and dV; must run after
+//                                    backward_dq* (it reads Delta).
 //
+// Private arrays hold one row's length-D vectors and are sized MAX_D (>= D). WGSL allows no
+// override-sized private arrays, so src/ops/attention.ts specialises this source by rewriting the
+// `const MAX_D` line below (one module per value): the 'row' entry points get D rounded up to a
+// power of two (at least 8); the 'tiled' ones keep MAX_D = 128.
+//
+// Variant 'tiled' (forward, backward_dq, backward_dkv). Dispatch (ceil(T / 64), H, B), workgroup 64.
 // One thread owns one row: a query row (forward, backward_dq) or a key row (backward_dkv), with
 // its length-D vectors in private arrays. The workgroup stages the other side in tiles of
 // p.tile rows (K and V, or Q and dO) through workgroup memory, two barriers per tile. Causal
 // blocks are skipped: a query block reads keys < its end, a key block reads queries >= its start.
+//
+// Variant 'row' (forward_row, backward_dq_row, backward_dkv_row): barrier-free, no workgroup
+// memory, for CPU adapters (SwiftShader, where a barrier suspends every subgroup of the
+// workgroup and idle lanes still cost). One invocation per (b, h, row), flat index
+// t = (wid.x + wid.y * nwg.x) * ROW_WG + lid = (b * H + h) * T + row, over p.rows = B * H * T
+// invocations in ceil(p.rows / ROW_WG) workgroups of ROW_WG on a flat (x, y) grid, so no lane
+// idles however small T is. The other side's rows are read straight from global memory.
+//   forward_row:      query i visits keys j = 0 .. i in order, one online-softmax step per key.
+//   backward_dq_row:  query i: Delta_i, then dQ_i summed over keys j = 0 .. i in order.
+//   backward_dkv_row: key j: dK_j and dV_j summed over queries i = T - 1 down to j in order (the
+//                     lanes of a subgroup then read the same query row at each step).
+//
 // The backward never uses atomics: dQ is summed by its query's thread, dK and dV by their key's
 // thread, in a fixed order, so results are deterministic.
 
@@ -30,9 +49,11 @@ struct Params {
   T: u32,
   H: u32,
   D: u32,
-  // Rows per staged tile: min(64, 2048 / D), so that tile * D <= TILE_FLOATS.
+  // Rows per staged tile ('tiled'): min(64, 2048 / D), so that tile * D <= TILE_FLOATS.
   tile: u32,
   scale: f32,
+  // B * H * T: invocations of the 'row' entry points.
+  rows: u32,
 }
 
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
@@ -47,9 +68,12 @@ struct Params {
 @group(0) @binding(9) var<uniform> p: Params;
 
 const WG = 64u;
+// Largest head size this module supports; rewritten per bucket by src/ops/attention.ts.
 const MAX_D = 128u;
 const MAX_TILE = 64u;
 const TILE_FLOATS = 2048u;
+// Invocations per workgroup of the 'row' entry points.
+override ROW_WG: u32 = 32u;
 // Below any logit; finite so that exp(NEG_BIG - m) is 0 rather than NaN.
 const NEG_BIG = -3.0e38;
 
@@ -283,5 +307,248 @@ fn backward_dkv(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id
       dqkv[kj + d] = dk[d] * p.scale;
       dqkv[vj + d] = dv[d];
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variant 'row': one invocation per (b, h, row), no barriers, no workgroup memory.
+
+struct RowId {
+  b: u32,
+  h: u32,
+  t: u32,
+}
+
+// The (b, h, row) of flat invocation index `flat` = (b * H + h) * T + row.
+fn rowId(flat: u32) -> RowId {
+  let bh = flat / p.T;
+  return RowId(bh / p.H, bh % p.H, flat % p.T);
+}
+
+fn flatIndex(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return (wid.x + wid.y * nwg.x) * ROW_WG + lid;
+}
+
+// The hot loops over d below are unrolled by 4 by hand (with a remainder loop): SwiftShader pays
+// a lot per loop iteration. Every sum still runs over d in ascending order, as a plain loop would.
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let flat = flatIndex(lid, wid, nwg);
+  if (flat >= p.rows) {
+    return;
+  }
+  let id = rowId(flat);
+  let D = p.D;
+  let D4 = D & ~3u;
+  let hd = p.H * D;
+  // qkv elements between consecutive positions t of one (b, h, slot).
+  let stride = 3u * hd;
+
+  var q: array<f32, MAX_D>;
+  var acc: array<f32, MAX_D>;
+  let qi = qkvBase(id.b, id.t, 0u, id.h);
+  for (var d = 0u; d < D; d++) {
+    q[d] = qkv[qi + d] * p.scale;
+  }
+  var m = NEG_BIG;
+  var l = 0.0;
+  var kj = qkvBase(id.b, 0u, 1u, id.h);
+  for (var j = 0u; j <= id.t; j++) {
+    var s = 0.0;
+    var d = 0u;
+    for (; d < D4; d += 4u) {
+      let e = kj + d;
+      s = fma(q[d], qkv[e], s);
+      s = fma(q[d + 1u], qkv[e + 1u], s);
+      s = fma(q[d + 2u], qkv[e + 2u], s);
+      s = fma(q[d + 3u], qkv[e + 3u], s);
+    }
+    for (; d < D; d++) {
+      s = fma(q[d], qkv[kj + d], s);
+    }
+    // Online softmax, one key at a time: c = 1 (exactly) unless key j raises the running max,
+    // and acc * 1 is exact, so a step without a new max rounds acc once, as an fma.
+    let mNew = max(m, s);
+    let c = exp(m - mNew);
+    let pj = exp(s - mNew);
+    l = fma(l, c, pj);
+    let vj = kj + hd;
+    d = 0u;
+    for (; d < D4; d += 4u) {
+      let e = vj + d;
+      acc[d] = fma(pj, qkv[e], acc[d] * c);
+      acc[d + 1u] = fma(pj, qkv[e + 1u], acc[d + 1u] * c);
+      acc[d + 2u] = fma(pj, qkv[e + 2u], acc[d + 2u] * c);
+      acc[d + 3u] = fma(pj, qkv[e + 3u], acc[d + 3u] * c);
+    }
+    for (; d < D; d++) {
+      acc[d] = fma(pj, qkv[vj + d], acc[d] * c);
+    }
+    m = mNew;
+    kj += stride;
+  }
+  // Key 0 is visible to every query, so l >= 1.
+  let inv = 1.0 / l;
+  let oi = oBase(id.b, id.t, id.h);
+  for (var d = 0u; d < D; d++) {
+    o[oi + d] = acc[d] * inv;
+  }
+  lse[rowIndex(id.b, id.h, id.t)] = m + log(l);
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn backward_dq_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let flat = flatIndex(lid, wid, nwg);
+  if (flat >= p.rows) {
+    return;
+  }
+  let id = rowId(flat);
+  let D = p.D;
+  let D4 = D & ~3u;
+  let hd = p.H * D;
+  let stride = 3u * hd;
+
+  var q: array<f32, MAX_D>;
+  var g: array<f32, MAX_D>; // dO_i
+  var dq: array<f32, MAX_D>;
+  let qi = qkvBase(id.b, id.t, 0u, id.h);
+  let oi = oBase(id.b, id.t, id.h);
+  var delta = 0.0;
+  for (var d = 0u; d < D; d++) {
+    q[d] = qkv[qi + d] * p.scale;
+    g[d] = dout[oi + d];
+    delta = fma(g[d], oIn[oi + d], delta);
+  }
+  let r = rowIndex(id.b, id.h, id.t);
+  deltaOut[r] = delta;
+  let L = lseIn[r];
+
+  var kj = qkvBase(id.b, 0u, 1u, id.h);
+  for (var j = 0u; j <= id.t; j++) {
+    let vj = kj + hd;
+    var s = 0.0;
+    var dp = 0.0;
+    var d = 0u;
+    for (; d < D4; d += 4u) {
+      let ek = kj + d;
+      let ev = vj + d;
+      s = fma(q[d], qkv[ek], s);
+      dp = fma(g[d], qkv[ev], dp);
+      s = fma(q[d + 1u], qkv[ek + 1u], s);
+      dp = fma(g[d + 1u], qkv[ev + 1u], dp);
+      s = fma(q[d + 2u], qkv[ek + 2u], s);
+      dp = fma(g[d + 2u], qkv[ev + 2u], dp);
+      s = fma(q[d + 3u], qkv[ek + 3u], s);
+      dp = fma(g[d + 3u], qkv[ev + 3u], dp);
+    }
+    for (; d < D; d++) {
+      s = fma(q[d], qkv[kj + d], s);
+      dp = fma(g[d], qkv[vj + d], dp);
+    }
+    let ds = exp(s - L) * (dp - delta);
+    d = 0u;
+    for (; d < D4; d += 4u) {
+      let e = kj + d;
+      dq[d] = fma(ds, qkv[e], dq[d]);
+      dq[d + 1u] = fma(ds, qkv[e + 1u], dq[d + 1u]);
+      dq[d + 2u] = fma(ds, qkv[e + 2u], dq[d + 2u]);
+      dq[d + 3u] = fma(ds, qkv[e + 3u], dq[d + 3u]);
+    }
+    for (; d < D; d++) {
+      dq[d] = fma(ds, qkv[kj + d], dq[d]);
+    }
+    kj += stride;
+  }
+  for (var d = 0u; d < D; d++) {
+    dqkv[qi + d] = dq[d] * p.scale;
+  }
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn backward_dkv_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let flat = flatIndex(lid, wid, nwg);
+  if (flat >= p.rows) {
+    return;
+  }
+  let id = rowId(flat);
+  let j = id.t;
+  let D = p.D;
+  let D4 = D & ~3u;
+  let hd = p.H * D;
+  let stride = 3u * hd;
+
+  var k: array<f32, MAX_D>;
+  var v: array<f32, MAX_D>;
+  var dk: array<f32, MAX_D>;
+  var dv: array<f32, MAX_D>;
+  let kj = qkvBase(id.b, j, 1u, id.h);
+  let vj = kj + hd;
+  for (var d = 0u; d < D; d++) {
+    k[d] = qkv[kj + d] * p.scale;
+    v[d] = qkv[vj + d];
+  }
+  // Queries i = T - 1 down to j see key j.
+  var qi = qkvBase(id.b, p.T - 1u, 0u, id.h);
+  var oi = oBase(id.b, p.T - 1u, id.h);
+  var r = rowIndex(id.b, id.h, p.T - 1u);
+  for (var n = p.T - j; n > 0u; n--) {
+    var s = 0.0;
+    var dp = 0.0;
+    var d = 0u;
+    for (; d < D4; d += 4u) {
+      let eq = qi + d;
+      let eo = oi + d;
+      s = fma(qkv[eq], k[d], s);
+      dp = fma(dout[eo], v[d], dp);
+      s = fma(qkv[eq + 1u], k[d + 1u], s);
+      dp = fma(dout[eo + 1u], v[d + 1u], dp);
+      s = fma(qkv[eq + 2u], k[d + 2u], s);
+      dp = fma(dout[eo + 2u], v[d + 2u], dp);
+      s = fma(qkv[eq + 3u], k[d + 3u], s);
+      dp = fma(dout[eo + 3u], v[d + 3u], dp);
+    }
+    for (; d < D; d++) {
+      s = fma(qkv[qi + d], k[d], s);
+      dp = fma(dout[oi + d], v[d], dp);
+    }
+    let pij = exp(s - lseIn[r]);
+    let ds = pij * (dp - deltaIn[r]);
+    d = 0u;
+    for (; d < D4; d += 4u) {
+      let eq = qi + d;
+      let eo = oi + d;
+      dv[d] = fma(pij, dout[eo], dv[d]);
+      dk[d] = fma(ds, qkv[eq], dk[d]);
+      dv[d + 1u] = fma(pij, dout[eo + 1u], dv[d + 1u]);
+      dk[d + 1u] = fma(ds, qkv[eq + 1u], dk[d + 1u]);
+      dv[d + 2u] = fma(pij, dout[eo + 2u], dv[d + 2u]);
+      dk[d + 2u] = fma(ds, qkv[eq + 2u], dk[d + 2u]);
+      dv[d + 3u] = fma(pij, dout[eo + 3u], dv[d + 3u]);
+      dk[d + 3u] = fma(ds, qkv[eq + 3u], dk[d + 3u]);
+    }
+    for (; d < D; d++) {
+      dv[d] = fma(pij, dout[oi + d], dv[d]);
+      dk[d] = fma(ds, qkv[qi + d], dk[d]);
+    }
+    qi -= stride;
+    oi -= hd;
+    r -= 1u;
+  }
+  for (var d = 0u; d < D; d++) {
+    dqkv[kj + d] = dk[d] * p.scale;
+    dqkv[vj + d] = dv[d];
   }
 }

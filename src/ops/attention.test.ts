@@ -7,7 +7,14 @@ import {
 } from '../reference/attention';
 import { Rng } from '../util/random';
 import { useGpu } from '../../test/gpu';
-import { prepareAttentionBackward, prepareAttentionForward } from './attention';
+import {
+  ATTENTION_VARIANTS,
+  attentionMaxD,
+  chooseAttentionVariant,
+  prepareAttentionBackward,
+  prepareAttentionForward,
+  type AttentionVariant,
+} from './attention';
 
 const gpu = useGpu();
 
@@ -67,12 +74,27 @@ function expectClose(
  * scale: measured at most 1.1e-6 (dV, T = 512, D = 128), so 1e-5 leaves a 10x margin.
  * Logits of magnitude L scale the logit error by L: the stress test with |logits| up to ~60
  * (scale = 2, D = 128) measured 1.2e-5 and uses STRESS_TOL = 5e-5.
+ *
+ * Both variants sum in a fixed order, with the same terms: dot products over d ascending (the
+ * 'row' variant's 4-way unrolled loops keep that order), the forward and dQ over keys ascending,
+ * dK and dV over the T - j queries that see key j ('tiled' ascending, 'row' descending: the same
+ * number of terms, so the same u * sqrt(T) estimate). The one difference in rounding: 'row'
+ * rescales its online-softmax accumulator after each key that raises the running max rather
+ * than once per tile; a step without a new max multiplies by exactly 1 (no rounding), and a
+ * rescale adds one rounding (u) to the accumulator, at most T of them and ~ln T expected for
+ * random logits, within the same u * sqrt(T) budget. So the same TOL and STRESS_TOL hold for both:
+ * 'row' measured at most 7.7e-7 (dQ) under TOL and 6.9e-6 (dQ) in the stress test.
  */
 const TOL = 1e-5;
 const STRESS_TOL = 5e-5;
 
 /** Runs forward then backward on the GPU (one submission) and returns what they wrote. */
-async function runGpu(s: AttentionRefShape, qkv: Float32Array, dout: Float32Array) {
+async function runGpu(
+  s: AttentionRefShape,
+  qkv: Float32Array,
+  dout: Float32Array,
+  variant?: AttentionVariant,
+) {
   const ctx = gpu();
   const { batch: B, heads: H, headSize: D, context: T } = s;
   const tensors: GpuTensor[] = [];
@@ -88,9 +110,10 @@ async function runGpu(s: AttentionRefShape, qkv: Float32Array, dout: Float32Arra
   const to = up(nans(B * T * H * D), [B, T, H, D], 'out');
   const tl = up(nans(B * H * T), [B, H, T], 'lse');
   const td = up(nans(B * T * 3 * H * D), [B, T, 3, H, D], 'dqkv');
-  const fwd = await prepareAttentionForward(ctx, { ...s, qkv: tq, out: to, lse: tl });
+  const fwd = await prepareAttentionForward(ctx, { ...s, variant, qkv: tq, out: to, lse: tl });
   const bwd = await prepareAttentionBackward(ctx, {
     ...s,
+    variant,
     qkv: tq,
     out: to,
     lse: tl,
@@ -111,14 +134,17 @@ async function runGpu(s: AttentionRefShape, qkv: Float32Array, dout: Float32Arra
   }
 }
 
-async function check(s: AttentionRefShape, opts: { seed?: number; tol?: number } = {}) {
+async function check(
+  s: AttentionRefShape,
+  opts: { seed?: number; tol?: number; variant?: AttentionVariant } = {},
+) {
   const rng = new Rng(opts.seed ?? 1);
   const { batch: B, heads: H, headSize: D, context: T } = s;
   const qkv = rng.normalArray(B * T * 3 * H * D);
   const dout = rng.normalArray(B * T * H * D);
-  const got = await runGpu(s, qkv, dout);
+  const got = await runGpu(s, qkv, dout, opts.variant);
   const tol = opts.tol ?? TOL;
-  const name = `B${B} H${H} T${T} D${D} scale ${s.scale}`;
+  const name = `[${opts.variant ?? 'default'}] B${B} H${H} T${T} D${D} scale ${s.scale}`;
 
   const ref = attentionForwardRef(qkv, s);
   expectClose(got.out, ref.out, maxAbs(ref.out), tol, `${name} out`);
@@ -189,7 +215,7 @@ describe('attention float64 reference', () => {
   }
 });
 
-describe('attention kernels vs float64 reference', () => {
+describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference', (variant) => {
   it('awkward shapes: T in {1, 7, 33, 127} x D in {1, 7, 16, 33, 64}, µP and SP scales', async () => {
     const contexts = [1, 7, 33, 127];
     const headSizes = [1, 7, 16, 33, 64];
@@ -200,31 +226,37 @@ describe('attention kernels vs float64 reference', () => {
         const heads = n % 2 === 0 ? 1 : 3;
         const batch = Math.floor(n / 2) % 2 === 0 ? 1 : 2;
         const scale = n % 3 === 0 ? sp(headSize) : mup(headSize, n % 3);
-        await check({ batch, heads, headSize, context, scale }, { seed: n });
+        await check({ batch, heads, headSize, context, scale }, { seed: n, variant });
         n++;
       }
     }
   });
 
   it('T = 256 with D = 64, and the largest head size D = 128', async () => {
-    await check({ batch: 1, heads: 2, headSize: 64, context: 256, scale: sp(64) });
-    await check({ batch: 2, heads: 1, headSize: 128, context: 65, scale: mup(128, 4) });
+    await check({ batch: 1, heads: 2, headSize: 64, context: 256, scale: sp(64) }, { variant });
+    await check(
+      { batch: 2, heads: 1, headSize: 128, context: 65, scale: mup(128, 4) },
+      { variant },
+    );
   });
 
   it('the largest context and head size, T = 512 and D = 128', async () => {
-    await check({ batch: 1, heads: 1, headSize: 128, context: 512, scale: sp(128) });
+    await check({ batch: 1, heads: 1, headSize: 128, context: 512, scale: sp(128) }, { variant });
   });
 
   it('uses the scale it is given: µP and SP on the same data', async () => {
     const base = { batch: 2, heads: 3, headSize: 32, context: 40 };
-    const a = await check({ ...base, scale: sp(32) }, { seed: 3 });
-    const b = await check({ ...base, scale: mup(32) }, { seed: 3 });
+    const a = await check({ ...base, scale: sp(32) }, { seed: 3, variant });
+    const b = await check({ ...base, scale: mup(32) }, { seed: 3, variant });
     // Same inputs, different logits: the outputs must differ (both match their references).
     expect(maxAbs(a.out.map((x, i) => x - b.out[i]))).toBeGreaterThan(1e-3);
   });
 
   it('stays accurate with large logits (online-softmax rescaling), at a stated looser bound', async () => {
-    await check({ batch: 1, heads: 2, headSize: 128, context: 100, scale: 2 }, { tol: STRESS_TOL });
+    await check(
+      { batch: 1, heads: 2, headSize: 128, context: 100, scale: 2 },
+      { tol: STRESS_TOL, variant },
+    );
   });
 
   it('backward is deterministic (no atomics): two runs agree bit for bit', async () => {
@@ -232,23 +264,50 @@ describe('attention kernels vs float64 reference', () => {
     const rng = new Rng(11);
     const qkv = rng.normalArray(2 * 70 * 3 * 3 * 16);
     const dout = rng.normalArray(2 * 70 * 3 * 16);
-    const a = await runGpu(s, qkv, dout);
-    const b = await runGpu(s, qkv, dout);
+    const a = await runGpu(s, qkv, dout, variant);
+    const b = await runGpu(s, qkv, dout, variant);
     expect(Buffer.from(a.dqkv.buffer).equals(Buffer.from(b.dqkv.buffer))).toBe(true);
     expect(Buffer.from(a.out.buffer).equals(Buffer.from(b.out.buffer))).toBe(true);
   });
 
   it('returns its scratch and uniform buffers to the pool on release', async () => {
     const ctx = gpu();
-    const s = { batch: 1, heads: 2, headSize: 8, context: 5, scale: sp(8) };
+    const s = { batch: 1, heads: 2, headSize: 8, context: 5, scale: sp(8), variant };
     const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
     const [qkv, out, lse, dout, dqkv] = [240, 80, 10, 80, 240].map(make);
     const before = ctx.pool.bytesInUse;
     const op = await prepareAttentionBackward(ctx, { ...s, qkv, out, lse, dout, dqkv });
+    expect(op.label).toContain(`[${variant}]`);
     expect(ctx.pool.bytesInUse).toBeGreaterThan(before);
     op.release();
     expect(ctx.pool.bytesInUse).toBe(before);
     [qkv, out, lse, dout, dqkv].forEach((t) => releaseTensor(ctx, t));
+  });
+});
+
+describe('attention variants and head-size buckets', () => {
+  it('chooses row on CPU fallback adapters and tiled on GPUs', () => {
+    const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    expect(chooseAttentionVariant({ ...base, isFallback: true })).toBe('row');
+    expect(chooseAttentionVariant({ ...base, isFallback: false })).toBe('tiled');
+  });
+
+  it('sizes private arrays by D rounded up to a power of two, at least 8', () => {
+    const got = [1, 7, 8, 9, 16, 17, 32, 33, 64, 65, 128].map(attentionMaxD);
+    expect(got).toEqual([8, 8, 8, 16, 16, 32, 32, 64, 64, 128, 128]);
+  });
+
+  it('uses the chosen variant by default and rejects an unknown one', async () => {
+    const ctx = gpu();
+    const s = { batch: 1, heads: 1, headSize: 4, context: 3, scale: 0.5 };
+    const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+    const [qkv, out, lse] = [36, 12, 3].map(make);
+    const op = await prepareAttentionForward(ctx, { ...s, qkv, out, lse });
+    expect(op.label).toContain(`[${chooseAttentionVariant(ctx.adapter)}]`);
+    op.release();
+    const bad = { ...s, qkv, out, lse, variant: 'flash' as AttentionVariant };
+    await expect(prepareAttentionForward(ctx, bad)).rejects.toThrow(/unknown variant flash/);
+    [qkv, out, lse].forEach((t) => releaseTensor(ctx, t));
   });
 
   it('rejects bad shapes, undersized tensors and aliased outputs with clear messages', async () => {
