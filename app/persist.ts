@@ -121,10 +121,9 @@ export function restoredSweep(saved: SavedState['sweep']): SavedState['sweep'] {
 /** Reads the saved state into the store. Never throws: without IndexedDB the lab just starts fresh. */
 export async function restoreSaved(): Promise<void> {
   try {
-    const raw = await Promise.race([
-      get<unknown>(STORAGE_KEY),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500)),
-    ]);
+    // No time-out: starting fresh while the saved work is still being read would let the next
+    // autosave overwrite it. IndexedDB answers or fails; a busy machine only makes it slow.
+    const raw = await get<unknown>(STORAGE_KEY);
     if (raw === undefined) return;
     const saved = parseSaved(migrateSaved(raw));
     if (!saved) {

@@ -185,7 +185,7 @@ export function coordVerdictLines(
     }
     // µP only promises that nothing grows; a shrinking layer (e.g. attention logits with a
     // fixed head count, whose head size grows) is not a failure.
-    const text = `${label}: ${grow.length === 0 ? 'nothing grows with width; ' : ''}${parts.join('; ')}`;
+    const text = `${label}: ${grow.length === 0 ? 'no layer blows up with width; ' : ''}${parts.join('; ')}`;
     return { parametrization: p, ok: grow.length === 0, text };
   });
 }
