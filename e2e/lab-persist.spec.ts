@@ -6,6 +6,8 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
   // The Tiny preset with another corpus seed, to see that the settings come back too.
   await page.getByLabel('Corpus seed').fill('1');
   await expect(page.getByTestId('data-status')).toContainText('seed 1');
+  // Long enough runs that the reload lands mid-sweep, however fast the adapter is.
+  await page.getByLabel('Steps').fill('60');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByTestId('sweep-status')).toContainText('Running');
   await waitForRuns(page, 2);
