@@ -6,6 +6,7 @@
 import type { GpuContext } from './device';
 import { BufferUsage } from './constants';
 import { withErrorScopes } from './errors';
+import { bindingOf, type GpuTensor } from './tensor';
 
 export interface PreparedOp {
   /** Kernel name and purpose, for error messages and profiling. */
@@ -81,4 +82,37 @@ export function workgroupCount(
     );
   }
   return Math.max(1, n);
+}
+
+/**
+ * One dispatch of `pipeline` with its uniforms at binding 0 and tensors at the given bindings:
+ * the shape of most elementwise ops. The op owns (and releases) the uniform buffer.
+ */
+export function singleDispatchOp(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  uniforms: GPUBuffer,
+  bindings: ReadonlyArray<[number, GpuTensor]>,
+  groups: [number, number, number],
+  label: string,
+): PreparedOp {
+  const bindGroup = ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniforms } },
+      ...bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) })),
+    ],
+  });
+  return {
+    label,
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...groups);
+    },
+    release() {
+      ctx.pool.release(uniforms);
+    },
+  };
 }

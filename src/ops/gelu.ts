@@ -1,6 +1,12 @@
 /** Typed wrapper of kernels/gelu.wgsl (tanh-form GELU): shape checks, dispatch sizes, bindings. */
 import geluWgsl from '../../kernels/gelu.wgsl?raw';
-import { bindingOf, createUniform, type GpuContext, type GpuTensor, type PreparedOp } from '../gpu';
+import {
+  createUniform,
+  singleDispatchOp,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
 
 export const GELU_KERNEL = { name: 'gelu', code: geluWgsl };
@@ -33,26 +39,14 @@ async function prepareGelu(
 ): Promise<PreparedOp> {
   const pipeline = await ctx.pipelines.get(GELU_KERNEL, entry);
   const uniforms = createUniform(ctx, [['u32', n]], label);
-  const bindGroup = ctx.device.createBindGroup({
+  return singleDispatchOp(
+    ctx,
+    pipeline,
+    uniforms,
+    bindings,
+    flatGrid(ctx, Math.ceil(n / 256), label),
     label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      ...bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) })),
-    ],
-  });
-  const groups = flatGrid(ctx, Math.ceil(n / 256), label);
-  return {
-    label,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+  );
 }
 
 /** y = gelu(x), elementwise. */

@@ -3,7 +3,13 @@
  * dst = alpha * src + beta * dst (the residual's backward: db = scale * dout; da = dout itself).
  */
 import residualWgsl from '../../kernels/residual.wgsl?raw';
-import { bindingOf, createUniform, type GpuContext, type GpuTensor, type PreparedOp } from '../gpu';
+import {
+  createUniform,
+  singleDispatchOp,
+  type GpuContext,
+  type GpuTensor,
+  type PreparedOp,
+} from '../gpu';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
 
 export const RESIDUAL_KERNEL = { name: 'residual', code: residualWgsl };
@@ -62,26 +68,14 @@ async function prepareResidual(
     ],
     label,
   );
-  const bindGroup = ctx.device.createBindGroup({
+  return singleDispatchOp(
+    ctx,
+    pipeline,
+    uniforms,
+    bindings,
+    flatGrid(ctx, Math.ceil(n / 256), label),
     label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      ...bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) })),
-    ],
-  });
-  const groups = flatGrid(ctx, Math.ceil(n / 256), label);
-  return {
-    label,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+  );
 }
 
 /** out = a + scale * b. */
