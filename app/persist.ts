@@ -6,6 +6,7 @@
 import { del, get, set } from 'idb-keyval';
 import type { SweepConfig } from '../src/sweep/config';
 import type { RunRecord } from '../src/sweep/types';
+import { clearJournal, journalRecords, sweepKey } from './runJournal';
 import { useLab, type LabState, type Measured, type SweepStatus, type TextFileInfo } from './store';
 
 export const STORAGE_KEY = 'mup-lab/state';
@@ -118,6 +119,16 @@ export function restoredSweep(saved: SavedState['sweep']): SavedState['sweep'] {
   };
 }
 
+/** Adds the runs the worker journalled after the last autosave of this sweep. */
+async function withJournal(sweep: SavedState['sweep']): Promise<SavedState['sweep']> {
+  if (!sweep.config) return sweep;
+  const have = new Set(sweep.records.map((r) => r.id));
+  const extra = (await journalRecords(sweepKey(sweep.config)).catch(() => [])).filter(
+    (r) => looksLikeRecord(r) && !have.has(r.id),
+  );
+  return extra.length === 0 ? sweep : { ...sweep, records: [...sweep.records, ...extra] };
+}
+
 /** Reads the saved state into the store. Never throws: without IndexedDB the lab just starts fresh. */
 export async function restoreSaved(): Promise<void> {
   try {
@@ -137,7 +148,7 @@ export async function restoreSaved(): Promise<void> {
       presetName: saved.presetName,
       textFile: saved.textFile,
       measured: saved.measured,
-      sweep: restoredSweep(saved.sweep),
+      sweep: restoredSweep(await withJournal(saved.sweep)),
     });
   } catch {
     // Private windows may refuse IndexedDB: nothing to restore.
@@ -188,7 +199,7 @@ export function startAutosave(delayMs = 250): () => void {
 /** Forgets everything saved. */
 export async function clearSaved(): Promise<void> {
   try {
-    await del(STORAGE_KEY);
+    await Promise.all([del(STORAGE_KEY), clearJournal()]);
   } catch {
     // Nothing was saved.
   }

@@ -98,13 +98,12 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
   let page = await context.newPage();
   await openLab(page);
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
-  // A short sweep: 16 runs of 4 steps.
-  await page.getByLabel('Steps').fill('4');
+  // 16 runs of 40 steps: long enough that the 20 closes spread over the whole sweep.
+  await page.getByLabel('Steps').fill('40');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByTestId('sweep-status')).toContainText('Running');
 
   let restored = 0;
-  let lostShown = 0;
   const log: string[] = [];
   for (let i = 0; i < 20; i++) {
     const r = random();
@@ -129,17 +128,18 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
     const now = await runsDone(page);
     const saved = await stored(page);
     log.push(`close ${i + 1}: ${shown} shown, ${savedShown} saved → ${now} restored`);
-    if (now < shown) lostShown++;
     // The store is intact and versioned, and the page shows what it holds.
     expect(saved, `cycle ${i + 1}`).not.toBeNull();
     expect(saved?.schema).toBe(1);
     expect(saved?.total).toBe(16);
     expect(new Set(saved?.ids).size).toBe(saved?.ids.length);
-    expect(now, `cycle ${i + 1}`).toBe(saved?.ids.length);
+    // The worker journals each run before the page shows it: the restore may hold more runs than
+    // the last autosave.
+    expect(now, `cycle ${i + 1}`).toBeGreaterThanOrEqual(saved?.ids.length ?? 0);
     await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '16');
-    // No finished run lost: not one the page said was saved before the close, not one restored
-    // before. (A run that finished a few milliseconds before the close may not have reached
-    // IndexedDB yet: counted in lostShown, reported, not failed on.)
+    // No finished run lost: not one the page showed as finished before the close (even one that
+    // finished milliseconds before it), not one restored before.
+    expect(now, log.join('\n')).toBeGreaterThanOrEqual(shown);
     expect(now, log.join('\n')).toBeGreaterThanOrEqual(savedShown);
     expect(now, log.join('\n')).toBeGreaterThanOrEqual(restored);
     restored = now;
@@ -159,8 +159,7 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
     await expect(page.getByTestId('sweep-status')).toContainText(/Running|Completed/);
   }
   test.info().annotations.push({ type: 'closes', description: log.join('; ') });
-  test.info().annotations.push({ type: 'shown but not yet saved', description: `${lostShown}` });
-  console.log(`${log.join('\n')}\nshown-but-unsaved runs lost at close: ${lostShown}`);
+  console.log(log.join('\n'));
   expect(restored).toBeGreaterThan(0);
   await page.close();
 });

@@ -11,6 +11,7 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
+import { clearJournal, journalRun, sweepKey } from '../runJournal';
 import type { FromWorker, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -111,10 +112,20 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   }
   const mine = generation;
   const live = () => mine === generation;
+  // Each finished run is journalled in IndexedDB before the page hears of it, in order.
+  const key = sweepKey(message.config);
+  let journalled: Promise<unknown> =
+    message.done.length === 0 ? clearJournal().catch(() => undefined) : Promise.resolve();
   const callbacks: SweepCallbacks = {
     onRunsStart: (runs) => live() && post({ type: 'runs-start', runs }),
     onProgress: (progress) => live() && post({ type: 'progress', progress }),
-    onRunDone: (record) => live() && post({ type: 'run-done', record }),
+    onRunDone: (record) => {
+      journalled = journalled
+        .then(() => journalRun(key, record))
+        // Without IndexedDB (private windows) the page's own autosave is all there is.
+        .catch(() => undefined)
+        .then(() => live() && post({ type: 'run-done', record }));
+    },
     onThroughput: (tokensPerSec) => live() && post({ type: 'throughput', tokensPerSec }),
   };
   let handle: SweepHandle;
@@ -127,8 +138,10 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   sweep = handle;
   try {
     const outcome = await handle.finished;
+    await journalled;
     if (live()) post({ type: 'sweep-finished', outcome });
   } catch (e) {
+    await journalled;
     if (live()) post({ type: 'sweep-error', message: describe(e) });
   } finally {
     if (sweep === handle) sweep = undefined;
