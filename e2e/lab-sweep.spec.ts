@@ -37,6 +37,21 @@ test('the Tiny preset sweep runs to completion with a line per width for SP and 
   await expect(page.locator('.charts')).not.toContainText('NaN');
   await expect(page.locator('.run')).not.toContainText('NaN');
   await expect(page.getByTestId('estimate')).toContainText('on this adapter');
+  // The Target width slider at a trained width highlights that width's line in both charts.
+  const slider = page.getByLabel('Target width');
+  await slider.focus();
+  await slider.press('Home'); // the smallest trained width, 16
+  for (const p of ['sp', 'mup']) {
+    const chart = page.getByTestId(`chart-${p}`);
+    const curve = (w: number) =>
+      chart.locator(`.recharts-line.line-w${w} path.recharts-line-curve`);
+    await expect(curve(16)).toHaveAttribute('stroke-width', '4');
+    await expect(curve(32)).toHaveAttribute('stroke-opacity', '0.35');
+  }
+  await slider.press('End'); // 16384 was not trained: no highlight
+  await expect(
+    page.getByTestId('chart-mup').locator('.recharts-line.line-w16 path.recharts-line-curve'),
+  ).toHaveAttribute('stroke-width', '2');
   await page.getByTestId('chart-mup').scrollIntoViewIfNeeded();
   await shot(page, 'lab-completed');
   // The same page in the system's dark theme.

@@ -24,6 +24,8 @@ interface TransferChartProps {
   targets: RunRecord[];
   scaledName: 'width' | 'depth';
   hpName: string;
+  /** The Target width slider's width: its line is drawn bold when it was trained. */
+  highlight?: number | null;
 }
 
 type Row = { x: number } & Record<string, number | null>;
@@ -42,6 +44,7 @@ export function TransferChart({
   targets,
   scaledName,
   hpName,
+  highlight = null,
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const prefix = scaledName[0];
@@ -58,6 +61,9 @@ export function TransferChart({
     [grid, series, prefix],
   );
   const step = grid.length > 1 ? grid[1] - grid[0] : 1;
+  // Only a trained width is highlighted; any other slider position leaves the chart as it is.
+  const highlighted =
+    scaledName === 'width' && series.some((s) => s.scaled === highlight) ? highlight : null;
   const drawn = series.filter((s) => s.cells.some((c) => c.loss !== null));
   const label = PARAM_LABELS[parametrization];
   return (
@@ -128,7 +134,8 @@ export function TransferChart({
                 dataKey={key(s.scaled)}
                 name={`${scaledName} ${s.scaled}`}
                 stroke={s.color}
-                strokeWidth={2}
+                strokeWidth={s.scaled === highlighted ? 4 : 2}
+                strokeOpacity={highlighted === null || s.scaled === highlighted ? 1 : 0.35}
                 dot={{ r: 3, fill: s.color, strokeWidth: 0 }}
                 activeDot={{ r: 5 }}
                 isAnimationActive={false}

@@ -13,6 +13,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const targetRuns = useLab((s) => s.sweep.targetRuns);
   const formHp = useLab((s) => s.config.sweep.name);
   const status = useLab((s) => s.sweep.status);
+  const targetWidth = useLab((s) => s.targetWidth);
   const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
   const axis = useMemo(
     () =>
@@ -54,6 +55,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             targets={targetRuns.filter((r) => r.parametrization === model.parametrization)}
             scaledName={config.axis}
             hpName={hpName}
+            highlight={targetWidth}
           />
         ))}
       </div>
