@@ -143,7 +143,7 @@ function compute(
   }
 }
 
-const QUANTITIES = ['init std', 'LR', 'Adam ε', 'weight decay'] as const;
+const QUANTITIES = ['init std', 'LR', 'Adam ε', 'decay'] as const;
 
 function Num({ r }: { r: Range }) {
   const full = r.min === r.max ? String(r.min) : `${r.min} – ${r.max}`;
