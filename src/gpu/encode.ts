@@ -84,35 +84,36 @@ export function workgroupCount(
   return Math.max(1, n);
 }
 
-/**
- * One dispatch of `pipeline` with its uniforms at binding 0 and tensors at the given bindings:
- * the shape of most elementwise ops. The op owns (and releases) the uniform buffer.
- */
-export function singleDispatchOp(
-  ctx: GpuContext,
-  pipeline: GPUComputePipeline,
-  uniforms: GPUBuffer,
-  bindings: ReadonlyArray<[number, GpuTensor]>,
-  groups: [number, number, number],
-  label: string,
-): PreparedOp {
+export interface SingleDispatch {
+  pipeline: GPUComputePipeline;
+  entries: GPUBindGroupEntry[];
+  groups: [number, number, number];
+  label: string;
+  /** Pooled buffers the op owns (its uniforms), returned to the pool by release(). */
+  owned: GPUBuffer[];
+}
+
+/** An op that is one dispatch of one pipeline with one bind group: most of the kernels. */
+export function singleDispatchOp(ctx: GpuContext, d: SingleDispatch): PreparedOp {
   const bindGroup = ctx.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      ...bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) })),
-    ],
+    label: d.label,
+    layout: d.pipeline.getBindGroupLayout(0),
+    entries: d.entries,
   });
   return {
-    label,
+    label: d.label,
     encode(pass) {
-      pass.setPipeline(pipeline);
+      pass.setPipeline(d.pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
+      pass.dispatchWorkgroups(...d.groups);
     },
     release() {
-      ctx.pool.release(uniforms);
+      for (const b of d.owned) ctx.pool.release(b);
     },
   };
+}
+
+/** Bind-group entries for tensors, as [binding, tensor] pairs. */
+export function tensorEntries(bindings: ReadonlyArray<[number, GpuTensor]>): GPUBindGroupEntry[] {
+  return bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) }));
 }

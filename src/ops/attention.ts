@@ -23,6 +23,7 @@
  */
 import attentionWgsl from '../../kernels/attention.wgsl?raw';
 import {
+  singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
@@ -224,27 +225,13 @@ export async function prepareAttentionForward(
 
   const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
-  const bindGroup = ctx.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.qkv) },
-      { binding: 1, resource: bindingOf(args.out) },
-      { binding: 2, resource: bindingOf(args.lse) },
-      { binding: 9, resource: { buffer: uniforms } },
-    ],
-  });
-  return {
-    label,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: bindingOf(args.qkv) },
+    { binding: 1, resource: bindingOf(args.out) },
+    { binding: 2, resource: bindingOf(args.lse) },
+    { binding: 9, resource: { buffer: uniforms } },
+  ];
+  return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
 }
 
 /**

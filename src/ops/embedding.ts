@@ -1,6 +1,7 @@
 /** Typed wrapper of kernels/embedding.wgsl: shape checks, dispatch sizes, bindings. */
 import embeddingWgsl from '../../kernels/embedding.wgsl?raw';
 import {
+  singleDispatchOp,
   bindingOf,
   createUniform,
   workgroupCount,
@@ -100,29 +101,15 @@ export async function prepareEmbeddingForward(
   );
   const pipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'forward');
   const uniforms = uniformsFor(ctx, args, posRows, 0, label);
-  const bindGroup = ctx.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      { binding: 1, resource: bindingOf(args.tokens) },
-      { binding: 2, resource: bindingOf(args.tokEmb) },
-      { binding: 3, resource: bindingOf(args.posEmb) },
-      { binding: 4, resource: bindingOf(args.out) },
-    ],
-  });
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.tokens) },
+    { binding: 2, resource: bindingOf(args.tokEmb) },
+    { binding: 3, resource: bindingOf(args.posEmb) },
+    { binding: 4, resource: bindingOf(args.out) },
+  ];
   const groups = flatGrid(ctx, Math.ceil((batch * seq * dim) / 256), label);
-  return {
-    label,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+  return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
 }
 
 /** Two dispatches: dTok (deterministic scatter-add over all tokens), then dPos. */

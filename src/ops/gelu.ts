@@ -3,6 +3,7 @@ import geluWgsl from '../../kernels/gelu.wgsl?raw';
 import {
   createUniform,
   singleDispatchOp,
+  tensorEntries,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -39,14 +40,13 @@ async function prepareGelu(
 ): Promise<PreparedOp> {
   const pipeline = await ctx.pipelines.get(GELU_KERNEL, entry);
   const uniforms = createUniform(ctx, [['u32', n]], label);
-  return singleDispatchOp(
-    ctx,
+  return singleDispatchOp(ctx, {
     pipeline,
-    uniforms,
-    bindings,
-    flatGrid(ctx, Math.ceil(n / 256), label),
+    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],
+    groups: flatGrid(ctx, Math.ceil(n / 256), label),
     label,
-  );
+    owned: [uniforms],
+  });
 }
 
 /** y = gelu(x), elementwise. */

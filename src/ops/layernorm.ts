@@ -14,6 +14,7 @@
  */
 import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
 import {
+  singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
@@ -126,32 +127,24 @@ export async function prepareLayerNormForward(
       : { HAS_BIAS: args.bias !== undefined },
   );
   const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
-  const bindGroup = ctx.device.createBindGroup({
-    label: `${label} [${variant}]`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      { binding: 1, resource: bindingOf(args.x) },
-      { binding: 2, resource: bindingOf(args.gain) },
-      // Without a bias the kernel never reads binding 3; any read-only buffer fits the layout.
-      { binding: 3, resource: bindingOf(args.bias ?? args.gain) },
-      { binding: 4, resource: bindingOf(args.y) },
-      { binding: 5, resource: bindingOf(args.mean) },
-      { binding: 6, resource: bindingOf(args.rstd) },
-    ],
-  });
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.x) },
+    { binding: 2, resource: bindingOf(args.gain) },
+    // Without a bias the kernel never reads binding 3; any read-only buffer fits the layout.
+    { binding: 3, resource: bindingOf(args.bias ?? args.gain) },
+    { binding: 4, resource: bindingOf(args.y) },
+    { binding: 5, resource: bindingOf(args.mean) },
+    { binding: 6, resource: bindingOf(args.rstd) },
+  ];
   const groups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
-  return {
+  return singleDispatchOp(ctx, {
+    pipeline,
+    entries,
+    groups,
     label: `${label} [${variant}]`,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+    owned: [uniforms],
+  });
 }
 
 /**

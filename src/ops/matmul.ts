@@ -20,6 +20,7 @@
 import matmulWgsl from '../../kernels/matmul.wgsl?raw';
 import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import {
+  singleDispatchOp,
   bindingOf,
   createUniform,
   workgroupCount,
@@ -169,27 +170,19 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     label,
   );
   const direct = variant === 'direct';
-  const bindGroup = ctx.device.createBindGroup({
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
+    { binding: 1, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
+    { binding: 2, resource: bindingOf(args.c) },
+    // Without a bias the kernel never reads binding 3; any buffer satisfies the layout.
+    { binding: 3, resource: bindingOf(args.bias ?? args.a) },
+    { binding: 4, resource: { buffer: uniforms } },
+  ];
+  return singleDispatchOp(ctx, {
+    pipeline,
+    entries,
+    groups,
     label: `${label} [${variant}]`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
-      { binding: 1, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
-      { binding: 2, resource: bindingOf(args.c) },
-      // Without a bias the kernel never reads binding 3; any buffer satisfies the layout.
-      { binding: 3, resource: bindingOf(args.bias ?? args.a) },
-      { binding: 4, resource: { buffer: uniforms } },
-    ],
+    owned: [uniforms],
   });
-  return {
-    label: `${label} [${variant}]`,
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
 }

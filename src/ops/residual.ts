@@ -6,6 +6,7 @@ import residualWgsl from '../../kernels/residual.wgsl?raw';
 import {
   createUniform,
   singleDispatchOp,
+  tensorEntries,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -68,14 +69,13 @@ async function prepareResidual(
     ],
     label,
   );
-  return singleDispatchOp(
-    ctx,
+  return singleDispatchOp(ctx, {
     pipeline,
-    uniforms,
-    bindings,
-    flatGrid(ctx, Math.ceil(n / 256), label),
+    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],
+    groups: flatGrid(ctx, Math.ceil(n / 256), label),
     label,
-  );
+    owned: [uniforms],
+  });
 }
 
 /** out = a + scale * b. */
