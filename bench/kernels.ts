@@ -4,15 +4,12 @@
  * tables as it goes and writes one JSON document. Options come from scripts/bench.mjs as
  * environment variables (MUP_BENCH_*), since Vitest runs this file.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { adapterLabel, releaseGpu } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { MATMUL_VARIANTS } from '../src/ops/matmul';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
-import { fmt, Table } from './table';
+import { fmt, machineInfo, Table, writeResult } from './table';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from './timing';
 
@@ -214,20 +211,11 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
     quick: opts.quick,
     full: opts.full,
     environment: {
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '',
+      ...machineInfo(),
     },
     ...result,
   };
   log(`\ndone in ${fmt(seconds)} s`);
-  if (opts.out) {
-    const path = resolve(opts.out);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
-    log(`wrote ${path}`);
-  }
+  writeResult(opts.out, doc, log);
   return doc;
 }

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
 /** Plain-text tables for the benchmark's console output, printed a row at a time. */
 
 export interface Column {
@@ -40,4 +43,24 @@ export function fmt(x: number | null | undefined, digits = 3): string {
   const mag = Math.floor(Math.log10(Math.abs(x)));
   const decimals = Math.max(0, Math.min(6, digits - 1 - mag));
   return x.toFixed(decimals);
+}
+
+/** The machine a benchmark ran on, for its JSON. */
+export function machineInfo() {
+  return {
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+  };
+}
+
+/** Writes a benchmark's JSON document to `out` (creating its folder), if given. */
+export function writeResult(out: string | undefined, doc: unknown, log: (s: string) => void): void {
+  if (!out) return;
+  const path = resolve(out);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
+  log(`wrote ${path}`);
 }

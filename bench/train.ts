@@ -19,9 +19,7 @@
  * TF.js trains one run per model: for K > 1 rows its tokens/s is that of its single run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   adapterLabel,
@@ -41,7 +39,7 @@ import { transfer, type TransferResult } from '../src/mup/transfer';
 import { prepareAdamW, type AdamWOp } from '../src/ops/adamw';
 import { initParams } from '../src/train/init';
 import { Rng } from '../src/util/random';
-import { fmt, Table } from './table';
+import { fmt, machineInfo, Table, writeResult } from './table';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTfjsGpt, type TfjsGpt } from './tfjs-gpt';
 import {
@@ -792,11 +790,7 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
     ...(tfjsNote ? { tfjsSkipped: tfjsNote } : {}),
     sources,
     environment: {
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '',
+      ...machineInfo(),
       // A shared machine: 1-minute load averages at the start and at the end of the run.
       loadAverage: { start: loadAtStart[0], end: loadavg()[0] },
     },
@@ -807,11 +801,6 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
     breakdown: breakdowns,
   };
   log(`\ndone in ${fmt(seconds)} s`);
-  if (opts.out) {
-    const path = resolve(opts.out);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
-    log(`wrote ${path}`);
-  }
+  writeResult(opts.out, doc, log);
   return doc;
 }
