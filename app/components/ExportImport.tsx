@@ -1,12 +1,9 @@
 import { useId, useState, type ChangeEvent, type RefObject } from 'react';
 import { csvFileName, runsToCsv } from '../../src/sweep/csv';
-import {
-  exportFileName,
-  IMPORT_LIMITS,
-  parseImport,
-  pytorchSnippet,
-  type TransferExport,
-} from '../../src/sweep/export';
+import { exportFileName, pytorchSnippet } from '../../src/sweep/export';
+import { parseImport } from '../../src/sweep/exportParse';
+import type { TransferExport } from '../../src/sweep/exportSchema';
+import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';
 import './exportImport.css';
 
 /** Saves a Blob under `name` through a temporary anchor. */

@@ -11,7 +11,9 @@ import { transfer } from '../mup/transfer';
 import { analyzeSweep } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, exportShapeToGpt, parseImport, LAB_VERSION } from '../sweep/export';
+import { buildExport, LAB_VERSION } from '../sweep/export';
+import { parseImport } from '../sweep/exportParse';
+import { exportShapeToGpt } from '../sweep/exportShapes';
 import { planRuns, startSweep } from '../sweep/scheduler';
 import type { RunRecord } from '../sweep/types';
 import {

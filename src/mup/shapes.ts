@@ -3,7 +3,7 @@
  *
  * Layout: every matrix is row-major [in, out] so that a layer computes y = x · W (x a row
  * vector). PyTorch's nn.Linear stores the transpose, [out, in]; nn.Embedding stores [rows, d]
- * like us. Pure functions: this module imports nothing of ours.
+ * like us. Pure functions: this module imports only the lab's limits (src/limits.ts).
  *
  * The model (per block b = 0..depth-1, r = residual multiplier, see rules.ts):
  *   h = (tok_emb[x] + pos_emb[t]) · α_in
@@ -11,6 +11,7 @@
  *   h += r · mlp.out( gelu( LN2(h) · mlp.in + in_bias ) ) + out_bias
  *   logits = LN_f(h) · readout · readoutMult         (readout = tok_embᵀ when tied)
  */
+import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_VOCAB, MAX_WIDTH } from '../limits';
 
 /** What a tensor is, for the µP rules (DESIGN.md table rows). */
 export type TensorRole = 'embedding' | 'position' | 'hidden' | 'readout' | 'vector';
@@ -65,12 +66,6 @@ export interface TensorSpec {
 }
 
 export const DEFAULT_MLP_RATIO = 4;
-/** Limits of what the lab trains (WGSL kernels keep a head in workgroup memory). */
-export const MAX_HEAD_SIZE = 128;
-export const MAX_CONTEXT = 512;
-export const MAX_WIDTH = 8192;
-export const MAX_DEPTH = 64;
-export const MAX_VOCAB = 65536;
 
 export interface ShapeError {
   field: string;

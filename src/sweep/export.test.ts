@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { transfer } from '../mup/transfer';
 import { preset, shapeFor, type SweepConfig } from './config';
-import {
-  buildExport,
-  EXPORT_FORMAT,
-  exportFileName,
-  exportShapeToGpt,
-  IMPORT_LIMITS,
-  parseImport,
-  pytorchSnippet,
-  sanitizeRun,
-  toExportShape,
-  type TransferExport,
-} from './export';
+import { buildExport, exportFileName, pytorchSnippet, sanitizeRun } from './export';
+import { parseImport } from './exportParse';
+import { EXPORT_FORMAT, type TransferExport } from './exportSchema';
+import { exportShapeToGpt, toExportShape } from './exportShapes';
+import { IMPORT_LIMITS } from './schemaParts';
 import { runId, type RunRecord } from './types';
 
 const VOCAB = 40;

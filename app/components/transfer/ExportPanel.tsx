@@ -1,7 +1,8 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
 import type { SweepConfig } from '../../../src/sweep/config';
-import { buildExport, type TransferExport } from '../../../src/sweep/export';
+import { buildExport } from '../../../src/sweep/export';
+import type { TransferExport } from '../../../src/sweep/exportSchema';
 import type { RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
 import { ExportImport } from '../ExportImport';
