@@ -49,7 +49,7 @@ export const CROSS_ENTROPY_VARIANT_REGISTRY: VariantRegistry<
   CrossEntropyVariant,
   CrossEntropyProblem
 > = {
-  kernel: 'crossEntropy',
+  kernel: 'cross_entropy',
   variants: { workgroup: {}, row: {} },
   shapeClass: (p) => `v${p.vocab}`,
   threshold: (adapter, p) =>

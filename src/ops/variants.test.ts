@@ -41,7 +41,7 @@ describe('variant policy', () => {
     installTunedVariants(cpu, {
       matmul: { [cls]: 'tiled64' },
       layernorm: { w64: 'workgroup' },
-      crossEntropy: { v96: 'workgroup' },
+      cross_entropy: { v96: 'workgroup' },
       attention: { 'T64 D16 BH64': 'tiled' },
     });
     expect(chooseMatmulVariant(cpu, shape)).toBe('tiled64');

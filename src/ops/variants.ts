@@ -35,7 +35,8 @@ export interface VariantRegistry<V extends string, P> {
   threshold(adapter: AdapterSummary, problem: P): V;
 }
 
-export const TUNABLE_KERNELS = ['matmul', 'layernorm', 'crossEntropy', 'attention'] as const;
+/** Named as their self-tests (src/ops/selftest/) name them. */
+export const TUNABLE_KERNELS = ['matmul', 'layernorm', 'cross_entropy', 'attention'] as const;
 export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
 
 /** Tuned variant names by kernel, then by shape class. */
@@ -56,6 +57,18 @@ export function installTunedVariants(adapter: AdapterSummary, table: TunedTable 
 
 export function installedTunedVariants(adapter: AdapterSummary): TunedTable | undefined {
   return installed.get(adapterKey(adapter));
+}
+
+/** `name` as one of the registry's variants (undefined stays undefined); throws on an unknown name. */
+export function asVariant<V extends string, P>(
+  registry: VariantRegistry<V, P>,
+  name: string | undefined,
+): V | undefined {
+  if (name === undefined) return undefined;
+  if (!Object.hasOwn(registry.variants, name)) {
+    throw new Error(`${registry.kernel}: unknown variant ${name}`);
+  }
+  return name as V;
 }
 
 export function variantNames<V extends string, P>(registry: VariantRegistry<V, P>): V[] {
