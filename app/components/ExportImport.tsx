@@ -1,6 +1,7 @@
 import { useId, useState, type ChangeEvent, type RefObject } from 'react';
 import { csvFileName, runsToCsv } from '../../src/sweep/csv';
-import { exportFileName, pytorchSnippet } from '../../src/sweep/export';
+import { exportFileName } from '../../src/sweep/export';
+import { pytorchSnippet } from '../../src/sweep/pytorch';
 import { parseImport } from '../../src/sweep/exportParse';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';

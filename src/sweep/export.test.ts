@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { transfer } from '../mup/transfer';
 import { preset, shapeFor, type SweepConfig } from './config';
-import { buildExport, exportFileName, pytorchSnippet, sanitizeRun } from './export';
+import { buildExport, exportFileName, sanitizeRun } from './export';
+import { pytorchSnippet } from './pytorch';
 import { parseImport } from './exportParse';
 import { EXPORT_FORMAT, type TransferExport } from './exportSchema';
 import { exportShapeToGpt, toExportShape } from './exportShapes';
