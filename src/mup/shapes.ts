@@ -95,6 +95,21 @@ export function headsOf(shape: GptShape): number {
   throw new Error('GptShape needs `heads` or `headSize`');
 }
 
+/**
+ * The valid-width rule: a width must be a multiple of the head count (fixed heads) or of the
+ * head size (fixed head size), and mlpRatio · width must be an integer. The widths that satisfy
+ * both are exactly the multiples of this step (the set is closed under differences).
+ */
+export function widthStep(model: Pick<GptShape, 'heads' | 'headSize' | 'mlpRatio'>): number {
+  const unit = Math.max(1, Math.round(model.heads ?? model.headSize ?? 1));
+  const ratio = model.mlpRatio ?? DEFAULT_MLP_RATIO;
+  for (let k = 1; k <= 1024; k++) {
+    const w = k * unit;
+    if (Math.abs(ratio * w - Math.round(ratio * w)) < 1e-9) return w;
+  }
+  return unit;
+}
+
 function isPositiveInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x > 0;
 }

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_WIDTH } from '../limits';
 import { DEFAULT_HYPERPARAMS } from '../mup/rules';
-import { validateGptShape, type GptShape } from '../mup/shapes';
+import { validateGptShape, widthStep, type GptShape } from '../mup/shapes';
 import {
   hyperparamsSchema,
   intIn,
@@ -260,12 +260,15 @@ function wholeConfigErrors(c: SweepPlan): ConfigError[] {
   const vocab = 2;
   const widths = c.axis === 'width' ? c.widths : [c.widths[0]];
   const depth = c.axis === 'depth' ? c.depths[0] : c.model.depth;
+  const step = widthStep(c.model);
   for (const w of [...widths, c.baseWidth]) {
+    const field = w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths';
+    if (w % step !== 0) {
+      errors.push({ field, message: widthRuleMessage(c.model, w, step) });
+      continue;
+    }
     for (const problem of validateGptShape(shapeFor(c, w, depth, vocab))) {
-      errors.push({
-        field: w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths',
-        message: `Width ${w}: ${problem.message}`,
-      });
+      errors.push({ field, message: `Width ${w}: ${problem.message}` });
     }
   }
   if (errors.length === 0 && runCount(c) > S.runs) {
@@ -275,6 +278,15 @@ function wholeConfigErrors(c: SweepPlan): ConfigError[] {
     });
   }
   return errors;
+}
+
+/** Why width `w` breaks the valid-width rule of src/mup/shapes.ts (widthStep). */
+function widthRuleMessage(model: ModelConfig, w: number, step: number): string {
+  const unit = model.heads ?? model.headSize;
+  const by = model.heads !== undefined ? `the ${model.heads} heads` : `the head size ${unit}`;
+  return step === unit
+    ? `Width ${w} is not divisible by ${by}`
+    : `Width ${w} is not a multiple of ${step} (divisible by ${by}, and MLP ratio ${model.mlpRatio} × width whole)`;
 }
 
 /**
@@ -380,15 +392,15 @@ export function largestActivationBytes(c: SweepConfig, width: number, vocab: num
   return 4 * Math.max(rows * hidden, rows * vocab, rows * 3 * width, params);
 }
 
-/** The largest multiple of 64 (or of the head count) whose buffers fit under `limit` bytes. */
+/** The largest valid width (a multiple of widthStep) whose buffers fit under `limit` bytes. */
 export function largestFittingWidth(
   c: SweepConfig,
   vocab: number,
   limit: number,
 ): number | undefined {
-  const unit = c.model.headSize ?? c.model.heads ?? 1;
+  const step = widthStep(c.model);
   let best: number | undefined;
-  for (let w = unit; w <= MAX_WIDTH; w += unit) {
+  for (let w = step; w <= MAX_WIDTH; w += step) {
     if (largestActivationBytes(c, w, vocab) <= limit) best = w;
     else break;
   }

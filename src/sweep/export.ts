@@ -5,7 +5,7 @@
  */
 import type { MupHyperparams, Parametrization } from '../mup/rules';
 import { mupPytorchHints, transfer } from '../mup/transfer';
-import { analyzeSweep, tunedLog2, type ParametrizationAnalysis, type RunOutcome } from './analysis';
+import { analyzeSweep, tunedLog2, type ParametrizationAnalysis } from './analysis';
 import {
   hpGrid,
   shapeFor,
@@ -22,6 +22,7 @@ import {
 } from './exportSchema';
 import { toExportShape } from './exportShapes';
 import { IMPORT_LIMITS as L } from './schemaParts';
+import { toOutcomes } from './outcomes';
 import type { RunRecord } from './types';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -29,21 +30,6 @@ import packageJson from '../../package.json' with { type: 'json' };
 export const LAB_VERSION: string = packageJson.version;
 
 // ---- Building -------------------------------------------------------------------------------
-
-/** Records as the analysis wants them: a diverged run's loss is NaN there (never in exports). */
-export function toOutcomes(records: readonly RunRecord[], axis: 'width' | 'depth'): RunOutcome[] {
-  return records.map((r) => {
-    const ok = !r.diverged && r.finalLoss !== null && Number.isFinite(r.finalLoss);
-    return {
-      parametrization: r.parametrization,
-      width: axis === 'width' ? r.width : r.depth,
-      seed: r.seed,
-      log2Hp: r.log2Hp,
-      finalLoss: ok ? (r.finalLoss as number) : NaN,
-      diverged: !ok,
-    };
-  });
-}
 
 const finiteOr = <T>(x: number | null | undefined, fallback: T): number | T =>
   typeof x === 'number' && Number.isFinite(x) ? x : fallback;

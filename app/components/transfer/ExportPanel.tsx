@@ -1,5 +1,6 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
+import { widthStep } from '../../../src/mup/shapes';
 import type { SweepConfig } from '../../../src/sweep/config';
 import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
@@ -7,7 +8,6 @@ import type { RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
-import { widthStepFor } from '../WidthSlider';
 
 /** The lab's config of an imported document (a user's text is not in exports: it stays empty). */
 export function importedConfig(doc: TransferExport): SweepConfig {
@@ -58,7 +58,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         config: c,
         records: sweep.records,
         vocab: sweep.vocab,
-        targetWidth: chosen ?? defaultTarget(c.widths, widthStepFor(c.model)),
+        targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
       });
     } catch {
