@@ -13,7 +13,7 @@
  */
 import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_VOCAB, MAX_WIDTH } from '../limits';
 
-/** What a tensor is, for the µP rules (DESIGN.md table rows). */
+/** What a tensor is, for the µP rules (the rows of docs/ARCHITECTURE.md's table). */
 export type TensorRole = 'embedding' | 'position' | 'hidden' | 'readout' | 'vector';
 
 /** Matrices are initialised from N(0, std²); gains to 1; biases to 0. */

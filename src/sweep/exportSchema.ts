@@ -1,7 +1,6 @@
 /**
- * The schema of the export document of DESIGN.md ("Export format"): one versioned JSON file
- * with everything needed to carry a sweep's tuned hyperparameters into PyTorch +
- * microsoft/mup, and the evidence behind them.
+ * The schema of the export document: one versioned JSON file with everything needed to carry a
+ * sweep's tuned hyperparameters into PyTorch + microsoft/mup, and the evidence behind them.
  *
  *   { "format": "mup-lab/transfer", "version": 1,
  *     parametrization, base, tuning, hyperparameters, rules, target, evidence, environment,
