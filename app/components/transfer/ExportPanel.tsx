@@ -4,7 +4,7 @@ import { widthStep } from '../../../src/mup/shapes';
 import type { SweepConfig } from '../../../src/sweep/config';
 import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
-import type { RunRecord } from '../../../src/sweep/types';
+import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
@@ -25,22 +25,9 @@ export function importedConfig(doc: TransferExport): SweepConfig {
   };
 }
 
+/** The runs of an imported document as run records (the schema drops the export's log2Lr). */
 export function importedRecords(doc: TransferExport): RunRecord[] {
-  return doc.evidence.runs.map((r) => ({
-    id: r.id,
-    parametrization: r.parametrization,
-    width: r.width,
-    depth: r.depth,
-    seed: r.seed,
-    log2Hp: r.log2Hp,
-    finalLoss: r.finalLoss,
-    diverged: r.diverged,
-    divergedAtStep: r.divergedAtStep,
-    losses: [...r.losses],
-    valLoss: r.valLoss,
-    tokensPerSec: r.tokensPerSec,
-    millis: r.millis,
-  }));
+  return doc.evidence.runs.map((r) => runRecordSchema.parse(r));
 }
 
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
