@@ -50,7 +50,7 @@ const modelSchema = z
     {
       depth: intIn(1, MAX_DEPTH, `Depth must be an integer from 1 to ${MAX_DEPTH}`),
       /** Exactly one of heads (fixed count) and headSize (fixed size). */
-      heads: z.int({ error: 'Heads must be a positive integer' }).min(1).optional(),
+      heads: intIn(1, Number.MAX_SAFE_INTEGER, 'Heads must be a positive integer').optional(),
       headSize: intIn(
         1,
         MAX_HEAD_SIZE,
@@ -77,7 +77,7 @@ const modelSchema = z
 const dataMessage = { error: 'Data must be the built-in corpus or a text' };
 const syntheticDataSchema = z.strictObject({
   kind: z.literal('synthetic'),
-  seed: z.int({ error: 'Corpus seed must be a non-negative integer' }).min(0),
+  seed: intIn(0, Number.MAX_SAFE_INTEGER, 'Corpus seed must be a non-negative integer'),
   size: intIn(
     S.corpusSize.min,
     S.corpusSize.max,
@@ -154,7 +154,11 @@ const scheduleSchema = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('constant') }),
     z.strictObject({
       kind: z.literal('cosine'),
-      warmupSteps: z.int({ error: 'Warm-up steps must be a non-negative integer' }).min(0),
+      warmupSteps: intIn(
+        0,
+        Number.MAX_SAFE_INTEGER,
+        'Warm-up steps must be a non-negative integer',
+      ),
       minRatio: numberIn(0, 1, 'The final LR ratio must be in [0, 1]'),
     }),
   ],
