@@ -59,7 +59,7 @@ describe('sweep config', () => {
       {
         field: 'widths',
         message:
-          'Width 9 is not a multiple of 6 (divisible by the 3 heads, and MLP ratio 1.5 × width whole)',
+          'Width 9 is not a multiple of 6 (divisible by 3 heads, and MLP ratio 1.5 × width whole)',
       },
     ]);
     const fits = largestFittingWidth({ ...c, model }, 96, 2 ** 20);

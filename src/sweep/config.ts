@@ -287,7 +287,7 @@ function wholeConfigErrors(c: SweepPlan): ConfigError[] {
 /** Why width `w` breaks the valid-width rule of src/mup/shapes.ts (widthStep). */
 function widthRuleMessage(model: ModelConfig, w: number, step: number): string {
   const unit = model.heads ?? model.headSize;
-  const by = model.heads !== undefined ? `the ${model.heads} heads` : `the head size ${unit}`;
+  const by = model.heads !== undefined ? `${model.heads} heads` : `head size ${unit}`;
   return step === unit
     ? `Width ${w} is not divisible by ${by}`
     : `Width ${w} is not a multiple of ${step} (divisible by ${by}, and MLP ratio ${model.mlpRatio} × width whole)`;
