@@ -13,7 +13,7 @@
  * schemas the lab validates them with.
  */
 import * as z from 'zod';
-import { exportedSweepConfigSchema } from './config';
+import { exportedSweepConfigSchema, SWEEP_LIMITS } from './config';
 import { exportShapeSchema } from './exportShapes';
 import { rulesTextSchema } from './exportRules';
 import {
@@ -125,7 +125,7 @@ const evidenceSchema = z.strictObject({
   widths: list(posInt(L.width)),
   depths: list(posInt(L.depth)),
   seeds: list(nonNegInt),
-  steps: posInt(1_000_000),
+  steps: posInt(SWEEP_LIMITS.steps),
   config: exportedSweepConfigSchema,
   runs: list(exportedRunSchema, L.runs),
   optima: list(
