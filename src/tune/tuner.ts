@@ -66,6 +66,21 @@ export interface TuneOptions {
 
 export const DEFAULT_TUNE_BUDGET_MS = 3000;
 
+const fmtMs = (ms: number | undefined) =>
+  ms === undefined ? 'not timed' : ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`;
+
+/** One line per entry, e.g. 'matmul 1024x64x64 tB: direct 6.80 ms (thresholds: direct; tiled64 30 ms, ...)'. */
+export function entryLine(e: TunedEntry): string {
+  const chosen = e.candidates.find((c) => c.variant === e.chosen);
+  const others = e.candidates
+    .filter((c) => c.variant !== e.chosen)
+    .map((c) => `${c.variant} ${c.selfTestPassed ? fmtMs(c.ms) : 'failed self-test'}`);
+  return (
+    `${e.kernel} ${e.shapeClass}: ${e.chosen} ${fmtMs(chosen?.ms)} (thresholds: ${e.threshold}` +
+    (others.length > 0 ? `; ${others.join(', ')})` : ')')
+  );
+}
+
 export function tableOf(entries: readonly TunedEntry[]): TunedTable {
   const table: TunedTable = {};
   for (const e of entries) (table[e.kernel] ??= {})[e.shapeClass] = e.chosen;
