@@ -71,7 +71,7 @@ async function tuneForSweep(
   opts: { path: string; retune: boolean },
 ): Promise<void> {
   const store = fileTuneStore(opts.path);
-  const problems = await sweepKernelProblems(ctx, config, vocab);
+  const problems = () => sweepKernelProblems(ctx, config, vocab);
   let last = 0;
   const tuned = await (opts.retune ? retune : ensureTuned)(ctx, store, problems, {
     onMessage: log,

@@ -117,14 +117,18 @@ export async function loadTuneRecord(
   return parsed.record;
 }
 
+/** The problems to time, or how to find them (only called when something is timed). */
+export type ProblemSource = readonly KernelProblem[] | (() => Promise<readonly KernelProblem[]>);
+
 /** Times the problems now, caches and installs the result. */
 export async function retune(
   ctx: GpuContext,
   store: TuneStore,
-  problems: readonly KernelProblem[],
+  problems: ProblemSource,
   options: EnsureTunedOptions = {},
 ): Promise<Tuned> {
-  const record = recordOf(ctx, await tuneVariants(ctx, problems, options));
+  const list = typeof problems === 'function' ? await problems() : problems;
+  const record = recordOf(ctx, await tuneVariants(ctx, list, options));
   installTuneRecord(ctx, record);
   try {
     await store.save(adapterKey(ctx.adapter), record);
@@ -138,7 +142,7 @@ export async function retune(
 export async function ensureTuned(
   ctx: GpuContext,
   store: TuneStore,
-  problems: readonly KernelProblem[],
+  problems: ProblemSource,
   options: EnsureTunedOptions = {},
 ): Promise<Tuned> {
   const cached = await loadTuneRecord(ctx, store, options.onMessage);
