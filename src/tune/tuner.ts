@@ -53,7 +53,7 @@ export interface TuneProgress {
 }
 
 export interface TuneOptions {
-  /** Stop starting new measurements after this many ms (default 3000). */
+  /** Stop starting new measurements after this many ms (default DEFAULT_TUNE_BUDGET_MS). */
   budgetMs?: number;
   onProgress?: (p: TuneProgress) => void;
   /** Kernel sources compiled in place of the shipped ones (tests: inject a broken variant). */
@@ -64,7 +64,10 @@ export interface TuneOptions {
   minSampleMs?: number;
 }
 
-export const DEFAULT_TUNE_BUDGET_MS = 3000;
+export const DEFAULT_TUNE_BUDGET_MS = 4000;
+
+/** A candidate whose first run takes this many times the fastest median so far gets no more samples. */
+const PRUNE_FACTOR = 2;
 
 const fmtMs = (ms: number | undefined) =>
   ms === undefined ? 'not timed' : ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`;
@@ -99,7 +102,9 @@ export async function tuneVariants(
   const policy = { ...DEFAULT_POLICY, minSampleMs: options.minSampleMs ?? 5 };
   const samples = options.samples ?? 3;
   const selfTests = new Map<string, { passed: boolean; detail: string }>();
-  const plan = problems.map((p) => {
+  // Matmuls first: most of a training step's time, so the most a tight budget can win.
+  const ordered = [...problems].sort((a, b) => +(b.kernel === 'matmul') - +(a.kernel === 'matmul'));
+  const plan = ordered.map((p) => {
     const registry = REGISTRIES[p.kernel] as VariantRegistry<string, unknown>;
     const threshold = registry.threshold(ctx.adapter, p.problem);
     const rest = applicableVariants(registry, env, p.problem).filter((v) => v !== threshold);
@@ -148,6 +153,12 @@ export async function tuneVariants(
           };
           const label = `tune ${p.kernel} ${shapeClass} ${variant}`;
           const warm = await timer.time(encode, 1, label);
+          const best = Math.min(...candidates.map((c) => c.ms ?? Infinity));
+          if (warm > PRUNE_FACTOR * best) {
+            // Clearly slower already (background load only slows runs down): save the budget.
+            candidates.push({ variant, selfTestPassed: true, ms: warm, note: 'one run' });
+            continue;
+          }
           const inner = innerFor(warm, policy);
           const times: number[] = [];
           for (let i = 0; i < samples; i++) times.push(await timer.time(encode, inner, label));
