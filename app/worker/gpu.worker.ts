@@ -11,6 +11,7 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
+import { benchmarkGpu } from '../../src/sweep/gpuBench';
 import { sweepKernelProblems } from '../../src/sweep/tuning';
 import type { SweepConfig } from '../../src/sweep/config';
 import type { PreparedData } from '../../src/sweep/data';
@@ -240,6 +241,29 @@ async function confirmPause(handle: SweepHandle): Promise<void> {
   if (sweep === handle && handle.paused) post({ type: 'paused' });
 }
 
+let gpuBenchAbort: AbortController | undefined;
+
+async function runGpuBench(message: Extract<ToWorker, { type: 'gpu-bench' }>): Promise<void> {
+  if (sweep) throw new Error('The benchmark waits until the sweep has finished.');
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const { requestId } = message;
+  gpuBenchAbort = new AbortController();
+  try {
+    const result = await benchmarkGpu(gpu, {
+      matmulSizes: message.matmulSizes,
+      trainWidths: message.trainWidths,
+      trainSteps: message.trainSteps,
+      signal: gpuBenchAbort.signal,
+      onProgress: (done, total, label) =>
+        post({ type: 'gpu-bench-progress', requestId, done, total, label }),
+    });
+    post({ type: 'gpu-bench-done', requestId, result });
+  } finally {
+    gpuBenchAbort = undefined;
+  }
+}
+
 function loseDevice(): void {
   if (!ctx) return;
   const lost = ctx;
@@ -272,6 +296,12 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runCoordCheck(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
       );
+    case 'gpu-bench':
+      return runGpuBench(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'gpu-bench-cancel':
+      return gpuBenchAbort?.abort();
     case 'retune':
       return runRetune(message.config);
     case 'debug-lose-device':
