@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseImport } from '../sweep/export';
+import { parseImport } from '../sweep/exportParse';
 import { configFromFlags, parseFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
 import { main } from './main';
 
