@@ -6,7 +6,7 @@ import { cancelGpuBench, runGpuBench } from '../gpuClient';
 import { estimateSweep } from '../lib/estimate';
 import * as fmt from '../lib/format';
 import { useLab } from '../store';
-import { downloadBlob } from './ExportImport';
+import { downloadBlob } from '../lib/chartPng';
 
 const MATMUL_SIZES = [1024, 2048];
 const TRAIN_WIDTHS = [128, 512];
