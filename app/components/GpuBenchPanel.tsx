@@ -11,7 +11,7 @@ import { downloadBlob } from '../lib/chartPng';
 const MATMUL_SIZES = [1024, 2048];
 const TRAIN_WIDTHS = [128, 512];
 /** Steps per training measurement: few, so that width 512 stays short on a CPU adapter. */
-const TRAIN_STEPS = 3;
+const TRAIN_STEPS = 2;
 
 type Progress = { done: number; total: number; label: string };
 
