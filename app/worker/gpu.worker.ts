@@ -24,6 +24,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
 let acquiring: Promise<GpuContext | undefined> | undefined;
 let sweep: SweepHandle | undefined;
+/** Set while a sweep's kernels are tuned, before its handle exists: pause or cancel asked meanwhile. */
+let beforeStart: { pause: boolean; cancel: boolean } | undefined;
 /** Bumped when the device is lost: callbacks of an older sweep are dropped. */
 let generation = 0;
 
@@ -185,9 +187,19 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   let handle: SweepHandle;
   try {
     const data = prepareData(message.config.data, message.config.model.context);
+    // Pause and cancel that arrive while the kernels are tuned apply once the sweep exists.
+    beforeStart = { pause: false, cancel: false };
     await tune(gpu, message.config, data, false);
+    const requested = beforeStart;
+    beforeStart = undefined;
     if (!live()) return;
+    if (requested.cancel) {
+      await journalled;
+      post({ type: 'sweep-finished', outcome: 'cancelled' });
+      return;
+    }
     handle = startSweep(gpu, message.config, { data, done: message.done, callbacks });
+    if (requested.pause) void confirmPause(handle);
   } catch (e) {
     post({ type: 'sweep-error', message: describe(e) });
     return;
@@ -283,10 +295,13 @@ function handle(message: ToWorker): Promise<unknown> | void {
     case 'start-sweep':
       return runSweep(message);
     case 'pause':
+      if (beforeStart) beforeStart.pause = true;
       return sweep ? confirmPause(sweep) : undefined;
     case 'resume':
+      if (beforeStart) beforeStart.pause = false;
       return sweep?.resume();
     case 'cancel':
+      if (beforeStart) beforeStart.cancel = true;
       return sweep?.cancel();
     case 'train-one':
       return runOne(message).catch((e: unknown) =>
