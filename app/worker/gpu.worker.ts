@@ -125,7 +125,7 @@ async function tune(
 }
 
 async function runRetune(config: SweepConfig): Promise<void> {
-  if (sweep) {
+  if (sweep || beforeStart) {
     post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
     return;
   }
@@ -157,7 +157,7 @@ function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
 }
 
 async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
-  if (sweep) {
+  if (sweep || beforeStart) {
     post({ type: 'sweep-error', message: 'A sweep is already running.' });
     return;
   }
