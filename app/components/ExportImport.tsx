@@ -4,9 +4,10 @@ import {
   exportFileName,
   IMPORT_LIMITS,
   parseImport,
-  pytorchSnippet,
   type TransferExport,
 } from '../../src/sweep/export';
+import { pytorchSnippet } from '../../src/sweep/pytorch';
+import { trainerZip, trainerZipName } from '../lib/pytorchTrainer';
 import './exportImport.css';
 
 /** Saves a Blob under `name` through a temporary anchor. */
@@ -200,6 +201,19 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
     }
   };
 
+  const downloadTrainer = () => {
+    if (!doc) return;
+    try {
+      downloadBlob(trainerZip(doc), trainerZipName(doc));
+      setStatus({
+        kind: 'ok',
+        text: `Saved ${trainerZipName(doc)}: unzip it and run train.sh (README.txt has the commands).`,
+      });
+    } catch (e) {
+      setStatus({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   const downloadCsv = () => {
     if (!doc) return;
     const csv = runsToCsv(doc.evidence.runs, doc.evidence.grid.hp);
@@ -266,6 +280,9 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         </button>
         <button type="button" onClick={() => void copySnippet()} disabled={none} title={noneTitle}>
           Copy PyTorch snippet
+        </button>
+        <button type="button" onClick={downloadTrainer} disabled={none} title={noneTitle}>
+          Download PyTorch trainer
         </button>
         <button
           type="button"

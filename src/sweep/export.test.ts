@@ -8,11 +8,11 @@ import {
   exportShapeToGpt,
   IMPORT_LIMITS,
   parseImport,
-  pytorchSnippet,
   sanitizeRun,
   toExportShape,
   type TransferExport,
 } from './export';
+import { pytorchSnippet } from './pytorch';
 import { runId, type RunRecord } from './types';
 
 const VOCAB = 40;

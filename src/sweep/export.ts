@@ -820,6 +820,3 @@ export function parseImport(text: string): ImportResult {
     return fail(`Could not read the file: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
-
-// The PyTorch snippet lives in pytorch.ts; re-exported so importers of export.ts keep working.
-export { pytorchSnippet } from './pytorch';
