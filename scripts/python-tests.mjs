@@ -70,6 +70,7 @@ run(node, [
   '4',
   '--parametrization',
   'mup',
+  '--no-tune',
   '--out',
   join(generated, 'export.json'),
 ]);

@@ -5,7 +5,8 @@
  */
 import { zipSync, strToU8 } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
-import { exportFileName, type TransferExport } from '../../src/sweep/export';
+import { exportFileName } from '../../src/sweep/export';
+import type { TransferExport } from '../../src/sweep/exportSchema';
 import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
 
 /** python/mup_lab/*.py as text, keyed by their path relative to python/. */

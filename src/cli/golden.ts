@@ -8,7 +8,7 @@
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type MupHyperparams } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
 import { transfer } from '../mup/transfer';
-import { toExportShape } from '../sweep/export';
+import { toExportShape } from '../sweep/exportShapes';
 
 export const GOLDEN_FORMAT = 'mup-lab/golden-transfer';
 

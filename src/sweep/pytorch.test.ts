@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS } from '../mup/rules';
 import { gptTensors } from '../mup/shapes';
 import { preset } from './config';
-import { buildExport, exportFileName, type TransferExport } from './export';
+import { buildExport, exportFileName } from './export';
+import type { TransferExport } from './exportSchema';
 import { pytorchSnippet, torchParamName, trainerCommand, trainerReadme } from './pytorch';
 
 const PY_KEYWORDS = new Set([

@@ -1,9 +1,10 @@
 /**
  * The PyTorch side of an export: the Python snippet that sets up microsoft/mup with a
- * document's values. Kept apart from export.ts (the document's schema and builder) because it
+ * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
-import { exportFileName, type TransferExport } from './export';
+import { exportFileName } from './export';
+import type { TransferExport } from './exportSchema';
 
 /**
  * The lab's tensor names as PyTorch parameter names (python/mup_lab/model.py TORCH_NAMES): the
