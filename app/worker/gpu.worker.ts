@@ -11,13 +11,21 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
+import { benchmarkGpu } from '../../src/sweep/gpuBench';
+import { sweepKernelProblems } from '../../src/sweep/tuning';
+import type { SweepConfig } from '../../src/sweep/config';
+import type { PreparedData } from '../../src/sweep/data';
+import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
+import { idbTuneStore } from '../tuneStore';
 import type { FromWorker, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
 let acquiring: Promise<GpuContext | undefined> | undefined;
 let sweep: SweepHandle | undefined;
+/** Set while a sweep's kernels are tuned, before its handle exists: pause or cancel asked meanwhile. */
+let beforeStart: { pause: boolean; cancel: boolean } | undefined;
 /** Bumped when the device is lost: callbacks of an older sweep are dropped. */
 let generation = 0;
 
@@ -83,6 +91,54 @@ async function selfTest(): Promise<void> {
     if (mine === generation) post({ type: 'selftest-result', result });
   });
   if (mine === generation) post({ type: 'selftest-done', results });
+  // A tuning cached on an earlier visit applies from now on (nothing is timed).
+  const cached = await loadTuneRecord(gpu, idbTuneStore, (message) =>
+    post({ type: 'tune-message', message }),
+  );
+  if (cached && mine === generation) {
+    installTuneRecord(gpu, cached);
+    post({ type: 'tune-done', record: cached, fromCache: true });
+  }
+}
+
+/**
+ * Installs the adapter's cached kernel choices, or (first sweep on this adapter, or `force`) times
+ * the variants on the sweep's shapes and caches them. A failure leaves the thresholds in force.
+ */
+async function tune(
+  gpu: GpuContext,
+  config: SweepConfig,
+  data: PreparedData,
+  force: boolean,
+): Promise<void> {
+  const onMessage = (message: string) => post({ type: 'tune-message', message });
+  try {
+    const problems = () => sweepKernelProblems(gpu, config, data.vocab);
+    const tuned = await (force ? retune : ensureTuned)(gpu, idbTuneStore, problems, {
+      onMessage,
+      onProgress: (progress) => post({ type: 'tune-progress', progress }),
+    });
+    post({ type: 'tune-done', ...tuned });
+  } catch (e) {
+    onMessage(`Kernel tuning failed, the default choices stay: ${describe(e)}`);
+  }
+}
+
+async function runRetune(config: SweepConfig): Promise<void> {
+  if (sweep || beforeStart) {
+    post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
+    return;
+  }
+  const gpu = await device();
+  if (!gpu) return;
+  let data: PreparedData;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    post({ type: 'tune-message', message: `Re-tune needs valid data: ${describe(e)}` });
+    return;
+  }
+  await tune(gpu, config, data, true);
 }
 
 function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
@@ -101,7 +157,7 @@ function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
 }
 
 async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
-  if (sweep) {
+  if (sweep || beforeStart) {
     post({ type: 'sweep-error', message: 'A sweep is already running.' });
     return;
   }
@@ -130,7 +186,20 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   };
   let handle: SweepHandle;
   try {
-    handle = startSweep(gpu, message.config, { done: message.done, callbacks });
+    const data = prepareData(message.config.data, message.config.model.context);
+    // Pause and cancel that arrive while the kernels are tuned apply once the sweep exists.
+    beforeStart = { pause: false, cancel: false };
+    await tune(gpu, message.config, data, false);
+    const requested = beforeStart;
+    beforeStart = undefined;
+    if (!live()) return;
+    if (requested.cancel) {
+      await journalled;
+      post({ type: 'sweep-finished', outcome: 'cancelled' });
+      return;
+    }
+    handle = startSweep(gpu, message.config, { data, done: message.done, callbacks });
+    if (requested.pause) void confirmPause(handle);
   } catch (e) {
     post({ type: 'sweep-error', message: describe(e) });
     return;
@@ -184,6 +253,29 @@ async function confirmPause(handle: SweepHandle): Promise<void> {
   if (sweep === handle && handle.paused) post({ type: 'paused' });
 }
 
+let gpuBenchAbort: AbortController | undefined;
+
+async function runGpuBench(message: Extract<ToWorker, { type: 'gpu-bench' }>): Promise<void> {
+  if (sweep) throw new Error('The benchmark waits until the sweep has finished.');
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const { requestId } = message;
+  gpuBenchAbort = new AbortController();
+  try {
+    const result = await benchmarkGpu(gpu, {
+      matmulSizes: message.matmulSizes,
+      trainWidths: message.trainWidths,
+      trainSteps: message.trainSteps,
+      signal: gpuBenchAbort.signal,
+      onProgress: (done, total, label) =>
+        post({ type: 'gpu-bench-progress', requestId, done, total, label }),
+    });
+    post({ type: 'gpu-bench-done', requestId, result });
+  } finally {
+    gpuBenchAbort = undefined;
+  }
+}
+
 function loseDevice(): void {
   if (!ctx) return;
   const lost = ctx;
@@ -203,10 +295,13 @@ function handle(message: ToWorker): Promise<unknown> | void {
     case 'start-sweep':
       return runSweep(message);
     case 'pause':
+      if (beforeStart) beforeStart.pause = true;
       return sweep ? confirmPause(sweep) : undefined;
     case 'resume':
+      if (beforeStart) beforeStart.pause = false;
       return sweep?.resume();
     case 'cancel':
+      if (beforeStart) beforeStart.cancel = true;
       return sweep?.cancel();
     case 'train-one':
       return runOne(message).catch((e: unknown) =>
@@ -216,6 +311,14 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runCoordCheck(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
       );
+    case 'gpu-bench':
+      return runGpuBench(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'gpu-bench-cancel':
+      return gpuBenchAbort?.abort();
+    case 'retune':
+      return runRetune(message.config);
     case 'debug-lose-device':
       return loseDevice();
   }
