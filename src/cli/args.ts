@@ -20,6 +20,7 @@ export const MODEL_FLAGS = {
   biases: { type: 'boolean' },
   text: { type: 'string' },
   'corpus-seed': { type: 'string' },
+  'corpus-size': { type: 'string' },
   parametrization: { type: 'string' },
   'base-width': { type: 'string' },
   'base-depth': { type: 'string' },
@@ -134,6 +135,7 @@ export function configFromFlags(
   let data: SweepConfig['data'] = {
     ...c.data,
     seed: int('corpus-seed', s('corpus-seed')) ?? 0,
+    size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
   const textPath = s('text');
   if (textPath !== undefined) {

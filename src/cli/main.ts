@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
 import { transfer } from '../mup/transfer';
-import { analyzeSweep } from '../sweep/analysis';
+import { analyzeSweep, metricsLine } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
 import { buildExport, exportShapeToGpt, parseImport, LAB_VERSION } from '../sweep/export';
@@ -26,7 +26,7 @@ import {
 const USAGE = `usage:
   mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
-    [--text corpus.txt] [--head-size N] [--stack K] [--depths 2,4,8] \\
+    [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] [--depths 2,4,8] \\
     [--hp init-std --grid-log2=-3:3] --out result.json
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
   mup-lab transfer --from result.json --width 4096
@@ -92,13 +92,18 @@ async function sweep(argv: string[]): Promise<void> {
         width: config.axis === 'width' ? r.width : r.depth,
         finalLoss: r.finalLoss ?? NaN,
       })),
+      { baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth },
     );
     for (const a of analysis) {
       log(`${a.parametrization}: ${a.verdict}`);
-      for (const o of a.optima)
+      const metrics = metricsLine(a, config.axis);
+      if (metrics) log(`  ${metrics}`);
+      for (const o of a.optima) {
+        const sd = Number.isFinite(o.fitSd) ? ` ± ${o.fitSd.toFixed(2)}` : '';
         log(
-          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
+          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)}${sd} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
         );
+      }
     }
     const doc = buildExport({
       config,

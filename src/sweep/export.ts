@@ -253,7 +253,22 @@ const optimumSchema = z.strictObject({
   gridLog2: num,
   gridLoss: num,
   fitLog2: num,
+  /** Bootstrap standard deviation of fitLog2 over seeds; null with one seed (absent before). */
+  fitSd: num.nullable().optional(),
   atEdge: z.boolean(),
+});
+
+/** A value and its bootstrap standard deviation over seeds (null when not estimable). */
+const estimateSchema = z.strictObject({ value: num, sd: num.nullable() });
+
+const penaltySchema = z.strictObject({
+  width: posInt(L.width),
+  baseWidth: posInt(L.width),
+  atLog2: num,
+  /** Loss (nats) at the base width's optimum minus the best loss; null when it diverged. */
+  loss: num.nullable(),
+  sd: num.nullable(),
+  diverged: z.boolean(),
 });
 
 const evidenceSchema = z.strictObject({
@@ -271,6 +286,10 @@ const evidenceSchema = z.strictObject({
       verdict: str,
       /** Optimum shift narrowest → widest in octaves; null with fewer than one optimum. */
       shiftOctaves: num.nullable(),
+      /** Drift of the optimum per doubling of the scaled axis, in octaves (absent before). */
+      drift: estimateSchema.optional(),
+      /** Transfer penalty at the widest trained width (absent before, or with one width). */
+      penalty: penaltySchema.optional(),
       optima: list(optimumSchema),
     }),
     2,
@@ -584,9 +603,11 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const p: Parametrization =
     input.parametrization ??
     (config.parametrizations.includes('mup') ? 'mup' : config.parametrizations[0]);
-  const analysis = input.analysis ?? analyzeSweep(toOutcomes(input.records, config.axis));
-  const mine = analysis.find((a) => a.parametrization === p);
   const baseScale = config.axis === 'width' ? config.baseWidth : config.baseDepth;
+  const analysis =
+    input.analysis ??
+    analyzeSweep(toOutcomes(input.records, config.axis), { baseWidth: baseScale });
+  const mine = analysis.find((a) => a.parametrization === p);
 
   const swept = config.sweep.name;
   const log2 = mine ? tunedLog2(mine, baseScale) : undefined;
@@ -657,6 +678,18 @@ export function buildExport(input: BuildExportInput): TransferExport {
           parametrization: a.parametrization,
           verdict: a.verdict,
           shiftOctaves: finiteOr(a.shiftOctaves, null),
+          ...(a.drift && Number.isFinite(a.drift.value)
+            ? { drift: { value: a.drift.value, sd: finiteOr(a.drift.sd, null) } }
+            : {}),
+          ...(a.penalty
+            ? {
+                penalty: {
+                  ...a.penalty,
+                  loss: finiteOr(a.penalty.loss, null),
+                  sd: finiteOr(a.penalty.sd, null),
+                },
+              }
+            : {}),
           optima: a.optima
             .filter((o) => Number.isFinite(o.gridLoss) && Number.isFinite(o.fitLog2))
             .map((o) => ({
@@ -664,6 +697,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
               gridLog2: o.gridLog2,
               gridLoss: o.gridLoss,
               fitLog2: o.fitLog2,
+              fitSd: finiteOr(o.fitSd, null),
               atEdge: o.atEdge,
             })),
         })),
