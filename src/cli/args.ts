@@ -3,7 +3,12 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HYPERPARAMS, type Parametrization } from '../mup/rules';
+import {
+  DEFAULT_HYPERPARAMS,
+  DEPTH_SCALINGS,
+  type DepthScaling,
+  type Parametrization,
+} from '../mup/rules';
 import { preset, validateSweepConfig, type SweepConfig, type SweptHp } from '../sweep/config';
 
 export class UsageError extends Error {}
@@ -33,6 +38,7 @@ export const MODEL_FLAGS = {
   warmup: { type: 'string' },
   lr: { type: 'string' },
   'init-std': { type: 'string' },
+  'depth-scaling': { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -150,6 +156,11 @@ export function configFromFlags(
     data = { kind: 'text', name: textPath, text };
   }
 
+  const depthScaling = s('depth-scaling') ?? 'none';
+  if (!(depthScaling in DEPTH_SCALINGS))
+    throw new UsageError(
+      `--depth-scaling must be one of ${Object.keys(DEPTH_SCALINGS).join(', ')}, got "${depthScaling}"`,
+    );
   const schedule = s('schedule') ?? 'constant';
   if (schedule !== 'constant' && schedule !== 'cosine')
     throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
@@ -177,6 +188,7 @@ export function configFromFlags(
       ...DEFAULT_HYPERPARAMS,
       lr: num('lr', s('lr')) ?? DEFAULT_HYPERPARAMS.lr,
       initStd: num('init-std', s('init-std')) ?? DEFAULT_HYPERPARAMS.initStd,
+      depthAlpha: DEPTH_SCALINGS[depthScaling as DepthScaling].alpha,
     },
     sweep,
     train: {

@@ -29,6 +29,8 @@ const USAGE = `usage:
     [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] [--depths 2,4,8] \\
     [--hp init-std --grid-log2=-3:3] --out result.json
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
+  mup-lab coord-check --widths 64 --depths 2,4,8,16 --depth-scaling completep --parametrization mup
+    (--depth-scaling none|depth-mup|completep: CompleteP, Dey et al. 2025)
   mup-lab transfer --from result.json --width 4096
   mup-lab bench kernels|train --out FILE   (same as npm run bench)`;
 
@@ -133,12 +135,13 @@ async function coord(argv: string[]): Promise<void> {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const records = await coordCheck(ctx, config, {
       widths: config.widths,
+      depths: config.axis === 'depth' ? config.depths : undefined,
       steps,
       data,
       onProgress: (done, total) => log(`coord-check: ${done}/${total}`),
     });
     for (const v of coordVerdict(records))
-      log(`${v.parametrization} ${v.layer}: log-log slope ${v.slope.toFixed(2)}`);
+      log(`${v.parametrization} ${v.layer}: log-log slope vs ${config.axis} ${v.slope.toFixed(2)}`);
     output({ adapter: adapterLabel(ctx.adapter), records }, flags.out);
   });
 }

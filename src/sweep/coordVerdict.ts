@@ -13,6 +13,7 @@ export type CoordLayer =
 
 export interface CoordRecord {
   parametrization: 'sp' | 'mup';
+  /** The scaled value: the width, or the depth in a check across depths. */
   width: number;
   step: number;
   layer: CoordLayer;
