@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import {
+  Area,
   CartesianGrid,
   ComposedChart,
   Line,
@@ -10,6 +11,7 @@ import {
 } from 'recharts';
 import * as fmt from '../../lib/format';
 import { PARAM_LABELS, type ChartModel, type LossAxis } from '../../lib/results';
+import { metricsLine } from '../../../src/sweep/analysis';
 import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';
@@ -28,7 +30,8 @@ interface TransferChartProps {
   highlight?: number | null;
 }
 
-type Row = { x: number } & Record<string, number | null>;
+/** A grid value, each width's seed-mean loss, and its mean ± sd band as [low, high]. */
+type Row = { x: number } & Record<string, number | [number, number] | null>;
 
 /** Every n-th grid value as a tick, so that labels never collide. */
 function ticksOf(grid: number[]): number[] {
@@ -54,7 +57,12 @@ export function TransferChart({
       grid.map((x) => {
         const row: Row = { x };
         for (const s of series) {
-          row[`${prefix}${s.scaled}`] = s.cells.find((c) => c.log2 === x)?.loss ?? null;
+          const cell = s.cells.find((c) => c.log2 === x);
+          row[`${prefix}${s.scaled}`] = cell?.loss ?? null;
+          row[`${prefix}${s.scaled}band`] =
+            cell && cell.loss !== null && cell.sd !== null
+              ? [cell.loss - cell.sd, cell.loss + cell.sd]
+              : null;
         }
         return row;
       }),
@@ -127,6 +135,24 @@ export function TransferChart({
                 />
               )}
             />
+            {drawn
+              .filter((s) => s.cells.some((c) => c.sd !== null))
+              .map((s) => (
+                <Area
+                  key={`band${s.scaled}`}
+                  className={`band band-${key(s.scaled)}`}
+                  dataKey={`${key(s.scaled)}band`}
+                  name={`${scaledName} ${s.scaled} ± sd`}
+                  stroke="none"
+                  fill={s.color}
+                  fillOpacity={highlighted === null || s.scaled === highlighted ? 0.18 : 0.06}
+                  isAnimationActive={false}
+                  connectNulls={false}
+                  activeDot={false}
+                  legendType="none"
+                  tooltipType="none"
+                />
+              ))}
             {drawn.map((s) => (
               <Line
                 key={s.scaled}
@@ -155,6 +181,11 @@ export function TransferChart({
           ? `${partial ? 'so far, ' : ''}${analysis.verdict}`
           : 'the verdict appears when runs have finished'}
       </p>
+      {analysis && metricsLine(analysis, scaledName) && (
+        <p className="metrics muted" data-testid={`metrics-${parametrization}`}>
+          {metricsLine(analysis, scaledName)}
+        </p>
+      )}
     </figure>
   );
 }
