@@ -3,6 +3,7 @@ import { AdapterBadge } from './components/AdapterBadge';
 import { GpuUnavailable } from './components/GpuUnavailable';
 import { Notice } from './components/Notice';
 import { SelfTestPanel } from './components/SelfTestPanel';
+import { HorizonCharts } from './components/chart/HorizonCharts';
 import { TransferCharts } from './components/chart/TransferCharts';
 import { ConfigPanel } from './components/config/ConfigPanel';
 import { InFlightRuns } from './components/run/InFlightRuns';
@@ -33,6 +34,7 @@ function Lab() {
         <RunControls errors={errors} />
         <TransferCharts chartRef={chartRef} />
         <InFlightRuns />
+        <HorizonCharts />
         <TargetWidthPanel />
         <CoordCheck valid={errors.length === 0} />
         <ExportPanel chartRef={chartRef} />

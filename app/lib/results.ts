@@ -108,7 +108,10 @@ function cellsOf(grid: number[], runs: RunRecord[]): Cell[] {
 /** One chart per parametrization of the config, in the config's order. */
 export function buildCharts(c: SweepConfig, records: RunRecord[]): ChartModel[] {
   const grid = hpGrid(c.sweep);
-  const analyses = analyzeSweep(toOutcomes(c, records), { baseWidth: baseScaleOf(c) });
+  const analyses = analyzeSweep(toOutcomes(c, records), {
+    baseWidth: baseScaleOf(c),
+    axisName: c.axis,
+  });
   return c.parametrizations.map((p) => {
     const mine = records.filter((r) => r.parametrization === p);
     const analysis = analyses.find((a) => a.parametrization === p);

@@ -94,7 +94,10 @@ async function sweep(argv: string[]): Promise<void> {
         width: config.axis === 'width' ? r.width : r.depth,
         finalLoss: r.finalLoss ?? NaN,
       })),
-      { baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth },
+      {
+        baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+        axisName: config.axis,
+      },
     );
     for (const a of analysis) {
       log(`${a.parametrization}: ${a.verdict}`);

@@ -88,6 +88,8 @@ export interface AnalysisOptions {
   baseWidth?: number;
   /** Bootstrap resamplings over seeds (default 200). */
   replicates?: number;
+  /** What the scaled value is, for the verdict: 'width' (default), 'depth', 'steps'. */
+  axisName?: string;
 }
 
 const DEFAULT_REPLICATES = 200;
@@ -313,13 +315,14 @@ export function analyzeParametrization(
     }
   }
 
+  const name = opts.axisName ?? 'width';
   let verdict: string;
   if (optima.length === 1) {
     verdict = `optimum at log2 = ${first.fitLog2.toFixed(2)} (one width only)`;
   } else if (Math.abs(shiftOctaves) < 0.5 && maxGridSteps <= 1) {
-    verdict = `optimum stays put: moves ${fmtOctaves(shiftOctaves)} from width ${first.width} to ${last.width}`;
+    verdict = `optimum stays put: moves ${fmtOctaves(shiftOctaves)} from ${name} ${first.width} to ${last.width}`;
   } else {
-    verdict = `optimum moves ${shiftOctaves < 0 ? 'down' : 'up'} by ${fmtOctaves(shiftOctaves)} from width ${first.width} to ${last.width}`;
+    verdict = `optimum moves ${shiftOctaves < 0 ? 'down' : 'up'} by ${fmtOctaves(shiftOctaves)} from ${name} ${first.width} to ${last.width}`;
   }
   if (optima.some((o) => o.atEdge))
     verdict += ' (an optimum lies on the grid edge: widen the range)';

@@ -612,7 +612,10 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const baseScale = config.axis === 'width' ? config.baseWidth : config.baseDepth;
   const analysis =
     input.analysis ??
-    analyzeSweep(toOutcomes(input.records, config.axis), { baseWidth: baseScale });
+    analyzeSweep(toOutcomes(input.records, config.axis), {
+      baseWidth: baseScale,
+      axisName: config.axis,
+    });
   const mine = analysis.find((a) => a.parametrization === p);
 
   const swept = config.sweep.name;

@@ -24,8 +24,11 @@ interface TransferChartProps {
   partial: boolean;
   /** Runs at a target width with the transferred value, drawn as stars. */
   targets: RunRecord[];
-  scaledName: 'width' | 'depth';
+  /** What each line is: 'width', 'depth', or 'steps' (the horizon view). */
+  scaledName: string;
   hpName: string;
+  /** Prefix of the test ids (chart-, verdict-, metrics-), to tell views apart. */
+  idPrefix?: string;
   /** The Target width slider's width: its line is drawn bold when it was trained. */
   highlight?: number | null;
 }
@@ -48,6 +51,7 @@ export function TransferChart({
   scaledName,
   hpName,
   highlight = null,
+  idPrefix = '',
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const prefix = scaledName[0];
@@ -75,7 +79,7 @@ export function TransferChart({
   const drawn = series.filter((s) => s.cells.some((c) => c.loss !== null));
   const label = PARAM_LABELS[parametrization];
   return (
-    <figure className="transfer" data-testid={`chart-${parametrization}`}>
+    <figure className="transfer" data-testid={`${idPrefix}chart-${parametrization}`}>
       <figcaption>
         <h3>{label}</h3>
         <span className="muted">
@@ -85,7 +89,7 @@ export function TransferChart({
       <div
         className="plot"
         role="img"
-        aria-label={`${label}: final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
+        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
       >
         <ResponsiveContainer width="100%" height={300}>
           <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
@@ -175,14 +179,14 @@ export function TransferChart({
         </ResponsiveContainer>
       </div>
       <ChartLegend series={series} scaledName={scaledName} hpName={hpName} />
-      <p className="verdict" data-testid={`verdict-${parametrization}`}>
+      <p className="verdict" data-testid={`${idPrefix}verdict-${parametrization}`}>
         <strong>{label}:</strong>{' '}
         {analysis
           ? `${partial ? 'so far, ' : ''}${analysis.verdict}`
           : 'the verdict appears when runs have finished'}
       </p>
       {analysis && metricsLine(analysis, scaledName) && (
-        <p className="metrics muted" data-testid={`metrics-${parametrization}`}>
+        <p className="metrics muted" data-testid={`${idPrefix}metrics-${parametrization}`}>
           {metricsLine(analysis, scaledName)}
         </p>
       )}
