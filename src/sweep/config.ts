@@ -343,7 +343,7 @@ export function preset(name: PresetName): SweepConfig {
       baseWidth: 16,
       baseDepth: 1,
       sweep: { name: 'lr', log2Min: -8, log2Max: -2, log2Step: 1 },
-      train: { ...base.train, steps: 12, batch: 4, stack: 7 },
+      train: { ...base.train, steps: 12, batch: 4 },
     };
   }
   // Two seeds, so each point shows a mean and a spread and each optimum an uncertainty. The
