@@ -52,7 +52,9 @@ test('the Tiny preset sweep runs to completion with a line per width for SP and 
     );
   }
   // Diverged runs show as such, never as a number that is not one.
-  await expect(page.locator('.charts')).not.toContainText('NaN');
+  await expect(page.locator('.charts')).toHaveCount(2); // transfer, and its horizon view
+  for (const charts of await page.locator('.charts').all())
+    await expect(charts).not.toContainText('NaN');
   await expect(page.locator('.run')).not.toContainText('NaN');
   await expect(page.getByTestId('estimate')).toContainText('on this adapter');
   // The Target width slider at a trained width highlights that width's line in both charts.
