@@ -11,7 +11,7 @@ import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
 import { fmt, machineInfo, Table, writeResult } from './table';
 import { setUpTfjs, type TfjsBench } from './tfjs';
-import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from './timing';
+import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from '../src/gpu/timing';
 
 export interface KernelBenchOptions {
   out?: string;

@@ -13,7 +13,7 @@ import {
   type RepeatPolicy,
   type Timing,
   type TimingMethod,
-} from './timing';
+} from '../src/gpu/timing';
 import type { TfjsBench } from './tfjs';
 
 /** Which operand is stored transposed: C = A.B, dX = dY.W^T (transB), dW = X^T.dY (transA). */

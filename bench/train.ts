@@ -51,7 +51,7 @@ import {
   type GpuTimer,
   type RepeatPolicy,
   type Timing,
-} from './timing';
+} from '../src/gpu/timing';
 
 export interface TrainBenchOptions {
   out?: string;
