@@ -474,6 +474,13 @@ describe('pytorchSnippet', () => {
     const py = pytorchSnippet(doc);
     expect(py).toContain('RESIDUAL_MULT = 0.25');
     expect(py).toContain('DEPTH_LR_FACTOR = 1');
+    // CompleteP by name, with its in-block ε rule (base depth 2 -> 8: L = 4, ε × 1/4).
+    expect(py).toContain('# Depth scaling: CompleteP (α = 1), L = TARGET_DEPTH / BASE_DEPTH');
+    expect(py).toContain('DEPTH_EPS_FACTOR = 0.25');
+    expect(doc.rules.depthMultiplier).toContain('CompleteP (α = 1)');
+    const hidden = doc.target.tensors.find((t) => t.name === 'blocks.0.attn.qkv')!;
+    expect(hidden.eps).toBeCloseTo(1e-8 / 32 / 4, 24);
+    expect(doc.target.tensors.find((t) => t.name === 'tok_emb')!.eps).toBe(1e-8);
     expect(py).toContain('ZERO_READOUT = True');
     expect(py).toContain('ZERO_QUERY = True');
     const sp = pytorchSnippet(build({ parametrization: 'sp' }));
