@@ -249,7 +249,7 @@ export function trainOneRun(
 /** Runs the coordinate check in the worker. */
 export function runCoordCheck(
   config: SweepConfig,
-  opts: { widths: number[]; steps: number; seed?: number },
+  opts: { widths: number[]; depths?: number[]; steps: number; seed?: number },
 ): Promise<CoordRecord[]> {
   return task<CoordRecord[]>({ type: 'coord-check', requestId: ++taskRequest, config, ...opts });
 }

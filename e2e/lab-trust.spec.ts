@@ -27,7 +27,9 @@ test('with two seeds each point shows a mean ± sd band and each optimum a boots
   expect(pageErrors(page)).toEqual([]);
 });
 
-test('CompleteP is a named depth option of the form, kept across a reload', async ({ page }) => {
+test('CompleteP is a named depth option; the coordinate check runs across depths', async ({
+  page,
+}) => {
   await openLab(page);
   const select = page.getByLabel('Depth scaling (µP)');
   await expect(select.locator('option')).toHaveText([
@@ -39,4 +41,20 @@ test('CompleteP is a named depth option of the form, kept across a reload', asyn
   await expect(select).toHaveValue('completep');
   await page.reload();
   await expect(page.getByLabel('Depth scaling (µP)')).toHaveValue('completep');
+
+  // µP across depths 1, 2, 4 at width 16 (base depth 1): nothing grows with depth.
+  await page.getByLabel('Parametrization').selectOption({ label: 'µP only' });
+  await page.getByLabel('Transfer across').selectOption({ label: 'Depth' });
+  await page.getByLabel('Width', { exact: true }).fill('16');
+  await page.getByLabel('Depths').fill('1, 2, 4');
+  await page.getByLabel('Base depth').fill('1');
+  const panel = page.locator('section.coord-panel');
+  await panel.getByRole('button', { name: 'Run coordinate check' }).click();
+  const verdict = panel.getByRole('status', { name: 'Coordinate check verdict' });
+  await expect(verdict.locator('li')).toHaveCount(1, { timeout: 90_000 });
+  await expect(verdict.locator('li')).toContainText(/^µP: /);
+  await expect(verdict.locator('li')).not.toContainText('grow');
+  await expect(panel.locator('.recharts-cartesian-axis-label').first()).toContainText('depth');
+  await shot(page, 'lab-coord-depth-completep');
+  expect(pageErrors(page)).toEqual([]);
 });
