@@ -54,7 +54,8 @@ test('CompleteP is a named depth option; the coordinate check runs across depths
   await expect(verdict.locator('li')).toHaveCount(1, { timeout: 90_000 });
   await expect(verdict.locator('li')).toContainText(/^µP: /);
   await expect(verdict.locator('li')).not.toContainText('grow');
-  await expect(panel.locator('.recharts-cartesian-axis-label').first()).toContainText('depth');
+  await expect(panel).toContainText('against depth on log-log axes');
+  await expect(panel.locator('.coord-chart').first()).toContainText('depth');
   await shot(page, 'lab-coord-depth-completep');
   expect(pageErrors(page)).toEqual([]);
 });
