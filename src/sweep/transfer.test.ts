@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main';
-import { parseImport } from './export';
+import { parseImport } from './exportParse';
 
 let stderr: string[] = [];
 beforeEach(() => {
@@ -32,7 +32,9 @@ describe('µTransfer (CLI sweep)', () => {
       ...'--widths 16,32,64 --depth 1 --heads 2 --context 16 --lr-log2=-10:-2 --steps 20'.split(
         ' ',
       ),
-      ...'--batch 4 --seed 0 --stack 9 --corpus-size 50000 --parametrization sp,mup'.split(' '),
+      ...'--batch 4 --seed 0 --stack 9 --corpus-size 50000 --parametrization sp,mup --no-tune'.split(
+        ' ',
+      ),
       ...['--out', out],
     ];
     expect(await main(argv)).toBe(0);
