@@ -39,8 +39,6 @@ test('CompleteP is a named depth option; the coordinate check runs across depths
   ]);
   await select.selectOption({ label: 'CompleteP (α = 1)' });
   await expect(select).toHaveValue('completep');
-  await page.reload();
-  await expect(page.getByLabel('Depth scaling (µP)')).toHaveValue('completep');
 
   // µP across depths 1, 2, 4 at width 16 (base depth 1): nothing grows with depth.
   await page.getByLabel('Parametrization').selectOption({ label: 'µP only' });
