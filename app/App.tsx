@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import { AdapterBadge } from './components/AdapterBadge';
 import { GpuUnavailable } from './components/GpuUnavailable';
 import { Notice } from './components/Notice';
+import { GpuBenchPanel } from './components/GpuBenchPanel';
 import { SelfTestPanel } from './components/SelfTestPanel';
 import { HorizonCharts } from './components/chart/HorizonCharts';
 import { TransferCharts } from './components/chart/TransferCharts';
@@ -39,6 +40,7 @@ function Lab() {
         <CoordCheck valid={errors.length === 0} />
         <ExportPanel chartRef={chartRef} />
         <SelfTestPanel />
+        <GpuBenchPanel />
       </div>
     </div>
   );

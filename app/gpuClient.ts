@@ -3,6 +3,7 @@ import { adapterLabel } from '../src/gpu/device';
 import { runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
+import type { GpuBenchResult } from '../src/sweep/gpuBench';
 import { measuredFlopsPerSec } from './lib/estimate';
 import { useLab } from './store';
 import type { FromWorker, RunProgress, ToWorker } from './worker/protocol';
@@ -14,6 +15,7 @@ let taskRequest = 0;
 
 interface Task {
   onProgress?: (progress: RunProgress[]) => void;
+  onBenchProgress?: (p: { done: number; total: number; label: string }) => void;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -130,6 +132,12 @@ function onMessage(message: FromWorker): void {
       break;
     case 'coord-done':
       settle(message.requestId, message.records);
+      break;
+    case 'gpu-bench-progress':
+      tasks.get(message.requestId)?.onBenchProgress?.(message);
+      break;
+    case 'gpu-bench-done':
+      settle(message.requestId, message.result);
       break;
     case 'task-error':
       settle(message.requestId, undefined, message.message);
@@ -260,6 +268,26 @@ export function trainOneRun(
   onProgress?: (progress: RunProgress[]) => void,
 ): Promise<RunRecord> {
   return task<RunRecord>({ type: 'train-one', requestId: ++taskRequest, config, spec }, onProgress);
+}
+
+/** "Benchmark this GPU" in the worker; cancelGpuBench() makes it reject before the next measurement. */
+export function runGpuBench(
+  opts: { matmulSizes: number[]; trainWidths: number[]; trainSteps: number },
+  onProgress: (p: { done: number; total: number; label: string }) => void,
+): Promise<GpuBenchResult> {
+  const requestId = ++taskRequest;
+  return new Promise<GpuBenchResult>((resolve, reject) => {
+    tasks.set(requestId, {
+      onBenchProgress: onProgress,
+      resolve: (v) => resolve(v as GpuBenchResult),
+      reject,
+    });
+    send({ type: 'gpu-bench', requestId, ...opts });
+  });
+}
+
+export function cancelGpuBench(): void {
+  send({ type: 'gpu-bench-cancel' });
 }
 
 /** Runs the coordinate check in the worker. */

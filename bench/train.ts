@@ -110,13 +110,13 @@ function hpOf(k: number): MupHyperparams {
   return { ...DEFAULT_HYPERPARAMS, lr: DEFAULT_HYPERPARAMS.lr * 1.5 ** k };
 }
 
-interface Batch {
+export interface Batch {
   tokens: Uint32Array;
   targets: Uint32Array;
 }
 
 /** Random ids in [0, VOCAB): sequences of T + 1 tokens, targets the inputs shifted by one. */
-function randomBatches(n: number, seed: number): Batch[] {
+export function randomBatches(n: number, seed: number): Batch[] {
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => {
     const tokens = new Uint32Array(BATCH * CONTEXT);
@@ -209,7 +209,7 @@ async function breakdownOf(
 }
 
 /** Our engine on K stacked runs, one submission per step (as src/train/trainer.ts trains). */
-interface OursTrainer {
+export interface OursTrainer {
   runs: number;
   dispatchesPerStep: number;
   /** Every op of a step, the optimizer last (for the per-op breakdown). */
@@ -219,14 +219,14 @@ interface OursTrainer {
   release(): void;
 }
 
-interface StepResult {
+export interface StepResult {
   /** Per-run losses. */
   losses: Float32Array;
   /** GPU time of the step's compute pass (timestamp queries), null without them. */
   gpuMs: number | null;
 }
 
-async function createOurs(
+export async function createOurs(
   ctx: GpuContext,
   shape: GptShape,
   base: GptShape,

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['kernels', 'train'];
+const SUITES = ['kernels', 'train', 'tune'];
 
 const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [options]
   --out FILE        write the results as JSON to FILE (the table is always printed)

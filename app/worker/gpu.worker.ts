@@ -11,6 +11,7 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
+import { benchmarkGpu } from '../../src/sweep/gpuBench';
 import { sweepKernelProblems } from '../../src/sweep/tuning';
 import type { SweepConfig } from '../../src/sweep/config';
 import type { PreparedData } from '../../src/sweep/data';
@@ -23,6 +24,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
 let acquiring: Promise<GpuContext | undefined> | undefined;
 let sweep: SweepHandle | undefined;
+/** Set while a sweep's kernels are tuned, before its handle exists: pause or cancel asked meanwhile. */
+let beforeStart: { pause: boolean; cancel: boolean } | undefined;
 /** Bumped when the device is lost: callbacks of an older sweep are dropped. */
 let generation = 0;
 
@@ -122,7 +125,7 @@ async function tune(
 }
 
 async function runRetune(config: SweepConfig): Promise<void> {
-  if (sweep) {
+  if (sweep || beforeStart) {
     post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
     return;
   }
@@ -154,7 +157,7 @@ function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
 }
 
 async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
-  if (sweep) {
+  if (sweep || beforeStart) {
     post({ type: 'sweep-error', message: 'A sweep is already running.' });
     return;
   }
@@ -184,9 +187,19 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   let handle: SweepHandle;
   try {
     const data = prepareData(message.config.data, message.config.model.context);
+    // Pause and cancel that arrive while the kernels are tuned apply once the sweep exists.
+    beforeStart = { pause: false, cancel: false };
     await tune(gpu, message.config, data, false);
+    const requested = beforeStart;
+    beforeStart = undefined;
     if (!live()) return;
+    if (requested.cancel) {
+      await journalled;
+      post({ type: 'sweep-finished', outcome: 'cancelled' });
+      return;
+    }
     handle = startSweep(gpu, message.config, { data, done: message.done, callbacks });
+    if (requested.pause) void confirmPause(handle);
   } catch (e) {
     post({ type: 'sweep-error', message: describe(e) });
     return;
@@ -241,6 +254,29 @@ async function confirmPause(handle: SweepHandle): Promise<void> {
   if (sweep === handle && handle.paused) post({ type: 'paused' });
 }
 
+let gpuBenchAbort: AbortController | undefined;
+
+async function runGpuBench(message: Extract<ToWorker, { type: 'gpu-bench' }>): Promise<void> {
+  if (sweep) throw new Error('The benchmark waits until the sweep has finished.');
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const { requestId } = message;
+  gpuBenchAbort = new AbortController();
+  try {
+    const result = await benchmarkGpu(gpu, {
+      matmulSizes: message.matmulSizes,
+      trainWidths: message.trainWidths,
+      trainSteps: message.trainSteps,
+      signal: gpuBenchAbort.signal,
+      onProgress: (done, total, label) =>
+        post({ type: 'gpu-bench-progress', requestId, done, total, label }),
+    });
+    post({ type: 'gpu-bench-done', requestId, result });
+  } finally {
+    gpuBenchAbort = undefined;
+  }
+}
+
 function loseDevice(): void {
   if (!ctx) return;
   const lost = ctx;
@@ -260,10 +296,13 @@ function handle(message: ToWorker): Promise<unknown> | void {
     case 'start-sweep':
       return runSweep(message);
     case 'pause':
+      if (beforeStart) beforeStart.pause = true;
       return sweep ? confirmPause(sweep) : undefined;
     case 'resume':
+      if (beforeStart) beforeStart.pause = false;
       return sweep?.resume();
     case 'cancel':
+      if (beforeStart) beforeStart.cancel = true;
       return sweep?.cancel();
     case 'train-one':
       return runOne(message).catch((e: unknown) =>
@@ -273,6 +312,12 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runCoordCheck(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
       );
+    case 'gpu-bench':
+      return runGpuBench(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'gpu-bench-cancel':
+      return gpuBenchAbort?.abort();
     case 'retune':
       return runRetune(message.config);
     case 'debug-lose-device':

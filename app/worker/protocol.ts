@@ -4,6 +4,7 @@ import type { SelfTestResult } from '../../src/ops/selftest';
 import type { DataConfig, SweepConfig } from '../../src/sweep/config';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import type { CoordRecord } from '../../src/sweep/coord';
+import type { GpuBenchResult } from '../../src/sweep/gpuBench';
 import type { TuneRecord } from '../../src/tune/cache';
 import type { TuneProgress } from '../../src/tune/tuner';
 
@@ -39,6 +40,15 @@ export type ToWorker =
     }
   /** Time the kernel variants again on the config's shapes, replacing the adapter's cached choice. */
   | { type: 'retune'; config: SweepConfig }
+  /** "Benchmark this GPU" (answers gpu-bench-done or task-error with the same requestId). */
+  | {
+      type: 'gpu-bench';
+      requestId: number;
+      matmulSizes: number[];
+      trainWidths: number[];
+      trainSteps: number;
+    }
+  | { type: 'gpu-bench-cancel' }
   /** Test hook: destroy the device as if the driver had reset. */
   | { type: 'debug-lose-device' };
 
@@ -73,4 +83,6 @@ export type FromWorker =
   | { type: 'train-one-progress'; requestId: number; progress: RunProgress[] }
   | { type: 'train-one-done'; requestId: number; record: RunRecord }
   | { type: 'coord-done'; requestId: number; records: CoordRecord[] }
-  | { type: 'task-error'; requestId: number; message: string };
+  | { type: 'task-error'; requestId: number; message: string }
+  | { type: 'gpu-bench-progress'; requestId: number; done: number; total: number; label: string }
+  | { type: 'gpu-bench-done'; requestId: number; result: GpuBenchResult };

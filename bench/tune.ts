@@ -1,0 +1,151 @@
+/**
+ * `npm run bench -- tune`: does the variant tuner (src/tune) pay? For the training benchmark's
+ * GPT (bench/train.ts) at each width: tune its kernel problems on this adapter (budget
+ * MUP_BENCH_TUNE_BUDGET_MS, default 120 s; the lab's is a few seconds), then build the step twice,
+ * once with the thresholds' variants and once with the tuned ones, and time both in turn
+ * (warm-up, then steps round-robin, median). `ratio` = tuned / thresholds tokens/s.
+ * `--quick`: width 64 only, fewer repeats.
+ */
+import { loadavg } from 'node:os';
+import { adapterLabel, releaseGpu } from '../src/gpu';
+import { acquireNodeGpu } from '../src/gpu/node';
+import { DEFAULT_POLICY, measure, type Contender } from '../src/gpu/timing';
+import { installTunedVariants } from '../src/ops/variants';
+import { collectProblems } from '../src/tune/problems';
+import { entryLine, tableOf, tuneVariants } from '../src/tune/tuner';
+import { fmt, machineInfo, Table, writeResult } from './table';
+import {
+  BASE_WIDTH,
+  BATCH,
+  benchShape,
+  CONTEXT,
+  createOurs,
+  randomBatches,
+  type OursTrainer,
+} from './train';
+
+export interface TuneBenchOptions {
+  out?: string;
+  quick: boolean;
+  budgetMs: number;
+}
+
+export function tuneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TuneBenchOptions {
+  const budget = Number(env.MUP_BENCH_TUNE_BUDGET_MS ?? 120_000);
+  if (!(budget >= 0)) throw new Error(`tune: MUP_BENCH_TUNE_BUDGET_MS must be >= 0`);
+  return {
+    out: env.MUP_BENCH_OUT || undefined,
+    quick: env.MUP_BENCH_QUICK === '1',
+    budgetMs: budget,
+  };
+}
+
+export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
+  const log = (s = '') => console.log(s);
+  const loadAtStart = loadavg();
+  const ctx = await acquireNodeGpu();
+  const adapter = adapterLabel(ctx.adapter);
+  log(`adapter: ${adapter}`);
+  const widths = opts.quick ? [64] : [64, 128];
+  const policy = opts.quick
+    ? { ...DEFAULT_POLICY, budgetMs: 2000, minReps: 3, maxReps: 5 }
+    : { ...DEFAULT_POLICY, budgetMs: 10000, minReps: 5, maxReps: 9 };
+  const batches = randomBatches(8, 1);
+  const base = benchShape(BASE_WIDTH);
+  const rows = [];
+  const table = new Table([
+    { title: 'width', width: 5, right: true },
+    { title: 'tuned shapes', width: 12, right: true },
+    { title: 'differ', width: 6, right: true },
+    { title: 'thresholds ms/step', width: 18, right: true },
+    { title: 'tuned ms/step', width: 13, right: true },
+    { title: 'ratio', width: 6, right: true },
+  ]);
+  const lines: string[][] = [];
+  try {
+    for (const width of widths) {
+      const shape = benchShape(width);
+      installTunedVariants(ctx.adapter, undefined);
+      let thresholds: OursTrainer | undefined;
+      const problems = await collectProblems(async () => {
+        thresholds = await createOurs(ctx, shape, base, 1);
+      });
+      const tune = await tuneVariants(ctx, problems, { budgetMs: opts.budgetMs });
+      installTunedVariants(ctx.adapter, tableOf(tune.entries));
+      const tuned = await createOurs(ctx, shape, base, 1);
+      installTunedVariants(ctx.adapter, undefined);
+      const trainers = { thresholds: thresholds!, tuned };
+      let i = 0;
+      const contender = (name: keyof typeof trainers): Contender => ({
+        name,
+        async sample(inner) {
+          const t0 = performance.now();
+          for (let r = 0; r < inner; r++) await trainers[name].step(batches[i++ % batches.length]);
+          return (performance.now() - t0) / inner;
+        },
+      });
+      const [th, tu] = await measure([contender('thresholds'), contender('tuned')], {
+        ...policy,
+        minSampleMs: 0,
+        maxInner: 1,
+      });
+      for (const t of Object.values(trainers)) t.release();
+      const differ = tune.entries.filter((e) => e.chosen !== e.threshold);
+      const tokens = BATCH * CONTEXT;
+      const row = {
+        width,
+        tune: {
+          millis: tune.millis,
+          timing: tune.timing,
+          entries: tune.entries,
+          skipped: tune.skipped,
+          differ: differ.length,
+        },
+        thresholds: {
+          ms: th.ms,
+          minMs: th.minMs,
+          samples: th.samples,
+          tokensPerSec: tokens / (th.ms / 1000),
+        },
+        tuned: {
+          ms: tu.ms,
+          minMs: tu.minMs,
+          samples: tu.samples,
+          tokensPerSec: tokens / (tu.ms / 1000),
+        },
+        ratio: th.ms / tu.ms,
+        ratioMin: th.minMs / tu.minMs,
+      };
+      rows.push(row);
+      lines.push([
+        String(width),
+        String(tune.entries.length),
+        String(differ.length),
+        fmt(th.ms),
+        fmt(tu.ms),
+        fmt(row.ratio),
+      ]);
+      log(
+        `width ${width}: tuned ${tune.entries.length} shapes in ${(tune.millis / 1000).toFixed(1)} s (${tune.skipped} over budget)`,
+      );
+      for (const e of differ) log(`  differs: ${entryLine(e)}`);
+    }
+  } finally {
+    installTunedVariants(ctx.adapter, undefined);
+    releaseGpu(ctx);
+  }
+  table.header();
+  for (const cells of lines) table.row(cells);
+  const doc = {
+    format: 'mup-lab/bench-tune',
+    version: 1,
+    adapter,
+    adapterInfo: ctx.adapter,
+    features: ctx.features,
+    environment: { ...machineInfo(), loadAtStart, loadAtEnd: loadavg() },
+    budgetMs: opts.budgetMs,
+    rows,
+  };
+  writeResult(opts.out, doc, log);
+  return doc;
+}

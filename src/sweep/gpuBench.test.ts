@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { useGpu } from '../../test/gpu';
+import { benchmarkGpu, GpuBenchCancelled, presetSeconds } from './gpuBench';
+
+const gpu = useGpu();
+
+describe('benchmarkGpu', () => {
+  it('measures matmul GFLOP/s and training tokens/s, with progress', async () => {
+    const progress: string[] = [];
+    const r = await benchmarkGpu(gpu(), {
+      matmulSizes: [64],
+      trainWidths: [16],
+      trainSteps: 2,
+      onProgress: (done, total, label) => progress.push(`${done}/${total} ${label}`),
+    });
+    expect(progress).toEqual(['0/2 matmul 64³', '1/2 training at width 16', '2/2 done']);
+    expect(r.adapterInfo).toEqual(gpu().adapter);
+    expect(r.matmul).toHaveLength(1);
+    expect(r.matmul[0].gflops).toBeCloseTo((2 * 64 ** 3) / (r.matmul[0].ms * 1e6), 9);
+    expect(r.matmul[0].gflops).toBeGreaterThan(0);
+    expect(r.train[0]).toMatchObject({ width: 16, steps: 2 });
+    expect(r.train[0].tokensPerSec).toBeGreaterThan(0);
+    expect(r.train[0].flopsPerSec).toBeGreaterThan(r.train[0].tokensPerSec);
+    // Preset time = its FLOPs at the rate of the measured width nearest its widest model.
+    const rates = {
+      train: [16, 512].map((width, i) => ({ ...r.train[0], width, flopsPerSec: 10 ** (i + 9) })),
+    };
+    expect(presetSeconds(rates, 'tiny', () => 1e12)).toBe(1000); // widest 32: nearest 16
+    expect(presetSeconds(rates, 'paper', () => 1e12)).toBe(100); // widest 2048: nearest 512
+  });
+
+  it('stops before the next measurement once cancelled', async () => {
+    const abort = new AbortController();
+    const run = benchmarkGpu(gpu(), {
+      matmulSizes: [64, 128],
+      trainWidths: [16],
+      signal: abort.signal,
+      onProgress: (done) => done === 1 && abort.abort(),
+    });
+    await expect(run).rejects.toBeInstanceOf(GpuBenchCancelled);
+  });
+});
