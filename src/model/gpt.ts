@@ -41,8 +41,11 @@ export interface GptGpuOptions {
   batch: number;
   /** Runs stacked side by side (same shape and multipliers, own parameters). */
   runs?: number;
+  /** Layernorm ε (default DEFAULT_LN_EPS). */
   lnEps?: number;
 }
+
+export const DEFAULT_LN_EPS = 1e-5;
 
 /** Activations kept for the coordinate check, per block where it applies. */
 export interface GptActivations {
@@ -185,7 +188,7 @@ export class GptGpu {
     const K = this.runs;
     const R = this.rows;
     const KR = K * R;
-    const eps = this.options.lnEps ?? 1e-5;
+    const eps = this.options.lnEps ?? DEFAULT_LN_EPS;
     const biases = this.dims.biases;
     const P = this.params;
     const G = this.grads;
