@@ -3,7 +3,8 @@
  * AdamW) of the lab's GPT (2 layers, 4 heads, T = 64, batch 16, vocab 96, tied readout) at widths
  * 64, 128, 256, for our engine (K = 1, 4, 8 runs stacked in one model) and for the same model in
  * TensorFlow.js (bench/tfjs-gpt.ts) on TF.js's WebGPU backend on the same device.
- * `--quick`: width 64, K = 1 and 4, 2-3 repeats. `--only 64,256`: those widths. `--no-tfjs`.
+ * `--quick`: width 64, K = 1 and 4, 2-3 repeats. `--only 64,256`: those widths. `--stacks 1,4`:
+ * those K. `--no-tfjs`, `--no-jaxjs`: without that peer.
  *
  * A step is timed on the wall clock from the batch upload to the loss read back on the CPU, both
  * for ours (one submission: every op and the optimizer in one compute pass, then the per-run
@@ -62,6 +63,8 @@ export interface TrainBenchOptions {
   jaxjs: boolean;
   /** Widths to run (`--only 64,256`); default 64, 128, 256 (quick: 64). */
   widths?: number[];
+  /** Stack sizes K to run (`--stacks 1,4`); default 1, 4, 8 (CPU adapter at width 256: 1). */
+  stacks?: number[];
 }
 
 export const WIDTHS = [64, 128, 256];
@@ -76,7 +79,18 @@ export function trainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Train
   if (bad.length) {
     throw new Error(`train: --only takes widths among ${WIDTHS.join(', ')}; got ${bad.join(', ')}`);
   }
+  const stackList = (env.MUP_BENCH_STACKS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s);
+  const stacks = stackList.map(Number);
+  const badStacks = stackList.filter((s, i) => !(Number.isInteger(stacks[i]) && stacks[i] >= 1));
+  if (badStacks.length) {
+    throw new Error(`train: --stacks takes positive integers; got ${badStacks.join(', ')}`);
+  }
   return {
+    // K = 1 always runs first: the separate rate, the per-op breakdown and the loss checks use it.
+    ...(stacks.length ? { stacks: [...new Set([1, ...stacks])].sort((x, y) => x - y) } : {}),
     out: env.MUP_BENCH_OUT || undefined,
     quick: env.MUP_BENCH_QUICK === '1',
     tfjs: env.MUP_BENCH_NO_TFJS !== '1',
@@ -429,7 +443,8 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
   const cpu = ctx.adapter.isFallback;
   const widths = opts.widths ?? (opts.quick ? [64] : WIDTHS);
   // On a CPU adapter a step at width 256 takes seconds (TF.js: ~45 s): stack only 64 and 128.
-  const stacksOf = (w: number) => (opts.quick ? [1, 4] : cpu && w > 128 ? [1] : [1, 4, 8]);
+  const stacksOf = (w: number) =>
+    opts.stacks ?? (opts.quick ? [1, 4] : cpu && w > 128 ? [1] : [1, 4, 8]);
   const policy: RepeatPolicy = opts.quick
     ? { ...DEFAULT_POLICY, budgetMs: 2000, minReps: 2, maxReps: 3 }
     : { ...DEFAULT_POLICY, budgetMs: 10000, minReps: 3, maxReps: 9 };
