@@ -12,7 +12,7 @@ import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Sect
 import { fmt, machineInfo, Table, writeResult } from './table';
 import { setUpJaxjs, type JaxjsBench } from './jaxjs';
 import { setUpTfjs, type TfjsBench } from './tfjs';
-import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from './timing';
+import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from '../src/gpu/timing';
 
 export interface KernelBenchOptions {
   out?: string;

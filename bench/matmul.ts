@@ -13,7 +13,7 @@ import {
   type RepeatPolicy,
   type Timing,
   type TimingMethod,
-} from './timing';
+} from '../src/gpu/timing';
 import type { JaxjsBench } from './jaxjs';
 import type { TfjsBench } from './tfjs';
 

@@ -11,7 +11,7 @@ import {
   type GpuTensor,
 } from '../src/gpu';
 import { Rng } from '../src/util/random';
-import { measure, type GpuTimer, type RepeatPolicy, type Timing } from './timing';
+import { measure, type GpuTimer, type RepeatPolicy, type Timing } from '../src/gpu/timing';
 
 export interface Section<Row> {
   /** Why the section did not run; absent when it ran. */

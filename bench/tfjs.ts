@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { create } from 'webgpu';
 import type { GpuContext } from '../src/gpu';
-import type { TimingMethod } from './timing';
+import type { TimingMethod } from '../src/gpu/timing';
 
 export interface TfjsMatmul {
   /** Milliseconds per matmul over `inner` back-to-back matmuls. */

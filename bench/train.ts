@@ -53,7 +53,7 @@ import {
   type GpuTimer,
   type RepeatPolicy,
   type Timing,
-} from './timing';
+} from '../src/gpu/timing';
 
 export interface TrainBenchOptions {
   out?: string;

@@ -37,6 +37,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { flatGrid } from './shapes';
+import { chooseVariant, type VariantRegistry } from './variants';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
 
@@ -53,8 +54,30 @@ export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 /** Invocations per workgroup of the 'row' variant (one per (batch, head, row)). */
 export const ATTENTION_ROW_WORKGROUP = 32;
 
-export function chooseAttentionVariant(adapter: AdapterSummary): AttentionVariant {
-  return adapter.isFallback ? 'row' : 'tiled';
+/** The shape facts a tuned attention choice is stored under; absent: the thresholds decide. */
+export interface AttentionProblem {
+  batch: number;
+  heads: number;
+  headSize: number;
+  context: number;
+}
+
+export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
+  AttentionVariant,
+  AttentionProblem | undefined
+> = {
+  kernel: 'attention',
+  variants: { tiled: {}, row: {} },
+  shapeClass: (p) => (p ? `T${p.context} D${p.headSize} BH${p.batch * p.heads}` : 'any'),
+  threshold: (adapter) => (adapter.isFallback ? 'row' : 'tiled'),
+};
+
+/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+export function chooseAttentionVariant(
+  adapter: AdapterSummary,
+  problem?: AttentionProblem,
+): AttentionVariant {
+  return chooseVariant(ATTENTION_VARIANT_REGISTRY, adapter, problem);
 }
 
 /** Private-array size of the 'row' variant for head size D: D rounded up to a power of two, >= 8. */
@@ -151,7 +174,8 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
   if (s.variant !== undefined && !ATTENTION_VARIANTS.includes(s.variant)) {
     throw new Error(`${base}: unknown variant ${String(s.variant)}`);
   }
-  const variant = s.variant ?? chooseAttentionVariant(ctx.adapter);
+  const variant =
+    s.variant ?? chooseAttentionVariant(ctx.adapter, { batch, heads, headSize, context });
   const label = `${base} [${variant}]`;
   const rows = batch * heads * context;
   const row = variant === 'row';

@@ -22,6 +22,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import { chooseVariant, type VariantRegistry } from './variants';
 import { grid2d } from './dispatch';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
@@ -38,11 +39,29 @@ export const CROSS_ENTROPY_ROW_WORKGROUP = 64;
  */
 export const CROSS_ENTROPY_ROW_MAX_VOCAB = 64;
 
+/** A cross-entropy problem: rows are timed by the tuner but do not split the shape class. */
+export interface CrossEntropyProblem {
+  vocab: number;
+  rows?: number;
+}
+
+export const CROSS_ENTROPY_VARIANT_REGISTRY: VariantRegistry<
+  CrossEntropyVariant,
+  CrossEntropyProblem
+> = {
+  kernel: 'cross_entropy',
+  variants: { workgroup: {}, row: {} },
+  shapeClass: (p) => `v${p.vocab}`,
+  threshold: (adapter, p) =>
+    adapter.isFallback || p.vocab <= CROSS_ENTROPY_ROW_MAX_VOCAB ? 'row' : 'workgroup',
+};
+
+/** The tuned variant for this adapter and vocabulary if installed (src/ops/variants.ts), else the thresholds'. */
 export function chooseCrossEntropyVariant(
   adapter: AdapterSummary,
   vocab: number,
 ): CrossEntropyVariant {
-  return adapter.isFallback || vocab <= CROSS_ENTROPY_ROW_MAX_VOCAB ? 'row' : 'workgroup';
+  return chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, adapter, { vocab });
 }
 
 export interface CrossEntropyArgs {

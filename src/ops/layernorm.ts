@@ -25,6 +25,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
 
 export const LAYERNORM_KERNEL = { name: 'layernorm', code: layernormWgsl };
@@ -47,8 +48,23 @@ export const LAYERNORM_ROW_WORKGROUP = 64;
  */
 export const LAYERNORM_ROW_MAX_WIDTH = 64;
 
+/** A layernorm problem: rows are timed by the tuner but do not split the shape class. */
+export interface LayerNormProblem {
+  width: number;
+  rows?: number;
+}
+
+export const LAYERNORM_VARIANT_REGISTRY: VariantRegistry<LayerNormVariant, LayerNormProblem> = {
+  kernel: 'layernorm',
+  variants: { workgroup: {}, row: {} },
+  shapeClass: (p) => `w${p.width}`,
+  threshold: (adapter, p) =>
+    adapter.isFallback || p.width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup',
+};
+
+/** The tuned variant for this adapter and width if installed (src/ops/variants.ts), else the thresholds'. */
 export function chooseLayerNormVariant(adapter: AdapterSummary, width: number): LayerNormVariant {
-  return adapter.isFallback || width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup';
+  return chooseVariant(LAYERNORM_VARIANT_REGISTRY, adapter, { width });
 }
 
 export interface LayerNormForwardArgs {

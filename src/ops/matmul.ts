@@ -16,6 +16,7 @@
  * - GPUs: 'tiled128' when it still gives at least 64 workgroups, else 'tiled64' (more, smaller
  *   workgroups for the thin transformer shapes). Not yet measured on a GPU: rerun
  *   `npm run bench -- kernels` there and revise.
+ * These are the thresholds; a tuned choice for the adapter (src/tune) takes precedence.
  */
 import matmulWgsl from '../../kernels/matmul.wgsl?raw';
 import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
@@ -29,6 +30,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import { chooseVariant, type VariantRegistry } from './variants';
 
 export const MATMUL_KERNEL = { name: 'matmul', code: matmulWgsl };
 export const MATMUL_DIRECT_KERNEL = { name: 'matmul_direct', code: matmulDirectWgsl };
@@ -61,20 +63,38 @@ export interface MatmulArgs {
   variant?: MatmulVariant;
 }
 
-/** The shape facts the variant choice looks at. */
+/**
+ * The shape facts the variant choice looks at. k and the transposes are optional for the
+ * thresholds, but a tuned choice is stored per full shape (prepareMatmul always passes them).
+ */
 export interface MatmulProblem {
   m: number;
   n: number;
   batch?: number;
+  k?: number;
+  transA?: boolean;
+  transB?: boolean;
 }
 
 /** Minimum workgroup count for which 128x128 tiles are preferred on a GPU. */
 const TILED128_MIN_GROUPS = 64;
 
+export const MATMUL_VARIANT_REGISTRY: VariantRegistry<MatmulVariant, MatmulProblem> = {
+  kernel: 'matmul',
+  variants: { direct: {}, tiled64: {}, tiled128: {} },
+  shapeClass: (s) =>
+    `${s.m}x${s.k ?? '?'}x${s.n}` +
+    `${(s.batch ?? 1) > 1 ? ` b${s.batch}` : ''}${s.transA ? ' tA' : ''}${s.transB ? ' tB' : ''}`,
+  threshold(adapter, s) {
+    if (adapter.isFallback) return 'direct';
+    const groups128 = Math.ceil(s.m / 128) * Math.ceil(s.n / 128) * (s.batch ?? 1);
+    return groups128 >= TILED128_MIN_GROUPS ? 'tiled128' : 'tiled64';
+  },
+};
+
+/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
 export function chooseMatmulVariant(adapter: AdapterSummary, s: MatmulProblem): MatmulVariant {
-  if (adapter.isFallback) return 'direct';
-  const groups128 = Math.ceil(s.m / 128) * Math.ceil(s.n / 128) * (s.batch ?? 1);
-  return groups128 >= TILED128_MIN_GROUPS ? 'tiled128' : 'tiled64';
+  return chooseVariant(MATMUL_VARIANT_REGISTRY, adapter, s);
 }
 
 function need(t: GpuTensor, elements: number, what: string, label: string): void {
@@ -112,7 +132,8 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   if (args.bias) need(args.bias, n, 'bias', label);
   if (strideC > 0 && strideC < m * n) throw new Error(`${label}: batches of C overlap`);
 
-  let variant = args.variant ?? chooseMatmulVariant(ctx.adapter, { m, n, batch });
+  let variant =
+    args.variant ?? chooseMatmulVariant(ctx.adapter, { m, n, batch, k, transA, transB });
   const a4 = vec4BindingOf(args.a);
   const b4 = vec4BindingOf(args.b);
   if (variant !== 'direct' && !(a4 && b4)) {

@@ -49,6 +49,8 @@ export interface SelfTestOptions {
    * pipeline cache of their own: to check that the self-test catches a broken kernel.
    */
   overrides?: readonly KernelSource[];
+  /** Force this variant of the one kernel named in `kernels` (the tuner checks each candidate). */
+  variant?: string;
 }
 
 /** A pipeline cache that compiles `overrides` in place of the kernels of the same name. */
@@ -69,6 +71,18 @@ class OverridingPipelineCache extends PipelineCache {
   }
 }
 
+/** `ctx` with `overrides` compiled in place of the shipped kernels of the same names. */
+export function withKernelOverrides(
+  ctx: GpuContext,
+  overrides: readonly KernelSource[],
+): GpuContext {
+  if (overrides.length === 0) return ctx;
+  return {
+    ...ctx,
+    pipelines: new OverridingPipelineCache(ctx, new Map(overrides.map((k) => [k.name, k]))),
+  };
+}
+
 export async function runSelfTests(
   ctx: GpuContext,
   onResult?: (r: SelfTestResult) => void,
@@ -79,20 +93,16 @@ export async function runSelfTests(
   const tests = options.kernels
     ? SELF_TESTS.filter((t) => options.kernels?.includes(t.kernel))
     : SELF_TESTS;
-  const overrides = options.overrides ?? [];
-  const testCtx: GpuContext =
-    overrides.length > 0
-      ? {
-          ...ctx,
-          pipelines: new OverridingPipelineCache(ctx, new Map(overrides.map((k) => [k.name, k]))),
-        }
-      : ctx;
+  if (options.variant !== undefined && tests.length !== 1) {
+    throw new Error('runSelfTests: a variant needs exactly one kernel');
+  }
+  const testCtx = withKernelOverrides(ctx, options.overrides ?? []);
   const results: SelfTestResult[] = [];
   for (const test of tests) {
     const start = performance.now();
     let result: SelfTestResult;
     try {
-      const { worstRatio, detail } = await test.run(testCtx);
+      const { worstRatio, detail } = await test.run(testCtx, options.variant);
       result = {
         kernel: test.kernel,
         passed: worstRatio <= 1,

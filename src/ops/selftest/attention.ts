@@ -8,16 +8,22 @@
 import { readTensor, runOps } from '../../gpu';
 import { attentionBackwardRef, attentionForwardRef } from '../../reference/attention';
 import { Rng } from '../../util/random';
-import { prepareAttentionBackward, prepareAttentionForward } from '../attention';
+import {
+  ATTENTION_VARIANT_REGISTRY,
+  prepareAttentionBackward,
+  prepareAttentionForward,
+} from '../attention';
+import { asVariant } from '../variants';
 import { maxAbs, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 const TOL = 1e-5;
 
 export const attentionSelfTest: SelfTest = {
   kernel: 'attention',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
-      const s = { batch: 2, heads: 2, headSize: 7, context: 70, scale: 1 / 7 };
+      const variant = asVariant(ATTENTION_VARIANT_REGISTRY, variantName);
+      const s = { batch: 2, heads: 2, headSize: 7, context: 70, scale: 1 / 7, variant };
       const { batch: B, heads: H, headSize: D, context: T } = s;
       const rng = new Rng(11);
       const qkv = rng.normalArray(B * T * 3 * H * D);

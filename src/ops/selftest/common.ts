@@ -13,7 +13,8 @@ import {
 /** One kernel's self-test: runs on small seeded data, returns its worst error / bound. */
 export interface SelfTest {
   kernel: string;
-  run(ctx: GpuContext): Promise<{ worstRatio: number; detail: string }>;
+  /** `variant`: force this kernel variant (kernels with variants only); default: the chooser's. */
+  run(ctx: GpuContext, variant?: string): Promise<{ worstRatio: number; detail: string }>;
 }
 
 /** Unit roundoff of float32. */

@@ -13,13 +13,15 @@
 import { readTensor, runOps } from '../../gpu';
 import { crossEntropyRef } from '../../reference/cross_entropy';
 import { Rng } from '../../util/random';
-import { prepareCrossEntropy } from '../cross_entropy';
+import { CROSS_ENTROPY_VARIANT_REGISTRY, prepareCrossEntropy } from '../cross_entropy';
+import { asVariant } from '../variants';
 import { F32_EPS as u, pairwiseDepth, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 export const crossEntropySelfTest: SelfTest = {
   kernel: 'cross_entropy',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
+      const variant = asVariant(CROSS_ENTROPY_VARIANT_REGISTRY, variantName);
       const shape = { rows: 70, vocab: 65, runs: 2, logitScale: 0.5, gradScale: 1.5 };
       const { rows, vocab, runs, logitScale: s, gradScale } = shape;
       const perRun = rows / runs;
@@ -37,6 +39,7 @@ export const crossEntropySelfTest: SelfTest = {
           dLogits: tdLogits,
           rowLoss: tRowLoss,
           loss: tLoss,
+          variant,
         }),
       );
       await runOps(ctx, [op], 'selftest cross_entropy');

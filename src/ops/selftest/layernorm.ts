@@ -18,7 +18,9 @@ import {
   LAYERNORM_ROWS_PER_BLOCK,
   prepareLayerNormBackward,
   prepareLayerNormForward,
+  LAYERNORM_VARIANT_REGISTRY,
 } from '../layernorm';
+import { asVariant } from '../variants';
 import { F32_EPS as u, pairwiseDepth, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 /** Roundings of a row sum: 'row' pairwise in one thread, 'workgroup' strided + 8 tree levels. */
@@ -33,8 +35,9 @@ function paramSumDepth(rows: number): number {
 
 export const layernormSelfTest: SelfTest = {
   kernel: 'layernorm',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
+      const variant = asVariant(LAYERNORM_VARIANT_REGISTRY, variantName);
       const rows = 130;
       const width = 33;
       const eps = Math.fround(LAYERNORM_DEFAULT_EPS);
@@ -75,6 +78,7 @@ export const layernormSelfTest: SelfTest = {
           rows,
           width,
           eps: LAYERNORM_DEFAULT_EPS,
+          variant,
         }),
       );
       const bwd = await scope.op(
@@ -91,6 +95,7 @@ export const layernormSelfTest: SelfTest = {
           width,
           dxBeta: 1,
           paramBeta: 1,
+          variant,
         }),
       );
       await runOps(ctx, [fwd, bwd], 'selftest layernorm');

@@ -6,13 +6,15 @@
 import { readTensor, runOps, type PreparedOp } from '../../gpu';
 import { matmulAbsScale, matmulRef } from '../../reference/matmul';
 import { Rng } from '../../util/random';
-import { prepareMatmul } from '../matmul';
+import { MATMUL_VARIANT_REGISTRY, prepareMatmul } from '../matmul';
+import { asVariant } from '../variants';
 import { F32_EPS, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 export const matmulSelfTest: SelfTest = {
   kernel: 'matmul',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
+      const variant = asVariant(MATMUL_VARIANT_REGISTRY, variantName);
       const rng = new Rng(7);
       const cases = (
         [
@@ -29,7 +31,7 @@ export const matmulSelfTest: SelfTest = {
       });
       const ops: PreparedOp[] = [];
       for (const { shape, a, b, c } of cases) {
-        const args = { ...shape, a: scope.upload(a, 'A'), b: scope.upload(b, 'B'), c };
+        const args = { ...shape, a: scope.upload(a, 'A'), b: scope.upload(b, 'B'), c, variant };
         ops.push(await scope.op(prepareMatmul(ctx, args)));
       }
       await runOps(ctx, ops, 'selftest matmul');

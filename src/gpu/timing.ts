@@ -1,9 +1,11 @@
 /**
- * GPU timing for benchmarks: timestamp queries around a compute pass where the adapter has them,
+ * GPU timing for the benchmarks (bench/) and the variant tuner (src/tune): timestamp queries around a compute pass where the adapter has them,
  * otherwise the wall time from submit to `onSubmittedWorkDone`. Fast ops are encoded several
  * times per sample (`inner`) so that timer resolution and submit overhead do not dominate.
  */
-import { BufferUsage, MapMode, withErrorScopes, type GpuContext } from '../src/gpu';
+import { BufferUsage, MapMode } from './constants';
+import type { GpuContext } from './device';
+import { withErrorScopes } from './errors';
 
 export type TimingMethod = 'timestamp-query' | 'onSubmittedWorkDone';
 
@@ -38,16 +40,16 @@ export function createTimer(ctx: GpuContext): GpuTimer {
       destroy() {},
     };
   }
-  const querySet = device.createQuerySet({ type: 'timestamp', count: 2, label: 'bench timer' });
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2, label: 'gpu timer' });
   const resolve = device.createBuffer({
     size: 16,
     usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
-    label: 'bench timer resolve',
+    label: 'gpu timer resolve',
   });
   const readback = device.createBuffer({
     size: 16,
     usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-    label: 'bench timer readback',
+    label: 'gpu timer readback',
   });
   return {
     method: 'timestamp-query',

@@ -1,0 +1,155 @@
+/**
+ * The PyTorch side of an export: the Python snippet that sets up microsoft/mup with a
+ * document's values. Kept apart from export.ts (the document's schema and builder) because it
+ * changes with the PyTorch trainer (python/mup_lab), not with the export format.
+ */
+import type { TransferExport } from './export';
+
+/** A JS number as a Python literal (finite by construction of the document). */
+function py(x: number): string {
+  if (!Number.isFinite(x)) return 'float("nan")';
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
+  return String(x).replace('e+', 'e');
+}
+
+const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+/**
+ * Python that sets up microsoft/mup with the document's values: base shapes, MuReadout
+ * (output_mult), MuAdamW (lr, betas, eps, weight decay), an explicit init, and notes for what
+ * mup does not do (ε/m, attention scale, α_in, zero-init, depth scaling).
+ */
+export function pytorchSnippet(doc: TransferExport): string {
+  const hp = doc.hyperparameters;
+  const b = doc.base;
+  const t = doc.target.shape;
+  const pt = doc.pytorch;
+  const m = pt.manual;
+  const widthMult = t.width / b.width;
+  const hidden = pt.tensors.find((x) => x.ninf === 2);
+  const hiddenStd = hidden ? hidden.initStd : hp.initStd / Math.sqrt(widthMult);
+  const hiddenEps = hidden ? hidden.eps : hp.eps / widthMult;
+  const hiddenLr = hidden ? hidden.muAdamLr : hp.lr / widthMult;
+  const tuned = doc.tuning;
+  const depthOn = m.residualMult !== 1 || m.depthLrFactor !== 1;
+  const headLine =
+    b.fixed === 'heads'
+      ? `HEADS = ${b.heads}  # fixed head count: head size = d_model / HEADS (${b.headSize} at the base)`
+      : `HEAD_SIZE = ${b.headSize}  # fixed head size: heads = d_model / HEAD_SIZE (${b.heads} at the base)`;
+  const lines: string[] = [
+    `# µP Lab export (${doc.format} v${doc.version}), ${doc.environment.date.slice(0, 10)}, lab ${doc.environment.labVersion}`,
+    `# Tuned under ${doc.parametrization === 'mup' ? 'µP' : 'SP'}: ${tuned.label} = ${py(tuned.value)}` +
+      (tuned.log2 !== null ? ` (log2 = ${tuned.log2.toFixed(3)})` : '') +
+      `. ${tuned.note}`,
+  ];
+  if (doc.parametrization === 'sp') {
+    lines.push(
+      '# SP and µP are the same model at the base shape, so values tuned there under SP are',
+      '# valid µP base values; µP (below) is what carries them to other widths.',
+    );
+  }
+  lines.push(
+    '# pip install mup',
+    'import torch',
+    'from mup import MuReadout, MuAdamW, set_base_shapes',
+    '',
+    '# ---- Base shapes (the model the hyperparameters were tuned at) ----',
+    `BASE_WIDTH = ${b.width}  # d_model`,
+    `BASE_DEPTH = ${b.depth}`,
+    headLine,
+    `MLP_RATIO = ${py(b.mlpRatio)}`,
+    `VOCAB = ${b.vocab}`,
+    `CONTEXT = ${b.context}`,
+    `TARGET_WIDTH = ${t.width}`,
+    `TARGET_DEPTH = ${t.depth}`,
+    `WIDTH_MULT = TARGET_WIDTH / BASE_WIDTH  # m = ${py(widthMult)}`,
+    '',
+    '# ---- Tuned base hyperparameters ----',
+    `LR = ${py(hp.lr)}  # η: MuAdamW divides it by m on hidden matrices -> ${py(hiddenLr)} at the target`,
+    `INIT_STD = ${py(hp.initStd)}  # σ`,
+    `OUTPUT_MULT = ${py(hp.alphaOut)}  # α_out: MuReadout(output_mult=OUTPUT_MULT); logits × α_out / m`,
+    `ALPHA_IN = ${py(hp.alphaIn)}  # α_in: multiply tok_emb(x) + pos_emb(t) by this (mup does not)`,
+    `ALPHA_ATTN = ${py(hp.alphaAttn)}`,
+    `ATTN_SCALE = ${py(m.attnScale)}  # at the target: α_attn·√d_base/d_head, replaces 1/√d_head`,
+    `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: MuAdamW keeps lr·wd = η·λ)`,
+    `BETAS = (${py(hp.beta1)}, ${py(hp.beta2)})`,
+    `EPS = ${py(hp.eps)}  # ε at the base; hidden matrices use ε/m = ${py(hiddenEps)} at the target`,
+    `GRAD_CLIP = ${py(hp.clip)}  # clip_grad_norm_ max norm (0 = off)`,
+    `ZERO_READOUT = ${pyBool(pt.muReadout.readoutZeroInit)}`,
+    `ZERO_QUERY = ${pyBool(hp.zeroQuery)}`,
+  );
+  if (depthOn) {
+    lines.push(
+      `RESIDUAL_MULT = ${py(m.residualMult)}  # depth scaling: multiply every residual branch by this`,
+      `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # multiply the lr of every in-block param group`,
+    );
+  }
+  lines.push(
+    '',
+    '# ---- In your model (mup does not do these for you) ----',
+    '# 1. Input:     h = ALPHA_IN * (self.tok_emb(idx) + self.pos_emb(pos))',
+    pt.muReadout.shared
+      ? '# 2. Readout:   self.readout = MuSharedReadout(self.tok_emb.weight, bias=False, output_mult=OUTPUT_MULT)'
+      : '# 2. Readout:   self.readout = MuReadout(d_model, VOCAB, bias=False, output_mult=OUTPUT_MULT,\n' +
+          '#                                        readout_zero_init=ZERO_READOUT)',
+    '# 3. Attention: att = (q @ k.transpose(-2, -1)) * ATTN_SCALE   # not / sqrt(d_head)',
+    `#    (mup's Transformer example: attn_mult = ${py(m.exampleAttnMult)}, scaling = attn_mult**0.5 / d_head)`,
+    `#    ATTN_SCALE is for head size ${py(doc.target.multipliers.headSize)}; in general ALPHA_ATTN * ${py(b.headSize)}**0.5 / d_head.`,
+  );
+  if (depthOn) lines.push('# 4. Depth:     h = h + RESIDUAL_MULT * block(h) for every branch');
+  lines.push(
+    '',
+    '# ---- Base shapes: the same model code at the base width, and at twice it ----',
+    'model = GPT(d_model=TARGET_WIDTH, n_layer=TARGET_DEPTH)   # your model class',
+    'base = GPT(d_model=BASE_WIDTH, n_layer=TARGET_DEPTH)      # mup needs the same parameter names',
+    'delta = GPT(d_model=2 * BASE_WIDTH, n_layer=TARGET_DEPTH)  # marks which dims scale with width',
+    'set_base_shapes(model, base, delta=delta, rescale_params=False)',
+    '',
+    '# ---- Init, explicit (rescale_params=False above: nothing is rescaled behind your back) ----',
+    '@torch.no_grad()',
+    'def mup_init_(model):',
+    '    for name, p in model.named_parameters():',
+    '        if p.dim() < 2:',
+    "            if name.endswith('bias'):",
+    '                p.zero_()  # biases 0; layernorm gains keep 1',
+    '        elif p.infshape.ninf() == 2:  # hidden matrix: std σ/√m, m = fan-in multiplier',
+    `            p.normal_(0.0, INIT_STD / p.infshape.width_mult() ** 0.5)  # ${py(hiddenStd)} at the target`,
+    '        else:  # embeddings and the readout: std σ at every width',
+    '            p.normal_(0.0, INIT_STD)',
+    '    if ZERO_READOUT:',
+    '        model.readout.weight.zero_()',
+    '    if ZERO_QUERY:  # nn.Linear qkv weight is [3d, d]: rows [0, d) are the queries',
+    '        for block in model.blocks:',
+    '            block.attn.qkv.weight[: block.attn.qkv.in_features].zero_()',
+    '',
+    'mup_init_(model)',
+    '',
+    '# ---- Optimizer: gains and biases are not decayed; hidden matrices get ε/m ----',
+    'decay = [p for p in model.parameters() if p.dim() >= 2]',
+    'no_decay = [p for p in model.parameters() if p.dim() < 2]',
+    'optimizer = MuAdamW(',
+    "    [{'params': decay, 'weight_decay': WEIGHT_DECAY}, {'params': no_decay, 'weight_decay': 0.0}],",
+    '    lr=LR, betas=BETAS, eps=EPS,',
+    ')',
+    'for group in optimizer.param_groups:',
+    "    if group['params'] and all(p.infshape.ninf() == 2 for p in group['params']):",
+    "        group['eps'] = EPS / group['params'][0].infshape.width_mult()",
+  );
+  if (depthOn) {
+    lines.push(
+      '# Depth scaling: multiply the lr of param groups inside the blocks by DEPTH_LR_FACTOR',
+      '# (split them into their own groups first).',
+    );
+  }
+  lines.push(
+    '# In the training loop: torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)',
+    '',
+    '# Our matrices are [in, out] (y = x·W); nn.Linear stores [out, in]. Base shapes (torch layout):',
+  );
+  for (const [name, shape] of Object.entries(pt.baseShapes)) {
+    if (/^blocks\.(?!0\.)/.test(name)) continue;
+    lines.push(`#   ${name}: [${shape.join(', ')}]`);
+  }
+  if (t.depth > 1) lines.push('#   (blocks 1.. like block 0)');
+  return lines.join('\n') + '\n';
+}
