@@ -5,11 +5,13 @@ import {
   bindingOf,
   createUniform,
   workgroupCount,
+  type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import { chooseVariant, type VariantRegistry } from './variants';
 
 export const EMBEDDING_KERNEL = { name: 'embedding', code: embeddingWgsl };
 
@@ -17,21 +19,37 @@ export const EMBEDDING_KERNEL = { name: 'embedding', code: embeddingWgsl };
  * How dTok is summed: `staged` stages 256 token ids at a time in workgroup memory (one barrier
  * per chunk); `direct` reads them from storage without barriers. Same sums, same order.
  */
-export type EmbeddingBackwardVariant = 'staged' | 'direct';
-export const EMBEDDING_BACKWARD_VARIANTS: readonly EmbeddingBackwardVariant[] = [
-  'staged',
-  'direct',
-];
+export const EMBEDDING_BACKWARD_VARIANTS = ['staged', 'direct'] as const;
+export type EmbeddingBackwardVariant = (typeof EMBEDDING_BACKWARD_VARIANTS)[number];
+
+/** An embedding backward problem: the vocabulary and width set the shape class. */
+export interface EmbeddingProblem {
+  vocab: number;
+  dim: number;
+}
 
 /**
- * CPU fallback adapters (SwiftShader: a barrier makes each 4-lane group a coroutine) -> direct:
- * batch 16 x 64 tokens, vocab 96, 6 interleaved samples each under load, median 290 -> 194 ms at
- * dim 64 and 800 -> 720 ms at dim 256. GPUs -> staged (not measured on one yet).
+ * Thresholds: CPU fallback adapters (SwiftShader: a barrier makes each 4-lane group a
+ * coroutine) -> direct: batch 16 x 64 tokens, vocab 96, 6 interleaved samples each under load,
+ * median 290 -> 194 ms at dim 64 and 800 -> 720 ms at dim 256. GPUs -> staged (not measured on
+ * one yet).
  */
-export function chooseEmbeddingBackwardVariant(adapter: {
-  isFallback: boolean;
-}): EmbeddingBackwardVariant {
-  return adapter.isFallback ? 'direct' : 'staged';
+export const EMBEDDING_VARIANT_REGISTRY: VariantRegistry<
+  EmbeddingBackwardVariant,
+  EmbeddingProblem
+> = {
+  kernel: 'embedding',
+  variants: { staged: {}, direct: {} },
+  shapeClass: (p) => `v${p.vocab}d${p.dim}`,
+  threshold: (adapter) => (adapter.isFallback ? 'direct' : 'staged'),
+};
+
+/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+export function chooseEmbeddingBackwardVariant(
+  adapter: AdapterSummary,
+  problem: EmbeddingProblem,
+): EmbeddingBackwardVariant {
+  return chooseVariant(EMBEDDING_VARIANT_REGISTRY, adapter, problem);
 }
 
 export interface EmbeddingShape {
@@ -152,7 +170,7 @@ export async function prepareEmbeddingBackward(
     { dTok: args.dTok, dPos: args.dPos },
     { tokens: args.tokens, dOut: args.dOut },
   );
-  const variant = args.variant ?? chooseEmbeddingBackwardVariant(ctx.adapter);
+  const variant = args.variant ?? chooseEmbeddingBackwardVariant(ctx.adapter, { vocab, dim });
   const tokPipeline = await ctx.pipelines.get(
     EMBEDDING_KERNEL,
     variant === 'direct' ? 'backward_tok_direct' : 'backward_tok',
