@@ -26,7 +26,8 @@ const webgpu = [
   '--disable-vulkan-surface',
 ];
 
-const PORT = 4174;
+// E2E_PORT: a free port when several checkouts run their e2e tests on one machine.
+const PORT = Number(process.env.E2E_PORT ?? 4174);
 
 export default defineConfig({
   testDir: 'e2e',

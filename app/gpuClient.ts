@@ -64,6 +64,15 @@ function onMessage(message: FromWorker): void {
     case 'selftest-done':
       lab.selfTestDone();
       break;
+    case 'tune-progress':
+      lab.tuneProgress(message.progress);
+      break;
+    case 'tune-done':
+      lab.tuneDone(message.record, message.fromCache);
+      break;
+    case 'tune-message':
+      lab.tuneMessage(message.message);
+      break;
     case 'device-lost':
       lab.setGpu({ state: 'lost', message: message.message });
       lab.selfTestInterrupted();
@@ -193,6 +202,13 @@ export function startGpuWorker(): void {
 export function rerunSelfTest(): void {
   useLab.getState().selfTestStarted();
   send({ type: 'selftest' });
+}
+
+/** Times the kernel variants again on the form's config, replacing this adapter's cached choice. */
+export function retuneKernels(): void {
+  const { config } = useLab.getState();
+  useLab.getState().tuneProgress({ done: 0, total: 0, current: 'collecting shapes' });
+  send({ type: 'retune', config });
 }
 
 /** Starts the form's config as a new sweep (its results replace the previous ones). */

@@ -4,59 +4,66 @@
  * version, or one that does not look like ours, is ignored rather than half-restored.
  */
 import { del, get, set } from 'idb-keyval';
-import type { SweepConfig } from '../src/sweep/config';
-import type { RunRecord } from '../src/sweep/types';
+import * as z from 'zod';
+import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/config';
+import { runRecordSchema } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
-import { useLab, type LabState, type Measured, type SweepStatus, type TextFileInfo } from './store';
+import { useLab, type LabState, type SweepStatus } from './store';
 
 export const STORAGE_KEY = 'mup-lab/state';
 export const SCHEMA_VERSION = 1;
 
-export interface SavedState {
-  schema: typeof SCHEMA_VERSION;
-  savedAt: number;
-  config: SweepConfig;
-  presetName: LabState['presetName'];
-  textFile: TextFileInfo | null;
-  measured: Measured | null;
-  sweep: {
-    status: SweepStatus;
-    config: SweepConfig | null;
-    total: number;
-    vocab: number | null;
-    records: RunRecord[];
-    targetRuns: RunRecord[];
-    message: string | null;
-  };
-}
+/**
+ * The form's config as it was being typed: the structure of a SweepConfig, its values not yet
+ * checked (the form shows their errors after the restore; a half-typed field must not cost the
+ * saved work). A sweep's config is kept the same way: an imported sweep has an empty text.
+ */
+const configStructure = z.looseObject({
+  model: z.looseObject({}),
+  data: z.looseObject({}),
+  sweep: z.looseObject({}),
+  train: z.looseObject({ seeds: z.array(z.unknown()) }),
+  hp: z.looseObject({}),
+  widths: z.array(z.unknown()),
+  depths: z.array(z.unknown()),
+  parametrizations: z.array(z.unknown()),
+});
+const draftConfigSchema = z.custom<SweepConfig>((v) => configStructure.safeParse(v).success);
+
+const sweepStatusSchema = z.enum([
+  'idle',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'interrupted',
+] satisfies SweepStatus[]);
+
+export const savedStateSchema = z.object({
+  schema: z.literal(SCHEMA_VERSION),
+  savedAt: z.number(),
+  config: draftConfigSchema,
+  presetName: z.custom<PresetName | 'custom'>(
+    (v) => v === 'custom' || (typeof v === 'string' && Object.hasOwn(PRESET_LABELS, v)),
+  ),
+  textFile: z
+    .object({ name: z.string(), bytes: z.number(), chars: z.number(), distinct: z.number() })
+    .nullable(),
+  measured: z.object({ adapter: z.string(), flopsPerSec: z.number() }).nullable(),
+  sweep: z.object({
+    status: sweepStatusSchema,
+    config: draftConfigSchema.nullable(),
+    total: z.number(),
+    vocab: z.number().nullable(),
+    records: z.array(runRecordSchema),
+    targetRuns: z.array(runRecordSchema),
+    message: z.string().nullable(),
+  }),
+});
+
+export type SavedState = z.infer<typeof savedStateSchema>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-
-function looksLikeConfig(v: unknown): v is SweepConfig {
-  return (
-    isObject(v) &&
-    isObject(v.model) &&
-    isObject(v.data) &&
-    isObject(v.sweep) &&
-    isObject(v.train) &&
-    isObject(v.hp) &&
-    Array.isArray(v.widths) &&
-    Array.isArray(v.depths) &&
-    Array.isArray(v.parametrizations) &&
-    Array.isArray((v.train as Record<string, unknown>).seeds)
-  );
-}
-
-function looksLikeRecord(v: unknown): v is RunRecord {
-  return (
-    isObject(v) &&
-    typeof v.id === 'string' &&
-    typeof v.width === 'number' &&
-    typeof v.log2Hp === 'number' &&
-    typeof v.diverged === 'boolean' &&
-    Array.isArray(v.losses)
-  );
-}
 
 /**
  * Brings a value saved by an older version of the lab up to SCHEMA_VERSION, one version at a
@@ -72,15 +79,8 @@ export function migrateSaved(v: unknown): unknown {
 
 /** The saved state if there is one of this schema version, else undefined. */
 export function parseSaved(v: unknown): SavedState | undefined {
-  if (!isObject(v) || v.schema !== SCHEMA_VERSION || !looksLikeConfig(v.config)) return undefined;
-  const sweep = v.sweep;
-  if (!isObject(sweep) || !Array.isArray(sweep.records)) return undefined;
-  if (!Array.isArray(sweep.targetRuns) || !sweep.targetRuns.every(looksLikeRecord))
-    return undefined;
-  if (sweep.vocab !== null && typeof sweep.vocab !== 'number') return undefined;
-  if (sweep.config !== null && !looksLikeConfig(sweep.config)) return undefined;
-  if (!sweep.records.every(looksLikeRecord)) return undefined;
-  return v as unknown as SavedState;
+  const parsed = savedStateSchema.safeParse(v);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function snapshot(s: LabState): SavedState {
@@ -124,7 +124,7 @@ async function withJournal(sweep: SavedState['sweep']): Promise<SavedState['swee
   if (!sweep.config) return sweep;
   const have = new Set(sweep.records.map((r) => r.id));
   const extra = (await journalRecords(sweepKey(sweep.config)).catch(() => [])).filter(
-    (r) => looksLikeRecord(r) && !have.has(r.id),
+    (r) => runRecordSchema.safeParse(r).success && !have.has(r.id),
   );
   return extra.length === 0 ? sweep : { ...sweep, records: [...sweep.records, ...extra] };
 }

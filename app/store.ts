@@ -5,6 +5,8 @@
 import { create } from 'zustand';
 import type { AdapterSummary, GpuFeatures, GpuLimits } from '../src/gpu/device';
 import type { SelfTestResult } from '../src/ops/selftest';
+import type { TuneRecord } from '../src/tune/cache';
+import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { RunProgress } from './worker/protocol';
@@ -81,9 +83,19 @@ const IDLE: SweepState = {
   pausing: false,
 };
 
+export interface TuningState {
+  /** Set while variants are being timed. */
+  progress: TuneProgress | null;
+  record: TuneRecord | null;
+  fromCache: boolean;
+  message: string | null;
+}
+
 export interface LabState {
   gpu: GpuStatus;
   selfTest: { running: boolean; results: SelfTestResult[]; interrupted?: boolean };
+  /** The kernel variants in force on this adapter (src/tune), and a tuning in progress. */
+  tuning: TuningState;
   config: SweepConfig;
   presetName: PresetName | 'custom';
   /** Bumped when the whole config is replaced (preset, restore): the form starts afresh. */
@@ -105,6 +117,9 @@ export interface LabState {
   selfTestDone(): void;
   /** The device was lost during the self-test: its results so far mean nothing. */
   selfTestInterrupted(): void;
+  tuneProgress(progress: TuneProgress): void;
+  tuneDone(record: TuneRecord, fromCache: boolean): void;
+  tuneMessage(message: string): void;
 
   editConfig(update: (c: SweepConfig) => SweepConfig): void;
   applyPreset(name: PresetName): void;
@@ -146,6 +161,7 @@ export interface LabState {
 export const useLab = create<LabState>((set) => ({
   gpu: { state: 'starting' },
   selfTest: { running: false, results: [] },
+  tuning: { progress: null, record: null, fromCache: false, message: null },
   config: preset('tiny'),
   presetName: 'tiny',
   configVersion: 0,
@@ -166,6 +182,11 @@ export const useLab = create<LabState>((set) => ({
     set((s) =>
       s.selfTest.running ? { selfTest: { running: false, results: [], interrupted: true } } : {},
     ),
+
+  tuneProgress: (progress) => set((s) => ({ tuning: { ...s.tuning, progress, message: null } })),
+  tuneDone: (record, fromCache) =>
+    set((s) => ({ tuning: { ...s.tuning, progress: null, record, fromCache } })),
+  tuneMessage: (message) => set((s) => ({ tuning: { ...s.tuning, progress: null, message } })),
 
   editConfig: (update) => set((s) => ({ config: update(s.config), presetName: 'custom' })),
   applyPreset: (name) =>

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
-import type { ImportResult } from '../src/sweep/export';
+import type { ImportResult } from '../src/sweep/exportParse';
 
 /** Opens the lab (optionally with a query string) and waits until a sweep can start. */
 export async function openLab(page: Page, query = ''): Promise<void> {

@@ -18,6 +18,9 @@ test('the Tiny preset sweep runs to completion with a line per width for SP and 
 
   await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
   await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  // The first sweep on this adapter timed the kernel variants; the self-test panel lists them.
+  await expect(page.getByTestId('tuning-status')).toContainText('shapes tuned just now');
+  await expect(page.getByTestId('tuning-row')).not.toHaveCount(0);
 
   for (const p of ['sp', 'mup']) {
     const chart = page.getByTestId(`chart-${p}`);

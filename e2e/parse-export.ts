@@ -6,7 +6,7 @@
  * Node ESM loader refuses.
  */
 import { readFileSync } from 'node:fs';
-import { parseImport } from '../src/sweep/export';
+import { parseImport } from '../src/sweep/exportParse';
 
 const file = process.argv[2];
 if (!file) {

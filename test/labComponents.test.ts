@@ -17,12 +17,11 @@ import {
   MAX_TARGET_WIDTH,
   nearestStop,
   stopForKey,
-  widthStepFor,
   widthStops,
   WidthSlider,
 } from '../app/components/WidthSlider';
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../src/mup/rules';
-import type { GptShape } from '../src/mup/shapes';
+import { widthStep, type GptShape } from '../src/mup/shapes';
 import { transfer } from '../src/mup/transfer';
 import type { CoordRecord } from '../src/sweep/coordVerdict';
 
@@ -81,9 +80,9 @@ describe('WidthSlider helpers', () => {
   });
 
   it('derives the step from heads, head size and MLP ratio', () => {
-    expect(widthStepFor({ heads: 4, mlpRatio: 4 })).toBe(4);
-    expect(widthStepFor({ headSize: 32 })).toBe(32);
-    expect(widthStepFor({ heads: 3, mlpRatio: 1.5 })).toBe(6);
+    expect(widthStep({ heads: 4, mlpRatio: 4 })).toBe(4);
+    expect(widthStep({ headSize: 32 })).toBe(32);
+    expect(widthStep({ heads: 3, mlpRatio: 1.5 })).toBe(6);
   });
 });
 

@@ -17,7 +17,23 @@ function v1(): Record<string, unknown> {
       config,
       total: 16,
       vocab: 40,
-      records: [{ id: 'sp-w16-lr-10-s0', width: 16, log2Hp: -10, diverged: false, losses: [3] }],
+      records: [
+        {
+          id: 'sp:w16:d1:s0:h-10',
+          parametrization: 'sp',
+          width: 16,
+          depth: 1,
+          seed: 0,
+          log2Hp: -10,
+          finalLoss: 3,
+          diverged: false,
+          divergedAtStep: null,
+          losses: [3],
+          valLoss: 3.1,
+          tokensPerSec: 1000,
+          millis: 10,
+        },
+      ],
       targetRuns: [],
       message: null,
     },
@@ -43,5 +59,17 @@ describe('migrateSaved', () => {
     for (const junk of [null, 3, 'x', [], {}, { schema: 0 }]) {
       expect(parseSaved(migrateSaved(junk))).toBeUndefined();
     }
+  });
+});
+
+describe('parseSaved', () => {
+  it('restores a half-typed form config, and refuses a malformed run record', () => {
+    const saved = v1();
+    const config = structuredClone(preset('tiny'));
+    config.train.steps = NaN; // the form holds what the user typed; its errors show after restore
+    expect(parseSaved({ ...saved, config })?.config.train.steps).toBeNaN();
+    const sweep = saved.sweep as { records: Array<Record<string, unknown>> };
+    const broken = { ...sweep, records: [{ ...sweep.records[0], diverged: 'no' }] };
+    expect(parseSaved({ ...saved, sweep: broken })).toBeUndefined();
   });
 });

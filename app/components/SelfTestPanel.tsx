@@ -1,6 +1,7 @@
 import { rerunSelfTest } from '../gpuClient';
 import { useLab } from '../store';
 import { SELF_TEST_KERNELS } from '../../src/ops/selftest';
+import { TuningTable } from './TuningTable';
 
 /** Pass/fail per kernel of the start-up self-test on this adapter, folded away unless one fails. */
 export function SelfTestPanel() {
@@ -66,6 +67,7 @@ export function SelfTestPanel() {
           })}
         </tbody>
       </table>
+      <TuningTable />
     </details>
   );
 }

@@ -5,24 +5,6 @@ import './exportImport.css';
 export const MAX_TARGET_WIDTH = 16384;
 
 /**
- * The step between valid widths: a multiple of the head count (fixed heads) or of the head
- * size (fixed head size), and such that mlpRatio · width is an integer.
- */
-export function widthStepFor(model: {
-  heads?: number;
-  headSize?: number;
-  mlpRatio?: number;
-}): number {
-  const unit = Math.max(1, Math.round(model.heads ?? model.headSize ?? 1));
-  const ratio = model.mlpRatio ?? 4;
-  for (let k = 1; k <= 1024; k++) {
-    const w = k * unit;
-    if (Math.abs(ratio * w - Math.round(ratio * w)) < 1e-9) return w;
-  }
-  return unit;
-}
-
-/**
  * The widths the slider stops at: per octave 2^k·{1, 1.25, 1.5, 1.75} rounded to a multiple of
  * `step`, plus `min`, `max` and the marks (trained widths), ascending and distinct. `min` is
  * rounded up and `max` down to multiples of `step`.
@@ -97,7 +79,7 @@ export interface WidthSliderProps {
   onChange: (width: number) => void;
   /**
    * Valid widths are multiples of this: the head count (fixed heads) or the head size (fixed
-   * head size); widthStepFor(model) also keeps mlpRatio · width an integer.
+   * head size); widthStep(model) (src/mup/shapes.ts) also keeps mlpRatio · width an integer.
    */
   step: number;
   /** Widths to mark on the track and always stop at (the trained widths). */

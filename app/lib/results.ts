@@ -3,10 +3,10 @@ import type { Parametrization } from '../../src/mup/rules';
 import {
   analyzeSweep,
   type ParametrizationAnalysis,
-  type RunOutcome,
   type WidthOptimum,
 } from '../../src/sweep/analysis';
 import { hpGrid, scaledValues, type SweepConfig } from '../../src/sweep/config';
+import { toOutcomes } from '../../src/sweep/outcomes';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 
 export const PARAM_LABELS: Record<Parametrization, string> = { sp: 'SP', mup: 'µP' };
@@ -34,17 +34,6 @@ export function scaledOf(c: SweepConfig, r: Pick<RunSpec, 'width' | 'depth'>): n
 
 export function scaledName(c: SweepConfig): 'width' | 'depth' {
   return c.axis;
-}
-
-export function toOutcomes(c: SweepConfig, records: RunRecord[]): RunOutcome[] {
-  return records.map((r) => ({
-    parametrization: r.parametrization,
-    width: scaledOf(c, r),
-    seed: r.seed,
-    log2Hp: r.log2Hp,
-    finalLoss: r.finalLoss ?? NaN,
-    diverged: r.diverged || r.finalLoss === null || !Number.isFinite(r.finalLoss),
-  }));
 }
 
 export interface Cell {
@@ -98,7 +87,7 @@ function cellsOf(grid: number[], runs: RunRecord[]): Cell[] {
 /** One chart per parametrization of the config, in the config's order. */
 export function buildCharts(c: SweepConfig, records: RunRecord[]): ChartModel[] {
   const grid = hpGrid(c.sweep);
-  const analyses = analyzeSweep(toOutcomes(c, records));
+  const analyses = analyzeSweep(toOutcomes(records, c.axis));
   return c.parametrizations.map((p) => {
     const mine = records.filter((r) => r.parametrization === p);
     const analysis = analyses.find((a) => a.parametrization === p);

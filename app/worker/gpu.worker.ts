@@ -11,7 +11,12 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
+import { sweepKernelProblems } from '../../src/sweep/tuning';
+import type { SweepConfig } from '../../src/sweep/config';
+import type { PreparedData } from '../../src/sweep/data';
+import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
+import { idbTuneStore } from '../tuneStore';
 import type { FromWorker, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -83,6 +88,54 @@ async function selfTest(): Promise<void> {
     if (mine === generation) post({ type: 'selftest-result', result });
   });
   if (mine === generation) post({ type: 'selftest-done', results });
+  // A tuning cached on an earlier visit applies from now on (nothing is timed).
+  const cached = await loadTuneRecord(gpu, idbTuneStore, (message) =>
+    post({ type: 'tune-message', message }),
+  );
+  if (cached && mine === generation) {
+    installTuneRecord(gpu, cached);
+    post({ type: 'tune-done', record: cached, fromCache: true });
+  }
+}
+
+/**
+ * Installs the adapter's cached kernel choices, or (first sweep on this adapter, or `force`) times
+ * the variants on the sweep's shapes and caches them. A failure leaves the thresholds in force.
+ */
+async function tune(
+  gpu: GpuContext,
+  config: SweepConfig,
+  data: PreparedData,
+  force: boolean,
+): Promise<void> {
+  const onMessage = (message: string) => post({ type: 'tune-message', message });
+  try {
+    const problems = () => sweepKernelProblems(gpu, config, data.vocab);
+    const tuned = await (force ? retune : ensureTuned)(gpu, idbTuneStore, problems, {
+      onMessage,
+      onProgress: (progress) => post({ type: 'tune-progress', progress }),
+    });
+    post({ type: 'tune-done', ...tuned });
+  } catch (e) {
+    onMessage(`Kernel tuning failed, the default choices stay: ${describe(e)}`);
+  }
+}
+
+async function runRetune(config: SweepConfig): Promise<void> {
+  if (sweep) {
+    post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
+    return;
+  }
+  const gpu = await device();
+  if (!gpu) return;
+  let data: PreparedData;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    post({ type: 'tune-message', message: `Re-tune needs valid data: ${describe(e)}` });
+    return;
+  }
+  await tune(gpu, config, data, true);
 }
 
 function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
@@ -130,7 +183,10 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   };
   let handle: SweepHandle;
   try {
-    handle = startSweep(gpu, message.config, { done: message.done, callbacks });
+    const data = prepareData(message.config.data, message.config.model.context);
+    await tune(gpu, message.config, data, false);
+    if (!live()) return;
+    handle = startSweep(gpu, message.config, { data, done: message.done, callbacks });
   } catch (e) {
     post({ type: 'sweep-error', message: describe(e) });
     return;
@@ -216,6 +272,8 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runCoordCheck(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
       );
+    case 'retune':
+      return runRetune(message.config);
     case 'debug-lose-device':
       return loseDevice();
   }

@@ -4,6 +4,8 @@ import type { SelfTestResult } from '../../src/ops/selftest';
 import type { DataConfig, SweepConfig } from '../../src/sweep/config';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import type { CoordRecord } from '../../src/sweep/coord';
+import type { TuneRecord } from '../../src/tune/cache';
+import type { TuneProgress } from '../../src/tune/tuner';
 
 /** One loss read-back of a run in flight. */
 export interface RunProgress {
@@ -33,6 +35,8 @@ export type ToWorker =
       steps: number;
       seed?: number;
     }
+  /** Time the kernel variants again on the config's shapes, replacing the adapter's cached choice. */
+  | { type: 'retune'; config: SweepConfig }
   /** Test hook: destroy the device as if the driver had reset. */
   | { type: 'debug-lose-device' };
 
@@ -42,6 +46,11 @@ export type FromWorker =
   | { type: 'selftest-result'; result: SelfTestResult }
   | { type: 'selftest-done'; results: SelfTestResult[] }
   | { type: 'device-lost'; message: string }
+  | { type: 'tune-progress'; progress: TuneProgress }
+  /** The kernel choices in force: from the cache (nothing timed) or just timed. */
+  | { type: 'tune-done'; record: TuneRecord; fromCache: boolean }
+  /** Tuning could not run or its cache was ignored; the thresholds (or the last choice) stay. */
+  | { type: 'tune-message'; message: string }
   | { type: 'error'; message: string }
   | {
       type: 'data-ready';

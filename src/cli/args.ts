@@ -40,6 +40,10 @@ export const SWEEP_FLAGS = {
   'lr-log2': { type: 'string' },
   hp: { type: 'string' },
   'grid-log2': { type: 'string' },
+  /** Kernel tuning cache (default: src/tune/fileStore.ts defaultTuneCachePath). */
+  'tune-cache': { type: 'string' },
+  retune: { type: 'boolean' },
+  'no-tune': { type: 'boolean' },
 } as const;
 
 const HP_NAMES: Record<string, SweptHp> = {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseImport } from '../sweep/export';
+import { parseImport } from '../sweep/exportParse';
 import { configFromFlags, parseFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
 import { main } from './main';
 
@@ -105,8 +105,12 @@ describe('CLI commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mup-cli-'));
     const out = join(dir, 'result.json');
     writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
-    const argv = `sweep --widths 16,32 --lr-log2=-8:-6:2 --steps 3 --batch 4 --context 16 --depth 1 --heads 2 --parametrization mup --text ${join(dir, 'corpus.txt')} --out ${out}`;
+    const argv = `sweep --widths 16,32 --lr-log2=-8:-6:2 --steps 3 --batch 4 --context 16 --depth 1 --heads 2 --parametrization mup --text ${join(dir, 'corpus.txt')} --tune-cache ${join(dir, 'tune.json')} --out ${out}`;
     expect(await main(argv.split(' '))).toBe(0);
+    // The first sweep on this adapter tuned its kernels and cached the choice in --tune-cache.
+    const cache = JSON.parse(readFileSync(join(dir, 'tune.json'), 'utf8'));
+    const [record] = Object.values(cache.records) as Array<{ result: { entries: unknown[] } }>;
+    expect(record.result.entries.length).toBeGreaterThan(0);
     const parsed = parseImport(readFileSync(out, 'utf8'));
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;

@@ -11,9 +11,16 @@ import { transfer } from '../mup/transfer';
 import { analyzeSweep } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, exportShapeToGpt, parseImport, LAB_VERSION } from '../sweep/export';
+import { buildExport, LAB_VERSION } from '../sweep/export';
+import { parseImport } from '../sweep/exportParse';
+import { exportShapeToGpt } from '../sweep/exportShapes';
 import { planRuns, startSweep } from '../sweep/scheduler';
+import type { SweepConfig } from '../sweep/config';
+import { sweepKernelProblems } from '../sweep/tuning';
 import type { RunRecord } from '../sweep/types';
+import { ensureTuned, retune } from '../tune/cache';
+import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
+import { entryLine } from '../tune/tuner';
 import {
   assertValid,
   configFromFlags,
@@ -27,10 +34,12 @@ const USAGE = `usage:
   mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
     [--text corpus.txt] [--head-size N] [--stack K] [--depths 2,4,8] \\
-    [--hp init-std --grid-log2=-3:3] --out result.json
+    [--hp init-std --grid-log2=-3:3] [--tune-cache FILE] [--retune | --no-tune] --out result.json
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
   mup-lab transfer --from result.json --width 4096
-  mup-lab bench kernels|train --out FILE   (same as npm run bench)`;
+  mup-lab bench kernels|train --out FILE   (same as npm run bench)
+The first sweep on an adapter times each kernel variant on its shapes (a few seconds) and caches
+the choice in --tune-cache, else $MUP_LAB_TUNE_CACHE, else ~/.cache/mup-lab/tune.json.`;
 
 function log(message: string): void {
   process.stderr.write(message + '\n');
@@ -56,6 +65,34 @@ async function withGpu<T>(work: (ctx: GpuContext) => Promise<T>): Promise<T> {
   }
 }
 
+/** Installs the adapter's cached kernel choices, or times them (first sweep on an adapter, --retune). */
+async function tuneForSweep(
+  ctx: GpuContext,
+  config: SweepConfig,
+  vocab: number,
+  opts: { path: string; retune: boolean },
+): Promise<void> {
+  const store = fileTuneStore(opts.path);
+  const problems = () => sweepKernelProblems(ctx, config, vocab);
+  let last = 0;
+  const tuned = await (opts.retune ? retune : ensureTuned)(ctx, store, problems, {
+    onMessage: log,
+    onProgress: ({ done, total }) => {
+      if (done === total || performance.now() - last > 1000) {
+        last = performance.now();
+        log(`tuning kernels: ${done}/${total}`);
+      }
+    },
+  });
+  const { entries, skipped } = tuned.record.result;
+  log(
+    tuned.fromCache
+      ? `kernel tuning: cached in ${opts.path} (${entries.length} shapes)`
+      : `kernel tuning: ${entries.length} shapes timed, ${skipped} left to the thresholds (budget); cached in ${opts.path}`,
+  );
+  for (const e of entries) log(`  ${entryLine(e)}`);
+}
+
 async function sweep(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, SWEEP_FLAGS);
   const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
@@ -70,6 +107,12 @@ async function sweep(argv: string[]): Promise<void> {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const total = planRuns(config).length;
     const records: RunRecord[] = [];
+    if (!flags['no-tune']) {
+      await tuneForSweep(ctx, config, data.vocab, {
+        path: flags['tune-cache'] ?? defaultTuneCachePath(),
+        retune: flags.retune ?? false,
+      });
+    }
     log(`sweep: ${total} runs on ${data.description}`);
     const handle = startSweep(ctx, config, {
       data,

@@ -172,7 +172,7 @@ export async function acquireFromAdapter(
     features,
     limits,
     pool: new BufferPool(device),
-    pipelines: new PipelineCache(device, features),
+    pipelines: new PipelineCache(device),
     lost,
   };
 }

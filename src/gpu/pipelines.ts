@@ -3,7 +3,6 @@
  * compiled once per kernel source; compilation errors throw naming the kernel and the line.
  */
 import { GpuKernelError, withErrorScopes } from './errors';
-import type { GpuFeatures } from './device';
 
 export type OverrideConstants = Record<string, number | boolean>;
 
@@ -17,10 +16,7 @@ export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
-  constructor(
-    private readonly device: GPUDevice,
-    readonly features: GpuFeatures,
-  ) {}
+  constructor(private readonly device: GPUDevice) {}
 
   get size(): number {
     return this.pipelines.size;

@@ -83,6 +83,52 @@ export function gptDims(shape: GptShape): GptDims {
   };
 }
 
+/** What the backward of one block reads from its forward (per block, all runs stacked). */
+interface BlockSaved {
+  /** The block's input (the previous block's output, or the embedding). */
+  xIn: GpuTensor;
+  /** x after the attention branch. */
+  xMid: GpuTensor;
+  /** LN1(xIn), its row means and reciprocal standard deviations. */
+  h1: GpuTensor;
+  mean1: GpuTensor;
+  rstd1: GpuTensor;
+  /** Attention output (before attn.out) and its log-sum-exp per row and head. */
+  o: GpuTensor;
+  lse: GpuTensor;
+  /** LN2(xMid) and its statistics. */
+  h2: GpuTensor;
+  mean2: GpuTensor;
+  rstd2: GpuTensor;
+  /** MLP pre-activation and GELU output. */
+  u: GpuTensor;
+  g: GpuTensor;
+}
+
+/** What the backward reads from the forward. */
+interface ForwardSaved {
+  blocks: BlockSaved[];
+  /** Output of the last block (input of the final layernorm). */
+  lastOutput: GpuTensor;
+  /** LN_f(lastOutput) and its statistics. */
+  hf: GpuTensor;
+  meanF: GpuTensor;
+  rstdF: GpuTensor;
+  /** Gradient of the loss w.r.t. the logits, written by the cross-entropy. */
+  dLogits: GpuTensor;
+}
+
+/** Gradient buffers reused by every block's backward. */
+interface BlockGrads {
+  /** The residual stream's gradient, accumulated through the blocks. */
+  dRes: GpuTensor;
+  dG: GpuTensor;
+  dU: GpuTensor;
+  dH: GpuTensor;
+  dO: GpuTensor;
+  dQkv: GpuTensor;
+}
+
 export class GptGpu {
   readonly dims: GptDims;
   readonly layout: ParamLayout;
@@ -121,11 +167,7 @@ export class GptGpu {
     this.layout = planLayout(gptTensors(options.shape), this.runs);
     const { width: d, depth: L, vocab: V } = this.dims;
     const KR = this.runs * this.rows;
-    const t = (shape: number[], label: string, dtype: 'f32' | 'u32' = 'f32') => {
-      const x = createTensor(ctx, shape, dtype, label);
-      this.owned.push(x);
-      return x;
-    };
+    const t = (shape: number[], label: string, dtype?: 'u32') => this.scratch(shape, label, dtype);
     // Zero-filled so that the alignment padding between tensors stays 0 for ever.
     this.params = this.zeros([this.layout.totalSize], 'params');
     this.grads = this.zeros([this.layout.totalSize], 'grads');
@@ -173,329 +215,180 @@ export class GptGpu {
     return viewOf(x, k * this.rows * cols, [this.rows, cols]);
   }
 
+  /** An activation, gradient or input buffer owned (and released) by the model. */
+  private scratch(shape: number[], label: string, dtype: 'f32' | 'u32' = 'f32'): GpuTensor {
+    const x = createTensor(this.ctx, shape, dtype, label);
+    this.owned.push(x);
+    return x;
+  }
+
+  /** Plans the step: the forward (ending in the loss), then the backward in reverse. */
   private async build(): Promise<void> {
-    const ctx = this.ctx;
-    const {
-      width: d,
-      depth: L,
-      vocab: V,
-      mlpHidden: F,
-      heads: H,
-      headSize: Dh,
-      context: T,
-    } = this.dims;
-    const { inputMult, attnScale, residualMult, readoutMult } = this.options.multipliers;
+    const saved = await this.planForward();
+    this.backwardOps.push(...(await this.planBackward(saved)));
+  }
+
+  // ---- Forward ------------------------------------------------------------------------------
+
+  private async planForward(): Promise<ForwardSaved> {
+    const { width: d, depth: L, context: T, vocab: V } = this.dims;
     const K = this.runs;
-    const R = this.rows;
-    const KR = K * R;
-    const eps = this.options.lnEps ?? DEFAULT_LN_EPS;
-    const biases = this.dims.biases;
-    const P = this.params;
-    const G = this.grads;
-    const stride = this.layout.runStride;
-    const t = (shape: number[], label: string) => {
-      const x = createTensor(ctx, shape, 'f32', label);
-      this.owned.push(x);
-      return x;
-    };
-    const fwd = this.forwardOps;
-    const bwd: PreparedOp[] = [];
+    const KR = K * this.rows;
     const act = this.activations;
-
-    // y[K·R, n] = x[K·R, k] · W_k (+ b_k), one matmul over the stacked runs.
-    const linear = (
-      x: GpuTensor,
-      w: string,
-      b: string | undefined,
-      y: GpuTensor,
-      k: number,
-      n: number,
-    ) =>
-      prepareMatmul(ctx, {
-        a: x,
-        b: this.stacked(P, w),
-        c: y,
-        m: R,
-        k,
-        n,
-        batch: K,
-        strideA: R * k,
-        strideB: stride,
-        strideC: R * n,
-        label: `linear ${w}`,
-      }).then(async (op) => {
-        const ops = [op];
-        // Bias per run: a rank-1 matmul ones[R,1] · b[1,n] accumulated into y.
-        if (b) ops.push(await this.biasAdd(b, y, n));
-        return ops;
-      });
-    // Backward of linear: dx (alpha-scaled, overwrite or accumulate), dW and db into grads.
-    const linearBack = async (
-      x: GpuTensor,
-      w: string,
-      b: string | undefined,
-      dy: GpuTensor,
-      dx: GpuTensor | undefined,
-      k: number,
-      n: number,
-      alpha = 1,
-    ) => {
-      const ops: PreparedOp[] = [];
-      if (dx) {
-        ops.push(
-          await prepareMatmul(ctx, {
-            a: dy,
-            b: this.stacked(P, w),
-            c: dx,
-            m: R,
-            k: n,
-            n: k,
-            batch: K,
-            transB: true,
-            strideA: R * n,
-            strideB: stride,
-            strideC: R * k,
-            alpha,
-            label: `dX ${w}`,
-          }),
-        );
-      }
-      ops.push(
-        await prepareMatmul(ctx, {
-          a: x,
-          b: dy,
-          c: this.stacked(G, w),
-          m: k,
-          k: R,
-          n,
-          batch: K,
-          transA: true,
-          strideA: R * k,
-          strideB: R * n,
-          strideC: stride,
-          alpha,
-          label: `dW ${w}`,
-        }),
-      );
-      if (b) {
-        ops.push(
-          await prepareMatmul(ctx, {
-            a: await this.ones(),
-            b: dy,
-            c: this.stacked(G, b),
-            m: 1,
-            k: R,
-            n,
-            batch: K,
-            strideA: 0,
-            strideB: R * n,
-            strideC: stride,
-            alpha,
-            label: `db ${b}`,
-          }),
-        );
-      }
-      return ops;
-    };
-    const layerNorm = async (
-      x: GpuTensor,
-      gain: string,
-      bias: string,
-      y: GpuTensor,
-      mean: GpuTensor,
-      rstd: GpuTensor,
-    ) => {
-      const ops: PreparedOp[] = [];
-      for (let k = 0; k < K; k++) {
-        ops.push(
-          await prepareLayerNormForward(ctx, {
-            x: this.rowsOf(x, k, d),
-            gain: this.ofRun(P, gain, k),
-            bias: biases ? this.ofRun(P, bias, k) : undefined,
-            y: this.rowsOf(y, k, d),
-            mean: this.rowsOf(mean, k, 1),
-            rstd: this.rowsOf(rstd, k, 1),
-            rows: R,
-            width: d,
-            eps,
-            label: `layernorm ${gain} run ${k}`,
-          }),
-        );
-      }
-      return ops;
-    };
-    // dx = LN'(dy) + dx (accumulating into the residual stream's gradient).
-    const layerNormBack = async (
-      x: GpuTensor,
-      gain: string,
-      bias: string,
-      mean: GpuTensor,
-      rstd: GpuTensor,
-      dy: GpuTensor,
-      dx: GpuTensor,
-      dxBeta: number,
-    ) => {
-      const ops: PreparedOp[] = [];
-      for (let k = 0; k < K; k++) {
-        ops.push(
-          await prepareLayerNormBackward(ctx, {
-            x: this.rowsOf(x, k, d),
-            gain: this.ofRun(P, gain, k),
-            mean: this.rowsOf(mean, k, 1),
-            rstd: this.rowsOf(rstd, k, 1),
-            dy: this.rowsOf(dy, k, d),
-            dx: this.rowsOf(dx, k, d),
-            dgain: this.ofRun(G, gain, k),
-            dbias: biases ? this.ofRun(G, bias, k) : undefined,
-            rows: R,
-            width: d,
-            dxBeta,
-            label: `layernorm backward ${gain} run ${k}`,
-          }),
-        );
-      }
-      return ops;
-    };
-
-    // ---- forward ----
+    const fwd = this.forwardOps;
     for (let k = 0; k < K; k++) {
       fwd.push(
-        await prepareEmbeddingForward(ctx, {
+        await prepareEmbeddingForward(this.ctx, {
           tokens: this.tokens,
-          tokEmb: this.ofRun(P, 'tok_emb', k),
-          posEmb: this.ofRun(P, 'pos_emb', k),
+          tokEmb: this.ofRun(this.params, 'tok_emb', k),
+          posEmb: this.ofRun(this.params, 'pos_emb', k),
           out: this.rowsOf(act.embedding, k, d),
           batch: this.batch,
           seq: T,
           vocab: V,
           dim: d,
           posRows: T,
-          alpha: inputMult,
+          alpha: this.options.multipliers.inputMult,
           label: `embedding run ${k}`,
         }),
       );
     }
-    interface BlockState {
-      xIn: GpuTensor;
-      xMid: GpuTensor;
-      h1: GpuTensor;
-      mean1: GpuTensor;
-      rstd1: GpuTensor;
-      o: GpuTensor;
-      lse: GpuTensor;
-      h2: GpuTensor;
-      mean2: GpuTensor;
-      rstd2: GpuTensor;
-      u: GpuTensor;
-      g: GpuTensor;
-    }
-    const blocks: BlockState[] = [];
+    const blocks: BlockSaved[] = [];
     let x = act.embedding;
     for (let l = 0; l < L; l++) {
-      const p = `blocks.${l}.`;
-      const s: BlockState = {
-        xIn: x,
-        xMid: t([KR, d], `x_mid.${l}`),
-        h1: t([KR, d], `h1.${l}`),
-        mean1: t([KR], `mean1.${l}`),
-        rstd1: t([KR], `rstd1.${l}`),
-        o: t([KR, d], `o.${l}`),
-        lse: t([K * this.batch, H, T], `lse.${l}`),
-        h2: t([KR, d], `h2.${l}`),
-        mean2: t([KR], `mean2.${l}`),
-        rstd2: t([KR], `rstd2.${l}`),
-        u: t([KR, F], `u.${l}`),
-        g: t([KR, F], `g.${l}`),
-      };
+      const s = await this.planBlockForward(l, x);
       blocks.push(s);
-      const bias = (name: string) => (biases ? p + name : undefined);
-      fwd.push(...(await layerNorm(x, p + 'ln1.gain', p + 'ln1.bias', s.h1, s.mean1, s.rstd1)));
-      fwd.push(
-        ...(await linear(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), act.qkv[l], d, 3 * d)),
-      );
-      fwd.push(
-        await prepareAttentionForward(ctx, {
-          qkv: act.qkv[l],
-          out: s.o,
-          lse: s.lse,
-          batch: K * this.batch,
-          heads: H,
-          headSize: Dh,
-          context: T,
-          scale: attnScale,
-        }),
-      );
-      fwd.push(
-        ...(await linear(s.o, p + 'attn.out', bias('attn.out_bias'), act.attnOutput[l], d, d)),
-      );
-      fwd.push(
-        await prepareResidualAdd(ctx, {
-          a: x,
-          b: act.attnOutput[l],
-          out: s.xMid,
-          scale: residualMult,
-        }),
-      );
-      fwd.push(
-        ...(await layerNorm(s.xMid, p + 'ln2.gain', p + 'ln2.bias', s.h2, s.mean2, s.rstd2)),
-      );
-      fwd.push(...(await linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F)));
-      fwd.push(await prepareGeluForward(ctx, { x: s.u, y: s.g }));
-      fwd.push(...(await linear(s.g, p + 'mlp.out', bias('mlp.out_bias'), act.mlpOutput[l], F, d)));
-      fwd.push(
-        await prepareResidualAdd(ctx, {
-          a: s.xMid,
-          b: act.mlpOutput[l],
-          out: act.blockOutput[l],
-          scale: residualMult,
-        }),
-      );
       x = act.blockOutput[l];
     }
-    const hf = t([KR, d], 'hf');
-    const meanF = t([KR], 'mean_f');
-    const rstdF = t([KR], 'rstd_f');
-    fwd.push(...(await layerNorm(x, 'ln_f.gain', 'ln_f.bias', hf, meanF, rstdF)));
+    const hf = this.scratch([KR, d], 'hf');
+    const meanF = this.scratch([KR], 'mean_f');
+    const rstdF = this.scratch([KR], 'rstd_f');
+    fwd.push(...(await this.layerNorm(x, 'ln_f.gain', 'ln_f.bias', hf, meanF, rstdF)));
     const readout = this.dims.tiedReadout ? 'tok_emb' : 'readout';
     fwd.push(
-      await prepareMatmul(ctx, {
+      await prepareMatmul(this.ctx, {
         a: hf,
-        b: this.stacked(P, readout),
+        b: this.stacked(this.params, readout),
         c: act.logits,
-        m: R,
+        m: this.rows,
         k: d,
         n: V,
         batch: K,
         // A tied readout reads tok_emb [V, d] as its transpose.
         transB: this.dims.tiedReadout,
-        strideA: R * d,
-        strideB: stride,
-        strideC: R * V,
+        strideA: this.rows * d,
+        strideB: this.layout.runStride,
+        strideC: this.rows * V,
         label: 'readout',
       }),
     );
-    const dLogits = t([KR, V], 'd_logits');
-    this.lossOp = await prepareCrossEntropy(ctx, {
+    const dLogits = this.scratch([KR, V], 'd_logits');
+    this.lossOp = await prepareCrossEntropy(this.ctx, {
       logits: act.logits,
       targets: this.targets,
       rows: KR,
       vocab: V,
       dLogits,
       runs: K,
-      logitScale: readoutMult,
+      logitScale: this.options.multipliers.readoutMult,
       label: 'cross-entropy',
     });
     fwd.push(this.lossOp);
+    return { blocks, lastOutput: x, hf, meanF, rstdF, dLogits };
+  }
 
-    // ---- backward ----
-    const dhf = t([KR, d], 'd_hf');
-    const dRes = t([KR, d], 'd_res');
+  /**
+   * Block l: x_mid = x + r · attn.out(attention(LN1(x) · qkv)), then
+   * x_out = x_mid + r · mlp.out(gelu(LN2(x_mid) · mlp.in)) (biases when the shape has them).
+   */
+  private async planBlockForward(l: number, x: GpuTensor): Promise<BlockSaved> {
+    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
+    const { attnScale, residualMult } = this.options.multipliers;
+    const K = this.runs;
+    const KR = K * this.rows;
+    const act = this.activations;
+    const fwd = this.forwardOps;
+    const p = `blocks.${l}.`;
+    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
+    const s: BlockSaved = {
+      xIn: x,
+      xMid: this.scratch([KR, d], `x_mid.${l}`),
+      h1: this.scratch([KR, d], `h1.${l}`),
+      mean1: this.scratch([KR], `mean1.${l}`),
+      rstd1: this.scratch([KR], `rstd1.${l}`),
+      o: this.scratch([KR, d], `o.${l}`),
+      lse: this.scratch([K * this.batch, H, T], `lse.${l}`),
+      h2: this.scratch([KR, d], `h2.${l}`),
+      mean2: this.scratch([KR], `mean2.${l}`),
+      rstd2: this.scratch([KR], `rstd2.${l}`),
+      u: this.scratch([KR, F], `u.${l}`),
+      g: this.scratch([KR, F], `g.${l}`),
+    };
+    fwd.push(...(await this.layerNorm(x, p + 'ln1.gain', p + 'ln1.bias', s.h1, s.mean1, s.rstd1)));
+    fwd.push(
+      ...(await this.linear(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), act.qkv[l], d, 3 * d)),
+    );
+    fwd.push(
+      await prepareAttentionForward(this.ctx, {
+        qkv: act.qkv[l],
+        out: s.o,
+        lse: s.lse,
+        batch: K * this.batch,
+        heads: H,
+        headSize: Dh,
+        context: T,
+        scale: attnScale,
+      }),
+    );
+    fwd.push(
+      ...(await this.linear(s.o, p + 'attn.out', bias('attn.out_bias'), act.attnOutput[l], d, d)),
+    );
+    fwd.push(
+      await prepareResidualAdd(this.ctx, {
+        a: x,
+        b: act.attnOutput[l],
+        out: s.xMid,
+        scale: residualMult,
+      }),
+    );
+    fwd.push(
+      ...(await this.layerNorm(s.xMid, p + 'ln2.gain', p + 'ln2.bias', s.h2, s.mean2, s.rstd2)),
+    );
+    fwd.push(...(await this.linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F)));
+    fwd.push(await prepareGeluForward(this.ctx, { x: s.u, y: s.g }));
+    fwd.push(
+      ...(await this.linear(s.g, p + 'mlp.out', bias('mlp.out_bias'), act.mlpOutput[l], F, d)),
+    );
+    fwd.push(
+      await prepareResidualAdd(this.ctx, {
+        a: s.xMid,
+        b: act.mlpOutput[l],
+        out: act.blockOutput[l],
+        scale: residualMult,
+      }),
+    );
+    return s;
+  }
+
+  // ---- Backward -----------------------------------------------------------------------------
+
+  /** The forward in reverse: readout and final layernorm, the blocks, the embedding. */
+  private async planBackward(saved: ForwardSaved): Promise<PreparedOp[]> {
+    const { width: d, vocab: V, mlpHidden: F } = this.dims;
+    const K = this.runs;
+    const R = this.rows;
+    const KR = K * R;
+    const stride = this.layout.runStride;
+    const bwd: PreparedOp[] = [];
+    const { hf, dLogits } = saved;
+    const dhf = this.scratch([KR, d], 'd_hf');
+    const dRes = this.scratch([KR, d], 'd_res');
     if (this.dims.tiedReadout) {
       // dHf = dLogits · tok_emb;  d tok_emb = dLogits^T · hf (the embedding adds to it below).
       bwd.push(
-        await prepareMatmul(ctx, {
+        await prepareMatmul(this.ctx, {
           a: dLogits,
-          b: this.stacked(P, 'tok_emb'),
+          b: this.stacked(this.params, 'tok_emb'),
           c: dhf,
           m: R,
           k: V,
@@ -506,10 +399,10 @@ export class GptGpu {
           strideC: R * d,
           label: 'dHf tied',
         }),
-        await prepareMatmul(ctx, {
+        await prepareMatmul(this.ctx, {
           a: dLogits,
           b: hf,
-          c: this.stacked(G, 'tok_emb'),
+          c: this.stacked(this.grads, 'tok_emb'),
           m: V,
           k: R,
           n: d,
@@ -522,108 +415,311 @@ export class GptGpu {
         }),
       );
     } else {
-      bwd.push(...(await linearBack(hf, 'readout', undefined, dLogits, dhf, d, V)));
+      bwd.push(...(await this.linearBack(hf, 'readout', undefined, dLogits, dhf, d, V)));
     }
-    bwd.push(...(await layerNormBack(x, 'ln_f.gain', 'ln_f.bias', meanF, rstdF, dhf, dRes, 0)));
-    const dG = t([KR, F], 'd_g');
-    const dU = t([KR, F], 'd_u');
-    const dH = t([KR, d], 'd_h');
-    const dO = t([KR, d], 'd_o');
-    const dQkv = t([KR, 3 * d], 'd_qkv');
-    for (let l = L - 1; l >= 0; l--) {
-      const p = `blocks.${l}.`;
-      const s = blocks[l];
-      const bias = (name: string) => (biases ? p + name : undefined);
-      // x_out = x_mid + r · mlp(LN2(x_mid)): the branch sees r · dRes.
-      bwd.push(
-        ...(await linearBack(
-          s.g,
-          p + 'mlp.out',
-          bias('mlp.out_bias'),
-          dRes,
-          dG,
-          F,
-          d,
-          residualMult,
-        )),
-      );
-      bwd.push(await prepareGeluBackward(ctx, { x: s.u, dy: dG, dx: dU }));
-      bwd.push(...(await linearBack(s.h2, p + 'mlp.in', bias('mlp.in_bias'), dU, dH, d, F)));
-      bwd.push(
-        ...(await layerNormBack(
-          s.xMid,
-          p + 'ln2.gain',
-          p + 'ln2.bias',
-          s.mean2,
-          s.rstd2,
-          dH,
-          dRes,
-          1,
-        )),
-      );
-      // x_mid = x_in + r · attn(LN1(x_in))
-      bwd.push(
-        ...(await linearBack(
-          s.o,
-          p + 'attn.out',
-          bias('attn.out_bias'),
-          dRes,
-          dO,
-          d,
-          d,
-          residualMult,
-        )),
-      );
-      bwd.push(
-        await prepareAttentionBackward(ctx, {
-          qkv: act.qkv[l],
-          out: s.o,
-          lse: s.lse,
-          dout: dO,
-          dqkv: dQkv,
-          batch: K * this.batch,
-          heads: H,
-          headSize: Dh,
-          context: T,
-          scale: attnScale,
-        }),
-      );
-      bwd.push(
-        ...(await linearBack(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), dQkv, dH, d, 3 * d)),
-      );
-      bwd.push(
-        ...(await layerNormBack(
-          s.xIn,
-          p + 'ln1.gain',
-          p + 'ln1.bias',
-          s.mean1,
-          s.rstd1,
-          dH,
-          dRes,
-          1,
-        )),
-      );
+    bwd.push(
+      ...(await this.layerNormBack(
+        saved.lastOutput,
+        'ln_f.gain',
+        'ln_f.bias',
+        saved.meanF,
+        saved.rstdF,
+        dhf,
+        dRes,
+        0,
+      )),
+    );
+    const grads: BlockGrads = {
+      dRes,
+      dG: this.scratch([KR, F], 'd_g'),
+      dU: this.scratch([KR, F], 'd_u'),
+      dH: this.scratch([KR, d], 'd_h'),
+      dO: this.scratch([KR, d], 'd_o'),
+      dQkv: this.scratch([KR, 3 * d], 'd_qkv'),
+    };
+    for (let l = this.dims.depth - 1; l >= 0; l--) {
+      bwd.push(...(await this.planBlockBackward(l, saved.blocks[l], grads)));
     }
-    for (let k = 0; k < K; k++) {
-      bwd.push(
-        await prepareEmbeddingBackward(ctx, {
+    bwd.push(...(await this.planEmbeddingBackward(dRes)));
+    return bwd;
+  }
+
+  /** Block l backward; dRes holds the residual stream's gradient on entry and on exit. */
+  private async planBlockBackward(
+    l: number,
+    s: BlockSaved,
+    { dRes, dG, dU, dH, dO, dQkv }: BlockGrads,
+  ): Promise<PreparedOp[]> {
+    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
+    const { attnScale, residualMult } = this.options.multipliers;
+    const act = this.activations;
+    const p = `blocks.${l}.`;
+    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
+    const bwd: PreparedOp[] = [];
+    // x_out = x_mid + r · mlp(LN2(x_mid)): the branch sees r · dRes.
+    bwd.push(
+      ...(await this.linearBack(
+        s.g,
+        p + 'mlp.out',
+        bias('mlp.out_bias'),
+        dRes,
+        dG,
+        F,
+        d,
+        residualMult,
+      )),
+    );
+    bwd.push(await prepareGeluBackward(this.ctx, { x: s.u, dy: dG, dx: dU }));
+    bwd.push(...(await this.linearBack(s.h2, p + 'mlp.in', bias('mlp.in_bias'), dU, dH, d, F)));
+    bwd.push(
+      ...(await this.layerNormBack(
+        s.xMid,
+        p + 'ln2.gain',
+        p + 'ln2.bias',
+        s.mean2,
+        s.rstd2,
+        dH,
+        dRes,
+        1,
+      )),
+    );
+    // x_mid = x_in + r · attn(LN1(x_in))
+    bwd.push(
+      ...(await this.linearBack(
+        s.o,
+        p + 'attn.out',
+        bias('attn.out_bias'),
+        dRes,
+        dO,
+        d,
+        d,
+        residualMult,
+      )),
+    );
+    bwd.push(
+      await prepareAttentionBackward(this.ctx, {
+        qkv: act.qkv[l],
+        out: s.o,
+        lse: s.lse,
+        dout: dO,
+        dqkv: dQkv,
+        batch: this.runs * this.batch,
+        heads: H,
+        headSize: Dh,
+        context: T,
+        scale: attnScale,
+      }),
+    );
+    bwd.push(
+      ...(await this.linearBack(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), dQkv, dH, d, 3 * d)),
+    );
+    bwd.push(
+      ...(await this.layerNormBack(
+        s.xIn,
+        p + 'ln1.gain',
+        p + 'ln1.bias',
+        s.mean1,
+        s.rstd1,
+        dH,
+        dRes,
+        1,
+      )),
+    );
+    return bwd;
+  }
+
+  /** d tok_emb and d pos_emb from the residual stream's gradient, per run. */
+  private async planEmbeddingBackward(dRes: GpuTensor): Promise<PreparedOp[]> {
+    const { width: d, context: T, vocab: V } = this.dims;
+    const ops: PreparedOp[] = [];
+    for (let k = 0; k < this.runs; k++) {
+      ops.push(
+        await prepareEmbeddingBackward(this.ctx, {
           tokens: this.tokens,
           dOut: this.rowsOf(dRes, k, d),
-          dTok: this.ofRun(G, 'tok_emb', k),
-          dPos: this.ofRun(G, 'pos_emb', k),
+          dTok: this.ofRun(this.grads, 'tok_emb', k),
+          dPos: this.ofRun(this.grads, 'pos_emb', k),
           batch: this.batch,
           seq: T,
           vocab: V,
           dim: d,
           posRows: T,
-          alpha: inputMult,
+          alpha: this.options.multipliers.inputMult,
           // A tied readout already wrote its part of d tok_emb.
           beta: this.dims.tiedReadout ? 1 : 0,
           label: `embedding backward run ${k}`,
         }),
       );
     }
-    this.backwardOps.push(...bwd);
+    return ops;
+  }
+
+  // ---- Layers (forward and backward over the stacked runs) ----------------------------------
+
+  /** y[K·R, n] = x[K·R, k] · W_k (+ b_k), one matmul over the stacked runs. */
+  private async linear(
+    x: GpuTensor,
+    w: string,
+    b: string | undefined,
+    y: GpuTensor,
+    k: number,
+    n: number,
+  ): Promise<PreparedOp[]> {
+    const R = this.rows;
+    const ops = [
+      await prepareMatmul(this.ctx, {
+        a: x,
+        b: this.stacked(this.params, w),
+        c: y,
+        m: R,
+        k,
+        n,
+        batch: this.runs,
+        strideA: R * k,
+        strideB: this.layout.runStride,
+        strideC: R * n,
+        label: `linear ${w}`,
+      }),
+    ];
+    // Bias per run: a rank-1 matmul ones[R,1] · b[1,n] accumulated into y.
+    if (b) ops.push(await this.biasAdd(b, y, n));
+    return ops;
+  }
+
+  /** Backward of linear: dx (alpha-scaled, overwritten), dW and db into the gradients. */
+  private async linearBack(
+    x: GpuTensor,
+    w: string,
+    b: string | undefined,
+    dy: GpuTensor,
+    dx: GpuTensor | undefined,
+    k: number,
+    n: number,
+    alpha = 1,
+  ): Promise<PreparedOp[]> {
+    const R = this.rows;
+    const K = this.runs;
+    const stride = this.layout.runStride;
+    const ops: PreparedOp[] = [];
+    if (dx) {
+      ops.push(
+        await prepareMatmul(this.ctx, {
+          a: dy,
+          b: this.stacked(this.params, w),
+          c: dx,
+          m: R,
+          k: n,
+          n: k,
+          batch: K,
+          transB: true,
+          strideA: R * n,
+          strideB: stride,
+          strideC: R * k,
+          alpha,
+          label: `dX ${w}`,
+        }),
+      );
+    }
+    ops.push(
+      await prepareMatmul(this.ctx, {
+        a: x,
+        b: dy,
+        c: this.stacked(this.grads, w),
+        m: k,
+        k: R,
+        n,
+        batch: K,
+        transA: true,
+        strideA: R * k,
+        strideB: R * n,
+        strideC: stride,
+        alpha,
+        label: `dW ${w}`,
+      }),
+    );
+    if (b) {
+      ops.push(
+        await prepareMatmul(this.ctx, {
+          a: await this.ones(),
+          b: dy,
+          c: this.stacked(this.grads, b),
+          m: 1,
+          k: R,
+          n,
+          batch: K,
+          strideA: 0,
+          strideB: R * n,
+          strideC: stride,
+          alpha,
+          label: `db ${b}`,
+        }),
+      );
+    }
+    return ops;
+  }
+
+  /** y = LN(x) with this run's gain (and bias), once per run on its rows. */
+  private async layerNorm(
+    x: GpuTensor,
+    gain: string,
+    bias: string,
+    y: GpuTensor,
+    mean: GpuTensor,
+    rstd: GpuTensor,
+  ): Promise<PreparedOp[]> {
+    const d = this.dims.width;
+    const ops: PreparedOp[] = [];
+    for (let k = 0; k < this.runs; k++) {
+      ops.push(
+        await prepareLayerNormForward(this.ctx, {
+          x: this.rowsOf(x, k, d),
+          gain: this.ofRun(this.params, gain, k),
+          bias: this.dims.biases ? this.ofRun(this.params, bias, k) : undefined,
+          y: this.rowsOf(y, k, d),
+          mean: this.rowsOf(mean, k, 1),
+          rstd: this.rowsOf(rstd, k, 1),
+          rows: this.rows,
+          width: d,
+          eps: this.options.lnEps ?? DEFAULT_LN_EPS,
+          label: `layernorm ${gain} run ${k}`,
+        }),
+      );
+    }
+    return ops;
+  }
+
+  /** dx = LN'(dy) + dxBeta · dx (1: accumulating into the residual stream's gradient). */
+  private async layerNormBack(
+    x: GpuTensor,
+    gain: string,
+    bias: string,
+    mean: GpuTensor,
+    rstd: GpuTensor,
+    dy: GpuTensor,
+    dx: GpuTensor,
+    dxBeta: number,
+  ): Promise<PreparedOp[]> {
+    const d = this.dims.width;
+    const ops: PreparedOp[] = [];
+    for (let k = 0; k < this.runs; k++) {
+      ops.push(
+        await prepareLayerNormBackward(this.ctx, {
+          x: this.rowsOf(x, k, d),
+          gain: this.ofRun(this.params, gain, k),
+          mean: this.rowsOf(mean, k, 1),
+          rstd: this.rowsOf(rstd, k, 1),
+          dy: this.rowsOf(dy, k, d),
+          dx: this.rowsOf(dx, k, d),
+          dgain: this.ofRun(this.grads, gain, k),
+          dbias: this.dims.biases ? this.ofRun(this.grads, bias, k) : undefined,
+          rows: this.rows,
+          width: d,
+          dxBeta,
+          label: `layernorm backward ${gain} run ${k}`,
+        }),
+      );
+    }
+    return ops;
   }
 
   private onesTensor: GpuTensor | undefined;

@@ -3,13 +3,12 @@ import {
   gptTensors,
   headsOf,
   headSizeOf,
-  MAX_CONTEXT,
-  MAX_HEAD_SIZE,
   mlpWidth,
   parameterCount,
   validateGptShape,
   type GptShape,
 } from './shapes';
+import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 
 const small: GptShape = {
   width: 32,

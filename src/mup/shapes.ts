@@ -3,7 +3,7 @@
  *
  * Layout: every matrix is row-major [in, out] so that a layer computes y = x · W (x a row
  * vector). PyTorch's nn.Linear stores the transpose, [out, in]; nn.Embedding stores [rows, d]
- * like us. Pure functions: this module imports nothing of ours.
+ * like us. Pure functions: this module imports only the lab's limits (src/limits.ts).
  *
  * The model (per block b = 0..depth-1, r = residual multiplier, see rules.ts):
  *   h = (tok_emb[x] + pos_emb[t]) · α_in
@@ -11,8 +11,9 @@
  *   h += r · mlp.out( gelu( LN2(h) · mlp.in + in_bias ) ) + out_bias
  *   logits = LN_f(h) · readout · readoutMult         (readout = tok_embᵀ when tied)
  */
+import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_VOCAB, MAX_WIDTH } from '../limits';
 
-/** What a tensor is, for the µP rules (DESIGN.md table rows). */
+/** What a tensor is, for the µP rules (the rows of docs/ARCHITECTURE.md's table). */
 export type TensorRole = 'embedding' | 'position' | 'hidden' | 'readout' | 'vector';
 
 /** Matrices are initialised from N(0, std²); gains to 1; biases to 0. */
@@ -65,12 +66,6 @@ export interface TensorSpec {
 }
 
 export const DEFAULT_MLP_RATIO = 4;
-/** Limits of what the lab trains (WGSL kernels keep a head in workgroup memory). */
-export const MAX_HEAD_SIZE = 128;
-export const MAX_CONTEXT = 512;
-export const MAX_WIDTH = 8192;
-export const MAX_DEPTH = 64;
-export const MAX_VOCAB = 65536;
 
 export interface ShapeError {
   field: string;
@@ -98,6 +93,21 @@ export function headsOf(shape: GptShape): number {
   if (shape.heads !== undefined) return shape.heads;
   if (shape.headSize !== undefined) return shape.width / shape.headSize;
   throw new Error('GptShape needs `heads` or `headSize`');
+}
+
+/**
+ * The valid-width rule: a width must be a multiple of the head count (fixed heads) or of the
+ * head size (fixed head size), and mlpRatio · width must be an integer. The widths that satisfy
+ * both are exactly the multiples of this step (the set is closed under differences).
+ */
+export function widthStep(model: Pick<GptShape, 'heads' | 'headSize' | 'mlpRatio'>): number {
+  const unit = Math.max(1, Math.round(model.heads ?? model.headSize ?? 1));
+  const ratio = model.mlpRatio ?? DEFAULT_MLP_RATIO;
+  for (let k = 1; k <= 1024; k++) {
+    const w = k * unit;
+    if (Math.abs(ratio * w - Math.round(ratio * w)) < 1e-9) return w;
+  }
+  return unit;
 }
 
 function isPositiveInt(x: unknown): x is number {

@@ -36,14 +36,12 @@ import {
   type OverrideConstants,
   type PreparedOp,
 } from '../gpu';
+import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
 
-/** Largest head size and context the kernel supports (its private arrays are sized for these). */
-export const ATTENTION_MAX_HEAD_SIZE = 128;
-export const ATTENTION_MAX_CONTEXT = 512;
 /** Rows (queries or keys) per workgroup, and floats per staged workgroup tile ('tiled'). */
 const ROWS_PER_GROUP = 64;
 const TILE_FLOATS = 2048;
@@ -160,14 +158,14 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       throw new Error(`${base}: ${name} must be a positive integer, got ${v}`);
     }
   }
-  if (headSize > ATTENTION_MAX_HEAD_SIZE) {
+  if (headSize > MAX_HEAD_SIZE) {
     throw new Error(
-      `${base}: headSize ${headSize} exceeds the attention kernel's maximum of ${ATTENTION_MAX_HEAD_SIZE}`,
+      `${base}: headSize ${headSize} exceeds the attention kernel's maximum of ${MAX_HEAD_SIZE}`,
     );
   }
-  if (context > ATTENTION_MAX_CONTEXT) {
+  if (context > MAX_CONTEXT) {
     throw new Error(
-      `${base}: context ${context} exceeds the attention kernel's maximum of ${ATTENTION_MAX_CONTEXT}`,
+      `${base}: context ${context} exceeds the attention kernel's maximum of ${MAX_CONTEXT}`,
     );
   }
   if (!Number.isFinite(scale)) throw new Error(`${base}: scale must be finite, got ${scale}`);
@@ -202,7 +200,7 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
           workgroupCount(ctx, heads, 1, label),
           workgroupCount(ctx, batch, 1, label),
         ],
-    kernel: attentionKernel(row ? attentionMaxD(headSize) : ATTENTION_MAX_HEAD_SIZE),
+    kernel: attentionKernel(row ? attentionMaxD(headSize) : MAX_HEAD_SIZE),
     constants: row ? { ROW_WG: ATTENTION_ROW_WORKGROUP } : {},
     entry: (name) => (row ? `${name}_row` : name),
   };

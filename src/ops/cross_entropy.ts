@@ -137,7 +137,8 @@ export async function prepareCrossEntropy(
   if (args.variant !== undefined && !CROSS_ENTROPY_VARIANTS.includes(args.variant)) {
     throw new Error(`${label}: unknown variant ${String(args.variant)}`);
   }
-  const variant = args.variant ?? chooseCrossEntropyVariant(ctx.adapter, vocab);
+  const variant =
+    args.variant ?? chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, ctx.adapter, { vocab, rows });
   const row = variant === 'row';
 
   const entry = args.inPlace

@@ -26,6 +26,8 @@ export type EmbeddingBackwardVariant = (typeof EMBEDDING_BACKWARD_VARIANTS)[numb
 export interface EmbeddingProblem {
   vocab: number;
   dim: number;
+  /** batch x seq: timed by the tuner, not part of the shape class. */
+  tokens?: number;
 }
 
 /**
@@ -170,7 +172,13 @@ export async function prepareEmbeddingBackward(
     { dTok: args.dTok, dPos: args.dPos },
     { tokens: args.tokens, dOut: args.dOut },
   );
-  const variant = args.variant ?? chooseEmbeddingBackwardVariant(ctx.adapter, { vocab, dim });
+  const variant =
+    args.variant ??
+    chooseEmbeddingBackwardVariant(ctx.adapter, {
+      vocab,
+      dim,
+      tokens: batch * seq,
+    });
   const tokPipeline = await ctx.pipelines.get(
     EMBEDDING_KERNEL,
     variant === 'direct' ? 'backward_tok_direct' : 'backward_tok',

@@ -133,7 +133,7 @@ export async function prepareLayerNormForward(
     { x: args.x, gain: args.gain, bias: args.bias },
   );
 
-  const variant = pickVariant(ctx, args.variant, width, label);
+  const variant = pickVariant(ctx, args.variant, width, rows, label);
   const row = variant === 'row';
   const pipeline = await ctx.pipelines.get(
     LAYERNORM_KERNEL,
@@ -194,7 +194,7 @@ export async function prepareLayerNormBackward(
   const rowBlocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
 
   // One at a time: each creation pushes and pops device error scopes.
-  const variant = pickVariant(ctx, args.variant, width, label);
+  const variant = pickVariant(ctx, args.variant, width, rows, label);
   const row = variant === 'row';
   const dxPipeline = row
     ? await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx_row', {
@@ -291,12 +291,13 @@ function pickVariant(
   ctx: GpuContext,
   forced: LayerNormVariant | undefined,
   width: number,
+  rows: number,
   label: string,
 ): LayerNormVariant {
   if (forced !== undefined && !LAYERNORM_VARIANTS.includes(forced)) {
     throw new Error(`${label}: unknown variant ${String(forced)}`);
   }
-  return forced ?? chooseLayerNormVariant(ctx.adapter, width);
+  return forced ?? chooseVariant(LAYERNORM_VARIANT_REGISTRY, ctx.adapter, { width, rows });
 }
 
 /** Workgroups of the 'row' entry points for `threads` threads. */

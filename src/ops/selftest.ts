@@ -59,7 +59,7 @@ class OverridingPipelineCache extends PipelineCache {
     ctx: GpuContext,
     private readonly overrides: ReadonlyMap<string, KernelSource>,
   ) {
-    super(ctx.device, ctx.features);
+    super(ctx.device);
   }
 
   override get(

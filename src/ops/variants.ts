@@ -93,6 +93,16 @@ export function applicableVariants<V extends string, P>(
   });
 }
 
+/** Sees every problem a chooser is asked about (the tuner collects a model's problems so). */
+export type ChoiceObserver = (kernel: TunableKernel, problem: unknown) => void;
+const observers = new Set<ChoiceObserver>();
+
+/** Calls `observer` on every choice until the returned function is called. */
+export function observeChoices(observer: ChoiceObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 /** Which rule made a choice, for labels and the self-test panel. */
 export type ChoiceSource = 'tuned' | 'threshold';
 
@@ -102,6 +112,7 @@ export function chooseVariantWithSource<V extends string, P>(
   adapter: AdapterSummary,
   problem: P,
 ): { variant: V; source: ChoiceSource } {
+  for (const observe of observers) observe(registry.kernel, problem);
   const tuned = installed.get(adapterKey(adapter))?.[registry.kernel]?.[
     registry.shapeClass(problem)
   ];

@@ -7,6 +7,7 @@ import {
   validateSweepConfig,
   type SweepConfig,
 } from './config';
+import { widthStep } from '../mup/shapes';
 
 function fields(c: SweepConfig, opts?: Parameters<typeof validateSweepConfig>[1]): string[] {
   return validateSweepConfig(c, opts).map((e) => e.field);
@@ -46,5 +47,22 @@ describe('sweep config', () => {
     expect(fits).toBeGreaterThan(32);
     expect(fits).toBeLessThan(512);
     expect(errors[0].message).toContain(`the largest width that fits is ${fits}`);
+  });
+
+  it('checks widths with the valid-width rule the slider uses (widthStep)', () => {
+    const c = preset('quick');
+    const model = { ...c.model, heads: 3, mlpRatio: 1.5 };
+    expect(widthStep(model)).toBe(6);
+    expect(fields({ ...c, model, widths: [6, 12], baseWidth: 6 })).toEqual([]);
+    const errors = validateSweepConfig({ ...c, model, widths: [6, 9], baseWidth: 6 });
+    expect(errors).toEqual([
+      {
+        field: 'widths',
+        message:
+          'Width 9 is not a multiple of 6 (divisible by the 3 heads, and MLP ratio 1.5 × width whole)',
+      },
+    ]);
+    const fits = largestFittingWidth({ ...c, model }, 96, 2 ** 20);
+    expect(fits! % 6).toBe(0);
   });
 });

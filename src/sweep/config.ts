@@ -1,19 +1,25 @@
 /**
- * A sweep's configuration and its validator, shared by the page and the CLI, plus the presets.
- * A sweep is a grid: widths (or depths) × one hyperparameter on a log2 grid × seeds, for each
- * parametrization. The other hyperparameters stay at their base values.
+ * A sweep's configuration: its zod schema (the one definition of a valid config, used by the
+ * form, the CLI, the import and the restore), the types inferred from it, the validator, the
+ * grid helpers and the presets. A sweep is a grid: widths (or depths) × one hyperparameter on a
+ * log2 grid × seeds, for each parametrization. The other hyperparameters stay at their base
+ * values.
  */
+import * as z from 'zod';
+import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_WIDTH } from '../limits';
+import { DEFAULT_HYPERPARAMS } from '../mup/rules';
+import { validateGptShape, widthStep, type GptShape } from '../mup/shapes';
 import {
-  DEFAULT_HYPERPARAMS,
-  validateHyperparams,
-  type MupHyperparams,
-  type Parametrization,
-} from '../mup/rules';
-import { validateGptShape, type GptShape } from '../mup/shapes';
-import type { Schedule } from '../train/schedule';
+  hyperparamsSchema,
+  intIn,
+  numberIn,
+  parametrizationSchema,
+  str,
+  sweptHpSchema,
+  type SweptHp,
+} from './schemaParts';
 
-/** The hyperparameters a sweep can scan (Tensor Programs V, Fig. 4). */
-export type SweptHp = 'lr' | 'initStd' | 'alphaOut' | 'alphaAttn' | 'alphaIn';
+export type { SweptHp } from './schemaParts';
 
 export const SWEPT_HP_LABELS: Record<SweptHp, string> = {
   lr: 'learning rate',
@@ -23,46 +29,211 @@ export const SWEPT_HP_LABELS: Record<SweptHp, string> = {
   alphaIn: 'input multiplier',
 };
 
-export interface ModelConfig {
-  depth: number;
-  /** Exactly one of heads (fixed count) and headSize (fixed size). */
-  heads?: number;
-  headSize?: number;
-  context: number;
-  mlpRatio: number;
-  tiedReadout: boolean;
-  biases: boolean;
-}
+/** Bounds of a sweep (the kernel and shape limits are in src/limits.ts). */
+export const SWEEP_LIMITS = {
+  steps: 100_000,
+  batch: 1024,
+  /** Runs of one sweep, and grid points of the swept hyperparameter. */
+  runs: 10_000,
+  stack: 64,
+  mlpRatio: 16,
+  corpusSize: { min: 1000, max: 10_000_000 },
+  log2: { min: -40, max: 20, maxStep: 10 },
+} as const;
+const S = SWEEP_LIMITS;
 
-export type DataConfig =
-  { kind: 'synthetic'; seed: number; size: number } | { kind: 'text'; name: string; text: string };
+const bool = (label: string) => z.boolean({ error: `${label} must be true or false` });
+const missing = (what: string) => ({ error: `${what} settings are missing` });
 
-export interface TrainConfig {
-  steps: number;
-  batch: number;
-  seeds: number[];
-  schedule: Schedule;
-  /** Runs of one width trained side by side in one set of dispatches (1 = one at a time). */
-  stack: number;
-}
+const modelSchema = z
+  .strictObject(
+    {
+      depth: intIn(1, MAX_DEPTH, `Depth must be an integer from 1 to ${MAX_DEPTH}`),
+      /** Exactly one of heads (fixed count) and headSize (fixed size). */
+      heads: z.int({ error: 'Heads must be a positive integer' }).min(1).optional(),
+      headSize: intIn(
+        1,
+        MAX_HEAD_SIZE,
+        `Head size must be an integer from 1 to ${MAX_HEAD_SIZE}`,
+      ).optional(),
+      context: intIn(2, MAX_CONTEXT, `Context must be an integer from 2 to ${MAX_CONTEXT}`),
+      mlpRatio: numberIn(0, S.mlpRatio, `MLP ratio must be in (0, ${S.mlpRatio}]`, true),
+      tiedReadout: bool('Tied readout'),
+      biases: bool('Biases'),
+    },
+    missing('Model'),
+  )
+  .check((ctx) => {
+    if ((ctx.value.heads === undefined) === (ctx.value.headSize === undefined)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['heads'],
+        message: 'Give either a number of heads or a head size, not both',
+        input: ctx.value,
+      });
+    }
+  });
 
-export interface SweepConfig {
-  model: ModelConfig;
-  data: DataConfig;
-  parametrizations: Parametrization[];
+const dataMessage = { error: 'Data must be the built-in corpus or a text' };
+const syntheticDataSchema = z.strictObject({
+  kind: z.literal('synthetic'),
+  seed: z.int({ error: 'Corpus seed must be a non-negative integer' }).min(0),
+  size: intIn(
+    S.corpusSize.min,
+    S.corpusSize.max,
+    'Corpus size must be 1,000 to 10,000,000 characters',
+  ),
+});
+/** The data as the lab holds it: a user's text in full. */
+const dataSchema = z.discriminatedUnion(
+  'kind',
+  [
+    syntheticDataSchema,
+    z.strictObject({
+      kind: z.literal('text'),
+      name: z.string(),
+      text: z.string({ error: 'The text is empty' }).min(1, { error: 'The text is empty' }),
+    }),
+  ],
+  dataMessage,
+);
+/** The data as exports keep it: a user's text by name and size only, never its contents. */
+const exportedDataSchema = z.discriminatedUnion(
+  'kind',
+  [
+    syntheticDataSchema,
+    z.strictObject({ kind: z.literal('text'), name: str, size: z.int().min(1) }),
+  ],
+  dataMessage,
+);
+
+const distinct = (xs: readonly unknown[]) => new Set(xs).size === xs.length;
+
+/** A non-empty list of distinct integers in [1, max] (the widths or the depths). */
+const sizesSchema = (field: 'widths' | 'depths', max: number) =>
+  z
+    .array(intIn(1, max, `Each of the ${field} must be an integer from 1 to ${max}`), {
+      error: `Give at least one of the ${field}`,
+    })
+    .min(1, { error: `Give at least one of the ${field}` })
+    .max(S.runs, { error: `At most ${S.runs} ${field}` })
+    .refine(distinct, { error: `The ${field} must be distinct` });
+
+const RANGE = `The log2 range must satisfy ${S.log2.min} ≤ min ≤ max ≤ ${S.log2.max}`;
+const sweepSchema = z
+  .strictObject(
+    {
+      name: sweptHpSchema,
+      log2Min: z.number({ error: RANGE }),
+      log2Max: z.number({ error: RANGE }),
+      log2Step: numberIn(
+        0,
+        S.log2.maxStep,
+        `The log2 step must be in (0, ${S.log2.maxStep}]`,
+        true,
+      ),
+    },
+    missing('Sweep'),
+  )
+  .check((ctx) => {
+    if (ctx.issues.length > 0) return;
+    const s = ctx.value;
+    const issue = (field: keyof typeof s, message: string) =>
+      ctx.issues.push({ code: 'custom', path: [field], message, input: s });
+    if (s.log2Min < S.log2.min || s.log2Min > s.log2Max) issue('log2Min', RANGE);
+    else if (s.log2Max > S.log2.max) issue('log2Max', RANGE);
+    // Checked before any grid is built: a tiny step would make billions of grid points.
+    else if ((s.log2Max - s.log2Min) / s.log2Step > S.runs) {
+      issue('log2Step', `The log2 step is too small: more than ${S.runs} grid points`);
+    }
+  });
+
+const scheduleSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('constant') }),
+    z.strictObject({
+      kind: z.literal('cosine'),
+      warmupSteps: z.int({ error: 'Warm-up steps must be a non-negative integer' }).min(0),
+      minRatio: numberIn(0, 1, 'The final LR ratio must be in [0, 1]'),
+    }),
+  ],
+  { error: 'Schedule must be constant or cosine' },
+);
+
+const SEEDS = 'Seeds must be distinct non-negative integers';
+const trainSchema = z.strictObject(
+  {
+    steps: intIn(1, S.steps, `Steps must be an integer from 1 to ${S.steps}`),
+    batch: intIn(1, S.batch, `Batch must be an integer from 1 to ${S.batch}`),
+    seeds: z
+      .array(z.int({ error: SEEDS }).min(0, { error: SEEDS }), { error: SEEDS })
+      .min(1, { error: SEEDS })
+      .max(S.runs, { error: SEEDS })
+      .refine(distinct, { error: SEEDS }),
+    schedule: scheduleSchema,
+    /** Runs of one width trained side by side in one set of dispatches (1 = one at a time). */
+    stack: intIn(1, S.stack, `Stack must be an integer from 1 to ${S.stack}`),
+  },
+  missing('Training'),
+);
+
+const PARAMETRIZATIONS = 'Pick SP, µP or both';
+
+/** Every field of a config but the data (which the lab and exports hold differently). */
+const planFields = {
+  model: modelSchema,
+  parametrizations: z
+    .array(parametrizationSchema, {
+      error: 'Parametrizations must be distinct values of "sp" and "mup"',
+    })
+    .min(1, { error: PARAMETRIZATIONS })
+    .max(2, { error: PARAMETRIZATIONS })
+    .refine(distinct, { error: 'Parametrizations must be distinct values of "sp" and "mup"' }),
   /** What is scaled: the width (µTransfer across width) or the depth. */
-  axis: 'width' | 'depth';
+  axis: z.enum(['width', 'depth'], { error: 'Axis must be "width" or "depth"' }),
   /** Widths trained (axis = width), or the one width used (axis = depth: widths[0]). */
-  widths: number[];
-  /** Depths trained when axis = depth. */
-  depths: number[];
-  baseWidth: number;
-  baseDepth: number;
+  widths: sizesSchema('widths', MAX_WIDTH),
+  /** Depths trained when axis = depth (their range is checked only then). */
+  depths: z.array(z.number(), { error: 'Depths must be a list of integers' }).max(S.runs),
+  baseWidth: intIn(1, MAX_WIDTH, `Base width must be an integer from 1 to ${MAX_WIDTH}`),
+  baseDepth: intIn(1, MAX_DEPTH, `Base depth must be an integer from 1 to ${MAX_DEPTH}`),
   /** Base hyperparameters; the swept one is replaced run by run. */
-  hp: MupHyperparams;
-  sweep: { name: SweptHp; log2Min: number; log2Max: number; log2Step: number };
-  train: TrainConfig;
+  hp: hyperparamsSchema,
+  sweep: sweepSchema,
+  train: trainSchema,
+};
+const NOT_OBJECT = { error: 'Config must be an object' };
+
+/** Adds the rules that span fields, once every field is valid on its own. */
+function checkWholeConfig(ctx: z.core.ParsePayload<SweepPlan>): void {
+  if (ctx.issues.length > 0) return;
+  for (const e of wholeConfigErrors(ctx.value)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: e.field.split('.'),
+      message: e.message,
+      input: ctx.value,
+    });
+  }
 }
+
+/** A sweep's configuration as the form, the CLI and the saved state hold it. */
+export const sweepConfigSchema = z
+  .strictObject({ ...planFields, data: dataSchema }, NOT_OBJECT)
+  .check(checkWholeConfig);
+/** A sweep's configuration as exports carry it (a user's text by name and size). */
+export const exportedSweepConfigSchema = z
+  .strictObject({ ...planFields, data: exportedDataSchema }, NOT_OBJECT)
+  .check(checkWholeConfig);
+
+export type SweepConfig = z.infer<typeof sweepConfigSchema>;
+export type ExportedSweepConfig = z.infer<typeof exportedSweepConfigSchema>;
+export type ModelConfig = SweepConfig['model'];
+export type DataConfig = SweepConfig['data'];
+export type TrainConfig = SweepConfig['train'];
+/** What the grid and the shapes depend on: everything but the data. */
+export type SweepPlan = Omit<SweepConfig, 'data'>;
 
 export interface ConfigError {
   /** Dotted path of the field, e.g. 'train.steps' or 'widths'. */
@@ -75,10 +246,59 @@ export interface AdapterLimitsLike {
   maxBufferSize: number;
 }
 
-const MAX_STEPS = 100_000;
-const MAX_BATCH = 1024;
-const MAX_RUNS = 10_000;
-const MAX_STACK = 64;
+/**
+ * The rules that span fields, once every field is valid on its own: the depths of a depth
+ * sweep, each trained shape a valid GPT (head divisibility, head size limit...), the run count.
+ */
+function wholeConfigErrors(c: SweepPlan): ConfigError[] {
+  if (c.axis === 'depth') {
+    const depths = sizesSchema('depths', MAX_DEPTH).safeParse(c.depths);
+    if (!depths.success) return [{ field: 'depths', message: depths.error.issues[0].message }];
+  }
+  const errors: ConfigError[] = [];
+  // The vocabulary does not decide whether a shape is valid (no corpus has 4096+ symbols).
+  const vocab = 2;
+  const widths = c.axis === 'width' ? c.widths : [c.widths[0]];
+  const depth = c.axis === 'depth' ? c.depths[0] : c.model.depth;
+  const step = widthStep(c.model);
+  for (const w of [...widths, c.baseWidth]) {
+    const field = w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths';
+    if (w % step !== 0) {
+      errors.push({ field, message: widthRuleMessage(c.model, w, step) });
+      continue;
+    }
+    for (const problem of validateGptShape(shapeFor(c, w, depth, vocab))) {
+      errors.push({ field, message: `Width ${w}: ${problem.message}` });
+    }
+  }
+  if (errors.length === 0 && runCount(c) > S.runs) {
+    errors.push({
+      field: 'sweep',
+      message: `The sweep has ${runCount(c)} runs; at most ${S.runs} are allowed`,
+    });
+  }
+  return errors;
+}
+
+/** Why width `w` breaks the valid-width rule of src/mup/shapes.ts (widthStep). */
+function widthRuleMessage(model: ModelConfig, w: number, step: number): string {
+  const unit = model.heads ?? model.headSize;
+  const by = model.heads !== undefined ? `the ${model.heads} heads` : `the head size ${unit}`;
+  return step === unit
+    ? `Width ${w} is not divisible by ${by}`
+    : `Width ${w} is not a multiple of ${step} (divisible by ${by}, and MLP ratio ${model.mlpRatio} × width whole)`;
+}
+
+/**
+ * The form field an issue belongs to, e.g. "train.steps": a list's entry counts as the list
+ * ("widths", not "widths.1") and a union's discriminator as the union ("data", not "data.kind").
+ */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const index = issue.path.findIndex((k) => typeof k === 'number');
+  let path = index < 0 ? issue.path : issue.path.slice(0, index);
+  if (issue.code === 'invalid_union' && path[path.length - 1] === 'kind') path = path.slice(0, -1);
+  return path.map(String).join('.');
+}
 
 /** The log2 grid of the swept hyperparameter, inclusive of both ends. */
 export function hpGrid(s: SweepConfig['sweep']): number[] {
@@ -89,12 +309,12 @@ export function hpGrid(s: SweepConfig['sweep']): number[] {
 }
 
 /** The scaled values (widths or depths) in the order they are trained. */
-export function scaledValues(c: SweepConfig): number[] {
+export function scaledValues(c: SweepPlan): number[] {
   return c.axis === 'width' ? [...c.widths] : [...c.depths];
 }
 
 /** The GPT shape of one run of the sweep. */
-export function shapeFor(c: SweepConfig, width: number, depth: number, vocab: number): GptShape {
+export function shapeFor(c: SweepPlan, width: number, depth: number, vocab: number): GptShape {
   return {
     width,
     depth,
@@ -108,7 +328,7 @@ export function shapeFor(c: SweepConfig, width: number, depth: number, vocab: nu
   };
 }
 
-export function runCount(c: SweepConfig): number {
+export function runCount(c: SweepPlan): number {
   return (
     c.parametrizations.length *
     scaledValues(c).length *
@@ -116,9 +336,6 @@ export function runCount(c: SweepConfig): number {
     c.train.seeds.length
   );
 }
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
  * Every problem with a config, each naming its field; empty when the config can run. `vocab`
@@ -128,154 +345,35 @@ export function validateSweepConfig(
   c: SweepConfig,
   opts: { vocab?: number; limits?: AdapterLimitsLike } = {},
 ): ConfigError[] {
-  const errors: ConfigError[] = [];
-  const err = (field: string, message: string) => errors.push({ field, message });
-  if (typeof c !== 'object' || c === null)
-    return [{ field: '', message: 'Config must be an object' }];
-
-  const m = c.model ?? ({} as ModelConfig);
-  if (!isInt(m.depth) || m.depth < 1 || m.depth > 64)
-    err('model.depth', 'Depth must be an integer from 1 to 64');
-  if ((m.heads === undefined) === (m.headSize === undefined)) {
-    err('model.heads', 'Give either a number of heads or a head size, not both');
-  }
-  if (m.heads !== undefined && (!isInt(m.heads) || m.heads < 1))
-    err('model.heads', 'Heads must be a positive integer');
-  if (m.headSize !== undefined && (!isInt(m.headSize) || m.headSize < 1 || m.headSize > 128)) {
-    err('model.headSize', 'Head size must be an integer from 1 to 128');
-  }
-  if (!isInt(m.context) || m.context < 2 || m.context > 512)
-    err('model.context', 'Context must be an integer from 2 to 512');
-  if (!isNum(m.mlpRatio) || m.mlpRatio <= 0 || m.mlpRatio > 16)
-    err('model.mlpRatio', 'MLP ratio must be in (0, 16]');
-  if (typeof m.tiedReadout !== 'boolean')
-    err('model.tiedReadout', 'Tied readout must be true or false');
-  if (typeof m.biases !== 'boolean') err('model.biases', 'Biases must be true or false');
-
-  const d = c.data;
-  if (!d || (d.kind !== 'synthetic' && d.kind !== 'text'))
-    err('data', 'Data must be the built-in corpus or a text');
-  else if (d.kind === 'synthetic') {
-    if (!isInt(d.seed) || d.seed < 0)
-      err('data.seed', 'Corpus seed must be a non-negative integer');
-    if (!isInt(d.size) || d.size < 1000 || d.size > 10_000_000)
-      err('data.size', 'Corpus size must be 1,000 to 10,000,000 characters');
-  } else if (typeof d.text !== 'string' || d.text.length === 0)
-    err('data.text', 'The text is empty');
-
-  if (!Array.isArray(c.parametrizations) || c.parametrizations.length === 0) {
-    err('parametrizations', 'Pick SP, µP or both');
-  } else if (
-    c.parametrizations.some((p) => p !== 'sp' && p !== 'mup') ||
-    new Set(c.parametrizations).size !== c.parametrizations.length
-  ) {
-    err('parametrizations', 'Parametrizations must be distinct values of "sp" and "mup"');
-  }
-
-  if (c.axis !== 'width' && c.axis !== 'depth') err('axis', 'Axis must be "width" or "depth"');
-  const sizes = (field: 'widths' | 'depths', max: number) => {
-    const v = c[field];
-    if (!Array.isArray(v) || v.length === 0) return err(field, `Give at least one of the ${field}`);
-    if (v.some((x) => !isInt(x) || x < 1 || x > max))
-      return err(field, `Each of the ${field} must be an integer from 1 to ${max}`);
-    if (new Set(v).size !== v.length) err(field, `The ${field} must be distinct`);
-  };
-  sizes('widths', 8192);
-  if (c.axis === 'depth') sizes('depths', 64);
-  if (!isInt(c.baseWidth) || c.baseWidth < 1)
-    err('baseWidth', 'Base width must be a positive integer');
-  if (!isInt(c.baseDepth) || c.baseDepth < 1 || c.baseDepth > 64)
-    err('baseDepth', 'Base depth must be an integer from 1 to 64');
-
-  // Every trained shape must be a valid GPT (divisibility of heads, head size limits...).
-  if (errors.length === 0) {
-    const vocab = opts.vocab ?? 96;
-    const widths = c.axis === 'width' ? c.widths : [c.widths[0]];
-    const depths = c.axis === 'depth' ? c.depths : [m.depth];
-    for (const w of [...widths, c.baseWidth]) {
-      for (const problem of validateGptShape(shapeFor(c, w, depths[0], vocab))) {
-        err(
-          w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths',
-          `Width ${w}: ${problem.message}`,
-        );
-      }
+  const parsed = sweepConfigSchema.safeParse(c);
+  if (!parsed.success) {
+    const errors: ConfigError[] = [];
+    const seen = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      const e = { field: fieldOf(issue), message: issue.message };
+      const key = `${e.field}\n${e.message}`;
+      if (!seen.has(key)) errors.push(e);
+      seen.add(key);
     }
+    return errors;
   }
-
-  for (const e of validateHyperparams(c.hp ?? ({} as MupHyperparams)))
-    err(`hp.${e.field}`, e.message);
-
-  const s = c.sweep;
-  if (!s || !(s.name in SWEPT_HP_LABELS))
-    err('sweep.name', 'Swept hyperparameter must be lr, initStd, alphaOut, alphaAttn or alphaIn');
-  else {
-    if (
-      !isNum(s.log2Min) ||
-      !isNum(s.log2Max) ||
-      s.log2Min > s.log2Max ||
-      s.log2Min < -40 ||
-      s.log2Max > 20
-    ) {
-      err('sweep.log2Min', 'The log2 range must satisfy -40 ≤ min ≤ max ≤ 20');
-    }
-    if (!isNum(s.log2Step) || s.log2Step <= 0 || s.log2Step > 10)
-      err('sweep.log2Step', 'The log2 step must be in (0, 10]');
-    else if (
-      isNum(s.log2Min) &&
-      isNum(s.log2Max) &&
-      (s.log2Max - s.log2Min) / s.log2Step > MAX_RUNS
-    )
-      // Checked before the grid is built: a tiny step would make billions of grid points.
-      err('sweep.log2Step', `The log2 step is too small: more than ${MAX_RUNS} grid points`);
-  }
-
-  const t = c.train;
-  if (!t) err('train', 'Training settings are missing');
-  else {
-    if (!isInt(t.steps) || t.steps < 1 || t.steps > MAX_STEPS)
-      err('train.steps', `Steps must be an integer from 1 to ${MAX_STEPS}`);
-    if (!isInt(t.batch) || t.batch < 1 || t.batch > MAX_BATCH)
-      err('train.batch', `Batch must be an integer from 1 to ${MAX_BATCH}`);
-    if (
-      !Array.isArray(t.seeds) ||
-      t.seeds.length === 0 ||
-      t.seeds.some((x) => !isInt(x) || x < 0) ||
-      new Set(t.seeds).size !== t.seeds.length
-    ) {
-      err('train.seeds', 'Seeds must be distinct non-negative integers');
-    }
-    if (!isInt(t.stack) || t.stack < 1 || t.stack > MAX_STACK)
-      err('train.stack', `Stack must be an integer from 1 to ${MAX_STACK}`);
-    const sch = t.schedule;
-    if (!sch || (sch.kind !== 'constant' && sch.kind !== 'cosine'))
-      err('train.schedule', 'Schedule must be constant or cosine');
-    else if (sch.kind === 'cosine') {
-      if (!isInt(sch.warmupSteps) || sch.warmupSteps < 0)
-        err('train.schedule.warmupSteps', 'Warm-up steps must be a non-negative integer');
-      if (!isNum(sch.minRatio) || sch.minRatio < 0 || sch.minRatio > 1)
-        err('train.schedule.minRatio', 'The final LR ratio must be in [0, 1]');
-    }
-  }
-
-  if (errors.length === 0 && runCount(c) > MAX_RUNS)
-    err('sweep', `The sweep has ${runCount(c)} runs; at most ${MAX_RUNS} are allowed`);
-  if (errors.length === 0 && opts.limits) {
-    const vocab = opts.vocab ?? 96;
-    const widest = Math.max(...c.widths);
-    const largest = largestActivationBytes(c, widest, vocab);
-    const limit = Math.min(opts.limits.maxStorageBufferBindingSize, opts.limits.maxBufferSize);
-    if (largest > limit) {
-      const fits = largestFittingWidth(c, vocab, limit);
-      err(
-        'widths',
+  if (!opts.limits) return [];
+  const vocab = opts.vocab ?? 96;
+  const widest = Math.max(...c.widths);
+  const largest = largestActivationBytes(c, widest, vocab);
+  const limit = Math.min(opts.limits.maxStorageBufferBindingSize, opts.limits.maxBufferSize);
+  if (largest <= limit) return [];
+  const fits = largestFittingWidth(c, vocab, limit);
+  return [
+    {
+      field: 'widths',
+      message:
         `Width ${widest} needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer, more than this adapter's ${(limit / 2 ** 20).toFixed(0)} MiB limit; ` +
-          (fits
-            ? `the largest width that fits is ${fits}`
-            : 'no width fits; lower the batch or context'),
-      );
-    }
-  }
-  return errors;
+        (fits
+          ? `the largest width that fits is ${fits}`
+          : 'no width fits; lower the batch or context'),
+    },
+  ];
 }
 
 /**
@@ -294,15 +392,15 @@ export function largestActivationBytes(c: SweepConfig, width: number, vocab: num
   return 4 * Math.max(rows * hidden, rows * vocab, rows * 3 * width, params);
 }
 
-/** The largest multiple of 64 (or of the head count) whose buffers fit under `limit` bytes. */
+/** The largest valid width (a multiple of widthStep) whose buffers fit under `limit` bytes. */
 export function largestFittingWidth(
   c: SweepConfig,
   vocab: number,
   limit: number,
 ): number | undefined {
-  const unit = c.model.headSize ?? c.model.heads ?? 1;
+  const step = widthStep(c.model);
   let best: number | undefined;
-  for (let w = unit; w <= 8192; w += unit) {
+  for (let w = step; w <= MAX_WIDTH; w += step) {
     if (largestActivationBytes(c, w, vocab) <= limit) best = w;
     else break;
   }

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { transfer } from '../mup/transfer';
 import { preset, shapeFor, type SweepConfig } from './config';
-import {
-  buildExport,
-  EXPORT_FORMAT,
-  exportFileName,
-  exportShapeToGpt,
-  IMPORT_LIMITS,
-  parseImport,
-  pytorchSnippet,
-  sanitizeRun,
-  toExportShape,
-  type TransferExport,
-} from './export';
-import { runId, type RunRecord } from './types';
+import { buildExport, exportFileName, sanitizeRun } from './export';
+import { pytorchSnippet } from './pytorch';
+import { parseImport } from './exportParse';
+import { EXPORT_FORMAT, type TransferExport } from './exportSchema';
+import { exportShapeToGpt, toExportShape } from './exportShapes';
+import { IMPORT_LIMITS } from './schemaParts';
+import { runId, runRecordSchema, type RunRecord } from './types';
 
 const VOCAB = 40;
 const DATE = new Date('2026-11-26T10:20:30.000Z');
@@ -274,6 +268,15 @@ describe('parseImport', () => {
       expect(r.ok).toBe(true);
       if (r.ok) expect(r.doc).toEqual(doc);
     }
+  });
+
+  it('reads exported runs back as the run records they came from (one run record schema)', () => {
+    const records = syntheticRecords(quickConfig()).filter((r) => !r.diverged);
+    const doc = build({ records });
+    const parsed = parseImport(JSON.stringify(doc));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.doc.evidence.runs.map((r) => runRecordSchema.parse(r))).toEqual(records);
+    expect(() => runRecordSchema.parse({ ...records[0], diverged: 'no' })).toThrow();
   });
 
   it('rejects malformed JSON, NaN literals and non-objects', () => {

@@ -1,9 +1,9 @@
 /**
  * The PyTorch side of an export: the Python snippet that sets up microsoft/mup with a
- * document's values. Kept apart from export.ts (the document's schema and builder) because it
+ * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
-import type { TransferExport } from './export';
+import type { TransferExport } from './exportSchema';
 
 /** A JS number as a Python literal (finite by construction of the document). */
 function py(x: number): string {

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { preset, type SweepConfig } from '../../src/sweep/config';
-import { buildExport, parseImport, type ImportResult } from '../../src/sweep/export';
+import { buildExport } from '../../src/sweep/export';
+import { parseImport, type ImportResult } from '../../src/sweep/exportParse';
 import { runId, type RunRecord } from '../../src/sweep/types';
 import { Rng } from '../../src/util/random';
 

@@ -1,3 +1,4 @@
+import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE } from '../../../src/limits';
 import type { ModelConfig } from '../../../src/sweep/config';
 import { useLab } from '../../store';
 import { CheckField } from '../form/CheckField';
@@ -22,7 +23,7 @@ export function ModelFields() {
           field="model.depth"
           value={model.depth}
           min={1}
-          max={64}
+          max={MAX_DEPTH}
           onChange={(depth) => setModel({ depth })}
         />
         <NumberField
@@ -30,7 +31,7 @@ export function ModelFields() {
           field="model.context"
           value={model.context}
           min={2}
-          max={512}
+          max={MAX_CONTEXT}
           onChange={(context) => setModel({ context })}
         />
       </div>
@@ -66,7 +67,7 @@ export function ModelFields() {
             field="model.headSize"
             value={model.headSize ?? NaN}
             min={1}
-            max={128}
+            max={MAX_HEAD_SIZE}
             onChange={(headSize) => setModel({ headSize })}
           />
         )}

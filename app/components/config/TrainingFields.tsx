@@ -1,5 +1,5 @@
 import type { Schedule } from '../../../src/train/schedule';
-import type { TrainConfig } from '../../../src/sweep/config';
+import { SWEEP_LIMITS, type TrainConfig } from '../../../src/sweep/config';
 import { useLab } from '../../store';
 import { ListField } from '../form/ListField';
 import { NumberField } from '../form/NumberField';
@@ -61,7 +61,7 @@ export function TrainingFields() {
           field="train.stack"
           value={train.stack}
           min={1}
-          max={64}
+          max={SWEEP_LIMITS.stack}
           hint="Stacked in one set of dispatches"
           onChange={(stack) => setTrain({ stack })}
         />

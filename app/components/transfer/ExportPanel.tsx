@@ -1,12 +1,13 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
+import { widthStep } from '../../../src/mup/shapes';
 import type { SweepConfig } from '../../../src/sweep/config';
-import { buildExport, type TransferExport } from '../../../src/sweep/export';
-import type { RunRecord } from '../../../src/sweep/types';
+import { buildExport } from '../../../src/sweep/export';
+import type { TransferExport } from '../../../src/sweep/exportSchema';
+import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
-import { widthStepFor } from '../WidthSlider';
 
 /** The lab's config of an imported document (a user's text is not in exports: it stays empty). */
 export function importedConfig(doc: TransferExport): SweepConfig {
@@ -24,22 +25,9 @@ export function importedConfig(doc: TransferExport): SweepConfig {
   };
 }
 
+/** The runs of an imported document as run records (the schema drops the export's log2Lr). */
 export function importedRecords(doc: TransferExport): RunRecord[] {
-  return doc.evidence.runs.map((r) => ({
-    id: r.id,
-    parametrization: r.parametrization,
-    width: r.width,
-    depth: r.depth,
-    seed: r.seed,
-    log2Hp: r.log2Hp,
-    finalLoss: r.finalLoss,
-    diverged: r.diverged,
-    divergedAtStep: r.divergedAtStep,
-    losses: [...r.losses],
-    valLoss: r.valLoss,
-    tokensPerSec: r.tokensPerSec,
-    millis: r.millis,
-  }));
+  return doc.evidence.runs.map((r) => runRecordSchema.parse(r));
 }
 
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
@@ -57,7 +45,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         config: c,
         records: sweep.records,
         vocab: sweep.vocab,
-        targetWidth: chosen ?? defaultTarget(c.widths, widthStepFor(c.model)),
+        targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
       });
     } catch {

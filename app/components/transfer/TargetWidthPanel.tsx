@@ -1,15 +1,10 @@
+import { widthStep } from '../../../src/mup/shapes';
 import { shapeFor, SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { useLab } from '../../store';
 import * as fmt from '../../lib/format';
 import { PARAM_LABELS } from '../../lib/results';
 import { TransferTable } from '../TransferTable';
-import {
-  WidthSlider,
-  widthStepFor,
-  widthStops,
-  nearestStop,
-  MAX_TARGET_WIDTH,
-} from '../WidthSlider';
+import { WidthSlider, widthStops, nearestStop, MAX_TARGET_WIDTH } from '../WidthSlider';
 import { TrainTarget } from './TrainTarget';
 import { useTuned } from './useTuned';
 
@@ -31,7 +26,7 @@ export function TargetWidthPanel() {
   const { config, vocab, hp, log2 } = tuned;
   const widths = config.widths.filter((w) => Number.isInteger(w) && w > 0);
   if (widths.length === 0 || vocab === null) return null;
-  const step = widthStepFor(config.model);
+  const step = widthStep(config.model);
   const width = chosen ?? defaultTarget(widths, step);
   const depth = config.axis === 'width' ? config.model.depth : config.baseDepth;
   const base = shapeFor(config, config.baseWidth, config.baseDepth, vocab);

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import type { MupHyperparams, Parametrization } from '../../../src/mup/rules';
 import { analyzeSweep, tunedLog2 } from '../../../src/sweep/analysis';
 import type { SweepConfig } from '../../../src/sweep/config';
-import { toOutcomes } from '../../lib/results';
+import { toOutcomes } from '../../../src/sweep/outcomes';
 import { useLab } from '../../store';
 
 export interface Tuned {
@@ -29,7 +29,9 @@ export function useTuned(): Tuned {
     const p: Parametrization = config.parametrizations.includes('mup')
       ? 'mup'
       : config.parametrizations[0];
-    const analysis = analyzeSweep(toOutcomes(config, records)).find((a) => a.parametrization === p);
+    const analysis = analyzeSweep(toOutcomes(records, config.axis)).find(
+      (a) => a.parametrization === p,
+    );
     const base = config.axis === 'width' ? config.baseWidth : config.baseDepth;
     // Rounded: the value goes into run ids and labels.
     const fit = analysis ? tunedLog2(analysis, base) : undefined;

@@ -1,0 +1,155 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
+import { useGpu } from '../../test/gpu';
+import { GptGpu } from '../model/gpt';
+import { chooseMatmulVariant } from '../ops/matmul';
+import { adapterKey, installTunedVariants } from '../ops/variants';
+import { ensureTuned, loadTuneRecord } from './cache';
+import { fileTuneStore } from './fileStore';
+import { collectProblems, type KernelProblem } from './problems';
+import type { TuneProgress } from './tuner';
+
+const gpu = useGpu();
+
+/** One small matmul (a transposed dX shape): cheap to self-test and time with every variant. */
+const problem: KernelProblem = {
+  kernel: 'matmul',
+  problem: { m: 64, k: 32, n: 48, batch: 1, transA: false, transB: true },
+};
+
+async function tempStore() {
+  const path = join(await mkdtemp(join(tmpdir(), 'mup-tune-')), 'tune.json');
+  return { path, store: fileTuneStore(path) };
+}
+
+afterEach(() => installTunedVariants(gpu().adapter, undefined));
+
+describe('variant tuner', () => {
+  it('collects one problem per kernel and shape class while a model is built', async () => {
+    const ctx = gpu();
+    let model: GptGpu | undefined;
+    const problems = await collectProblems(async () => {
+      model = await GptGpu.create(ctx, {
+        shape: {
+          width: 16,
+          depth: 1,
+          heads: 2,
+          context: 8,
+          vocab: 11,
+          mlpRatio: 4,
+          tiedReadout: true,
+          biases: false,
+        },
+        multipliers: { inputMult: 1, attnScale: 0.125, residualMult: 1, readoutMult: 1 },
+        batch: 2,
+      });
+    });
+    model?.release();
+    const kernels = new Set(problems.map((p) => p.kernel));
+    expect([...kernels].sort()).toEqual(['attention', 'cross_entropy', 'layernorm', 'matmul']);
+    expect(problems).toContainEqual({
+      kernel: 'matmul',
+      problem: { m: 16, k: 16, n: 48, batch: 1, transA: false, transB: false },
+    });
+    expect(problems).toContainEqual({ kernel: 'cross_entropy', problem: { vocab: 11, rows: 16 } });
+    expect(problems).toContainEqual({
+      kernel: 'attention',
+      problem: { batch: 2, heads: 2, headSize: 8, context: 8 },
+    });
+  });
+
+  it('times on a cache miss, caches the choice, and on a hit times nothing', async () => {
+    const ctx = gpu();
+    const { path, store } = await tempStore();
+    const progress: TuneProgress[] = [];
+    const miss = await ensureTuned(ctx, store, [problem], {
+      budgetMs: 60_000,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(miss.fromCache).toBe(false);
+    expect(progress.length).toBeGreaterThan(1);
+    const [entry] = miss.record.result.entries;
+    expect(entry.candidates.map((c) => c.variant).sort()).toEqual([
+      'direct',
+      'tiled128',
+      'tiled64',
+    ]);
+    for (const c of entry.candidates) {
+      expect(c.selfTestPassed, c.variant).toBe(true);
+      expect(c.ms, c.variant).toBeGreaterThan(0);
+    }
+    const fastest = Math.min(...entry.candidates.map((c) => c.ms as number));
+    expect(entry.candidates.find((c) => c.variant === entry.chosen)?.ms).toBe(fastest);
+    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+    const file = JSON.parse(await readFile(path, 'utf8'));
+    expect(file.records[adapterKey(ctx.adapter)].result.entries[0].chosen).toBe(entry.chosen);
+
+    installTunedVariants(ctx.adapter, undefined);
+    const hitProgress: TuneProgress[] = [];
+    const hit = await ensureTuned(ctx, store, [problem], {
+      onProgress: (p) => hitProgress.push(p),
+    });
+    expect(hit.fromCache).toBe(true);
+    expect(hitProgress).toEqual([]);
+    expect(hit.record).toEqual(miss.record);
+    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+  });
+
+  it('never chooses a variant that fails its self-test', async () => {
+    const ctx = gpu();
+    const { store } = await tempStore();
+    // As fast as the shipped kernel, 0.1 % wrong: only the self-test can tell.
+    const broken = matmulDirectWgsl.replace(
+      'var x = p.alpha * v[q];',
+      'var x = p.alpha * v[q] * 1.001;',
+    );
+    expect(broken).not.toBe(matmulDirectWgsl);
+    const { record } = await ensureTuned(ctx, store, [problem], {
+      budgetMs: 60_000,
+      overrides: [{ name: 'matmul_direct', code: broken }],
+    });
+    const [entry] = record.result.entries;
+    const direct = entry.candidates.find((c) => c.variant === 'direct');
+    expect(direct?.selfTestPassed).toBe(false);
+    expect(direct?.ms).toBeUndefined();
+    expect(direct?.note).toMatch(/self-test/);
+    expect(entry.chosen).not.toBe('direct');
+    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+  });
+
+  it('keys the cache by adapter and ignores a malformed entry with a message', async () => {
+    const ctx = gpu();
+    const { path, store } = await tempStore();
+    const key = adapterKey(ctx.adapter);
+    const { record } = await ensureTuned(ctx, store, [problem], { budgetMs: 0 });
+    expect(await loadTuneRecord(ctx, store)).toEqual(record);
+    for (const field of ['vendor', 'architecture', 'device', 'description'] as const) {
+      const other = { ...ctx, adapter: { ...ctx.adapter, [field]: `another ${field}` } };
+      expect(await loadTuneRecord(other, store), field).toBeUndefined();
+    }
+
+    const bad = { ...record, result: { ...record.result, entries: [{ kernel: 'matmul' }] } };
+    await writeFile(
+      path,
+      JSON.stringify({ format: 'mup-lab/tune-cache', records: { [key]: bad } }),
+    );
+    const messages: string[] = [];
+    const retuned = await ensureTuned(ctx, store, [problem], {
+      budgetMs: 0,
+      onMessage: (m) => messages.push(m),
+    });
+    expect(messages).toEqual([
+      'Kernel tuning cache entry ignored (result.entries.0.shapeClass: Invalid input: expected string, received undefined); tuning again',
+    ]);
+    expect(retuned.fromCache).toBe(false);
+    expect(await loadTuneRecord(ctx, store)).toEqual(retuned.record);
+
+    await writeFile(path, '{ not json');
+    messages.length = 0;
+    expect(await loadTuneRecord(ctx, store, (m) => messages.push(m))).toBeUndefined();
+    expect(messages).toEqual([`Kernel tuning cache unreadable, ignored: ${path} is not JSON`]);
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * The variant tuner: for each problem, self-tests every applicable variant of its kernel once
+ * (the start-up self-test, src/ops/selftest, with the variant forced), times those that pass with
+ * the benchmarks' timer (src/gpu/timing.ts), and picks the fastest. Within a time budget: the
+ * thresholds' variant of a problem is timed first, and once the budget is spent the remaining
+ * problems are left to the thresholds (no entry).
+ */
+import { adapterLabel, type GpuContext, type KernelSource } from '../gpu';
+import { createTimer, innerFor, median, DEFAULT_POLICY } from '../gpu/timing';
+import { runSelfTests, withKernelOverrides } from '../ops/selftest';
+import {
+  applicableVariants,
+  type TunableKernel,
+  type TunedTable,
+  type VariantRegistry,
+} from '../ops/variants';
+import { prepareProblem } from './harness';
+import { REGISTRIES, shapeClassOf, type KernelProblem } from './problems';
+
+export interface CandidateResult {
+  variant: string;
+  /** False: failed its self-test, never timed, never chosen. */
+  selfTestPassed: boolean;
+  /** Median ms of one run (forward and backward where the kernel has both); absent if not timed. */
+  ms?: number;
+  /** Why it failed or was not timed. */
+  note?: string;
+}
+
+export interface TunedEntry {
+  kernel: TunableKernel;
+  shapeClass: string;
+  chosen: string;
+  /** What the thresholds pick for this problem on this adapter. */
+  threshold: string;
+  candidates: CandidateResult[];
+}
+
+export interface TuneResult {
+  adapter: string;
+  timing: string;
+  entries: TunedEntry[];
+  /** Problems left to the thresholds because the budget ran out. */
+  skipped: number;
+  millis: number;
+}
+
+export interface TuneProgress {
+  done: number;
+  total: number;
+  /** What is being measured now, e.g. 'matmul 1024x64x64 tB: tiled64'. */
+  current: string;
+}
+
+export interface TuneOptions {
+  /** Stop starting new measurements after this many ms (default DEFAULT_TUNE_BUDGET_MS). */
+  budgetMs?: number;
+  onProgress?: (p: TuneProgress) => void;
+  /** Kernel sources compiled in place of the shipped ones (tests: inject a broken variant). */
+  overrides?: readonly KernelSource[];
+  /** Samples per timed candidate (median taken); default 3. */
+  samples?: number;
+  /** A sample lasts at least this long (ops encoded several times); default 5 ms. */
+  minSampleMs?: number;
+}
+
+export const DEFAULT_TUNE_BUDGET_MS = 4000;
+
+/** A candidate whose first run takes this many times the fastest median so far gets no more samples. */
+const PRUNE_FACTOR = 2;
+
+const fmtMs = (ms: number | undefined) =>
+  ms === undefined ? 'not timed' : ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`;
+
+/** One line per entry, e.g. 'matmul 1024x64x64 tB: direct 6.80 ms (thresholds: direct; tiled64 30 ms, ...)'. */
+export function entryLine(e: TunedEntry): string {
+  const chosen = e.candidates.find((c) => c.variant === e.chosen);
+  const others = e.candidates
+    .filter((c) => c.variant !== e.chosen)
+    .map((c) => `${c.variant} ${c.selfTestPassed ? fmtMs(c.ms) : 'failed self-test'}`);
+  return (
+    `${e.kernel} ${e.shapeClass}: ${e.chosen} ${fmtMs(chosen?.ms)} (thresholds: ${e.threshold}` +
+    (others.length > 0 ? `; ${others.join(', ')})` : ')')
+  );
+}
+
+export function tableOf(entries: readonly TunedEntry[]): TunedTable {
+  const table: TunedTable = {};
+  for (const e of entries) (table[e.kernel] ??= {})[e.shapeClass] = e.chosen;
+  return table;
+}
+
+export async function tuneVariants(
+  ctx: GpuContext,
+  problems: readonly KernelProblem[],
+  options: TuneOptions = {},
+): Promise<TuneResult> {
+  const start = performance.now();
+  const budget = options.budgetMs ?? DEFAULT_TUNE_BUDGET_MS;
+  const tctx = withKernelOverrides(ctx, options.overrides ?? []);
+  const env = { adapter: ctx.adapter, features: ctx.features };
+  const policy = { ...DEFAULT_POLICY, minSampleMs: options.minSampleMs ?? 5 };
+  const samples = options.samples ?? 3;
+  const selfTests = new Map<string, { passed: boolean; detail: string }>();
+  // Matmuls first: most of a training step's time, so the most a tight budget can win.
+  const ordered = [...problems].sort((a, b) => +(b.kernel === 'matmul') - +(a.kernel === 'matmul'));
+  const plan = ordered.map((p) => {
+    const registry = REGISTRIES[p.kernel] as VariantRegistry<string, unknown>;
+    const threshold = registry.threshold(ctx.adapter, p.problem);
+    const rest = applicableVariants(registry, env, p.problem).filter((v) => v !== threshold);
+    return { p, threshold, variants: [threshold, ...rest] };
+  });
+  const total = plan.reduce((n, x) => n + x.variants.length, 0);
+  let done = 0;
+  const entries: TunedEntry[] = [];
+  let skipped = 0;
+  const timer = createTimer(ctx);
+  try {
+    for (const { p, threshold, variants } of plan) {
+      const shapeClass = shapeClassOf(p);
+      if (performance.now() - start > budget) {
+        skipped++;
+        done += variants.length;
+        continue;
+      }
+      const candidates: CandidateResult[] = [];
+      for (const variant of variants) {
+        options.onProgress?.({ done, total, current: `${p.kernel} ${shapeClass}: ${variant}` });
+        done++;
+        if (candidates.length > 0 && performance.now() - start > budget) {
+          candidates.push({ variant, selfTestPassed: true, note: 'not timed: budget spent' });
+          continue;
+        }
+        const key = `${p.kernel}:${variant}`;
+        let check = selfTests.get(key);
+        if (!check) {
+          const [r] = await runSelfTests(ctx, undefined, {
+            kernels: [p.kernel],
+            variant,
+            overrides: options.overrides,
+          });
+          check = { passed: r.passed, detail: r.detail };
+          selfTests.set(key, check);
+        }
+        if (!check.passed) {
+          candidates.push({ variant, selfTestPassed: false, note: `self-test: ${check.detail}` });
+          continue;
+        }
+        const prepared = await prepareProblem(tctx, p, variant);
+        try {
+          const encode = (pass: GPUComputePassEncoder) => {
+            for (const op of prepared.ops) op.encode(pass);
+          };
+          const label = `tune ${p.kernel} ${shapeClass} ${variant}`;
+          const warm = await timer.time(encode, 1, label);
+          const best = Math.min(...candidates.map((c) => c.ms ?? Infinity));
+          if (warm > PRUNE_FACTOR * best) {
+            // Clearly slower already (background load only slows runs down): save the budget.
+            candidates.push({ variant, selfTestPassed: true, ms: warm, note: 'one run' });
+            continue;
+          }
+          const inner = innerFor(warm, policy);
+          const times: number[] = [];
+          for (let i = 0; i < samples; i++) times.push(await timer.time(encode, inner, label));
+          candidates.push({ variant, selfTestPassed: true, ms: median(times) });
+        } finally {
+          prepared.release();
+        }
+      }
+      const timed = candidates.filter((c) => c.selfTestPassed && c.ms !== undefined);
+      if (timed.length === 0) continue;
+      const best = timed.reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
+      entries.push({ kernel: p.kernel, shapeClass, chosen: best.variant, threshold, candidates });
+    }
+  } finally {
+    timer.destroy();
+  }
+  options.onProgress?.({ done: total, total, current: 'done' });
+  return {
+    adapter: adapterLabel(ctx.adapter),
+    timing: timer.method,
+    entries,
+    skipped,
+    millis: performance.now() - start,
+  };
+}
