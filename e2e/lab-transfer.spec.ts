@@ -1,9 +1,11 @@
 /**
  * The transfer side of the lab: the "Target width" slider and its table of transferred
  * hyperparameters (checked against transfer() itself, imported here), the coordinate check, and
- * export/import of a finished sweep (JSON round trip, malformed files, CSV, PyTorch snippet).
+ * export/import of a finished sweep (JSON round trip, malformed files, CSV, PyTorch snippet and
+ * trainer).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { unzipSync, strFromU8 } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import type { MupHyperparams, Parametrization } from '../src/mup/rules';
 import type { GptShape } from '../src/mup/shapes';
@@ -325,6 +327,41 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   expect(snippet).toContain('MuAdamW');
   expect(snippet).toContain('set_base_shapes');
   expect(snippet).toContain('import torch');
+  expect(snippet).toContain('blocks.0.mlp.fc_in.weight');
+
+  // Download PyTorch trainer: the export, python/mup_lab, the corpus and the command line.
+  const trainerDownload = page.waitForEvent('download');
+  await exportPanel.getByRole('button', { name: 'Download PyTorch trainer' }).click();
+  const trainer = await trainerDownload;
+  const zipName = trainer.suggestedFilename();
+  expect(zipName).toMatch(/^mup-lab_pytorch_mup_w\d+_\d{4}-\d{2}-\d{2}\.zip$/);
+  const zipPath = testInfo.outputPath(zipName);
+  await trainer.saveAs(zipPath);
+  const zipped = unzipSync(readFileSync(zipPath));
+  const root = zipName.replace(/\.zip$/, '');
+  const inZip = (path: string) => {
+    const file = zipped[`${root}/${path}`];
+    if (!file) throw new Error(`${path} is not in ${zipName}: ${Object.keys(zipped).join(', ')}`);
+    return strFromU8(file);
+  };
+  // Every module of the package, exactly as in the repository.
+  for (const module of readdirSync('python/mup_lab').filter((f) => f.endsWith('.py'))) {
+    expect(inZip(`mup_lab/${module}`), module).toBe(
+      readFileSync(`python/mup_lab/${module}`, 'utf8'),
+    );
+  }
+  const bundledName = Object.keys(zipped).find((k) => /mup-lab_mup_base16_.*\.json$/.test(k));
+  expect(bundledName).toBeDefined();
+  const bundled = JSON.parse(strFromU8(zipped[bundledName!])) as { target: { shape: GptShape } };
+  const targetWidth = bundled.target.shape.width;
+  expect(zipName).toContain(`_w${targetWidth}_`);
+  const command =
+    `python -m mup_lab.train --export ${bundledName!.slice(root.length + 1)} --text corpus.txt ` +
+    `--width ${targetWidth} --depth 1 --steps 12 --batch 4 --out run.json`;
+  expect(inZip('train.sh')).toContain(command);
+  expect(inZip('README.txt')).toContain(command);
+  expect(inZip('corpus.txt').length).toBe(200_000);
+  await expect(exportStatus).toContainText(`Saved ${zipName}`);
 
   // Export JSON: a valid document named after the parametrization, base width and date.
   const jsonDownload = page.waitForEvent('download');

@@ -4,10 +4,11 @@
 //                 (a token id >= vocab gives a row of zeros)
 //   backward_tok: dTok[v, :] = alpha * sum over (b, t) with tokens[b, t] = v of dOut[b, t, :]
 //                              + beta * dTok[v, :]
-//   backward_pos: dPos[t, :] = alpha * sum_b dOut[b, t, :] + beta * dPos[t, :]   (t < seq;
-//                 rows seq <= t < posRows get beta * dPos[t, :], i.e. zero gradient)
+//   backward_pos: dPos[t, :] = alpha * sum_b dOut[b, t, :] + betaPos * dPos[t, :]   (t < seq;
+//                 rows seq <= t < posRows get betaPos * dPos[t, :], i.e. zero gradient)
 //   Positions whose id is >= vocab contribute to neither gradient.
-//   beta = 0 never reads the old gradient. µP: alpha is the input multiplier alpha_in.
+//   beta (betaPos) = 0 never reads the old gradient; they differ e.g. under a tied readout,
+//   whose matmul wrote its part of dTok just before (beta 1) while dPos starts afresh (betaPos 0). µP: alpha is the input multiplier alpha_in.
 //
 // Shapes, row-major: tokens u32 [batch, seq]; tokEmb, dTok [vocab, dim]; posEmb, dPos
 // [posRows, dim] with posRows >= seq (the context length); out, dOut [batch, seq, dim].
@@ -45,6 +46,7 @@ struct Params {
   posRows: u32,
   alpha: f32,
   beta: f32,
+  betaPos: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -144,8 +146,8 @@ fn backward_pos(
     }
   }
   var g = p.alpha * acc;
-  if (p.beta != 0.0) {
-    g += p.beta * dPos[i];
+  if (p.betaPos != 0.0) {
+    g += p.betaPos * dPos[i];
   }
   dPos[i] = g;
 }

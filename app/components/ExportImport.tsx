@@ -6,6 +6,7 @@ import { parseImport } from '../../src/sweep/exportParse';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';
 import { chartPng, downloadBlob } from '../lib/chartPng';
+import { trainerZip, trainerZipName } from '../lib/pytorchTrainer';
 import './exportImport.css';
 
 export interface ExportImportProps {
@@ -55,6 +56,19 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         kind: 'error',
         text: 'The clipboard is not available here: select the snippet below and copy it.',
       });
+    }
+  };
+
+  const downloadTrainer = () => {
+    if (!doc) return;
+    try {
+      downloadBlob(trainerZip(doc), trainerZipName(doc));
+      setStatus({
+        kind: 'ok',
+        text: `Saved ${trainerZipName(doc)}: unzip it and run train.sh (README.txt has the commands).`,
+      });
+    } catch (e) {
+      setStatus({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
     }
   };
 
@@ -124,6 +138,9 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         </button>
         <button type="button" onClick={() => void copySnippet()} disabled={none} title={noneTitle}>
           Copy PyTorch snippet
+        </button>
+        <button type="button" onClick={downloadTrainer} disabled={none} title={noneTitle}>
+          Download PyTorch trainer
         </button>
         <button
           type="button"

@@ -66,7 +66,7 @@ describe('CLI commands', () => {
     [
       'indivisible width',
       ['sweep', '--widths', '30,64', '--heads', '4'],
-      /not divisible by 4 heads/,
+      /not divisible by (the )?4 heads/,
     ],
     [
       'unreadable text',
@@ -74,6 +74,18 @@ describe('CLI commands', () => {
       /cannot read --text .*ENOENT/,
     ],
     ['transfer without --from', ['transfer'], /needs --from/],
+    ['dump without --out', ['dump'], /dump needs --out DIR/],
+    [
+      'dump with an unknown depth option',
+      ['dump', '--out', 'x', '--depth-alpha', '0.3'],
+      /--depth-alpha must be one of 0, 0.5, 1/,
+    ],
+    [
+      'dump with a bad boolean list',
+      ['dump', '--out', 'x', '--tied', 'yes'],
+      /--tied takes true, false/,
+    ],
+    ['golden without --out', ['golden'], /golden needs --out FILE/],
   ];
   for (const [what, argv, message] of bad) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -99,6 +111,30 @@ describe('CLI commands', () => {
       ]),
     ).toBe(2);
     expect(stderr.join('')).toMatch(/the largest width that fits is \d+/);
+  });
+
+  it('dumps a GPU run: manifest, weights and batches that replay it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mup-dump-'));
+    const argv = `dump --out ${dir} --widths 16 --parametrization mup --tied true --biases false --steps 3 --heads 2`;
+    expect(await main(argv.split(' '))).toBe(0);
+    const caseDir = join(dir, 'mup_w16_d2_tied_nobias');
+    const m = JSON.parse(readFileSync(join(caseDir, 'manifest.json'), 'utf8'));
+    expect(m).toMatchObject({
+      format: 'mup-lab/dump',
+      version: 1,
+      steps: 3,
+      batch: 4,
+      context: 16,
+    });
+    expect(m.losses).toHaveLength(3);
+    const last = m.tensors[m.tensors.length - 1];
+    const weights = readFileSync(join(caseDir, 'weights.bin'));
+    expect(weights.length).toBe(
+      4 * (last.offset + last.shape.reduce((a: number, b: number) => a * b, 1)),
+    );
+    expect(readFileSync(join(caseDir, 'batches.bin')).length).toBe(4 * 3 * 2 * 4 * 16);
+    // A fresh model's loss is about log(vocab).
+    expect(Math.abs(m.losses[0] - Math.log(m.target.vocab))).toBeLessThan(0.5);
   });
 
   it('runs a tiny sweep and a transfer from its result', async () => {

@@ -4,9 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
+import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
@@ -29,6 +31,8 @@ import {
   SWEEP_FLAGS,
   UsageError,
 } from './args';
+import { writeDump, type DumpCase } from './dump';
+import { goldenTables } from './golden';
 
 const USAGE = `usage:
   mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
@@ -38,6 +42,12 @@ const USAGE = `usage:
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
   mup-lab transfer --from result.json --width 4096
   mup-lab bench kernels|train --out FILE   (same as npm run bench)
+  mup-lab dump --out DIR [--widths 32,64] [--parametrization sp,mup] [--tied false,true] \\
+    [--biases false,true] [--depth 2 --base-depth 1 --depth-alpha 0.5] [--steps 20] [--batch 4] \\
+    [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0]
+      (initial weights, batches and every step's loss of GPU runs, for the PyTorch parity test)
+  mup-lab golden --out FILE   (transfer() tables for the Python port's tests)
+
 The first sweep on an adapter times each kernel variant on its shapes (a few seconds) and caches
 the choice in --tune-cache, else $MUP_LAB_TUNE_CACHE, else ~/.cache/mup-lab/tune.json.`;
 
@@ -214,6 +224,123 @@ function transferCommand(argv: string[]): void {
   output(result, flags.out);
 }
 
+const DUMP_FLAGS = {
+  out: { type: 'string' },
+  widths: { type: 'string', default: '32,64' },
+  parametrization: { type: 'string', default: 'sp,mup' },
+  tied: { type: 'string', default: 'false,true' },
+  biases: { type: 'string', default: 'false,true' },
+  depth: { type: 'string', default: '2' },
+  'base-depth': { type: 'string', default: '1' },
+  'depth-alpha': { type: 'string', default: '0.5' },
+  'base-width': { type: 'string', default: '32' },
+  heads: { type: 'string', default: '4' },
+  context: { type: 'string', default: '16' },
+  steps: { type: 'string', default: '20' },
+  batch: { type: 'string', default: '4' },
+  lr: { type: 'string', default: '0.01' },
+  clip: { type: 'string', default: '0.25' },
+  seed: { type: 'string', default: '0' },
+} as const;
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function positiveNumber(flag: string, v: string, allowZero = false): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero))
+    throw new UsageError(
+      `--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${v}"`,
+    );
+  return n;
+}
+
+function booleans(flag: string, v: string): boolean[] {
+  return v.split(',').map((x) => {
+    if (x.trim() === 'true') return true;
+    if (x.trim() === 'false') return false;
+    throw new UsageError(`--${flag} takes true, false or false,true, got "${v}"`);
+  });
+}
+
+/** Parity cases: the product of the listed parametrizations, widths, readouts and biases. */
+export function dumpCases(argv: string[]): {
+  out: string;
+  cases: DumpCase[];
+  run: { steps: number; batch: number; seed: number; corpusSeed: number; corpusSize: number };
+} {
+  let f;
+  try {
+    f = parseArgs({ args: argv, options: DUMP_FLAGS, strict: true }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+  if (!f.out) throw new UsageError('dump needs --out DIR');
+  const params = f.parametrization.split(',').map((p) => p.trim());
+  if (params.some((p) => p !== 'sp' && p !== 'mup'))
+    throw new UsageError(`--parametrization takes sp, mup or sp,mup, got "${f.parametrization}"`);
+  const alpha = Number(f['depth-alpha']);
+  if (!(DEPTH_ALPHAS as readonly number[]).includes(alpha))
+    throw new UsageError(
+      `--depth-alpha must be one of ${DEPTH_ALPHAS.join(', ')}, got "${f['depth-alpha']}"`,
+    );
+  const hp = {
+    ...DEFAULT_HYPERPARAMS,
+    lr: positiveNumber('lr', f.lr),
+    clip: positiveNumber('clip', f.clip, true),
+    depthAlpha: alpha as (typeof DEPTH_ALPHAS)[number],
+  };
+  const depth = positiveInt('depth', f.depth);
+  const baseDepth = positiveInt('base-depth', f['base-depth']);
+  const baseWidth = positiveInt('base-width', f['base-width']);
+  const heads = positiveInt('heads', f.heads);
+  const context = positiveInt('context', f.context);
+  const widths = f.widths.split(',').map((w) => positiveInt('widths', w.trim()));
+  const cases: DumpCase[] = [];
+  for (const p of params as Parametrization[])
+    for (const width of widths)
+      for (const tiedReadout of booleans('tied', f.tied))
+        for (const biases of booleans('biases', f.biases)) {
+          // vocab is set from the corpus when the case runs.
+          const shape = { width, depth, heads, context, vocab: 1, tiedReadout, biases };
+          cases.push({
+            id: `${p}_w${width}_d${depth}_${tiedReadout ? 'tied' : 'untied'}_${biases ? 'bias' : 'nobias'}`,
+            parametrization: p,
+            hp,
+            base: { ...shape, width: baseWidth, depth: baseDepth },
+            target: shape,
+          });
+        }
+  return {
+    out: f.out,
+    cases,
+    run: {
+      steps: positiveInt('steps', f.steps),
+      batch: positiveInt('batch', f.batch),
+      seed: Number(f.seed),
+      corpusSeed: 0,
+      corpusSize: 20_000,
+    },
+  };
+}
+
+async function dump(argv: string[]): Promise<void> {
+  const { out, cases, run } = dumpCases(argv);
+  await withGpu(async (ctx) => {
+    for (const c of cases) {
+      const losses = await writeDump(ctx, c, run, out);
+      log(
+        `dump ${c.id}: ${run.steps} steps, loss ${losses[0].toFixed(4)} -> ${losses[losses.length - 1].toFixed(4)}`,
+      );
+    }
+  });
+  log(`wrote ${cases.length} runs to ${out}`);
+}
+
 /** Benchmarks run through scripts/bench.mjs (Vitest gives them the WGSL imports). */
 function runBench(argv: string[]): Promise<number> {
   const script = fileURLToPath(new URL('../../scripts/bench.mjs', import.meta.url));
@@ -230,7 +357,15 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'coord-check') await coord(rest);
     else if (command === 'transfer') transferCommand(rest);
     else if (command === 'bench') return await runBench(rest);
-    else if (command === undefined || command === '--help' || command === 'help') {
+    else if (command === 'dump') await dump(rest);
+    else if (command === 'golden') {
+      const flags = parseFlags(rest, { out: { type: 'string' } } as never) as Record<
+        string,
+        string | undefined
+      >;
+      if (!flags.out) throw new UsageError('golden needs --out FILE');
+      output(goldenTables(), flags.out);
+    } else if (command === undefined || command === '--help' || command === 'help') {
       log(USAGE);
       return command === undefined ? 2 : 0;
     } else throw new UsageError(`unknown command "${command}"\n${USAGE}`);

@@ -545,8 +545,9 @@ export class GptGpu {
           dim: d,
           posRows: T,
           alpha: this.options.multipliers.inputMult,
-          // A tied readout already wrote its part of d tok_emb.
+          // A tied readout already wrote its part of d tok_emb; d pos_emb starts afresh.
           beta: this.dims.tiedReadout ? 1 : 0,
+          posBeta: 0,
           label: `embedding backward run ${k}`,
         }),
       );

@@ -62,7 +62,9 @@
 import type { TensorKind, TensorRole } from './shapes';
 
 export type Parametrization = 'sp' | 'mup';
-export type DepthAlpha = 0 | 0.5 | 1;
+/** Every depth option (0 off, 0.5 depth-µP, 1 CompleteP); the golden tables enumerate them. */
+export const DEPTH_ALPHAS = [0, 0.5, 1] as const;
+export type DepthAlpha = (typeof DEPTH_ALPHAS)[number];
 
 export interface MupHyperparams {
   /** Base learning rate η. */

@@ -25,6 +25,8 @@ const u = F32_EPS;
 interface Case extends EmbeddingRefShape {
   seed: number;
   beta?: number;
+  /** dPos's accumulation factor (default beta). */
+  posBeta?: number;
   /** Put ids >= vocab at a few positions. */
   invalid?: boolean;
   repeat?: boolean;
@@ -60,6 +62,7 @@ async function check(c: Case) {
   const posRows = c.posRows ?? seq;
   const alpha = c.alpha ?? 1;
   const beta = c.beta ?? 0;
+  const posBeta = c.posBeta ?? beta;
   const rng = new Rng(c.seed);
   const tokens = tokensFor(rng, c);
   const tok = rng.uniformArray(vocab * dim);
@@ -90,6 +93,7 @@ async function check(c: Case) {
   const bwd = await prepareEmbeddingBackward(ctx, {
     ...shape,
     beta,
+    posBeta,
     variant: c.variant,
     tokens: tTokens,
     dOut: up(dOut, 'dOut'),
@@ -129,28 +133,29 @@ async function check(c: Case) {
   );
   const counts = new Float64Array(vocab);
   for (const id of tokens) if (id < vocab) counts[id] += 1;
-  const accum = (g: Float64Array, old: Float32Array) => g.map((v, i) => v + beta * old[i]);
+  const accum = (g: Float64Array, old: Float32Array, b: number) => g.map((v, i) => v + b * old[i]);
   const bound = (
     g: Float64Array,
     abs: Float64Array,
     old: Float32Array,
+    b: number,
     count: (i: number) => number,
   ) =>
     abs.map(
-      (a, i) => (count(i) + 3) * u * a + 2 * u * (Math.abs(beta * old[i]) + Math.abs(g[i])) + 1e-38,
+      (a, i) => (count(i) + 3) * u * a + 2 * u * (Math.abs(b * old[i]) + Math.abs(g[i])) + 1e-38,
     );
-  const wantTok = accum(ref.dTok, dTok0);
+  const wantTok = accum(ref.dTok, dTok0, beta);
   expectWithin(
     dTok,
     wantTok,
-    bound(wantTok, absRef.dTok, dTok0, (i) => counts[Math.floor(i / dim)]),
+    bound(wantTok, absRef.dTok, dTok0, beta, (i) => counts[Math.floor(i / dim)]),
     'dTok',
   );
-  const wantPos = accum(ref.dPos, dPos0);
+  const wantPos = accum(ref.dPos, dPos0, posBeta);
   expectWithin(
     dPos,
     wantPos,
-    bound(wantPos, absRef.dPos, dPos0, () => batch),
+    bound(wantPos, absRef.dPos, dPos0, posBeta, () => batch),
     'dPos',
   );
 }
@@ -196,6 +201,8 @@ describe.each(EMBEDDING_BACKWARD_VARIANTS)(
         repeat: true,
         variant,
       });
+      // A tied readout: dTok accumulates onto the readout's part, dPos starts afresh.
+      await check({ batch: 3, seq: 7, vocab: 13, dim: 33, beta: 1, posBeta: 0, seed: 13, variant });
     });
   },
 );

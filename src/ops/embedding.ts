@@ -85,8 +85,10 @@ export interface EmbeddingBackwardArgs extends EmbeddingShape {
   /** [vocab, dim] and [posRows, dim]; different buffers from tokens and dOut. */
   dTok: GpuTensor;
   dPos: GpuTensor;
-  /** dTok, dPos = computed + beta * old (gradient accumulation). Default 0. */
+  /** dTok = computed + beta * old (gradient accumulation). Default 0. */
   beta?: number;
+  /** dPos = computed + posBeta * old. Default: beta. */
+  posBeta?: number;
   /** Forces a variant (tests); default chooseEmbeddingBackwardVariant. */
   variant?: EmbeddingBackwardVariant;
   label?: string;
@@ -105,10 +107,11 @@ function uniformsFor(
   s: EmbeddingShape,
   posRows: number,
   beta: number,
+  posBeta: number,
   label: string,
 ): GPUBuffer {
   const alpha = s.alpha ?? 1;
-  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) {
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta) || !Number.isFinite(posBeta)) {
     throw new Error(`${label}: alpha and beta must be finite`);
   }
   return createUniform(
@@ -121,6 +124,7 @@ function uniformsFor(
       ['u32', posRows],
       ['f32', alpha],
       ['f32', beta],
+      ['f32', posBeta],
     ],
     label,
   );
@@ -143,7 +147,7 @@ export async function prepareEmbeddingForward(
     { tokens: args.tokens, tokEmb: args.tokEmb, posEmb: args.posEmb },
   );
   const pipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'forward');
-  const uniforms = uniformsFor(ctx, args, posRows, 0, label);
+  const uniforms = uniformsFor(ctx, args, posRows, 0, 0, label);
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: uniforms } },
     { binding: 1, resource: bindingOf(args.tokens) },
@@ -184,7 +188,14 @@ export async function prepareEmbeddingBackward(
     variant === 'direct' ? 'backward_tok_direct' : 'backward_tok',
   );
   const posPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_pos');
-  const uniforms = uniformsFor(ctx, args, posRows, args.beta ?? 0, label);
+  const uniforms = uniformsFor(
+    ctx,
+    args,
+    posRows,
+    args.beta ?? 0,
+    args.posBeta ?? args.beta ?? 0,
+    label,
+  );
   const u = { binding: 0, resource: { buffer: uniforms } };
   const tokGroup = ctx.device.createBindGroup({
     label: `${label}:tok`,

@@ -3,7 +3,37 @@
  * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
+import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
+
+/**
+ * The lab's tensor names as PyTorch parameter names (python/mup_lab/model.py TORCH_NAMES): the
+ * lab's `mlp.in` is not a Python attribute, so the MLP's linears are `fc_in`/`fc_out`; gains are
+ * `weight`; a linear's bias is `<linear>.bias`. Matrices marked transposed are stored [out, in].
+ */
+const TORCH_NAME_RULES: ReadonlyArray<[RegExp, string, boolean]> = [
+  [/^tok_emb$/, 'tok_emb.weight', false],
+  [/^pos_emb$/, 'pos_emb.weight', false],
+  [/^(blocks\.\d+\.ln[12]|ln_f)\.gain$/, '$1.weight', false],
+  [/^(blocks\.\d+\.ln[12]|ln_f)\.bias$/, '$1.bias', false],
+  [/^(blocks\.\d+)\.attn\.qkv$/, '$1.attn.qkv.weight', true],
+  [/^(blocks\.\d+)\.attn\.qkv_bias$/, '$1.attn.qkv.bias', false],
+  [/^(blocks\.\d+)\.attn\.out$/, '$1.attn.out.weight', true],
+  [/^(blocks\.\d+)\.attn\.out_bias$/, '$1.attn.out.bias', false],
+  [/^(blocks\.\d+)\.mlp\.in$/, '$1.mlp.fc_in.weight', true],
+  [/^(blocks\.\d+)\.mlp\.in_bias$/, '$1.mlp.fc_in.bias', false],
+  [/^(blocks\.\d+)\.mlp\.out$/, '$1.mlp.fc_out.weight', true],
+  [/^(blocks\.\d+)\.mlp\.out_bias$/, '$1.mlp.fc_out.bias', false],
+  [/^readout$/, 'readout.weight', true],
+];
+
+/** The PyTorch parameter name of a lab tensor (as mup_lab.GPT names it). */
+export function torchParamName(labName: string): string {
+  for (const [pattern, replacement] of TORCH_NAME_RULES) {
+    if (pattern.test(labName)) return labName.replace(pattern, replacement);
+  }
+  throw new Error(`No PyTorch name for the lab tensor ${labName}`);
+}
 
 /** A JS number as a Python literal (finite by construction of the document). */
 function py(x: number): string {
@@ -100,7 +130,9 @@ export function pytorchSnippet(doc: TransferExport): string {
   lines.push(
     '',
     '# ---- Base shapes: the same model code at the base width, and at twice it ----',
-    'model = GPT(d_model=TARGET_WIDTH, n_layer=TARGET_DEPTH)   # your model class',
+    '# GPT: your model class with the parameter names listed at the end (mup_lab.GPT, from',
+    '# "Download PyTorch trainer", is the lab\'s model with exactly these names).',
+    'model = GPT(d_model=TARGET_WIDTH, n_layer=TARGET_DEPTH)',
     'base = GPT(d_model=BASE_WIDTH, n_layer=TARGET_DEPTH)      # mup needs the same parameter names',
     'delta = GPT(d_model=2 * BASE_WIDTH, n_layer=TARGET_DEPTH)  # marks which dims scale with width',
     'set_base_shapes(model, base, delta=delta, rescale_params=False)',
@@ -144,12 +176,65 @@ export function pytorchSnippet(doc: TransferExport): string {
   lines.push(
     '# In the training loop: torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)',
     '',
-    '# Our matrices are [in, out] (y = x·W); nn.Linear stores [out, in]. Base shapes (torch layout):',
+    '# Our matrices are [in, out] (y = x·W); nn.Linear stores [out, in]. Parameter names and base',
+    '# shapes (torch layout):',
   );
   for (const [name, shape] of Object.entries(pt.baseShapes)) {
     if (/^blocks\.(?!0\.)/.test(name)) continue;
-    lines.push(`#   ${name}: [${shape.join(', ')}]`);
+    lines.push(`#   ${torchParamName(name)}: [${shape.join(', ')}]`);
   }
   if (t.depth > 1) lines.push('#   (blocks 1.. like block 0)');
   return lines.join('\n') + '\n';
+}
+
+// ---- The trainer bundle ----------------------------------------------------------------------
+
+/** The text file the trainer command names: the built-in corpus ships in the bundle. */
+export function trainerTextName(doc: TransferExport): string {
+  const data = doc.evidence.config.data;
+  return data.kind === 'synthetic' ? 'corpus.txt' : data.name.replace(/[^\w.-]+/g, '_');
+}
+
+/** `python -m mup_lab.train` for the document's target width and depth, run from the bundle. */
+export function trainerCommand(doc: TransferExport): string {
+  const t = doc.target.shape;
+  const train = doc.evidence.config.train;
+  return [
+    'python -m mup_lab.train',
+    `--export ${exportFileName(doc)}`,
+    `--text ${trainerTextName(doc)}`,
+    `--width ${t.width}`,
+    `--depth ${t.depth}`,
+    `--steps ${train.steps}`,
+    `--batch ${train.batch}`,
+    '--out run.json',
+  ].join(' ');
+}
+
+/** README.txt of the bundle: what is in it and the commands. */
+export function trainerReadme(doc: TransferExport): string {
+  const synthetic = doc.evidence.config.data.kind === 'synthetic';
+  const cmd = trainerCommand(doc);
+  return [
+    `µP Lab PyTorch trainer, ${doc.parametrization === 'mup' ? 'µP' : 'SP'} export of ${doc.environment.date.slice(0, 10)}`,
+    '',
+    `  ${exportFileName(doc)}   the export (hyperparameters tuned at base width ${doc.base.width})`,
+    "  mup_lab/             the lab's GPT, µP rules, AdamW and data pipeline in PyTorch (>= 1.13)",
+    synthetic
+      ? '  corpus.txt           the built-in corpus the sweep trained on'
+      : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
+    '  train.sh             the command below',
+    '',
+    `Train the target model (width ${doc.target.shape.width}, depth ${doc.target.shape.depth}):`,
+    '',
+    `  ${cmd}`,
+    '',
+    'On K GPUs of one machine (DistributedDataParallel, the global --batch split across them):',
+    '',
+    `  ${cmd.replace('python -m', 'torchrun --nproc_per_node=K -m')}`,
+    '',
+    'Change --width, --depth, --steps and --batch freely: the per-tensor values are recomputed',
+    'from the export for any width and depth. Progress goes to stderr, the loss log to run.json.',
+    '',
+  ].join('\n');
 }

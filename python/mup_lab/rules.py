@@ -1,0 +1,242 @@
+"""The µP rules, a line-by-line port of src/mup/rules.ts (read its header for the why).
+
+One function per rule, with the TypeScript names in snake_case, so that a change to a rule there
+is ported here function by function. Golden tables written by the TypeScript side
+(`mup-lab golden`) hold this port to src/mup's transfer() to 1e-12 (python/tests/test_golden.py).
+
+    m = fan_in / base_fan_in of the tensor (1 for embeddings); L = depth / base_depth.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Dict, Mapping
+
+SP = "sp"
+MUP = "mup"
+PARAMETRIZATIONS = (SP, MUP)
+
+#: Depth options this port knows (src/mup/rules.ts DEPTH_ALPHAS). A new option there makes the
+#: golden tables carry it, and test_golden.py fails until it is ported here.
+DEPTH_ALPHAS = (0, 0.5, 1)
+
+# JSON (camelCase, as in exports and golden tables) -> Python field.
+_JSON_FIELDS = {
+    "lr": "lr",
+    "initStd": "init_std",
+    "alphaIn": "alpha_in",
+    "alphaOut": "alpha_out",
+    "alphaAttn": "alpha_attn",
+    "weightDecay": "weight_decay",
+    "beta1": "beta1",
+    "beta2": "beta2",
+    "eps": "eps",
+    "clip": "clip",
+    "zeroReadout": "zero_readout",
+    "zeroQuery": "zero_query",
+    "depthAlpha": "depth_alpha",
+}
+
+
+@dataclass(frozen=True)
+class Hyperparams:
+    """The hyperparameters tuned at the base model (src/mup/rules.ts MupHyperparams)."""
+
+    lr: float = 3e-3
+    init_std: float = 0.02
+    alpha_in: float = 1.0
+    alpha_out: float = 1.0
+    alpha_attn: float = 1.0
+    weight_decay: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.95
+    eps: float = 1e-8
+    clip: float = 1.0
+    zero_readout: bool = False
+    zero_query: bool = False
+    depth_alpha: float = 0
+
+    @staticmethod
+    def from_json(obj: Mapping[str, Any], where: str = "hyperparameters") -> "Hyperparams":
+        """From the camelCase JSON of an export; every field required, unknown ones refused."""
+        if not isinstance(obj, Mapping):
+            raise ValueError(f"{where}: must be an object")
+        for key in obj:
+            if key not in _JSON_FIELDS:
+                raise ValueError(
+                    f"{where}.{key}: unknown field (newer µP Lab? port it from src/mup/rules.ts)"
+                )
+        values: Dict[str, Any] = {}
+        for key, name in _JSON_FIELDS.items():
+            if key not in obj:
+                raise ValueError(f"{where}.{key}: missing")
+            values[name] = obj[key]
+        hp = Hyperparams(**values)
+        errors = validate_hyperparams(hp)
+        if errors:
+            field, message = errors[0]
+            raise ValueError(f"{where}.{field}: {message}")
+        return hp
+
+    def to_json(self) -> Dict[str, Any]:
+        inverse = {v: k for k, v in _JSON_FIELDS.items()}
+        return {inverse[f.name]: getattr(self, f.name) for f in fields(self)}
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def validate_hyperparams(hp: Hyperparams):
+    """(json field, message) for every invalid field, empty when valid."""
+    errors = []
+
+    def positive(field: str, name: str, label: str) -> None:
+        v = getattr(hp, name)
+        if not _finite(v) or v <= 0:
+            errors.append((field, f"{label} must be > 0 (got {v})"))
+
+    positive("lr", "lr", "Learning rate")
+    positive("initStd", "init_std", "Init std")
+    positive("alphaIn", "alpha_in", "Input multiplier")
+    positive("alphaOut", "alpha_out", "Output multiplier")
+    positive("alphaAttn", "alpha_attn", "Attention multiplier")
+    positive("eps", "eps", "Adam epsilon")
+    if not _finite(hp.weight_decay) or hp.weight_decay < 0:
+        errors.append(("weightDecay", f"Weight decay must be ≥ 0 (got {hp.weight_decay})"))
+    for field in ("beta1", "beta2"):
+        v = getattr(hp, field)
+        if not _finite(v) or v < 0 or v >= 1:
+            errors.append((field, f"Adam {field} must be in [0, 1) (got {v})"))
+    if not _finite(hp.clip) or hp.clip < 0:
+        errors.append(("clip", f"Gradient clip must be ≥ 0, 0 = off (got {hp.clip})"))
+    if not isinstance(hp.zero_readout, bool):
+        errors.append(("zeroReadout", "zeroReadout must be a boolean"))
+    if not isinstance(hp.zero_query, bool):
+        errors.append(("zeroQuery", "zeroQuery must be a boolean"))
+    if isinstance(hp.depth_alpha, bool) or hp.depth_alpha not in DEPTH_ALPHAS:
+        errors.append(
+            (
+                "depthAlpha",
+                f"Depth option {hp.depth_alpha!r} is not ported to mup_lab "
+                f"(known: {', '.join(str(a) for a in DEPTH_ALPHAS)})",
+            )
+        )
+    return errors
+
+
+def width_multiplier(fan_in: float, base_fan_in: float) -> float:
+    """Width multiplier of one tensor: m = fan_in / base_fan_in."""
+    if not (fan_in > 0 and base_fan_in > 0):
+        raise ValueError(f"Bad fan-in {fan_in} / base {base_fan_in}")
+    return fan_in / base_fan_in
+
+
+def depth_multiplier(depth: float, base_depth: float) -> float:
+    """Depth multiplier L = depth / base_depth."""
+    if not (depth > 0 and base_depth > 0):
+        raise ValueError(f"Bad depth {depth} / base {base_depth}")
+    return depth / base_depth
+
+
+@dataclass(frozen=True)
+class TensorContext:
+    """What a rule needs to know about one tensor (src/mup/rules.ts TensorContext)."""
+
+    role: str  # 'embedding' | 'position' | 'hidden' | 'readout' | 'vector'
+    kind: str  # 'matrix' | 'gain' | 'bias'
+    m: float
+    in_block: bool
+    depth_mult: float
+
+
+# ---- Table columns "init std" ----------------------------------------------------------------
+
+
+def init_rule(p: str, hp: Hyperparams, t: TensorContext):
+    """(mean, std) of one tensor's init. Query columns: query_init_std()."""
+    if t.kind == "gain":
+        return (1.0, 0.0)
+    if t.kind == "bias":
+        return (0.0, 0.0)
+    if t.role in ("embedding", "position"):
+        return (0.0, hp.init_std)
+    if t.role == "hidden":
+        return (0.0, hp.init_std / math.sqrt(t.m))
+    if t.role == "readout":
+        if hp.zero_readout:
+            return (0.0, 0.0)
+        return (0.0, hp.init_std if p == MUP else hp.init_std / math.sqrt(t.m))
+    raise ValueError("A vector tensor must be a gain or a bias")
+
+
+def query_init_std(p: str, hp: Hyperparams, m: float) -> float:
+    """Std of the query columns of a qkv matrix: 0 when zero_query, else the hidden rule."""
+    if hp.zero_query:
+        return 0.0
+    return init_rule(p, hp, TensorContext("hidden", "matrix", m, True, 1))[1]
+
+
+# ---- Depth rules -----------------------------------------------------------------------------
+
+
+def residual_multiplier(p: str, hp: Hyperparams, depth_mult: float) -> float:
+    """Residual branch multiplier: L^-α under µP with depth scaling on, else 1."""
+    if p == SP or hp.depth_alpha == 0:
+        return 1.0
+    return math.pow(depth_mult, -hp.depth_alpha)
+
+
+def depth_lr_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
+    """Learning-rate factor for tensors inside residual blocks: L^(α-1) under µP, else 1."""
+    if p == SP or hp.depth_alpha == 0:
+        return 1.0
+    return math.pow(depth_mult, hp.depth_alpha - 1)
+
+
+# ---- Table columns "Adam LR", ε, weight decay ------------------------------------------------
+
+
+def adam_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """Adam learning rate of one tensor (width rule and depth rule)."""
+    width = 1 / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else 1
+    depth = depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
+    return hp.lr * width * depth
+
+
+def adam_eps(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise."""
+    if p == MUP and t.role == "hidden" and t.kind == "matrix":
+        return hp.eps / t.m
+    return hp.eps
+
+
+def is_decayed(t: TensorContext) -> bool:
+    """Matrices are weight-decayed, gains and biases are not."""
+    return t.kind == "matrix"
+
+
+def weight_decay(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """Per-tensor wd_t for p -= lr_t · wd_t · p: λ·η/lr_t (so lr_t·wd_t = η·λ), 0 if not decayed."""
+    if not is_decayed(t) or hp.weight_decay == 0:
+        return 0.0
+    return (hp.weight_decay * hp.lr) / adam_lr(p, hp, t)
+
+
+# ---- Table column "forward" ------------------------------------------------------------------
+
+
+def input_multiplier(_p: str, hp: Hyperparams) -> float:
+    """Multiplier on tok_emb + pos_emb: α_in under both."""
+    return hp.alpha_in
+
+
+def readout_multiplier(p: str, hp: Hyperparams, m: float) -> float:
+    """Logit multiplier: α_out / m under µP (m = d / d_base), α_out under SP."""
+    return hp.alpha_out / m if p == MUP else hp.alpha_out
+
+
+def attention_scale(p: str, hp: Hyperparams, head_size: float, base_head_size: float) -> float:
+    """SP α_attn/√d_head; µP α_attn·√d_base/d_head (bit-identical to SP at d_head = d_base)."""
+    sp = hp.alpha_attn / math.sqrt(head_size)
+    return sp if p == SP else sp * math.sqrt(base_head_size / head_size)
