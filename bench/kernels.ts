@@ -10,6 +10,7 @@ import { MATMUL_VARIANTS } from '../src/ops/matmul';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
 import { fmt, machineInfo, Table, writeResult } from './table';
+import { setUpJaxjs, type JaxjsBench } from './jaxjs';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from '../src/gpu/timing';
 
@@ -23,6 +24,7 @@ export interface KernelBenchOptions {
   only: ReadonlySet<string>;
   allVariants: boolean;
   tfjs: boolean;
+  jaxjs: boolean;
   /** Overrides DEFAULT_POLICY.minSampleMs. */
   minSampleMs?: number;
 }
@@ -39,6 +41,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): KernelBenc
     only: new Set(only),
     allVariants: env.MUP_BENCH_ALL_VARIANTS === '1',
     tfjs: env.MUP_BENCH_NO_TFJS !== '1',
+    jaxjs: env.MUP_BENCH_NO_JAXJS !== '1',
     minSampleMs: env.MUP_BENCH_MIN_SAMPLE_MS ? Number(env.MUP_BENCH_MIN_SAMPLE_MS) : undefined,
   };
 }
@@ -71,6 +74,8 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
 
   let tfjs: TfjsBench | null = null;
   let tfjsNote: string | undefined;
+  let jaxjs: JaxjsBench | null = null;
+  let jaxjsNote: string | undefined;
   const result: Record<string, unknown> = {};
   try {
     let matmul: Section<MatmulRow> = { skipped: 'not selected (MUP_BENCH_ONLY)', rows: [] };
@@ -83,7 +88,19 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
           log(tfjsNote);
         }
       }
-      log('\nmatmul: C = op(A) op(B), GFLOP/s = 2 M K N / time; ratio = ours / TF.js');
+      if (opts.jaxjs) {
+        try {
+          jaxjs = await setUpJaxjs(ctx);
+          log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
+        } catch (e) {
+          jaxjsNote = `jax-js unavailable: ${e instanceof Error ? e.message : String(e)}`;
+          log(jaxjsNote);
+        }
+      }
+      log(
+        '\nmatmul: C = op(A) op(B), GFLOP/s = 2 M K N / time; ratio = ours / TF.js, ' +
+          'ratioJax = ours / jax-js',
+      );
       const table = new Table([
         { title: 'case', width: 24 },
         { title: 'M x K x N', width: 16 },
@@ -95,11 +112,15 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
         { title: 'GFLOP/s', width: 8, right: true },
         { title: 'ratio', width: 6, right: true },
         { title: 'ratio(min)', width: 10, right: true },
+        { title: 'jax ms', width: 9, right: true },
+        { title: 'GFLOP/s', width: 8, right: true },
+        { title: 'ratioJax', width: 8, right: true },
         { title: 'other variants (GFLOP/s)', width: 24 },
       ]);
       table.header();
       const rows = await benchMatmul(ctx, matmulCases(widths, squares, maxHidden), {
         tfjs,
+        jaxjs,
         timer,
         policy,
         allVariants: opts.allVariants,
@@ -116,10 +137,14 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
             fmt(r.tfjs?.gflops),
             fmt(r.ratio),
             fmt(r.ratioMin),
+            fmt(r.jaxjs?.ms),
+            fmt(r.jaxjs?.gflops),
+            fmt(r.ratioJax),
             (r.others ?? []).map((x) => `${x.kernel} ${fmt(x.gflops)}`).join(', '),
           ]),
       });
       const ratios = rows.map((r) => r.ratio).filter((x): x is number => x !== null);
+      const jaxRatios = rows.map((r) => r.ratioJax).filter((x): x is number => x !== null);
       const minRatios = rows.map((r) => r.ratioMin).filter((x): x is number => x !== null);
       const summary = {
         minRatio: ratios.length ? Math.min(...ratios) : null,
@@ -127,14 +152,28 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
         geomeanRatio: geomean(ratios),
         minRatioOfMins: minRatios.length ? Math.min(...minRatios) : null,
         geomeanRatioOfMins: geomean(minRatios),
+        minRatioJax: jaxRatios.length ? Math.min(...jaxRatios) : null,
+        geomeanRatioJax: geomean(jaxRatios),
+        maxRatioJax: jaxRatios.length ? Math.max(...jaxRatios) : null,
       };
       log(
         `ratio ours/TF.js: min ${fmt(summary.minRatio)}, geomean ${fmt(summary.geomeanRatio)}, ` +
           `max ${fmt(summary.maxRatio)}; from fastest samples: min ` +
           `${fmt(summary.minRatioOfMins)}, geomean ${fmt(summary.geomeanRatioOfMins)}`,
       );
+      log(
+        `ratio ours/jax-js: min ${fmt(summary.minRatioJax)}, geomean ` +
+          `${fmt(summary.geomeanRatioJax)}, max ${fmt(summary.maxRatioJax)}`,
+      );
       matmul = { rows, ...(tfjsNote ? { skipped: tfjsNote } : {}) };
-      result.matmul = { ...matmul, summary, tfjsVersion: tfjs?.version ?? null };
+      result.matmul = {
+        ...matmul,
+        summary,
+        tfjsVersion: tfjs?.version ?? null,
+        jaxjsVersion: jaxjs?.version ?? null,
+        jaxjsAdapter: jaxjs?.adapter ?? null,
+        ...(jaxjsNote ? { jaxjsSkipped: jaxjsNote } : {}),
+      };
     } else {
       result.matmul = matmul;
     }

@@ -14,6 +14,7 @@ import {
   type Timing,
   type TimingMethod,
 } from '../src/gpu/timing';
+import type { JaxjsBench } from './jaxjs';
 import type { TfjsBench } from './tfjs';
 
 /** Which operand is stored transposed: C = A.B, dX = dY.W^T (transB), dW = X^T.dY (transA). */
@@ -39,8 +40,12 @@ export interface MatmulRow extends MatmulCase {
     method: TimingMethod;
     timing: Timing;
   } | null;
+  /** jax-js (jit of np.matmul on its own device, same adapter), wall clock submit to ready. */
+  jaxjs: { ms: number; gflops: number; timing: Timing } | null;
   /** ours.gflops / tfjs.gflops (medians). */
   ratio: number | null;
+  /** ours.gflops / jaxjs.gflops (medians). */
+  ratioJax: number | null;
   /** The same from each side's fastest sample, less sensitive to background load. */
   ratioMin: number | null;
 }
@@ -83,6 +88,7 @@ export function matmulCases(
 
 export interface MatmulBenchOptions {
   tfjs: TfjsBench | null;
+  jaxjs: JaxjsBench | null;
   timer: GpuTimer;
   policy: RepeatPolicy;
   /** Also time the variants prepareMatmul would not pick. */
@@ -120,7 +126,11 @@ export async function benchMatmul(
       sample: (inner) => o.timer.time((pass) => op.encode(pass), inner, op.label),
     }));
     const tf = o.tfjs?.matmul(m, k, n, transA, transB);
+    const tfAt = contenders.length;
     if (tf) contenders.push({ name: 'tfjs', sample: (inner) => tf.time(inner) });
+    const jax = o.jaxjs?.matmul(m, k, n, transA, transB);
+    const jaxAt = contenders.length;
+    if (jax) contenders.push({ name: 'jaxjs', sample: (inner) => jax.time(inner) });
     try {
       const timings = await measure(contenders, o.policy);
       const rate = (t: Timing) => gflop / (t.ms / 1e3);
@@ -130,7 +140,8 @@ export async function benchMatmul(
         gflops: rate(timings[i]),
         timing: timings[i],
       }));
-      const tfTiming = tf ? timings[timings.length - 1] : undefined;
+      const tfTiming = tf ? timings[tfAt] : undefined;
+      const jaxTiming = jax ? timings[jaxAt] : undefined;
       const row: MatmulRow = {
         ...c,
         gflop,
@@ -146,13 +157,16 @@ export async function benchMatmul(
                 timing: tfTiming,
               }
             : null,
+        jaxjs: jaxTiming ? { ms: jaxTiming.ms, gflops: rate(jaxTiming), timing: jaxTiming } : null,
         ratio: tfTiming ? mine[0].gflops / rate(tfTiming) : null,
+        ratioJax: jaxTiming ? mine[0].gflops / rate(jaxTiming) : null,
         ratioMin: tfTiming ? tfTiming.minMs / timings[0].minMs : null,
       };
       rows.push(row);
       o.onRow?.(row);
     } finally {
       tf?.dispose();
+      jax?.dispose();
       ops.forEach((op) => op.release());
       [a, b, out].forEach((t) => releaseTensor(ctx, t));
     }

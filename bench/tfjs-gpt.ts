@@ -16,35 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's main entry registers no gradients (the @tensorflow/tfjs union package does this).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-
-export interface TfjsGptConfig {
-  width: number;
-  depth: number;
-  heads: number;
-  context: number;
-  vocab: number;
-  mlpHidden: number;
-  /** Sequences per step. */
-  batch: number;
-  inputMult: number;
-  attnScale: number;
-  residualMult: number;
-  readoutMult: number;
-  lnEps: number;
-  beta1: number;
-  beta2: number;
-  /** Global gradient-norm clip (torch's clip_grad_norm_); 0 turns it off. */
-  clip: number;
-}
-
-/** One parameter tensor: its initial value and its Adam settings (µP's per-tensor values). */
-export interface TfjsGptTensor {
-  name: string;
-  shape: number[];
-  init: Float32Array;
-  lr: number;
-  eps: number;
-}
+import type { PeerGptSpec } from './peer-gpt';
 
 export interface TfjsGpt {
   /** One training step (forward, backward, clip, Adam) on a batch; resolves to its loss. */
@@ -57,7 +29,7 @@ export interface TfjsGpt {
 const GELU_C = Math.sqrt(2 / Math.PI);
 let modelCount = 0;
 
-export function createTfjsGpt(config: TfjsGptConfig, tensors: readonly TfjsGptTensor[]): TfjsGpt {
+export function createTfjsGpt({ config, tensors }: PeerGptSpec): TfjsGpt {
   const { width: d, depth: L, heads: H, context: T, vocab: V, batch: B } = config;
   const Dh = d / H;
   const BT = B * T;

@@ -3,7 +3,8 @@
  * AdamW) of the lab's GPT (2 layers, 4 heads, T = 64, batch 16, vocab 96, tied readout) at widths
  * 64, 128, 256, for our engine (K = 1, 4, 8 runs stacked in one model) and for the same model in
  * TensorFlow.js (bench/tfjs-gpt.ts) on TF.js's WebGPU backend on the same device.
- * `--quick`: width 64, K = 1 and 4, 2-3 repeats. `--only 64,256`: those widths. `--no-tfjs`.
+ * `--quick`: width 64, K = 1 and 4, 2-3 repeats. `--only 64,256`: those widths. `--stacks 1,4`:
+ * those K. `--no-tfjs`, `--no-jaxjs`: without that peer.
  *
  * A step is timed on the wall clock from the batch upload to the loss read back on the CPU, both
  * for ours (one submission: every op and the optimizer in one compute pass, then the per-run
@@ -31,14 +32,15 @@ import {
   type PreparedOp,
 } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
-import { GptGpu } from '../src/model/gpt';
-import { packParams } from '../src/model/layout';
+import { DEFAULT_LN_EPS } from '../src/model/gpt';
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../src/mup/rules';
-import { mlpWidth, parameterCount, type GptShape } from '../src/mup/shapes';
-import { transfer, type TransferResult } from '../src/mup/transfer';
-import { prepareAdamW, type AdamWOp } from '../src/ops/adamw';
-import { initParams } from '../src/train/init';
+import { parameterCount, type GptShape } from '../src/mup/shapes';
+import { transfer } from '../src/mup/transfer';
+import { prepareTrainingStep } from '../src/train/step';
 import { Rng } from '../src/util/random';
+import { setUpJaxjs, type JaxjsBench } from './jaxjs';
+import { createJaxGpt, type JaxGpt } from './jaxjs-gpt';
+import { peerGptSpec, type PeerGptSpec } from './peer-gpt';
 import { fmt, machineInfo, Table, writeResult } from './table';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTfjsGpt, type TfjsGpt } from './tfjs-gpt';
@@ -58,8 +60,11 @@ export interface TrainBenchOptions {
   /** Width 64 only, stacks 1 and 4, fewer repeats: a smoke run. */
   quick: boolean;
   tfjs: boolean;
+  jaxjs: boolean;
   /** Widths to run (`--only 64,256`); default 64, 128, 256 (quick: 64). */
   widths?: number[];
+  /** Stack sizes K to run (`--stacks 1,4`); default 1, 4, 8 (CPU adapter at width 256: 1). */
+  stacks?: number[];
 }
 
 export const WIDTHS = [64, 128, 256];
@@ -74,10 +79,22 @@ export function trainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Train
   if (bad.length) {
     throw new Error(`train: --only takes widths among ${WIDTHS.join(', ')}; got ${bad.join(', ')}`);
   }
+  const stackList = (env.MUP_BENCH_STACKS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s);
+  const stacks = stackList.map(Number);
+  const badStacks = stackList.filter((s, i) => !(Number.isInteger(stacks[i]) && stacks[i] >= 1));
+  if (badStacks.length) {
+    throw new Error(`train: --stacks takes positive integers; got ${badStacks.join(', ')}`);
+  }
   return {
+    // K = 1 always runs first: the separate rate, the per-op breakdown and the loss checks use it.
+    ...(stacks.length ? { stacks: [...new Set([1, ...stacks])].sort((x, y) => x - y) } : {}),
     out: env.MUP_BENCH_OUT || undefined,
     quick: env.MUP_BENCH_QUICK === '1',
     tfjs: env.MUP_BENCH_NO_TFJS !== '1',
+    jaxjs: env.MUP_BENCH_NO_JAXJS !== '1',
     ...(widths.length ? { widths } : {}),
   };
 }
@@ -87,11 +104,12 @@ export const CONTEXT = 64;
 export const VOCAB = 96;
 export const BASE_WIDTH = 64;
 const SEED = 1;
-const LN_EPS = 1e-5;
 /** Distinct random batches, cycled through. */
 const NUM_BATCHES = 8;
-/** The goal of the issue: ours at least this many times TF.js's tokens/s. */
+/** The goal of the issue: ours at least this many times TF.js's tokens/s... */
 export const GOAL_RATIO = 10;
+/** ... and this many times jax-js's. */
+export const GOAL_RATIO_JAX = 3;
 
 export function benchShape(width: number): GptShape {
   return {
@@ -232,29 +250,15 @@ export async function createOurs(
   base: GptShape,
   K: number,
 ): Promise<OursTrainer> {
-  const transfers = Array.from({ length: K }, (_, k) => transfer(hpOf(k), 'mup', base, shape));
-  const m = transfers[0].multipliers;
-  const model = await GptGpu.create(ctx, {
-    shape,
-    multipliers: {
-      inputMult: m.inputMult,
-      attnScale: m.attnScale,
-      residualMult: m.residualMult,
-      readoutMult: m.readoutMult,
-    },
-    batch: BATCH,
-    runs: K,
-    lnEps: LN_EPS,
-  });
   const { device } = ctx;
-  const n = model.layout.totalSize;
-  const moments = [0, 1].map((i) =>
-    device.createBuffer({
-      size: n * 4,
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
-      label: `bench adam ${i ? 'v' : 'm'}`,
-    }),
-  );
+  const training = await prepareTrainingStep(ctx, {
+    shape,
+    base,
+    parametrization: 'mup',
+    hps: Array.from({ length: K }, (_, k) => hpOf(k)),
+    seed: SEED,
+    batch: BATCH,
+  });
   // Readback: the pass's two timestamps (when the adapter has them), then the K losses.
   const timestamps = ctx.features.timestampQuery
     ? {
@@ -271,67 +275,17 @@ export async function createOurs(
     usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
     label: 'bench loss readback',
   });
-  let adam: AdamWOp | undefined;
-  try {
-    model.writeParams(
-      packParams(
-        model.layout,
-        transfers.map((t) => initParams(t.tensors, SEED)),
-      ),
-    );
-    const tensorOf = (buffer: GPUBuffer) => ({
-      buffer,
-      offset: 0,
-      length: n,
-      shape: [n],
-      dtype: 'f32' as const,
-    });
-    adam = await prepareAdamW(ctx, {
-      params: model.params,
-      grads: model.grads,
-      m: tensorOf(moments[0]),
-      v: tensorOf(moments[1]),
-      tensors: transfers.flatMap((tr, k) =>
-        tr.tensors.map((t) => {
-          const slot = model.layout.byName.get(t.name)!;
-          return {
-            offset: k * model.layout.runStride + slot.offset,
-            length: slot.size,
-            lr: t.lr,
-            eps: t.eps,
-            weightDecay: t.weightDecay,
-            group: k,
-            name: t.name,
-          };
-        }),
-      ),
-      groups: K,
-      beta1: transfers[0].hp.beta1,
-      beta2: transfers[0].hp.beta2,
-      clip: transfers[0].hp.clip,
-      label: 'adamw',
-    });
-  } catch (e) {
-    adam?.release();
-    model.release();
-    moments.forEach((b) => b.destroy());
-    staging.destroy();
-    timestamps?.querySet.destroy();
-    timestamps?.resolve.destroy();
-    throw e;
-  }
-  const op = adam;
-  const ops = [...model.stepOps, op];
+  const { model } = training;
   const loss = model.lossOp.loss;
   let step = 0;
   return {
     runs: K,
-    dispatchesPerStep: countDispatches(ops),
-    ops,
+    dispatchesPerStep: countDispatches(training.ops),
+    ops: training.ops,
     async step(batch) {
       step++;
       model.writeBatch(batch.tokens, batch.targets);
-      op.setStep(step);
+      training.setStep(step);
       const encoder = device.createCommandEncoder({ label: `bench step ${step}` });
       const pass = encoder.beginComputePass({
         label: `bench step ${step}`,
@@ -345,7 +299,9 @@ export async function createOurs(
             }
           : {}),
       });
-      for (const o of ops) o.encode(pass);
+      training.encodeForward(pass);
+      training.encodeBackward(pass);
+      training.encodeUpdate(pass);
       pass.end();
       if (timestamps) {
         encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolve, 0);
@@ -360,9 +316,7 @@ export async function createOurs(
       return { losses, gpuMs: timestamps ? Math.max(0, Number(t1 - t0)) / 1e6 : null };
     },
     release() {
-      op.release();
-      model.release();
-      moments.forEach((b) => b.destroy());
+      training.release();
       staging.destroy();
       timestamps?.querySet.destroy();
       timestamps?.resolve.destroy();
@@ -370,35 +324,13 @@ export async function createOurs(
   };
 }
 
-function createTfjsModel(shape: GptShape, t: TransferResult): TfjsGpt {
-  const init = initParams(t.tensors, SEED);
-  const m = t.multipliers;
-  return createTfjsGpt(
-    {
-      width: shape.width,
-      depth: shape.depth,
-      heads: shape.heads!,
-      context: shape.context,
-      vocab: shape.vocab,
-      mlpHidden: mlpWidth(shape),
-      batch: BATCH,
-      inputMult: m.inputMult,
-      attnScale: m.attnScale,
-      residualMult: m.residualMult,
-      readoutMult: m.readoutMult,
-      lnEps: LN_EPS,
-      beta1: t.hp.beta1,
-      beta2: t.hp.beta2,
-      clip: t.hp.clip,
-    },
-    t.tensors.map((x) => ({
-      name: x.name,
-      shape: x.shape,
-      init: init[x.name],
-      lr: x.lr,
-      eps: x.eps,
-    })),
-  );
+/** The peers' model spec: the same shape, multipliers, initial weights and AdamW values. */
+function peerSpec(shape: GptShape, base: GptShape): PeerGptSpec {
+  return peerGptSpec(shape, transfer(hpOf(0), 'mup', base, shape), {
+    batch: BATCH,
+    lnEps: DEFAULT_LN_EPS,
+    seed: SEED,
+  });
 }
 
 /**
@@ -446,14 +378,20 @@ export interface TrainRow {
     dispatchesPerStep: number | null;
     timing: Timing;
   } | null;
+  /** jax-js, one run (for K > 1: K runs one after another). */
+  jaxjs: { tokensPerSec: number; msPerStep: number; timing: Timing } | null;
   /** ours.tokensPerSec / tfjs.tokensPerSec (medians). */
   ratio: number | null;
+  /** ours.tokensPerSec / jaxjs.tokensPerSec (medians). */
+  ratioJax: number | null;
+  /** Every peer that ran is beaten by its goal ratio (null when none ran). */
   meetsGoal: boolean | null;
   /**
    * The same ratio from each side's fastest timed step: background load only ever slows a step
    * down, so on a shared machine this is the steadier estimate.
    */
   ratioOfFastest: number | null;
+  ratioJaxOfFastest: number | null;
 }
 
 export interface LossCheck {
@@ -463,6 +401,9 @@ export interface LossCheck {
   tfjs: number[];
   /** Largest |ours - tfjs| / tfjs over the common steps. */
   maxRelDiff: number;
+  /** Losses of jax-js's first steps, and the same comparison against ours. */
+  jaxjs: number[];
+  jaxMaxRelDiff: number | null;
   /** Run 0 of every stack K > 1 (same lr, init and batches) against K = 1. */
   stackedRun0MaxRelDiff: number;
 }
@@ -502,7 +443,8 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
   const cpu = ctx.adapter.isFallback;
   const widths = opts.widths ?? (opts.quick ? [64] : WIDTHS);
   // On a CPU adapter a step at width 256 takes seconds (TF.js: ~45 s): stack only 64 and 128.
-  const stacksOf = (w: number) => (opts.quick ? [1, 4] : cpu && w > 128 ? [1] : [1, 4, 8]);
+  const stacksOf = (w: number) =>
+    opts.stacks ?? (opts.quick ? [1, 4] : cpu && w > 128 ? [1] : [1, 4, 8]);
   const policy: RepeatPolicy = opts.quick
     ? { ...DEFAULT_POLICY, budgetMs: 2000, minReps: 2, maxReps: 3 }
     : { ...DEFAULT_POLICY, budgetMs: 10000, minReps: 3, maxReps: 9 };
@@ -528,6 +470,19 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
   } else {
     tfjsNote = 'skipped (--no-tfjs)';
   }
+  let jaxjs: JaxjsBench | null = null;
+  let jaxjsNote: string | undefined;
+  if (opts.jaxjs) {
+    try {
+      jaxjs = await setUpJaxjs(ctx);
+      log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
+    } catch (e) {
+      jaxjsNote = `jax-js unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      log(jaxjsNote);
+    }
+  } else {
+    jaxjsNote = 'skipped (--no-jaxjs)';
+  }
 
   const timer = createTimer(ctx);
   const breakdowns: Breakdown[] = [];
@@ -552,12 +507,16 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
     { title: 'tfjs tok/s', width: 10, right: true },
     { title: 'ratio', width: 6, right: true },
     { title: 'fastest', width: 7, right: true },
+    { title: 'jax ms/step', width: 11, right: true },
+    { title: 'jax tok/s', width: 9, right: true },
+    { title: 'ratioJax', width: 8, right: true },
+    { title: 'fastest', width: 7, right: true },
     { title: 'dispatches ours/tfjs', width: 20 },
   ]);
   log(
     `\ntokens/s = K x ${BATCH} x ${CONTEXT} / step time; separate = K runs one after another ` +
-      `(the K = 1 rate); ratio = ours / TF.js of the medians (goal >= ${GOAL_RATIO}), fastest: ` +
-      'of the fastest steps',
+      `(the K = 1 rate); ratio = ours / TF.js of the medians (goal >= ${GOAL_RATIO}), ratioJax = ` +
+      `ours / jax-js (goal >= ${GOAL_RATIO_JAX}), fastest: of the fastest steps`,
   );
   table.header();
   const batches = randomBatches(NUM_BATCHES, SEED);
@@ -573,13 +532,16 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
       const stacks = stacksOf(width);
       const ours: OursTrainer[] = [];
       let model: TfjsGpt | null = null;
+      let jaxModel: JaxGpt | null = null;
       try {
         for (const K of stacks) ours.push(await createOurs(ctx, shape, base, K));
         const tensorsBefore = tfjs ? tf.memory().numTensors : 0;
-        if (tfjs) model = createTfjsModel(shape, transfer(hpOf(0), 'mup', base, shape));
+        if (tfjs) model = createTfjsGpt(peerSpec(shape, base));
+        if (jaxjs) jaxModel = createJaxGpt(peerSpec(shape, base));
         const losses: number[][] = ours.map(() => []);
         const gpuMs: number[][] = ours.map(() => []);
         const tfjsLosses: number[] = [];
+        const jaxLosses: number[] = [];
         let tfjsDispatches: number | null = null;
         let tensorsAfterWarmup = 0;
         const contenders: Contender[] = ours.map((o, i) => {
@@ -625,11 +587,30 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
             },
           });
         }
+        const jaxAt = contenders.length;
+        if (jaxModel) {
+          const m = jaxModel;
+          let s = 0;
+          contenders.push({
+            name: 'jaxjs',
+            async sample(inner) {
+              const start = performance.now();
+              for (let r = 0; r < inner; r++) {
+                const { tokens, targets } = batchesI32[s];
+                jaxLosses.push(await m.step(tokens, targets));
+                s = (s + 1) % NUM_BATCHES;
+              }
+              return (performance.now() - start) / inner;
+            },
+          });
+        }
         const timings = await measure(contenders, policy);
         const tokensOf = (K: number, ms: number) => (K * BATCH * CONTEXT) / (ms / 1000);
         const single = tokensOf(1, timings[0].ms);
         const tf1 = model ? timings[ours.length] : null;
         const tfjsRate = tf1 ? tokensOf(1, tf1.ms) : null;
+        const jax1 = jaxModel ? timings[jaxAt] : null;
+        const jaxRate = jax1 ? tokensOf(1, jax1.ms) : null;
         ours.forEach((o, i) => {
           const rate = tokensOf(o.runs, timings[i].ms);
           const row: TrainRow = {
@@ -655,10 +636,22 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
                     timing: tf1,
                   }
                 : null,
+            jaxjs:
+              jax1 && jaxRate !== null
+                ? { tokensPerSec: jaxRate, msPerStep: jax1.ms, timing: jax1 }
+                : null,
             ratio: tfjsRate ? rate / tfjsRate : null,
-            meetsGoal: tfjsRate ? rate / tfjsRate >= GOAL_RATIO : null,
+            ratioJax: jaxRate ? rate / jaxRate : null,
+            meetsGoal:
+              tfjsRate || jaxRate
+                ? (!tfjsRate || rate / tfjsRate >= GOAL_RATIO) &&
+                  (!jaxRate || rate / jaxRate >= GOAL_RATIO_JAX)
+                : null,
             ratioOfFastest: tf1
               ? (o.runs * Math.min(...tf1.samples)) / Math.min(...timings[i].samples)
+              : null,
+            ratioJaxOfFastest: jax1
+              ? (o.runs * Math.min(...jax1.samples)) / Math.min(...timings[i].samples)
               : null,
           };
           rows.push(row);
@@ -674,6 +667,10 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
             fmt(row.tfjs?.tokensPerSec),
             fmt(row.ratio),
             fmt(row.ratioOfFastest),
+            fmt(row.jaxjs?.msPerStep),
+            fmt(row.jaxjs?.tokensPerSec),
+            fmt(row.ratioJax),
+            fmt(row.ratioJaxOfFastest),
             `${o.dispatchesPerStep} / ${row.tfjs?.dispatchesPerStep ?? '-'}`,
           ]);
         });
@@ -687,11 +684,15 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
             tensorsAtEnd: model.numTensors(),
             tensorsAfterDispose: null,
           });
+        }
+        if (model || jaxModel) {
           lossChecks.push({
             width,
             ours: losses[0],
             tfjs: tfjsLosses,
             maxRelDiff: maxRelDiff(losses[0], tfjsLosses),
+            jaxjs: jaxLosses,
+            jaxMaxRelDiff: jaxModel ? maxRelDiff(losses[0], jaxLosses) : null,
             stackedRun0MaxRelDiff: Math.max(
               0,
               ...losses.slice(1).map((l) => maxRelDiff(l, losses[0])),
@@ -701,6 +702,7 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
       } finally {
         ours.forEach((o) => o.release());
         model?.dispose();
+        jaxModel?.dispose();
         const mem = tfjsMemory[tfjsMemory.length - 1];
         if (model && mem?.width === width) mem.tensorsAfterDispose = tf.memory().numTensors;
       }
@@ -732,32 +734,52 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
     bt.row(['sum of ops', ...breakdowns.map((b) => fmt(b.totalMs))]);
     bt.row(['step (wall, median)', ...breakdowns.map((b) => fmt(b.stepMs))]);
   }
-  const withRatio = rows.filter((r) => r.ratio !== null && r.stack === 1);
   const shortfalls = rows
-    .filter((r) => r.ratio !== null && r.ratio < GOAL_RATIO)
-    .map((r) => ({ width: r.width, stack: r.stack, ratio: r.ratio }));
+    .filter((r) => r.meetsGoal === false)
+    .map((r) => ({ width: r.width, stack: r.stack, ratio: r.ratio, ratioJax: r.ratioJax }));
   if (lossChecks.length) {
-    log('\nsame model check (same init and batches): max relative loss difference ours vs TF.js');
+    log('\nsame model check (same init and batches): max relative loss difference vs ours');
     for (const c of lossChecks) {
       log(
-        `  width ${c.width}: ${fmt(c.maxRelDiff, 2)} over ${Math.min(c.ours.length, c.tfjs.length)} steps ` +
-          `(first loss ours ${fmt(c.ours[0], 6)}, TF.js ${fmt(c.tfjs[0], 6)}); ` +
+        `  width ${c.width}: TF.js ${fmt(c.maxRelDiff, 2)} over ${Math.min(c.ours.length, c.tfjs.length)} steps, ` +
+          `jax-js ${fmt(c.jaxMaxRelDiff, 2)} over ${Math.min(c.ours.length, c.jaxjs.length)} ` +
+          `(first loss ours ${fmt(c.ours[0], 6)}, TF.js ${fmt(c.tfjs[0], 6)}, jax-js ${fmt(c.jaxjs[0], 6)}); ` +
           `stacked run 0 vs K = 1: ${fmt(c.stackedRun0MaxRelDiff, 2)}`,
       );
     }
   }
-  if (withRatio.length) {
+  const goalLine = (
+    peer: string,
+    goal: number,
+    ratio: (r: TrainRow) => number | null,
+    fastest: (r: TrainRow) => number | null,
+  ) => {
+    const withRatio = rows.filter((r) => ratio(r) !== null && r.stack === 1);
+    if (!withRatio.length) return;
     log(
-      `\ngoal ours >= ${GOAL_RATIO} x TF.js tokens/s (one run each): ` +
+      `goal ours >= ${goal} x ${peer} tokens/s (one run each): ` +
         withRatio
           .map(
             (r) =>
-              `width ${r.width} ${fmt(r.ratio)}x ${r.ratio! >= GOAL_RATIO ? 'met' : 'SHORT'}` +
-              ` (fastest steps ${fmt(r.ratioOfFastest)}x)`,
+              `width ${r.width} ${fmt(ratio(r))}x ${ratio(r)! >= goal ? 'met' : 'SHORT'}` +
+              ` (fastest steps ${fmt(fastest(r))}x)`,
           )
           .join(', '),
     );
-  }
+  };
+  log();
+  goalLine(
+    'TF.js',
+    GOAL_RATIO,
+    (r) => r.ratio,
+    (r) => r.ratioOfFastest,
+  );
+  goalLine(
+    'jax-js',
+    GOAL_RATIO_JAX,
+    (r) => r.ratioJax,
+    (r) => r.ratioJaxOfFastest,
+  );
   const seconds = (performance.now() - t0) / 1e3;
   const doc = {
     format: 'mup-lab/bench',
@@ -786,8 +808,12 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
       data: `random token ids in [0, ${VOCAB}), ${NUM_BATCHES} batches cycled`,
     },
     goalRatio: GOAL_RATIO,
+    goalRatioJax: GOAL_RATIO_JAX,
     tfjsVersion: tfjs?.version ?? null,
     ...(tfjsNote ? { tfjsSkipped: tfjsNote } : {}),
+    jaxjsVersion: jaxjs?.version ?? null,
+    jaxjsAdapter: jaxjs?.adapter ?? null,
+    ...(jaxjsNote ? { jaxjsSkipped: jaxjsNote } : {}),
     sources,
     environment: {
       ...machineInfo(),

@@ -31,6 +31,10 @@
 //                 tokens in order, 256 at a time staged in workgroup memory, adding dOut rows
 //                 whose token is v: a deterministic scatter-add without atomics, costing
 //                 vocab * batch * seq comparisons (fine for vocabularies of a few hundred).
+//   backward_tok_direct: the same grid and sums in the same order, without workgroup memory or
+//                 barriers: each thread reads the token ids straight from storage (the same id
+//                 for the 64 threads of a row). For CPU adapters, where a barrier turns every
+//                 4-lane SIMD group into a coroutine (see README, matmul variants).
 //   backward_pos: ceil(posRows * dim / 256) workgroups of 256, flat as in forward; each thread
 //                 sums its column over the batch in order.
 
@@ -146,4 +150,29 @@ fn backward_pos(
     g += p.betaPos * dPos[i];
   }
   dPos[i] = g;
+}
+
+@compute @workgroup_size(64, 4, 1)
+fn backward_tok_direct(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let d = wid.x * 64u + lid.x;
+  let v = wid.y * 4u + lid.y;
+  if (d >= p.dim || v >= p.vocab) {
+    return;
+  }
+  let count = p.batch * p.seq;
+  var acc = 0.0;
+  for (var j = 0u; j < count; j++) {
+    if (tokens[j] == v) {
+      acc += dOut[j * p.dim + d];
+    }
+  }
+  var g = p.alpha * acc;
+  let o = v * p.dim + d;
+  if (p.beta != 0.0) {
+    g += p.beta * dTok[o];
+  }
+  dTok[o] = g;
 }

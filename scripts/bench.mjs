@@ -17,7 +17,9 @@ const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [optio
   --full            on a CPU adapter, also the width-512 MLP matmuls (slow: TF.js takes seconds)
   --only LIST       what to run, comma-separated (kernels: matmul,attention,adamw; train: widths, e.g. 64,128)
   --all-variants    also time the matmul variants the adapter would not pick
+  --stacks LIST     train: stack sizes K, comma-separated (default 1,4,8)
   --no-tfjs         skip the TensorFlow.js comparison
+  --no-jaxjs        skip the jax-js comparison
   --min-sample-ms N repeat fast ops within a sample until it lasts N ms (default 20)`;
 
 function fail(message) {
@@ -40,8 +42,10 @@ for (let i = 0; i < args.length; i++) {
   else if (arg === '--quick') env.MUP_BENCH_QUICK = '1';
   else if (arg === '--full') env.MUP_BENCH_FULL = '1';
   else if (arg === '--only') env.MUP_BENCH_ONLY = value();
+  else if (arg === '--stacks') env.MUP_BENCH_STACKS = value();
   else if (arg === '--all-variants') env.MUP_BENCH_ALL_VARIANTS = '1';
   else if (arg === '--no-tfjs') env.MUP_BENCH_NO_TFJS = '1';
+  else if (arg === '--no-jaxjs') env.MUP_BENCH_NO_JAXJS = '1';
   else if (arg === '--min-sample-ms') {
     const v = value();
     if (!(Number(v) > 0)) fail(`--min-sample-ms needs a positive number, got ${v}`);

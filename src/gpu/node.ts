@@ -57,11 +57,15 @@ async function pickInstance(): Promise<GPU> {
   return gpu;
 }
 
-function nodeAdapter(): Promise<GPU> {
+/**
+ * The Dawn instance our devices come from (created on first use, then reused): a second library
+ * that asks it for an adapter gets the one our engine runs on (the benchmarks' peers do).
+ */
+export function nodeGpu(): Promise<GPU> {
   chosen ??= pickInstance();
   return chosen;
 }
 
 export async function acquireNodeGpu(options?: AcquireOptions): Promise<GpuContext> {
-  return acquireGpu(await nodeAdapter(), options);
+  return acquireGpu(await nodeGpu(), options);
 }

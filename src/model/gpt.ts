@@ -41,8 +41,11 @@ export interface GptGpuOptions {
   batch: number;
   /** Runs stacked side by side (same shape and multipliers, own parameters). */
   runs?: number;
+  /** Layernorm ε (default DEFAULT_LN_EPS). */
   lnEps?: number;
 }
+
+export const DEFAULT_LN_EPS = 1e-5;
 
 /** Activations kept for the coordinate check, per block where it applies. */
 export interface GptActivations {
@@ -678,7 +681,7 @@ export class GptGpu {
           rstd: this.rowsOf(rstd, k, 1),
           rows: this.rows,
           width: d,
-          eps: this.options.lnEps ?? 1e-5,
+          eps: this.options.lnEps ?? DEFAULT_LN_EPS,
           label: `layernorm ${gain} run ${k}`,
         }),
       );

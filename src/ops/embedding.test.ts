@@ -12,7 +12,12 @@ import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../r
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
-import { prepareEmbeddingBackward, prepareEmbeddingForward } from './embedding';
+import {
+  EMBEDDING_BACKWARD_VARIANTS,
+  prepareEmbeddingBackward,
+  prepareEmbeddingForward,
+  type EmbeddingBackwardVariant,
+} from './embedding';
 
 const gpu = useGpu();
 const u = F32_EPS;
@@ -26,6 +31,7 @@ interface Case extends EmbeddingRefShape {
   invalid?: boolean;
   repeat?: boolean;
   ctx?: GpuContext;
+  variant?: EmbeddingBackwardVariant;
 }
 
 function tokensFor(rng: Rng, c: Case): Uint32Array {
@@ -88,6 +94,7 @@ async function check(c: Case) {
     ...shape,
     beta,
     posBeta,
+    variant: c.variant,
     tokens: tTokens,
     dOut: up(dOut, 'dOut'),
     dTok: tdTok,
@@ -153,39 +160,54 @@ async function check(c: Case) {
   );
 }
 
-describe('embedding kernel vs float64 reference', () => {
-  it('forward and backward over awkward shapes', async () => {
-    let seed = 1;
-    for (const [batch, seq, vocab, dim] of [
-      [1, 1, 1, 1],
-      [1, 7, 5, 33],
-      [7, 33, 97, 7],
-      [33, 7, 127, 33],
-      [3, 127, 100, 127],
-      [127, 1, 7, 65],
-      [2, 5, 260, 1],
-    ]) {
-      await check({ batch, seq, vocab, dim, alpha: seed % 2 ? 10 : 0.37, seed: seed++ });
-    }
-  });
-
-  it('a position table longer than the sequence, invalid ids, accumulation, repeatability', async () => {
-    await check({
-      batch: 9,
-      seq: 17,
-      vocab: 50,
-      dim: 70,
-      posRows: 32,
-      alpha: 2,
-      beta: 1,
-      invalid: true,
-      seed: 11,
+describe.each(EMBEDDING_BACKWARD_VARIANTS)(
+  'embedding kernel (dTok %s) vs float64 reference',
+  (variant) => {
+    it('forward and backward over awkward shapes', async () => {
+      let seed = 1;
+      for (const [batch, seq, vocab, dim] of [
+        [1, 1, 1, 1],
+        [1, 7, 5, 33],
+        [7, 33, 97, 7],
+        [33, 7, 127, 33],
+        [3, 127, 100, 127],
+        [127, 1, 7, 65],
+        [2, 5, 260, 1],
+      ]) {
+        await check({ batch, seq, vocab, dim, alpha: seed % 2 ? 10 : 0.37, seed: seed++, variant });
+      }
     });
-    await check({ batch: 4, seq: 33, vocab: 33, dim: 20, posRows: 40, seed: 12, repeat: true });
-    // A tied readout: dTok accumulates onto the readout's part, dPos starts afresh.
-    await check({ batch: 3, seq: 7, vocab: 13, dim: 33, beta: 1, posBeta: 0, seed: 13 });
-  });
 
+    it('a position table longer than the sequence, invalid ids, accumulation, repeatability', async () => {
+      await check({
+        batch: 9,
+        seq: 17,
+        vocab: 50,
+        dim: 70,
+        posRows: 32,
+        alpha: 2,
+        beta: 1,
+        invalid: true,
+        seed: 11,
+        variant,
+      });
+      await check({
+        batch: 4,
+        seq: 33,
+        vocab: 33,
+        dim: 20,
+        posRows: 40,
+        seed: 12,
+        repeat: true,
+        variant,
+      });
+      // A tied readout: dTok accumulates onto the readout's part, dPos starts afresh.
+      await check({ batch: 3, seq: 7, vocab: 13, dim: 33, beta: 1, posBeta: 0, seed: 13, variant });
+    });
+  },
+);
+
+describe('embedding kernel vs float64 reference', () => {
   it('splits flat dispatches over two grid dimensions past the per-dimension limit', async () => {
     // Same device with the limit lowered to 8: 7 * 33 * 40 elements need a (7, 6) grid.
     const real = gpu();

@@ -5,13 +5,54 @@ import {
   bindingOf,
   createUniform,
   workgroupCount,
+  type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import { chooseVariant, type VariantRegistry } from './variants';
 
 export const EMBEDDING_KERNEL = { name: 'embedding', code: embeddingWgsl };
+
+/**
+ * How dTok is summed: `staged` stages 256 token ids at a time in workgroup memory (one barrier
+ * per chunk); `direct` reads them from storage without barriers. Same sums, same order.
+ */
+export const EMBEDDING_BACKWARD_VARIANTS = ['staged', 'direct'] as const;
+export type EmbeddingBackwardVariant = (typeof EMBEDDING_BACKWARD_VARIANTS)[number];
+
+/** An embedding backward problem: the vocabulary and width set the shape class. */
+export interface EmbeddingProblem {
+  vocab: number;
+  dim: number;
+  /** batch x seq: timed by the tuner, not part of the shape class. */
+  tokens?: number;
+}
+
+/**
+ * Thresholds: CPU fallback adapters (SwiftShader: a barrier makes each 4-lane group a
+ * coroutine) -> direct: batch 16 x 64 tokens, vocab 96, 6 interleaved samples each under load,
+ * median 290 -> 194 ms at dim 64 and 800 -> 720 ms at dim 256. GPUs -> staged (not measured on
+ * one yet).
+ */
+export const EMBEDDING_VARIANT_REGISTRY: VariantRegistry<
+  EmbeddingBackwardVariant,
+  EmbeddingProblem
+> = {
+  kernel: 'embedding',
+  variants: { staged: {}, direct: {} },
+  shapeClass: (p) => `v${p.vocab}d${p.dim}`,
+  threshold: (adapter) => (adapter.isFallback ? 'direct' : 'staged'),
+};
+
+/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+export function chooseEmbeddingBackwardVariant(
+  adapter: AdapterSummary,
+  problem: EmbeddingProblem,
+): EmbeddingBackwardVariant {
+  return chooseVariant(EMBEDDING_VARIANT_REGISTRY, adapter, problem);
+}
 
 export interface EmbeddingShape {
   batch: number;
@@ -48,6 +89,8 @@ export interface EmbeddingBackwardArgs extends EmbeddingShape {
   beta?: number;
   /** dPos = computed + posBeta * old. Default: beta. */
   posBeta?: number;
+  /** Forces a variant (tests); default chooseEmbeddingBackwardVariant. */
+  variant?: EmbeddingBackwardVariant;
   label?: string;
 }
 
@@ -133,7 +176,17 @@ export async function prepareEmbeddingBackward(
     { dTok: args.dTok, dPos: args.dPos },
     { tokens: args.tokens, dOut: args.dOut },
   );
-  const tokPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_tok');
+  const variant =
+    args.variant ??
+    chooseEmbeddingBackwardVariant(ctx.adapter, {
+      vocab,
+      dim,
+      tokens: batch * seq,
+    });
+  const tokPipeline = await ctx.pipelines.get(
+    EMBEDDING_KERNEL,
+    variant === 'direct' ? 'backward_tok_direct' : 'backward_tok',
+  );
   const posPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_pos');
   const uniforms = uniformsFor(
     ctx,

@@ -36,7 +36,13 @@ export interface VariantRegistry<V extends string, P> {
 }
 
 /** Named as their self-tests (src/ops/selftest/) name them. */
-export const TUNABLE_KERNELS = ['matmul', 'layernorm', 'cross_entropy', 'attention'] as const;
+export const TUNABLE_KERNELS = [
+  'matmul',
+  'layernorm',
+  'cross_entropy',
+  'attention',
+  'embedding',
+] as const;
 export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
 
 /** Tuned variant names by kernel, then by shape class. */

@@ -6,36 +6,16 @@
  * non-finite or exceeds the divergence bound, or whose gradients turn non-finite, is marked
  * diverged at that step; the stack stops once every run has diverged.
  */
-import {
-  BufferUsage,
-  MapMode,
-  releaseTensor,
-  submitOps,
-  uploadTensor,
-  type DeviceLostError,
-  type GpuContext,
-} from '../gpu';
+import { BufferUsage, MapMode, type DeviceLostError, type GpuContext } from '../gpu';
 import { BatchSampler, allocateBatch, evalBatches } from '../data/batches';
-import type { MupHyperparams, Parametrization } from '../mup/rules';
-import type { GptShape } from '../mup/shapes';
-import { transfer, type TransferResult } from '../mup/transfer';
-import { GptGpu } from '../model/gpt';
-import { packParams } from '../model/layout';
-import { prepareAdamW, type AdamWOp } from '../ops/adamw';
+import type { GptGpu } from '../model/gpt';
 import { decodeGroupStats } from '../ops/reduce';
 import { divergenceBound, isDiverged } from './divergence';
-import { initParams } from './init';
 import { lrFactor, type Schedule } from './schedule';
+import { prepareTrainingStep, type TrainingStepSetup } from './step';
 
-export interface TrainSetup {
-  shape: GptShape;
-  base: GptShape;
-  parametrization: Parametrization;
-  /** One hyperparameter set per stacked run; they may differ only in lr and initStd. */
-  hps: MupHyperparams[];
-  seed: number;
+export interface TrainSetup extends TrainingStepSetup {
   steps: number;
-  batch: number;
   schedule: Schedule;
   data: { train: Uint32Array; val: Uint32Array };
   /** Steps between loss read-backs (default 4). */
@@ -73,29 +53,8 @@ export interface TrainControl {
 
 export const FINAL_LOSS_WINDOW = 10;
 
-/** The per-tensor values of every stacked run, checking that they can share one model. */
-export function transfersFor(setup: TrainSetup): TransferResult[] {
-  const results = setup.hps.map((hp) =>
-    transfer(hp, setup.parametrization, setup.base, setup.shape),
-  );
-  const m0 = results[0].multipliers;
-  for (const r of results) {
-    const m = r.multipliers;
-    if (
-      m.inputMult !== m0.inputMult ||
-      m.readoutMult !== m0.readoutMult ||
-      m.attnScale !== m0.attnScale ||
-      m.residualMult !== m0.residualMult
-    ) {
-      throw new Error(
-        'Stacked runs must share their multipliers: stack only learning-rate or init-std sweeps',
-      );
-    }
-  }
-  return results;
-}
-
-function finalLossOf(losses: number[]): number {
+/** Mean of the last FINAL_LOSS_WINDOW losses: a run's final loss (also at an earlier step). */
+export function finalLossOf(losses: number[]): number {
   const tail = losses.slice(-FINAL_LOSS_WINDOW);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
@@ -135,20 +94,8 @@ export async function trainStack(
 ): Promise<TrainResult> {
   const K = setup.hps.length;
   const T = setup.shape.context;
-  const transfers = transfersFor(setup);
-  const m = transfers[0].multipliers;
-  const model = await GptGpu.create(ctx, {
-    shape: setup.shape,
-    multipliers: {
-      inputMult: m.inputMult,
-      attnScale: m.attnScale,
-      residualMult: m.residualMult,
-      readoutMult: m.readoutMult,
-    },
-    batch: setup.batch,
-    runs: K,
-  });
-  const owned: Array<{ release(): void }> = [model];
+  const training = await prepareTrainingStep(ctx, setup);
+  const { model, adam } = training;
   const pool = ctx.pool;
   const history = pool.acquire(
     setup.steps * K * 4,
@@ -162,47 +109,7 @@ export async function trainStack(
       'loss readback',
     ),
   );
-  let adam: AdamWOp | undefined;
   try {
-    model.writeParams(
-      packParams(
-        model.layout,
-        transfers.map((t) => initParams(t.tensors, setup.seed)),
-      ),
-    );
-    // Adam's moments, zeroed, in the parameters' layout.
-    const zeros = new Float32Array(model.layout.totalSize);
-    const moments = [
-      uploadTensor(ctx, zeros, [zeros.length], 'adam m'),
-      uploadTensor(ctx, zeros, [zeros.length], 'adam v'),
-    ];
-    owned.push({ release: () => moments.forEach((t) => releaseTensor(ctx, t)) });
-    adam = await prepareAdamW(ctx, {
-      params: model.params,
-      grads: model.grads,
-      m: moments[0],
-      v: moments[1],
-      tensors: transfers.flatMap((tr, k) =>
-        tr.tensors.map((t) => {
-          const slot = model.layout.byName.get(t.name)!;
-          return {
-            offset: k * model.layout.runStride + slot.offset,
-            length: slot.size,
-            lr: t.lr,
-            eps: t.eps,
-            weightDecay: t.weightDecay,
-            group: k,
-            name: t.name,
-          };
-        }),
-      ),
-      groups: K,
-      beta1: setup.hps[0].beta1,
-      beta2: setup.hps[0].beta2,
-      clip: setup.hps[0].clip,
-      label: 'adamw',
-    });
-
     const sampler = new BatchSampler(setup.data.train, setup.batch, T, setup.seed);
     const batch = allocateBatch(setup.batch, T);
     const bound = divergenceBound(setup.shape.vocab);
@@ -223,7 +130,7 @@ export async function trainStack(
       const statsAt = Math.ceil(bytes / 16) * 16;
       const encoder = ctx.device.createCommandEncoder({ label: 'loss readback' });
       encoder.copyBufferToBuffer(history, from * K * 4, buf, 0, bytes);
-      encoder.copyBufferToBuffer(adam!.stats.buffer, adam!.stats.offset, buf, statsAt, 16 * K);
+      encoder.copyBufferToBuffer(adam.stats.buffer, adam.stats.offset, buf, statsAt, 16 * K);
       ctx.device.queue.submit([encoder.finish()]);
       return mapForRead(ctx, buf, statsAt + 16 * K).then(() => {
         const values = new Float32Array(buf.getMappedRange(0, statsAt).slice(0, bytes));
@@ -255,15 +162,17 @@ export async function trainStack(
       await control.checkpoint?.();
       sampler.next(batch);
       model.writeBatch(batch.inputs, batch.targets);
-      adam.setStep(step, lrFactor(setup.schedule, step, setup.steps));
+      training.setStep(step, lrFactor(setup.schedule, step, setup.steps));
+      // An inspected step submits its forward pass first, then reads activations.
       if (control.inspect) {
-        submitOps(ctx, model.forwardOps, `forward ${step}`);
+        training.submitForward(`forward ${step}`);
         await control.inspect(step, model);
       }
       const encoder = ctx.device.createCommandEncoder({ label: `step ${step}` });
       const pass = encoder.beginComputePass({ label: `step ${step}` });
-      for (const op of control.inspect ? model.backwardOps : model.stepOps) op.encode(pass);
-      adam.encode(pass);
+      if (!control.inspect) training.encodeForward(pass);
+      training.encodeBackward(pass);
+      training.encodeUpdate(pass);
       pass.end();
       encoder.copyBufferToBuffer(lossBuffer, lossOffset, history, (step - 1) * K * 4, K * 4);
       ctx.device.queue.submit([encoder.finish()]);
@@ -319,8 +228,7 @@ export async function trainStack(
       millis,
     };
   } finally {
-    adam?.release();
-    for (const o of owned) o.release();
+    training.release();
     pool.release(history);
     staging.forEach((b) => pool.release(b));
   }

@@ -16,6 +16,7 @@ import {
   prepareAttentionForward,
 } from '../ops/attention';
 import { CROSS_ENTROPY_VARIANT_REGISTRY, prepareCrossEntropy } from '../ops/cross_entropy';
+import { EMBEDDING_VARIANT_REGISTRY, prepareEmbeddingBackward } from '../ops/embedding';
 import {
   LAYERNORM_VARIANT_REGISTRY,
   prepareLayerNormBackward,
@@ -111,6 +112,26 @@ export async function prepareProblem(
             lse,
             dout: t(rows, 'dout'),
             dqkv: t(3 * rows, 'dqkv'),
+          }),
+        );
+        break;
+      }
+      case 'embedding': {
+        // The variants differ in the backward only (dTok): time that, over one sequence of
+        // `tokens` positions (zero ids are valid).
+        const { vocab, dim, tokens } = p.problem;
+        const variant = asVariant(EMBEDDING_VARIANT_REGISTRY, variantName);
+        ops.push(
+          await prepareEmbeddingBackward(ctx, {
+            batch: 1,
+            seq: tokens,
+            vocab,
+            dim,
+            tokens: t(tokens, 'tokens', 'u32'),
+            dOut: t(tokens * dim, 'dOut'),
+            dTok: t(vocab * dim, 'dTok'),
+            dPos: t(tokens * dim, 'dPos'),
+            variant,
           }),
         );
         break;

@@ -6,6 +6,7 @@
 import type { AttentionProblem } from '../ops/attention';
 import { ATTENTION_VARIANT_REGISTRY } from '../ops/attention';
 import type { CrossEntropyProblem } from '../ops/cross_entropy';
+import { EMBEDDING_VARIANT_REGISTRY, type EmbeddingProblem } from '../ops/embedding';
 import { CROSS_ENTROPY_VARIANT_REGISTRY } from '../ops/cross_entropy';
 import type { LayerNormProblem } from '../ops/layernorm';
 import { LAYERNORM_VARIANT_REGISTRY } from '../ops/layernorm';
@@ -17,7 +18,8 @@ export type KernelProblem =
   | { kernel: 'matmul'; problem: Required<MatmulProblem> }
   | { kernel: 'layernorm'; problem: Required<LayerNormProblem> }
   | { kernel: 'cross_entropy'; problem: Required<CrossEntropyProblem> }
-  | { kernel: 'attention'; problem: AttentionProblem };
+  | { kernel: 'attention'; problem: AttentionProblem }
+  | { kernel: 'embedding'; problem: Required<EmbeddingProblem> };
 
 /** Each tunable kernel's registry, by name. */
 export const REGISTRIES: {
@@ -28,6 +30,7 @@ export const REGISTRIES: {
   cross_entropy: CROSS_ENTROPY_VARIANT_REGISTRY,
   // The tuner only ever passes a problem; the registry also takes none (the thresholds' call).
   attention: ATTENTION_VARIANT_REGISTRY as VariantRegistry<string, AttentionProblem>,
+  embedding: EMBEDDING_VARIANT_REGISTRY,
 };
 
 export function shapeClassOf(p: KernelProblem): string {
@@ -40,6 +43,8 @@ export function shapeClassOf(p: KernelProblem): string {
       return REGISTRIES.cross_entropy.shapeClass(p.problem);
     case 'attention':
       return REGISTRIES.attention.shapeClass(p.problem);
+    case 'embedding':
+      return REGISTRIES.embedding.shapeClass(p.problem);
   }
 }
 
@@ -76,6 +81,10 @@ function complete(kernel: TunableKernel, problem: unknown): KernelProblem | unde
       return batch && heads && headSize && context
         ? { kernel, problem: { batch, heads, headSize, context } }
         : undefined;
+    }
+    case 'embedding': {
+      const [vocab, dim, tokens] = [int('vocab'), int('dim'), int('tokens')];
+      return vocab && dim && tokens ? { kernel, problem: { vocab, dim, tokens } } : undefined;
     }
   }
 }

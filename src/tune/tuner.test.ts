@@ -49,7 +49,17 @@ describe('variant tuner', () => {
     });
     model?.release();
     const kernels = new Set(problems.map((p) => p.kernel));
-    expect([...kernels].sort()).toEqual(['attention', 'cross_entropy', 'layernorm', 'matmul']);
+    expect([...kernels].sort()).toEqual([
+      'attention',
+      'cross_entropy',
+      'embedding',
+      'layernorm',
+      'matmul',
+    ]);
+    expect(problems).toContainEqual({
+      kernel: 'embedding',
+      problem: { vocab: 11, dim: 16, tokens: 16 },
+    });
     expect(problems).toContainEqual({
       kernel: 'matmul',
       problem: { m: 16, k: 16, n: 48, batch: 1, transA: false, transB: false },

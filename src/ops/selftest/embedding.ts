@@ -9,13 +9,19 @@
 import { readTensor, runOps } from '../../gpu';
 import { embeddingBackwardRef, embeddingRef } from '../../reference/embedding';
 import { Rng } from '../../util/random';
-import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../embedding';
+import {
+  EMBEDDING_VARIANT_REGISTRY,
+  prepareEmbeddingBackward,
+  prepareEmbeddingForward,
+} from '../embedding';
+import { asVariant } from '../variants';
 import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 export const embeddingSelfTest: SelfTest = {
   kernel: 'embedding',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
+      const variant = asVariant(EMBEDDING_VARIANT_REGISTRY, variantName);
       const shape = { batch: 5, seq: 53, vocab: 11, dim: 33, posRows: 64, alpha: 0.37 };
       const { batch, seq, vocab, dim, posRows, alpha } = shape;
       const beta = 1;
@@ -47,6 +53,7 @@ export const embeddingSelfTest: SelfTest = {
         prepareEmbeddingBackward(ctx, {
           ...shape,
           beta,
+          variant,
           tokens: tTokens,
           dOut: scope.upload(dOut, 'dOut'),
           dTok: tdTok,
