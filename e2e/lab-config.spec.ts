@@ -39,7 +39,7 @@ test('invalid settings get a message next to the field and disable Run', async (
   await expect(widths).toHaveValue('128, 256, 512, 1024, 2048');
   await expect(page.getByTestId('estimate')).toContainText('PFLOP');
   await page.getByLabel('Preset').selectOption({ label: 'Quick' });
-  await expect(page.getByTestId('estimate')).toContainText('54 runs');
+  await expect(page.getByTestId('estimate')).toContainText('108 runs');
   await expect(run).toBeEnabled();
 });
 

@@ -98,8 +98,8 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
   let page = await context.newPage();
   await openLab(page);
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
-  // 16 runs of 40 steps: long enough that the 20 closes spread over the whole sweep.
-  await page.getByLabel('Steps').fill('40');
+  // 28 runs of 24 steps: long enough that the 20 closes spread over the whole sweep.
+  await page.getByLabel('Steps').fill('24');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByTestId('sweep-status')).toContainText('Running');
 
@@ -108,7 +108,7 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
   for (let i = 0; i < 20; i++) {
     const r = random();
     const before = await runsDone(page);
-    if (before < 16 && r < 0.5) {
+    if (before < 28 && r < 0.5) {
       // Just after a run finished, when its save is most likely still in flight.
       await expect.poll(() => runsDone(page), { timeout: 60_000 }).toBeGreaterThan(before);
       await page.waitForTimeout(Math.floor(random() * 60));
@@ -131,12 +131,12 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
     // The store is intact and versioned, and the page shows what it holds.
     expect(saved, `cycle ${i + 1}`).not.toBeNull();
     expect(saved?.schema).toBe(1);
-    expect(saved?.total).toBe(16);
+    expect(saved?.total).toBe(28);
     expect(new Set(saved?.ids).size).toBe(saved?.ids.length);
     // The worker journals each run before the page shows it: the restore may hold more runs than
     // the last autosave.
     expect(now, `cycle ${i + 1}`).toBeGreaterThanOrEqual(saved?.ids.length ?? 0);
-    await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '16');
+    await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '28');
     // No finished run lost: not one the page showed as finished before the close (even one that
     // finished milliseconds before it), not one restored before.
     expect(now, log.join('\n')).toBeGreaterThanOrEqual(shown);
@@ -145,13 +145,13 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
     restored = now;
     expect(pageErrors(page)).toEqual([]);
 
-    if (now >= 16) {
+    if (now >= 28) {
       await expect(page.getByTestId('sweep-status')).toContainText('Completed');
       continue;
     }
     await expect(page.getByTestId('sweep-status')).toContainText('Interrupted');
     await expect(page.getByTestId('sweep-message')).toContainText(
-      `${now} of 16 runs had finished and were kept`,
+      `${now} of 28 runs had finished and were kept`,
     );
     const resume = page.getByRole('button', { name: 'Resume' });
     await expect(resume).toBeEnabled();

@@ -120,9 +120,9 @@ test('a whole journey requests nothing from any other origin, page or worker', a
   });
   await startTinySweep(page);
   await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
   for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText('8 runs finished');
+    await expect(page.getByTestId(`chart-${p}`)).toContainText('14 runs finished');
   }
 
   const exportPanel = page.locator('section.panel.export');
