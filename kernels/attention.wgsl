@@ -325,10 +325,6 @@ fn rowId(flat: u32) -> RowId {
   return RowId(bh / p.H, bh % p.H, flat % p.T);
 }
 
-fn flatIndex(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * ROW_WG + lid;
-}
-
 // The hot loops over d below are unrolled by 4 by hand (with a remainder loop): SwiftShader pays
 // a lot per loop iteration. Every sum still runs over d in ascending order, as a plain loop would.
 
@@ -338,7 +334,7 @@ fn forward_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
@@ -407,7 +403,7 @@ fn backward_dq_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
@@ -479,7 +475,7 @@ fn backward_dkv_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }

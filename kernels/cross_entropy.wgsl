@@ -57,7 +57,6 @@ struct Params {
 
 override WG: u32 = 256u;
 
-const EXP_MASK = 0x7f800000u;
 const NAN_BITS = 0x7fc00000u;
 // Below every scaled logit that can take part in the softmax (the running max starts here).
 const LOWEST = -3.0e38;
@@ -65,10 +64,6 @@ const LOWEST = -3.0e38;
 var<workgroup> redM: array<f32, WG>;
 var<workgroup> redS: array<f32, WG>;
 var<workgroup> redBad: array<u32, WG>;
-
-fn nonFinite(x: f32) -> bool {
-  return (bitcast<u32>(x) & EXP_MASK) == EXP_MASK;
-}
 
 fn quietNan() -> f32 {
   let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
@@ -249,47 +244,8 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
 
 override ROW_WG: u32 = 64u;
 
-// Pairwise summation of a stream of terms in one thread: slot k holds the sum of a completed
-// block of 2^k consecutive terms; adding term number c merges the blocks that the carries of
-// c + 1 close. Fixed order; each term is rounded at most floor(log2 n) + 1 times.
-struct PairSum {
-  slot: array<f32, 32>,
-  count: u32,
-}
-
-fn pairAdd(s: ptr<function, PairSum>, v: f32) {
-  var acc = v;
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if ((c & 1u) == 0u) {
-      break;
-    }
-    acc = (*s).slot[k] + acc;
-    c = c >> 1u;
-    k++;
-  }
-  (*s).slot[k] = acc;
-  (*s).count += 1u;
-}
-
-// The open blocks from the smallest up (0 + first block is exact).
-fn pairTotal(s: ptr<function, PairSum>) -> f32 {
-  var total = 0.0;
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if (c == 0u) {
-      break;
-    }
-    if ((c & 1u) != 0u) {
-      total = total + (*s).slot[k];
-    }
-    c = c >> 1u;
-    k++;
-  }
-  return total;
-}
+// The row entry points sum pairwise: kernels/pair_sum.wgsl.
+alias PairTerm = f32;
 
 // Softmax statistics of one row computed by one thread; reads the row twice.
 fn rowStatsSerial(row: u32) -> RowStats {
@@ -329,13 +285,9 @@ fn rowStatsSerial(row: u32) -> RowStats {
   return st;
 }
 
-fn rowOfThread(lid: u32, wid: vec3<u32>) -> u32 {
-  return (wid.y * p.groupsX + wid.x) * ROW_WG + lid;
-}
-
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row = rowOfThread(lid, wid);
+  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -347,7 +299,7 @@ fn forward_backward_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-  let row = rowOfThread(lid, wid);
+  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -365,7 +317,7 @@ fn forward_backward_in_place_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-  let row = rowOfThread(lid, wid);
+  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
   if (row >= p.rows) {
     return;
   }

@@ -47,17 +47,13 @@ fn tanh_parts(v: f32) -> Tanh {
   return Tanh(select(2.0 - s, s, z < 0.0), s * (2.0 - s), SQRT_2_OVER_PI * (1.0 + 3.0 * C * v2));
 }
 
-fn flat_index(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(256, 1, 1)
 fn forward(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }
@@ -71,7 +67,7 @@ fn backward(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }

@@ -42,7 +42,6 @@ struct Params {
 @group(0) @binding(5) var<uniform> p: Params;
 
 const WG = 256u;
-const EXP_MASK = 0x7f800000u;
 const ABS_MASK = 0x7fffffffu;
 
 var<workgroup> wsum: array<f32, WG>;
@@ -76,7 +75,7 @@ fn chunk_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
     let v = x[i];
     let a = bitcast<u32>(v) & ABS_MASK;
     mx = max(mx, a);
-    if ((a & EXP_MASK) == EXP_MASK) {
+    if (nonFiniteBits(a)) {
       bad = 1u;
     } else {
       s = fma(v, v, s);
@@ -114,7 +113,7 @@ fn group_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
   if (tid == 0u) {
     let sumBits = bitcast<u32>(wsum[0]);
     var flag = wbad[0];
-    if ((sumBits & EXP_MASK) == EXP_MASK) {
+    if (nonFiniteBits(sumBits)) {
       flag = 1u;
     }
     let count = stats[g].w + flag;
