@@ -17,8 +17,7 @@ export interface SelfTest {
   run(ctx: GpuContext, variant?: string): Promise<{ worstRatio: number; detail: string }>;
 }
 
-/** Unit roundoff of float32. */
-export const F32_EPS = 2 ** -24;
+export { F32_EPS } from '../errorBounds';
 
 /** Worst |got - want| / bound over all elements (Infinity on NaN). */
 export function worstRatio(
