@@ -11,7 +11,7 @@ import {
 import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../reference/embedding';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
-import { embeddingGradBound, embeddingOutBound } from './errorBounds';
+import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from './errorBounds';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import {
   EMBEDDING_BACKWARD_VARIANTS,
@@ -122,13 +122,7 @@ async function check(c: Case) {
   expectWithin(out, want, outBound, 'out');
 
   const ref = embeddingBackwardRef(tokens, dOut, shape);
-  const absRef = embeddingBackwardRef(
-    tokens,
-    dOut.map((v) => Math.abs(v)),
-    { ...shape, alpha: Math.abs(alpha) },
-  );
-  const counts = new Float64Array(vocab);
-  for (const id of tokens) if (id < vocab) counts[id] += 1;
+  const { abs: absRef, counts } = embeddingGradScales(tokens, dOut, shape);
   const accum = (g: Float64Array, old: Float32Array, b: number) => g.map((v, i) => v + b * old[i]);
   const bound = (
     g: Float64Array,

@@ -6,6 +6,7 @@
 import type { AdamWTensor } from './adamw';
 import type { CrossEntropyVariant } from './cross_entropy';
 import { LAYERNORM_ROWS_PER_BLOCK, type LayerNormVariant } from './layernorm';
+import { embeddingBackwardRef, type EmbeddingRefShape } from '../reference/embedding';
 import { geluParts } from '../reference/gelu';
 
 /** Unit roundoff of float32. */
@@ -124,6 +125,25 @@ export function sumSquaresRelBound(chunkSize: number, chunksInGroup: number): nu
  */
 export const embeddingOutBound = (alpha: number, tok: number, pos: number): number =>
   3 * u * Math.abs(alpha) * (Math.abs(tok) + Math.abs(pos)) + 1e-38;
+
+/**
+ * What embeddingGradBound scales with: the gradients of |alpha| |dOut| (`abs.dTok`, `abs.dPos`)
+ * and each token id's number of occurrences (`counts`; invalid ids count nowhere).
+ */
+export function embeddingGradScales(
+  tokens: Uint32Array,
+  dOut: Float32Array,
+  shape: EmbeddingRefShape,
+): { abs: { dTok: Float64Array; dPos: Float64Array }; counts: Float64Array } {
+  const abs = embeddingBackwardRef(
+    tokens,
+    dOut.map((v) => Math.abs(v)),
+    { ...shape, alpha: Math.abs(shape.alpha ?? 1) },
+  );
+  const counts = new Float64Array(shape.vocab);
+  for (const id of tokens) if (id < shape.vocab) counts[id] += 1;
+  return { abs, counts };
+}
 
 /**
  * dTok[v] and dPos[t]: in-order sums of `count` rows (count = occurrences of v, resp. batch):

@@ -13,7 +13,7 @@ import {
   prepareEmbeddingBackward,
   prepareEmbeddingForward,
 } from '../embedding';
-import { embeddingGradBound, embeddingOutBound } from '../errorBounds';
+import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from '../errorBounds';
 import { asVariant } from '../variants';
 import { withScope, worstRatio, Worst, type SelfTest } from './common';
 
@@ -77,13 +77,7 @@ export const embeddingSelfTest: SelfTest = {
       );
 
       const ref = embeddingBackwardRef(tokens, dOut, shape);
-      const absRef = embeddingBackwardRef(
-        tokens,
-        dOut.map((v) => Math.abs(v)),
-        { ...shape, alpha: Math.abs(alpha) },
-      );
-      const counts = new Float64Array(vocab);
-      for (const id of tokens) if (id < vocab) counts[id] += 1;
+      const { abs: absRef, counts } = embeddingGradScales(tokens, dOut, shape);
       const check = (
         part: string,
         got: Float32Array,
