@@ -22,7 +22,7 @@
 //                                   from `grads` earlier in the same command encoder: .x = sum of
 //                                   squares of the group's gradients (f32 bits), .z = non-finite.
 //   7 p:       uniform Params       betas, global lr scale, clip norm, bias corrections.
-// Dispatch: (groupsX, ceil(numChunks / groupsX)) workgroups of 256, chunk wid.y * groupsX + wid.x.
+// Dispatch: numChunks workgroups of 256 laid out by flatGrid, chunk wid.x + wid.y * nwg.x.
 //
 // Per element of a group whose flag .z is 0 (a flagged group is left untouched: parameters and
 // moments keep their values), with lr = tensor.lr * lrScale (the same order as PyTorch's AdamW):
@@ -53,7 +53,6 @@ struct Params {
   invBc1: f32,
   invSqrtBc2: f32,
   numChunks: u32,
-  groupsX: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
@@ -68,8 +67,12 @@ struct Params {
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = wid.y * p.groupsX + wid.x;
+fn main(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = flatIndex(0u, wid, nwg.x, 1u);
   if (c >= p.numChunks) {
     return;
   }

@@ -18,7 +18,7 @@
 //   5 p:       uniform Params
 // Entry points and dispatch:
 //   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
-//     (groupsX, ceil(R / groupsX)) workgroups, row = wid.y * groupsX + wid.x.
+//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
 //   mean_loss: one workgroup per run, (runs, 1, 1), after a row entry point (same pass is fine).
 // WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
 // thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
@@ -26,8 +26,8 @@
 // Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
 // barrier suspends every subgroup, and for small vocabularies):
 //   forward_row, forward_backward_row, forward_backward_in_place_row: one thread per row, ROW_WG
-//     (override) rows per workgroup, (groupsX, ceil(R / ROW_WG / groupsX)) workgroups,
-//     row = (wid.y * groupsX + wid.x) * ROW_WG + lid. Three loops over the row: the max of the
+//     (override) rows per workgroup, ceil(R / ROW_WG) workgroups laid out by flatGrid,
+//     row = (wid.x + wid.y * nwg.x) * ROW_WG + lid. Three loops over the row: the max of the
 //     scaled logits (exact), the pairwise sum of exp(z - max), then the gradient.
 //   mean_loss_row: one thread per run, ceil(runs / ROW_WG) workgroups, summing the run's row
 //     losses pairwise in row order.
@@ -42,7 +42,6 @@ struct Params {
   vocab: u32,
   rowsPerRun: u32,
   runs: u32,
-  groupsX: u32,
   logitScale: f32,
   gradCoef: f32,
   invRowsPerRun: f32,
@@ -147,13 +146,17 @@ fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
   return p.gradCoef * q;
 }
 
-fn rowIndex(wid: vec3<u32>) -> u32 {
-  return wid.y * p.groupsX + wid.x;
+fn rowIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return flatIndex(0u, wid, nwg.x, 1u);
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row = rowIndex(wid);
+fn forward(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -167,8 +170,9 @@ fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid
 fn forward_backward(
   @builtin(local_invocation_index) tid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowIndex(wid);
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -187,8 +191,9 @@ fn forward_backward(
 fn forward_backward_in_place(
   @builtin(local_invocation_index) tid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowIndex(wid);
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -286,8 +291,12 @@ fn rowStatsSerial(row: u32) -> RowStats {
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
+fn forward_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -298,8 +307,9 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 fn forward_backward_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -316,8 +326,9 @@ fn forward_backward_row(
 fn forward_backward_in_place_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = flatIndex(lid, wid, p.groupsX, ROW_WG);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }

@@ -17,8 +17,8 @@
 //                                       bits, non-finite 0/1, count of flagged passes): written by
 //                                       `group_stats`; .w accumulates across passes (zero it once).
 //   5 p:           uniform Params
-// Dispatch: `chunk_stats` over (groupsX, ceil(numChunks / groupsX)) workgroups, chunk index
-// wid.y * groupsX + wid.x; then `group_stats` over (groups, 1, 1). Workgroup 256.
+// Dispatch: `chunk_stats` over numChunks workgroups laid out by flatGrid, chunk index
+// wid.x + wid.y * nwg.x; then `group_stats` over (groups, 1, 1). Workgroup 256.
 //
 // Non-finite values are found from the float BITS (exponent all ones), never from float
 // comparisons, which a compiler may fold away assuming no NaN. They are left out of the sum of
@@ -30,8 +30,6 @@
 struct Params {
   numChunks: u32,
   groups: u32,
-  groupsX: u32,
-  _pad: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -62,8 +60,12 @@ fn reduceWorkgroup(tid: u32) {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn chunk_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = wid.y * p.groupsX + wid.x;
+fn chunk_stats(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = flatIndex(0u, wid, nwg.x, 1u);
   if (c >= p.numChunks) {
     return;
   }

@@ -12,8 +12,8 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
-import { grid2d } from './dispatch';
 import { prepareGroupStats, type GroupStatsOp } from './reduce';
+import { flatGrid } from './shapes';
 
 export const ADAMW_KERNEL = { name: 'adamw', code: adamwWgsl };
 
@@ -149,9 +149,9 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
 
   const pipeline = await ctx.pipelines.get(ADAMW_KERNEL, 'main');
   const numChunks = gradStats.table.numChunks;
-  const grid = grid2d(ctx, numChunks, label);
+  const grid = flatGrid(ctx, numChunks, label);
 
-  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks, groupsX (u32).
+  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks (u32).
   const uniformData = new DataView(new ArrayBuffer(32));
   const uniforms = ctx.pool.acquire(
     32,
@@ -169,7 +169,6 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     uniformData.setFloat32(16, 1 / (1 - beta1 ** step), true);
     uniformData.setFloat32(20, 1 / Math.sqrt(1 - beta2 ** step), true);
     uniformData.setUint32(24, numChunks, true);
-    uniformData.setUint32(28, grid[0], true);
     ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
   };
   const setStep = (t: number, scale?: number) => {

@@ -23,7 +23,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
-import { grid2d } from './dispatch';
+import { flatGrid } from './shapes';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
 
@@ -168,10 +168,10 @@ export async function prepareCrossEntropy(
   const dLogits = args.inPlace ? args.logits : args.dLogits;
 
   const perGroup = row ? CROSS_ENTROPY_ROW_WORKGROUP : 1;
-  const grid = grid2d(ctx, Math.ceil(rows / perGroup), label);
+  const grid = flatGrid(ctx, Math.ceil(rows / perGroup), label);
   const runGroups = workgroupCount(ctx, runs, perGroup, label);
   const rowsPerRun = rows / runs;
-  // Params: rows, vocab, rowsPerRun, runs, groupsX (u32), logitScale, gradCoef, invRowsPerRun.
+  // Params: rows, vocab, rowsPerRun, runs (u32), logitScale, gradCoef, invRowsPerRun (f32).
   const uniformData = new DataView(new ArrayBuffer(32));
   const uniforms = ctx.pool.acquire(
     32,
@@ -190,11 +190,10 @@ export async function prepareCrossEntropy(
     uniformData.setUint32(4, vocab, true);
     uniformData.setUint32(8, rowsPerRun, true);
     uniformData.setUint32(12, runs, true);
-    uniformData.setUint32(16, grid[0], true);
-    uniformData.setFloat32(20, logitScale, true);
+    uniformData.setFloat32(16, logitScale, true);
     // Rounded once from float64, not three times on the GPU.
-    uniformData.setFloat32(24, (logitScale * gradScale) / rowsPerRun, true);
-    uniformData.setFloat32(28, 1 / rowsPerRun, true);
+    uniformData.setFloat32(20, (logitScale * gradScale) / rowsPerRun, true);
+    uniformData.setFloat32(24, 1 / rowsPerRun, true);
     ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
   };
   setScales({ logitScale, gradScale });

@@ -14,7 +14,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
-import { grid2d } from './dispatch';
+import { flatGrid } from './shapes';
 
 export const REDUCE_KERNEL = { name: 'reduce', code: reduceWgsl };
 
@@ -154,13 +154,12 @@ export async function prepareGroupStats(
   );
   const zeros = new Uint32Array(groups * 4);
   const stats = uploadWords(ctx, zeros, `${label}:stats`);
-  const grid = grid2d(ctx, table.numChunks, label);
+  const grid = flatGrid(ctx, table.numChunks, label);
   const uniforms = createUniform(
     ctx,
     [
       ['u32', table.numChunks],
       ['u32', groups],
-      ['u32', grid[0]],
     ],
     label,
   );
