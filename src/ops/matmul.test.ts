@@ -172,4 +172,18 @@ describe('matmul variant choice and argument checks', () => {
     ).rejects.toThrow(/A has 4 elements, needs at least 9/);
     releaseTensor(ctx, small);
   });
+
+  it('rejects an output that shares a buffer with an input, naming the pair', async () => {
+    const ctx = gpu();
+    const t = uploadTensor(ctx, new Float32Array(9), [9]);
+    const other = uploadTensor(ctx, new Float32Array(9), [9]);
+    await expect(prepareMatmul(ctx, { a: other, b: t, c: t, m: 3, k: 3, n: 3 })).rejects.toThrow(
+      /C and B share a GPU buffer/,
+    );
+    await expect(
+      prepareMatmul(ctx, { a: other, b: other, c: t, bias: t, m: 3, k: 3, n: 3 }),
+    ).rejects.toThrow(/C and bias share a GPU buffer/);
+    releaseTensor(ctx, t);
+    releaseTensor(ctx, other);
+  });
 });
