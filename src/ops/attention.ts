@@ -23,11 +23,11 @@
  */
 import attentionWgsl from '../../kernels/attention.wgsl?raw';
 import {
+  dispatchOp,
   singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
-  releaseTensor,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
@@ -286,45 +286,39 @@ export async function prepareAttentionBackward(
   const dkvPipeline = await ctx.pipelines.get(kernel, entry('backward_dkv'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
   const delta = createTensor(ctx, [args.batch, args.heads, args.context], 'f32', `${label}:delta`);
-  const dqGroup = ctx.device.createBindGroup({
-    label: `${label}:dq`,
-    layout: dqPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.qkv) },
-      { binding: 3, resource: bindingOf(args.out) },
-      { binding: 4, resource: bindingOf(args.dout) },
-      { binding: 5, resource: bindingOf(args.lse) },
-      { binding: 6, resource: bindingOf(args.dqkv) },
-      { binding: 7, resource: bindingOf(delta) },
-      { binding: 9, resource: { buffer: uniforms } },
-    ],
-  });
-  const dkvGroup = ctx.device.createBindGroup({
-    label: `${label}:dkv`,
-    layout: dkvPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.qkv) },
-      { binding: 4, resource: bindingOf(args.dout) },
-      { binding: 5, resource: bindingOf(args.lse) },
-      { binding: 6, resource: bindingOf(args.dqkv) },
-      { binding: 8, resource: bindingOf(delta) },
-      { binding: 9, resource: { buffer: uniforms } },
-    ],
-  });
-  return {
+  // dK, dV read the Delta that the dQ dispatch writes: keep this order.
+  return dispatchOp(ctx, {
     label,
-    encode(pass) {
-      // dK, dV read the Delta that the dQ dispatch writes: keep this order.
-      pass.setPipeline(dqPipeline);
-      pass.setBindGroup(0, dqGroup);
-      pass.dispatchWorkgroups(...groups);
-      pass.setPipeline(dkvPipeline);
-      pass.setBindGroup(0, dkvGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-      releaseTensor(ctx, delta);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:dq`,
+        pipeline: dqPipeline,
+        entries: [
+          { binding: 0, resource: bindingOf(args.qkv) },
+          { binding: 3, resource: bindingOf(args.out) },
+          { binding: 4, resource: bindingOf(args.dout) },
+          { binding: 5, resource: bindingOf(args.lse) },
+          { binding: 6, resource: bindingOf(args.dqkv) },
+          { binding: 7, resource: bindingOf(delta) },
+          { binding: 9, resource: { buffer: uniforms } },
+        ],
+        groups,
+      },
+      {
+        label: `${label}:dkv`,
+        pipeline: dkvPipeline,
+        entries: [
+          { binding: 0, resource: bindingOf(args.qkv) },
+          { binding: 4, resource: bindingOf(args.dout) },
+          { binding: 5, resource: bindingOf(args.lse) },
+          { binding: 6, resource: bindingOf(args.dqkv) },
+          { binding: 8, resource: bindingOf(delta) },
+          { binding: 9, resource: { buffer: uniforms } },
+        ],
+        groups,
+      },
+    ],
+    owned: [uniforms],
+    ownedTensors: [delta],
+  });
 }
