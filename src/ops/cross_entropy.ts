@@ -16,6 +16,7 @@ import {
   bindingOf,
   BufferUsage,
   createTensor,
+  dispatchOp,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
@@ -207,38 +208,30 @@ export async function prepareCrossEntropy(
   if (entry === 'forward_backward' && args.dLogits) {
     rowEntries.push({ binding: 2, resource: bindingOf(args.dLogits) });
   }
-  const rowBind = ctx.device.createBindGroup({
-    label: `${label}:${entry} [${variant}]`,
-    layout: rowPipeline.getBindGroupLayout(0),
-    entries: rowEntries,
-  });
-  const meanBind = ctx.device.createBindGroup({
-    label: `${label}:mean_loss [${variant}]`,
-    layout: meanPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 3, resource: bindingOf(rowLoss) },
-      { binding: 4, resource: bindingOf(loss) },
-      { binding: 5, resource: { buffer: uniforms } },
-    ],
-  });
-  return {
+  const owned = [uniforms];
+  if (ownRowLoss) owned.push(ownRowLoss.buffer);
+  if (ownLoss) owned.push(ownLoss.buffer);
+  const op = dispatchOp(ctx, {
     label: `${label} [${variant}]`,
-    rowLoss,
-    loss,
-    dLogits,
-    setScales,
-    encode(pass) {
-      pass.setPipeline(rowPipeline);
-      pass.setBindGroup(0, rowBind);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-      pass.setPipeline(meanPipeline);
-      pass.setBindGroup(0, meanBind);
-      pass.dispatchWorkgroups(runGroups);
-    },
-    release() {
-      if (ownRowLoss) ctx.pool.release(ownRowLoss.buffer);
-      if (ownLoss) ctx.pool.release(ownLoss.buffer);
-      ctx.pool.release(uniforms);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:${entry} [${variant}]`,
+        pipeline: rowPipeline,
+        entries: rowEntries,
+        groups: grid,
+      },
+      {
+        label: `${label}:mean_loss [${variant}]`,
+        pipeline: meanPipeline,
+        entries: [
+          { binding: 3, resource: bindingOf(rowLoss) },
+          { binding: 4, resource: bindingOf(loss) },
+          { binding: 5, resource: { buffer: uniforms } },
+        ],
+        groups: [runGroups, 1, 1],
+      },
+    ],
+    owned,
+  });
+  return { ...op, rowLoss, loss, dLogits, setScales };
 }
