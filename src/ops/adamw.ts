@@ -7,6 +7,7 @@ import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import {
   bindingOf,
   BufferUsage,
+  singleDispatchOp,
   STORAGE_USAGE,
   type GpuContext,
   type GpuTensor,
@@ -188,9 +189,10 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   setClip(clip);
   setStep(args.step ?? 1, lrScale);
 
-  const bindGroup = ctx.device.createBindGroup({
+  // The update reads the gradient statistics (norms, non-finite flags) of the pass before it.
+  const update = singleDispatchOp(ctx, {
     label,
-    layout: pipeline.getBindGroupLayout(0),
+    pipeline,
     entries: [
       { binding: 0, resource: bindingOf(params) },
       { binding: 1, resource: bindingOf(grads) },
@@ -201,6 +203,8 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
       { binding: 6, resource: bindingOf(gradStats.stats) },
       { binding: 7, resource: { buffer: uniforms } },
     ],
+    groups: grid,
+    owned: [tableBuffer, uniforms],
   });
   return {
     label,
@@ -211,14 +215,11 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     setClip,
     encode(pass) {
       gradStats.encode(pass);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
+      update.encode(pass);
     },
     release() {
       gradStats.release();
-      ctx.pool.release(tableBuffer);
-      ctx.pool.release(uniforms);
+      update.release();
     },
   };
 }
