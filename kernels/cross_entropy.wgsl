@@ -9,13 +9,13 @@
 // the mean over all rows); loss[k] = mean of loss_r over run k's rows.
 //
 // Bindings (group 0):
-//   0 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
+//   0 p:       uniform Params
+//   1 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
 //                                   `forward_backward_in_place`.
-//   1 targets: storage<read>        [R] u32, each < V.
-//   2 dlogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
-//   3 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
-//   4 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
-//   5 p:       uniform Params
+//   2 targets: storage<read>        [R] u32, each < V.
+//   3 dlogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
+//   4 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
+//   5 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
 // Entry points and dispatch:
 //   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
 //     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
@@ -47,12 +47,12 @@ struct Params {
   invRowsPerRun: f32,
 }
 
-@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> targets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
-@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
 override WG: u32 = 256u;
 

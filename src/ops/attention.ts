@@ -248,10 +248,10 @@ export async function prepareAttentionForward(
   const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: bindingOf(args.qkv) },
-    { binding: 1, resource: bindingOf(args.out) },
-    { binding: 2, resource: bindingOf(args.lse) },
-    { binding: 9, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.qkv) },
+    { binding: 2, resource: bindingOf(args.out) },
+    { binding: 3, resource: bindingOf(args.lse) },
   ];
   return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
 }
@@ -294,13 +294,13 @@ export async function prepareAttentionBackward(
         label: `${label}:dq`,
         pipeline: dqPipeline,
         entries: [
-          { binding: 0, resource: bindingOf(args.qkv) },
-          { binding: 3, resource: bindingOf(args.out) },
-          { binding: 4, resource: bindingOf(args.dout) },
-          { binding: 5, resource: bindingOf(args.lse) },
-          { binding: 6, resource: bindingOf(args.dqkv) },
-          { binding: 7, resource: bindingOf(delta) },
-          { binding: 9, resource: { buffer: uniforms } },
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 1, resource: bindingOf(args.qkv) },
+          { binding: 4, resource: bindingOf(args.out) },
+          { binding: 5, resource: bindingOf(args.dout) },
+          { binding: 6, resource: bindingOf(args.lse) },
+          { binding: 7, resource: bindingOf(args.dqkv) },
+          { binding: 8, resource: bindingOf(delta) },
         ],
         groups,
       },
@@ -308,12 +308,12 @@ export async function prepareAttentionBackward(
         label: `${label}:dkv`,
         pipeline: dkvPipeline,
         entries: [
-          { binding: 0, resource: bindingOf(args.qkv) },
-          { binding: 4, resource: bindingOf(args.dout) },
-          { binding: 5, resource: bindingOf(args.lse) },
-          { binding: 6, resource: bindingOf(args.dqkv) },
-          { binding: 8, resource: bindingOf(delta) },
-          { binding: 9, resource: { buffer: uniforms } },
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 1, resource: bindingOf(args.qkv) },
+          { binding: 5, resource: bindingOf(args.dout) },
+          { binding: 6, resource: bindingOf(args.lse) },
+          { binding: 7, resource: bindingOf(args.dqkv) },
+          { binding: 9, resource: bindingOf(delta) },
         ],
         groups,
       },

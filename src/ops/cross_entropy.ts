@@ -200,13 +200,13 @@ export async function prepareCrossEntropy(
   setScales({ logitScale, gradScale });
 
   const rowEntries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: bindingOf(args.logits) },
-    { binding: 1, resource: bindingOf(args.targets) },
-    { binding: 3, resource: bindingOf(rowLoss) },
-    { binding: 5, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.logits) },
+    { binding: 2, resource: bindingOf(args.targets) },
+    { binding: 4, resource: bindingOf(rowLoss) },
   ];
   if (entry === 'forward_backward' && args.dLogits) {
-    rowEntries.push({ binding: 2, resource: bindingOf(args.dLogits) });
+    rowEntries.push({ binding: 3, resource: bindingOf(args.dLogits) });
   }
   const owned = [uniforms];
   if (ownRowLoss) owned.push(ownRowLoss.buffer);
@@ -224,9 +224,9 @@ export async function prepareCrossEntropy(
         label: `${label}:mean_loss [${variant}]`,
         pipeline: meanPipeline,
         entries: [
-          { binding: 3, resource: bindingOf(rowLoss) },
-          { binding: 4, resource: bindingOf(loss) },
-          { binding: 5, resource: { buffer: uniforms } },
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 4, resource: bindingOf(rowLoss) },
+          { binding: 5, resource: bindingOf(loss) },
         ],
         groups: [runGroups, 1, 1],
       },

@@ -185,12 +185,12 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   );
   const direct = variant === 'direct';
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
-    { binding: 1, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
-    { binding: 2, resource: bindingOf(args.c) },
-    // Without a bias the kernel never reads binding 3; any buffer satisfies the layout.
-    { binding: 3, resource: bindingOf(args.bias ?? args.a) },
-    { binding: 4, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
+    { binding: 2, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
+    { binding: 3, resource: bindingOf(args.c) },
+    // Without a bias the kernel never reads binding 4; any buffer satisfies the layout.
+    { binding: 4, resource: bindingOf(args.bias ?? args.a) },
   ];
   return singleDispatchOp(ctx, {
     pipeline,
