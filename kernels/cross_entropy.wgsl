@@ -13,7 +13,7 @@
 //   1 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
 //                                   `forward_backward_in_place`.
 //   2 targets: storage<read>        [R] u32, each < V.
-//   3 dlogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
+//   3 dLogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
 //   4 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
 //   5 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
 // Entry points and dispatch:
@@ -50,7 +50,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> targets: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
@@ -183,7 +183,7 @@ fn forward_backward(
   let base = row * p.vocab;
   let t = targets[row];
   for (var i = tid; i < p.vocab; i += WG) {
-    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
   }
 }
 
@@ -318,7 +318,7 @@ fn forward_backward_row(
   let base = row * p.vocab;
   let t = targets[row];
   for (var i = 0u; i < p.vocab; i++) {
-    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
   }
 }
 

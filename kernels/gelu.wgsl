@@ -39,7 +39,7 @@ struct Tanh {
   dz: f32, // dz / dx
 }
 
-fn tanh_parts(v: f32) -> Tanh {
+fn tanhParts(v: f32) -> Tanh {
   let vc = clamp(v, -100.0, 100.0);
   let v2 = vc * vc;
   let z = SQRT_2_OVER_PI * vc * (1.0 + C * v2);
@@ -58,7 +58,7 @@ fn forward(
     return;
   }
   let v = x[i];
-  y[i] = 0.5 * v * tanh_parts(v).onePlus;
+  y[i] = 0.5 * v * tanhParts(v).onePlus;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -73,6 +73,6 @@ fn backward(
   }
   // Past |x| = 100 the second term is below 1e-30 and x itself is clamped in it.
   let v = clamp(x[i], -100.0, 100.0);
-  let t = tanh_parts(v);
+  let t = tanhParts(v);
   dx[i] = dy[i] * (0.5 * t.onePlus + 0.5 * v * t.sech2 * t.dz);
 }
