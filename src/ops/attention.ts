@@ -37,7 +37,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
-import { flatGrid } from './shapes';
+import { checkDims, checkNoAliasing, flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
@@ -153,11 +153,7 @@ interface Checked {
 function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
   const { batch, heads, headSize, context, scale } = s;
   const base = s.label ?? `attention ${kind} B${batch} T${context} H${heads} D${headSize}`;
-  for (const [name, v] of Object.entries({ batch, heads, headSize, context })) {
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`${base}: ${name} must be a positive integer, got ${v}`);
-    }
-  }
+  checkDims(base, { batch, heads, headSize, context });
   if (headSize > MAX_HEAD_SIZE) {
     throw new Error(
       `${base}: headSize ${headSize} exceeds the attention kernel's maximum of ${MAX_HEAD_SIZE}`,
@@ -215,21 +211,6 @@ function need(t: GpuTensor, elements: number, what: string, shape: string, label
   }
 }
 
-/** WebGPU forbids binding one buffer as read-only and as writable storage in one dispatch. */
-function distinct(
-  written: Record<string, GpuTensor>,
-  read: Record<string, GpuTensor>,
-  label: string,
-): void {
-  for (const [w, tw] of Object.entries(written)) {
-    for (const [r, tr] of Object.entries(read)) {
-      if (tw.buffer === tr.buffer) {
-        throw new Error(`${label}: ${w} must not share a GPU buffer with ${r}, which it reads`);
-      }
-    }
-  }
-}
-
 /** O = softmax(scale Q K^T, causal) V and the rows' log-sum-exp, in one dispatch. */
 export async function prepareAttentionForward(
   ctx: GpuContext,
@@ -243,7 +224,7 @@ export async function prepareAttentionForward(
   need(args.qkv, sizes.qkv, 'qkv', '[B, T, 3, H, D]', label);
   need(args.out, sizes.out, 'out', '[B, T, H, D]', label);
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
-  distinct({ out: args.out, lse: args.lse }, { qkv: args.qkv }, label);
+  checkNoAliasing(label, { out: args.out, lse: args.lse }, { qkv: args.qkv });
 
   const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
@@ -275,10 +256,10 @@ export async function prepareAttentionBackward(
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
   need(args.dout, sizes.out, 'dout', '[B, T, H, D]', label);
   need(args.dqkv, sizes.qkv, 'dqkv', '[B, T, 3, H, D]', label);
-  distinct(
+  checkNoAliasing(
+    label,
     { dqkv: args.dqkv },
     { qkv: args.qkv, out: args.out, lse: args.lse, dout: args.dout },
-    label,
   );
 
   // One at a time: each creation pushes and pops device error scopes.

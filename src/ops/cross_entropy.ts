@@ -24,7 +24,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
-import { flatGrid } from './shapes';
+import { checkDims, flatGrid, needTensor } from './shapes';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
 
@@ -112,25 +112,17 @@ export async function prepareCrossEntropy(
   const { rows, vocab } = args;
   const runs = args.runs ?? 1;
   const label = args.label ?? `cross_entropy ${rows}x${vocab}`;
-  for (const [name, v] of Object.entries({ rows, vocab, runs })) {
-    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) {
-      throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
-    }
-  }
+  checkDims(label, { rows, vocab, runs });
   if (rows % runs !== 0) throw new Error(`${label}: ${rows} rows do not split into ${runs} runs`);
   if (rows * vocab > 0xffffffff) throw new Error(`${label}: rows x vocab exceeds u32 indexing`);
   if (args.inPlace && args.dLogits) {
     throw new Error(`${label}: give dLogits or inPlace, not both`);
   }
-  const need = (t: GpuTensor, n: number, what: string, dtype: 'f32' | 'u32') => {
-    if (t.length < n) throw new Error(`${label}: ${what} has ${t.length} elements, needs ${n}`);
-    if (t.dtype !== dtype) throw new Error(`${label}: ${what} must be ${dtype}`);
-  };
-  need(args.logits, rows * vocab, 'logits', 'f32');
-  need(args.targets, rows, 'targets', 'u32');
-  if (args.dLogits) need(args.dLogits, rows * vocab, 'dLogits', 'f32');
-  if (args.rowLoss) need(args.rowLoss, rows, 'rowLoss', 'f32');
-  if (args.loss) need(args.loss, runs, 'loss', 'f32');
+  needTensor(label, 'logits', args.logits, rows * vocab);
+  needTensor(label, 'targets', args.targets, rows, 'u32');
+  if (args.dLogits) needTensor(label, 'dLogits', args.dLogits, rows * vocab);
+  if (args.rowLoss) needTensor(label, 'rowLoss', args.rowLoss, rows);
+  if (args.loss) needTensor(label, 'loss', args.loss, runs);
   if (args.dLogits && args.dLogits.buffer === args.logits.buffer) {
     throw new Error(`${label}: dLogits shares the logits buffer: use inPlace`);
   }
