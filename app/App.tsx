@@ -4,6 +4,7 @@ import { GpuUnavailable } from './components/GpuUnavailable';
 import { Notice } from './components/Notice';
 import { GpuBenchPanel } from './components/GpuBenchPanel';
 import { SelfTestPanel } from './components/SelfTestPanel';
+import { HorizonCharts } from './components/chart/HorizonCharts';
 import { TransferCharts } from './components/chart/TransferCharts';
 import { ConfigPanel } from './components/config/ConfigPanel';
 import { InFlightRuns } from './components/run/InFlightRuns';
@@ -34,6 +35,7 @@ function Lab() {
         <RunControls errors={errors} />
         <TransferCharts chartRef={chartRef} />
         <InFlightRuns />
+        <HorizonCharts />
         <TargetWidthPanel />
         <CoordCheck valid={errors.length === 0} />
         <ExportPanel chartRef={chartRef} />

@@ -293,7 +293,7 @@ export function cancelGpuBench(): void {
 /** Runs the coordinate check in the worker. */
 export function runCoordCheck(
   config: SweepConfig,
-  opts: { widths: number[]; steps: number; seed?: number },
+  opts: { widths: number[]; depths?: number[]; steps: number; seed?: number },
 ): Promise<CoordRecord[]> {
   return task<CoordRecord[]>({ type: 'coord-check', requestId: ++taskRequest, config, ...opts });
 }

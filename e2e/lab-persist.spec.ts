@@ -21,10 +21,10 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
 
   // Every run saved before the reload is back (one more may have landed meanwhile).
   const message = page.getByTestId('sweep-message');
-  await expect(message).toContainText(/of 16 runs had finished and were kept/);
-  const kept = Number(/(\d+) of 16 runs/.exec((await message.textContent()) ?? '')?.[1]);
+  await expect(message).toContainText(/of 28 runs had finished and were kept/);
+  const kept = Number(/(\d+) of 28 runs/.exec((await message.textContent()) ?? '')?.[1]);
   expect(kept).toBeGreaterThanOrEqual(saved);
-  expect(kept).toBeLessThan(16);
+  expect(kept).toBeLessThan(28);
   await expect(page.getByTestId('sweep-status')).toContainText('Interrupted');
   expect(await runsDone(page)).toBe(kept);
   await expect(page.getByLabel('Preset')).toHaveValue('custom');
@@ -39,7 +39,7 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
   await expect(message).toBeHidden();
   // It goes on from the runs it kept (the next one lands as run kept + 1, not run 1)...
   await waitForRuns(page, kept + 1);
-  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '28');
   // ...and the charts hold each finished run once.
   const finished = async (p: string) =>
     Number(

@@ -6,25 +6,25 @@ test('the Tiny preset sweep runs to completion with a line per width for SP and 
 }) => {
   await openLab(page);
   await expect(page.getByLabel('Preset')).toHaveValue('tiny');
-  await expect(page.getByTestId('estimate')).toContainText('16 runs');
+  await expect(page.getByTestId('estimate')).toContainText('28 runs');
   await expect(page.getByTestId('selftest-summary')).toHaveText(/kernels passed/);
   await shot(page, 'lab-configure');
 
   await startTinySweep(page);
-  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '28');
   await expect(page.getByTestId('runs-in-flight')).toBeVisible();
   await expect(page.getByTestId('live-chart')).toBeVisible();
   await shot(page, 'lab-running');
 
   await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
   // The first sweep on this adapter timed the kernel variants; the self-test panel lists them.
   await expect(page.getByTestId('tuning-status')).toContainText('shapes tuned just now');
   await expect(page.getByTestId('tuning-row')).not.toHaveCount(0);
 
   for (const p of ['sp', 'mup']) {
     const chart = page.getByTestId(`chart-${p}`);
-    await expect(chart).toContainText('8 runs finished');
+    await expect(chart).toContainText('14 runs finished');
     for (const w of [16, 32]) {
       // A line per width, or the × of a width whose every run diverged: never a silent gap.
       const line = chart.locator(`.recharts-line.line-w${w} path.recharts-line-curve`);
@@ -35,9 +35,29 @@ test('the Tiny preset sweep runs to completion with a line per width for SP and 
     await expect(chart.locator('.recharts-line')).toHaveCount(2);
     await expect(chart.getByTestId('optimum-marker')).not.toHaveCount(0);
     await expect(page.getByTestId(`verdict-${p}`)).toContainText(/optimum|diverg/);
+    // The transfer metrics beside the verdict: drift per doubling and the penalty at width 32.
+    await expect(page.getByTestId(`metrics-${p}`)).toContainText(
+      /drift -?\d+\.\d\d octaves per width doubling; (penalty at width 32: \d\.\d{3} nats|the width-16 optimum diverges at width 32)/,
+    );
+    // Tiny's grid brackets every optimum.
+    await expect(page.getByTestId(`verdict-${p}`)).not.toContainText('grid edge');
+  }
+  // Transfer across → training length: the same runs after 3, 6 and 12 steps at width 32.
+  const horizon = page.getByTestId('horizon');
+  await expect(horizon).toContainText('Transfer across → training length');
+  await expect(horizon).toContainText('after 3, 6, 12 steps');
+  for (const p of ['sp', 'mup']) {
+    const chart = horizon.getByTestId(`horizon-chart-${p}`);
+    await expect(chart.locator('.recharts-line')).toHaveCount(3);
+    await expect(horizon.getByTestId(`horizon-verdict-${p}`)).toContainText(/from steps 3 to 12/);
+    await expect(horizon.getByTestId(`horizon-metrics-${p}`)).toContainText(
+      /octaves per steps doubling/,
+    );
   }
   // Diverged runs show as such, never as a number that is not one.
-  await expect(page.locator('.charts')).not.toContainText('NaN');
+  await expect(page.locator('.charts')).toHaveCount(2); // transfer, and its horizon view
+  for (const charts of await page.locator('.charts').all())
+    await expect(charts).not.toContainText('NaN');
   await expect(page.locator('.run')).not.toContainText('NaN');
   await expect(page.getByTestId('estimate')).toContainText('on this adapter');
   // The Target width slider at a trained width highlights that width's line in both charts.

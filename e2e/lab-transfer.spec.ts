@@ -266,12 +266,12 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   await openLab(page);
   await startTinySweep(page);
   await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
   for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText('8 runs finished');
+    await expect(page.getByTestId(`chart-${p}`)).toContainText('14 runs finished');
   }
   const before = await resultsShown(page);
-  expect(before.done).toBe(16);
+  expect(before.done).toBe(28);
   // Something to compare: a line (or the × of diverged runs) per width and parametrization.
   for (const p of ['sp', 'mup']) {
     for (const w of [16, 32]) {
@@ -306,12 +306,12 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
     'tokens_per_sec',
   ]);
   const rows = table.slice(1);
-  expect(rows).toHaveLength(16);
+  expect(rows).toHaveLength(28);
   for (const r of rows) expect(r).toHaveLength(table[0].length);
-  expect(rows.filter((r) => r[0] === 'sp')).toHaveLength(8);
-  expect(rows.filter((r) => r[0] === 'mup')).toHaveLength(8);
-  expect(new Set(rows.map((r) => `${r[0]} ${r[1]} ${r[4]}`)).size).toBe(16);
-  await expect(exportStatus).toContainText('(16 runs)');
+  expect(rows.filter((r) => r[0] === 'sp')).toHaveLength(14);
+  expect(rows.filter((r) => r[0] === 'mup')).toHaveLength(14);
+  expect(new Set(rows.map((r) => `${r[0]} ${r[1]} ${r[4]}`)).size).toBe(28);
+  await expect(exportStatus).toContainText('(28 runs)');
 
   // Copy PyTorch snippet: onto the clipboard, or into the fallback textarea.
   await exportPanel.getByRole('button', { name: 'Copy PyTorch snippet' }).click();
@@ -374,7 +374,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   const parsed = parseExportFile(jsonPath);
   if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
   expect(name).toContain(parsed.doc.environment.date.slice(0, 10));
-  expect(parsed.doc.evidence.runs).toHaveLength(16);
+  expect(parsed.doc.evidence.runs).toHaveLength(28);
   expect(parsed.doc.base.width).toBe(16);
   await expect(exportStatus).toContainText(`Saved ${name}.`);
 
@@ -407,7 +407,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   await expect(exportStatus).toContainText(`Imported ${name}.`);
   await expect(exportPanel.getByRole('alert')).toHaveCount(0);
   await expect(page.getByTestId('sweep-status')).toContainText('Completed');
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '16');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
   const after = await resultsShown(page);
   // The form shows the imported settings, which are the Tiny preset's: only the preset's name
   // changes (an import is a custom configuration).

@@ -67,16 +67,20 @@ export interface CoordCheckPanelProps {
   records: readonly CoordRecord[];
   running: boolean;
   onRun: () => void;
+  /** What the records' scaled value is: 'width' (default) or 'depth'. */
+  axisName?: string;
 }
 
 function CoordChart({
   records,
   parametrization,
   step,
+  axisName,
 }: {
   records: readonly CoordRecord[];
   parametrization: string;
   step: number;
+  axisName: string;
 }) {
   const rows = useMemo(
     () => coordChartRows(records, parametrization, step),
@@ -109,7 +113,7 @@ function CoordChart({
             domain={[Math.min(...widths), Math.max(...widths)]}
             ticks={widths}
             allowDataOverflow
-            label={{ value: 'width', position: 'insideBottom', offset: -12 }}
+            label={{ value: axisName, position: 'insideBottom', offset: -12 }}
           />
           <YAxis
             type="number"
@@ -122,7 +126,7 @@ function CoordChart({
           />
           <Tooltip
             formatter={(v) => (typeof v === 'number' ? formatValue(v) : String(v))}
-            labelFormatter={(w) => `width ${String(w)}`}
+            labelFormatter={(w) => `${axisName} ${String(w)}`}
           />
           <Legend verticalAlign="top" height={40} />
           {layers.map((layer) => (
@@ -149,7 +153,12 @@ function CoordChart({
  * SP and µP side by side, and a verdict line per parametrization from the log-log slopes at
  * the last step.
  */
-export function CoordCheckPanel({ records, running, onRun }: CoordCheckPanelProps) {
+export function CoordCheckPanel({
+  records,
+  running,
+  onRun,
+  axisName = 'width',
+}: CoordCheckPanelProps) {
   const titleId = useId();
   const stepId = useId();
   const steps = useMemo(() => coordSteps(records), [records]);
@@ -159,7 +168,7 @@ export function CoordCheckPanel({ records, running, onRun }: CoordCheckPanelProp
     () => ['sp', 'mup'].filter((p) => records.some((r) => r.parametrization === p)),
     [records],
   );
-  const verdict = useMemo(() => coordVerdictLines(records), [records]);
+  const verdict = useMemo(() => coordVerdictLines(records, { axisName }), [records, axisName]);
 
   return (
     <section className="panel coord-panel" aria-labelledby={titleId} aria-busy={running}>
@@ -170,8 +179,9 @@ export function CoordCheckPanel({ records, running, onRun }: CoordCheckPanelProp
         </button>
       </div>
       <p className="muted">
-        Mean |activation| per layer type after each of the first training steps, against width on
-        log-log axes. Under µP the lines are flat; under SP some grow with width.
+        Mean |activation| per layer type after each of the first training steps, against {axisName}{' '}
+        on log-log axes. Under µP the lines are flat; under SP some grow with width (with depth
+        scaling none, the residual stream grows with depth; depth-µP and CompleteP keep it flat).
       </p>
       {records.length === 0 ? (
         <p className="muted">{running ? 'Training each width for a few steps…' : 'No data yet.'}</p>
@@ -196,7 +206,13 @@ export function CoordCheckPanel({ records, running, onRun }: CoordCheckPanelProp
           )}
           <div className="coord-charts">
             {params.map((p) => (
-              <CoordChart key={p} records={records} parametrization={p} step={step} />
+              <CoordChart
+                key={p}
+                records={records}
+                parametrization={p}
+                step={step}
+                axisName={axisName}
+              />
             ))}
           </div>
           <ul className="coord-verdict" role="status" aria-label="Coordinate check verdict">

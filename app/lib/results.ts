@@ -6,6 +6,7 @@ import {
   type WidthOptimum,
 } from '../../src/sweep/analysis';
 import { hpGrid, scaledValues, type SweepConfig } from '../../src/sweep/config';
+import { mean, sampleSd } from '../../src/sweep/stats';
 import { toOutcomes } from '../../src/sweep/outcomes';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 
@@ -32,6 +33,11 @@ export function scaledOf(c: SweepConfig, r: Pick<RunSpec, 'width' | 'depth'>): n
   return c.axis === 'depth' ? r.depth : r.width;
 }
 
+/** The width (depth, in a depth sweep) whose optimum is transferred. */
+export function baseScaleOf(c: SweepConfig): number {
+  return c.axis === 'depth' ? c.baseDepth : c.baseWidth;
+}
+
 export function scaledName(c: SweepConfig): 'width' | 'depth' {
   return c.axis;
 }
@@ -46,6 +52,8 @@ export interface Cell {
   divergedAtStep: number | null;
   /** Seeds finished at this point. */
   seeds: number;
+  /** Seed-to-seed standard deviation of the loss (null with fewer than two finished seeds). */
+  sd: number | null;
 }
 
 export interface Series {
@@ -73,9 +81,11 @@ function cellsOf(grid: number[], runs: RunRecord[]): Cell[] {
       .filter((r) => r.diverged)
       .map((r) => r.divergedAtStep)
       .filter((s): s is number => s !== null);
+    const losses = ok.map((r) => r.finalLoss ?? 0);
     cells.push({
       log2,
-      loss: ok.length ? ok.reduce((a, r) => a + (r.finalLoss ?? 0), 0) / ok.length : null,
+      loss: ok.length ? mean(losses) : null,
+      sd: ok.length >= 2 ? sampleSd(losses) : null,
       diverged: ok.length === 0,
       divergedAtStep: steps.length ? Math.min(...steps) : null,
       seeds: here.length,
@@ -87,7 +97,10 @@ function cellsOf(grid: number[], runs: RunRecord[]): Cell[] {
 /** One chart per parametrization of the config, in the config's order. */
 export function buildCharts(c: SweepConfig, records: RunRecord[]): ChartModel[] {
   const grid = hpGrid(c.sweep);
-  const analyses = analyzeSweep(toOutcomes(records, c.axis));
+  const analyses = analyzeSweep(toOutcomes(records, c.axis), {
+    baseWidth: baseScaleOf(c),
+    axisName: c.axis,
+  });
   return c.parametrizations.map((p) => {
     const mine = records.filter((r) => r.parametrization === p);
     const analysis = analyses.find((a) => a.parametrization === p);
@@ -124,7 +137,11 @@ function tickStep(span: number): number {
 export function lossAxis(charts: ChartModel[], extra: number[] = []): LossAxis | undefined {
   const losses = [
     ...charts.flatMap((ch) =>
-      ch.series.flatMap((s) => s.cells.map((c) => c.loss).filter((l): l is number => l !== null)),
+      ch.series.flatMap((s) =>
+        s.cells.flatMap((c) =>
+          c.loss === null ? [] : [c.loss - (c.sd ?? 0), c.loss + (c.sd ?? 0)],
+        ),
+      ),
     ),
     ...extra.filter((l) => Number.isFinite(l)),
   ];

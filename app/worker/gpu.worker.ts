@@ -232,6 +232,7 @@ async function runCoordCheck(message: Extract<ToWorker, { type: 'coord-check' }>
   if (!gpu) throw new Error('No GPU device is available.');
   const records = await coordCheck(gpu, message.config, {
     widths: message.widths,
+    depths: message.depths,
     steps: message.steps,
     seed: message.seed,
   });

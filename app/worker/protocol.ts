@@ -33,6 +33,8 @@ export type ToWorker =
       requestId: number;
       config: SweepConfig;
       widths: number[];
+      /** Check across these depths at widths[0] instead of across widths. */
+      depths?: number[];
       steps: number;
       seed?: number;
     }

@@ -204,11 +204,16 @@ def adam_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
     return hp.lr * width * depth
 
 
+def depth_eps_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
+    """Adam ε factor for tensors inside residual blocks: L^-α under µP with depth scaling, else 1."""
+    return residual_multiplier(p, hp, depth_mult)
+
+
 def adam_eps(p: str, hp: Hyperparams, t: TensorContext) -> float:
-    """Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise."""
-    if p == MUP and t.role == "hidden" and t.kind == "matrix":
-        return hp.eps / t.m
-    return hp.eps
+    """Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise; with depth scaling
+    (depth-µP, CompleteP) every tensor inside a block also × L^-α (src/mup/rules.ts adamEps)."""
+    eps = hp.eps / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else hp.eps
+    return eps * depth_eps_factor(p, hp, t.depth_mult) if t.in_block else eps
 
 
 def is_decayed(t: TensorContext) -> bool:

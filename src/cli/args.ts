@@ -3,7 +3,12 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HYPERPARAMS, type Parametrization } from '../mup/rules';
+import {
+  DEFAULT_HYPERPARAMS,
+  DEPTH_SCALINGS,
+  type DepthScaling,
+  type Parametrization,
+} from '../mup/rules';
 import { preset, validateSweepConfig, type SweepConfig, type SweptHp } from '../sweep/config';
 
 export class UsageError extends Error {}
@@ -20,6 +25,7 @@ export const MODEL_FLAGS = {
   biases: { type: 'boolean' },
   text: { type: 'string' },
   'corpus-seed': { type: 'string' },
+  'corpus-size': { type: 'string' },
   parametrization: { type: 'string' },
   'base-width': { type: 'string' },
   'base-depth': { type: 'string' },
@@ -32,6 +38,7 @@ export const MODEL_FLAGS = {
   warmup: { type: 'string' },
   lr: { type: 'string' },
   'init-std': { type: 'string' },
+  'depth-scaling': { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -138,6 +145,7 @@ export function configFromFlags(
   let data: SweepConfig['data'] = {
     ...c.data,
     seed: int('corpus-seed', s('corpus-seed')) ?? 0,
+    size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
   const textPath = s('text');
   if (textPath !== undefined) {
@@ -152,6 +160,11 @@ export function configFromFlags(
     data = { kind: 'text', name: textPath, text };
   }
 
+  const depthScaling = s('depth-scaling') ?? 'none';
+  if (!(depthScaling in DEPTH_SCALINGS))
+    throw new UsageError(
+      `--depth-scaling must be one of ${Object.keys(DEPTH_SCALINGS).join(', ')}, got "${depthScaling}"`,
+    );
   const schedule = s('schedule') ?? 'constant';
   if (schedule !== 'constant' && schedule !== 'cosine')
     throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
@@ -179,6 +192,7 @@ export function configFromFlags(
       ...DEFAULT_HYPERPARAMS,
       lr: num('lr', s('lr')) ?? DEFAULT_HYPERPARAMS.lr,
       initStd: num('init-std', s('init-std')) ?? DEFAULT_HYPERPARAMS.initStd,
+      depthAlpha: DEPTH_SCALINGS[depthScaling as DepthScaling].alpha,
     },
     sweep,
     train: {

@@ -45,6 +45,20 @@ describe('CLI flags', () => {
     expect(parseRange('x', '-4:0:0.5')).toEqual({ log2Min: -4, log2Max: 0, log2Step: 0.5 });
   });
 
+  it('names the depth option: --depth-scaling completep is α = 1, depth-mup α = 1/2', () => {
+    const alpha = (v?: string) =>
+      configFromFlags(
+        parseFlags(v === undefined ? [] : ['--depth-scaling', v], SWEEP_FLAGS),
+        noText,
+      ).hp.depthAlpha;
+    expect(alpha()).toBe(0);
+    expect(alpha('completep')).toBe(1);
+    expect(alpha('depth-mup')).toBe(0.5);
+    expect(() => alpha('alpha-1')).toThrow(
+      /--depth-scaling must be one of none, depth-mup, completep/,
+    );
+  });
+
   it('rejects bad values with a one-line reason', () => {
     expect(() => configFromFlags(parseFlags(['--steps', 'ten'], SWEEP_FLAGS), noText)).toThrow(
       UsageError,
@@ -141,7 +155,7 @@ describe('CLI commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mup-cli-'));
     const out = join(dir, 'result.json');
     writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
-    const argv = `sweep --widths 16,32 --lr-log2=-8:-6:2 --steps 3 --batch 4 --context 16 --depth 1 --heads 2 --parametrization mup --text ${join(dir, 'corpus.txt')} --tune-cache ${join(dir, 'tune.json')} --out ${out}`;
+    const argv = `sweep --widths 16,32 --lr-log2=-8:-6:2 --steps 3 --batch 4 --context 16 --depth 1 --heads 2 --seed 0 --parametrization mup --text ${join(dir, 'corpus.txt')} --tune-cache ${join(dir, 'tune.json')} --out ${out}`;
     expect(await main(argv.split(' '))).toBe(0);
     // The first sweep on this adapter tuned its kernels and cached the choice in --tune-cache.
     const cache = JSON.parse(readFileSync(join(dir, 'tune.json'), 'utf8'));

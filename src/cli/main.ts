@@ -10,7 +10,7 @@ import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
 import { transfer } from '../mup/transfer';
-import { analyzeSweep } from '../sweep/analysis';
+import { analyzeSweep, metricsLine } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
 import { buildExport, LAB_VERSION } from '../sweep/export';
@@ -37,9 +37,12 @@ import { goldenTables } from './golden';
 const USAGE = `usage:
   mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
-    [--text corpus.txt] [--head-size N] [--stack K] [--depths 2,4,8] \\
-    [--hp init-std --grid-log2=-3:3] [--tune-cache FILE] [--retune | --no-tune] --out result.json
+    [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
+    [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
+    [--tune-cache FILE] [--retune | --no-tune] --out result.json
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
+  mup-lab coord-check --widths 64 --depths 2,4,8,16 --depth-scaling completep --parametrization mup
+    (--depth-scaling none|depth-mup|completep: CompleteP, Dey et al. 2025)
   mup-lab transfer --from result.json --width 4096
   mup-lab bench kernels|train --out FILE   (same as npm run bench)
   mup-lab dump --out DIR [--widths 32,64] [--parametrization sp,mup] [--tied false,true] \\
@@ -145,13 +148,21 @@ async function sweep(argv: string[]): Promise<void> {
         width: config.axis === 'width' ? r.width : r.depth,
         finalLoss: r.finalLoss ?? NaN,
       })),
+      {
+        baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+        axisName: config.axis,
+      },
     );
     for (const a of analysis) {
       log(`${a.parametrization}: ${a.verdict}`);
-      for (const o of a.optima)
+      const metrics = metricsLine(a, config.axis);
+      if (metrics) log(`  ${metrics}`);
+      for (const o of a.optima) {
+        const sd = Number.isFinite(o.fitSd) ? ` ± ${o.fitSd.toFixed(2)}` : '';
         log(
-          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
+          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)}${sd} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
         );
+      }
     }
     const doc = buildExport({
       config,
@@ -181,12 +192,13 @@ async function coord(argv: string[]): Promise<void> {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const records = await coordCheck(ctx, config, {
       widths: config.widths,
+      depths: config.axis === 'depth' ? config.depths : undefined,
       steps,
       data,
       onProgress: (done, total) => log(`coord-check: ${done}/${total}`),
     });
     for (const v of coordVerdict(records))
-      log(`${v.parametrization} ${v.layer}: log-log slope ${v.slope.toFixed(2)}`);
+      log(`${v.parametrization} ${v.layer}: log-log slope vs ${config.axis} ${v.slope.toFixed(2)}`);
     output({ adapter: adapterLabel(ctx.adapter), records }, flags.out);
   });
 }

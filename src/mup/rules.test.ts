@@ -9,8 +9,11 @@ import {
   adamLr,
   attentionScale,
   DEFAULT_HYPERPARAMS,
+  DEPTH_SCALINGS,
+  depthEpsFactor,
   depthLrFactor,
   depthMultiplier,
+  depthScalingOf,
   initRule,
   inputMultiplier,
   queryInitStd,
@@ -237,6 +240,56 @@ describe('Adam ε', () => {
       }
     });
   }
+});
+
+describe('named depth options and their Adam ε (CompleteP, Dey et al. 2025)', () => {
+  it('maps none / depth-µP / CompleteP onto α = 0 / 1/2 / 1 and back', () => {
+    expect(DEPTH_SCALINGS.none.alpha).toBe(0);
+    expect(DEPTH_SCALINGS['depth-mup'].alpha).toBe(0.5);
+    expect(DEPTH_SCALINGS.completep.alpha).toBe(1);
+    expect(DEPTH_SCALINGS.completep.label).toBe('CompleteP (α = 1)');
+    for (const [name, o] of Object.entries(DEPTH_SCALINGS))
+      expect(depthScalingOf(o.alpha)).toBe(name);
+  });
+  for (const alpha of [0.5, 1] as const) {
+    for (const L of [2, 4, 0.5]) {
+      it(`µP α=${alpha} L=${L}: in-block ε × L^-α (hidden ε·m^-1·L^-α), outside ε`, () => {
+        const h = { ...hp, depthAlpha: alpha };
+        const f = Math.pow(L, -alpha);
+        expect(depthEpsFactor('mup', h, L)).toBeCloseTo(f, DIGITS);
+        expect(depthEpsFactor('sp', h, L)).toBe(1);
+        for (const m of widths) {
+          expect(adamEps('mup', h, ctx('hidden', 'matrix', m, true, L))).toBeCloseTo(
+            (hp.eps / m) * f,
+            18,
+          );
+          expect(adamEps('mup', h, ctx('vector', 'gain', m, true, L))).toBeCloseTo(hp.eps * f, 18);
+          expect(adamEps('mup', h, ctx('vector', 'bias', m, true, L))).toBeCloseTo(hp.eps * f, 18);
+          expect(adamEps('mup', h, ctx('vector', 'gain', m, false, L))).toBe(hp.eps);
+          expect(adamEps('mup', h, ctx('embedding', 'matrix', 1, false, L))).toBe(hp.eps);
+          expect(adamEps('mup', h, ctx('readout', 'matrix', m, false, L))).toBe(hp.eps);
+          expect(adamEps('sp', h, ctx('hidden', 'matrix', m, true, L))).toBe(hp.eps);
+        }
+      });
+    }
+  }
+  it('CompleteP at L = 4, m = 2 by hand: branch × 1/4, hidden LR η/2, LN LR η, hidden ε ε/8', () => {
+    const h = { ...hp, depthAlpha: DEPTH_SCALINGS.completep.alpha };
+    expect(residualMultiplier('mup', h, 4)).toBe(0.25);
+    expect(adamLr('mup', h, ctx('hidden', 'matrix', 2, true, 4))).toBe(eta / 2);
+    expect(adamLr('mup', h, ctx('vector', 'gain', 2, true, 4))).toBe(eta);
+    expect(adamLr('mup', h, ctx('vector', 'bias', 2, true, 4))).toBe(eta);
+    expect(adamEps('mup', h, ctx('hidden', 'matrix', 2, true, 4))).toBeCloseTo(hp.eps / 8, 18);
+    expect(adamEps('mup', h, ctx('vector', 'gain', 2, true, 4))).toBeCloseTo(hp.eps / 4, 18);
+  });
+  it('depth-µP at L = 4, m = 2 by hand: branch × 1/2, hidden LR η/4, LN LR η/2, hidden ε ε/4', () => {
+    const h = { ...hp, depthAlpha: DEPTH_SCALINGS['depth-mup'].alpha };
+    expect(residualMultiplier('mup', h, 4)).toBe(0.5);
+    expect(adamLr('mup', h, ctx('hidden', 'matrix', 2, true, 4))).toBe(eta / 4);
+    expect(adamLr('mup', h, ctx('vector', 'gain', 2, true, 4))).toBe(eta / 2);
+    expect(adamEps('mup', h, ctx('hidden', 'matrix', 2, true, 4))).toBeCloseTo(hp.eps / 4, 18);
+    expect(adamEps('mup', h, ctx('vector', 'bias', 2, true, 4))).toBeCloseTo(hp.eps / 2, 18);
+  });
 });
 
 describe('decoupled weight decay: lr · wd = η · λ per tensor', () => {

@@ -49,13 +49,21 @@
  * - Adam ε. Under µP hidden matrices use ε/m (their gradients shrink as 1/m, so a constant ε
  *   would grow relative to √v with width); every other tensor and SP use ε.
  *
- * - Depth (µP only, optional). depthAlpha α ∈ {0.5, 1}: each residual branch × L^-α
- *   (0.5 depth-µP, 1 CompleteP) and the learning rate of every tensor inside a residual block
- *   (hidden matrices and the block's gains and biases) × L^(α-1), as in the CompleteP
- *   reference implementation (EleutherAI/nanoGPT-mup, branch completep). α = 0 means depth
- *   scaling off: both factors are 1 (not L^-1, which no published parametrization uses). SP
- *   ignores depthAlpha. Weight decay follows the rule above, so a hidden matrix under depth
- *   scaling stores wd_t = λ·m·L^(1-α).
+ * - Depth (µP only, optional), a named option (DEPTH_SCALINGS): none (α = 0), depth-µP
+ *   (α = 1/2) or CompleteP (α = 1; Dey et al. 2025, "Don't be lazy: CompleteP enables
+ *   compute-efficient deep transformers", Table 1). With α ∈ {1/2, 1}: each residual branch
+ *   × L^-α; the learning rate of every tensor inside a residual block (hidden matrices and the
+ *   block's LayerNorm gains and biases and linear biases) × L^(α-1); and the Adam ε of every
+ *   tensor inside a block × L^-α (hidden matrices: ε·m^-1·L^-α). These follow the reference
+ *   implementation, EleutherAI/nanoGPT-mup branch completep, model.py configure_optimizers:
+ *   hidden LN and bias groups get lr_scale = L^(α-1), hidden weights (1/m)·L^(α-1), and
+ *   adam_eps *= (1/m)·L^-α. One deliberate difference: that code has one ε for all groups, so
+ *   its embeddings, final LN and readout get ε·m^-1·L^-α as well; we keep ε there, since their
+ *   gradients carry no residual-branch factor (and no 1/m: DESIGN's width rule). α = 0 means
+ *   depth scaling off: every factor is 1 (not L^-1, which no published parametrization uses).
+ *   SP ignores depthAlpha. Weight decay follows the rule above (lr·wd = η·λ), so a hidden
+ *   matrix under depth scaling stores wd_t = λ·m·L^(1-α); the reference stores λ·m (equal
+ *   for CompleteP, where L^(1-α) = 1).
  *
  * - β1, β2 and the gradient clip are the same for every tensor and width.
  */
@@ -65,6 +73,30 @@ export type Parametrization = 'sp' | 'mup';
 /** Every depth option (0 off, 0.5 depth-µP, 1 CompleteP); the golden tables enumerate them. */
 export const DEPTH_ALPHAS = [0, 0.5, 1] as const;
 export type DepthAlpha = (typeof DEPTH_ALPHAS)[number];
+
+/** The named depth options: the stored value is α (hp.depthAlpha), so older files map as is. */
+export type DepthScaling = 'none' | 'depth-mup' | 'completep';
+
+export const DEPTH_SCALINGS: Readonly<
+  Record<DepthScaling, { alpha: DepthAlpha; label: string; source: string }>
+> = Object.freeze({
+  none: { alpha: 0, label: 'none', source: 'width-only µP (Tensor Programs V)' },
+  'depth-mup': {
+    alpha: 0.5,
+    label: 'depth-µP (α = 1/2)',
+    source: 'Yang et al. 2023, Tensor Programs VI (Depth-µP)',
+  },
+  completep: {
+    alpha: 1,
+    label: 'CompleteP (α = 1)',
+    source: 'Dey et al. 2025, CompleteP; EleutherAI/nanoGPT-mup branch completep',
+  },
+});
+
+/** The named option of a depth exponent. */
+export function depthScalingOf(alpha: DepthAlpha): DepthScaling {
+  return alpha === 1 ? 'completep' : alpha === 0.5 ? 'depth-mup' : 'none';
+}
 
 export interface MupHyperparams {
   /** Base learning rate η. */
@@ -89,7 +121,7 @@ export interface MupHyperparams {
   zeroReadout: boolean;
   /** Initialise the query columns of the qkv matrices to zero. */
   zeroQuery: boolean;
-  /** Depth scaling exponent: 0 off, 0.5 depth-µP, 1 CompleteP. */
+  /** Depth scaling exponent: 0 off, 0.5 depth-µP, 1 CompleteP (named in DEPTH_SCALINGS). */
   depthAlpha: DepthAlpha;
 }
 
@@ -222,6 +254,11 @@ export function residualMultiplier(p: Parametrization, hp: MupHyperparams, depth
   return Math.pow(depthMult, -hp.depthAlpha);
 }
 
+/** Adam ε factor for tensors inside residual blocks: L^-α under µP with depth scaling, else 1. */
+export function depthEpsFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number {
+  return residualMultiplier(p, hp, depthMult);
+}
+
 /** Learning-rate factor for tensors inside residual blocks: L^(α-1) under µP, else 1. */
 export function depthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number {
   if (p === 'sp' || hp.depthAlpha === 0) return 1;
@@ -237,9 +274,13 @@ export function adamLr(p: Parametrization, hp: MupHyperparams, t: TensorContext)
   return hp.lr * width * depth;
 }
 
-/** Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise. */
+/**
+ * Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise; with depth scaling every
+ * tensor inside a block also × L^-α (its gradient shrinks with the branch multiplier).
+ */
 export function adamEps(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
-  return p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? hp.eps / t.m : hp.eps;
+  const eps = p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? hp.eps / t.m : hp.eps;
+  return t.inBlock ? eps * depthEpsFactor(p, hp, t.depthMult) : eps;
 }
 
 /** Whether a tensor is weight-decayed at all (matrices yes, gains and biases no). */

@@ -9,6 +9,8 @@ import {
   adamEps,
   adamLr,
   attentionScale,
+  DEPTH_SCALINGS,
+  depthScalingOf,
   depthLrFactor,
   depthMultiplier,
   initRule,
@@ -364,9 +366,12 @@ export function mupPytorchHints(
     `Attention: replace 1/√d_head by ${mult.attnScale} (= α_attn·√d_base/d_head).`,
   ];
   if (mult.residualMult !== 1 || mult.depthLrFactor !== 1) {
+    const named = DEPTH_SCALINGS[depthScalingOf(hp.depthAlpha)];
     caveats.push(
-      `Depth scaling (not part of mup): residual branches × ${mult.residualMult}, and the lr ` +
-        `of every param group inside the blocks × ${mult.depthLrFactor}.`,
+      `Depth scaling, ${named.label} (not part of mup): residual branches × ${mult.residualMult}, ` +
+        `the lr of every param group inside the blocks (LayerNorm gains and biases included) × ` +
+        `${mult.depthLrFactor}, and their eps × ${mult.residualMult} (hidden matrices: ` +
+        `ε/width_mult × ${mult.residualMult}). Source: ${named.source}.`,
     );
   }
   if (target.tiedReadout) {

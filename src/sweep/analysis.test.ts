@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeSweep, optimumOf, parabolaVertex, tunedLog2, type RunOutcome } from './analysis';
+import {
+  analyzeSweep,
+  metricsLine,
+  optimumOf,
+  parabolaVertex,
+  tunedLog2,
+  type RunOutcome,
+} from './analysis';
 
 /** Loss curves that are parabolas in log2(lr) with a known minimum per width. */
 function runs(
@@ -66,5 +73,60 @@ describe('sweep analysis', () => {
     expect(a.verdict).toMatch(/grid edge/);
     const dead = edge.map((r) => ({ ...r, diverged: true, finalLoss: NaN }));
     expect(analyzeSweep(dead)[0].verdict).toBe('no run finished without diverging');
+  });
+
+  it('measures drift per doubling and the transfer penalty by hand', () => {
+    // SP-like optima -6, -7, -8.5 at widths 32, 64, 128 (log2 5, 6, 7): slope (6 - 8.5) / 2.
+    const [sp] = analyzeSweep(runs('sp', { 32: -6, 64: -7, 128: -8.5 }, [0]));
+    expect(sp.drift!.value).toBeCloseTo(-1.25, 10);
+    // Residuals -1/12, 1/6, -1/12: RSS 1/24 over (3 - 2) and Sxx = 2.
+    expect(sp.drift!.sd).toBeCloseTo(Math.sqrt(1 / 24 / 2), 10);
+    // At width 128 the base optimum -6 costs 0.1·2.5² = 0.625 against the curve's minimum,
+    // and the best grid points (-8 and -9) sit 0.1·0.5² = 0.025 above it: 0.6 nats.
+    expect(sp.penalty).toMatchObject({ width: 128, baseWidth: 32, atLog2: -6, diverged: false });
+    expect(sp.penalty!.loss).toBeCloseTo(0.6, 10);
+    expect(sp.penalty!.sd).toBeNaN(); // one seed: nothing to resample
+    expect(metricsLine(sp)).toBe(
+      'drift -1.25 ± 0.14 octaves per width doubling; penalty at width 128: 0.600 nats',
+    );
+    // Measured from another base width: from 64 (optimum -7) the penalty is 0.1·1.5² - 0.025.
+    const [from64] = analyzeSweep(runs('sp', { 32: -6, 64: -7, 128: -8.5 }, [0]), {
+      baseWidth: 64,
+    });
+    expect(from64.penalty!.loss).toBeCloseTo(0.2, 10);
+  });
+
+  it('reports a diverged transfer when the base optimum diverges at the widest width', () => {
+    const data = runs('sp', { 32: -4, 64: -6 }, [0]);
+    const [sp] = analyzeSweep(data);
+    expect(sp.penalty).toMatchObject({ atLog2: -4, diverged: false });
+    const broken = data.map((r) =>
+      r.width === 64 && r.log2Hp === -4 ? { ...r, diverged: true, finalLoss: NaN } : r,
+    );
+    const [b] = analyzeSweep(broken);
+    expect(b.penalty).toMatchObject({ atLog2: -4, diverged: true });
+    expect(b.penalty!.loss).toBeNaN();
+    expect(metricsLine(b)).toMatch(/the width-32 optimum diverges at width 64/);
+  });
+
+  it('bootstraps the optimum over seeds: spread when seeds disagree, none when they agree', () => {
+    // Seed 0's curve has its minimum at -7, seed 1's at -5: the mean's is at -6.
+    const disagree: RunOutcome[] = [0, 1].flatMap((seed) =>
+      runs('mup', { 32: seed === 0 ? -7 : -5 }, [0]).map((r) => ({ ...r, seed })),
+    );
+    const [a] = analyzeSweep(disagree);
+    expect(a.optima[0].fitLog2).toBeCloseTo(-6, 10);
+    expect(a.optima[0].fitSd).toBeGreaterThan(0.2);
+    expect(a.optima[0].fitSd).toBeLessThan(1);
+    expect(a.optima[0].curve.find((p) => p.log2 === -6)!.sd).toBeCloseTo(0, 12);
+    expect(a.optima[0].curve.find((p) => p.log2 === -7)!.sd).toBeCloseTo(Math.sqrt(0.08), 12);
+    // Same data, same answer: the bootstrap is seeded.
+    expect(analyzeSweep(disagree)[0].optima[0].fitSd).toBe(a.optima[0].fitSd);
+    // Seeds 1e-3 nats apart (resampled point by point) leave little doubt about the optimum.
+    const [agree] = analyzeSweep(runs('mup', { 32: -7.3, 64: -7.3 }));
+    expect(agree.optima[0].fitSd).toBeGreaterThan(0);
+    expect(agree.optima[0].fitSd).toBeLessThan(0.01);
+    expect(agree.drift!.value).toBeCloseTo(0, 10);
+    expect(agree.drift!.sd).toBeLessThan(0.02);
   });
 });

@@ -24,7 +24,8 @@ describe('sweep config', () => {
     expect(hpGrid({ name: 'lr', log2Min: -3, log2Max: 3, log2Step: 1.5 })).toEqual([
       -3, -1.5, 0, 1.5, 3,
     ]);
-    expect(runCount(preset('tiny'))).toBe(2 * 2 * 4 * 1);
+    expect(runCount(preset('tiny'))).toBe(2 * 2 * 7 * 1);
+    expect(runCount(preset('quick'))).toBe(2 * 3 * 9 * 2);
   });
 
   it('names the field of each problem', () => {
@@ -59,10 +60,43 @@ describe('sweep config', () => {
       {
         field: 'widths',
         message:
-          'Width 9 is not a multiple of 6 (divisible by the 3 heads, and MLP ratio 1.5 × width whole)',
+          'Width 9 is not a multiple of 6 (divisible by 3 heads, and MLP ratio 1.5 × width whole)',
       },
     ]);
     const fits = largestFittingWidth({ ...c, model }, 96, 2 ** 20);
     expect(fits! % 6).toBe(0);
+  });
+
+  it('words every error itself (no generic schema message), one line each', () => {
+    const c = preset('quick') as unknown as Record<string, Record<string, unknown>>;
+    const broken: Array<[string, unknown]> = [
+      ['model.heads', 0],
+      ['model.depth', '2'],
+      ['model.context', 1e6],
+      ['model.mlpRatio', -1],
+      ['data.seed', -1],
+      ['data.size', 1.5],
+      ['train.steps', 0],
+      ['train.batch', null],
+      ['train.seeds', [-1]],
+      ['train.stack', 65],
+      ['sweep.name', 'beta1'],
+      ['sweep.log2Step', 0],
+      ['hp.lr', 'fast'],
+      ['parametrizations', ['xp']],
+      ['widths', ['16']],
+    ];
+    for (const [path, value] of broken) {
+      const config = structuredClone(c);
+      const [group, key] = path.split('.');
+      if (key === undefined) config[group] = value as Record<string, unknown>;
+      else config[group][key] = value;
+      const errors = validateSweepConfig(config as unknown as SweepConfig);
+      expect(
+        errors.map((e) => e.field),
+        path,
+      ).toEqual([path]);
+      expect(errors[0].message, path).not.toMatch(/Invalid|Too (small|big)|\n/);
+    }
   });
 });

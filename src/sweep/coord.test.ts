@@ -43,3 +43,35 @@ describe('coordinate check', () => {
     expect(slope('blockOutput')).toBeGreaterThanOrEqual(0.3);
   });
 });
+
+describe('coordinate check across depths (µP, width 16, base depth 1)', () => {
+  /** blockOutput's log-log slope against depth 1, 2, 4 with one depth option. */
+  async function blockSlope(depthAlpha: 0 | 0.5 | 1): Promise<number> {
+    const c = config();
+    const records = await coordCheck(
+      gpu(),
+      {
+        ...c,
+        parametrizations: ['mup'],
+        model: { ...c.model, depth: 1 },
+        baseDepth: 1,
+        hp: { ...c.hp, depthAlpha },
+      },
+      { widths: [16], depths: [1, 2, 4], steps: 3 },
+    );
+    expect(new Set(records.map((r) => r.width))).toEqual(new Set([1, 2, 4]));
+    return coordVerdict(records).find((s) => s.layer === 'blockOutput')!.slope;
+  }
+
+  it('keeps the residual stream flat with CompleteP (branches × 1/L); it grows without depth scaling', async () => {
+    const completeP = await blockSlope(1);
+    const none = await blockSlope(0);
+    console.log(
+      `blockOutput slope vs depth: CompleteP ${completeP.toFixed(3)}, none ${none.toFixed(3)}`,
+    );
+    // µP's promise is that nothing grows (a residual stream that is mostly the embedding at
+    // large depth may shrink a little).
+    expect(completeP).toBeLessThanOrEqual(0.1);
+    expect(none).toBeGreaterThanOrEqual(0.25);
+  });
+});

@@ -64,6 +64,11 @@ async function layerStats(ctx: GpuContext, model: GptGpu): Promise<Record<CoordL
 
 export interface CoordCheckOptions {
   widths: number[];
+  /**
+   * Depths to check at the first width instead of widths (depth-µP, CompleteP: no layer should
+   * grow with depth); records then carry the depth in their `width` field, the scaled value.
+   */
+  depths?: number[];
   steps: number;
   seed?: number;
   data?: PreparedData;
@@ -78,11 +83,14 @@ export async function coordCheck(
 ): Promise<CoordRecord[]> {
   const data = opts.data ?? prepareData(config.data, config.model.context);
   const records: CoordRecord[] = [];
-  const total = config.parametrizations.length * opts.widths.length;
+  const shapes = opts.depths
+    ? opts.depths.map((depth) => ({ width: opts.widths[0], depth, scaled: depth }))
+    : opts.widths.map((width) => ({ width, depth: config.model.depth, scaled: width }));
+  const total = config.parametrizations.length * shapes.length;
   let done = 0;
   for (const parametrization of config.parametrizations) {
-    for (const width of opts.widths) {
-      const shape = runShapeOf(config, { width, depth: config.model.depth }, data.vocab);
+    for (const { width, depth, scaled } of shapes) {
+      const shape = runShapeOf(config, { width, depth }, data.vocab);
       await trainStack(
         ctx,
         {
@@ -101,7 +109,7 @@ export async function coordCheck(
           inspect: async (step, model) => {
             const stats = await layerStats(ctx, model);
             for (const layer of Object.keys(stats) as CoordLayer[]) {
-              records.push({ parametrization, width, step, layer, meanAbs: stats[layer] });
+              records.push({ parametrization, width: scaled, step, layer, meanAbs: stats[layer] });
             }
           },
         },

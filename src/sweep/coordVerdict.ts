@@ -13,6 +13,7 @@ export type CoordLayer =
 
 export interface CoordRecord {
   parametrization: 'sp' | 'mup';
+  /** The scaled value: the width, or the depth in a check across depths. */
   width: number;
   step: number;
   layer: CoordLayer;
@@ -145,8 +146,9 @@ export function formatSlope(x: number): string {
  */
 export function coordVerdictLines(
   records: readonly CoordRecord[],
-  opts: { threshold?: number } = {},
+  opts: { threshold?: number; axisName?: string } = {},
 ): Array<{ parametrization: string; ok: boolean; text: string }> {
+  const axis = opts.axisName ?? 'width';
   const slopes = coordVerdict(records, opts);
   const params = [...new Set(slopes.map((s) => s.parametrization))];
   return params.map((p) => {
@@ -154,7 +156,7 @@ export function coordVerdictLines(
     const mine = slopes.filter((s) => s.parametrization === p);
     const usable = mine.filter((s) => Number.isFinite(s.slope));
     if (usable.length === 0) {
-      return { parametrization: p, ok: false, text: `${label}: not enough widths to judge` };
+      return { parametrization: p, ok: false, text: `${label}: not enough ${axis}s to judge` };
     }
     const byMagnitude = (a: CoordSlope, b: CoordSlope) => Math.abs(b.slope) - Math.abs(a.slope);
     const grow = usable.filter((s) => s.grows).sort(byMagnitude);
@@ -167,7 +169,7 @@ export function coordVerdictLines(
         .map((s, i) => {
           const name = COORD_LAYER_LABELS[s.layer];
           const v = i > 0 ? '' : name.endsWith('s') ? `${verb} ` : `${verb}s `;
-          return `${name} ${v}∝ width^${formatSlope(s.slope)}`;
+          return `${name} ${v}∝ ${axis}^${formatSlope(s.slope)}`;
         })
         .join(', ');
     if (grow.length > 0) parts.push(phrase(grow, 'grow'));
@@ -185,7 +187,7 @@ export function coordVerdictLines(
     }
     // µP only promises that nothing grows; a shrinking layer (e.g. attention logits with a
     // fixed head count, whose head size grows) is not a failure.
-    const text = `${label}: ${grow.length === 0 ? 'no layer blows up with width; ' : ''}${parts.join('; ')}`;
+    const text = `${label}: ${grow.length === 0 ? `no layer blows up with ${axis}; ` : ''}${parts.join('; ')}`;
     return { parametrization: p, ok: grow.length === 0, text };
   });
 }

@@ -49,7 +49,12 @@ function syntheticRecords(config: SweepConfig): RunRecord[] {
 
 function quickConfig(): SweepConfig {
   const c = preset('quick');
-  return { ...c, hp: { ...c.hp, weightDecay: 0.1, alphaOut: 2 } };
+  // One seed: the evidence tests below count runs per grid point.
+  return {
+    ...c,
+    hp: { ...c.hp, weightDecay: 0.1, alphaOut: 2 },
+    train: { ...c.train, seeds: [0] },
+  };
 }
 
 function build(overrides: Partial<Parameters<typeof buildExport>[0]> = {}): TransferExport {
@@ -88,6 +93,30 @@ function expectRejected(text: string, ...fragments: string[]) {
 }
 
 describe('buildExport', () => {
+  it("writes drift per doubling, the transfer penalty and each optimum's bootstrap sd", () => {
+    const config = { ...quickConfig(), train: { ...quickConfig().train, seeds: [0, 1] } };
+    const doc = build({ config });
+    const of = (p: string) => doc.evidence.optima.find((o) => o.parametrization === p)!;
+    // SP's optimum moves one octave down per doubling; µP's stays at -8.
+    expect(of('sp').drift!.value).toBeCloseTo(-1, 10);
+    expect(of('mup').drift!.value).toBeCloseTo(0, 10);
+    expect(of('mup').drift!.sd).toBeGreaterThanOrEqual(0);
+    // At width 128 SP's optimum is -10: using -8 there costs (2² / 8) = 0.5 nats; µP nothing.
+    expect(of('sp').penalty).toMatchObject({ width: 128, baseWidth: 32, atLog2: -8 });
+    expect(of('sp').penalty!.loss).toBeCloseTo(0.5, 10);
+    expect(of('mup').penalty!.loss).toBeCloseTo(0, 10);
+    for (const o of of('mup').optima) expect(o.fitSd).toBeGreaterThanOrEqual(0);
+    // Round trip, and a version-1 file from before these fields still imports.
+    expect(parseImport(JSON.stringify(doc)).ok).toBe(true);
+    const old = JSON.parse(JSON.stringify(doc)) as TransferExport;
+    for (const a of old.evidence.optima) {
+      delete a.drift;
+      delete a.penalty;
+      for (const o of a.optima) delete o.fitSd;
+    }
+    expect(parseImport(JSON.stringify(old)).ok).toBe(true);
+  });
+
   it('writes the format, base shapes, tuned value, target values and evidence', () => {
     const doc = build();
     expect(doc.format).toBe(EXPORT_FORMAT);
@@ -448,6 +477,13 @@ describe('pytorchSnippet', () => {
     const py = pytorchSnippet(doc);
     expect(py).toContain('RESIDUAL_MULT = 0.25');
     expect(py).toContain('DEPTH_LR_FACTOR = 1');
+    // CompleteP by name, with its in-block ε rule (base depth 2 -> 8: L = 4, ε × 1/4).
+    expect(py).toContain('# Depth scaling: CompleteP (α = 1), L = TARGET_DEPTH / BASE_DEPTH');
+    expect(py).toContain('DEPTH_EPS_FACTOR = 0.25');
+    expect(doc.rules.depthMultiplier).toContain('CompleteP (α = 1)');
+    const hidden = doc.target.tensors.find((t) => t.name === 'blocks.0.attn.qkv')!;
+    expect(hidden.eps).toBeCloseTo(1e-8 / 32 / 4, 24);
+    expect(doc.target.tensors.find((t) => t.name === 'tok_emb')!.eps).toBe(1e-8);
     expect(py).toContain('ZERO_READOUT = True');
     expect(py).toContain('ZERO_QUERY = True');
     const sp = pytorchSnippet(build({ parametrization: 'sp' }));

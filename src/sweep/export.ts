@@ -121,7 +121,12 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const p: Parametrization =
     input.parametrization ??
     (config.parametrizations.includes('mup') ? 'mup' : config.parametrizations[0]);
-  const analysis = input.analysis ?? analyzeSweep(toOutcomes(input.records, config.axis));
+  const analysis =
+    input.analysis ??
+    analyzeSweep(toOutcomes(input.records, config.axis), {
+      baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+      axisName: config.axis,
+    });
   const mine = analysis.find((a) => a.parametrization === p);
   const baseScale = config.axis === 'width' ? config.baseWidth : config.baseDepth;
 
@@ -194,6 +199,18 @@ export function buildExport(input: BuildExportInput): TransferExport {
           parametrization: a.parametrization,
           verdict: a.verdict,
           shiftOctaves: finiteOr(a.shiftOctaves, null),
+          ...(a.drift && Number.isFinite(a.drift.value)
+            ? { drift: { value: a.drift.value, sd: finiteOr(a.drift.sd, null) } }
+            : {}),
+          ...(a.penalty
+            ? {
+                penalty: {
+                  ...a.penalty,
+                  loss: finiteOr(a.penalty.loss, null),
+                  sd: finiteOr(a.penalty.sd, null),
+                },
+              }
+            : {}),
           optima: a.optima
             .filter((o) => Number.isFinite(o.gridLoss) && Number.isFinite(o.fitLog2))
             .map((o) => ({
@@ -201,6 +218,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
               gridLog2: o.gridLog2,
               gridLoss: o.gridLoss,
               fitLog2: o.fitLog2,
+              fitSd: finiteOr(o.fitSd, null),
               atEdge: o.atEdge,
             })),
         })),

@@ -3,7 +3,12 @@
  * a reader (rules.test.ts pins the functions themselves); and the schema of that text.
  */
 import * as z from 'zod';
-import type { MupHyperparams, Parametrization } from '../mup/rules';
+import {
+  DEPTH_SCALINGS,
+  depthScalingOf,
+  type MupHyperparams,
+  type Parametrization,
+} from '../mup/rules';
 import { list, parametrizationSchema, str } from './schemaParts';
 
 export const ruleTextSchema = z.strictObject({
@@ -64,7 +69,7 @@ export function describeRules(p: Parametrization, hp: MupHyperparams): TransferR
       tensors: 'blocks.*.attn.qkv, blocks.*.attn.out, blocks.*.mlp.in, blocks.*.mlp.out',
       init: 'N(0, σ²/m)' + (hp.zeroQuery ? '; query columns of qkv: 0' : ''),
       lr: (mup ? 'η/m' : 'η') + blockLr,
-      eps: mup ? 'ε/m' : 'ε',
+      eps: (mup ? 'ε/m' : 'ε') + (depth ? ` × L^(-${a})` : ''),
       weightDecay: mup ? `λ·m${depth ? ` × L^(${1 - a})` : ''} (lr·wd = η·λ)` : 'λ',
       forward: depth ? `residual branch × L^(-${a})` : '-',
     },
@@ -73,7 +78,7 @@ export function describeRules(p: Parametrization, hp: MupHyperparams): TransferR
       tensors: 'layernorm gains and biases, linear biases',
       init: 'gain 1, bias 0',
       lr: 'η' + blockLr + (depth ? ' (inside blocks)' : ''),
-      eps: 'ε',
+      eps: 'ε' + (depth ? ` × L^(-${a}) (inside blocks)` : ''),
       weightDecay: '0 (not decayed)',
       forward: '-',
     },
@@ -106,16 +111,16 @@ export function describeRules(p: Parametrization, hp: MupHyperparams): TransferR
       tensors: 'every residual branch and every tensor inside a block',
       init: '-',
       lr: `× L^(${a - 1})`,
-      eps: '-',
+      eps: `× L^(-${a})`,
       weightDecay: `× L^(${1 - a}) (lr·wd = η·λ)`,
-      forward: `residual branch × L^(-${a}) (${a === 1 ? 'CompleteP' : 'depth-µP'})`,
+      forward: `residual branch × L^(-${a}) (${DEPTH_SCALINGS[depthScalingOf(a)].label})`,
     });
   }
   return {
     parametrization: p,
     widthMultiplier: 'm = fan_in / base_fan_in of each tensor (1 for embeddings)',
     depthMultiplier: depth
-      ? `L = depth / base_depth, α = ${a}`
+      ? `L = depth / base_depth, α = ${a}: ${DEPTH_SCALINGS[depthScalingOf(a)].label}, ${DEPTH_SCALINGS[depthScalingOf(a)].source}`
       : mup
         ? 'depth scaling off (depthAlpha = 0)'
         : 'SP: no depth scaling',

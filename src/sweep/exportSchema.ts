@@ -13,7 +13,7 @@
  * schemas the lab validates them with.
  */
 import * as z from 'zod';
-import { exportedSweepConfigSchema } from './config';
+import { exportedSweepConfigSchema, SWEEP_LIMITS } from './config';
 import { exportShapeSchema } from './exportShapes';
 import { rulesTextSchema } from './exportRules';
 import {
@@ -116,7 +116,22 @@ const optimumSchema = z.strictObject({
   gridLog2: num,
   gridLoss: num,
   fitLog2: num,
+  /** Bootstrap standard deviation of fitLog2 over seeds; null with one seed (absent before). */
+  fitSd: num.nullable().optional(),
   atEdge: z.boolean(),
+});
+
+/** A value and its bootstrap standard deviation over seeds (null when not estimable). */
+const estimateSchema = z.strictObject({ value: num, sd: num.nullable() });
+
+const penaltySchema = z.strictObject({
+  width: posInt(L.width),
+  baseWidth: posInt(L.width),
+  atLog2: num,
+  /** Loss (nats) at the base width's optimum minus the best loss; null when it diverged. */
+  loss: num.nullable(),
+  sd: num.nullable(),
+  diverged: z.boolean(),
 });
 
 const evidenceSchema = z.strictObject({
@@ -125,7 +140,7 @@ const evidenceSchema = z.strictObject({
   widths: list(posInt(L.width)),
   depths: list(posInt(L.depth)),
   seeds: list(nonNegInt),
-  steps: posInt(1_000_000),
+  steps: posInt(SWEEP_LIMITS.steps),
   config: exportedSweepConfigSchema,
   runs: list(exportedRunSchema, L.runs),
   optima: list(
@@ -134,6 +149,10 @@ const evidenceSchema = z.strictObject({
       verdict: str,
       /** Optimum shift narrowest → widest in octaves; null with fewer than one optimum. */
       shiftOctaves: num.nullable(),
+      /** Drift of the optimum per doubling of the scaled axis, in octaves (absent before). */
+      drift: estimateSchema.optional(),
+      /** Transfer penalty at the widest trained width (absent before, or with one width). */
+      penalty: penaltySchema.optional(),
       optima: list(optimumSchema),
     }),
     2,

@@ -3,6 +3,7 @@
  * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
+import { DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
 
@@ -109,9 +110,12 @@ export function pytorchSnippet(doc: TransferExport): string {
     `ZERO_QUERY = ${pyBool(hp.zeroQuery)}`,
   );
   if (depthOn) {
+    const named = DEPTH_SCALINGS[depthScalingOf(hp.depthAlpha)];
     lines.push(
-      `RESIDUAL_MULT = ${py(m.residualMult)}  # depth scaling: multiply every residual branch by this`,
-      `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # multiply the lr of every in-block param group`,
+      `# Depth scaling: ${named.label}, L = TARGET_DEPTH / BASE_DEPTH (${named.source})`,
+      `RESIDUAL_MULT = ${py(m.residualMult)}  # L^-α: multiply every residual branch by this`,
+      `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # L^(α-1): lr of every in-block group (LN gains/biases too)`,
+      `DEPTH_EPS_FACTOR = ${py(m.residualMult)}  # L^-α: eps of every in-block group (hidden: ε/m × this)`,
     );
   }
   lines.push(
@@ -169,8 +173,9 @@ export function pytorchSnippet(doc: TransferExport): string {
   );
   if (depthOn) {
     lines.push(
-      '# Depth scaling: multiply the lr of param groups inside the blocks by DEPTH_LR_FACTOR',
-      '# (split them into their own groups first).',
+      '# Depth scaling: put the parameters inside the blocks in their own groups (hidden matrices',
+      '# apart from LayerNorm gains and biases), then multiply their lr by DEPTH_LR_FACTOR and',
+      "# their eps by DEPTH_EPS_FACTOR, e.g. group['lr'] *= DEPTH_LR_FACTOR; group['eps'] *= DEPTH_EPS_FACTOR",
     );
   }
   lines.push(

@@ -53,7 +53,8 @@ export interface TrainControl {
 
 export const FINAL_LOSS_WINDOW = 10;
 
-function finalLossOf(losses: number[]): number {
+/** Mean of the last FINAL_LOSS_WINDOW losses: a run's final loss (also at an earlier step). */
+export function finalLossOf(losses: number[]): number {
   const tail = losses.slice(-FINAL_LOSS_WINDOW);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }

@@ -21,7 +21,7 @@ export function ChartLegend({
             {scaledName} {s.scaled}
             <span className="muted">
               {s.optimum
-                ? ` · best log2 ${hpName} ${fmt.log2(s.optimum.fitLog2)}${s.optimum.atEdge ? ' (grid edge)' : ''}`
+                ? ` · best log2 ${hpName} ${fmt.log2(s.optimum.fitLog2)}${Number.isFinite(s.optimum.fitSd) ? ` ± ${s.optimum.fitSd.toFixed(2)}` : ''}${s.optimum.atEdge ? ' (grid edge)' : ''}`
                 : allDiverged
                   ? ' · every run diverged'
                   : s.cells.length === 0

@@ -56,7 +56,10 @@ export function DivergedMarks({ series, scaledName, hpName }: MarksProps) {
   );
 }
 
-/** A ring around each width's best grid point, and a tick on the x axis at its sub-grid fit. */
+/**
+ * A ring around each width's best grid point, a triangle on the x axis at its fitted optimum,
+ * and, with several seeds, a bar over the fit's bootstrap ± sd.
+ */
 export function OptimumMarks({ series, scaledName, hpName }: MarksProps) {
   const x = useXAxisScale();
   const y = useYAxisScale();
@@ -78,8 +81,20 @@ export function OptimumMarks({ series, scaledName, hpName }: MarksProps) {
             className={`optimum-marker optimum-${scaledName[0]}${s.scaled}`}
             data-testid="optimum-marker"
           >
-            <title>{`optimum of ${scaledName} ${s.scaled}: log2 ${hpName} ≈ ${fmt.log2(o.fitLog2)} (${fmt.pow2(o.fitLog2)}), loss ${fmt.loss(o.gridLoss)}`}</title>
+            <title>{`optimum of ${scaledName} ${s.scaled}: log2 ${hpName} ≈ ${fmt.log2(o.fitLog2)}${Number.isFinite(o.fitSd) ? ` ± ${o.fitSd.toFixed(2)}` : ''} (${fmt.pow2(o.fitLog2)}), loss ${fmt.loss(o.gridLoss)}`}</title>
             <circle cx={cx} cy={cy} r={7} fill="none" stroke={s.color} strokeWidth={2} />
+            {fx !== undefined && Number.isFinite(o.fitSd) && (
+              <line
+                className="optimum-sd"
+                data-testid="optimum-sd"
+                x1={x(o.fitLog2 - o.fitSd) ?? fx}
+                x2={x(o.fitLog2 + o.fitSd) ?? fx}
+                y1={bottom - 12}
+                y2={bottom - 12}
+                stroke={s.color}
+                strokeWidth={2}
+              />
+            )}
             {fx !== undefined && (
               <path
                 d={`M ${fx} ${bottom - 9} l -5 9 l 10 0 z`}

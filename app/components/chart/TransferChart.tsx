@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import {
+  Area,
   CartesianGrid,
   ComposedChart,
   Line,
@@ -10,6 +11,7 @@ import {
 } from 'recharts';
 import * as fmt from '../../lib/format';
 import { PARAM_LABELS, type ChartModel, type LossAxis } from '../../lib/results';
+import { metricsLine } from '../../../src/sweep/analysis';
 import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';
@@ -22,13 +24,17 @@ interface TransferChartProps {
   partial: boolean;
   /** Runs at a target width with the transferred value, drawn as stars. */
   targets: RunRecord[];
-  scaledName: 'width' | 'depth';
+  /** What each line is: 'width', 'depth', or 'steps' (the horizon view). */
+  scaledName: string;
   hpName: string;
+  /** Prefix of the test ids (chart-, verdict-, metrics-), to tell views apart. */
+  idPrefix?: string;
   /** The Target width slider's width: its line is drawn bold when it was trained. */
   highlight?: number | null;
 }
 
-type Row = { x: number } & Record<string, number | null>;
+/** A grid value, each width's seed-mean loss, and its mean ± sd band as [low, high]. */
+type Row = { x: number } & Record<string, number | [number, number] | null>;
 
 /** Every n-th grid value as a tick, so that labels never collide. */
 function ticksOf(grid: number[]): number[] {
@@ -45,6 +51,7 @@ export function TransferChart({
   scaledName,
   hpName,
   highlight = null,
+  idPrefix = '',
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const prefix = scaledName[0];
@@ -54,7 +61,12 @@ export function TransferChart({
       grid.map((x) => {
         const row: Row = { x };
         for (const s of series) {
-          row[`${prefix}${s.scaled}`] = s.cells.find((c) => c.log2 === x)?.loss ?? null;
+          const cell = s.cells.find((c) => c.log2 === x);
+          row[`${prefix}${s.scaled}`] = cell?.loss ?? null;
+          row[`${prefix}${s.scaled}band`] =
+            cell && cell.loss !== null && cell.sd !== null
+              ? [cell.loss - cell.sd, cell.loss + cell.sd]
+              : null;
         }
         return row;
       }),
@@ -67,7 +79,7 @@ export function TransferChart({
   const drawn = series.filter((s) => s.cells.some((c) => c.loss !== null));
   const label = PARAM_LABELS[parametrization];
   return (
-    <figure className="transfer" data-testid={`chart-${parametrization}`}>
+    <figure className="transfer" data-testid={`${idPrefix}chart-${parametrization}`}>
       <figcaption>
         <h3>{label}</h3>
         <span className="muted">
@@ -77,7 +89,7 @@ export function TransferChart({
       <div
         className="plot"
         role="img"
-        aria-label={`${label}: final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
+        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
       >
         <ResponsiveContainer width="100%" height={300}>
           <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
@@ -127,6 +139,24 @@ export function TransferChart({
                 />
               )}
             />
+            {drawn
+              .filter((s) => s.cells.some((c) => c.sd !== null))
+              .map((s) => (
+                <Area
+                  key={`band${s.scaled}`}
+                  className={`band band-${key(s.scaled)}`}
+                  dataKey={`${key(s.scaled)}band`}
+                  name={`${scaledName} ${s.scaled} ± sd`}
+                  stroke="none"
+                  fill={s.color}
+                  fillOpacity={highlighted === null || s.scaled === highlighted ? 0.18 : 0.06}
+                  isAnimationActive={false}
+                  connectNulls={false}
+                  activeDot={false}
+                  legendType="none"
+                  tooltipType="none"
+                />
+              ))}
             {drawn.map((s) => (
               <Line
                 key={s.scaled}
@@ -149,12 +179,17 @@ export function TransferChart({
         </ResponsiveContainer>
       </div>
       <ChartLegend series={series} scaledName={scaledName} hpName={hpName} />
-      <p className="verdict" data-testid={`verdict-${parametrization}`}>
+      <p className="verdict" data-testid={`${idPrefix}verdict-${parametrization}`}>
         <strong>{label}:</strong>{' '}
         {analysis
           ? `${partial ? 'so far, ' : ''}${analysis.verdict}`
           : 'the verdict appears when runs have finished'}
       </p>
+      {analysis && metricsLine(analysis, scaledName) && (
+        <p className="metrics muted" data-testid={`${idPrefix}metrics-${parametrization}`}>
+          {metricsLine(analysis, scaledName)}
+        </p>
+      )}
     </figure>
   );
 }

@@ -42,7 +42,8 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
       <h2 id="transfer-title">Transfer</h2>
       <p className="muted">
         Final training loss against log2 {hpName}, one line per {config.axis}; a ring marks each{' '}
-        {config.axis}&rsquo;s best point, a triangle its fitted optimum, × a run that diverged
+        {config.axis}&rsquo;s best point, a triangle its fitted optimum (a bar: ± its bootstrap sd
+        over seeds), a shaded band the seed mean ± sd, × a run that diverged
         {targetRuns.length > 0 && ', ★ a target width trained with the transferred value'}.
       </p>
       <div className={`chart-grid n${charts.length}`} ref={chartRef}>

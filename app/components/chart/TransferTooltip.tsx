@@ -29,7 +29,7 @@ export function TransferTooltip({
             ? 'not run yet'
             : cell.diverged
               ? `diverged${cell.divergedAtStep !== null ? ` at step ${cell.divergedAtStep}` : ''}`
-              : `loss ${fmt.loss(cell.loss)}`;
+              : `loss ${fmt.loss(cell.loss)}${cell.sd !== null ? ` ± ${fmt.loss(cell.sd)} (${cell.seeds} seeds)` : ''}`;
           return (
             <li key={s.scaled}>
               <span className="swatch" style={{ background: s.color }} aria-hidden="true" />

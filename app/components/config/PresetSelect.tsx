@@ -13,8 +13,8 @@ const OPTIONS: Array<{ value: Choice; label: string; disabled?: boolean }> = [
 ];
 
 const HINTS: Record<Choice, string> = {
-  tiny: 'Two narrow widths, four learning rates: minutes even on a CPU adapter.',
-  quick: 'Three widths, nine learning rates: about a minute on a laptop GPU.',
+  tiny: 'Two narrow widths, seven learning rates around the optimum: under a minute even on a CPU adapter.',
+  quick: 'Three widths, nine learning rates, two seeds: meant for a GPU (hours on a CPU adapter).',
   paper: 'Widths 128 to 2048, 1000 steps, two seeds: a real GPU and some patience.',
   custom: 'Your own settings.',
 };

@@ -4,6 +4,7 @@ import { useLab } from '../../store';
 import { ListField } from '../form/ListField';
 import { NumberField } from '../form/NumberField';
 import { SelectField } from '../form/SelectField';
+import { DepthScalingField } from './DepthScalingField';
 import { ParametrizationField } from './ParametrizationField';
 
 const HP_OPTIONS = (Object.keys(SWEPT_HP_LABELS) as SweptHp[]).map((value) => ({
@@ -33,6 +34,7 @@ export function SweepFields() {
         ]}
         onChange={(axis) => editConfig((x) => ({ ...x, axis }))}
       />
+      <DepthScalingField />
       <div className="row">
         <ListField
           label={c.axis === 'width' ? 'Widths' : 'Width'}

@@ -1,0 +1,49 @@
+/**
+ * Presets bracket their optima: on the built-in corpus, every width's loss-vs-LR optimum lies
+ * strictly inside the preset's grid, for SP and µP. Tiny runs here (CI size, a CPU adapter is
+ * enough). Quick trains widths up to 128 for 60 steps, about an hour on a CPU fallback adapter,
+ * so its check runs only with MUP_LAB_SLOW=1 (on a machine with a GPU).
+ */
+import { describe, expect, it } from 'vitest';
+import { useGpu } from '../../test/gpu';
+import { analyzeSweep } from './analysis';
+import { preset, runCount, type PresetName } from './config';
+import { startSweep } from './scheduler';
+import type { RunRecord } from './types';
+
+const gpu = useGpu();
+
+async function optimaOf(name: PresetName) {
+  const c = preset(name);
+  const records: RunRecord[] = [];
+  const outcome = await startSweep(gpu(), c, { callbacks: { onRunDone: (r) => records.push(r) } })
+    .finished;
+  expect(outcome).toBe('completed');
+  expect(records).toHaveLength(runCount(c));
+  return analyzeSweep(records.map((r) => ({ ...r, finalLoss: r.finalLoss ?? NaN })));
+}
+
+function expectBracketed(analysis: Awaited<ReturnType<typeof optimaOf>>, widths: number[]) {
+  expect(analysis.map((a) => a.parametrization).sort()).toEqual(['mup', 'sp']);
+  for (const a of analysis) {
+    console.log(
+      `${a.parametrization}: ${a.optima.map((o) => `${o.width} ${o.fitLog2.toFixed(2)}`).join(', ')}`,
+    );
+    expect(a.optima.map((o) => o.width)).toEqual(widths);
+    for (const o of a.optima) expect(o.atEdge, `${a.parametrization} width ${o.width}`).toBe(false);
+  }
+}
+
+describe('presets bracket every optimum', () => {
+  it('Tiny', async () => {
+    expectBracketed(await optimaOf('tiny'), [16, 32]);
+  });
+
+  it.runIf(process.env.MUP_LAB_SLOW === '1')(
+    'Quick (MUP_LAB_SLOW=1)',
+    async () => {
+      expectBracketed(await optimaOf('quick'), [32, 64, 128]);
+    },
+    7_200_000,
+  );
+});
