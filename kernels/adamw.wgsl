@@ -8,21 +8,21 @@
 // (e.g. the learning rates of one width) stacked side by side are several groups.
 //
 // Bindings (group 0):
-//   0 params:  storage<read_write>  [*] f32, updated in place.
-//   1 grads:   storage<read>        [*] f32, same layout.
-//   2 m:       storage<read_write>  [*] f32, first moment, same layout (zero before step 1).
-//   3 v:       storage<read_write>  [*] f32, second moment, same layout (zero before step 1).
-//   4 tensors: storage<read>        [numTensors] Tensor: offset, length, group, lr, weight decay,
+//   0 p:       uniform Params       betas, global lr scale, clip norm, bias corrections.
+//   1 params:  storage<read_write>  [*] f32, updated in place.
+//   2 grads:   storage<read>        [*] f32, same layout.
+//   3 m:       storage<read_write>  [*] f32, first moment, same layout (zero before step 1).
+//   4 v:       storage<read_write>  [*] f32, second moment, same layout (zero before step 1).
+//   5 tensors: storage<read>        [numTensors] Tensor: offset, length, group, lr, weight decay,
 //                                   eps of each tensor (offset/length describe it; the kernel
 //                                   takes element ranges from the chunk table).
-//   5 chunks:  storage<read>        [numChunks] vec4<u32> (start, end, group, tensor): the element
+//   6 chunks:  storage<read>        [numChunks] vec4<u32> (start, end, group, tensor): the element
 //                                   range [start, end) one workgroup updates; it lies inside one
 //                                   tensor. The same table as reduce.wgsl's.
-//   6 stats:   storage<read>        [groups] vec4<u32> from reduce.wgsl `group_stats`, computed
+//   7 stats:   storage<read>        [groups] vec4<u32> from reduce.wgsl `group_stats`, computed
 //                                   from `grads` earlier in the same command encoder: .x = sum of
 //                                   squares of the group's gradients (f32 bits), .z = non-finite.
-//   7 p:       uniform Params       betas, global lr scale, clip norm, bias corrections.
-// Dispatch: (groupsX, ceil(numChunks / groupsX)) workgroups of 256, chunk wid.y * groupsX + wid.x.
+// Dispatch: numChunks workgroups of 256 laid out by flatGrid, chunk wid.x + wid.y * nwg.x.
 //
 // Per element of a group whose flag .z is 0 (a flagged group is left untouched: parameters and
 // moments keep their values), with lr = tensor.lr * lrScale (the same order as PyTorch's AdamW):
@@ -53,23 +53,26 @@ struct Params {
   invBc1: f32,
   invSqrtBc2: f32,
   numChunks: u32,
-  groupsX: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
-@group(0) @binding(4) var<storage, read> tensors: array<Tensor>;
-@group(0) @binding(5) var<storage, read> chunks: array<vec4<u32>>;
-@group(0) @binding(6) var<storage, read> stats: array<vec4<u32>>;
-@group(0) @binding(7) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> grads: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read> tensors: array<Tensor>;
+@group(0) @binding(6) var<storage, read> chunks: array<vec4<u32>>;
+@group(0) @binding(7) var<storage, read> stats: array<vec4<u32>>;
 
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = wid.y * p.groupsX + wid.x;
+fn main(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = flatIndex(0u, wid, nwg.x, 1u);
   if (c >= p.numChunks) {
     return;
   }

@@ -12,13 +12,13 @@
 //   delta [B, H, T]       scratch: Delta_i, written by backward_dq*, read by backward_dkv*.
 //
 // Entry points and bindings (group 0; each entry point uses only the bindings listed for it):
-//   forward, forward_row:            0 qkv read, 1 o read_write, 2 lse read_write, 9 p uniform.
-//   backward_dq, backward_dq_row:    0 qkv read, 3 oIn read, 4 dout read, 5 lseIn read,
-//                                    6 dqkv read_write, 7 deltaOut read_write, 9 p.
+//   forward, forward_row:            0 p uniform, 1 qkv read, 2 o read_write, 3 lse read_write.
+//   backward_dq, backward_dq_row:    0 p, 1 qkv read, 4 oIn read, 5 dout read, 6 lseIn read,
+//                                    7 dqkv read_write, 8 deltaOut read_write.
 //                                    Writes dQ and Delta.
-//   backward_dkv, backward_dkv_row:  0 qkv read, 4 dout read, 5 lseIn read, 6 dqkv read_write,
-//                                    8 deltaIn read, 9 p. Writes dK and dV; must run after
-//                                    backward_dq* (it reads Delta).
+//   backward_dkv, backward_dkv_row:  0 p, 1 qkv read, 5 dout read, 6 lseIn read,
+//                                    7 dqkv read_write, 9 deltaIn read. Writes dK and dV; must
+//                                    run after backward_dq* (it reads Delta).
 //
 // Private arrays hold one row's length-D vectors and are sized MAX_D (>= D). WGSL allows no
 // override-sized private arrays, so src/ops/attention.ts specialises this source by rewriting the
@@ -56,16 +56,16 @@ struct Params {
   rows: u32,
 }
 
-@group(0) @binding(0) var<storage, read> qkv: array<f32>;
-@group(0) @binding(1) var<storage, read_write> o: array<f32>;
-@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(3) var<storage, read> oIn: array<f32>;
-@group(0) @binding(4) var<storage, read> dout: array<f32>;
-@group(0) @binding(5) var<storage, read> lseIn: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dqkv: array<f32>;
-@group(0) @binding(7) var<storage, read_write> deltaOut: array<f32>;
-@group(0) @binding(8) var<storage, read> deltaIn: array<f32>;
-@group(0) @binding(9) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> o: array<f32>;
+@group(0) @binding(3) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(4) var<storage, read> oIn: array<f32>;
+@group(0) @binding(5) var<storage, read> dout: array<f32>;
+@group(0) @binding(6) var<storage, read> lseIn: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dqkv: array<f32>;
+@group(0) @binding(8) var<storage, read_write> deltaOut: array<f32>;
+@group(0) @binding(9) var<storage, read> deltaIn: array<f32>;
 
 const WG = 64u;
 // Largest head size this module supports; rewritten per bucket by src/ops/attention.ts.
@@ -325,10 +325,6 @@ fn rowId(flat: u32) -> RowId {
   return RowId(bh / p.H, bh % p.H, flat % p.T);
 }
 
-fn flatIndex(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * ROW_WG + lid;
-}
-
 // The hot loops over d below are unrolled by 4 by hand (with a remainder loop): SwiftShader pays
 // a lot per loop iteration. Every sum still runs over d in ascending order, as a plain loop would.
 
@@ -338,7 +334,7 @@ fn forward_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
@@ -407,7 +403,7 @@ fn backward_dq_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
@@ -479,7 +475,7 @@ fn backward_dkv_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let flat = flatIndex(lid, wid, nwg);
+  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (flat >= p.rows) {
     return;
   }

@@ -9,16 +9,16 @@
 // the mean over all rows); loss[k] = mean of loss_r over run k's rows.
 //
 // Bindings (group 0):
-//   0 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
+//   0 p:       uniform Params
+//   1 logits:  storage<read_write>  [R, V] f32 row-major. Read; overwritten with the gradient by
 //                                   `forward_backward_in_place`.
-//   1 targets: storage<read>        [R] u32, each < V.
-//   2 dlogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
-//   3 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
-//   4 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
-//   5 p:       uniform Params
+//   2 targets: storage<read>        [R] u32, each < V.
+//   3 dLogits: storage<read_write>  [R, V] f32, written by `forward_backward`.
+//   4 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
+//   5 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
 // Entry points and dispatch:
 //   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
-//     (groupsX, ceil(R / groupsX)) workgroups, row = wid.y * groupsX + wid.x.
+//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
 //   mean_loss: one workgroup per run, (runs, 1, 1), after a row entry point (same pass is fine).
 // WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
 // thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
@@ -26,8 +26,8 @@
 // Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
 // barrier suspends every subgroup, and for small vocabularies):
 //   forward_row, forward_backward_row, forward_backward_in_place_row: one thread per row, ROW_WG
-//     (override) rows per workgroup, (groupsX, ceil(R / ROW_WG / groupsX)) workgroups,
-//     row = (wid.y * groupsX + wid.x) * ROW_WG + lid. Three loops over the row: the max of the
+//     (override) rows per workgroup, ceil(R / ROW_WG) workgroups laid out by flatGrid,
+//     row = (wid.x + wid.y * nwg.x) * ROW_WG + lid. Three loops over the row: the max of the
 //     scaled logits (exact), the pairwise sum of exp(z - max), then the gradient.
 //   mean_loss_row: one thread per run, ceil(runs / ROW_WG) workgroups, summing the run's row
 //     losses pairwise in row order.
@@ -42,22 +42,20 @@ struct Params {
   vocab: u32,
   rowsPerRun: u32,
   runs: u32,
-  groupsX: u32,
   logitScale: f32,
   gradCoef: f32,
   invRowsPerRun: f32,
 }
 
-@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> targets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
-@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
 override WG: u32 = 256u;
 
-const EXP_MASK = 0x7f800000u;
 const NAN_BITS = 0x7fc00000u;
 // Below every scaled logit that can take part in the softmax (the running max starts here).
 const LOWEST = -3.0e38;
@@ -65,10 +63,6 @@ const LOWEST = -3.0e38;
 var<workgroup> redM: array<f32, WG>;
 var<workgroup> redS: array<f32, WG>;
 var<workgroup> redBad: array<u32, WG>;
-
-fn nonFinite(x: f32) -> bool {
-  return (bitcast<u32>(x) & EXP_MASK) == EXP_MASK;
-}
 
 fn quietNan() -> f32 {
   let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
@@ -152,13 +146,17 @@ fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
   return p.gradCoef * q;
 }
 
-fn rowIndex(wid: vec3<u32>) -> u32 {
-  return wid.y * p.groupsX + wid.x;
+fn rowIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return flatIndex(0u, wid, nwg.x, 1u);
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row = rowIndex(wid);
+fn forward(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -172,8 +170,9 @@ fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid
 fn forward_backward(
   @builtin(local_invocation_index) tid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowIndex(wid);
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -184,7 +183,7 @@ fn forward_backward(
   let base = row * p.vocab;
   let t = targets[row];
   for (var i = tid; i < p.vocab; i += WG) {
-    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
   }
 }
 
@@ -192,8 +191,9 @@ fn forward_backward(
 fn forward_backward_in_place(
   @builtin(local_invocation_index) tid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowIndex(wid);
+  let row = rowIndex(wid, nwg);
   if (row >= p.rows) {
     return;
   }
@@ -249,47 +249,8 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
 
 override ROW_WG: u32 = 64u;
 
-// Pairwise summation of a stream of terms in one thread: slot k holds the sum of a completed
-// block of 2^k consecutive terms; adding term number c merges the blocks that the carries of
-// c + 1 close. Fixed order; each term is rounded at most floor(log2 n) + 1 times.
-struct PairSum {
-  slot: array<f32, 32>,
-  count: u32,
-}
-
-fn pairAdd(s: ptr<function, PairSum>, v: f32) {
-  var acc = v;
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if ((c & 1u) == 0u) {
-      break;
-    }
-    acc = (*s).slot[k] + acc;
-    c = c >> 1u;
-    k++;
-  }
-  (*s).slot[k] = acc;
-  (*s).count += 1u;
-}
-
-// The open blocks from the smallest up (0 + first block is exact).
-fn pairTotal(s: ptr<function, PairSum>) -> f32 {
-  var total = 0.0;
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if (c == 0u) {
-      break;
-    }
-    if ((c & 1u) != 0u) {
-      total = total + (*s).slot[k];
-    }
-    c = c >> 1u;
-    k++;
-  }
-  return total;
-}
+// The row entry points sum pairwise: kernels/pair_sum.wgsl.
+alias PairTerm = f32;
 
 // Softmax statistics of one row computed by one thread; reads the row twice.
 fn rowStatsSerial(row: u32) -> RowStats {
@@ -329,13 +290,13 @@ fn rowStatsSerial(row: u32) -> RowStats {
   return st;
 }
 
-fn rowOfThread(lid: u32, wid: vec3<u32>) -> u32 {
-  return (wid.y * p.groupsX + wid.x) * ROW_WG + lid;
-}
-
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let row = rowOfThread(lid, wid);
+fn forward_row(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -346,8 +307,9 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 fn forward_backward_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowOfThread(lid, wid);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -356,7 +318,7 @@ fn forward_backward_row(
   let base = row * p.vocab;
   let t = targets[row];
   for (var i = 0u; i < p.vocab; i++) {
-    dlogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
   }
 }
 
@@ -364,8 +326,9 @@ fn forward_backward_row(
 fn forward_backward_in_place_row(
   @builtin(local_invocation_index) lid: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowOfThread(lid, wid);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }

@@ -39,16 +39,12 @@ struct Tanh {
   dz: f32, // dz / dx
 }
 
-fn tanh_parts(v: f32) -> Tanh {
+fn tanhParts(v: f32) -> Tanh {
   let vc = clamp(v, -100.0, 100.0);
   let v2 = vc * vc;
   let z = SQRT_2_OVER_PI * vc * (1.0 + C * v2);
   let s = 2.0 / (exp(2.0 * min(abs(z), 40.0)) + 1.0);
   return Tanh(select(2.0 - s, s, z < 0.0), s * (2.0 - s), SQRT_2_OVER_PI * (1.0 + 3.0 * C * v2));
-}
-
-fn flat_index(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -57,12 +53,12 @@ fn forward(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }
   let v = x[i];
-  y[i] = 0.5 * v * tanh_parts(v).onePlus;
+  y[i] = 0.5 * v * tanhParts(v).onePlus;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -71,12 +67,12 @@ fn backward(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }
   // Past |x| = 100 the second term is below 1e-30 and x itself is clamped in it.
   let v = clamp(x[i], -100.0, 100.0);
-  let t = tanh_parts(v);
+  let t = tanhParts(v);
   dx[i] = dy[i] * (0.5 * t.onePlus + 0.5 * v * t.sech2 * t.dz);
 }

@@ -266,51 +266,8 @@ fn backward_params_final(@builtin(global_invocation_id) gid: vec3<u32>) {
 // Threads per workgroup of the row entry points; set by the wrapper.
 override ROW_WG: u32 = 64u;
 
-// Pairwise summation of a stream of vec2 terms in one thread: slot k holds the sum of a
-// completed block of 2^k consecutive terms; adding term number c merges the blocks that the
-// carries of c + 1 close. Fixed order, and each term is rounded at most floor(log2 n) + 1 times.
-struct PairSum {
-  slot: array<vec2<f32>, 32>,
-  count: u32,
-}
-
-fn pairAdd(s: ptr<function, PairSum>, v: vec2<f32>) {
-  var acc = v;
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if ((c & 1u) == 0u) {
-      break;
-    }
-    acc = (*s).slot[k] + acc;
-    c = c >> 1u;
-    k++;
-  }
-  (*s).slot[k] = acc;
-  (*s).count += 1u;
-}
-
-// The open blocks from the smallest up (0 + first block is exact).
-fn pairTotal(s: ptr<function, PairSum>) -> vec2<f32> {
-  var total = vec2<f32>(0.0, 0.0);
-  var c = (*s).count;
-  var k = 0u;
-  loop {
-    if (c == 0u) {
-      break;
-    }
-    if ((c & 1u) != 0u) {
-      total = total + (*s).slot[k];
-    }
-    c = c >> 1u;
-    k++;
-  }
-  return total;
-}
-
-fn rowThread(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * ROW_WG + lid;
-}
+// The row entry points sum (value, second value) pairs pairwise: kernels/pair_sum.wgsl.
+alias PairTerm = vec2<f32>;
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_row(
@@ -318,7 +275,7 @@ fn forward_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowThread(lid, wid, nwg);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -358,7 +315,7 @@ fn backward_dx_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let row = rowThread(lid, wid, nwg);
+  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -392,7 +349,7 @@ fn backward_params_partial_row(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let t = rowThread(lid, wid, nwg);
+  let t = flatIndex(lid, wid, nwg.x, ROW_WG);
   let col = t % p.width;
   let block = t / p.width;
   if (block >= p.rowBlocks) {

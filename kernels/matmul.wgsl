@@ -3,12 +3,12 @@
 // src/ops/matmul.ts picks the barrier-free kernels/matmul_direct.wgsl instead.
 //
 // Bindings (group 0):
-//   0 a:    storage<read>        A as vec4s, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
-//   1 b:    storage<read>        B as vec4s, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
-//   2 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
-//   3 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
-//   4 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta,
+//   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta,
 //                                flags (TRANS_A 1, TRANS_B 2, HAS_BIAS 4, FAST 8).
+//   1 a:    storage<read>        A as vec4s, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
+//   2 b:    storage<read>        B as vec4s, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
+//   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
+//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
 // A and B are bound as array<vec4<f32>> over the tensor's bytes rounded up to 16; element i is
 // a[i / 4][i % 4], so any shape works, and aligned shapes load whole vec4s.
 // Dispatch: (ceil(N / T), ceil(M / T), batch) with T = 8 * WG, workgroup WG x WG (WG = 8 or 16).
@@ -41,11 +41,11 @@ struct Params {
   flags: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 // Threads per side of the workgroup; the tile is T = 8 * WG square. 8 or 16.
 override WG: u32 = 16;

@@ -6,11 +6,11 @@
 // (bench/README.md).
 //
 // Bindings (group 0):
-//   0 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
-//   1 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
-//   2 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
-//   3 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
-//   4 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
+//   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
+//   1 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
+//   2 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
+//   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
+//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
 // Overrides: TRANS_A, TRANS_B, HAS_BIAS.
 // Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 8 x 4.
 //
@@ -41,11 +41,11 @@ struct Params {
   flags: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;

@@ -4,21 +4,21 @@
 // when several runs are stacked). Deterministic: every sum is taken in a fixed order, no atomics.
 //
 // Bindings (group 0):
-//   0 x:           storage<read>        [*] f32, the array reduced (e.g. all gradients).
-//   1 chunks:      storage<read>        [numChunks] vec4<u32> (start, end, group, tensor): the
+//   0 p:           uniform Params
+//   1 x:           storage<read>        [*] f32, the array reduced (e.g. all gradients).
+//   2 chunks:      storage<read>        [numChunks] vec4<u32> (start, end, group, tensor): the
 //                                       element range [start, end) of x one workgroup reduces,
 //                                       its group, and (unused here) the tensor it belongs to.
 //                                       Chunks of one group are contiguous in this table.
-//   2 partials:    storage<read_write>  [numChunks] vec4<u32> (sum-of-squares f32 bits,
+//   3 partials:    storage<read_write>  [numChunks] vec4<u32> (sum-of-squares f32 bits,
 //                                       max |x| f32 bits, non-finite 0/1, 0): written by
 //                                       `chunk_stats`, read by `group_stats`.
-//   3 groupRanges: storage<read>        [groups] vec2<u32>: the chunks [first, end) of a group.
-//   4 stats:       storage<read_write>  [groups] vec4<u32> (sum-of-squares f32 bits, max |x| f32
+//   4 groupRanges: storage<read>        [groups] vec2<u32>: the chunks [first, end) of a group.
+//   5 stats:       storage<read_write>  [groups] vec4<u32> (sum-of-squares f32 bits, max |x| f32
 //                                       bits, non-finite 0/1, count of flagged passes): written by
 //                                       `group_stats`; .w accumulates across passes (zero it once).
-//   5 p:           uniform Params
-// Dispatch: `chunk_stats` over (groupsX, ceil(numChunks / groupsX)) workgroups, chunk index
-// wid.y * groupsX + wid.x; then `group_stats` over (groups, 1, 1). Workgroup 256.
+// Dispatch: `chunk_stats` over numChunks workgroups laid out by flatGrid, chunk index
+// wid.x + wid.y * nwg.x; then `group_stats` over (groups, 1, 1). Workgroup 256.
 //
 // Non-finite values are found from the float BITS (exponent all ones), never from float
 // comparisons, which a compiler may fold away assuming no NaN. They are left out of the sum of
@@ -30,19 +30,16 @@
 struct Params {
   numChunks: u32,
   groups: u32,
-  groupsX: u32,
-  _pad: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> chunks: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> partials: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> groupRanges: array<vec2<u32>>;
-@group(0) @binding(4) var<storage, read_write> stats: array<vec4<u32>>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> chunks: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> partials: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> groupRanges: array<vec2<u32>>;
+@group(0) @binding(5) var<storage, read_write> stats: array<vec4<u32>>;
 
 const WG = 256u;
-const EXP_MASK = 0x7f800000u;
 const ABS_MASK = 0x7fffffffu;
 
 var<workgroup> wsum: array<f32, WG>;
@@ -63,8 +60,12 @@ fn reduceWorkgroup(tid: u32) {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn chunk_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = wid.y * p.groupsX + wid.x;
+fn chunk_stats(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = flatIndex(0u, wid, nwg.x, 1u);
   if (c >= p.numChunks) {
     return;
   }
@@ -76,7 +77,7 @@ fn chunk_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
     let v = x[i];
     let a = bitcast<u32>(v) & ABS_MASK;
     mx = max(mx, a);
-    if ((a & EXP_MASK) == EXP_MASK) {
+    if (nonFiniteBits(a)) {
       bad = 1u;
     } else {
       s = fma(v, v, s);
@@ -114,7 +115,7 @@ fn group_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
   if (tid == 0u) {
     let sumBits = bitcast<u32>(wsum[0]);
     var flag = wbad[0];
-    if ((sumBits & EXP_MASK) == EXP_MASK) {
+    if (nonFiniteBits(sumBits)) {
       flag = 1u;
     }
     let count = stats[g].w + flag;

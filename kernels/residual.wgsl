@@ -33,17 +33,13 @@ struct Params {
 
 const WG = 256u;
 
-fn flat_index(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(256, 1, 1)
 fn add(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }
@@ -56,7 +52,7 @@ fn axpy(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let i = flat_index(lid, wid, nwg);
+  let i = flatIndex(lid.x, wid, nwg.x, WG);
   if (i >= p.n) {
     return;
   }

@@ -6,7 +6,7 @@
 import type { GpuContext } from './device';
 import { BufferUsage } from './constants';
 import { withErrorScopes } from './errors';
-import { bindingOf, type GpuTensor } from './tensor';
+import { bindingOf, releaseTensor, type GpuTensor } from './tensor';
 
 export interface PreparedOp {
   /** Kernel name and purpose, for error messages and profiling. */
@@ -84,10 +84,56 @@ export function workgroupCount(
   return Math.max(1, n);
 }
 
-export interface SingleDispatch {
+/** One dispatch of an op: a pipeline, its bind group's entries and the workgroup counts. */
+export interface Dispatch {
   pipeline: GPUComputePipeline;
   entries: GPUBindGroupEntry[];
-  groups: [number, number, number];
+  groups: readonly [number, number, number];
+  /** Label of the bind group (default: the op's). */
+  label?: string;
+}
+
+export interface DispatchSequence {
+  label: string;
+  /** Encoded in this order; each sees the storage writes of the ones before. */
+  dispatches: readonly Dispatch[];
+  /** Pooled buffers the op owns (its uniforms), returned to the pool by release(). */
+  owned: GPUBuffer[];
+  /** Scratch tensors the op owns, released by release(). */
+  ownedTensors?: GpuTensor[];
+}
+
+/**
+ * The one assembly path of the ops: bind groups created once, then every encode sets pipeline,
+ * bind group and dispatch for each dispatch in order.
+ */
+export function dispatchOp(ctx: GpuContext, d: DispatchSequence): PreparedOp {
+  const bound = d.dispatches.map((x) => ({
+    pipeline: x.pipeline,
+    groups: x.groups,
+    bindGroup: ctx.device.createBindGroup({
+      label: x.label ?? d.label,
+      layout: x.pipeline.getBindGroupLayout(0),
+      entries: x.entries,
+    }),
+  }));
+  return {
+    label: d.label,
+    encode(pass) {
+      for (const x of bound) {
+        pass.setPipeline(x.pipeline);
+        pass.setBindGroup(0, x.bindGroup);
+        pass.dispatchWorkgroups(...x.groups);
+      }
+    },
+    release() {
+      for (const b of d.owned) ctx.pool.release(b);
+      for (const t of d.ownedTensors ?? []) releaseTensor(ctx, t);
+    },
+  };
+}
+
+export interface SingleDispatch extends Dispatch {
   label: string;
   /** Pooled buffers the op owns (its uniforms), returned to the pool by release(). */
   owned: GPUBuffer[];
@@ -95,22 +141,7 @@ export interface SingleDispatch {
 
 /** An op that is one dispatch of one pipeline with one bind group: most of the kernels. */
 export function singleDispatchOp(ctx: GpuContext, d: SingleDispatch): PreparedOp {
-  const bindGroup = ctx.device.createBindGroup({
-    label: d.label,
-    layout: d.pipeline.getBindGroupLayout(0),
-    entries: d.entries,
-  });
-  return {
-    label: d.label,
-    encode(pass) {
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...d.groups);
-    },
-    release() {
-      for (const b of d.owned) ctx.pool.release(b);
-    },
-  };
+  return dispatchOp(ctx, { label: d.label, dispatches: [d], owned: d.owned });
 }
 
 /** Bind-group entries for tensors, as [binding, tensor] pairs. */

@@ -2,6 +2,8 @@
  * Pipeline cache keyed by kernel name, entry point and override constants. Shader modules are
  * compiled once per kernel source; compilation errors throw naming the kernel and the line.
  */
+import pairSumWgsl from '../../kernels/pair_sum.wgsl?raw';
+import preludeWgsl from '../../kernels/prelude.wgsl?raw';
 import { GpuKernelError, withErrorScopes } from './errors';
 
 export type OverrideConstants = Record<string, number | boolean>;
@@ -10,6 +12,20 @@ export interface KernelSource {
   /** Kernel name (the WGSL file's), used in error messages and cache keys. */
   name: string;
   code: string;
+}
+
+/** A kernel that sums pairwise declares its term type; the pair-sum helpers are joined to it. */
+const PAIR_TERM = /^alias PairTerm\b/m;
+
+/**
+ * The WGSL compiled for a kernel: its file, then the shared prelude (kernels/prelude.wgsl) and,
+ * where it declares `alias PairTerm`, the pair sum (kernels/pair_sum.wgsl). Appended, not
+ * prepended, so compile errors keep the kernel file's line numbers.
+ */
+export function withPrelude(code: string): string {
+  const parts = [code, preludeWgsl];
+  if (PAIR_TERM.test(code)) parts.push(pairSumWgsl);
+  return parts.join('\n');
 }
 
 export class PipelineCache {
@@ -27,7 +43,10 @@ export class PipelineCache {
     if (cached) return cached;
     // The scope keeps the compile error from also surfacing as an uncaptured device error.
     this.device.pushErrorScope('validation');
-    const module = this.device.createShaderModule({ code: kernel.code, label: kernel.name });
+    const module = this.device.createShaderModule({
+      code: withPrelude(kernel.code),
+      label: kernel.name,
+    });
     const info = await module.getCompilationInfo();
     const scoped = await this.device.popErrorScope();
     const errors = info.messages.filter((m) => m.type === 'error');

@@ -7,13 +7,14 @@ import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import {
   bindingOf,
   BufferUsage,
+  singleDispatchOp,
   STORAGE_USAGE,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
-import { grid2d } from './dispatch';
 import { prepareGroupStats, type GroupStatsOp } from './reduce';
+import { flatGrid } from './shapes';
 
 export const ADAMW_KERNEL = { name: 'adamw', code: adamwWgsl };
 
@@ -149,9 +150,9 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
 
   const pipeline = await ctx.pipelines.get(ADAMW_KERNEL, 'main');
   const numChunks = gradStats.table.numChunks;
-  const grid = grid2d(ctx, numChunks, label);
+  const grid = flatGrid(ctx, numChunks, label);
 
-  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks, groupsX (u32).
+  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks (u32).
   const uniformData = new DataView(new ArrayBuffer(32));
   const uniforms = ctx.pool.acquire(
     32,
@@ -169,7 +170,6 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     uniformData.setFloat32(16, 1 / (1 - beta1 ** step), true);
     uniformData.setFloat32(20, 1 / Math.sqrt(1 - beta2 ** step), true);
     uniformData.setUint32(24, numChunks, true);
-    uniformData.setUint32(28, grid[0], true);
     ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
   };
   const setStep = (t: number, scale?: number) => {
@@ -189,19 +189,22 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   setClip(clip);
   setStep(args.step ?? 1, lrScale);
 
-  const bindGroup = ctx.device.createBindGroup({
+  // The update reads the gradient statistics (norms, non-finite flags) of the pass before it.
+  const update = singleDispatchOp(ctx, {
     label,
-    layout: pipeline.getBindGroupLayout(0),
+    pipeline,
     entries: [
-      { binding: 0, resource: bindingOf(params) },
-      { binding: 1, resource: bindingOf(grads) },
-      { binding: 2, resource: bindingOf(m) },
-      { binding: 3, resource: bindingOf(v) },
-      { binding: 4, resource: { buffer: tableBuffer, size: table.byteLength } },
-      { binding: 5, resource: bindingOf(gradStats.chunks) },
-      { binding: 6, resource: bindingOf(gradStats.stats) },
-      { binding: 7, resource: { buffer: uniforms } },
+      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 1, resource: bindingOf(params) },
+      { binding: 2, resource: bindingOf(grads) },
+      { binding: 3, resource: bindingOf(m) },
+      { binding: 4, resource: bindingOf(v) },
+      { binding: 5, resource: { buffer: tableBuffer, size: table.byteLength } },
+      { binding: 6, resource: bindingOf(gradStats.chunks) },
+      { binding: 7, resource: bindingOf(gradStats.stats) },
     ],
+    groups: grid,
+    owned: [tableBuffer, uniforms],
   });
   return {
     label,
@@ -212,14 +215,11 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     setClip,
     encode(pass) {
       gradStats.encode(pass);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
+      update.encode(pass);
     },
     release() {
       gradStats.release();
-      ctx.pool.release(tableBuffer);
-      ctx.pool.release(uniforms);
+      update.release();
     },
   };
 }

@@ -23,11 +23,11 @@
  */
 import attentionWgsl from '../../kernels/attention.wgsl?raw';
 import {
+  dispatchOp,
   singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
-  releaseTensor,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
@@ -37,7 +37,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
-import { flatGrid } from './shapes';
+import { checkDims, checkNoAliasing, flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
@@ -153,11 +153,7 @@ interface Checked {
 function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
   const { batch, heads, headSize, context, scale } = s;
   const base = s.label ?? `attention ${kind} B${batch} T${context} H${heads} D${headSize}`;
-  for (const [name, v] of Object.entries({ batch, heads, headSize, context })) {
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`${base}: ${name} must be a positive integer, got ${v}`);
-    }
-  }
+  checkDims(base, { batch, heads, headSize, context });
   if (headSize > MAX_HEAD_SIZE) {
     throw new Error(
       `${base}: headSize ${headSize} exceeds the attention kernel's maximum of ${MAX_HEAD_SIZE}`,
@@ -215,21 +211,6 @@ function need(t: GpuTensor, elements: number, what: string, shape: string, label
   }
 }
 
-/** WebGPU forbids binding one buffer as read-only and as writable storage in one dispatch. */
-function distinct(
-  written: Record<string, GpuTensor>,
-  read: Record<string, GpuTensor>,
-  label: string,
-): void {
-  for (const [w, tw] of Object.entries(written)) {
-    for (const [r, tr] of Object.entries(read)) {
-      if (tw.buffer === tr.buffer) {
-        throw new Error(`${label}: ${w} must not share a GPU buffer with ${r}, which it reads`);
-      }
-    }
-  }
-}
-
 /** O = softmax(scale Q K^T, causal) V and the rows' log-sum-exp, in one dispatch. */
 export async function prepareAttentionForward(
   ctx: GpuContext,
@@ -243,15 +224,15 @@ export async function prepareAttentionForward(
   need(args.qkv, sizes.qkv, 'qkv', '[B, T, 3, H, D]', label);
   need(args.out, sizes.out, 'out', '[B, T, H, D]', label);
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
-  distinct({ out: args.out, lse: args.lse }, { qkv: args.qkv }, label);
+  checkNoAliasing(label, { out: args.out, lse: args.lse }, { qkv: args.qkv });
 
   const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: bindingOf(args.qkv) },
-    { binding: 1, resource: bindingOf(args.out) },
-    { binding: 2, resource: bindingOf(args.lse) },
-    { binding: 9, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.qkv) },
+    { binding: 2, resource: bindingOf(args.out) },
+    { binding: 3, resource: bindingOf(args.lse) },
   ];
   return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
 }
@@ -275,10 +256,10 @@ export async function prepareAttentionBackward(
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
   need(args.dout, sizes.out, 'dout', '[B, T, H, D]', label);
   need(args.dqkv, sizes.qkv, 'dqkv', '[B, T, 3, H, D]', label);
-  distinct(
+  checkNoAliasing(
+    label,
     { dqkv: args.dqkv },
     { qkv: args.qkv, out: args.out, lse: args.lse, dout: args.dout },
-    label,
   );
 
   // One at a time: each creation pushes and pops device error scopes.
@@ -286,45 +267,39 @@ export async function prepareAttentionBackward(
   const dkvPipeline = await ctx.pipelines.get(kernel, entry('backward_dkv'), constants);
   const uniforms = createUniform(ctx, uniformFields, label);
   const delta = createTensor(ctx, [args.batch, args.heads, args.context], 'f32', `${label}:delta`);
-  const dqGroup = ctx.device.createBindGroup({
-    label: `${label}:dq`,
-    layout: dqPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.qkv) },
-      { binding: 3, resource: bindingOf(args.out) },
-      { binding: 4, resource: bindingOf(args.dout) },
-      { binding: 5, resource: bindingOf(args.lse) },
-      { binding: 6, resource: bindingOf(args.dqkv) },
-      { binding: 7, resource: bindingOf(delta) },
-      { binding: 9, resource: { buffer: uniforms } },
-    ],
-  });
-  const dkvGroup = ctx.device.createBindGroup({
-    label: `${label}:dkv`,
-    layout: dkvPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.qkv) },
-      { binding: 4, resource: bindingOf(args.dout) },
-      { binding: 5, resource: bindingOf(args.lse) },
-      { binding: 6, resource: bindingOf(args.dqkv) },
-      { binding: 8, resource: bindingOf(delta) },
-      { binding: 9, resource: { buffer: uniforms } },
-    ],
-  });
-  return {
+  // dK, dV read the Delta that the dQ dispatch writes: keep this order.
+  return dispatchOp(ctx, {
     label,
-    encode(pass) {
-      // dK, dV read the Delta that the dQ dispatch writes: keep this order.
-      pass.setPipeline(dqPipeline);
-      pass.setBindGroup(0, dqGroup);
-      pass.dispatchWorkgroups(...groups);
-      pass.setPipeline(dkvPipeline);
-      pass.setBindGroup(0, dkvGroup);
-      pass.dispatchWorkgroups(...groups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-      releaseTensor(ctx, delta);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:dq`,
+        pipeline: dqPipeline,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 1, resource: bindingOf(args.qkv) },
+          { binding: 4, resource: bindingOf(args.out) },
+          { binding: 5, resource: bindingOf(args.dout) },
+          { binding: 6, resource: bindingOf(args.lse) },
+          { binding: 7, resource: bindingOf(args.dqkv) },
+          { binding: 8, resource: bindingOf(delta) },
+        ],
+        groups,
+      },
+      {
+        label: `${label}:dkv`,
+        pipeline: dkvPipeline,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 1, resource: bindingOf(args.qkv) },
+          { binding: 5, resource: bindingOf(args.dout) },
+          { binding: 6, resource: bindingOf(args.lse) },
+          { binding: 7, resource: bindingOf(args.dqkv) },
+          { binding: 9, resource: bindingOf(delta) },
+        ],
+        groups,
+      },
+    ],
+    owned: [uniforms],
+    ownedTensors: [delta],
+  });
 }

@@ -13,7 +13,7 @@ import {
   type CrossEntropyShape,
 } from '../reference/cross_entropy';
 import { Rng } from '../util/random';
-import { compareWithin, F32_EPS, relativeRms, useGpu } from '../../test/gpu';
+import { compareWithin, relativeRms, useGpu } from '../../test/gpu';
 import {
   chooseCrossEntropyVariant,
   CROSS_ENTROPY_ROW_MAX_VOCAB,
@@ -21,9 +21,9 @@ import {
   prepareCrossEntropy,
   type CrossEntropyVariant,
 } from './cross_entropy';
+import { crossEntropyBounds, crossEntropyMeanDepth, crossEntropySumDepth } from './errorBounds';
 
 const gpu = useGpu();
-const u = F32_EPS;
 
 interface Case extends CrossEntropyShape {
   seed?: number;
@@ -84,84 +84,18 @@ async function runGpu(
 }
 
 /**
- * Error bounds, per row r with z = logitScale * l in f32 (|dz_i| <= u |z_i|), x_i = z_i - max:
- * - exp(x) may be off by (3 + 2|x|) ulp (WGSL's stated accuracy), so the sum of exponentials is
- *   off by at most u (E_r + d) relative, E_r = sum_i p_i (3 + 2|x_i|) and d the adds in the
- *   longest chain (ceil(V / WG) serial steps, then 8 tree levels of a few roundings each);
- * - the loss, (max - z_t) + log(sum), is 1-Lipschitz in each z (so 2u max|z|), adds the sum's
- *   relative error, log's 2^-21 absolute (near 1) or 3 ulp, and a few roundings of |loss|;
- * - the gradient c (p_i - [i = t]) has p_i relative error u (|z_i| + 3|x_i| + 3 + E_r + d + 6)
- *   (argument rounding, exp, the sum, the division, the multiplier c rounded once from float64).
- * For the data here (|z| <= 10) these are all below ~1e-5 relative. The mean loss adds the
- * serial/tree sum over the run's rows: (rowsPerRun / 256 + 10) u of the mean. We also require
- * the relative RMS error of the gradient to stay below 1e-6.
- * Only the sum depths depend on the variant (sumDepth, meanDepth): the 'row' variant sums
- * exp(x) once each, pairwise in one thread, and the run's row losses pairwise likewise; its
- * depths are never larger than the workgroup variant's (checked below), so no bound is looser.
+ * Error bounds: crossEntropyBounds (src/ops/errorBounds.ts), with the sum depths of the variant
+ * under test. We also require the relative RMS error of the gradient to stay below 1e-6.
  */
-/** Times a term of a pairwise (cascade) sum of n terms is rounded: floor(log2 n) + 1. */
-const pairwiseDepth = (n: number) => 32 - Math.clz32(n);
-
-/**
- * Roundings in the longest chain of the sum of exponentials: 'workgroup' ceil(V / WG) serial
- * steps, then 8 tree levels of a few (4) roundings each (max, two rescalings, add); 'row' one
- * rounding per level of the pairwise sum.
- */
-function sumDepth(variant: CrossEntropyVariant, vocab: number): number {
-  const wg = vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
-  return variant === 'row' ? pairwiseDepth(vocab) : Math.ceil(vocab / wg) + 8 * 4;
-}
-
-/** Multiple of u |mean| for the mean loss: the sum's depth, plus the scaling and slack (2). */
-function meanDepth(variant: CrossEntropyVariant, perRun: number): number {
-  return (variant === 'row' ? pairwiseDepth(perRun) : perRun / 256 + 8) + 2;
-}
-
 function bounds(c: Case, logits: Float32Array, targets: Uint32Array) {
-  const { rows, vocab } = c;
-  const s = c.logitScale ?? 1;
-  const runs = c.runs ?? 1;
-  const perRun = rows / runs;
-  const coef = Math.abs((s * (c.gradScale ?? 1)) / perRun);
-  const variant = c.variant ?? chooseCrossEntropyVariant(gpu().adapter, vocab);
-  const d = sumDepth(variant, vocab);
-  const lossBound = new Float64Array(rows);
-  const gradBound = new Float64Array(rows * vocab);
   const ref = crossEntropyRef(logits, targets, c);
-  for (let r = 0; r < rows; r++) {
-    let max = -Infinity;
-    let maxAbs = 0;
-    for (let i = 0; i < vocab; i++) {
-      const z = s * logits[r * vocab + i];
-      max = Math.max(max, z);
-      maxAbs = Math.max(maxAbs, Math.abs(z));
-    }
-    let sum = 0;
-    let e = 0;
-    for (let i = 0; i < vocab; i++) {
-      const x = s * logits[r * vocab + i] - max;
-      sum += Math.exp(x);
-      e += Math.exp(x) * (3 + 2 * Math.abs(x));
-    }
-    e /= sum;
-    const loss = ref.rowLoss[r];
-    lossBound[r] = u * (3 * maxAbs + e + d + 4 * Math.abs(loss) + 4) + 2 ** -21;
-    for (let i = 0; i < vocab; i++) {
-      const z = s * logits[r * vocab + i];
-      const x = z - max;
-      const p = Math.exp(x) / sum;
-      const onehot = i === targets[r] ? 1 : 0;
-      gradBound[r * vocab + i] =
-        coef * u * (p * (Math.abs(z) + 3 * Math.abs(x) + 3 + e + d + 6) + 2 * onehot) + 1e-30;
-    }
-  }
-  const meanBound = new Float64Array(runs);
-  for (let k = 0; k < runs; k++) {
-    let b = 0;
-    for (let r = k * perRun; r < (k + 1) * perRun; r++) b += lossBound[r];
-    meanBound[k] = b / perRun + meanDepth(variant, perRun) * u * Math.abs(ref.loss[k]) + 1e-30;
-  }
-  return { ref, lossBound, gradBound, meanBound };
+  const variant = c.variant ?? chooseCrossEntropyVariant(gpu().adapter, c.vocab);
+  const perRun = c.rows / (c.runs ?? 1);
+  const depths = {
+    sum: crossEntropySumDepth(variant, c.vocab),
+    mean: crossEntropyMeanDepth(variant, perRun),
+  };
+  return { ref, ...crossEntropyBounds(logits, targets, c, ref, depths) };
 }
 
 async function check(c: Case, mode: 'separate' | 'in-place' | 'forward' = 'separate') {
@@ -187,8 +121,8 @@ describe('cross-entropy variants', () => {
     // So running the row variant under the same bound formulas loosens no tolerance.
     const deeper: number[] = [];
     for (let n = 1; n <= 1 << 16; n++) {
-      if (sumDepth('row', n) > sumDepth('workgroup', n)) deeper.push(n);
-      if (meanDepth('row', n) > meanDepth('workgroup', n)) deeper.push(n);
+      if (crossEntropySumDepth('row', n) > crossEntropySumDepth('workgroup', n)) deeper.push(n);
+      if (crossEntropyMeanDepth('row', n) > crossEntropyMeanDepth('workgroup', n)) deeper.push(n);
     }
     expect(deeper).toEqual([]);
   });
@@ -385,7 +319,7 @@ describe.each(CROSS_ENTROPY_VARIANTS)('cross-entropy kernel (%s) vs float64 refe
     const tt = uploadTensor(ctx, new Uint32Array(3), [3], 'targets');
     await expect(
       prepareCrossEntropy(ctx, { logits: tl, targets: tt, rows: 3, vocab: 5 }),
-    ).rejects.toThrow(/logits has 12 elements, needs 15/);
+    ).rejects.toThrow(/logits has 12 elements, needs at least 15/);
     await expect(
       prepareCrossEntropy(ctx, { logits: tl, targets: tt, rows: 3, vocab: 4, runs: 2 }),
     ).rejects.toThrow(/do not split into 2 runs/);

@@ -16,6 +16,7 @@ import {
   bindingOf,
   BufferUsage,
   createTensor,
+  dispatchOp,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
@@ -23,7 +24,7 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
-import { grid2d } from './dispatch';
+import { checkDims, flatGrid, needTensor } from './shapes';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
 
@@ -111,25 +112,17 @@ export async function prepareCrossEntropy(
   const { rows, vocab } = args;
   const runs = args.runs ?? 1;
   const label = args.label ?? `cross_entropy ${rows}x${vocab}`;
-  for (const [name, v] of Object.entries({ rows, vocab, runs })) {
-    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) {
-      throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
-    }
-  }
+  checkDims(label, { rows, vocab, runs });
   if (rows % runs !== 0) throw new Error(`${label}: ${rows} rows do not split into ${runs} runs`);
   if (rows * vocab > 0xffffffff) throw new Error(`${label}: rows x vocab exceeds u32 indexing`);
   if (args.inPlace && args.dLogits) {
     throw new Error(`${label}: give dLogits or inPlace, not both`);
   }
-  const need = (t: GpuTensor, n: number, what: string, dtype: 'f32' | 'u32') => {
-    if (t.length < n) throw new Error(`${label}: ${what} has ${t.length} elements, needs ${n}`);
-    if (t.dtype !== dtype) throw new Error(`${label}: ${what} must be ${dtype}`);
-  };
-  need(args.logits, rows * vocab, 'logits', 'f32');
-  need(args.targets, rows, 'targets', 'u32');
-  if (args.dLogits) need(args.dLogits, rows * vocab, 'dLogits', 'f32');
-  if (args.rowLoss) need(args.rowLoss, rows, 'rowLoss', 'f32');
-  if (args.loss) need(args.loss, runs, 'loss', 'f32');
+  needTensor(label, 'logits', args.logits, rows * vocab);
+  needTensor(label, 'targets', args.targets, rows, 'u32');
+  if (args.dLogits) needTensor(label, 'dLogits', args.dLogits, rows * vocab);
+  if (args.rowLoss) needTensor(label, 'rowLoss', args.rowLoss, rows);
+  if (args.loss) needTensor(label, 'loss', args.loss, runs);
   if (args.dLogits && args.dLogits.buffer === args.logits.buffer) {
     throw new Error(`${label}: dLogits shares the logits buffer: use inPlace`);
   }
@@ -168,10 +161,10 @@ export async function prepareCrossEntropy(
   const dLogits = args.inPlace ? args.logits : args.dLogits;
 
   const perGroup = row ? CROSS_ENTROPY_ROW_WORKGROUP : 1;
-  const grid = grid2d(ctx, Math.ceil(rows / perGroup), label);
+  const grid = flatGrid(ctx, Math.ceil(rows / perGroup), label);
   const runGroups = workgroupCount(ctx, runs, perGroup, label);
   const rowsPerRun = rows / runs;
-  // Params: rows, vocab, rowsPerRun, runs, groupsX (u32), logitScale, gradCoef, invRowsPerRun.
+  // Params: rows, vocab, rowsPerRun, runs (u32), logitScale, gradCoef, invRowsPerRun (f32).
   const uniformData = new DataView(new ArrayBuffer(32));
   const uniforms = ctx.pool.acquire(
     32,
@@ -190,56 +183,47 @@ export async function prepareCrossEntropy(
     uniformData.setUint32(4, vocab, true);
     uniformData.setUint32(8, rowsPerRun, true);
     uniformData.setUint32(12, runs, true);
-    uniformData.setUint32(16, grid[0], true);
-    uniformData.setFloat32(20, logitScale, true);
+    uniformData.setFloat32(16, logitScale, true);
     // Rounded once from float64, not three times on the GPU.
-    uniformData.setFloat32(24, (logitScale * gradScale) / rowsPerRun, true);
-    uniformData.setFloat32(28, 1 / rowsPerRun, true);
+    uniformData.setFloat32(20, (logitScale * gradScale) / rowsPerRun, true);
+    uniformData.setFloat32(24, 1 / rowsPerRun, true);
     ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
   };
   setScales({ logitScale, gradScale });
 
   const rowEntries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: bindingOf(args.logits) },
-    { binding: 1, resource: bindingOf(args.targets) },
-    { binding: 3, resource: bindingOf(rowLoss) },
-    { binding: 5, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: bindingOf(args.logits) },
+    { binding: 2, resource: bindingOf(args.targets) },
+    { binding: 4, resource: bindingOf(rowLoss) },
   ];
   if (entry === 'forward_backward' && args.dLogits) {
-    rowEntries.push({ binding: 2, resource: bindingOf(args.dLogits) });
+    rowEntries.push({ binding: 3, resource: bindingOf(args.dLogits) });
   }
-  const rowBind = ctx.device.createBindGroup({
-    label: `${label}:${entry} [${variant}]`,
-    layout: rowPipeline.getBindGroupLayout(0),
-    entries: rowEntries,
-  });
-  const meanBind = ctx.device.createBindGroup({
-    label: `${label}:mean_loss [${variant}]`,
-    layout: meanPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 3, resource: bindingOf(rowLoss) },
-      { binding: 4, resource: bindingOf(loss) },
-      { binding: 5, resource: { buffer: uniforms } },
-    ],
-  });
-  return {
+  const owned = [uniforms];
+  if (ownRowLoss) owned.push(ownRowLoss.buffer);
+  if (ownLoss) owned.push(ownLoss.buffer);
+  const op = dispatchOp(ctx, {
     label: `${label} [${variant}]`,
-    rowLoss,
-    loss,
-    dLogits,
-    setScales,
-    encode(pass) {
-      pass.setPipeline(rowPipeline);
-      pass.setBindGroup(0, rowBind);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-      pass.setPipeline(meanPipeline);
-      pass.setBindGroup(0, meanBind);
-      pass.dispatchWorkgroups(runGroups);
-    },
-    release() {
-      if (ownRowLoss) ctx.pool.release(ownRowLoss.buffer);
-      if (ownLoss) ctx.pool.release(ownLoss.buffer);
-      ctx.pool.release(uniforms);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:${entry} [${variant}]`,
+        pipeline: rowPipeline,
+        entries: rowEntries,
+        groups: grid,
+      },
+      {
+        label: `${label}:mean_loss [${variant}]`,
+        pipeline: meanPipeline,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 4, resource: bindingOf(rowLoss) },
+          { binding: 5, resource: bindingOf(loss) },
+        ],
+        groups: [runGroups, 1, 1],
+      },
+    ],
+    owned,
+  });
+  return { ...op, rowLoss, loss, dLogits, setScales };
 }

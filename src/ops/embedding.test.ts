@@ -10,7 +10,8 @@ import {
 } from '../gpu';
 import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../reference/embedding';
 import { Rng } from '../util/random';
-import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
+import { compareWithin, useGpu } from '../../test/gpu';
+import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from './errorBounds';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import {
   EMBEDDING_BACKWARD_VARIANTS,
@@ -20,7 +21,6 @@ import {
 } from './embedding';
 
 const gpu = useGpu();
-const u = F32_EPS;
 
 interface Case extends EmbeddingRefShape {
   seed: number;
@@ -50,11 +50,8 @@ function expectWithin(got: Float32Array, want: Float64Array, bound: Float64Array
 }
 
 /**
- * Tolerances. Forward: alpha is rounded to f32, then one add and one product, so
- * |err| <= 3u |alpha| (|tok| + |pos|). Backward: dTok[v, d] sums the count_v rows of dOut
- * holding token v in order and dPos[t, d] sums batch rows in order: |err| <=
- * (count + 3) u |alpha| sum |dOut| (the sum's gamma_count, alpha's rounding and the product),
- * plus 2u (|beta old| + |result|) when accumulating.
+ * Tolerances: embeddingOutBound (forward) and embeddingGradBound (dTok, dPos), derived in
+ * src/ops/errorBounds.ts.
  */
 async function check(c: Case) {
   const ctx = c.ctx ?? gpu();
@@ -118,21 +115,14 @@ async function check(c: Case) {
   for (let bt = 0; bt < batch * seq; bt++) {
     const id = tokens[bt];
     for (let d = 0; d < dim; d++) {
-      const mag =
-        id < vocab ? Math.abs(tok[id * dim + d]) + Math.abs(pos[(bt % seq) * dim + d]) : 0;
-      outBound[bt * dim + d] = 3 * u * Math.abs(alpha) * mag + 1e-38;
+      outBound[bt * dim + d] =
+        id < vocab ? embeddingOutBound(alpha, tok[id * dim + d], pos[(bt % seq) * dim + d]) : 1e-38;
     }
   }
   expectWithin(out, want, outBound, 'out');
 
   const ref = embeddingBackwardRef(tokens, dOut, shape);
-  const absRef = embeddingBackwardRef(
-    tokens,
-    dOut.map((v) => Math.abs(v)),
-    { ...shape, alpha: Math.abs(alpha) },
-  );
-  const counts = new Float64Array(vocab);
-  for (const id of tokens) if (id < vocab) counts[id] += 1;
+  const { abs: absRef, counts } = embeddingGradScales(tokens, dOut, shape);
   const accum = (g: Float64Array, old: Float32Array, b: number) => g.map((v, i) => v + b * old[i]);
   const bound = (
     g: Float64Array,
@@ -140,10 +130,7 @@ async function check(c: Case) {
     old: Float32Array,
     b: number,
     count: (i: number) => number,
-  ) =>
-    abs.map(
-      (a, i) => (count(i) + 3) * u * a + 2 * u * (Math.abs(b * old[i]) + Math.abs(g[i])) + 1e-38,
-    );
+  ) => abs.map((a, i) => embeddingGradBound(count(i), a, b * old[i], g[i]));
   const wantTok = accum(ref.dTok, dTok0, beta);
   expectWithin(
     dTok,

@@ -1,6 +1,7 @@
 /** Typed wrapper of kernels/embedding.wgsl: shape checks, dispatch sizes, bindings. */
 import embeddingWgsl from '../../kernels/embedding.wgsl?raw';
 import {
+  dispatchOp,
   singleDispatchOp,
   bindingOf,
   createUniform,
@@ -197,44 +198,38 @@ export async function prepareEmbeddingBackward(
     label,
   );
   const u = { binding: 0, resource: { buffer: uniforms } };
-  const tokGroup = ctx.device.createBindGroup({
-    label: `${label}:tok`,
-    layout: tokPipeline.getBindGroupLayout(0),
-    entries: [
-      u,
-      { binding: 1, resource: bindingOf(args.tokens) },
-      { binding: 5, resource: bindingOf(args.dOut) },
-      { binding: 6, resource: bindingOf(args.dTok) },
-    ],
-  });
-  const posGroup = ctx.device.createBindGroup({
-    label: `${label}:pos`,
-    layout: posPipeline.getBindGroupLayout(0),
-    entries: [
-      u,
-      { binding: 1, resource: bindingOf(args.tokens) },
-      { binding: 5, resource: bindingOf(args.dOut) },
-      { binding: 7, resource: bindingOf(args.dPos) },
-    ],
-  });
   const tokGroups: [number, number, number] = [
     workgroupCount(ctx, dim, 64, label),
     workgroupCount(ctx, vocab, 4, label),
     1,
   ];
   const posGroups = flatGrid(ctx, Math.ceil((posRows * dim) / 256), label);
-  return {
+  return dispatchOp(ctx, {
     label,
-    encode(pass) {
-      pass.setPipeline(tokPipeline);
-      pass.setBindGroup(0, tokGroup);
-      pass.dispatchWorkgroups(...tokGroups);
-      pass.setPipeline(posPipeline);
-      pass.setBindGroup(0, posGroup);
-      pass.dispatchWorkgroups(...posGroups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:tok`,
+        pipeline: tokPipeline,
+        entries: [
+          u,
+          { binding: 1, resource: bindingOf(args.tokens) },
+          { binding: 5, resource: bindingOf(args.dOut) },
+          { binding: 6, resource: bindingOf(args.dTok) },
+        ],
+        groups: tokGroups,
+      },
+      {
+        label: `${label}:pos`,
+        pipeline: posPipeline,
+        entries: [
+          u,
+          { binding: 1, resource: bindingOf(args.tokens) },
+          { binding: 5, resource: bindingOf(args.dOut) },
+          { binding: 7, resource: bindingOf(args.dPos) },
+        ],
+        groups: posGroups,
+      },
+    ],
+    owned: [uniforms],
+  });
 }

@@ -7,10 +7,11 @@ import {
   uploadTensor,
   type GpuContext,
 } from '../gpu';
-import { geluBackwardRef, geluParts, geluRef } from '../reference/gelu';
+import { geluBackwardRef, geluRef } from '../reference/gelu';
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
+import { geluBound, geluScale, geluTanhArg } from './errorBounds';
 import { prepareGeluBackward, prepareGeluForward } from './gelu';
 
 const gpu = useGpu();
@@ -28,43 +29,21 @@ function inputs(rng: Rng, n: number): Float32Array {
 }
 
 /**
- * Tolerance, from WGSL's accuracy of exp (3 + 2|arg| ulp) and a few roundings: z = sqrt(2/pi)
- * x (1 + C x^2) carries ~5u relative; s = 2 / (exp(2a) + 1), a = min(|z|, 40), then carries
- * (5 + 4a) u from exp plus 2a times z's error, so 1 + tanh(z) and 1 - tanh(z)^2 are within
- * (8 + 14a) u relative, and y and dx within (16 + 16a) u of their magnitudes below (a is 4 at
- * |x| = 2.9 and 40 from |x| = 9.3 on: 1.2e-6 and 3.9e-5 relative). The clamps add at most
- * 1e-34 |x| to y and 1e-29 |dy| to dx, where the true values underflow. The typical error
- * (RMS of error / (scale (1 + a))) must stay within 2u, a rounding or two.
+ * Tolerance: geluBound (src/ops/errorBounds.ts), (16 + 16a) u of the output's magnitude plus the
+ * clamps' floor. The typical error (RMS of error / (scale (1 + a))) must stay within 2u, a
+ * rounding or two.
  */
-function scaleOf(x: number, dy: number | undefined): number {
-  const t = geluParts(x);
-  const magnitude =
-    dy === undefined
-      ? 0.5 * Math.abs(x) * t.onePlusTanh
-      : Math.abs(dy) * (0.5 * t.onePlusTanh + 0.5 * Math.abs(x) * t.sech2 * t.dz);
-  return magnitude + 1e-38;
-}
-
-/** The clamps' error (see the kernel's header), where the true values underflow anyway. */
-const clampFloor = (x: number, dy: number | undefined) =>
-  dy === undefined ? 1e-34 * Math.abs(x) : 1e-29 * Math.abs(dy);
-
-function aOf(x: number): number {
-  const z = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3);
-  return Math.min(Math.abs(z), 40);
-}
-
 function expectClose(got: Float32Array, want: Float64Array, x: Float32Array, dy?: Float32Array) {
-  const scale = Float64Array.from(x, (v, i) => scaleOf(v, dy?.[i]));
-  const bound = scale.map((sc, i) => (16 + 16 * aOf(x[i])) * u * sc + clampFloor(x[i], dy?.[i]));
+  const scale = Float64Array.from(x, (v, i) => geluScale(v, dy?.[i]));
+  const bound = Float64Array.from(x, (v, i) => geluBound(v, dy?.[i]));
   const r = compareWithin(got, want, bound);
   expect(r.worstRatio, `worst at x = ${x[r.worstIndex]}, abs err ${r.maxAbs}`).toBeLessThan(1);
   // Typical error: RMS of error / (scale (1 + a)) where the clamp does not act: within 2u.
   let sq = 0;
   let count = 0;
   for (let i = 0; i < want.length; i++) {
-    if (aOf(x[i]) >= 40) continue;
-    sq += ((got[i] - want[i]) / (scale[i] * (1 + aOf(x[i])))) ** 2;
+    if (geluTanhArg(x[i]) >= 40) continue;
+    sq += ((got[i] - want[i]) / (scale[i] * (1 + geluTanhArg(x[i])))) ** 2;
     count++;
   }
   if (count > 0) expect(Math.sqrt(sq / count)).toBeLessThan(2 * u);

@@ -20,12 +20,12 @@ import {
   chooseLayerNormVariant,
   LAYERNORM_DEFAULT_EPS,
   LAYERNORM_ROW_MAX_WIDTH,
-  LAYERNORM_ROWS_PER_BLOCK,
   LAYERNORM_VARIANTS,
   prepareLayerNormBackward,
   prepareLayerNormForward,
   type LayerNormVariant,
 } from './layernorm';
+import { layerNormBoundFactors, layerNormParamSumDepth, layerNormRowSumDepth } from './errorBounds';
 
 const gpu = useGpu();
 const u = F32_EPS;
@@ -60,34 +60,10 @@ class Scope {
   }
 }
 
-/**
- * Times a term of a pairwise (cascade) sum of n terms is rounded: floor(log2 n) + 1 (the largest
- * complete block of 2^floor(log2 n) terms, plus one add of the other blocks' total).
- */
-const pairwiseDepth = (n: number) => 32 - Math.clz32(n);
-
-/**
- * Depth of the kernel's row sums (times a term is rounded), the only part of the bounds below
- * that depends on the variant:
- * - 'workgroup': a sequential stride over width / 256 per thread, then 8 tree levels;
- * - 'row': one thread sums the row pairwise: floor(log2 width) + 1, which is never more than
- *   the workgroup's (checked below), so every bound is the same or tighter for 'row'.
- */
-const rowSumDepth = (variant: LayerNormVariant, width: number) =>
-  variant === 'row' ? pairwiseDepth(width) : Math.ceil(width / 256) + 8;
-
-/**
- * Depth of the dgain/dbias column sums over `rows` rows:
- * - 'workgroup': per block of 128 rows, 8 row lanes stride ceil(min(rows, 128) / 8) rows, then 3
- *   tree levels; the final pass adds the rowBlocks partials in order;
- * - 'row': one thread per (column, block) sums the block's rows pairwise, then the same final
- *   pass: pairwiseDepth(min(rows, 128)) + rowBlocks, never more than the workgroup's.
- */
-function paramSumDepth(variant: LayerNormVariant, rows: number): number {
-  const inBlock = Math.min(rows, LAYERNORM_ROWS_PER_BLOCK);
-  const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
-  return (variant === 'row' ? pairwiseDepth(inBlock) : Math.ceil(inBlock / 8) + 3) + blocks;
-}
+// Sum depths of each variant: layerNormRowSumDepth and layerNormParamSumDepth, and the bound
+// factors built on them: layerNormBoundFactors (src/ops/errorBounds.ts).
+const rowSumDepth = layerNormRowSumDepth;
+const paramSumDepth = layerNormParamSumDepth;
 
 /** RMS over elements of |got - want| / scale: the typical error in units of the scale. */
 function typicalError(got: Float32Array, want: Float64Array, scale: Float64Array): number {
@@ -151,7 +127,7 @@ async function checkForward(
   s.release();
 
   const want = layerNormForwardRef(x, gain, bias, shape);
-  const K = rowSumDepth(variant, width) + 8;
+  const K = layerNormBoundFactors(variant, width, rows).y;
   const meanAbs = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < width; j++) meanAbs[r] += Math.abs(x[r * width + j]) / width;
@@ -261,7 +237,7 @@ async function checkBackward(c: BackwardCase) {
 
   const ref = layerNormBackwardRef(x, gain, mean, rstd, dy, shape, hasBias);
   const wantDx = ref.dx.map((v, i) => v + dxBeta * dx0[i]);
-  const Kx = rowSumDepth(c.variant, width) + 10;
+  const Kx = layerNormBoundFactors(c.variant, width, rows).dx;
   const dxScale = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     let mg = 0;
@@ -289,7 +265,7 @@ async function checkBackward(c: BackwardCase) {
   );
   expect(typicalError(dx, wantDx, dxScale)).toBeLessThan(2 * u);
 
-  const Kp = paramSumDepth(c.variant, rows) + 5;
+  const Kp = layerNormBoundFactors(c.variant, width, rows).param;
   const absG = new Float64Array(width);
   const absB = new Float64Array(width);
   for (let r = 0; r < rows; r++) {

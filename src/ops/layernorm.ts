@@ -14,11 +14,11 @@
  */
 import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
 import {
+  dispatchOp,
   singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
-  releaseTensor,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
@@ -226,65 +226,56 @@ export async function prepareLayerNormBackward(
   // scratch buffer of our own avoids binding a caller's buffer twice.
   const scratch = hasBias ? undefined : createTensor(ctx, [4], 'f32', `${label}:no-bias`);
   const u = { binding: 0, resource: { buffer: uniforms } };
-  const dxGroup = ctx.device.createBindGroup({
-    label: `${label}:dx [${variant}]`,
-    layout: dxPipeline.getBindGroupLayout(0),
-    entries: [
-      u,
-      { binding: 1, resource: bindingOf(args.x) },
-      { binding: 2, resource: bindingOf(args.gain) },
-      { binding: 7, resource: bindingOf(args.dy) },
-      { binding: 8, resource: bindingOf(args.mean) },
-      { binding: 9, resource: bindingOf(args.rstd) },
-      { binding: 10, resource: bindingOf(args.dx) },
-    ],
-  });
-  const partialGroup = ctx.device.createBindGroup({
-    label: `${label}:params-partial [${variant}]`,
-    layout: partialPipeline.getBindGroupLayout(0),
-    entries: [
-      u,
-      { binding: 1, resource: bindingOf(args.x) },
-      { binding: 7, resource: bindingOf(args.dy) },
-      { binding: 8, resource: bindingOf(args.mean) },
-      { binding: 9, resource: bindingOf(args.rstd) },
-      { binding: 11, resource: bindingOf(partial) },
-    ],
-  });
-  const finalGroup = ctx.device.createBindGroup({
-    label: `${label}:params-final [${variant}]`,
-    layout: finalPipeline.getBindGroupLayout(0),
-    entries: [
-      u,
-      { binding: 12, resource: bindingOf(partial) },
-      { binding: 13, resource: bindingOf(args.dgain) },
-      { binding: 14, resource: bindingOf(args.dbias ?? (scratch as GpuTensor)) },
-    ],
-  });
   const dxGroups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
   const partialGroups: [number, number, number] = row
     ? flatGrid(ctx, rowGroups(rowBlocks * width), label)
     : [workgroupCount(ctx, width, 32, label), workgroupCount(ctx, rowBlocks, 1, label), 1];
   const finalGroups = workgroupCount(ctx, width, 64, label);
-  return {
+  return dispatchOp(ctx, {
     label: `${label} [${variant}]`,
-    encode(pass) {
-      pass.setPipeline(dxPipeline);
-      pass.setBindGroup(0, dxGroup);
-      pass.dispatchWorkgroups(...dxGroups);
-      pass.setPipeline(partialPipeline);
-      pass.setBindGroup(0, partialGroup);
-      pass.dispatchWorkgroups(...partialGroups);
-      pass.setPipeline(finalPipeline);
-      pass.setBindGroup(0, finalGroup);
-      pass.dispatchWorkgroups(finalGroups);
-    },
-    release() {
-      ctx.pool.release(uniforms);
-      releaseTensor(ctx, partial);
-      if (scratch) releaseTensor(ctx, scratch);
-    },
-  };
+    dispatches: [
+      {
+        label: `${label}:dx [${variant}]`,
+        pipeline: dxPipeline,
+        entries: [
+          u,
+          { binding: 1, resource: bindingOf(args.x) },
+          { binding: 2, resource: bindingOf(args.gain) },
+          { binding: 7, resource: bindingOf(args.dy) },
+          { binding: 8, resource: bindingOf(args.mean) },
+          { binding: 9, resource: bindingOf(args.rstd) },
+          { binding: 10, resource: bindingOf(args.dx) },
+        ],
+        groups: dxGroups,
+      },
+      {
+        label: `${label}:params-partial [${variant}]`,
+        pipeline: partialPipeline,
+        entries: [
+          u,
+          { binding: 1, resource: bindingOf(args.x) },
+          { binding: 7, resource: bindingOf(args.dy) },
+          { binding: 8, resource: bindingOf(args.mean) },
+          { binding: 9, resource: bindingOf(args.rstd) },
+          { binding: 11, resource: bindingOf(partial) },
+        ],
+        groups: partialGroups,
+      },
+      {
+        label: `${label}:params-final [${variant}]`,
+        pipeline: finalPipeline,
+        entries: [
+          u,
+          { binding: 12, resource: bindingOf(partial) },
+          { binding: 13, resource: bindingOf(args.dgain) },
+          { binding: 14, resource: bindingOf(args.dbias ?? (scratch as GpuTensor)) },
+        ],
+        groups: [finalGroups, 1, 1],
+      },
+    ],
+    owned: [uniforms],
+    ownedTensors: scratch ? [partial, scratch] : [partial],
+  });
 }
 
 function pickVariant(

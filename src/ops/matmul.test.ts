@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { readTensor, releaseTensor, runOps, uploadTensor, type GpuTensor } from '../gpu';
 import { matmulAbsScale, matmulRef, type MatmulShape } from '../reference/matmul';
 import { Rng } from '../util/random';
-import { compareWithin, F32_EPS, relativeRms, useGpu } from '../../test/gpu';
+import { compareWithin, relativeRms, useGpu } from '../../test/gpu';
+import { matmulBound } from './errorBounds';
 import { chooseMatmulVariant, MATMUL_VARIANTS, prepareMatmul, type MatmulVariant } from './matmul';
 
 const gpu = useGpu();
 
 /**
- * Tolerance: each output is a length-K f32 dot product, whose rounding error is at most
- * gamma_K = K u / (1 - K u) times sum_p |a_ip b_pj| (u = 2^-24), plus one rounding each for
- * alpha, bias and beta*C. We assert that worst-case bound per element, and separately that the
- * typical (RMS) error is below 1e-6 of the output's RMS, which random-sign accumulation gives.
+ * Tolerance: matmulBound (src/ops/errorBounds.ts), gamma_K sum_p |a_ip b_pj| plus one rounding
+ * each for alpha, bias and beta*C, per element; and separately the typical (RMS) error below 1e-6
+ * of the output's RMS, which random-sign accumulation gives.
  */
 async function check(
   shape: MatmulShape,
@@ -56,11 +56,8 @@ async function check(
 
   const want = matmulRef(a, b, shape, bias, c0);
   const scale = matmulAbsScale(a, b, shape);
-  const gamma = (k * F32_EPS) / (1 - k * F32_EPS);
-  const beta = shape.beta ?? 0;
-  const bound = want.map(
-    (w, i) =>
-      gamma * scale[i] + 3 * F32_EPS * (Math.abs(w) + (bias ? 1 : 0) + Math.abs(beta)) + 1e-30,
+  const bound = want.map((w, i) =>
+    matmulBound(k, scale[i], w, { bias: bias !== undefined, beta: shape.beta }),
   );
   const report = compareWithin(got, want, bound);
   expect(
@@ -174,5 +171,19 @@ describe('matmul variant choice and argument checks', () => {
       prepareMatmul(ctx, { a: small, b: small, c: small, m: 3, k: 3, n: 3 }),
     ).rejects.toThrow(/A has 4 elements, needs at least 9/);
     releaseTensor(ctx, small);
+  });
+
+  it('rejects an output that shares a buffer with an input, naming the pair', async () => {
+    const ctx = gpu();
+    const t = uploadTensor(ctx, new Float32Array(9), [9]);
+    const other = uploadTensor(ctx, new Float32Array(9), [9]);
+    await expect(prepareMatmul(ctx, { a: other, b: t, c: t, m: 3, k: 3, n: 3 })).rejects.toThrow(
+      /C and B share a GPU buffer/,
+    );
+    await expect(
+      prepareMatmul(ctx, { a: other, b: other, c: t, bias: t, m: 3, k: 3, n: 3 }),
+    ).rejects.toThrow(/C and bias share a GPU buffer/);
+    releaseTensor(ctx, t);
+    releaseTensor(ctx, other);
   });
 });

@@ -30,6 +30,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import { checkDims, checkNoAliasing, needTensor } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
 
 export const MATMUL_KERNEL = { name: 'matmul', code: matmulWgsl };
@@ -97,12 +98,6 @@ export function chooseMatmulVariant(adapter: AdapterSummary, s: MatmulProblem): 
   return chooseVariant(MATMUL_VARIANT_REGISTRY, adapter, s);
 }
 
-function need(t: GpuTensor, elements: number, what: string, label: string): void {
-  if (t.length < elements) {
-    throw new Error(`${label}: ${what} has ${t.length} elements, needs at least ${elements}`);
-  }
-}
-
 /**
  * A tensor's bytes as an array<vec4<f32>> binding: the size rounded up to 16 bytes, which pool
  * buffers (sizes rounded to 16, aligned offsets) always hold. Undefined if the buffer cannot.
@@ -117,19 +112,17 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   const { m, k, n } = args;
   const batch = args.batch ?? 1;
   const label = args.label ?? `matmul ${m}x${k}x${n}`;
-  for (const [name, v] of Object.entries({ m, k, n, batch })) {
-    if (!Number.isInteger(v) || v < 1)
-      throw new Error(`${label}: ${name} must be a positive integer, got ${v}`);
-  }
+  checkDims(label, { m, k, n, batch });
   const transA = args.transA ?? false;
   const transB = args.transB ?? false;
   const strideA = args.strideA ?? m * k;
   const strideB = args.strideB ?? k * n;
   const strideC = args.strideC ?? m * n;
-  need(args.a, (batch - 1) * strideA + m * k, 'A', label);
-  need(args.b, (batch - 1) * strideB + k * n, 'B', label);
-  need(args.c, (batch - 1) * strideC + m * n, 'C', label);
-  if (args.bias) need(args.bias, n, 'bias', label);
+  needTensor(label, 'A', args.a, (batch - 1) * strideA + m * k);
+  needTensor(label, 'B', args.b, (batch - 1) * strideB + k * n);
+  needTensor(label, 'C', args.c, (batch - 1) * strideC + m * n);
+  if (args.bias) needTensor(label, 'bias', args.bias, n);
+  checkNoAliasing(label, { C: args.c }, { A: args.a, B: args.b, bias: args.bias });
   if (strideC > 0 && strideC < m * n) throw new Error(`${label}: batches of C overlap`);
 
   let variant =
@@ -192,12 +185,12 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   );
   const direct = variant === 'direct';
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
-    { binding: 1, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
-    { binding: 2, resource: bindingOf(args.c) },
-    // Without a bias the kernel never reads binding 3; any buffer satisfies the layout.
-    { binding: 3, resource: bindingOf(args.bias ?? args.a) },
-    { binding: 4, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 1, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
+    { binding: 2, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
+    { binding: 3, resource: bindingOf(args.c) },
+    // Without a bias the kernel never reads binding 4; any buffer satisfies the layout.
+    { binding: 4, resource: bindingOf(args.bias ?? args.a) },
   ];
   return singleDispatchOp(ctx, {
     pipeline,

@@ -9,7 +9,8 @@ import {
 } from '../gpu';
 import { groupStatsRef, type SegmentRef } from '../reference/reduce';
 import { Rng } from '../util/random';
-import { F32_EPS, useGpu } from '../../test/gpu';
+import { useGpu } from '../../test/gpu';
+import { sumSquaresRelBound } from './errorBounds';
 import {
   buildChunkTable,
   decodeGroupStats,
@@ -50,16 +51,9 @@ async function reduceOnGpu(
   return { stats: decodeGroupStats(words, op.groups), words };
 }
 
-/**
- * Sum of squares: all terms are >= 0, so the f32 sum's error is at most d u sum(x^2) where d is
- * the longest chain of roundings: one for the square (fma), ceil(chunk / 256) serial adds per
- * thread, log2(256) = 8 tree levels, then the same over the group's partials. We assert (d + 1) u
- * relative (about 2e-6 for these sizes). max |x| is a maximum of bit patterns: exact.
- */
-function sumBound(chunkSize: number, chunksInGroup: number): number {
-  const d = 1 + Math.ceil(chunkSize / 256) + 8 + Math.ceil(chunksInGroup / 256) + 8;
-  return (d + 1) * F32_EPS;
-}
+// Sum of squares within sumSquaresRelBound (src/ops/errorBounds.ts) relative; max |x| is a maximum
+// of bit patterns: exact.
+const sumBound = sumSquaresRelBound;
 
 async function checkRandom(n: number, seed: number, chunkSize = 4096) {
   const rng = new Rng(seed);

@@ -7,6 +7,7 @@ import reduceWgsl from '../../kernels/reduce.wgsl?raw';
 import {
   bindingOf,
   createUniform,
+  dispatchOp,
   readTensorU32,
   STORAGE_USAGE,
   workgroupCount,
@@ -14,7 +15,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
-import { grid2d } from './dispatch';
+import { flatGrid } from './shapes';
 
 export const REDUCE_KERNEL = { name: 'reduce', code: reduceWgsl };
 
@@ -154,58 +155,53 @@ export async function prepareGroupStats(
   );
   const zeros = new Uint32Array(groups * 4);
   const stats = uploadWords(ctx, zeros, `${label}:stats`);
-  const grid = grid2d(ctx, table.numChunks, label);
+  const grid = flatGrid(ctx, table.numChunks, label);
   const uniforms = createUniform(
     ctx,
     [
       ['u32', table.numChunks],
       ['u32', groups],
-      ['u32', grid[0]],
     ],
     label,
   );
-  const chunkBind = ctx.device.createBindGroup({
-    label: `${label}:chunk_stats`,
-    layout: chunkPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: bindingOf(args.x) },
-      { binding: 1, resource: bindingOf(chunks) },
-      { binding: 2, resource: bindingOf(partials) },
-      { binding: 5, resource: { buffer: uniforms } },
-    ],
-  });
-  const groupBind = ctx.device.createBindGroup({
-    label: `${label}:group_stats`,
-    layout: groupPipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 2, resource: bindingOf(partials) },
-      { binding: 3, resource: bindingOf(ranges) },
-      { binding: 4, resource: bindingOf(stats) },
-      { binding: 5, resource: { buffer: uniforms } },
-    ],
-  });
   const groupCount = workgroupCount(ctx, groups, 1, label);
-  const owned = [chunks, ranges, partials, stats];
-  return {
+  const op = dispatchOp(ctx, {
     label,
+    dispatches: [
+      {
+        label: `${label}:chunk_stats`,
+        pipeline: chunkPipeline,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 1, resource: bindingOf(args.x) },
+          { binding: 2, resource: bindingOf(chunks) },
+          { binding: 3, resource: bindingOf(partials) },
+        ],
+        groups: grid,
+      },
+      {
+        label: `${label}:group_stats`,
+        pipeline: groupPipeline,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 3, resource: bindingOf(partials) },
+          { binding: 4, resource: bindingOf(ranges) },
+          { binding: 5, resource: bindingOf(stats) },
+        ],
+        groups: [groupCount, 1, 1],
+      },
+    ],
+    owned: [uniforms],
+    ownedTensors: [chunks, ranges, partials, stats],
+  });
+  return {
+    ...op,
     stats,
     groups,
     table,
     chunks,
-    encode(pass) {
-      pass.setPipeline(chunkPipeline);
-      pass.setBindGroup(0, chunkBind);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-      pass.setPipeline(groupPipeline);
-      pass.setBindGroup(0, groupBind);
-      pass.dispatchWorkgroups(groupCount);
-    },
     resetCounts() {
       ctx.device.queue.writeBuffer(stats.buffer, 0, zeros);
-    },
-    release() {
-      for (const t of owned) ctx.pool.release(t.buffer);
-      ctx.pool.release(uniforms);
     },
   };
 }

@@ -11,27 +11,22 @@ import {
 } from '../gpu';
 import { axpyRef, residualAddBackwardRef, residualAddRef } from '../reference/residual';
 import { Rng } from '../util/random';
-import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
+import { compareWithin, useGpu } from '../../test/gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
+import { axpyBound, residualAddBound } from './errorBounds';
 import { prepareResidualAccumulate, prepareResidualAdd, prepareResidualAxpy } from './residual';
 
 const gpu = useGpu();
-const u = F32_EPS;
 const LENGTHS = [1, 7, 33, 127, 1000, 4099];
 /** 1, depth-µP's L^-1/2 at L = 3 (not representable in f32), CompleteP's L^-1 at L = 4, -2. */
 const SCALES = [1, 1 / Math.sqrt(3), 0.25, -2];
 
 /**
- * Tolerance: the multipliers are rounded to f32 (u relative), the product and the sum are
- * rounded once each, so |err| <= 3u (|a| + |scale b|) for add and accumulate, and
- * 4u (|alpha src| + |beta dst|) for axpy (one more product). Elementwise, no accumulation.
+ * Tolerance: residualAddBound for add and accumulate, axpyBound for axpy (src/ops/errorBounds.ts):
+ * 3u (|a| + |scale b|) and 4u (|alpha src| + |beta dst|). Elementwise, no accumulation.
  */
-function expectClose(got: Float32Array, want: Float64Array, scale: Float64Array, k: number) {
-  const r = compareWithin(
-    got,
-    want,
-    scale.map((s) => k * u * s + 1e-38),
-  );
+function expectClose(got: Float32Array, want: Float64Array, bound: Float64Array) {
+  const r = compareWithin(got, want, bound);
   expect(r.worstRatio, `worst at ${r.worstIndex}, abs err ${r.maxAbs}`).toBeLessThan(1);
 }
 
@@ -49,15 +44,15 @@ async function checkAll(n: number, scale: number, seed: number, ctx: GpuContext 
   const ta = uploadTensor(ctx, a, [n], 'a');
   const tb = uploadTensor(ctx, b, [n], 'b');
   const tout = createTensor(ctx, [n], 'f32', 'out');
-  const magnitude = Float64Array.from(a, (v, i) => Math.abs(v) + Math.abs(scale * b[i]));
+  const addBound = Float64Array.from(a, (v, i) => residualAddBound(v, scale * b[i]));
 
   // out = a + scale * b
   const out = await run(ctx, prepareResidualAdd(ctx, { a: ta, b: tb, out: tout, scale }), tout);
-  expectClose(out, residualAddRef(a, b, scale), magnitude, 3);
+  expectClose(out, residualAddRef(a, b, scale), addBound);
 
   // a += scale * b in place (a is overwritten)
   const acc = await run(ctx, prepareResidualAccumulate(ctx, { x: ta, b: tb, scale }), ta);
-  expectClose(acc, residualAddRef(a, b, scale), magnitude, 3);
+  expectClose(acc, residualAddRef(a, b, scale), addBound);
 
   // backward: db = scale * dout by axpy with beta = 0, over a dst full of NaN (never read)
   const dout = rng.uniformArray(n);
@@ -68,8 +63,7 @@ async function checkAll(n: number, scale: number, seed: number, ctx: GpuContext 
   expectClose(
     db,
     ref.db,
-    Float64Array.from(dout, (v) => Math.abs(scale * v)),
-    4,
+    Float64Array.from(dout, (v) => axpyBound(scale * v, 0)),
   );
 
   // axpy with beta != 0: db = 0.75 * dout + beta * db
@@ -82,8 +76,7 @@ async function checkAll(n: number, scale: number, seed: number, ctx: GpuContext 
   expectClose(
     both,
     axpyRef(dout, db, 0.75, beta),
-    Float64Array.from(dout, (v, i) => Math.abs(0.75 * v) + Math.abs(beta * db[i])),
-    4,
+    Float64Array.from(dout, (v, i) => axpyBound(0.75 * v, beta * db[i])),
   );
   [ta, tb, tout, tdout, tdb].forEach((t) => releaseTensor(ctx, t));
 }

@@ -1,6 +1,6 @@
 /**
  * attention self-test: forward and backward, B 2, H 2, T 70 (past one 64-row block), D 7, µP
- * logit scale 1 / D, N(0, 1) inputs. Bound as in src/ops/attention.test.ts: 1e-5 of each output's
+ * logit scale 1 / D, N(0, 1) inputs. Bound: ATTENTION_TOL (src/ops/errorBounds.ts), 1e-5 of each output's
  * scale (its largest magnitude; at least 1 for the log-sum-exp, a logit-sized quantity), from a
  * logit error of about u sqrt(D) |q||k| scale turned by the softmax into the same relative error,
  * plus u sqrt(T) from the row sums: ~1e-6 measured at far larger T and D, so a 10x margin.
@@ -13,10 +13,11 @@ import {
   prepareAttentionBackward,
   prepareAttentionForward,
 } from '../attention';
+import { ATTENTION_TOL } from '../errorBounds';
 import { asVariant } from '../variants';
 import { maxAbs, withScope, worstRatio, Worst, type SelfTest } from './common';
 
-const TOL = 1e-5;
+const TOL = ATTENTION_TOL;
 
 export const attentionSelfTest: SelfTest = {
   kernel: 'attention',

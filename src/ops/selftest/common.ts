@@ -17,8 +17,7 @@ export interface SelfTest {
   run(ctx: GpuContext, variant?: string): Promise<{ worstRatio: number; detail: string }>;
 }
 
-/** Unit roundoff of float32. */
-export const F32_EPS = 2 ** -24;
+export { F32_EPS, pairwiseDepth } from '../errorBounds';
 
 /** Worst |got - want| / bound over all elements (Infinity on NaN). */
 export function worstRatio(
@@ -43,9 +42,6 @@ export function maxAbs(x: ArrayLike<number>): number {
   for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
   return m;
 }
-
-/** Times a term of a pairwise (cascade) sum of n terms is rounded: floor(log2 n) + 1. */
-export const pairwiseDepth = (n: number): number => 32 - Math.clz32(n);
 
 /** The worst ratio over named parts of a self-test, and which part it was. */
 export class Worst {

@@ -1,10 +1,9 @@
 /**
  * embedding self-test: forward and accumulating backward (beta = 1), batch 5 x seq 53 (265 tokens:
  * past one 256-token staging block), vocab 11, dim 33, a position table of 64 rows (rows past seq
- * get zero gradient), alpha_in = 0.37, two invalid ids (vocab and 2^32 - 1). Bounds as in
- * src/ops/embedding.test.ts: forward 3u |alpha| (|tok| + |pos|); dTok[v] and dPos[t] are in-order
- * sums of count rows (count = occurrences of v, resp. batch): (count + 3) u |alpha| sum |dOut|,
- * plus 2u (|old| + |result|) for the accumulation.
+ * get zero gradient), alpha_in = 0.37, two invalid ids (vocab and 2^32 - 1). Bounds:
+ * embeddingOutBound and embeddingGradBound (src/ops/errorBounds.ts), which the kernel test also
+ * holds it to.
  */
 import { readTensor, runOps } from '../../gpu';
 import { embeddingBackwardRef, embeddingRef } from '../../reference/embedding';
@@ -14,8 +13,9 @@ import {
   prepareEmbeddingBackward,
   prepareEmbeddingForward,
 } from '../embedding';
+import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from '../errorBounds';
 import { asVariant } from '../variants';
-import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
+import { withScope, worstRatio, Worst, type SelfTest } from './common';
 
 export const embeddingSelfTest: SelfTest = {
   kernel: 'embedding',
@@ -67,9 +67,9 @@ export const embeddingSelfTest: SelfTest = {
         const bt = Math.floor(i / dim);
         const d = i % dim;
         const id = tokens[bt];
-        const mag =
-          id < vocab ? Math.abs(tok[id * dim + d]) + Math.abs(pos[(bt % seq) * dim + d]) : 0;
-        return 3 * u * Math.abs(alpha) * mag + 1e-38;
+        return id < vocab
+          ? embeddingOutBound(alpha, tok[id * dim + d], pos[(bt % seq) * dim + d])
+          : 1e-38;
       };
       worst.add(
         'out',
@@ -77,13 +77,7 @@ export const embeddingSelfTest: SelfTest = {
       );
 
       const ref = embeddingBackwardRef(tokens, dOut, shape);
-      const absRef = embeddingBackwardRef(
-        tokens,
-        dOut.map((v) => Math.abs(v)),
-        { ...shape, alpha: Math.abs(alpha) },
-      );
-      const counts = new Float64Array(vocab);
-      for (const id of tokens) if (id < vocab) counts[id] += 1;
+      const { abs: absRef, counts } = embeddingGradScales(tokens, dOut, shape);
       const check = (
         part: string,
         got: Float32Array,
@@ -93,10 +87,7 @@ export const embeddingSelfTest: SelfTest = {
         count: (i: number) => number,
       ) => {
         const want = g.map((v, i) => v + beta * old[i]);
-        const bound = (i: number) =>
-          (count(i) + 3) * u * abs[i] +
-          2 * u * (Math.abs(beta * old[i]) + Math.abs(want[i])) +
-          1e-38;
+        const bound = (i: number) => embeddingGradBound(count(i), abs[i], beta * old[i], want[i]);
         worst.add(part, worstRatio(got, want, bound));
       };
       check('dTok', await readTensor(ctx, tdTok), ref.dTok, absRef.dTok, dTok0, (i) => {

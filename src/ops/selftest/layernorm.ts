@@ -15,22 +15,19 @@ import { layerNormBackwardRef, layerNormForwardRef } from '../../reference/layer
 import { Rng } from '../../util/random';
 import {
   LAYERNORM_DEFAULT_EPS,
-  LAYERNORM_ROWS_PER_BLOCK,
   prepareLayerNormBackward,
   prepareLayerNormForward,
   LAYERNORM_VARIANT_REGISTRY,
 } from '../layernorm';
+import { layerNormBoundFactors } from '../errorBounds';
 import { asVariant } from '../variants';
-import { F32_EPS as u, pairwiseDepth, withScope, worstRatio, Worst, type SelfTest } from './common';
+import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
 
-/** Roundings of a row sum: 'row' pairwise in one thread, 'workgroup' strided + 8 tree levels. */
-const rowSumDepth = (width: number) => Math.max(pairwiseDepth(width), Math.ceil(width / 256) + 8);
-
-/** Roundings of a dgain/dbias column sum: within a block of rows, then one per block. */
-function paramSumDepth(rows: number): number {
-  const inBlock = Math.min(rows, LAYERNORM_ROWS_PER_BLOCK);
-  const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
-  return Math.max(pairwiseDepth(inBlock), Math.ceil(inBlock / 8) + 3) + blocks;
+/** The bound factors of whichever variant is deeper, so they hold for the one the adapter gets. */
+function deeperFactors(width: number, rows: number): { y: number; dx: number; param: number } {
+  const a = layerNormBoundFactors('row', width, rows);
+  const b = layerNormBoundFactors('workgroup', width, rows);
+  return { y: Math.max(a.y, b.y), dx: Math.max(a.dx, b.dx), param: Math.max(a.param, b.param) };
 }
 
 export const layernormSelfTest: SelfTest = {
@@ -102,7 +99,7 @@ export const layernormSelfTest: SelfTest = {
       const worst = new Worst();
 
       // Forward.
-      const K = rowSumDepth(width) + 8;
+      const K = deeperFactors(width, rows).y;
       const meanAbs = new Float64Array(rows);
       for (let i = 0; i < rows * width; i++)
         meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
@@ -127,7 +124,7 @@ export const layernormSelfTest: SelfTest = {
       // Backward, accumulating into dx, dgain, dbias.
       const bref = layerNormBackwardRef(x, gain, mean, rstd, dy, shape, true);
       const wantDx = bref.dx.map((v, i) => v + dx0[i]);
-      const Kx = rowSumDepth(width) + 10;
+      const Kx = deeperFactors(width, rows).dx;
       const mg = new Float64Array(rows);
       const mgx = new Float64Array(rows);
       const xhatOf = (i: number) => {
@@ -148,7 +145,7 @@ export const layernormSelfTest: SelfTest = {
       };
       worst.add('dx', worstRatio(await readTensor(ctx, tdx), wantDx, dxBound));
 
-      const Kp = paramSumDepth(rows) + 5;
+      const Kp = deeperFactors(width, rows).param;
       const absG = new Float64Array(width);
       const absB = new Float64Array(width);
       for (let i = 0; i < rows * width; i++) {

@@ -3,15 +3,15 @@
  * ends), four groups over interleaved segments: group 0 finite, group 1 holding a NaN with a
  * payload (bits 0x7fa00001), group 2 holding -Inf (bits 0xff800000), group 3 empty, and +Inf in
  * no segment (it must flag nothing). Bounds as in src/ops/reduce.test.ts: the sum of squares of
- * the finite values (all terms >= 0) within (d + 1) u relative, d = 1 (square) +
- * ceil(chunk / 256) + 8 (tree) + ceil(chunks / 256) + 8 (tree); max |x| (NaN or Inf where
- * present), the non-finite flags and the flagged-pass counts exactly.
+ * the finite values within sumSquaresRelBound (src/ops/errorBounds.ts) relative; max |x| (NaN or
+ * Inf where present), the non-finite flags and the flagged-pass counts exactly.
  */
 import { runOps } from '../../gpu';
 import { groupStatsRef } from '../../reference/reduce';
 import { Rng } from '../../util/random';
+import { sumSquaresRelBound } from '../errorBounds';
 import { prepareGroupStats, readGroupStats } from '../reduce';
-import { exact, F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
+import { exact, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 const NAN_BITS = 0x7fa00001;
 const NEG_INF_BITS = 0xff800000;
@@ -47,13 +47,12 @@ export const reduceSelfTest: SelfTest = {
         segments
           .filter((s) => s.group === g)
           .reduce((c, s) => c + Math.ceil(s.length / chunkSize), 0);
-      const d = (g: number) => 1 + Math.ceil(chunkSize / 256) + 8 + Math.ceil(chunks(g) / 256) + 8;
       worst.add(
         'sum of squares',
         worstRatio(
           got.sumSquares,
           want.sumSquares,
-          (g) => (d(g) + 1) * u * want.sumSquares[g] + 1e-30,
+          (g) => sumSquaresRelBound(chunkSize, chunks(g)) * want.sumSquares[g] + 1e-30,
         ),
       );
       for (let g = 0; g < groups; g++) {

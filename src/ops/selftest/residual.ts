@@ -1,15 +1,15 @@
 /**
  * residual self-test over 300 values (two workgroups of 256, one partial): out = a + s b with the
  * depth-µP multiplier s = 3^-1/2 (not exact in f32); axpy with beta = 0 into NaN (dst must never
- * be read) and with beta = -1.5. Bound as in src/ops/residual.test.ts: multipliers rounded to
- * f32, one rounding per product and sum: 3u (|a| + |s b|) for add, 4u (|alpha src| + |beta dst|)
- * for axpy. Elementwise, no accumulation.
+ * be read) and with beta = -1.5. Bounds: residualAddBound and axpyBound (src/ops/errorBounds.ts),
+ * which the kernel test also holds it to.
  */
 import { readTensor, runOps } from '../../gpu';
 import { axpyRef, residualAddRef } from '../../reference/residual';
 import { Rng } from '../../util/random';
+import { axpyBound, residualAddBound } from '../errorBounds';
 import { prepareResidualAdd, prepareResidualAxpy } from '../residual';
-import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
+import { withScope, worstRatio, Worst, type SelfTest } from './common';
 
 export const residualSelfTest: SelfTest = {
   kernel: 'residual',
@@ -43,26 +43,20 @@ export const residualSelfTest: SelfTest = {
       const worst = new Worst();
       worst.add(
         'add',
-        worstRatio(
-          await readTensor(ctx, tout),
-          residualAddRef(a, b, s),
-          (i) => 3 * u * (Math.abs(a[i]) + Math.abs(s * b[i])) + 1e-38,
+        worstRatio(await readTensor(ctx, tout), residualAddRef(a, b, s), (i) =>
+          residualAddBound(a[i], s * b[i]),
         ),
       );
       worst.add(
         'axpy beta=0',
-        worstRatio(
-          await readTensor(ctx, tscaled),
-          axpyRef(src, dst0, s, 0),
-          (i) => 4 * u * Math.abs(s * src[i]) + 1e-38,
+        worstRatio(await readTensor(ctx, tscaled), axpyRef(src, dst0, s, 0), (i) =>
+          axpyBound(s * src[i], 0),
         ),
       );
       worst.add(
         'axpy',
-        worstRatio(
-          await readTensor(ctx, tdst),
-          axpyRef(src, dst0, alpha, beta),
-          (i) => 4 * u * (Math.abs(alpha * src[i]) + Math.abs(beta * dst0[i])) + 1e-38,
+        worstRatio(await readTensor(ctx, tdst), axpyRef(src, dst0, alpha, beta), (i) =>
+          axpyBound(alpha * src[i], beta * dst0[i]),
         ),
       );
       return worst.result(`${n} values, scale 3^-1/2; add, axpy with beta 0 and -1.5`);

@@ -1,0 +1,24 @@
+// Helpers shared by every kernel. The kernel loader (src/gpu/pipelines.ts) appends this file to
+// each kernel's source; WGSL module-scope declarations may come in any order, and appending (not
+// prepending) keeps the line numbers of compile errors those of the kernel file.
+//
+// Naming: functions and variables camelCase, constants UPPER_SNAKE, entry points snake_case.
+
+// Exponent bits of a float32: all ones for +-Inf and NaN.
+const EXP_MASK = 0x7f800000u;
+
+// Inf or NaN, from the float's BITS: compilers may assume floats are finite and fold
+// `x != x` or `abs(x) > MAX` away, never a bit test.
+fn nonFiniteBits(bits: u32) -> bool {
+  return (bits & EXP_MASK) == EXP_MASK;
+}
+
+fn nonFinite(x: f32) -> bool {
+  return nonFiniteBits(bitcast<u32>(x));
+}
+
+// Flat index of an invocation in a dispatch of 1D workgroups of `groupSize` threads laid out as a
+// 2D grid `gridWidth` workgroups wide (the grid wraps to y past the per-dimension limit).
+fn flatIndex(lid: u32, wid: vec3<u32>, gridWidth: u32, groupSize: u32) -> u32 {
+  return (wid.x + wid.y * gridWidth) * groupSize + lid;
+}
