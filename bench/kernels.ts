@@ -9,7 +9,7 @@ import { acquireNodeGpu } from '../src/gpu/node';
 import { MATMUL_VARIANTS } from '../src/ops/matmul';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
-import { fmt, machineInfo, Table, writeResult } from './table';
+import { fmt, machineInfo, setUpPeer, Table, writeResult } from './table';
 import { setUpJaxjs, type JaxjsBench } from './jaxjs';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from '../src/gpu/timing';
@@ -81,21 +81,11 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
     let matmul: Section<MatmulRow> = { skipped: 'not selected (MUP_BENCH_ONLY)', rows: [] };
     if (opts.only.has('matmul')) {
       if (opts.tfjs) {
-        try {
-          tfjs = await setUpTfjs(ctx);
-        } catch (e) {
-          tfjsNote = `TF.js unavailable: ${e instanceof Error ? e.message : String(e)}`;
-          log(tfjsNote);
-        }
+        ({ peer: tfjs, note: tfjsNote } = await setUpPeer('TF.js', () => setUpTfjs(ctx), log));
       }
       if (opts.jaxjs) {
-        try {
-          jaxjs = await setUpJaxjs(ctx);
-          log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
-        } catch (e) {
-          jaxjsNote = `jax-js unavailable: ${e instanceof Error ? e.message : String(e)}`;
-          log(jaxjsNote);
-        }
+        ({ peer: jaxjs, note: jaxjsNote } = await setUpPeer('jax-js', () => setUpJaxjs(ctx), log));
+        if (jaxjs) log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
       }
       log(
         '\nmatmul: C = op(A) op(B), GFLOP/s = 2 M K N / time; ratio = ours / TF.js, ' +

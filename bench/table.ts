@@ -64,3 +64,24 @@ export function writeResult(out: string | undefined, doc: unknown, log: (s: stri
   writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
   log(`wrote ${path}`);
 }
+
+/** A comparison peer, or why the run goes on without it. */
+export interface Peer<T> {
+  peer: T | null;
+  note?: string;
+}
+
+/** Sets up a peer (TF.js, jax-js); a failure is logged and kept as the note, never fatal. */
+export async function setUpPeer<T>(
+  name: string,
+  setUp: () => Promise<T>,
+  log: (s: string) => void,
+): Promise<Peer<T>> {
+  try {
+    return { peer: await setUp() };
+  } catch (e) {
+    const note = `${name} unavailable: ${e instanceof Error ? e.message : String(e)}`;
+    log(note);
+    return { peer: null, note };
+  }
+}

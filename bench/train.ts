@@ -41,7 +41,7 @@ import { Rng } from '../src/util/random';
 import { setUpJaxjs, type JaxjsBench } from './jaxjs';
 import { createJaxGpt, type JaxGpt } from './jaxjs-gpt';
 import { peerGptSpec, type PeerGptSpec } from './peer-gpt';
-import { fmt, machineInfo, Table, writeResult } from './table';
+import { fmt, machineInfo, type Peer, setUpPeer, Table, writeResult } from './table';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTfjsGpt, type TfjsGpt } from './tfjs-gpt';
 import {
@@ -458,31 +458,13 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<unknown> {
       "GPU ms: our step's compute pass (timestamp queries)",
   );
 
-  let tfjs: TfjsBench | null = null;
-  let tfjsNote: string | undefined;
-  if (opts.tfjs) {
-    try {
-      tfjs = await setUpTfjs(ctx);
-    } catch (e) {
-      tfjsNote = `TF.js unavailable: ${e instanceof Error ? e.message : String(e)}`;
-      log(tfjsNote);
-    }
-  } else {
-    tfjsNote = 'skipped (--no-tfjs)';
-  }
-  let jaxjs: JaxjsBench | null = null;
-  let jaxjsNote: string | undefined;
-  if (opts.jaxjs) {
-    try {
-      jaxjs = await setUpJaxjs(ctx);
-      log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
-    } catch (e) {
-      jaxjsNote = `jax-js unavailable: ${e instanceof Error ? e.message : String(e)}`;
-      log(jaxjsNote);
-    }
-  } else {
-    jaxjsNote = 'skipped (--no-jaxjs)';
-  }
+  const { peer: tfjs, note: tfjsNote }: Peer<TfjsBench> = opts.tfjs
+    ? await setUpPeer('TF.js', () => setUpTfjs(ctx), log)
+    : { peer: null, note: 'skipped (--no-tfjs)' };
+  const { peer: jaxjs, note: jaxjsNote }: Peer<JaxjsBench> = opts.jaxjs
+    ? await setUpPeer('jax-js', () => setUpJaxjs(ctx), log)
+    : { peer: null, note: 'skipped (--no-jaxjs)' };
+  if (jaxjs) log(`jax-js: ${jaxjs.version} on ${jaxjs.adapter}`);
 
   const timer = createTimer(ctx);
   const breakdowns: Breakdown[] = [];
