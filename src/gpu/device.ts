@@ -17,7 +17,14 @@ export interface AdapterSummary {
 }
 
 export interface GpuFeatures {
+  /** The `subgroups` feature was granted: kernels may `enable subgroups;`. */
   subgroups: boolean;
+  /**
+   * The adapter's smallest subgroup size (GPUAdapterInfo.subgroupMinSize: 4 on SwiftShader, 32 on
+   * most GPUs); 0 without subgroups or where the browser does not report it. A workgroup of at
+   * most this many threads is always one subgroup, which the subgroup kernel variants rely on.
+   */
+  subgroupMinSize: number;
   timestampQuery: boolean;
   shaderF16: boolean;
 }
@@ -47,10 +54,13 @@ export interface GpuContext {
   lost: Promise<DeviceLostError>;
 }
 
+/** The optional WebGPU features the device asks for when the adapter has them. */
+export type OptionalFeature = 'subgroups' | 'timestampQuery' | 'shaderF16';
+
 export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Turn off optional features (e.g. to test the code path without subgroups). */
-  disableFeatures?: Array<keyof GpuFeatures>;
+  disableFeatures?: OptionalFeature[];
   /** Called once if the device is lost after acquisition, except after an explicit destroy(). */
   onDeviceLost?: (error: DeviceLostError) => void;
 }
@@ -124,7 +134,7 @@ export async function acquireFromAdapter(
   options: AcquireOptions = {},
 ): Promise<GpuContext> {
   const disabled = new Set(options.disableFeatures ?? []);
-  const wanted: Array<[keyof GpuFeatures, GPUFeatureName]> = [
+  const wanted: Array<[OptionalFeature, GPUFeatureName]> = [
     ['subgroups', 'subgroups' as GPUFeatureName],
     ['timestampQuery', 'timestamp-query'],
     ['shaderF16', 'shader-f16'],
@@ -154,8 +164,15 @@ export async function acquireFromAdapter(
     const granted = device.limits[name];
     limits[name] = typeof granted === 'number' ? granted : ALIGNMENT_LIMITS.has(name) ? 256 : 0;
   }
+  const subgroups = device.features.has('subgroups');
+  // On GPUAdapterInfo since subgroups shipped (Chrome 134, Dawn); older typings lack it.
+  const minSize = (adapter.info as { subgroupMinSize?: number }).subgroupMinSize;
   const features: GpuFeatures = {
-    subgroups: device.features.has('subgroups'),
+    subgroups,
+    subgroupMinSize:
+      subgroups && typeof minSize === 'number' && Number.isInteger(minSize) && minSize > 0
+        ? minSize
+        : 0,
     timestampQuery: device.features.has('timestamp-query'),
     shaderF16: device.features.has('shader-f16'),
   };

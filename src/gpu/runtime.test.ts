@@ -27,11 +27,19 @@ describe('device acquisition', () => {
     // Whatever the adapter offers of the optional features is what the device has.
     expect(typeof ctx.features.subgroups).toBe('boolean');
     expect(ctx.device.features.has('subgroups')).toBe(ctx.features.subgroups);
+    if (ctx.features.subgroups) expect(ctx.features.subgroupMinSize).toBeGreaterThanOrEqual(1);
+    if (ctx.adapter.architecture === 'swiftshader') {
+      // Its adapter has subgroups (4 lanes), so the device must have been given them.
+      expect(ctx.features.subgroups).toBe(true);
+      expect(ctx.features.subgroupMinSize).toBe(4);
+    }
   });
 
   it('can leave optional features off, so the paths without them are testable', async () => {
     const ctx = await acquireNodeGpu({ disableFeatures: ['subgroups', 'timestampQuery'] });
     expect(ctx.features.subgroups).toBe(false);
+    expect(ctx.features.subgroupMinSize).toBe(0);
+    expect(ctx.device.features.has('subgroups')).toBe(false);
     expect(ctx.features.timestampQuery).toBe(false);
     releaseGpu(ctx);
   });

@@ -248,35 +248,56 @@ export function crossEntropyBounds(
  * that depends on the variant:
  * - 'workgroup': a sequential stride over width / 256 per thread, then 8 tree levels;
  * - 'row': one thread sums the row pairwise: floor(log2 width) + 1, which is never more than
- *   the workgroup's (checked in src/ops/layernorm.test.ts), so every bound is the same or tighter for 'row'.
+ *   the workgroup's (checked in src/ops/layernorm.test.ts), so every bound is the same or tighter for 'row';
+ * - 'subgroup' (`lanes` = its workgroup size, the adapter's smallest subgroup size): each lane
+ *   sums ceil(width / lanes) terms in order, then subgroupAdd adds the lane sums in an order the
+ *   driver picks, at most lanes - 1 more roundings per term: ceil(width / lanes) + lanes - 1.
  */
-export const layerNormRowSumDepth = (variant: LayerNormVariant, width: number): number =>
-  variant === 'row' ? pairwiseDepth(width) : Math.ceil(width / 256) + 8;
+export function layerNormRowSumDepth(
+  variant: LayerNormVariant,
+  width: number,
+  lanes: number,
+): number {
+  if (variant === 'subgroup') return subgroupSumDepth(width, lanes);
+  return variant === 'row' ? pairwiseDepth(width) : Math.ceil(width / 256) + 8;
+}
+
+/**
+ * Roundings of a term of a sum of n terms over `lanes` lanes, each summing its share in order,
+ * then subgroupAdd over the lanes in any order: ceil(n / lanes) + lanes - 1.
+ */
+export function subgroupSumDepth(n: number, lanes: number): number {
+  if (!(lanes >= 1)) throw new Error(`subgroup sum depth: lanes must be >= 1, got ${lanes}`);
+  return Math.ceil(n / lanes) + lanes - 1;
+}
 
 /**
  * Depth of the dgain/dbias column sums over `rows` rows:
  * - 'workgroup': per block of 128 rows, 8 row lanes stride ceil(min(rows, 128) / 8) rows, then 3
  *   tree levels; the final pass adds the rowBlocks partials in order;
- * - 'row': one thread per (column, block) sums the block's rows pairwise, then the same final
- *   pass: pairwiseDepth(min(rows, 128)) + rowBlocks, never more than the workgroup's.
+ * - 'row' and 'subgroup' (the same column-sum kernels): one thread per (column, block) sums the
+ *   block's rows pairwise, then the same final pass: pairwiseDepth(min(rows, 128)) + rowBlocks,
+ *   never more than the workgroup's.
  */
 export function layerNormParamSumDepth(variant: LayerNormVariant, rows: number): number {
   const inBlock = Math.min(rows, LAYERNORM_ROWS_PER_BLOCK);
   const blocks = Math.ceil(rows / LAYERNORM_ROWS_PER_BLOCK);
-  return (variant === 'row' ? pairwiseDepth(inBlock) : Math.ceil(inBlock / 8) + 3) + blocks;
+  return (variant === 'workgroup' ? Math.ceil(inBlock / 8) + 3 : pairwiseDepth(inBlock)) + blocks;
 }
 
 /**
  * Multiples of u in the layernorm bounds (derivations in src/ops/layernorm.test.ts):
  * y, mean, rstd: (row depth + 8) u of their scales; dx: (row depth + 10) u;
  * dgain, dbias: (param depth + 5) u of sum_r |dy xhat| (resp. |dy|), plus 2u for accumulating.
+ * `lanes`: the 'subgroup' variant's workgroup size (src/ops/subgroups.ts subgroupLanes).
  */
 export function layerNormBoundFactors(
   variant: LayerNormVariant,
   width: number,
   rows: number,
+  lanes: number,
 ): { y: number; dx: number; param: number } {
-  const row = layerNormRowSumDepth(variant, width);
+  const row = layerNormRowSumDepth(variant, width, lanes);
   return { y: row + 8, dx: row + 10, param: layerNormParamSumDepth(variant, rows) + 5 };
 }
 

@@ -7,12 +7,18 @@
  * - 'row'        barrier-free: one thread per row (workgroups of 64 rows), pairwise sums in the
  *                thread; dgain/dbias by one thread per (column, block of rows). No workgroup
  *                memory.
+ * - 'subgroup'   one workgroup per row of the adapter's smallest subgroup size (one subgroup),
+ *                row sums by subgroupAdd (kernels/layernorm_subgroup.wgsl); dgain/dbias as 'row'.
+ *                Only where the device has subgroups (src/ops/subgroups.ts); offered to the tuner,
+ *                never chosen by the thresholds (on SwiftShader it is slower than 'row', see
+ *                bench/README.md; on GPUs unmeasured).
  * Choice (chooseLayerNormVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every 4-lane subgroup of the workgroup: 256 rows x 64 measured ~250 ms
  * forward with 'workgroup') and for rows of at most LAYERNORM_ROW_MAX_WIDTH elements, where
  * 'workgroup' leaves most of its 256 threads idle; 'workgroup' for wide rows on GPUs.
  */
 import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
+import layernormSubgroupWgsl from '../../kernels/layernorm_subgroup.wgsl?raw';
 import {
   dispatchOp,
   singleDispatchOp,
@@ -27,15 +33,20 @@ import {
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
 
 export const LAYERNORM_KERNEL = { name: 'layernorm', code: layernormWgsl };
+export const LAYERNORM_SUBGROUP_KERNEL = {
+  name: 'layernorm_subgroup',
+  code: layernormSubgroupWgsl,
+};
 
 /** Rows that one workgroup of the dgain/dbias pass sums before the final per-column pass. */
 export const LAYERNORM_ROWS_PER_BLOCK = 128;
 
 export const LAYERNORM_DEFAULT_EPS = 1e-5;
 
-export const LAYERNORM_VARIANTS = ['workgroup', 'row'] as const;
+export const LAYERNORM_VARIANTS = ['workgroup', 'row', 'subgroup'] as const;
 export type LayerNormVariant = (typeof LAYERNORM_VARIANTS)[number];
 
 /** Rows (threads) per workgroup of the 'row' variant. */
@@ -56,7 +67,7 @@ export interface LayerNormProblem {
 
 export const LAYERNORM_VARIANT_REGISTRY: VariantRegistry<LayerNormVariant, LayerNormProblem> = {
   kernel: 'layernorm',
-  variants: { workgroup: {}, row: {} },
+  variants: { workgroup: {}, row: {}, subgroup: SUBGROUP_RULE },
   shapeClass: (p) => `w${p.width}`,
   threshold: (adapter, p) =>
     adapter.isFallback || p.width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup',
@@ -135,13 +146,18 @@ export async function prepareLayerNormForward(
 
   const variant = pickVariant(ctx, args.variant, width, rows, label);
   const row = variant === 'row';
-  const pipeline = await ctx.pipelines.get(
-    LAYERNORM_KERNEL,
-    row ? 'forward_row' : 'forward',
-    row
-      ? { HAS_BIAS: args.bias !== undefined, ROW_WG: LAYERNORM_ROW_WORKGROUP }
-      : { HAS_BIAS: args.bias !== undefined },
-  );
+  const hasBias = args.bias !== undefined;
+  const pipeline =
+    variant === 'subgroup'
+      ? await ctx.pipelines.get(LAYERNORM_SUBGROUP_KERNEL, 'forward_subgroup', {
+          HAS_BIAS: hasBias,
+          SG: subgroupLanes(ctx.features),
+        })
+      : await ctx.pipelines.get(
+          LAYERNORM_KERNEL,
+          row ? 'forward_row' : 'forward',
+          row ? { HAS_BIAS: hasBias, ROW_WG: LAYERNORM_ROW_WORKGROUP } : { HAS_BIAS: hasBias },
+        );
   const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: uniforms } },
@@ -195,12 +211,18 @@ export async function prepareLayerNormBackward(
 
   // One at a time: each creation pushes and pops device error scopes.
   const variant = pickVariant(ctx, args.variant, width, rows, label);
-  const row = variant === 'row';
-  const dxPipeline = row
-    ? await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx_row', {
-        ROW_WG: LAYERNORM_ROW_WORKGROUP,
-      })
-    : await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx');
+  const dxPipeline =
+    variant === 'subgroup'
+      ? await ctx.pipelines.get(LAYERNORM_SUBGROUP_KERNEL, 'backward_dx_subgroup', {
+          SG: subgroupLanes(ctx.features),
+        })
+      : variant === 'row'
+        ? await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx_row', {
+            ROW_WG: LAYERNORM_ROW_WORKGROUP,
+          })
+        : await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_dx');
+  // The subgroup variant's column sums are the row variant's (no cross-lane reduction in them).
+  const row = variant !== 'workgroup';
   const partialPipeline = await ctx.pipelines.get(
     LAYERNORM_KERNEL,
     row ? 'backward_params_partial_row' : 'backward_params_partial',
@@ -226,7 +248,7 @@ export async function prepareLayerNormBackward(
   // scratch buffer of our own avoids binding a caller's buffer twice.
   const scratch = hasBias ? undefined : createTensor(ctx, [4], 'f32', `${label}:no-bias`);
   const u = { binding: 0, resource: { buffer: uniforms } };
-  const dxGroups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
+  const dxGroups = flatGrid(ctx, variant === 'row' ? rowGroups(rows) : rows, label);
   const partialGroups: [number, number, number] = row
     ? flatGrid(ctx, rowGroups(rowBlocks * width), label)
     : [workgroupCount(ctx, width, 32, label), workgroupCount(ctx, rowBlocks, 1, label), 1];
@@ -278,6 +300,16 @@ export async function prepareLayerNormBackward(
   });
 }
 
+/** The variant an op on `ctx` runs: `forced`, else the chooser's (a tuned 'subgroup' only with subgroups). */
+export function layerNormVariantOn(
+  ctx: GpuContext,
+  width: number,
+  rows: number,
+  forced?: LayerNormVariant,
+): LayerNormVariant {
+  return pickVariant(ctx, forced, width, rows, `layernorm ${rows}x${width}`);
+}
+
 function pickVariant(
   ctx: GpuContext,
   forced: LayerNormVariant | undefined,
@@ -288,7 +320,15 @@ function pickVariant(
   if (forced !== undefined && !LAYERNORM_VARIANTS.includes(forced)) {
     throw new Error(`${label}: unknown variant ${String(forced)}`);
   }
-  return forced ?? chooseVariant(LAYERNORM_VARIANT_REGISTRY, ctx.adapter, { width, rows });
+  if (forced === 'subgroup' && subgroupLanes(ctx.features) === 0) {
+    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
+  }
+  const chosen = forced ?? chooseVariant(LAYERNORM_VARIANT_REGISTRY, ctx.adapter, { width, rows });
+  // A tuning of this adapter on a device with subgroups does not bind a device without them.
+  if (chosen === 'subgroup' && subgroupLanes(ctx.features) === 0) {
+    return LAYERNORM_VARIANT_REGISTRY.threshold(ctx.adapter, { width, rows });
+  }
+  return chosen;
 }
 
 /** Workgroups of the 'row' entry points for `threads` threads. */

@@ -20,7 +20,12 @@ const cpu: AdapterSummary = {
   isFallback: true,
 };
 const otherCpu: AdapterSummary = { ...cpu, device: 'another-device' };
-const features: GpuFeatures = { subgroups: false, timestampQuery: false, shaderF16: false };
+const features: GpuFeatures = {
+  subgroups: false,
+  subgroupMinSize: 0,
+  timestampQuery: false,
+  shaderF16: false,
+};
 const shape = { m: 1024, k: 64, n: 64, transA: false, transB: true };
 
 afterEach(() => {

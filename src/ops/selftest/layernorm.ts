@@ -2,7 +2,7 @@
  * layernorm self-test: forward (with bias) and backward (accumulating: dxBeta = paramBeta = 1),
  * 130 rows (past one 64-row workgroup and one 128-row parameter block) of width 33, rows with
  * offsets up to 4x their spread. Bounds as in src/ops/layernorm.test.ts, with the sum depths of
- * whichever variant is deeper, so they hold for the variant the adapter gets:
+ * the variant that runs (forced, or the one the adapter gets):
  *   y:     (depth + 8) u (|gain| (|xhat| + rstd mean|x|) + |y|); mean, rstd: (depth + 8) u of
  *          mean|x| and of rstd;
  *   dx:    (depth + 10) u (rstd (|g| + mean|g| + |xhat| mean|g xhat|) + |dxBeta old|), g = dy gain;
@@ -18,25 +18,26 @@ import {
   prepareLayerNormBackward,
   prepareLayerNormForward,
   LAYERNORM_VARIANT_REGISTRY,
+  layerNormVariantOn,
 } from '../layernorm';
+import { subgroupLanes } from '../subgroups';
 import { layerNormBoundFactors } from '../errorBounds';
 import { asVariant } from '../variants';
 import { F32_EPS as u, withScope, worstRatio, Worst, type SelfTest } from './common';
-
-/** The bound factors of whichever variant is deeper, so they hold for the one the adapter gets. */
-function deeperFactors(width: number, rows: number): { y: number; dx: number; param: number } {
-  const a = layerNormBoundFactors('row', width, rows);
-  const b = layerNormBoundFactors('workgroup', width, rows);
-  return { y: Math.max(a.y, b.y), dx: Math.max(a.dx, b.dx), param: Math.max(a.param, b.param) };
-}
 
 export const layernormSelfTest: SelfTest = {
   kernel: 'layernorm',
   run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
-      const variant = asVariant(LAYERNORM_VARIANT_REGISTRY, variantName);
       const rows = 130;
       const width = 33;
+      const variant = layerNormVariantOn(
+        ctx,
+        width,
+        rows,
+        asVariant(LAYERNORM_VARIANT_REGISTRY, variantName),
+      );
+      const factors = layerNormBoundFactors(variant, width, rows, subgroupLanes(ctx.features));
       const eps = Math.fround(LAYERNORM_DEFAULT_EPS);
       const shape = { rows, width, eps };
       const rng = new Rng(5);
@@ -99,7 +100,7 @@ export const layernormSelfTest: SelfTest = {
       const worst = new Worst();
 
       // Forward.
-      const K = deeperFactors(width, rows).y;
+      const K = factors.y;
       const meanAbs = new Float64Array(rows);
       for (let i = 0; i < rows * width; i++)
         meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
@@ -124,7 +125,7 @@ export const layernormSelfTest: SelfTest = {
       // Backward, accumulating into dx, dgain, dbias.
       const bref = layerNormBackwardRef(x, gain, mean, rstd, dy, shape, true);
       const wantDx = bref.dx.map((v, i) => v + dx0[i]);
-      const Kx = deeperFactors(width, rows).dx;
+      const Kx = factors.dx;
       const mg = new Float64Array(rows);
       const mgx = new Float64Array(rows);
       const xhatOf = (i: number) => {
@@ -145,7 +146,7 @@ export const layernormSelfTest: SelfTest = {
       };
       worst.add('dx', worstRatio(await readTensor(ctx, tdx), wantDx, dxBound));
 
-      const Kp = deeperFactors(width, rows).param;
+      const Kp = factors.param;
       const absG = new Float64Array(width);
       const absB = new Float64Array(width);
       for (let i = 0; i < rows * width; i++) {
@@ -164,6 +165,8 @@ export const layernormSelfTest: SelfTest = {
         'dbias',
         worstRatio(await readTensor(ctx, tdbias), wantB, pBound(absB, wantB, dbias0)),
       );
-      return worst.result(`${rows}x${width} with bias, forward and accumulating backward`);
+      return worst.result(
+        `${rows}x${width} [${variant}] with bias, forward and accumulating backward`,
+      );
     }),
 };
