@@ -11,6 +11,8 @@ import {
 import { adamwStepRef, type AdamWStateRef } from '../reference/adamw';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
+import { acquireNodeGpu } from '../gpu/node';
+import { releaseGpu } from '../gpu';
 import {
   adamwAddStep,
   adamwMBound,
@@ -18,7 +20,16 @@ import {
   adamwVBound,
   type AdamWBounds,
 } from './errorBounds';
-import { prepareAdamW, type AdamWArgs, type AdamWOp, type AdamWTensor } from './adamw';
+import {
+  ADAMW_VARIANT_REGISTRY,
+  ADAMW_VARIANTS,
+  adamwVariantOn,
+  prepareAdamW,
+  type AdamWVariant,
+  type AdamWArgs,
+  type AdamWOp,
+  type AdamWTensor,
+} from './adamw';
 import { readGroupStats } from './reduce';
 
 const gpu = useGpu();
@@ -67,7 +78,7 @@ interface Harness {
   release(): void;
 }
 
-async function setup(
+async function setupWith(
   tensors: AdamWTensor[],
   opts: Partial<AdamWArgs> = {},
   context?: GpuContext,
@@ -159,7 +170,9 @@ function randomGrads(rng: Rng, n: number, scale: number): Float32Array {
   return rng.normalArray(n, scale);
 }
 
-describe('AdamW kernel vs float64 reference', () => {
+describe.each(ADAMW_VARIANTS)('AdamW kernel [%s] vs float64 reference', (variant) => {
+  const setup = (tensors: AdamWTensor[], opts: Partial<AdamWArgs> = {}, context?: GpuContext) =>
+    setupWith(tensors, { variant, ...opts }, context);
   it('several steps, one group: clipping active on some steps, per-tensor lr/eps/decay', async () => {
     const tensors = tensorTable(1, () => 0.02);
     const clip = 1;
@@ -342,5 +355,32 @@ describe('AdamW kernel vs float64 reference', () => {
       prepareAdamW(ctx, { ...base, tensors: [{ offset: 0, length: 8, lr: -1 }] }),
     ).rejects.toThrow(/lr = -1/);
     [p, g, m, v, short].forEach((x) => releaseTensor(ctx, x));
+  });
+});
+
+describe('AdamW variant choice', () => {
+  it("thresholds: 'subgroup' on CPU fallbacks, 'workgroup' on GPUs; never without subgroups", async () => {
+    const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    const problem = { params: 1000, tensors: 4 };
+    expect(ADAMW_VARIANT_REGISTRY.threshold({ ...base, isFallback: true }, problem)).toBe(
+      'subgroup',
+    );
+    expect(ADAMW_VARIANT_REGISTRY.threshold({ ...base, isFallback: false }, problem)).toBe(
+      'workgroup',
+    );
+    expect(ADAMW_VARIANT_REGISTRY.shapeClass({ params: 1000 })).toBe('p1024');
+    expect(ADAMW_VARIANT_REGISTRY.shapeClass({ params: 1024 })).toBe('p1024');
+    const ctx = gpu();
+    if (ctx.adapter.isFallback) expect(adamwVariantOn(ctx, 1000, 4)).toBe('subgroup');
+    const plain = await acquireNodeGpu({ disableFeatures: ['subgroups'] });
+    try {
+      expect(adamwVariantOn(plain, 1000, 4)).toBe('workgroup');
+      expect(() => adamwVariantOn(plain, 1000, 4, 'subgroup')).toThrow(/subgroups feature/);
+      expect(() => adamwVariantOn(plain, 1000, 4, 'tree' as AdamWVariant)).toThrow(
+        /unknown variant tree/,
+      );
+    } finally {
+      releaseGpu(plain);
+    }
   });
 });

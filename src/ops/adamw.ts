@@ -2,6 +2,12 @@
  * Typed wrapper of kernels/adamw.wgsl: one AdamW step over all parameters (one flat buffer) in one
  * dispatch, preceded in the same pass by reduce.wgsl over the gradients, which gives each group
  * (run) its gradient norm for clipping and its non-finite flag. Nothing is read back to the CPU.
+ *
+ * Variants: those of the gradient-statistics reduction (src/ops/reduce.ts), which is most of the
+ * step's time on a CPU adapter (its barriers): 'workgroup' (trees in workgroup memory) and
+ * 'subgroup' (subgroupAdd, no barrier; only where the device has subgroups). Choice
+ * (ADAMW_VARIANT_REGISTRY): 'subgroup' on CPU fallback adapters (SwiftShader: the step 3-5x
+ * faster, bench/README.md), 'workgroup' on GPUs until measured there (the tuner may pick either).
  */
 import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import {
@@ -13,10 +19,34 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
-import { prepareGroupStats, type GroupStatsOp } from './reduce';
+import {
+  GROUP_STATS_VARIANTS,
+  prepareGroupStats,
+  type GroupStatsOp,
+  type GroupStatsVariant,
+} from './reduce';
 import { flatGrid } from './shapes';
+import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
+import { chooseVariant, type VariantRegistry } from './variants';
 
 export const ADAMW_KERNEL = { name: 'adamw', code: adamwWgsl };
+
+export const ADAMW_VARIANTS = GROUP_STATS_VARIANTS;
+export type AdamWVariant = GroupStatsVariant;
+
+/** An AdamW problem: the parameters updated (the reduction's length) and in how many tensors. */
+export interface AdamWProblem {
+  params: number;
+  tensors?: number;
+}
+
+export const ADAMW_VARIANT_REGISTRY: VariantRegistry<AdamWVariant, AdamWProblem> = {
+  kernel: 'adamw',
+  variants: { workgroup: {}, subgroup: SUBGROUP_RULE },
+  // Sizes within a factor of two share a choice.
+  shapeClass: (p) => `p${2 ** Math.ceil(Math.log2(Math.max(1, p.params)))}`,
+  threshold: (adapter) => (adapter.isFallback ? 'subgroup' : 'workgroup'),
+};
 
 /** One parameter tensor: its place in the flat buffers and its µP hyperparameters. */
 export interface AdamWTensor {
@@ -54,6 +84,8 @@ export interface AdamWArgs {
   /** Elements per workgroup; a chunk never spans two tensors. Default 4096. */
   chunkSize?: number;
   label?: string;
+  /** Force a variant (tests, benchmarks); default: ADAMW_VARIANT_REGISTRY's choice. */
+  variant?: AdamWVariant;
 }
 
 export interface AdamWOp extends PreparedOp {
@@ -125,8 +157,10 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     }
   }
 
+  const variant = adamwVariantOn(ctx, end, tensors.length, args.variant, label);
   // The chunk table checks offsets, lengths and groups.
   const gradStats = await prepareGroupStats(ctx, {
+    variant,
     x: grads,
     segments: tensors.map((t) => ({ offset: t.offset, length: t.length, group: t.group ?? 0 })),
     groups: args.groups,
@@ -191,7 +225,7 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
 
   // The update reads the gradient statistics (norms, non-finite flags) of the pass before it.
   const update = singleDispatchOp(ctx, {
-    label,
+    label: `${label} [${variant}]`,
     pipeline,
     entries: [
       { binding: 0, resource: { buffer: uniforms } },
@@ -207,7 +241,7 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     owned: [tableBuffer, uniforms],
   });
   return {
-    label,
+    label: `${label} [${variant}]`,
     gradStats,
     stats: gradStats.stats,
     groups,
@@ -222,4 +256,27 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
       update.release();
     },
   };
+}
+
+/**
+ * The variant an AdamW step over `params` elements runs on `ctx`: `forced`, else the chooser's;
+ * a choice of 'subgroup' (tuned on a device of this adapter that had subgroups) falls back to
+ * 'workgroup' on a device without them, where forcing it is an error.
+ */
+export function adamwVariantOn(
+  ctx: GpuContext,
+  params: number,
+  tensors: number,
+  forced?: AdamWVariant,
+  label = `adamw ${tensors} tensors`,
+): AdamWVariant {
+  if (forced !== undefined && !ADAMW_VARIANTS.includes(forced)) {
+    throw new Error(`${label}: unknown variant ${String(forced)}`);
+  }
+  const usable = subgroupLanes(ctx.features) > 0;
+  if (forced === 'subgroup' && !usable) {
+    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
+  }
+  const chosen = forced ?? chooseVariant(ADAMW_VARIANT_REGISTRY, ctx.adapter, { params, tensors });
+  return chosen === 'subgroup' && !usable ? 'workgroup' : chosen;
 }

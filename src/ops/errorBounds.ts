@@ -5,6 +5,7 @@
  */
 import type { AdamWTensor } from './adamw';
 import type { CrossEntropyVariant } from './cross_entropy';
+import type { GroupStatsVariant } from './reduce';
 import { LAYERNORM_ROWS_PER_BLOCK, type LayerNormVariant } from './layernorm';
 import { embeddingBackwardRef, type EmbeddingRefShape } from '../reference/embedding';
 import { geluParts } from '../reference/gelu';
@@ -108,12 +109,27 @@ export const ATTENTION_STRESS_TOL = 5e-5;
 
 /**
  * Sum of squares, relative: all terms are >= 0, so the f32 sum's error is at most d u sum(x^2)
- * where d is the longest chain of roundings: one for the square (fma), ceil(chunk / 256) serial
- * adds per thread, log2(256) = 8 tree levels, then the same over the group's partials. The bound
- * is (d + 1) u (about 2e-6 for the tested sizes).
+ * where d is the longest chain of roundings: one for the square, then
+ * - 'workgroup': ceil(chunk / 256) serial adds per thread, log2(256) = 8 tree levels, then the
+ *   same over the group's partials;
+ * - 'subgroup' (`lanes` threads, one subgroup): each lane sums ceil(n / lanes) terms pairwise,
+ *   then subgroupAdd (any order: lanes - 1), over the chunk and then over the group's partials.
+ * The bound is (d + 1) u (about 2e-6 for the tested sizes).
  */
-export function sumSquaresRelBound(chunkSize: number, chunksInGroup: number): number {
-  const d = 1 + Math.ceil(chunkSize / 256) + 8 + Math.ceil(chunksInGroup / 256) + 8;
+export function sumSquaresRelBound(
+  chunkSize: number,
+  chunksInGroup: number,
+  variant: GroupStatsVariant = 'workgroup',
+  lanes = 0,
+): number {
+  if (variant === 'subgroup' && !(lanes >= 1)) {
+    throw new Error(`sum of squares bound: lanes must be >= 1, got ${lanes}`);
+  }
+  const level = (n: number) =>
+    variant === 'subgroup'
+      ? pairwiseDepth(Math.ceil(n / lanes)) + lanes - 1
+      : Math.ceil(n / 256) + 8;
+  const d = 1 + level(chunkSize) + level(chunksInGroup);
   return (d + 1) * u;
 }
 

@@ -2,8 +2,16 @@
  * Typed wrapper of kernels/reduce.wgsl: per-group sum of squares, max |x| and non-finite flag of
  * a float array, in one deterministic two-level pass. AdamW (src/ops/adamw.ts) encodes it over
  * the gradients for the clip norm and the skip-on-NaN flag of each group (run).
+ *
+ * Variants (same contract and bindings):
+ * - 'workgroup'  workgroups of 256 threads, fixed-order trees in workgroup memory (barriers).
+ * - 'subgroup'   workgroups of the adapter's smallest subgroup size (one subgroup), per-lane
+ *                pairwise sums combined by subgroupAdd/Max/Or: no barrier
+ *                (kernels/reduce_subgroup.wgsl). Only where the device has subgroups.
+ * AdamW chooses between them (src/ops/adamw.ts ADAMW_VARIANT_REGISTRY).
  */
 import reduceWgsl from '../../kernels/reduce.wgsl?raw';
+import reduceSubgroupWgsl from '../../kernels/reduce_subgroup.wgsl?raw';
 import {
   bindingOf,
   createUniform,
@@ -16,8 +24,13 @@ import {
   type PreparedOp,
 } from '../gpu';
 import { flatGrid } from './shapes';
+import { subgroupLanes } from './subgroups';
 
 export const REDUCE_KERNEL = { name: 'reduce', code: reduceWgsl };
+export const REDUCE_SUBGROUP_KERNEL = { name: 'reduce_subgroup', code: reduceSubgroupWgsl };
+
+export const GROUP_STATS_VARIANTS = ['workgroup', 'subgroup'] as const;
+export type GroupStatsVariant = (typeof GROUP_STATS_VARIANTS)[number];
 
 /** Elements per chunk (one workgroup of 256 threads, 16 elements each) unless told otherwise. */
 export const DEFAULT_CHUNK_SIZE = 4096;
@@ -106,6 +119,8 @@ export interface GroupStatsArgs {
   groups?: number;
   chunkSize?: number;
   label?: string;
+  /** Default 'workgroup'; 'subgroup' needs a device with subgroups (src/ops/subgroups.ts). */
+  variant?: GroupStatsVariant;
 }
 
 export interface GroupStatsOp extends PreparedOp {
@@ -142,10 +157,25 @@ export async function prepareGroupStats(
     args.x.length,
     label,
   );
-  const [chunkPipeline, groupPipeline] = await Promise.all([
-    ctx.pipelines.get(REDUCE_KERNEL, 'chunk_stats'),
-    ctx.pipelines.get(REDUCE_KERNEL, 'group_stats'),
-  ]);
+  const variant = args.variant ?? 'workgroup';
+  if (!GROUP_STATS_VARIANTS.includes(variant)) {
+    throw new Error(`${label}: unknown variant ${String(variant)}`);
+  }
+  const lanes = subgroupLanes(ctx.features);
+  if (variant === 'subgroup' && lanes === 0) {
+    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
+  }
+  const [chunkPipeline, groupPipeline] = await Promise.all(
+    variant === 'subgroup'
+      ? [
+          ctx.pipelines.get(REDUCE_SUBGROUP_KERNEL, 'chunk_stats_subgroup', { SG: lanes }),
+          ctx.pipelines.get(REDUCE_SUBGROUP_KERNEL, 'group_stats_subgroup', { SG: lanes }),
+        ]
+      : [
+          ctx.pipelines.get(REDUCE_KERNEL, 'chunk_stats'),
+          ctx.pipelines.get(REDUCE_KERNEL, 'group_stats'),
+        ],
+  );
   const chunks = uploadWords(ctx, table.chunks, `${label}:chunks`);
   const ranges = uploadWords(ctx, table.groupRanges, `${label}:groupRanges`);
   const partials = uploadWords(
@@ -166,7 +196,7 @@ export async function prepareGroupStats(
   );
   const groupCount = workgroupCount(ctx, groups, 1, label);
   const op = dispatchOp(ctx, {
-    label,
+    label: `${label} [${variant}]`,
     dispatches: [
       {
         label: `${label}:chunk_stats`,

@@ -42,6 +42,7 @@ export const TUNABLE_KERNELS = [
   'cross_entropy',
   'attention',
   'embedding',
+  'adamw',
 ] as const;
 export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
 

@@ -10,6 +10,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import { ADAMW_VARIANT_REGISTRY, prepareAdamW } from '../ops/adamw';
 import {
   ATTENTION_VARIANT_REGISTRY,
   prepareAttentionBackward,
@@ -131,6 +132,30 @@ export async function prepareProblem(
             dOut: t(tokens * dim, 'dOut'),
             dTok: t(vocab * dim, 'dTok'),
             dPos: t(tokens * dim, 'dPos'),
+            variant,
+          }),
+        );
+        break;
+      }
+      case 'adamw': {
+        // One step over `params` zero parameters (zero gradients are finite: the update runs) in
+        // `tensors` equal tensors, clipping on, as a training step runs it.
+        const { params, tensors: count } = p.problem;
+        const variant = asVariant(ADAMW_VARIANT_REGISTRY, variantName);
+        const per = Math.ceil(params / count);
+        const tensors = Array.from({ length: count }, (_, i) => ({
+          offset: Math.min(i * per, params),
+          length: Math.max(0, Math.min(per, params - i * per)),
+          lr: 1e-3,
+        }));
+        ops.push(
+          await prepareAdamW(ctx, {
+            params: t(params, 'params'),
+            grads: t(params, 'grads'),
+            m: t(params, 'm'),
+            v: t(params, 'v'),
+            tensors,
+            clip: 1,
             variant,
           }),
         );

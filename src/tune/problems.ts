@@ -3,6 +3,7 @@
  * see them. `collectProblems` records them while a model is built, so the tuner times exactly
  * the shapes a training run uses (no second list of a GPT's shapes to keep in step).
  */
+import { ADAMW_VARIANT_REGISTRY, type AdamWProblem } from '../ops/adamw';
 import type { AttentionProblem } from '../ops/attention';
 import { ATTENTION_VARIANT_REGISTRY } from '../ops/attention';
 import type { CrossEntropyProblem } from '../ops/cross_entropy';
@@ -19,7 +20,8 @@ export type KernelProblem =
   | { kernel: 'layernorm'; problem: Required<LayerNormProblem> }
   | { kernel: 'cross_entropy'; problem: Required<CrossEntropyProblem> }
   | { kernel: 'attention'; problem: AttentionProblem }
-  | { kernel: 'embedding'; problem: Required<EmbeddingProblem> };
+  | { kernel: 'embedding'; problem: Required<EmbeddingProblem> }
+  | { kernel: 'adamw'; problem: Required<AdamWProblem> };
 
 /** Each tunable kernel's registry, by name. */
 export const REGISTRIES: {
@@ -31,6 +33,7 @@ export const REGISTRIES: {
   // The tuner only ever passes a problem; the registry also takes none (the thresholds' call).
   attention: ATTENTION_VARIANT_REGISTRY as VariantRegistry<string, AttentionProblem>,
   embedding: EMBEDDING_VARIANT_REGISTRY,
+  adamw: ADAMW_VARIANT_REGISTRY,
 };
 
 export function shapeClassOf(p: KernelProblem): string {
@@ -45,6 +48,8 @@ export function shapeClassOf(p: KernelProblem): string {
       return REGISTRIES.attention.shapeClass(p.problem);
     case 'embedding':
       return REGISTRIES.embedding.shapeClass(p.problem);
+    case 'adamw':
+      return REGISTRIES.adamw.shapeClass(p.problem);
   }
 }
 
@@ -85,6 +90,10 @@ function complete(kernel: TunableKernel, problem: unknown): KernelProblem | unde
     case 'embedding': {
       const [vocab, dim, tokens] = [int('vocab'), int('dim'), int('tokens')];
       return vocab && dim && tokens ? { kernel, problem: { vocab, dim, tokens } } : undefined;
+    }
+    case 'adamw': {
+      const [params, tensors] = [int('params'), int('tensors')];
+      return params && tensors ? { kernel, problem: { params, tensors } } : undefined;
     }
   }
 }

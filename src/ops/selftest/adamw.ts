@@ -9,8 +9,9 @@
 import { readTensor, runOps, writeTensor } from '../../gpu';
 import { adamwStepRef } from '../../reference/adamw';
 import { Rng } from '../../util/random';
-import { prepareAdamW, type AdamWTensor } from '../adamw';
+import { ADAMW_VARIANT_REGISTRY, adamwVariantOn, prepareAdamW, type AdamWTensor } from '../adamw';
 import { adamwAddStep, adamwMBound, adamwParamBound, adamwVBound } from '../errorBounds';
+import { asVariant } from '../variants';
 import { exact, withScope, worstRatio, Worst, type SelfTest } from './common';
 
 const BETA1 = 0.9;
@@ -35,7 +36,7 @@ const LR_SCALES = [1, 0.5];
 
 export const adamwSelfTest: SelfTest = {
   kernel: 'adamw',
-  run: (ctx) =>
+  run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
       const tensors: AdamWTensor[] = [];
       let offset = 3; // elements before, between and after the tensors belong to none
@@ -44,6 +45,12 @@ export const adamwSelfTest: SelfTest = {
         offset += length + 2;
       });
       const n = offset + 2;
+      const variant = adamwVariantOn(
+        ctx,
+        n,
+        tensors.length,
+        asVariant(ADAMW_VARIANT_REGISTRY, variantName),
+      );
       const rng = new Rng(23);
       const p0 = rng.normalArray(n, 0.5);
       const params = scope.upload(p0, 'params');
@@ -61,6 +68,7 @@ export const adamwSelfTest: SelfTest = {
           beta2: BETA2,
           clip: CLIP,
           chunkSize: 32,
+          variant,
         }),
       );
       const ref = { params: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
@@ -107,6 +115,8 @@ export const adamwSelfTest: SelfTest = {
         'v',
         worstRatio(await readTensor(ctx, tv), ref.v, (i) => adamwVBound(ref.v[i])),
       );
-      return worst.result('5 tensors in 2 groups, 2 steps, each group clipped on one step');
+      return worst.result(
+        `[${variant}] 5 tensors in 2 groups, 2 steps, each group clipped on one step`,
+      );
     }),
 };
