@@ -14,10 +14,15 @@ import {
 } from '../reference/cross_entropy';
 import { Rng } from '../util/random';
 import { compareWithin, relativeRms, useGpu } from '../../test/gpu';
+import { acquireNodeGpu } from '../gpu/node';
+import { releaseGpu } from '../gpu';
+import { subgroupLanes } from './subgroups';
+import { installTunedVariants } from './variants';
 import {
   chooseCrossEntropyVariant,
   CROSS_ENTROPY_ROW_MAX_VOCAB,
   CROSS_ENTROPY_VARIANTS,
+  crossEntropyVariantOn,
   prepareCrossEntropy,
   type CrossEntropyVariant,
 } from './cross_entropy';
@@ -89,10 +94,11 @@ async function runGpu(
  */
 function bounds(c: Case, logits: Float32Array, targets: Uint32Array) {
   const ref = crossEntropyRef(logits, targets, c);
-  const variant = c.variant ?? chooseCrossEntropyVariant(gpu().adapter, c.vocab);
+  const ctx = gpu();
+  const variant = crossEntropyVariantOn(ctx, c.vocab, c.rows, c.variant);
   const perRun = c.rows / (c.runs ?? 1);
   const depths = {
-    sum: crossEntropySumDepth(variant, c.vocab),
+    sum: crossEntropySumDepth(variant, c.vocab, subgroupLanes(ctx.features)),
     mean: crossEntropyMeanDepth(variant, perRun),
   };
   return { ref, ...crossEntropyBounds(logits, targets, c, ref, depths) };
@@ -121,7 +127,9 @@ describe('cross-entropy variants', () => {
     // So running the row variant under the same bound formulas loosens no tolerance.
     const deeper: number[] = [];
     for (let n = 1; n <= 1 << 16; n++) {
-      if (crossEntropySumDepth('row', n) > crossEntropySumDepth('workgroup', n)) deeper.push(n);
+      if (crossEntropySumDepth('row', n, 0) > crossEntropySumDepth('workgroup', n, 0)) {
+        deeper.push(n);
+      }
       if (crossEntropyMeanDepth('row', n) > crossEntropyMeanDepth('workgroup', n)) deeper.push(n);
     }
     expect(deeper).toEqual([]);
@@ -136,6 +144,34 @@ describe('cross-entropy variants', () => {
     expect(chooseCrossEntropyVariant(gpuAdapter, CROSS_ENTROPY_ROW_MAX_VOCAB + 1)).toBe(
       'workgroup',
     );
+  });
+
+  it('runs subgroup only on a device with subgroups: refused when forced, else the thresholds', async () => {
+    const ctx = gpu();
+    // SwiftShader, where this suite runs, has 4-lane subgroups: the variant is tested below.
+    if (ctx.adapter.architecture === 'swiftshader') expect(subgroupLanes(ctx.features)).toBe(4);
+    const plain = await acquireNodeGpu({ disableFeatures: ['subgroups'] });
+    try {
+      const tl = uploadTensor(plain, new Float32Array(21), [21], 'logits');
+      const tt = uploadTensor(plain, new Uint32Array(3), [3], 'targets');
+      const args = { logits: tl, targets: tt, rows: 3, vocab: 7 };
+      await expect(prepareCrossEntropy(plain, { ...args, variant: 'subgroup' })).rejects.toThrow(
+        /subgroup needs a device with the subgroups feature/,
+      );
+      installTunedVariants(plain.adapter, { cross_entropy: { v7: 'subgroup' } });
+      try {
+        expect(chooseCrossEntropyVariant(plain.adapter, 7)).toBe('subgroup');
+        const op = await prepareCrossEntropy(plain, args);
+        expect(op.label).toContain('[row]');
+        op.release();
+      } finally {
+        installTunedVariants(plain.adapter, undefined);
+      }
+      releaseTensor(plain, tl);
+      releaseTensor(plain, tt);
+    } finally {
+      releaseGpu(plain);
+    }
   });
 
   it('uses the chosen variant by default and rejects an unknown one', async () => {
@@ -207,7 +243,8 @@ describe.each(CROSS_ENTROPY_VARIANTS)('cross-entropy kernel (%s) vs float64 refe
 
   it('a 2D grid of workgroups when rows exceed the per-dimension limit', async () => {
     const real = gpu();
-    // 257 rows: 'workgroup' has one workgroup per row, a (20, 13) grid under a limit of 20;
+    // 257 rows: 'workgroup' and 'subgroup' have one workgroup per row, a (20, 13) grid under a
+    // limit of 20;
     // 'row' has 5 workgroups of 64 rows, a (3, 2) grid under a limit of 3.
     const limit = variant === 'row' ? 3 : 20;
     const ctx = { ...real, limits: { ...real.limits, maxComputeWorkgroupsPerDimension: limit } };

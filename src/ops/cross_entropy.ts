@@ -7,11 +7,18 @@
  *                the mean loss, fixed-order trees in workgroup memory (barriers).
  * - 'row'        barrier-free: one thread per row (workgroups of 64 rows), max, pairwise sum of
  *                exponentials and gradient in three loops; one thread per run for the mean loss.
+ * - 'subgroup'   one workgroup per row of the adapter's smallest subgroup size (one subgroup):
+ *                max, sum of exponentials and target logit by subgroup operations
+ *                (kernels/cross_entropy_subgroup.wgsl); the mean loss as 'row'. Only where the
+ *                device has subgroups (src/ops/subgroups.ts); offered to the tuner, never chosen
+ *                by the thresholds (on SwiftShader slower than 'row', bench/README.md; on GPUs
+ *                unmeasured).
  * Choice (chooseCrossEntropyVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every subgroup of the workgroup) and for vocabularies of at most
  * CROSS_ENTROPY_ROW_MAX_VOCAB; 'workgroup' for larger vocabularies on GPUs.
  */
 import crossEntropyWgsl from '../../kernels/cross_entropy.wgsl?raw';
+import crossEntropySubgroupWgsl from '../../kernels/cross_entropy_subgroup.wgsl?raw';
 import {
   bindingOf,
   BufferUsage,
@@ -25,10 +32,15 @@ import {
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, flatGrid, needTensor } from './shapes';
+import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
+export const CROSS_ENTROPY_SUBGROUP_KERNEL = {
+  name: 'cross_entropy_subgroup',
+  code: crossEntropySubgroupWgsl,
+};
 
-export const CROSS_ENTROPY_VARIANTS = ['workgroup', 'row'] as const;
+export const CROSS_ENTROPY_VARIANTS = ['workgroup', 'row', 'subgroup'] as const;
 export type CrossEntropyVariant = (typeof CROSS_ENTROPY_VARIANTS)[number];
 
 /** Rows (threads) per workgroup of the 'row' variant. */
@@ -51,7 +63,7 @@ export const CROSS_ENTROPY_VARIANT_REGISTRY: VariantRegistry<
   CrossEntropyProblem
 > = {
   kernel: 'cross_entropy',
-  variants: { workgroup: {}, row: {} },
+  variants: { workgroup: {}, row: {}, subgroup: SUBGROUP_RULE },
   shapeClass: (p) => `v${p.vocab}`,
   threshold: (adapter, p) =>
     adapter.isFallback || p.vocab <= CROSS_ENTROPY_ROW_MAX_VOCAB ? 'row' : 'workgroup',
@@ -127,12 +139,9 @@ export async function prepareCrossEntropy(
     throw new Error(`${label}: dLogits shares the logits buffer: use inPlace`);
   }
 
-  if (args.variant !== undefined && !CROSS_ENTROPY_VARIANTS.includes(args.variant)) {
-    throw new Error(`${label}: unknown variant ${String(args.variant)}`);
-  }
-  const variant =
-    args.variant ?? chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, ctx.adapter, { vocab, rows });
+  const variant = crossEntropyVariantOn(ctx, vocab, rows, args.variant, label);
   const row = variant === 'row';
+  const lanes = subgroupLanes(ctx.features);
 
   const entry = args.inPlace
     ? 'forward_backward_in_place'
@@ -140,19 +149,26 @@ export async function prepareCrossEntropy(
       ? 'forward_backward'
       : 'forward';
   const [rowPipeline, meanPipeline] = await Promise.all(
-    row
+    variant === 'subgroup'
       ? [
-          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, `${entry}_row`, {
-            ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
-          }),
+          ctx.pipelines.get(CROSS_ENTROPY_SUBGROUP_KERNEL, `${entry}_subgroup`, { SG: lanes }),
           ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss_row', {
             ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
           }),
         ]
-      : [
-          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
-          ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
-        ],
+      : row
+        ? [
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, `${entry}_row`, {
+              ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
+            }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss_row', {
+              ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
+            }),
+          ]
+        : [
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
+          ],
   );
   const ownRowLoss = args.rowLoss ? undefined : createTensor(ctx, [rows], 'f32', `${label}:rows`);
   const ownLoss = args.loss ? undefined : createTensor(ctx, [runs], 'f32', `${label}:loss`);
@@ -160,9 +176,10 @@ export async function prepareCrossEntropy(
   const loss = args.loss ?? (ownLoss as GpuTensor);
   const dLogits = args.inPlace ? args.logits : args.dLogits;
 
-  const perGroup = row ? CROSS_ENTROPY_ROW_WORKGROUP : 1;
-  const grid = flatGrid(ctx, Math.ceil(rows / perGroup), label);
-  const runGroups = workgroupCount(ctx, runs, perGroup, label);
+  const grid = flatGrid(ctx, Math.ceil(rows / (row ? CROSS_ENTROPY_ROW_WORKGROUP : 1)), label);
+  // 'row' and 'subgroup' take the mean with mean_loss_row (one thread per run).
+  const runsPerGroup = variant === 'workgroup' ? 1 : CROSS_ENTROPY_ROW_WORKGROUP;
+  const runGroups = workgroupCount(ctx, runs, runsPerGroup, label);
   const rowsPerRun = rows / runs;
   // Params: rows, vocab, rowsPerRun, runs (u32), logitScale, gradCoef, invRowsPerRun (f32).
   const uniformData = new DataView(new ArrayBuffer(32));
@@ -226,4 +243,30 @@ export async function prepareCrossEntropy(
     owned,
   });
   return { ...op, rowLoss, loss, dLogits, setScales };
+}
+
+/**
+ * The variant an op on `ctx` runs: `forced`, else the chooser's; a choice of 'subgroup' (tuned on
+ * a device of this adapter that had subgroups) falls back to the thresholds' on a device without
+ * them, where forcing it is an error.
+ */
+export function crossEntropyVariantOn(
+  ctx: GpuContext,
+  vocab: number,
+  rows: number,
+  forced?: CrossEntropyVariant,
+  label = `cross_entropy ${rows}x${vocab}`,
+): CrossEntropyVariant {
+  if (forced !== undefined && !CROSS_ENTROPY_VARIANTS.includes(forced)) {
+    throw new Error(`${label}: unknown variant ${String(forced)}`);
+  }
+  const usable = subgroupLanes(ctx.features) > 0;
+  if (forced === 'subgroup' && !usable) {
+    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
+  }
+  const problem = { vocab, rows };
+  const chosen = forced ?? chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, ctx.adapter, problem);
+  return chosen === 'subgroup' && !usable
+    ? CROSS_ENTROPY_VARIANT_REGISTRY.threshold(ctx.adapter, problem)
+    : chosen;
 }

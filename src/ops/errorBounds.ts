@@ -193,16 +193,25 @@ export const embeddingGradBound = (
 /**
  * Roundings in the longest chain of the sum of exponentials: 'workgroup' ceil(V / WG) serial
  * steps, then 8 tree levels of a few (4) roundings each (max, two rescalings, add); 'row' one
- * rounding per level of the pairwise sum.
+ * rounding per level of the pairwise sum; 'subgroup' (`lanes` threads) ceil(V / lanes) in order
+ * per lane, then subgroupAdd in any order (subgroupSumDepth).
  */
-export function crossEntropySumDepth(variant: CrossEntropyVariant, vocab: number): number {
+export function crossEntropySumDepth(
+  variant: CrossEntropyVariant,
+  vocab: number,
+  lanes: number,
+): number {
+  if (variant === 'subgroup') return subgroupSumDepth(vocab, lanes);
   const wg = vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
   return variant === 'row' ? pairwiseDepth(vocab) : Math.ceil(vocab / wg) + 8 * 4;
 }
 
-/** Multiple of u |mean| for the mean loss: the sum's depth, plus the scaling and slack (2). */
+/**
+ * Multiple of u |mean| for the mean loss: the sum's depth, plus the scaling and slack (2).
+ * 'subgroup' takes the mean with the 'row' variant's kernel.
+ */
 export function crossEntropyMeanDepth(variant: CrossEntropyVariant, perRun: number): number {
-  return (variant === 'row' ? pairwiseDepth(perRun) : perRun / 256 + 8) + 2;
+  return (variant === 'workgroup' ? perRun / 256 + 8 : pairwiseDepth(perRun)) + 2;
 }
 
 /** Per-row loss, per-logit gradient and per-run mean-loss bounds (see above). */

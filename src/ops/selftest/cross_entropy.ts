@@ -7,13 +7,17 @@
  *   row loss: u (3 max|z| + E + d + 4 |loss| + 4) + 2^-21 (log's absolute accuracy near 1);
  *   dLogits:  |c| u (p_i (|z_i| + 3|x_i| + 3 + E + d + 6) + 2 [i = target]), c = 1.5 * 0.5 / 35;
  *   run mean: the mean of its rows' bounds + (meanDepth) u |mean|.
- * d and meanDepth are those of whichever variant is deeper (the 'workgroup' one at its smallest
- * workgroup of 64), so the bounds hold for the variant the adapter gets.
+ * d and meanDepth are those of the variant that runs (forced, or the one the adapter gets).
  */
 import { readTensor, runOps } from '../../gpu';
 import { crossEntropyRef } from '../../reference/cross_entropy';
 import { Rng } from '../../util/random';
-import { CROSS_ENTROPY_VARIANT_REGISTRY, prepareCrossEntropy } from '../cross_entropy';
+import {
+  CROSS_ENTROPY_VARIANT_REGISTRY,
+  crossEntropyVariantOn,
+  prepareCrossEntropy,
+} from '../cross_entropy';
+import { subgroupLanes } from '../subgroups';
 import { crossEntropyBounds, crossEntropyMeanDepth, crossEntropySumDepth } from '../errorBounds';
 import { asVariant } from '../variants';
 import { withScope, worstRatio, Worst, type SelfTest } from './common';
@@ -22,9 +26,14 @@ export const crossEntropySelfTest: SelfTest = {
   kernel: 'cross_entropy',
   run: (ctx, variantName) =>
     withScope(ctx, async (scope) => {
-      const variant = asVariant(CROSS_ENTROPY_VARIANT_REGISTRY, variantName);
       const shape = { rows: 70, vocab: 65, runs: 2, logitScale: 0.5, gradScale: 1.5 };
       const { rows, vocab, runs } = shape;
+      const variant = crossEntropyVariantOn(
+        ctx,
+        vocab,
+        rows,
+        asVariant(CROSS_ENTROPY_VARIANT_REGISTRY, variantName),
+      );
       const perRun = rows / runs;
       const rng = new Rng(17);
       const logits = rng.uniformArray(rows * vocab, -6, 6);
@@ -46,13 +55,9 @@ export const crossEntropySelfTest: SelfTest = {
       await runOps(ctx, [op], 'selftest cross_entropy');
 
       const ref = crossEntropyRef(logits, targets, shape);
-      // The deeper of the two variants' sums, so the bounds hold for the one the adapter gets.
       const depths = {
-        sum: Math.max(crossEntropySumDepth('row', vocab), crossEntropySumDepth('workgroup', vocab)),
-        mean: Math.max(
-          crossEntropyMeanDepth('row', perRun),
-          crossEntropyMeanDepth('workgroup', perRun),
-        ),
+        sum: crossEntropySumDepth(variant, vocab, subgroupLanes(ctx.features)),
+        mean: crossEntropyMeanDepth(variant, perRun),
       };
       const { lossBound, gradBound, meanBound } = crossEntropyBounds(
         logits,
@@ -75,6 +80,8 @@ export const crossEntropySelfTest: SelfTest = {
         'dLogits',
         worstRatio(await readTensor(ctx, tdLogits), ref.dLogits, (i) => gradBound[i]),
       );
-      return worst.result(`${rows}x${vocab}, 2 runs, logit scale 0.5, fused forward/backward`);
+      return worst.result(
+        `${rows}x${vocab} [${variant}], 2 runs, logit scale 0.5, fused forward/backward`,
+      );
     }),
 };
