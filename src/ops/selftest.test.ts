@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import geluWgsl from '../../kernels/gelu.wgsl?raw';
+import layernormSubgroupWgsl from '../../kernels/layernorm_subgroup.wgsl?raw';
+import reduceSubgroupWgsl from '../../kernels/reduce_subgroup.wgsl?raw';
 import { useGpu } from '../../test/gpu';
 import { runSelfTests, SELF_TEST_KERNELS, worstRatio, type SelfTestResult } from './selftest';
 
@@ -83,6 +85,43 @@ describe('kernel self-tests', () => {
     // The override lived in a cache of its own: the shipped kernel still passes.
     const [good] = await runSelfTests(gpu(), undefined, { kernels: ['gelu'] });
     expect(good.passed, row(good)).toBe(true);
+  });
+
+  it('every subgroup variant passes its self-test here; a broken one fails', async () => {
+    const ctx = gpu();
+    // SwiftShader (this suite's adapter) has subgroups of 4 lanes.
+    if (ctx.adapter.architecture === 'swiftshader') expect(ctx.features.subgroups).toBe(true);
+    if (!ctx.features.subgroups) return;
+    for (const kernel of ['layernorm', 'cross_entropy', 'adamw']) {
+      const [r] = await expectPoolRestored(() =>
+        runSelfTests(ctx, undefined, { kernels: [kernel], variant: 'subgroup' }),
+      );
+      expect(r.detail, row(r)).toContain('[subgroup]');
+      expect(r.passed, row(r)).toBe(true);
+      expect(r.worstRatio, row(r)).toBeGreaterThan(0);
+    }
+    // The row variance divided by width + 1: layernorm's y, mean or rstd leave their bounds.
+    const badLn = layernormSubgroupWgsl.replace(
+      'let variance = subgroupAdd(q) / count;',
+      'let variance = subgroupAdd(q) / (count + 1.0);',
+    );
+    // One lane's squares left out of the gradient norm: AdamW clips with a wrong factor.
+    const badReduce = reduceSubgroupWgsl.replace(
+      'pairAdd(&s, v * v);',
+      'if (lid != 1u) { pairAdd(&s, v * v); }',
+    );
+    for (const [kernel, name, code, original] of [
+      ['layernorm', 'layernorm_subgroup', badLn, layernormSubgroupWgsl],
+      ['adamw', 'reduce_subgroup', badReduce, reduceSubgroupWgsl],
+    ] as const) {
+      expect(code).not.toBe(original);
+      const [r] = await runSelfTests(ctx, undefined, {
+        kernels: [kernel],
+        variant: 'subgroup',
+        overrides: [{ name, code }],
+      });
+      expect(r.passed, row(r)).toBe(false);
+    }
   });
 
   it('fails a kernel that leaves an element unwritten (outputs start as NaN)', async () => {
