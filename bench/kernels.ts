@@ -10,6 +10,7 @@ import { MATMUL_VARIANTS } from '../src/ops/matmul';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
 import { fmt, machineInfo, setUpPeer, Table, writeResult } from './table';
+import { benchReductionVariants, reductionProblems, type VariantRow } from './variants';
 import { setUpJaxjs, type JaxjsBench } from './jaxjs';
 import { setUpTfjs, type TfjsBench } from './tfjs';
 import { createTimer, DEFAULT_POLICY, type RepeatPolicy } from '../src/gpu/timing';
@@ -20,7 +21,7 @@ export interface KernelBenchOptions {
   quick: boolean;
   /** On a CPU adapter, also the width-512 MLP shapes (left out by default for time). */
   full: boolean;
-  /** Sections to run: matmul, attention, adamw. */
+  /** Sections to run: matmul, attention, adamw, reductions. */
   only: ReadonlySet<string>;
   allVariants: boolean;
   tfjs: boolean;
@@ -30,7 +31,7 @@ export interface KernelBenchOptions {
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): KernelBenchOptions {
-  const only = (env.MUP_BENCH_ONLY ?? 'matmul,attention,adamw')
+  const only = (env.MUP_BENCH_ONLY ?? 'matmul,attention,adamw,reductions')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s);
@@ -219,6 +220,39 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
       if (adamw.skipped) log(`adamw skipped: ${adamw.skipped}`);
     }
     result.adamw = adamw;
+
+    let reductions: Section<VariantRow> = {
+      skipped: 'not selected (MUP_BENCH_ONLY)',
+      rows: [],
+    };
+    if (opts.only.has('reductions')) {
+      log(
+        '\nreduction variants (layernorm forward + backward, cross-entropy, AdamW step), each vs ' +
+          "the thresholds' choice in one round-robin run:",
+      );
+      const table = new Table([
+        { title: 'kernel', width: 13 },
+        { title: 'shape', width: 8 },
+        { title: 'variant', width: 9 },
+        { title: 'ms', width: 9, right: true },
+        { title: 'speedup', width: 7, right: true },
+      ]);
+      table.header();
+      reductions = await benchReductionVariants(ctx, reductionProblems(opts.quick), {
+        timer,
+        policy,
+        onRow: (r) =>
+          table.row([
+            r.kernel,
+            r.shapeClass,
+            r.variant + (r.variant === r.threshold ? '*' : ''),
+            fmt(r.ms),
+            `${r.speedup.toFixed(2)}x`,
+          ]),
+      });
+      log("(* the thresholds' choice; speedup = its ms / the variant's ms)");
+    }
+    result.reductions = reductions;
   } finally {
     tfjs?.dispose();
     timer.destroy();

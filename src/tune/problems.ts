@@ -13,7 +13,13 @@ import type { LayerNormProblem } from '../ops/layernorm';
 import { LAYERNORM_VARIANT_REGISTRY } from '../ops/layernorm';
 import type { MatmulProblem } from '../ops/matmul';
 import { MATMUL_VARIANT_REGISTRY } from '../ops/matmul';
-import { observeChoices, type TunableKernel, type VariantRegistry } from '../ops/variants';
+import {
+  applicableVariants,
+  observeChoices,
+  type TunableKernel,
+  type VariantEnv,
+  type VariantRegistry,
+} from '../ops/variants';
 
 export type KernelProblem =
   | { kernel: 'matmul'; problem: Required<MatmulProblem> }
@@ -51,6 +57,17 @@ export function shapeClassOf(p: KernelProblem): string {
     case 'adamw':
       return REGISTRIES.adamw.shapeClass(p.problem);
   }
+}
+
+/** The thresholds' variant for `p` in `env`, and every variant that applies, that one first. */
+export function candidateVariants(
+  env: VariantEnv,
+  p: KernelProblem,
+): { threshold: string; variants: string[] } {
+  const registry = REGISTRIES[p.kernel] as VariantRegistry<string, unknown>;
+  const threshold = registry.threshold(env.adapter, p.problem);
+  const rest = applicableVariants(registry, env, p.problem).filter((v) => v !== threshold);
+  return { threshold, variants: [threshold, ...rest] };
 }
 
 /** A chooser's problem as a full tuning problem, or undefined if it lacks what timing needs. */

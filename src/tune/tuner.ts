@@ -8,14 +8,9 @@
 import { adapterLabel, type GpuContext, type KernelSource } from '../gpu';
 import { createTimer, innerFor, median, DEFAULT_POLICY } from '../gpu/timing';
 import { runSelfTests, withKernelOverrides } from '../ops/selftest';
-import {
-  applicableVariants,
-  type TunableKernel,
-  type TunedTable,
-  type VariantRegistry,
-} from '../ops/variants';
+import { type TunableKernel, type TunedTable } from '../ops/variants';
 import { prepareProblem } from './harness';
-import { REGISTRIES, shapeClassOf, type KernelProblem } from './problems';
+import { candidateVariants, shapeClassOf, type KernelProblem } from './problems';
 
 export interface CandidateResult {
   variant: string;
@@ -104,12 +99,7 @@ export async function tuneVariants(
   const selfTests = new Map<string, { passed: boolean; detail: string }>();
   // Matmuls first: most of a training step's time, so the most a tight budget can win.
   const ordered = [...problems].sort((a, b) => +(b.kernel === 'matmul') - +(a.kernel === 'matmul'));
-  const plan = ordered.map((p) => {
-    const registry = REGISTRIES[p.kernel] as VariantRegistry<string, unknown>;
-    const threshold = registry.threshold(ctx.adapter, p.problem);
-    const rest = applicableVariants(registry, env, p.problem).filter((v) => v !== threshold);
-    return { p, threshold, variants: [threshold, ...rest] };
-  });
+  const plan = ordered.map((p) => ({ p, ...candidateVariants(env, p) }));
   const total = plan.reduce((n, x) => n + x.variants.length, 0);
   let done = 0;
   const entries: TunedEntry[] = [];
