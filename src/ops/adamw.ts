@@ -26,8 +26,8 @@ import {
   type GroupStatsVariant,
 } from './reduce';
 import { flatGrid } from './shapes';
-import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
-import { chooseVariant, type VariantRegistry } from './variants';
+import { SUBGROUP_RULE, variantOn } from './subgroups';
+import type { VariantRegistry } from './variants';
 
 export const ADAMW_KERNEL = { name: 'adamw', code: adamwWgsl };
 
@@ -270,13 +270,6 @@ export function adamwVariantOn(
   forced?: AdamWVariant,
   label = `adamw ${tensors} tensors`,
 ): AdamWVariant {
-  if (forced !== undefined && !ADAMW_VARIANTS.includes(forced)) {
-    throw new Error(`${label}: unknown variant ${String(forced)}`);
-  }
-  const usable = subgroupLanes(ctx.features) > 0;
-  if (forced === 'subgroup' && !usable) {
-    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
-  }
-  const chosen = forced ?? chooseVariant(ADAMW_VARIANT_REGISTRY, ctx.adapter, { params, tensors });
-  return chosen === 'subgroup' && !usable ? 'workgroup' : chosen;
+  const problem = { params, tensors };
+  return variantOn(ctx, ADAMW_VARIANT_REGISTRY, problem, forced, 'workgroup', label);
 }

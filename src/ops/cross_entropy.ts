@@ -11,8 +11,8 @@
  *                max, sum of exponentials and target logit by subgroup operations
  *                (kernels/cross_entropy_subgroup.wgsl); the mean loss as 'row'. Only where the
  *                device has subgroups (src/ops/subgroups.ts); offered to the tuner, never chosen
- *                by the thresholds (on SwiftShader slower than 'row', bench/README.md; on GPUs
- *                unmeasured).
+ *                by the thresholds (on SwiftShader no faster than 'row', bench/README.md; on
+ *                GPUs unmeasured).
  * Choice (chooseCrossEntropyVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every subgroup of the workgroup) and for vocabularies of at most
  * CROSS_ENTROPY_ROW_MAX_VOCAB; 'workgroup' for larger vocabularies on GPUs.
@@ -32,7 +32,7 @@ import {
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, flatGrid, needTensor } from './shapes';
-import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
+import { SUBGROUP_RULE, subgroupLanes, variantOn } from './subgroups';
 
 export const CROSS_ENTROPY_KERNEL = { name: 'cross_entropy', code: crossEntropyWgsl };
 export const CROSS_ENTROPY_SUBGROUP_KERNEL = {
@@ -257,16 +257,7 @@ export function crossEntropyVariantOn(
   forced?: CrossEntropyVariant,
   label = `cross_entropy ${rows}x${vocab}`,
 ): CrossEntropyVariant {
-  if (forced !== undefined && !CROSS_ENTROPY_VARIANTS.includes(forced)) {
-    throw new Error(`${label}: unknown variant ${String(forced)}`);
-  }
-  const usable = subgroupLanes(ctx.features) > 0;
-  if (forced === 'subgroup' && !usable) {
-    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
-  }
   const problem = { vocab, rows };
-  const chosen = forced ?? chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, ctx.adapter, problem);
-  return chosen === 'subgroup' && !usable
-    ? CROSS_ENTROPY_VARIANT_REGISTRY.threshold(ctx.adapter, problem)
-    : chosen;
+  const withoutSubgroups = CROSS_ENTROPY_VARIANT_REGISTRY.threshold(ctx.adapter, problem);
+  return variantOn(ctx, CROSS_ENTROPY_VARIANT_REGISTRY, problem, forced, withoutSubgroups, label);
 }

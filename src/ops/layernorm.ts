@@ -10,7 +10,7 @@
  * - 'subgroup'   one workgroup per row of the adapter's smallest subgroup size (one subgroup),
  *                row sums by subgroupAdd (kernels/layernorm_subgroup.wgsl); dgain/dbias as 'row'.
  *                Only where the device has subgroups (src/ops/subgroups.ts); offered to the tuner,
- *                never chosen by the thresholds (on SwiftShader it is slower than 'row', see
+ *                never chosen by the thresholds (on SwiftShader within noise of 'row', see
  *                bench/README.md; on GPUs unmeasured).
  * Choice (chooseLayerNormVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every 4-lane subgroup of the workgroup: 256 rows x 64 measured ~250 ms
@@ -33,7 +33,7 @@ import {
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
-import { SUBGROUP_RULE, subgroupLanes } from './subgroups';
+import { SUBGROUP_RULE, subgroupLanes, variantOn } from './subgroups';
 
 export const LAYERNORM_KERNEL = { name: 'layernorm', code: layernormWgsl };
 export const LAYERNORM_SUBGROUP_KERNEL = {
@@ -317,18 +317,9 @@ function pickVariant(
   rows: number,
   label: string,
 ): LayerNormVariant {
-  if (forced !== undefined && !LAYERNORM_VARIANTS.includes(forced)) {
-    throw new Error(`${label}: unknown variant ${String(forced)}`);
-  }
-  if (forced === 'subgroup' && subgroupLanes(ctx.features) === 0) {
-    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
-  }
-  const chosen = forced ?? chooseVariant(LAYERNORM_VARIANT_REGISTRY, ctx.adapter, { width, rows });
-  // A tuning of this adapter on a device with subgroups does not bind a device without them.
-  if (chosen === 'subgroup' && subgroupLanes(ctx.features) === 0) {
-    return LAYERNORM_VARIANT_REGISTRY.threshold(ctx.adapter, { width, rows });
-  }
-  return chosen;
+  const problem = { width, rows };
+  const withoutSubgroups = LAYERNORM_VARIANT_REGISTRY.threshold(ctx.adapter, problem);
+  return variantOn(ctx, LAYERNORM_VARIANT_REGISTRY, problem, forced, withoutSubgroups, label);
 }
 
 /** Workgroups of the 'row' entry points for `threads` threads. */

@@ -4,8 +4,8 @@
  * subgroup, so their reductions need no workgroup memory and no assumption on how a driver lays
  * subgroups out or which size it picks.
  */
-import type { GpuFeatures } from '../gpu';
-import type { VariantRule } from './variants';
+import type { GpuContext, GpuFeatures } from '../gpu';
+import { chooseVariant, type VariantRegistry, type VariantRule } from './variants';
 
 /** Largest workgroup the subgroup variants use (WebGPU guarantees 256 invocations). */
 const MAX_SUBGROUP_WORKGROUP = 256;
@@ -20,3 +20,27 @@ export function subgroupLanes(features: GpuFeatures): number {
 export const SUBGROUP_RULE: VariantRule<unknown> = {
   applies: (env) => subgroupLanes(env.features) > 0,
 };
+
+/**
+ * The variant an op on `ctx` runs: `forced` (an unknown name, or 'subgroup' on a device without
+ * subgroups, is an error), else the chooser's. A chosen 'subgroup' (tuned on a device of this
+ * adapter that had subgroups) becomes `withoutSubgroups` on a device without them.
+ */
+export function variantOn<V extends string, P>(
+  ctx: GpuContext,
+  registry: VariantRegistry<V, P>,
+  problem: P,
+  forced: V | undefined,
+  withoutSubgroups: V,
+  label: string,
+): V {
+  if (forced !== undefined && !Object.hasOwn(registry.variants, forced)) {
+    throw new Error(`${label}: unknown variant ${String(forced)}`);
+  }
+  const usable = subgroupLanes(ctx.features) > 0;
+  if (forced === 'subgroup' && !usable) {
+    throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
+  }
+  const chosen = forced ?? chooseVariant(registry, ctx.adapter, problem);
+  return chosen === 'subgroup' && !usable ? withoutSubgroups : chosen;
+}
