@@ -9,8 +9,10 @@ import { Rng } from '../util/random';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
 import {
+  ATTENTION_UNROLLED_MAX_D,
   ATTENTION_VARIANTS,
   attentionMaxD,
+  attentionUnrolledRows,
   chooseAttentionVariant,
   prepareAttentionBackward,
   prepareAttentionForward,
@@ -199,6 +201,9 @@ describe('attention float64 reference', () => {
 });
 
 describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference', (variant) => {
+  // The largest head size the variant takes ('unrolled' stops at 64; see its registry rule).
+  const largestD = variant === 'unrolled' ? ATTENTION_UNROLLED_MAX_D : 128;
+
   it('awkward shapes: T in {1, 7, 33, 127} x D in {1, 7, 16, 33, 64}, µP and SP scales', async () => {
     const contexts = [1, 7, 33, 127];
     const headSizes = [1, 7, 16, 33, 64];
@@ -215,16 +220,19 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
     }
   });
 
-  it('T = 256 with D = 64, and the largest head size D = 128', async () => {
+  it(`T = 256 with D = 64, and the largest head size D = ${largestD}`, async () => {
     await check({ batch: 1, heads: 2, headSize: 64, context: 256, scale: sp(64) }, { variant });
     await check(
-      { batch: 2, heads: 1, headSize: 128, context: 65, scale: mup(128, 4) },
+      { batch: 2, heads: 1, headSize: largestD, context: 65, scale: mup(largestD, 4) },
       { variant },
     );
   });
 
-  it('the largest context and head size, T = 512 and D = 128', async () => {
-    await check({ batch: 1, heads: 1, headSize: 128, context: 512, scale: sp(128) }, { variant });
+  it(`the largest context and head size, T = 512 and D = ${largestD}`, async () => {
+    await check(
+      { batch: 1, heads: 1, headSize: largestD, context: 512, scale: sp(largestD) },
+      { variant },
+    );
   });
 
   it('uses the scale it is given: µP and SP on the same data', async () => {
@@ -237,9 +245,44 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
 
   it('stays accurate with large logits (online-softmax rescaling), at a stated looser bound', async () => {
     await check(
-      { batch: 1, heads: 2, headSize: 128, context: 100, scale: 2 },
+      { batch: 1, heads: 2, headSize: largestD, context: 100, scale: 2 },
       { tol: STRESS_TOL, variant },
     );
+  });
+
+  it('a non-finite later key never reaches an earlier row (out, lse, dQ)', async () => {
+    // Rows 0 .. T - 2 do not see key T - 1: with its K and V non-finite they must still match
+    // the reference computed with that key zeroed.
+    const s = { batch: 2, heads: 3, headSize: 7, context: 9, scale: sp(7) };
+    const { batch: B, heads: H, headSize: D, context: T } = s;
+    const rng = new Rng(5);
+    const qkv = rng.normalArray(B * T * 3 * H * D);
+    const dout = rng.normalArray(B * T * H * D);
+    const clean = Float32Array.from(qkv);
+    for (let b = 0; b < B; b++) {
+      for (let e = 0; e < 2 * H * D; e++) {
+        const i = ((b * T + T - 1) * 3 + 1) * H * D + e; // K and V of the last position
+        qkv[i] = e % 2 ? Infinity : NaN;
+        clean[i] = 0;
+      }
+    }
+    const got = await runGpu(s, qkv, dout, variant);
+    const ref = attentionForwardRef(clean, s);
+    const dref = attentionBackwardRef(clean, dout, s);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T - 1; t++) {
+        for (let h = 0; h < H; h++) {
+          const r = (b * H + h) * T + t;
+          expect(Math.abs(got.lse[r] - ref.lse[r]), `lse b${b} t${t} h${h}`).toBeLessThan(1e-5);
+          for (let d = 0; d < D; d++) {
+            const o = ((b * T + t) * H + h) * D + d;
+            expect(Math.abs(got.out[o] - ref.out[o]), `out b${b} t${t} h${h}`).toBeLessThan(1e-5);
+            const q = ((b * T + t) * 3 * H + h) * D + d;
+            expect(Math.abs(got.dqkv[q] - dref[q]), `dQ b${b} t${t} h${h}`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    }
   });
 
   it('backward is deterministic (no atomics): two runs agree bit for bit', async () => {
@@ -269,10 +312,28 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
 });
 
 describe('attention variants and head-size buckets', () => {
-  it('chooses row on CPU fallback adapters and tiled on GPUs', () => {
+  it('chooses unrolled (row past its head sizes) on CPU fallback adapters and tiled on GPUs', () => {
     const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
-    expect(chooseAttentionVariant({ ...base, isFallback: true })).toBe('row');
-    expect(chooseAttentionVariant({ ...base, isFallback: false })).toBe('tiled');
+    const cpu = { ...base, isFallback: true };
+    const shape = (headSize: number) => ({ batch: 8, heads: 4, headSize, context: 64 });
+    expect(chooseAttentionVariant(cpu, shape(16))).toBe('unrolled');
+    expect(chooseAttentionVariant(cpu, shape(ATTENTION_UNROLLED_MAX_D))).toBe('unrolled');
+    expect(chooseAttentionVariant(cpu, shape(ATTENTION_UNROLLED_MAX_D + 1))).toBe('row');
+    // Without a shape the head size is unknown: the variant that takes every head size.
+    expect(chooseAttentionVariant(cpu)).toBe('row');
+    expect(chooseAttentionVariant({ ...base, isFallback: false }, shape(16))).toBe('tiled');
+  });
+
+  it('unrolled takes 2 rows per invocation up to D = 32, then 1, and refuses D > 64', async () => {
+    expect([1, 7, 16, 32, 33, 64].map(attentionUnrolledRows)).toEqual([2, 2, 2, 2, 1, 1]);
+    const ctx = gpu();
+    const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+    const [qkv, out, lse] = [3 * 65 * 2, 65 * 2, 2].map(make);
+    const s = { batch: 1, heads: 1, headSize: 65, context: 2, scale: 0.1 };
+    await expect(
+      prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'unrolled' }),
+    ).rejects.toThrow(/headSize 65 exceeds the unrolled variant's maximum of 64/);
+    [qkv, out, lse].forEach((t) => releaseTensor(ctx, t));
   });
 
   it('sizes private arrays by D rounded up to a power of two, at least 8', () => {
@@ -286,7 +347,7 @@ describe('attention variants and head-size buckets', () => {
     const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
     const [qkv, out, lse] = [36, 12, 3].map(make);
     const op = await prepareAttentionForward(ctx, { ...s, qkv, out, lse });
-    expect(op.label).toContain(`[${chooseAttentionVariant(ctx.adapter)}]`);
+    expect(op.label).toContain(`[${chooseAttentionVariant(ctx.adapter, s)}]`);
     op.release();
     const bad = { ...s, qkv, out, lse, variant: 'flash' as AttentionVariant };
     await expect(prepareAttentionForward(ctx, bad)).rejects.toThrow(/unknown variant flash/);
