@@ -16,7 +16,7 @@ const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [optio
   --quick           a small subset of each section (a smoke run)
   --full            on a CPU adapter, also the width-512 MLP matmuls (slow: TF.js takes seconds)
   --only LIST       what to run, comma-separated (kernels: matmul,attention,adamw; train: widths, e.g. 64,128)
-  --all-variants    also time the matmul variants the adapter would not pick
+  --all-variants    also time the matmul and attention variants the adapter would not pick
   --stacks LIST     train: stack sizes K, comma-separated (default 1,4,8)
   --no-tfjs         skip the TensorFlow.js comparison
   --no-jaxjs        skip the jax-js comparison
