@@ -8,7 +8,13 @@
  *            two barriers per tile.
  * - 'row'    barrier-free: one invocation per (batch, head, row) over a flat index, workgroups
  *            of ATTENTION_ROW_WORKGROUP, the other side's rows read straight from global memory.
- * Choice (chooseAttentionVariant): 'row' on CPU fallback adapters, 'tiled' on GPUs. On
+ * - 'unrolled' kernels/attention_unrolled.wgsl: like 'row', but built per head size D (<= 64)
+ *            with every loop over D unrolled into vec4 registers, and attentionUnrolledRows(D)
+ *            rows per invocation sharing each row of the other side they load.
+ * Choice (chooseAttentionVariant): on CPU fallback adapters 'unrolled' where D <= 64, else
+ * 'row'; 'tiled' on GPUs (unmeasured there: the tuner times all three). 'unrolled' against 'row'
+ * on SwiftShader (batch 2 x 4 heads, same run): forward 1.8-5x, backward 2-6x faster at T
+ * 64-256, D 16-64 (bench/README.md). On
  * SwiftShader each barrier suspends every 4-lane subgroup of the workgroup and idle lanes still
  * cost: measured at B 28, T 16, H 2, D 32, 'row' ran the forward ~9x and the backward ~6x
  * faster, about even at T 256, D 64. Building a 'tiled' pipeline also takes 1.5-3 s there, almost
