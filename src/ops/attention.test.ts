@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readTensor, releaseTensor, runOps, uploadTensor, type GpuTensor } from '../gpu';
 import {
   attentionBackwardRef,
@@ -6,10 +6,14 @@ import {
   type AttentionRefShape,
 } from '../reference/attention';
 import { Rng } from '../util/random';
+import { acquireNodeGpu } from '../gpu/node';
+import { releaseGpu } from '../gpu';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
+import { applicableVariants } from './variants';
 import {
   ATTENTION_UNROLLED_MAX_D,
+  ATTENTION_VARIANT_REGISTRY,
   ATTENTION_VARIANTS,
   attentionMaxD,
   attentionUnrolledRows,
@@ -201,8 +205,13 @@ describe('attention float64 reference', () => {
 });
 
 describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference', (variant) => {
+  // 'subgroup' needs the adapter feature (SwiftShader has it, with 4 lanes).
+  beforeEach(({ skip }) => {
+    if (variant === 'subgroup' && !gpu().features.subgroups) skip('no subgroups on this adapter');
+  });
   // The largest head size the variant takes ('unrolled' stops at 64; see its registry rule).
-  const largestD = variant === 'unrolled' ? ATTENTION_UNROLLED_MAX_D : 128;
+  const largestD =
+    variant === 'unrolled' || variant === 'subgroup' ? ATTENTION_UNROLLED_MAX_D : 128;
 
   it('awkward shapes: T in {1, 7, 33, 127} x D in {1, 7, 16, 33, 64}, µP and SP scales', async () => {
     const contexts = [1, 7, 33, 127];
@@ -322,6 +331,33 @@ describe('attention variants and head-size buckets', () => {
     // Without a shape the head size is unknown: the variant that takes every head size.
     expect(chooseAttentionVariant(cpu)).toBe('row');
     expect(chooseAttentionVariant({ ...base, isFallback: false }, shape(16))).toBe('tiled');
+  });
+
+  it('subgroup applies only with the adapter feature, and refuses to run without it', async () => {
+    const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    const env = (subgroups: boolean) => ({
+      adapter: { ...adapter, isFallback: false },
+      features: { subgroups, timestampQuery: false, shaderF16: false },
+    });
+    const shape = { batch: 2, heads: 4, headSize: 16, context: 64 };
+    expect(applicableVariants(ATTENTION_VARIANT_REGISTRY, env(true), shape)).toContain('subgroup');
+    expect(applicableVariants(ATTENTION_VARIANT_REGISTRY, env(false), shape)).not.toContain(
+      'subgroup',
+    );
+    expect(
+      applicableVariants(ATTENTION_VARIANT_REGISTRY, env(true), { ...shape, headSize: 65 }),
+    ).not.toContain('subgroup');
+    const ctx = await acquireNodeGpu({ disableFeatures: ['subgroups'] });
+    try {
+      const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+      const [qkv, out, lse] = [36, 12, 3].map(make);
+      const s = { batch: 1, heads: 1, headSize: 4, context: 3, scale: 0.5 };
+      await expect(
+        prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'subgroup' }),
+      ).rejects.toThrow(/the subgroup variant needs the adapter feature subgroups/);
+    } finally {
+      releaseGpu(ctx);
+    }
   });
 
   it('unrolled takes 2 rows per invocation up to D = 32, then 1, and refuses D > 64', async () => {

@@ -28,6 +28,7 @@
  * per process and bucket.
  */
 import attentionWgsl from '../../kernels/attention.wgsl?raw';
+import attentionSubgroupWgsl from '../../kernels/attention_subgroup.wgsl?raw';
 import attentionUnrolledWgsl from '../../kernels/attention_unrolled.wgsl?raw';
 import {
   dispatchOp,
@@ -54,7 +55,7 @@ export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
 const ROWS_PER_GROUP = 64;
 const TILE_FLOATS = 2048;
 
-export const ATTENTION_VARIANTS = ['tiled', 'row', 'unrolled'] as const;
+export const ATTENTION_VARIANTS = ['tiled', 'row', 'unrolled', 'subgroup'] as const;
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 
 /** Invocations per workgroup of the 'row' variant (one per (batch, head, row)). */
@@ -80,6 +81,10 @@ export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
     tiled: {},
     row: {},
     unrolled: { applies: (_env, p) => p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D },
+    subgroup: {
+      applies: (env, p) =>
+        env.features.subgroups && p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D,
+    },
   },
   shapeClass: (p) => (p ? `T${p.context} D${p.headSize} BH${p.batch * p.heads}` : 'any'),
   threshold: (adapter, p) => {
@@ -131,6 +136,16 @@ export function attentionKernel(maxD: number): KernelSource {
  */
 export function attentionUnrolledRows(headSize: number): number {
   return headSize <= 32 ? 2 : 1;
+}
+
+/** Invocations (and rows) per workgroup of the 'subgroup' variant (its kernel's WG). */
+const SUBGROUP_WORKGROUP = 64;
+
+/** kernels/attention_subgroup.wgsl for head size D. */
+export function attentionSubgroupKernel(headSize: number): KernelSource {
+  return memoKernel(`attention_subgroup@d${headSize}`, () =>
+    expandUnroll(setConst(attentionSubgroupWgsl, 'D', headSize), { c: Math.ceil(headSize / 4) }),
+  );
 }
 
 /** kernels/attention_unrolled.wgsl for head size D and `rows` rows per invocation. */
@@ -241,6 +256,24 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
         kernel: attentionUnrolledKernel(headSize, perInvocation),
         constants: { ROW_WG: ATTENTION_ROW_WORKGROUP },
         entry: (name) => `${name}_unrolled`,
+      };
+    }
+    case 'subgroup': {
+      if (!ctx.features.subgroups) {
+        throw new Error(`${label}: the subgroup variant needs the adapter feature subgroups`);
+      }
+      if (headSize > ATTENTION_UNROLLED_MAX_D) {
+        throw new Error(
+          `${label}: headSize ${headSize} exceeds the subgroup variant's maximum of ${ATTENTION_UNROLLED_MAX_D}`,
+        );
+      }
+      const blocks = batch * heads * Math.ceil(context / SUBGROUP_WORKGROUP);
+      return {
+        ...common,
+        groups: flatGrid(ctx, blocks, label),
+        kernel: attentionSubgroupKernel(headSize),
+        constants: {},
+        entry: (name) => `${name}_subgroup`,
       };
     }
     case 'row':
