@@ -11,8 +11,12 @@
  * - 'unrolled' kernels/attention_unrolled.wgsl: like 'row', but built per head size D (<= 64)
  *            with every loop over D unrolled into vec4 registers, and attentionUnrolledRows(D)
  *            rows per invocation sharing each row of the other side they load.
+ * - 'subgroup' kernels/attention_subgroup.wgsl, adapters with the feature `subgroups` and
+ *            D <= 64: the lanes of a subgroup split one row's keys (queries) and combine their
+ *            partials with subgroupMax / subgroupAdd. No threshold picks it (only the tuner):
+ *            it suits GPUs, where a row per thread leaves too few threads at small T.
  * Choice (chooseAttentionVariant): on CPU fallback adapters 'unrolled' where D <= 64, else
- * 'row'; 'tiled' on GPUs (unmeasured there: the tuner times all three). 'unrolled' against 'row'
+ * 'row'; 'tiled' on GPUs (unmeasured there: the tuner times them all). 'unrolled' against 'row'
  * on SwiftShader (batch 2 x 4 heads, same run): forward 1.8-5x, backward 2-6x faster at T
  * 64-256, D 16-64 (bench/README.md). On
  * SwiftShader each barrier suspends every 4-lane subgroup of the workgroup and idle lanes still
