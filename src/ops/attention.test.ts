@@ -10,12 +10,15 @@ import { acquireNodeGpu } from '../gpu/node';
 import { releaseGpu } from '../gpu';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
+import { runSelfTests } from './selftest';
 import { applicableVariants } from './variants';
 import {
   ATTENTION_UNROLLED_MAX_D,
   ATTENTION_VARIANT_REGISTRY,
   ATTENTION_VARIANTS,
   attentionMaxD,
+  attentionSubgroupKernel,
+  attentionUnrolledKernel,
   attentionUnrolledRows,
   chooseAttentionVariant,
   prepareAttentionBackward,
@@ -357,6 +360,34 @@ describe('attention variants and head-size buckets', () => {
       ).rejects.toThrow(/the subgroup variant needs the adapter feature subgroups/);
     } finally {
       releaseGpu(ctx);
+    }
+  });
+
+  it('the start-up self-test passes each variant and fails a broken unrolled or subgroup kernel', async () => {
+    const ctx = gpu();
+    // The self-test's shape: D 7 (see src/ops/selftest/attention.ts).
+    const shape = { batch: 2, heads: 2, headSize: 7, context: 70 };
+    const env = { adapter: ctx.adapter, features: ctx.features };
+    for (const variant of applicableVariants(ATTENTION_VARIANT_REGISTRY, env, shape)) {
+      const [r] = await runSelfTests(ctx, undefined, { kernels: ['attention'], variant });
+      expect(r.passed, `${variant}: ${r.detail}`).toBe(true);
+    }
+    // Output normalised by 0.9 / l instead of 1 / l in the first row of each block or lane.
+    const broken = [
+      { variant: 'unrolled', kernel: attentionUnrolledKernel(7, 2), normalise: '(1.0 / l0)' },
+      { variant: 'subgroup', kernel: attentionSubgroupKernel(7), normalise: '(1.0 / lAll)' },
+    ].filter((b) => b.variant !== 'subgroup' || ctx.features.subgroups);
+    for (const b of broken) {
+      expect(b.kernel.code).toContain(b.normalise);
+      const code = b.kernel.code.replace(b.normalise, b.normalise.replace('1.0', '0.9'));
+      const [r] = await runSelfTests(ctx, undefined, {
+        kernels: ['attention'],
+        variant: b.variant,
+        overrides: [{ name: b.kernel.name, code }],
+      });
+      expect(r.passed, `broken ${b.variant}: ${r.detail}`).toBe(false);
+      // The backward reads the broken output too (Delta), so any part may be the worst.
+      expect(r.detail).toMatch(/worst: (out|lse|dQ|dK|dV)/);
     }
   });
 
