@@ -175,10 +175,12 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
       const table = new Table([
         { title: 'T', width: 5, right: true },
         { title: 'D', width: 4, right: true },
+        { title: 'variant', width: 9 },
         { title: 'fwd ms', width: 9, right: true },
         { title: 'GFLOP/s', width: 8, right: true },
         { title: 'bwd ms', width: 9, right: true },
         { title: 'GFLOP/s', width: 8, right: true },
+        { title: 'other variants (fwd ms / bwd ms)', width: 32 },
       ]);
       table.header();
       attention = await benchAttention(
@@ -188,14 +190,19 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
         {
           timer,
           policy,
+          allVariants: opts.allVariants,
           onRow: (r) =>
             table.row([
               String(r.context),
               String(r.headSize),
+              r.variant,
               fmt(r.forward.ms),
               fmt(r.forward.gflops),
               fmt(r.backward.ms),
               fmt(r.backward.gflops),
+              (r.others ?? [])
+                .map((x) => `${x.variant} ${fmt(x.forward.ms)} / ${fmt(x.backward.ms)}`)
+                .join(', '),
             ]),
         },
       );

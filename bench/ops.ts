@@ -9,9 +9,11 @@ import {
   writeTensor,
   type GpuContext,
   type GpuTensor,
+  type PreparedOp,
 } from '../src/gpu';
 import { Rng } from '../src/util/random';
 import { measure, type GpuTimer, type RepeatPolicy, type Timing } from '../src/gpu/timing';
+import { applicableVariants } from '../src/ops/variants';
 
 export interface Section<Row> {
   /** Why the section did not run; absent when it ran. */
@@ -19,13 +21,20 @@ export interface Section<Row> {
   rows: Row[];
 }
 
-export interface AttentionRow {
+export interface AttentionTimes {
+  forward: { ms: number; gflops: number; timing: Timing };
+  backward: { ms: number; gflops: number; timing: Timing };
+}
+
+export interface AttentionRow extends AttentionTimes {
   batch: number;
   heads: number;
   context: number;
   headSize: number;
-  forward: { ms: number; gflops: number; timing: Timing };
-  backward: { ms: number; gflops: number; timing: Timing };
+  /** The variant the adapter's chooser picks (whose times these are). */
+  variant: string;
+  /** The other applicable variants, timed in the same rounds (--all-variants). */
+  others?: Array<AttentionTimes & { variant: string }>;
 }
 
 export interface AdamWRow {
@@ -57,12 +66,14 @@ function randomTensor(ctx: GpuContext, rng: Rng, n: number, label: string, scale
  * Causal attention at context T and head size D (batch 2 x 4 heads). FLOPs counted are the useful
  * causal ones: per head T^2 D for each T x T x D product restricted to the lower triangle; 2 such
  * products forward (QK^T, PV) and 5 backward (QK^T recomputed, dO V^T, P^T dO, dS K, dS^T Q).
+ * The chooser's variant is timed; with `allVariants` every other variant that applies to the
+ * shape too, in the same rounds (samples interleaved), so their ratios share the load.
  */
 export async function benchAttention(
   ctx: GpuContext,
   contexts: readonly number[],
   headSizes: readonly number[],
-  o: SectionOptions & { onRow?: (r: AttentionRow) => void },
+  o: SectionOptions & { allVariants: boolean; onRow?: (r: AttentionRow) => void },
 ): Promise<Section<AttentionRow>> {
   let mod: typeof import('../src/ops/attention');
   try {
@@ -85,39 +96,68 @@ export async function benchAttention(
         const out = createTensor(ctx, [outLen], 'f32', 'bench out');
         const lse = createTensor(ctx, [batch * heads * context], 'f32', 'bench lse');
         const dqkv = createTensor(ctx, [qkvLen], 'f32', 'bench dqkv');
-        const fwd = await mod.prepareAttentionForward(ctx, { ...shape, qkv, out, lse });
-        const bwd = await mod.prepareAttentionBackward(ctx, {
-          ...shape,
-          qkv,
-          out,
-          lse,
-          dout,
-          dqkv,
-        });
+        const problem = { batch, heads, headSize, context };
+        const chosen = mod.chooseAttentionVariant(ctx.adapter, problem);
+        const env = { adapter: ctx.adapter, features: ctx.features };
+        const variants = [
+          chosen,
+          ...(o.allVariants
+            ? applicableVariants(mod.ATTENTION_VARIANT_REGISTRY, env, problem).filter(
+                (v) => v !== chosen,
+              )
+            : []),
+        ];
+        const ops: Array<{ fwd: PreparedOp; bwd: PreparedOp }> = [];
         try {
-          // The backward reads the forward's out and lse: run the forward once first.
-          await o.timer.time((pass) => fwd.encode(pass), 1, fwd.label);
-          const [tf, tb] = await measure(
-            [
-              { name: 'forward', sample: (i) => o.timer.time((p) => fwd.encode(p), i, fwd.label) },
-              { name: 'backward', sample: (i) => o.timer.time((p) => bwd.encode(p), i, bwd.label) },
-            ],
+          for (const variant of variants) {
+            const s = { ...shape, variant };
+            const fwd = await mod.prepareAttentionForward(ctx, { ...s, qkv, out, lse });
+            const bwd = await mod.prepareAttentionBackward(ctx, {
+              ...s,
+              qkv,
+              out,
+              lse,
+              dout,
+              dqkv,
+            });
+            ops.push({ fwd, bwd });
+          }
+          // The backward reads the forward's out and lse: run a forward once first.
+          await o.timer.time((pass) => ops[0].fwd.encode(pass), 1, ops[0].fwd.label);
+          const sample = (op: PreparedOp) => (inner: number) =>
+            o.timer.time((pass) => op.encode(pass), inner, op.label);
+          const timings = await measure(
+            ops.flatMap(({ fwd, bwd }, i) => [
+              { name: `${variants[i]} forward`, sample: sample(fwd) },
+              { name: `${variants[i]} backward`, sample: sample(bwd) },
+            ]),
             o.policy,
           );
           const unit = (batch * heads * context * context * headSize) / 1e9;
+          const times = (i: number): AttentionTimes => {
+            const [tf, tb] = [timings[2 * i], timings[2 * i + 1]];
+            return {
+              forward: { ms: tf.ms, gflops: (2 * unit) / (tf.ms / 1e3), timing: tf },
+              backward: { ms: tb.ms, gflops: (5 * unit) / (tb.ms / 1e3), timing: tb },
+            };
+          };
+          const others = variants.slice(1).map((variant, i) => ({ variant, ...times(i + 1) }));
           const row: AttentionRow = {
             batch,
             heads,
             context,
             headSize,
-            forward: { ms: tf.ms, gflops: (2 * unit) / (tf.ms / 1e3), timing: tf },
-            backward: { ms: tb.ms, gflops: (5 * unit) / (tb.ms / 1e3), timing: tb },
+            variant: chosen,
+            ...times(0),
+            ...(others.length > 0 ? { others } : {}),
           };
           rows.push(row);
           o.onRow?.(row);
         } finally {
-          fwd.release();
-          bwd.release();
+          ops.forEach(({ fwd, bwd }) => {
+            fwd.release();
+            bwd.release();
+          });
           [qkv, dout, out, lse, dqkv].forEach((t) => releaseTensor(ctx, t));
         }
       }

@@ -4,14 +4,28 @@
  * MUP_BENCH_TUNE_BUDGET_MS, default 120 s; the lab's is a few seconds), then build the step twice,
  * once with the thresholds' variants and once with the tuned ones, and time both in turn
  * (warm-up, then steps round-robin, median). `ratio` = tuned / thresholds tokens/s.
- * `--quick`: width 64 only, fewer repeats.
+ * `--quick`: width 64 only, fewer repeats. `--force KERNEL=VARIANT` (MUP_BENCH_FORCE): no
+ * tuning; the second step forces VARIANT on every problem of KERNEL instead (e.g.
+ * `attention=row`, the previous default, against today's thresholds), the rest as thresholds.
  */
 import { loadavg } from 'node:os';
 import { adapterLabel, releaseGpu } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { DEFAULT_POLICY, measure, type Contender } from '../src/gpu/timing';
-import { installTunedVariants } from '../src/ops/variants';
-import { collectProblems } from '../src/tune/problems';
+import {
+  asVariant,
+  installTunedVariants,
+  TUNABLE_KERNELS,
+  type TunableKernel,
+  type TunedTable,
+  type VariantRegistry,
+} from '../src/ops/variants';
+import {
+  collectProblems,
+  REGISTRIES,
+  shapeClassOf,
+  type KernelProblem,
+} from '../src/tune/problems';
 import { entryLine, tableOf, tuneVariants } from '../src/tune/tuner';
 import { fmt, machineInfo, Table, writeResult } from './table';
 import {
@@ -28,6 +42,32 @@ export interface TuneBenchOptions {
   out?: string;
   quick: boolean;
   budgetMs: number;
+  /** Instead of tuning, force this variant of this kernel on every one of its problems. */
+  force?: { kernel: TunableKernel; variant: string };
+}
+
+function parseForce(text: string | undefined): TuneBenchOptions['force'] {
+  if (!text) return undefined;
+  const [kernel, variant] = text.split('=');
+  if (!TUNABLE_KERNELS.includes(kernel as TunableKernel) || !variant) {
+    throw new Error(
+      `tune: --force needs KERNEL=VARIANT with KERNEL one of ${TUNABLE_KERNELS.join(', ')}, got ${text}`,
+    );
+  }
+  // Throws on an unknown variant.
+  asVariant(REGISTRIES[kernel as TunableKernel] as VariantRegistry<string, unknown>, variant);
+  return { kernel: kernel as TunableKernel, variant };
+}
+
+/** The table that forces `force.variant` on every problem of its kernel. */
+function forcedTable(
+  problems: readonly KernelProblem[],
+  force: NonNullable<TuneBenchOptions['force']>,
+): TunedTable {
+  const classes = problems
+    .filter((p) => p.kernel === force.kernel)
+    .map((p) => [shapeClassOf(p), force.variant]);
+  return { [force.kernel]: Object.fromEntries(classes) };
 }
 
 export function tuneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TuneBenchOptions {
@@ -37,6 +77,7 @@ export function tuneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TuneBe
     out: env.MUP_BENCH_OUT || undefined,
     quick: env.MUP_BENCH_QUICK === '1',
     budgetMs: budget,
+    force: parseForce(env.MUP_BENCH_FORCE),
   };
 }
 
@@ -58,7 +99,7 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
     { title: 'tuned shapes', width: 12, right: true },
     { title: 'differ', width: 6, right: true },
     { title: 'thresholds ms/step', width: 18, right: true },
-    { title: 'tuned ms/step', width: 13, right: true },
+    { title: opts.force ? 'forced ms/step' : 'tuned ms/step', width: 13, right: true },
     { title: 'ratio', width: 6, right: true },
   ]);
   const lines: string[][] = [];
@@ -70,8 +111,13 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
       const problems = await collectProblems(async () => {
         thresholds = await createOurs(ctx, shape, base, 1);
       });
-      const tune = await tuneVariants(ctx, problems, { budgetMs: opts.budgetMs });
-      installTunedVariants(ctx.adapter, tableOf(tune.entries));
+      const tune = opts.force
+        ? { millis: 0, timing: 'none', entries: [], skipped: 0 }
+        : await tuneVariants(ctx, problems, { budgetMs: opts.budgetMs });
+      installTunedVariants(
+        ctx.adapter,
+        opts.force ? forcedTable(problems, opts.force) : tableOf(tune.entries),
+      );
       const tuned = await createOurs(ctx, shape, base, 1);
       installTunedVariants(ctx.adapter, undefined);
       const trainers = { thresholds: thresholds!, tuned };
@@ -144,6 +190,7 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
     features: ctx.features,
     environment: { ...machineInfo(), loadAtStart, loadAtEnd: loadavg() },
     budgetMs: opts.budgetMs,
+    ...(opts.force ? { forced: opts.force } : {}),
     rows,
   };
   writeResult(opts.out, doc, log);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readTensor, releaseTensor, runOps, uploadTensor, type GpuTensor } from '../gpu';
 import {
   attentionBackwardRef,
@@ -6,11 +6,20 @@ import {
   type AttentionRefShape,
 } from '../reference/attention';
 import { Rng } from '../util/random';
+import { acquireNodeGpu } from '../gpu/node';
+import { releaseGpu } from '../gpu';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
+import { runSelfTests } from './selftest';
+import { applicableVariants } from './variants';
 import {
+  ATTENTION_UNROLLED_MAX_D,
+  ATTENTION_VARIANT_REGISTRY,
   ATTENTION_VARIANTS,
   attentionMaxD,
+  attentionSubgroupKernel,
+  attentionUnrolledKernel,
+  attentionUnrolledRows,
   chooseAttentionVariant,
   prepareAttentionBackward,
   prepareAttentionForward,
@@ -199,6 +208,14 @@ describe('attention float64 reference', () => {
 });
 
 describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference', (variant) => {
+  // 'subgroup' needs the adapter feature (SwiftShader has it, with 4 lanes).
+  beforeEach(({ skip }) => {
+    if (variant === 'subgroup' && !gpu().features.subgroups) skip('no subgroups on this adapter');
+  });
+  // The largest head size the variant takes ('unrolled' stops at 64; see its registry rule).
+  const largestD =
+    variant === 'unrolled' || variant === 'subgroup' ? ATTENTION_UNROLLED_MAX_D : 128;
+
   it('awkward shapes: T in {1, 7, 33, 127} x D in {1, 7, 16, 33, 64}, µP and SP scales', async () => {
     const contexts = [1, 7, 33, 127];
     const headSizes = [1, 7, 16, 33, 64];
@@ -215,16 +232,19 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
     }
   });
 
-  it('T = 256 with D = 64, and the largest head size D = 128', async () => {
+  it(`T = 256 with D = 64, and the largest head size D = ${largestD}`, async () => {
     await check({ batch: 1, heads: 2, headSize: 64, context: 256, scale: sp(64) }, { variant });
     await check(
-      { batch: 2, heads: 1, headSize: 128, context: 65, scale: mup(128, 4) },
+      { batch: 2, heads: 1, headSize: largestD, context: 65, scale: mup(largestD, 4) },
       { variant },
     );
   });
 
-  it('the largest context and head size, T = 512 and D = 128', async () => {
-    await check({ batch: 1, heads: 1, headSize: 128, context: 512, scale: sp(128) }, { variant });
+  it(`the largest context and head size, T = 512 and D = ${largestD}`, async () => {
+    await check(
+      { batch: 1, heads: 1, headSize: largestD, context: 512, scale: sp(largestD) },
+      { variant },
+    );
   });
 
   it('uses the scale it is given: µP and SP on the same data', async () => {
@@ -237,9 +257,44 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
 
   it('stays accurate with large logits (online-softmax rescaling), at a stated looser bound', async () => {
     await check(
-      { batch: 1, heads: 2, headSize: 128, context: 100, scale: 2 },
+      { batch: 1, heads: 2, headSize: largestD, context: 100, scale: 2 },
       { tol: STRESS_TOL, variant },
     );
+  });
+
+  it('a non-finite later key never reaches an earlier row (out, lse, dQ)', async () => {
+    // Rows 0 .. T - 2 do not see key T - 1: with its K and V non-finite they must still match
+    // the reference computed with that key zeroed.
+    const s = { batch: 2, heads: 3, headSize: 7, context: 9, scale: sp(7) };
+    const { batch: B, heads: H, headSize: D, context: T } = s;
+    const rng = new Rng(5);
+    const qkv = rng.normalArray(B * T * 3 * H * D);
+    const dout = rng.normalArray(B * T * H * D);
+    const clean = Float32Array.from(qkv);
+    for (let b = 0; b < B; b++) {
+      for (let e = 0; e < 2 * H * D; e++) {
+        const i = ((b * T + T - 1) * 3 + 1) * H * D + e; // K and V of the last position
+        qkv[i] = e % 2 ? Infinity : NaN;
+        clean[i] = 0;
+      }
+    }
+    const got = await runGpu(s, qkv, dout, variant);
+    const ref = attentionForwardRef(clean, s);
+    const dref = attentionBackwardRef(clean, dout, s);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T - 1; t++) {
+        for (let h = 0; h < H; h++) {
+          const r = (b * H + h) * T + t;
+          expect(Math.abs(got.lse[r] - ref.lse[r]), `lse b${b} t${t} h${h}`).toBeLessThan(1e-5);
+          for (let d = 0; d < D; d++) {
+            const o = ((b * T + t) * H + h) * D + d;
+            expect(Math.abs(got.out[o] - ref.out[o]), `out b${b} t${t} h${h}`).toBeLessThan(1e-5);
+            const q = ((b * T + t) * 3 * H + h) * D + d;
+            expect(Math.abs(got.dqkv[q] - dref[q]), `dQ b${b} t${t} h${h}`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    }
   });
 
   it('backward is deterministic (no atomics): two runs agree bit for bit', async () => {
@@ -269,10 +324,83 @@ describe.each(ATTENTION_VARIANTS)('attention kernels (%s) vs float64 reference',
 });
 
 describe('attention variants and head-size buckets', () => {
-  it('chooses row on CPU fallback adapters and tiled on GPUs', () => {
+  it('chooses unrolled (row past its head sizes) on CPU fallback adapters and tiled on GPUs', () => {
     const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
-    expect(chooseAttentionVariant({ ...base, isFallback: true })).toBe('row');
-    expect(chooseAttentionVariant({ ...base, isFallback: false })).toBe('tiled');
+    const cpu = { ...base, isFallback: true };
+    const shape = (headSize: number) => ({ batch: 8, heads: 4, headSize, context: 64 });
+    expect(chooseAttentionVariant(cpu, shape(16))).toBe('unrolled');
+    expect(chooseAttentionVariant(cpu, shape(ATTENTION_UNROLLED_MAX_D))).toBe('unrolled');
+    expect(chooseAttentionVariant(cpu, shape(ATTENTION_UNROLLED_MAX_D + 1))).toBe('row');
+    // Without a shape the head size is unknown: the variant that takes every head size.
+    expect(chooseAttentionVariant(cpu)).toBe('row');
+    expect(chooseAttentionVariant({ ...base, isFallback: false }, shape(16))).toBe('tiled');
+  });
+
+  it('subgroup applies only with the adapter feature, and refuses to run without it', async () => {
+    const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
+    const env = (subgroups: boolean) => ({
+      adapter: { ...adapter, isFallback: false },
+      features: { subgroups, timestampQuery: false, shaderF16: false },
+    });
+    const shape = { batch: 2, heads: 4, headSize: 16, context: 64 };
+    expect(applicableVariants(ATTENTION_VARIANT_REGISTRY, env(true), shape)).toContain('subgroup');
+    expect(applicableVariants(ATTENTION_VARIANT_REGISTRY, env(false), shape)).not.toContain(
+      'subgroup',
+    );
+    expect(
+      applicableVariants(ATTENTION_VARIANT_REGISTRY, env(true), { ...shape, headSize: 65 }),
+    ).not.toContain('subgroup');
+    const ctx = await acquireNodeGpu({ disableFeatures: ['subgroups'] });
+    try {
+      const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+      const [qkv, out, lse] = [36, 12, 3].map(make);
+      const s = { batch: 1, heads: 1, headSize: 4, context: 3, scale: 0.5 };
+      await expect(
+        prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'subgroup' }),
+      ).rejects.toThrow(/the subgroup variant needs the adapter feature subgroups/);
+    } finally {
+      releaseGpu(ctx);
+    }
+  });
+
+  it('the start-up self-test passes each variant and fails a broken unrolled or subgroup kernel', async () => {
+    const ctx = gpu();
+    // The self-test's shape: D 7 (see src/ops/selftest/attention.ts).
+    const shape = { batch: 2, heads: 2, headSize: 7, context: 70 };
+    const env = { adapter: ctx.adapter, features: ctx.features };
+    for (const variant of applicableVariants(ATTENTION_VARIANT_REGISTRY, env, shape)) {
+      const [r] = await runSelfTests(ctx, undefined, { kernels: ['attention'], variant });
+      expect(r.passed, `${variant}: ${r.detail}`).toBe(true);
+    }
+    // Output normalised by 0.9 / l instead of 1 / l in the first row of each block or lane.
+    const broken = [
+      { variant: 'unrolled', kernel: attentionUnrolledKernel(7, 2), normalise: '(1.0 / l0)' },
+      { variant: 'subgroup', kernel: attentionSubgroupKernel(7), normalise: '(1.0 / lAll)' },
+    ].filter((b) => b.variant !== 'subgroup' || ctx.features.subgroups);
+    for (const b of broken) {
+      expect(b.kernel.code).toContain(b.normalise);
+      const code = b.kernel.code.replace(b.normalise, b.normalise.replace('1.0', '0.9'));
+      const [r] = await runSelfTests(ctx, undefined, {
+        kernels: ['attention'],
+        variant: b.variant,
+        overrides: [{ name: b.kernel.name, code }],
+      });
+      expect(r.passed, `broken ${b.variant}: ${r.detail}`).toBe(false);
+      // The backward reads the broken output too (Delta), so any part may be the worst.
+      expect(r.detail).toMatch(/worst: (out|lse|dQ|dK|dV)/);
+    }
+  });
+
+  it('unrolled takes 2 rows per invocation up to D = 32, then 1, and refuses D > 64', async () => {
+    expect([1, 7, 16, 32, 33, 64].map(attentionUnrolledRows)).toEqual([2, 2, 2, 2, 1, 1]);
+    const ctx = gpu();
+    const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
+    const [qkv, out, lse] = [3 * 65 * 2, 65 * 2, 2].map(make);
+    const s = { batch: 1, heads: 1, headSize: 65, context: 2, scale: 0.1 };
+    await expect(
+      prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'unrolled' }),
+    ).rejects.toThrow(/headSize 65 exceeds the unrolled variant's maximum of 64/);
+    [qkv, out, lse].forEach((t) => releaseTensor(ctx, t));
   });
 
   it('sizes private arrays by D rounded up to a power of two, at least 8', () => {
@@ -286,7 +414,7 @@ describe('attention variants and head-size buckets', () => {
     const make = (n: number) => uploadTensor(ctx, new Float32Array(n), [n]);
     const [qkv, out, lse] = [36, 12, 3].map(make);
     const op = await prepareAttentionForward(ctx, { ...s, qkv, out, lse });
-    expect(op.label).toContain(`[${chooseAttentionVariant(ctx.adapter)}]`);
+    expect(op.label).toContain(`[${chooseAttentionVariant(ctx.adapter, s)}]`);
     op.release();
     const bad = { ...s, qkv, out, lse, variant: 'flash' as AttentionVariant };
     await expect(prepareAttentionForward(ctx, bad)).rejects.toThrow(/unknown variant flash/);

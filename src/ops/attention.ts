@@ -8,7 +8,17 @@
  *            two barriers per tile.
  * - 'row'    barrier-free: one invocation per (batch, head, row) over a flat index, workgroups
  *            of ATTENTION_ROW_WORKGROUP, the other side's rows read straight from global memory.
- * Choice (chooseAttentionVariant): 'row' on CPU fallback adapters, 'tiled' on GPUs. On
+ * - 'unrolled' kernels/attention_unrolled.wgsl: like 'row', but built per head size D (<= 64)
+ *            with every loop over D unrolled into vec4 registers, and attentionUnrolledRows(D)
+ *            rows per invocation sharing each row of the other side they load.
+ * - 'subgroup' kernels/attention_subgroup.wgsl, adapters with the feature `subgroups` and
+ *            D <= 64: the lanes of a subgroup split one row's keys (queries) and combine their
+ *            partials with subgroupMax / subgroupAdd. No threshold picks it (only the tuner):
+ *            it suits GPUs, where a row per thread leaves too few threads at small T.
+ * Choice (chooseAttentionVariant): on CPU fallback adapters 'unrolled' where D <= 64, else
+ * 'row'; 'tiled' on GPUs (unmeasured there: the tuner times them all). 'unrolled' against 'row'
+ * on SwiftShader (batch 2 x 4 heads, same run): forward 1.8-5x, backward 2-6x faster at T
+ * 64-256, D 16-64 (bench/README.md). On
  * SwiftShader each barrier suspends every 4-lane subgroup of the workgroup and idle lanes still
  * cost: measured at B 28, T 16, H 2, D 32, 'row' ran the forward ~9x and the backward ~6x
  * faster, about even at T 256, D 64. Building a 'tiled' pipeline also takes 1.5-3 s there, almost
@@ -22,6 +32,8 @@
  * per process and bucket.
  */
 import attentionWgsl from '../../kernels/attention.wgsl?raw';
+import attentionSubgroupWgsl from '../../kernels/attention_subgroup.wgsl?raw';
+import attentionUnrolledWgsl from '../../kernels/attention_unrolled.wgsl?raw';
 import {
   dispatchOp,
   singleDispatchOp,
@@ -39,6 +51,7 @@ import {
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
+import { expandUnroll, setConst } from './wgslTemplate';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
 
@@ -46,7 +59,7 @@ export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
 const ROWS_PER_GROUP = 64;
 const TILE_FLOATS = 2048;
 
-export const ATTENTION_VARIANTS = ['tiled', 'row'] as const;
+export const ATTENTION_VARIANTS = ['tiled', 'row', 'unrolled', 'subgroup'] as const;
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 
 /** Invocations per workgroup of the 'row' variant (one per (batch, head, row)). */
@@ -60,14 +73,28 @@ export interface AttentionProblem {
   context: number;
 }
 
+/** Largest head size of the 'unrolled' variant (its registers, and its code, grow with D). */
+export const ATTENTION_UNROLLED_MAX_D = 64;
+
 export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
   AttentionVariant,
   AttentionProblem | undefined
 > = {
   kernel: 'attention',
-  variants: { tiled: {}, row: {} },
+  variants: {
+    tiled: {},
+    row: {},
+    unrolled: { applies: (_env, p) => p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D },
+    subgroup: {
+      applies: (env, p) =>
+        env.features.subgroups && p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D,
+    },
+  },
   shapeClass: (p) => (p ? `T${p.context} D${p.headSize} BH${p.batch * p.heads}` : 'any'),
-  threshold: (adapter) => (adapter.isFallback ? 'row' : 'tiled'),
+  threshold: (adapter, p) => {
+    if (!adapter.isFallback) return 'tiled';
+    return p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D ? 'unrolled' : 'row';
+  },
 };
 
 /** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
@@ -85,23 +112,52 @@ export function attentionMaxD(headSize: number): number {
   return maxD;
 }
 
-const MAX_D_LINE = 'const MAX_D = 128u;';
-const specialised = new Map<number, KernelSource>();
+const specialised = new Map<string, KernelSource>();
+
+function memoKernel(name: string, build: () => string): KernelSource {
+  let kernel = specialised.get(name);
+  if (!kernel) {
+    kernel = { name, code: build() };
+    specialised.set(name, kernel);
+  }
+  return kernel;
+}
 
 /** The kernel source with private arrays of `maxD` floats (one shader module per value). */
 export function attentionKernel(maxD: number): KernelSource {
-  let kernel = specialised.get(maxD);
-  if (!kernel) {
-    if (!ATTENTION_KERNEL.code.includes(MAX_D_LINE)) {
-      throw new Error(`kernels/attention.wgsl: the line "${MAX_D_LINE}" to specialise is missing`);
-    }
-    kernel = {
-      name: `${ATTENTION_KERNEL.name}@d${maxD}`,
-      code: ATTENTION_KERNEL.code.replace(MAX_D_LINE, `const MAX_D = ${maxD}u;`),
-    };
-    specialised.set(maxD, kernel);
-  }
-  return kernel;
+  return memoKernel(`${ATTENTION_KERNEL.name}@d${maxD}`, () =>
+    setConst(ATTENTION_KERNEL.code, 'MAX_D', maxD),
+  );
+}
+
+/**
+ * Query (or key) rows per invocation of the 'unrolled' variant: each key (query) row loaded is
+ * used for this many rows. Measured on SwiftShader (B 16, H 4, T 64, load 9-12, interleaved
+ * runs): 2 rows ran 2.5-3x faster than 1 at D 16 and about 2x at D 32, and 4 rows no faster
+ * than 2 at D 16; at D 64, 1 and 2 rows were even. Pipeline builds grow with the unrolled code
+ * (SwiftShader, same load: D 16 with 2 rows 2.0 s, with 4 rows 5.6 s; D 64 with 1 row 9 s, with
+ * 2 rows 13-22 s), so D > 32 takes one row.
+ */
+export function attentionUnrolledRows(headSize: number): number {
+  return headSize <= 32 ? 2 : 1;
+}
+
+/** Invocations (and rows) per workgroup of the 'subgroup' variant (its kernel's WG). */
+const SUBGROUP_WORKGROUP = 64;
+
+/** kernels/attention_subgroup.wgsl for head size D. */
+export function attentionSubgroupKernel(headSize: number): KernelSource {
+  return memoKernel(`attention_subgroup@d${headSize}`, () =>
+    expandUnroll(setConst(attentionSubgroupWgsl, 'D', headSize), { c: Math.ceil(headSize / 4) }),
+  );
+}
+
+/** kernels/attention_unrolled.wgsl for head size D and `rows` rows per invocation. */
+export function attentionUnrolledKernel(headSize: number, rows: number): KernelSource {
+  return memoKernel(`attention_unrolled@d${headSize}r${rows}`, () => {
+    const code = setConst(setConst(attentionUnrolledWgsl, 'D', headSize), 'R', rows);
+    return expandUnroll(code, { a: rows, c: Math.ceil(headSize / 4) });
+  });
 }
 
 export interface AttentionShape {
@@ -172,9 +228,8 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
     s.variant ?? chooseAttentionVariant(ctx.adapter, { batch, heads, headSize, context });
   const label = `${base} [${variant}]`;
   const rows = batch * heads * context;
-  const row = variant === 'row';
   const tile = Math.min(ROWS_PER_GROUP, Math.floor(TILE_FLOATS / headSize));
-  return {
+  const common = {
     label,
     sizes: {
       qkv: batch * context * 3 * heads * headSize,
@@ -188,18 +243,64 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       ['u32', tile],
       ['f32', scale],
       ['u32', rows],
-    ],
-    groups: row
-      ? flatGrid(ctx, Math.ceil(rows / ATTENTION_ROW_WORKGROUP), label)
-      : [
+    ] satisfies Checked['uniformFields'],
+  };
+  switch (variant) {
+    case 'unrolled': {
+      if (headSize > ATTENTION_UNROLLED_MAX_D) {
+        throw new Error(
+          `${label}: headSize ${headSize} exceeds the unrolled variant's maximum of ${ATTENTION_UNROLLED_MAX_D}`,
+        );
+      }
+      const perInvocation = attentionUnrolledRows(headSize);
+      const invocations = batch * heads * Math.ceil(context / perInvocation);
+      return {
+        ...common,
+        groups: flatGrid(ctx, Math.ceil(invocations / ATTENTION_ROW_WORKGROUP), label),
+        kernel: attentionUnrolledKernel(headSize, perInvocation),
+        constants: { ROW_WG: ATTENTION_ROW_WORKGROUP },
+        entry: (name) => `${name}_unrolled`,
+      };
+    }
+    case 'subgroup': {
+      if (!ctx.features.subgroups) {
+        throw new Error(`${label}: the subgroup variant needs the adapter feature subgroups`);
+      }
+      if (headSize > ATTENTION_UNROLLED_MAX_D) {
+        throw new Error(
+          `${label}: headSize ${headSize} exceeds the subgroup variant's maximum of ${ATTENTION_UNROLLED_MAX_D}`,
+        );
+      }
+      const blocks = batch * heads * Math.ceil(context / SUBGROUP_WORKGROUP);
+      return {
+        ...common,
+        groups: flatGrid(ctx, blocks, label),
+        kernel: attentionSubgroupKernel(headSize),
+        constants: {},
+        entry: (name) => `${name}_subgroup`,
+      };
+    }
+    case 'row':
+      return {
+        ...common,
+        groups: flatGrid(ctx, Math.ceil(rows / ATTENTION_ROW_WORKGROUP), label),
+        kernel: attentionKernel(attentionMaxD(headSize)),
+        constants: { ROW_WG: ATTENTION_ROW_WORKGROUP },
+        entry: (name) => `${name}_row`,
+      };
+    case 'tiled':
+      return {
+        ...common,
+        groups: [
           workgroupCount(ctx, context, ROWS_PER_GROUP, label),
           workgroupCount(ctx, heads, 1, label),
           workgroupCount(ctx, batch, 1, label),
         ],
-    kernel: attentionKernel(row ? attentionMaxD(headSize) : MAX_HEAD_SIZE),
-    constants: row ? { ROW_WG: ATTENTION_ROW_WORKGROUP } : {},
-    entry: (name) => (row ? `${name}_row` : name),
-  };
+        kernel: attentionKernel(MAX_HEAD_SIZE),
+        constants: {},
+        entry: (name) => name,
+      };
+  }
 }
 
 function need(t: GpuTensor, elements: number, what: string, shape: string, label: string): void {
