@@ -154,7 +154,11 @@ describe('matmul variant choice and argument checks', () => {
 
   it('the default choice runs and names its variant', async () => {
     const ctx = gpu();
-    const want = chooseMatmulVariant(ctx.adapter, { m: 9, n: 9 });
+    const want = chooseMatmulVariant(ctx.adapter, {
+      m: 9,
+      n: 9,
+      subgroups: ctx.features.subgroups,
+    });
     const t = uploadTensor(ctx, new Float32Array(81), [81]);
     const op = await prepareMatmul(ctx, {
       a: t,
