@@ -1,6 +1,7 @@
 enable subgroups;
 
-// matmul, barrier-free variant whose quads share A: C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b].
+// matmul, barrier-free variant whose quads share A:
+// C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
 // Same contract and bindings as kernels/matmul_direct.wgsl (Params.flags ignored; the transposes
 // and the bias are override constants). Needs the `subgroups` feature (quadBroadcast).
 //
@@ -13,17 +14,18 @@ enable subgroups;
 // Overrides: TRANS_A, TRANS_B, HAS_BIAS.
 // Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 32 x 1 = 8 quads.
 //
-// Each quad (4 consecutive invocations; its lane q = subgroup_invocation_id % 4) computes a
+// Each quad (4 consecutive invocations; lane q = local_invocation_index % 4) computes a
 // 16 x 16 block of C: rows row0 + r (r < 16), and lane q the columns colBase + q + 4 j (j < 4).
 // The 8 quads of a workgroup cover 2 x 4 such blocks (32 x 64). Per k, lane q loads only rows
 // q, q + 4, q + 8, q + 12 of op(A) and the quad shares them with quadBroadcast, so a lane issues
 // 4 + 4 loads for 64 multiply-adds where matmul_direct's 8 x 8 block issues 8 + 8.
 // Why (SwiftShader, bench/README.md): every storage load with a computed index is a 4-lane
 // gather there (per lane: extract, branch, scalar load, insert), the kernel's largest cost, while
-// a quadBroadcast by a constant lane is a couple of SIMD shuffles. The quad and the
-// invocation-to-block mapping assume that subgroups are formed from consecutive
-// local_invocation_index values (true on SwiftShader, whose subgroup is 4 consecutive
-// invocations); the self-test checks it on every adapter before the variant is used.
+// a quadBroadcast is about a dozen SIMD operations and no memory access. The quads assume that
+// subgroups are formed from consecutive local_invocation_index values (true on SwiftShader,
+// whose subgroup is 4 consecutive invocations); where that fails the results are wrong and the
+// self-test (src/ops/selftest/matmul.ts) says so: the tuner never picks a variant that fails
+// it, and the thresholds pick this one only on CPU fallback adapters.
 // As in matmul_direct: no workgroup memory or barrier, accumulators indexed by constants only,
 // k unrolled by two, out-of-range rows and columns clamped for loading and never stored.
 
