@@ -17,7 +17,7 @@
  *   else 'direct'. There a barrier makes each 4-lane subgroup a coroutine and workgroup memory
  *   buys nothing ('direct' measured 3-10x the tiled variants), and every storage load with a
  *   computed index is an emulated 4-lane gather: 'quad', with half the gathers per multiply-add,
- *   measured 1.16x 'direct' (geomean; 1.07-1.74x on the dW shapes) in the same run.
+ *   measured 1.23x 'direct' (geomean; 0.99-1.40x, dW shapes 1.10-1.36x) in the same run.
  * - GPUs: 'tiled128' when it still gives at least 64 workgroups, else 'tiled64' (more, smaller
  *   workgroups for the thin transformer shapes). Not yet measured on a GPU: rerun
  *   `npm run bench -- kernels` there and revise.
