@@ -6,7 +6,7 @@
  */
 import { adapterLabel, releaseGpu } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
-import { MATMUL_VARIANTS } from '../src/ops/matmul';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../src/ops/matmul';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
 import { fmt, machineInfo, setUpPeer, Table, writeResult } from './table';
@@ -24,6 +24,8 @@ export interface KernelBenchOptions {
   /** Sections to run: matmul, attention, adamw, reductions. */
   only: ReadonlySet<string>;
   allVariants: boolean;
+  /** The matmul variants --all-variants times beside the chosen one (--variants LIST; default all). */
+  variants: readonly MatmulVariant[];
   tfjs: boolean;
   jaxjs: boolean;
   /** Overrides DEFAULT_POLICY.minSampleMs. */
@@ -40,11 +42,29 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): KernelBenc
     quick: env.MUP_BENCH_QUICK === '1',
     full: env.MUP_BENCH_FULL === '1',
     only: new Set(only),
-    allVariants: env.MUP_BENCH_ALL_VARIANTS === '1',
+    allVariants: env.MUP_BENCH_ALL_VARIANTS === '1' || env.MUP_BENCH_VARIANTS !== undefined,
+    variants: matmulVariantsFrom(env.MUP_BENCH_VARIANTS),
     tfjs: env.MUP_BENCH_NO_TFJS !== '1',
     jaxjs: env.MUP_BENCH_NO_JAXJS !== '1',
     minSampleMs: env.MUP_BENCH_MIN_SAMPLE_MS ? Number(env.MUP_BENCH_MIN_SAMPLE_MS) : undefined,
   };
+}
+
+/** A comma-separated list of matmul variants (undefined: all); throws naming an unknown one. */
+function matmulVariantsFrom(list: string | undefined): readonly MatmulVariant[] {
+  if (list === undefined) return MATMUL_VARIANTS;
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s)
+    .map((name) => {
+      const known = MATMUL_VARIANTS.find((v) => v === name);
+      if (!known)
+        throw new Error(
+          `--variants: unknown matmul variant ${name} (${MATMUL_VARIANTS.join(', ')})`,
+        );
+      return known;
+    });
 }
 
 function geomean(xs: readonly number[]): number | null {
@@ -115,7 +135,7 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
         timer,
         policy,
         allVariants: opts.allVariants,
-        variants: MATMUL_VARIANTS,
+        variants: opts.variants,
         onRow: (r) =>
           table.row([
             r.role,

@@ -114,7 +114,14 @@ export async function benchMatmul(
     const out = createTensor(ctx, [m * n], 'f32', 'bench C');
     writeTensor(ctx, a, rng.uniformArray(m * k));
     writeTensor(ctx, b, rng.uniformArray(k * n));
-    const chosen = chooseMatmulVariant(ctx.adapter, { m, n });
+    const chosen = chooseMatmulVariant(ctx.adapter, {
+      m,
+      n,
+      k,
+      transA,
+      transB,
+      subgroups: ctx.features.subgroups,
+    });
     const kernels = [chosen, ...(o.allVariants ? o.variants.filter((v) => v !== chosen) : [])];
     const ops = [];
     for (const variant of kernels) {

@@ -17,6 +17,7 @@ const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [optio
   --full            on a CPU adapter, also the width-512 MLP matmuls (slow: TF.js takes seconds)
   --only LIST       what to run, comma-separated (kernels: matmul,attention,adamw,reductions; train: widths, e.g. 64,128)
   --all-variants    also time the matmul and attention variants the adapter would not pick
+  --variants LIST   like --all-variants, only these matmul variants, comma-separated (e.g. direct,quad)
   --stacks LIST     train: stack sizes K, comma-separated (default 1,4,8)
   --force K=V       tune: no tuning; time the thresholds' step against one with variant V of kernel K forced
   --no-tfjs         skip the TensorFlow.js comparison
@@ -46,6 +47,7 @@ for (let i = 0; i < args.length; i++) {
   else if (arg === '--stacks') env.MUP_BENCH_STACKS = value();
   else if (arg === '--all-variants') env.MUP_BENCH_ALL_VARIANTS = '1';
   else if (arg === '--force') env.MUP_BENCH_FORCE = value();
+  else if (arg === '--variants') env.MUP_BENCH_VARIANTS = value();
   else if (arg === '--no-tfjs') env.MUP_BENCH_NO_TFJS = '1';
   else if (arg === '--no-jaxjs') env.MUP_BENCH_NO_JAXJS = '1';
   else if (arg === '--min-sample-ms') {

@@ -137,11 +137,16 @@ for (const variant of MATMUL_VARIANTS) {
 describe('matmul variant choice and argument checks', () => {
   const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
 
-  it('uses the barrier-free kernel on CPU fallback adapters, tiles on GPUs', () => {
+  it('uses a barrier-free kernel on CPU fallback adapters (quad with subgroups), tiles on GPUs', () => {
     const cpu = { ...adapter, isFallback: true };
     const gpuAdapter = { ...adapter, isFallback: false };
     expect(chooseMatmulVariant(cpu, { m: 1024, n: 1024 })).toBe('direct');
     expect(chooseMatmulVariant(cpu, { m: 1, n: 1 })).toBe('direct');
+    expect(chooseMatmulVariant(cpu, { m: 1024, n: 1024, subgroups: true })).toBe('quad');
+    expect(chooseMatmulVariant(cpu, { m: 64, k: 1024, n: 64, transA: true, subgroups: true })).toBe(
+      'quad',
+    );
+    expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 1024, subgroups: true })).toBe('tiled128');
     expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 1024 })).toBe('tiled128');
     expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 256 })).toBe('tiled64');
     expect(chooseMatmulVariant(gpuAdapter, { m: 1024, n: 256, batch: 4 })).toBe('tiled128');
@@ -149,7 +154,11 @@ describe('matmul variant choice and argument checks', () => {
 
   it('the default choice runs and names its variant', async () => {
     const ctx = gpu();
-    const want = chooseMatmulVariant(ctx.adapter, { m: 9, n: 9 });
+    const want = chooseMatmulVariant(ctx.adapter, {
+      m: 9,
+      n: 9,
+      subgroups: ctx.features.subgroups,
+    });
     const t = uploadTensor(ctx, new Float32Array(81), [81]);
     const op = await prepareMatmul(ctx, {
       a: t,
@@ -185,5 +194,24 @@ describe('matmul variant choice and argument checks', () => {
     ).rejects.toThrow(/C and bias share a GPU buffer/);
     releaseTensor(ctx, t);
     releaseTensor(ctx, other);
+  });
+});
+
+describe('matmul on a device without subgroups', () => {
+  const plain = useGpu({ disableFeatures: ['subgroups'] });
+
+  it('chooses direct where quad would need subgroups, and refuses a forced quad', async () => {
+    const ctx = plain();
+    const t = uploadTensor(ctx, new Float32Array(81), [81]);
+    const c = uploadTensor(ctx, new Float32Array(81), [81]);
+    const args = { a: t, b: t, c, m: 9, k: 9, n: 9 };
+    const op = await prepareMatmul(ctx, args);
+    expect(op.label).not.toContain('[quad]');
+    op.release();
+    await expect(prepareMatmul(ctx, { ...args, variant: 'quad' })).rejects.toThrow(
+      /variant quad needs the subgroups feature/,
+    );
+    releaseTensor(ctx, t);
+    releaseTensor(ctx, c);
   });
 });

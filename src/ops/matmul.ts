@@ -4,15 +4,20 @@
  * Variants (same contract, see the kernels' headers):
  * - 'direct'   kernels/matmul_direct.wgsl: barrier-free, 8x8 outputs per thread read straight
  *              from storage; 32x64 per workgroup of 8x4.
+ * - 'quad'     kernels/matmul_quad.wgsl: barrier-free, 16x4 outputs per thread; the 4 threads of
+ *              a quad share the 16 rows of A through quadBroadcast, so each issues half the loads
+ *              per multiply-add of 'direct'. Needs the `subgroups` feature; 32x64 per workgroup.
  * - 'tiled64'  kernels/matmul.wgsl with WG = 8: 64x64 tile per workgroup, 8x8 per thread,
  *              workgroup memory, one barrier per k slice of 8.
  * - 'tiled128' the same with WG = 16: 128x128 tile per workgroup.
  * The tiled kernel loads whole vec4s with no bounds checks (FAST) when the shape allows it.
  *
  * Choice (chooseMatmulVariant), from bench/README.md measurements:
- * - CPU fallback adapters (SwiftShader): 'direct' for every shape. There a barrier makes each
- *   4-lane subgroup a coroutine and workgroup memory buys nothing; 'direct' measured 3-10x the
- *   tiled variants and 5-17x TF.js's WebGPU matmul on every bench shape.
+ * - CPU fallback adapters (SwiftShader): 'quad' for every shape when the device has subgroups,
+ *   else 'direct'. There a barrier makes each 4-lane subgroup a coroutine and workgroup memory
+ *   buys nothing ('direct' measured 3-10x the tiled variants), and every storage load with a
+ *   computed index is an emulated 4-lane gather: 'quad', with half the gathers per multiply-add,
+ *   measured 1.23x 'direct' (geomean; 0.99-1.40x, dW shapes 1.10-1.36x) in the same run.
  * - GPUs: 'tiled128' when it still gives at least 64 workgroups, else 'tiled64' (more, smaller
  *   workgroups for the thin transformer shapes). Not yet measured on a GPU: rerun
  *   `npm run bench -- kernels` there and revise.
@@ -20,6 +25,7 @@
  */
 import matmulWgsl from '../../kernels/matmul.wgsl?raw';
 import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
+import matmulQuadWgsl from '../../kernels/matmul_quad.wgsl?raw';
 import {
   singleDispatchOp,
   bindingOf,
@@ -35,8 +41,9 @@ import { chooseVariant, type VariantRegistry } from './variants';
 
 export const MATMUL_KERNEL = { name: 'matmul', code: matmulWgsl };
 export const MATMUL_DIRECT_KERNEL = { name: 'matmul_direct', code: matmulDirectWgsl };
+export const MATMUL_QUAD_KERNEL = { name: 'matmul_quad', code: matmulQuadWgsl };
 
-export const MATMUL_VARIANTS = ['direct', 'tiled64', 'tiled128'] as const;
+export const MATMUL_VARIANTS = ['direct', 'quad', 'tiled64', 'tiled128'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulArgs {
@@ -75,6 +82,11 @@ export interface MatmulProblem {
   k?: number;
   transA?: boolean;
   transB?: boolean;
+  /**
+   * Whether the device has the `subgroups` feature, which the 'quad' variant needs (a device
+   * fact, not part of the shape class; prepareMatmul passes ctx.features.subgroups).
+   */
+  subgroups?: boolean;
 }
 
 /** Minimum workgroup count for which 128x128 tiles are preferred on a GPU. */
@@ -82,12 +94,17 @@ const TILED128_MIN_GROUPS = 64;
 
 export const MATMUL_VARIANT_REGISTRY: VariantRegistry<MatmulVariant, MatmulProblem> = {
   kernel: 'matmul',
-  variants: { direct: {}, tiled64: {}, tiled128: {} },
+  variants: {
+    direct: {},
+    quad: { applies: (env) => env.features.subgroups },
+    tiled64: {},
+    tiled128: {},
+  },
   shapeClass: (s) =>
     `${s.m}x${s.k ?? '?'}x${s.n}` +
     `${(s.batch ?? 1) > 1 ? ` b${s.batch}` : ''}${s.transA ? ' tA' : ''}${s.transB ? ' tB' : ''}`,
   threshold(adapter, s) {
-    if (adapter.isFallback) return 'direct';
+    if (adapter.isFallback) return s.subgroups ? 'quad' : 'direct';
     const groups128 = Math.ceil(s.m / 128) * Math.ceil(s.n / 128) * (s.batch ?? 1);
     return groups128 >= TILED128_MIN_GROUPS ? 'tiled128' : 'tiled64';
   },
@@ -126,10 +143,24 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   if (strideC > 0 && strideC < m * n) throw new Error(`${label}: batches of C overlap`);
 
   let variant =
-    args.variant ?? chooseMatmulVariant(ctx.adapter, { m, n, batch, k, transA, transB });
+    args.variant ??
+    chooseMatmulVariant(ctx.adapter, {
+      m,
+      n,
+      batch,
+      k,
+      transA,
+      transB,
+      subgroups: ctx.features.subgroups,
+    });
+  if (variant === 'quad' && !ctx.features.subgroups) {
+    // A tuned table from a device of this adapter that had the feature (or a forced variant).
+    if (args.variant) throw new Error(`${label}: variant quad needs the subgroups feature`);
+    variant = 'direct';
+  }
   const a4 = vec4BindingOf(args.a);
   const b4 = vec4BindingOf(args.b);
-  if (variant !== 'direct' && !(a4 && b4)) {
+  if ((variant === 'tiled64' || variant === 'tiled128') && !(a4 && b4)) {
     // Only reachable with a hand-made tensor whose buffer ends inside its last vec4.
     if (args.variant) throw new Error(`${label}: A or B cannot be bound as vec4s for ${variant}`);
     variant = 'direct';
@@ -139,8 +170,11 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   let groups: [number, number, number];
   let flags = 0;
   const hasBias = args.bias !== undefined;
-  if (variant === 'direct') {
-    pipeline = await ctx.pipelines.get(MATMUL_DIRECT_KERNEL, 'main', {
+  const tiled = variant === 'tiled64' || variant === 'tiled128';
+  if (!tiled) {
+    // 'direct' and 'quad': the same bindings, overrides and 32 x 64 workgroup tiles.
+    const kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
+    pipeline = await ctx.pipelines.get(kernel, 'main', {
       TRANS_A: transA,
       TRANS_B: transB,
       HAS_BIAS: hasBias,
@@ -183,11 +217,10 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     ],
     label,
   );
-  const direct = variant === 'direct';
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: uniforms } },
-    { binding: 1, resource: direct ? bindingOf(args.a) : (a4 as GPUBufferBinding) },
-    { binding: 2, resource: direct ? bindingOf(args.b) : (b4 as GPUBufferBinding) },
+    { binding: 1, resource: tiled ? (a4 as GPUBufferBinding) : bindingOf(args.a) },
+    { binding: 2, resource: tiled ? (b4 as GPUBufferBinding) : bindingOf(args.b) },
     { binding: 3, resource: bindingOf(args.c) },
     // Without a bias the kernel never reads binding 4; any buffer satisfies the layout.
     { binding: 4, resource: bindingOf(args.bias ?? args.a) },

@@ -114,7 +114,13 @@ export async function benchmarkGpu(
           times.push(await timer.time(encode, 1, op.label));
         }
         const ms = median(times);
-        const variant = chooseMatmulVariant(ctx.adapter, { m: n, k: n, n, batch: 1 });
+        const variant = chooseMatmulVariant(ctx.adapter, {
+          m: n,
+          k: n,
+          n,
+          batch: 1,
+          subgroups: ctx.features.subgroups,
+        });
         result.matmul.push({ size: n, ms, gflops: (2 * n ** 3) / (ms * 1e6), variant });
       } finally {
         op.release();

@@ -82,7 +82,15 @@ function complete(kernel: TunableKernel, problem: unknown): KernelProblem | unde
       const batch = int('batch') ?? 1;
       return {
         kernel,
-        problem: { m, k, n, batch, transA: bool('transA'), transB: bool('transB') },
+        problem: {
+          m,
+          k,
+          n,
+          batch,
+          transA: bool('transA'),
+          transB: bool('transB'),
+          subgroups: bool('subgroups'),
+        },
       };
     }
     case 'layernorm': {

@@ -17,7 +17,7 @@ const gpu = useGpu();
 /** One small matmul (a transposed dX shape): cheap to self-test and time with every variant. */
 const problem: KernelProblem = {
   kernel: 'matmul',
-  problem: { m: 64, k: 32, n: 48, batch: 1, transA: false, transB: true },
+  problem: { m: 64, k: 32, n: 48, batch: 1, transA: false, transB: true, subgroups: false },
 };
 
 async function tempStore() {
@@ -62,7 +62,10 @@ describe('variant tuner', () => {
     });
     expect(problems).toContainEqual({
       kernel: 'matmul',
-      problem: { m: 16, k: 16, n: 48, batch: 1, transA: false, transB: false },
+      problem: {
+        ...{ m: 16, k: 16, n: 48, batch: 1, transA: false, transB: false },
+        subgroups: ctx.features.subgroups,
+      },
     });
     expect(problems).toContainEqual({ kernel: 'cross_entropy', problem: { vocab: 11, rows: 16 } });
     expect(problems).toContainEqual({
@@ -84,6 +87,7 @@ describe('variant tuner', () => {
     const [entry] = miss.record.result.entries;
     expect(entry.candidates.map((c) => c.variant).sort()).toEqual([
       'direct',
+      ...(ctx.features.subgroups ? ['quad'] : []),
       'tiled128',
       'tiled64',
     ]);

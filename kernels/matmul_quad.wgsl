@@ -1,0 +1,174 @@
+enable subgroups;
+
+// matmul, barrier-free variant whose quads share A:
+// C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
+// Same contract and bindings as kernels/matmul_direct.wgsl (Params.flags ignored; the transposes
+// and the bias are override constants). Needs the `subgroups` feature (quadBroadcast).
+//
+// Bindings (group 0):
+//   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
+//   1 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
+//   2 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
+//   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
+//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
+// Overrides: TRANS_A, TRANS_B, HAS_BIAS.
+// Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 32 x 1 = 8 quads.
+//
+// Each quad (4 consecutive invocations; lane q = local_invocation_index % 4) computes a
+// 16 x 16 block of C: rows row0 + r (r < 16), and lane q the columns colBase + q + 4 j (j < 4).
+// The 8 quads of a workgroup cover 2 x 4 such blocks (32 x 64). Per k, lane q loads only rows
+// q, q + 4, q + 8, q + 12 of op(A) and the quad shares them with quadBroadcast, so a lane issues
+// 4 + 4 loads for 64 multiply-adds where matmul_direct's 8 x 8 block issues 8 + 8.
+// Why (SwiftShader, bench/README.md): every storage load with a computed index is a 4-lane
+// gather there (per lane: extract, branch, scalar load, insert), the kernel's largest cost, while
+// a quadBroadcast is about a dozen SIMD operations and no memory access. The quads assume that
+// subgroups are formed from consecutive local_invocation_index values (true on SwiftShader,
+// whose subgroup is 4 consecutive invocations); where that fails the results are wrong and the
+// self-test (src/ops/selftest/matmul.ts) says so: the tuner never picks a variant that fails
+// it, and the thresholds pick this one only on CPU fallback adapters.
+// As in matmul_direct: no workgroup memory or barrier, accumulators indexed by constants only,
+// k unrolled by two, out-of-range rows and columns clamped for loading and never stored.
+
+struct Params {
+  M: u32,
+  K: u32,
+  N: u32,
+  strideA: u32,
+  strideB: u32,
+  strideC: u32,
+  alpha: f32,
+  beta: f32,
+  flags: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+
+// A quad's block: 16 rows by 16 columns; a workgroup's: 32 by 64.
+const QM = 16u;
+const QN = 16u;
+const WG_ROWS = 32u;
+const WG_COLS = 64u;
+
+// One k step: ia holds the offsets of this lane's 4 rows of op(A), ib of its 4 columns of op(B),
+// ka / kb the offset of k within them. acc[r] holds row r, this lane's 4 columns.
+fn kstep(
+  acc: ptr<function, array<vec4<f32>, 16>>,
+  ia: ptr<function, array<u32, 4>>,
+  ib: ptr<function, array<u32, 4>>,
+  ka: u32,
+  kb: u32,
+) {
+  let bv = vec4<f32>(b[(*ib)[0] + kb], b[(*ib)[1] + kb], b[(*ib)[2] + kb], b[(*ib)[3] + kb]);
+  let a0 = a[(*ia)[0] + ka];
+  let a1 = a[(*ia)[1] + ka];
+  let a2 = a[(*ia)[2] + ka];
+  let a3 = a[(*ia)[3] + ka];
+  // Row 4 i + j of the block comes from lane j's a_i.
+  (*acc)[0] += quadBroadcast(a0, 0u) * bv;
+  (*acc)[1] += quadBroadcast(a0, 1u) * bv;
+  (*acc)[2] += quadBroadcast(a0, 2u) * bv;
+  (*acc)[3] += quadBroadcast(a0, 3u) * bv;
+  (*acc)[4] += quadBroadcast(a1, 0u) * bv;
+  (*acc)[5] += quadBroadcast(a1, 1u) * bv;
+  (*acc)[6] += quadBroadcast(a1, 2u) * bv;
+  (*acc)[7] += quadBroadcast(a1, 3u) * bv;
+  (*acc)[8] += quadBroadcast(a2, 0u) * bv;
+  (*acc)[9] += quadBroadcast(a2, 1u) * bv;
+  (*acc)[10] += quadBroadcast(a2, 2u) * bv;
+  (*acc)[11] += quadBroadcast(a2, 3u) * bv;
+  (*acc)[12] += quadBroadcast(a3, 0u) * bv;
+  (*acc)[13] += quadBroadcast(a3, 1u) * bv;
+  (*acc)[14] += quadBroadcast(a3, 2u) * bv;
+  (*acc)[15] += quadBroadcast(a3, 3u) * bv;
+}
+
+// Stores v[j] at (row, col + 4 j) for j < 4, with the epilogue (alpha, bias, beta), in range only.
+fn store4(baseC: u32, row: u32, col: u32, v: vec4<f32>) {
+  if (row >= p.M) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let n = col + 4u * j;
+    if (n >= p.N) {
+      return;
+    }
+    let idx = baseC + row * p.N + n;
+    var x = p.alpha * v[j];
+    if (HAS_BIAS) {
+      x += bias[n];
+    }
+    if (p.beta != 0.0) {
+      x += p.beta * c[idx];
+    }
+    c[idx] = x;
+  }
+}
+
+@compute @workgroup_size(32, 1, 1)
+fn main(
+  @builtin(local_invocation_index) li: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let M = p.M;
+  let K = p.K;
+  let N = p.N;
+  let q = li % 4u;
+  let quad = li / 4u;
+  let row0 = wid.y * WG_ROWS + (quad / 4u) * QM;
+  let colBase = wid.x * WG_COLS + (quad % 4u) * QN + q;
+  let baseA = wid.z * p.strideA;
+  let baseB = wid.z * p.strideB;
+  let baseC = wid.z * p.strideC;
+
+  // (`let`, not `var`: on SwiftShader a function variable is memory, reloaded at every use.)
+  let rowStep = select(K, 1u, TRANS_A);
+  let kStepA = select(1u, M, TRANS_A);
+  let colStep = select(1u, K, TRANS_B);
+  let kStepB = select(N, 1u, TRANS_B);
+  var ia: array<u32, 4>;
+  var ib: array<u32, 4>;
+  ia[0] = baseA + rowStep * min(row0 + q, M - 1u);
+  ia[1] = baseA + rowStep * min(row0 + q + 4u, M - 1u);
+  ia[2] = baseA + rowStep * min(row0 + q + 8u, M - 1u);
+  ia[3] = baseA + rowStep * min(row0 + q + 12u, M - 1u);
+  ib[0] = baseB + colStep * min(colBase, N - 1u);
+  ib[1] = baseB + colStep * min(colBase + 4u, N - 1u);
+  ib[2] = baseB + colStep * min(colBase + 8u, N - 1u);
+  ib[3] = baseB + colStep * min(colBase + 12u, N - 1u);
+
+  var acc: array<vec4<f32>, 16>;
+  let K2 = K & ~1u;
+  for (var k = 0u; k < K2; k += 2u) {
+    kstep(&acc, &ia, &ib, k * kStepA, k * kStepB);
+    kstep(&acc, &ia, &ib, (k + 1u) * kStepA, (k + 1u) * kStepB);
+  }
+  if (K2 < K) {
+    kstep(&acc, &ia, &ib, K2 * kStepA, K2 * kStepB);
+  }
+
+  // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
+  store4(baseC, row0, colBase, acc[0]);
+  store4(baseC, row0 + 1u, colBase, acc[1]);
+  store4(baseC, row0 + 2u, colBase, acc[2]);
+  store4(baseC, row0 + 3u, colBase, acc[3]);
+  store4(baseC, row0 + 4u, colBase, acc[4]);
+  store4(baseC, row0 + 5u, colBase, acc[5]);
+  store4(baseC, row0 + 6u, colBase, acc[6]);
+  store4(baseC, row0 + 7u, colBase, acc[7]);
+  store4(baseC, row0 + 8u, colBase, acc[8]);
+  store4(baseC, row0 + 9u, colBase, acc[9]);
+  store4(baseC, row0 + 10u, colBase, acc[10]);
+  store4(baseC, row0 + 11u, colBase, acc[11]);
+  store4(baseC, row0 + 12u, colBase, acc[12]);
+  store4(baseC, row0 + 13u, colBase, acc[13]);
+  store4(baseC, row0 + 14u, colBase, acc[14]);
+  store4(baseC, row0 + 15u, colBase, acc[15]);
+}
