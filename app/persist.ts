@@ -63,6 +63,53 @@ export const savedStateSchema = z.object({
 
 export type SavedState = z.infer<typeof savedStateSchema>;
 
+/**
+ * The settings of a save that was still waiting for its debounce when the page was hidden or
+ * unloaded, kept synchronously in localStorage: an IndexedDB write begun while the page unloads
+ * is not always committed (Chromium dropped about one in five on a reload). The next successful
+ * IndexedDB save removes it; a restore takes whichever of the two is newer.
+ */
+export const PENDING_SETTINGS_KEY = 'mup-lab/pending-settings';
+const pendingSettingsSchema = savedStateSchema.pick({
+  schema: true,
+  savedAt: true,
+  config: true,
+  presetName: true,
+  textFile: true,
+});
+type PendingSettings = z.infer<typeof pendingSettingsSchema>;
+
+function readPendingSettings(): PendingSettings | undefined {
+  try {
+    const text = localStorage.getItem(PENDING_SETTINGS_KEY);
+    if (text === null) return undefined;
+    const parsed = pendingSettingsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePendingSettings(value: SavedState): void {
+  const { schema, savedAt, config, presetName, textFile } = value;
+  try {
+    localStorage.setItem(
+      PENDING_SETTINGS_KEY,
+      JSON.stringify({ schema, savedAt, config, presetName, textFile }),
+    );
+  } catch {
+    // No localStorage, or a text corpus beyond its quota: the IndexedDB save is all there is.
+  }
+}
+
+function dropPendingSettings(): void {
+  try {
+    localStorage.removeItem(PENDING_SETTINGS_KEY);
+  } catch {
+    // Nothing to drop.
+  }
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
@@ -135,20 +182,21 @@ export async function restoreSaved(): Promise<void> {
     // No time-out: starting fresh while the saved work is still being read would let the next
     // autosave overwrite it. IndexedDB answers or fails; a busy machine only makes it slow.
     const raw = await get<unknown>(STORAGE_KEY);
-    if (raw === undefined) return;
-    const saved = parseSaved(migrateSaved(raw));
-    if (!saved) {
+    const pending = readPendingSettings();
+    const saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
+    if (raw !== undefined && !saved) {
       useLab
         .getState()
         .setNotice('Saved work from another version of the lab could not be restored.');
-      return;
     }
+    const settings = pending && pending.savedAt > (saved?.savedAt ?? -Infinity) ? pending : saved;
+    if (!settings) return;
     useLab.getState().restore({
-      config: saved.config,
-      presetName: saved.presetName,
-      textFile: saved.textFile,
-      measured: saved.measured,
-      sweep: restoredSweep(await withJournal(saved.sweep)),
+      config: settings.config,
+      presetName: settings.presetName,
+      textFile: settings.textFile,
+      measured: saved?.measured,
+      sweep: saved ? restoredSweep(await withJournal(saved.sweep)) : undefined,
     });
   } catch {
     // Private windows may refuse IndexedDB: nothing to restore.
@@ -158,7 +206,9 @@ export async function restoreSaved(): Promise<void> {
 /**
  * Saves on every change of what is worth keeping (not the live curves): settings debounced,
  * a finished run or a change of the sweep's status at once, so that closing the page right
- * after a run finished does not lose it.
+ * after a run finished does not lose it. A save still waiting for its debounce is written at
+ * once when the page is hidden or unloaded (pagehide, visibilitychange to hidden): a setting
+ * changed just before a reload or a closed tab is kept. Returns a function that stops it all.
  */
 export function startAutosave(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -168,9 +218,10 @@ export function startAutosave(delayMs = 250): () => void {
     const state = useLab.getState();
     const value = snapshot(state);
     set(STORAGE_KEY, value)
-      .then(() =>
-        useLab.getState().setSaved({ at: value.savedAt, runs: value.sweep.records.length }),
-      )
+      .then(() => {
+        dropPendingSettings();
+        useLab.getState().setSaved({ at: value.savedAt, runs: value.sweep.records.length });
+      })
       .catch(() => {
         if (failed) return;
         failed = true;
@@ -179,7 +230,18 @@ export function startAutosave(delayMs = 250): () => void {
           .setNotice('Your work cannot be saved in this browser (IndexedDB is not available).');
       });
   };
-  return useLab.subscribe((s, prev) => {
+  const flush = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    writePendingSettings(snapshot(useLab.getState()));
+    save();
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') flush();
+  };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', onVisibility);
+  const unsubscribe = useLab.subscribe((s, prev) => {
     const changed =
       s.config !== prev.config ||
       s.presetName !== prev.presetName ||
@@ -194,6 +256,11 @@ export function startAutosave(delayMs = 250): () => void {
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(save, urgent ? 0 : delayMs);
   });
+  return () => {
+    unsubscribe();
+    removeEventListener('pagehide', flush);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
 }
 
 /** Forgets everything saved. */
