@@ -6,9 +6,10 @@
 import { del, get, set } from 'idb-keyval';
 import * as z from 'zod';
 import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/config';
-import { runRecordSchema } from '../src/sweep/types';
+import { runRecordSchema, type RunRecord } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
 import { useLab, type LabState, type SweepStatus } from './store';
+import type { RunPart } from './worker/protocol';
 
 export const STORAGE_KEY = 'mup-lab/state';
 export const SCHEMA_VERSION = 1;
@@ -57,6 +58,8 @@ export const savedStateSchema = z.object({
     vocab: z.number().nullable(),
     records: z.array(runRecordSchema),
     targetRuns: z.array(runRecordSchema),
+    /** The horizon runs of a cosine sweep (absent in states saved before them). */
+    horizonRuns: z.array(runRecordSchema).default([]),
     message: z.string().nullable(),
   }),
 });
@@ -145,6 +148,7 @@ function snapshot(s: LabState): SavedState {
       vocab: s.sweep.vocab,
       records: s.sweep.records,
       targetRuns: s.sweep.targetRuns,
+      horizonRuns: s.sweep.horizonRuns,
       message: s.sweep.message,
     },
   };
@@ -166,14 +170,22 @@ export function restoredSweep(saved: SavedState['sweep']): SavedState['sweep'] {
   };
 }
 
-/** Adds the runs the worker journalled after the last autosave of this sweep. */
+/** Adds the runs (grid and horizon runs) the worker journalled after the last autosave of this sweep. */
 async function withJournal(sweep: SavedState['sweep']): Promise<SavedState['sweep']> {
   if (!sweep.config) return sweep;
-  const have = new Set(sweep.records.map((r) => r.id));
-  const extra = (await journalRecords(sweepKey(sweep.config)).catch(() => [])).filter(
-    (r) => runRecordSchema.safeParse(r).success && !have.has(r.id),
-  );
-  return extra.length === 0 ? sweep : { ...sweep, records: [...sweep.records, ...extra] };
+  const key = sweepKey(sweep.config);
+  const merged = async (kept: RunRecord[], part: RunPart) => {
+    const have = new Set(kept.map((r) => r.id));
+    const extra = (await journalRecords(key, part).catch(() => [])).filter(
+      (r) => runRecordSchema.safeParse(r).success && !have.has(r.id),
+    );
+    return extra.length === 0 ? kept : [...kept, ...extra];
+  };
+  return {
+    ...sweep,
+    records: await merged(sweep.records, 'grid'),
+    horizonRuns: await merged(sweep.horizonRuns, 'horizon'),
+  };
 }
 
 /** Reads the saved state into the store. Never throws: without IndexedDB the lab just starts fresh. */
@@ -250,9 +262,13 @@ export function startAutosave(delayMs = 250): () => void {
       s.sweep.status !== prev.sweep.status ||
       s.sweep.records !== prev.sweep.records ||
       s.sweep.targetRuns !== prev.sweep.targetRuns ||
+      s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
       s.sweep.config !== prev.sweep.config;
     if (!changed) return;
-    const urgent = s.sweep.records !== prev.sweep.records || s.sweep.status !== prev.sweep.status;
+    const urgent =
+      s.sweep.records !== prev.sweep.records ||
+      s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
+      s.sweep.status !== prev.sweep.status;
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(save, urgent ? 0 : delayMs);
   });
