@@ -45,7 +45,10 @@ export function HorizonCharts() {
   if (!config || !result) return null;
   const hpName = SWEPT_HP_LABELS[config.sweep.name];
   const widest = plan[0] ? (config.axis === 'depth' ? plan[0].depth : plan[0].width) : 0;
-  const runs = plan.length > 0 && <HorizonRuns plan={plan} scaled={`${config.axis} ${widest}`} />;
+  // Offered once the sweep has runs to compare with (the full length is the sweep's own).
+  const runs = plan.length > 0 && records.length > 0 && (
+    <HorizonRuns plan={plan} scaled={`${config.axis} ${widest}`} />
+  );
   if (!result.ok) {
     return (
       <section className="panel charts" aria-labelledby="horizon-title" data-testid="horizon">
