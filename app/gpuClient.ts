@@ -81,6 +81,9 @@ function onMessage(message: FromWorker): void {
       lab.sweepInterrupted(
         `The GPU device was lost: ${message.message}. Press Resume to get a new device and continue from the last finished run.`,
       );
+      lab.horizonFinished(
+        `The GPU device was lost: ${message.message}. The finished runs are kept; train the rest on a new device.`,
+      );
       for (const id of [...tasks.keys()]) settle(id, undefined, 'The GPU device was lost.');
       break;
     case 'error':
@@ -109,6 +112,10 @@ function onMessage(message: FromWorker): void {
       lab.runProgress(message.progress);
       break;
     case 'run-done':
+      if (message.part === 'horizon') {
+        lab.horizonRunDone(message.record);
+        break;
+      }
       lab.runDone(message.record);
       recordMeasurement();
       break;
@@ -119,10 +126,13 @@ function onMessage(message: FromWorker): void {
       lab.sweepHeld();
       break;
     case 'sweep-finished':
-      lab.sweepFinished(message.outcome);
+      if (message.part === 'horizon') lab.horizonFinished(null);
+      else lab.sweepFinished(message.outcome);
       break;
     case 'sweep-error':
-      lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
+      if (message.part === 'horizon')
+        lab.horizonFinished(`The horizon runs stopped: ${message.message}`);
+      else lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
       break;
     case 'train-one-progress':
       tasks.get(message.requestId)?.onProgress?.(message.progress);
@@ -224,7 +234,7 @@ export function runSweep(config: SweepConfig): void {
   const { data } = useLab.getState();
   if (data.state !== 'ready') return;
   useLab.getState().sweepStarted(config, runCount(config), data.vocab);
-  send({ type: 'start-sweep', config, done: [] });
+  send({ type: 'start-sweep', config, done: [], part: 'grid' });
 }
 
 export function pauseSweep(): void {
@@ -240,8 +250,22 @@ export function resumeSweep(): void {
     send({ type: 'resume' });
   } else if (sweep.status === 'interrupted' && sweep.config) {
     useLab.getState().sweepResumed();
-    send({ type: 'start-sweep', config: sweep.config, done: sweep.records });
+    send({ type: 'start-sweep', config: sweep.config, done: sweep.records, part: 'grid' });
   }
+}
+
+/** Trains the horizon runs of the shown cosine sweep that have not finished yet. */
+export function trainHorizonRuns(): void {
+  const { sweep, horizon } = useLab.getState();
+  if (!sweep.config || horizon.status !== 'idle') return;
+  useLab.getState().horizonStarted();
+  send({ type: 'start-sweep', config: sweep.config, done: sweep.horizonRuns, part: 'horizon' });
+}
+
+/** Stops the horizon runs at the next step (the finished ones are kept). */
+export function cancelHorizonRuns(): void {
+  useLab.getState().horizonStopping();
+  send({ type: 'cancel' });
 }
 
 export function cancelSweep(): void {

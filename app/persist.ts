@@ -6,9 +6,10 @@
 import { del, get, set } from 'idb-keyval';
 import * as z from 'zod';
 import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/config';
-import { runRecordSchema } from '../src/sweep/types';
+import { runRecordSchema, type RunRecord } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
 import { useLab, type LabState, type SweepStatus } from './store';
+import type { RunPart } from './worker/protocol';
 
 export const STORAGE_KEY = 'mup-lab/state';
 export const SCHEMA_VERSION = 1;
@@ -57,11 +58,63 @@ export const savedStateSchema = z.object({
     vocab: z.number().nullable(),
     records: z.array(runRecordSchema),
     targetRuns: z.array(runRecordSchema),
+    /** The horizon runs of a cosine sweep (absent in states saved before them). */
+    horizonRuns: z.array(runRecordSchema).default([]),
     message: z.string().nullable(),
   }),
 });
 
 export type SavedState = z.infer<typeof savedStateSchema>;
+
+/**
+ * The settings of a save that was still waiting for its debounce when the page was hidden or
+ * unloaded, kept synchronously in localStorage: an IndexedDB write begun while the page unloads
+ * is not always committed (in Chromium, 6 of 10 e2e reloads lost it). The next IndexedDB save
+ * as new as it removes it; a restore takes whichever of the two is newer.
+ */
+export const PENDING_SETTINGS_KEY = 'mup-lab/pending-settings';
+const pendingSettingsSchema = savedStateSchema.pick({
+  schema: true,
+  savedAt: true,
+  config: true,
+  presetName: true,
+  textFile: true,
+});
+type PendingSettings = z.infer<typeof pendingSettingsSchema>;
+
+function readPendingSettings(): PendingSettings | undefined {
+  try {
+    const text = localStorage.getItem(PENDING_SETTINGS_KEY);
+    if (text === null) return undefined;
+    const parsed = pendingSettingsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePendingSettings(value: SavedState): void {
+  const { schema, savedAt, config, presetName, textFile } = value;
+  try {
+    localStorage.setItem(
+      PENDING_SETTINGS_KEY,
+      JSON.stringify({ schema, savedAt, config, presetName, textFile }),
+    );
+  } catch {
+    // No localStorage, or a text corpus beyond its quota: the IndexedDB save is all there is.
+  }
+}
+
+/** Forgets the pending settings once IndexedDB holds a save at least as new (savedAt ≤ upTo). */
+function dropPendingSettings(upTo: number): void {
+  try {
+    const pending = readPendingSettings();
+    if (pending === undefined || pending.savedAt <= upTo)
+      localStorage.removeItem(PENDING_SETTINGS_KEY);
+  } catch {
+    // Nothing to drop.
+  }
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -98,6 +151,7 @@ function snapshot(s: LabState): SavedState {
       vocab: s.sweep.vocab,
       records: s.sweep.records,
       targetRuns: s.sweep.targetRuns,
+      horizonRuns: s.sweep.horizonRuns,
       message: s.sweep.message,
     },
   };
@@ -119,14 +173,22 @@ export function restoredSweep(saved: SavedState['sweep']): SavedState['sweep'] {
   };
 }
 
-/** Adds the runs the worker journalled after the last autosave of this sweep. */
+/** Adds the runs (grid and horizon runs) the worker journalled after the last autosave of this sweep. */
 async function withJournal(sweep: SavedState['sweep']): Promise<SavedState['sweep']> {
   if (!sweep.config) return sweep;
-  const have = new Set(sweep.records.map((r) => r.id));
-  const extra = (await journalRecords(sweepKey(sweep.config)).catch(() => [])).filter(
-    (r) => runRecordSchema.safeParse(r).success && !have.has(r.id),
-  );
-  return extra.length === 0 ? sweep : { ...sweep, records: [...sweep.records, ...extra] };
+  const key = sweepKey(sweep.config);
+  const merged = async (kept: RunRecord[], part: RunPart) => {
+    const have = new Set(kept.map((r) => r.id));
+    const extra = (await journalRecords(key, part).catch(() => [])).filter(
+      (r) => runRecordSchema.safeParse(r).success && !have.has(r.id),
+    );
+    return extra.length === 0 ? kept : [...kept, ...extra];
+  };
+  return {
+    ...sweep,
+    records: await merged(sweep.records, 'grid'),
+    horizonRuns: await merged(sweep.horizonRuns, 'horizon'),
+  };
 }
 
 /** Reads the saved state into the store. Never throws: without IndexedDB the lab just starts fresh. */
@@ -135,20 +197,21 @@ export async function restoreSaved(): Promise<void> {
     // No time-out: starting fresh while the saved work is still being read would let the next
     // autosave overwrite it. IndexedDB answers or fails; a busy machine only makes it slow.
     const raw = await get<unknown>(STORAGE_KEY);
-    if (raw === undefined) return;
-    const saved = parseSaved(migrateSaved(raw));
-    if (!saved) {
+    const pending = readPendingSettings();
+    const saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
+    if (raw !== undefined && !saved) {
       useLab
         .getState()
         .setNotice('Saved work from another version of the lab could not be restored.');
-      return;
     }
+    const settings = pending && pending.savedAt > (saved?.savedAt ?? -Infinity) ? pending : saved;
+    if (!settings) return;
     useLab.getState().restore({
-      config: saved.config,
-      presetName: saved.presetName,
-      textFile: saved.textFile,
-      measured: saved.measured,
-      sweep: restoredSweep(await withJournal(saved.sweep)),
+      config: settings.config,
+      presetName: settings.presetName,
+      textFile: settings.textFile,
+      measured: saved?.measured,
+      sweep: saved ? restoredSweep(await withJournal(saved.sweep)) : undefined,
     });
   } catch {
     // Private windows may refuse IndexedDB: nothing to restore.
@@ -158,7 +221,9 @@ export async function restoreSaved(): Promise<void> {
 /**
  * Saves on every change of what is worth keeping (not the live curves): settings debounced,
  * a finished run or a change of the sweep's status at once, so that closing the page right
- * after a run finished does not lose it.
+ * after a run finished does not lose it. A save still waiting for its debounce is written at
+ * once when the page is hidden or unloaded (pagehide, visibilitychange to hidden): a setting
+ * changed just before a reload or a closed tab is kept. Returns a function that stops it all.
  */
 export function startAutosave(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -168,9 +233,10 @@ export function startAutosave(delayMs = 250): () => void {
     const state = useLab.getState();
     const value = snapshot(state);
     set(STORAGE_KEY, value)
-      .then(() =>
-        useLab.getState().setSaved({ at: value.savedAt, runs: value.sweep.records.length }),
-      )
+      .then(() => {
+        dropPendingSettings(value.savedAt);
+        useLab.getState().setSaved({ at: value.savedAt, runs: value.sweep.records.length });
+      })
       .catch(() => {
         if (failed) return;
         failed = true;
@@ -179,7 +245,18 @@ export function startAutosave(delayMs = 250): () => void {
           .setNotice('Your work cannot be saved in this browser (IndexedDB is not available).');
       });
   };
-  return useLab.subscribe((s, prev) => {
+  const flush = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    writePendingSettings(snapshot(useLab.getState()));
+    save();
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') flush();
+  };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', onVisibility);
+  const unsubscribe = useLab.subscribe((s, prev) => {
     const changed =
       s.config !== prev.config ||
       s.presetName !== prev.presetName ||
@@ -188,12 +265,21 @@ export function startAutosave(delayMs = 250): () => void {
       s.sweep.status !== prev.sweep.status ||
       s.sweep.records !== prev.sweep.records ||
       s.sweep.targetRuns !== prev.sweep.targetRuns ||
+      s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
       s.sweep.config !== prev.sweep.config;
     if (!changed) return;
-    const urgent = s.sweep.records !== prev.sweep.records || s.sweep.status !== prev.sweep.status;
+    const urgent =
+      s.sweep.records !== prev.sweep.records ||
+      s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
+      s.sweep.status !== prev.sweep.status;
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(save, urgent ? 0 : delayMs);
   });
+  return () => {
+    unsubscribe();
+    removeEventListener('pagehide', flush);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
 }
 
 /** Forgets everything saved. */

@@ -51,6 +51,11 @@ export interface SweepState {
   records: RunRecord[];
   /** Extra runs at a target width with transferred hyperparameters (not part of the grid). */
   targetRuns: RunRecord[];
+  /**
+   * The horizon runs of a cosine sweep (src/sweep/horizon.ts): shorter training lengths at the
+   * widest width, apart from the grid's records (never in the width analysis or its chart).
+   */
+  horizonRuns: RunRecord[];
   inFlight: RunSpec[];
   /** Loss curves of the runs in flight (the last stack stays after it finishes). */
   live: Record<string, RunProgress[]>;
@@ -75,6 +80,7 @@ const IDLE: SweepState = {
   vocab: null,
   records: [],
   targetRuns: [],
+  horizonRuns: [],
   inFlight: [],
   live: {},
   tokensPerSec: null,
@@ -82,6 +88,13 @@ const IDLE: SweepState = {
   stopping: false,
   pausing: false,
 };
+
+/** Training the horizon runs: not saved (a reload offers the runs still missing). */
+export interface HorizonTraining {
+  status: 'idle' | 'running' | 'stopping';
+  /** Why the last horizon training stopped early, in words for the user. */
+  message: string | null;
+}
 
 export interface TuningState {
   /** Set while variants are being timed. */
@@ -103,6 +116,7 @@ export interface LabState {
   textFile: TextFileInfo | null;
   data: DataStatus;
   sweep: SweepState;
+  horizon: HorizonTraining;
   measured: Measured | null;
   /** A problem not tied to one field (worker failure), shown as an alert. */
   notice: string | null;
@@ -129,7 +143,18 @@ export interface LabState {
 
   sweepStarted(config: SweepConfig, total: number, vocab: number): void;
   /** Results from an exported file: shown like a sweep's, resumable when unfinished. */
-  importResults(config: SweepConfig, records: RunRecord[], vocab: number, name: string): void;
+  importResults(
+    config: SweepConfig,
+    records: RunRecord[],
+    vocab: number,
+    name: string,
+    horizonRuns?: RunRecord[],
+  ): void;
+  horizonStarted(): void;
+  horizonRunDone(record: RunRecord): void;
+  horizonStopping(): void;
+  /** The horizon training ended: finished or cancelled (message null), or why it stopped. */
+  horizonFinished(message: string | null): void;
   targetRunDone(record: RunRecord): void;
   setTargetWidth(width: number): void;
   sweepResumed(): void;
@@ -152,7 +177,14 @@ export interface LabState {
     saved: Partial<Pick<LabState, 'config' | 'presetName' | 'textFile' | 'measured'>> & {
       sweep?: Pick<
         SweepState,
-        'status' | 'config' | 'total' | 'vocab' | 'records' | 'targetRuns' | 'message'
+        | 'status'
+        | 'config'
+        | 'total'
+        | 'vocab'
+        | 'records'
+        | 'targetRuns'
+        | 'horizonRuns'
+        | 'message'
       >;
     },
   ): void;
@@ -168,6 +200,7 @@ export const useLab = create<LabState>((set) => ({
   textFile: null,
   data: { state: 'pending' },
   sweep: IDLE,
+  horizon: { status: 'idle', message: null },
   measured: null,
   notice: null,
   targetWidth: null,
@@ -212,7 +245,7 @@ export const useLab = create<LabState>((set) => ({
 
   sweepStarted: (config, total, vocab) =>
     set({ sweep: { ...IDLE, status: 'running', config, total, vocab } }),
-  importResults: (config, records, vocab, name) =>
+  importResults: (config, records, vocab, name, horizonRuns = []) =>
     set((s) => {
       const total = runCount(config);
       const unfinished = records.length < total;
@@ -230,6 +263,7 @@ export const useLab = create<LabState>((set) => ({
           total,
           vocab,
           records,
+          horizonRuns,
           message: unfinished
             ? `Imported ${name}: ${records.length} of ${total} runs had finished. ` +
               (textMissing
@@ -246,6 +280,20 @@ export const useLab = create<LabState>((set) => ({
         targetRuns: [...s.sweep.targetRuns.filter((r) => r.id !== record.id), record],
       },
     })),
+  horizonStarted: () => set({ horizon: { status: 'running', message: null } }),
+  horizonRunDone: (record) =>
+    set((s) => ({
+      sweep: {
+        ...s.sweep,
+        horizonRuns: [...s.sweep.horizonRuns.filter((r) => r.id !== record.id), record],
+      },
+    })),
+  horizonStopping: () =>
+    set((s) =>
+      s.horizon.status === 'running' ? { horizon: { ...s.horizon, status: 'stopping' } } : {},
+    ),
+  horizonFinished: (message) =>
+    set((s) => (s.horizon.status === 'idle' ? {} : { horizon: { status: 'idle', message } })),
   setTargetWidth: (targetWidth) => set({ targetWidth }),
   sweepResumed: () =>
     set((s) => ({
@@ -308,7 +356,7 @@ export const useLab = create<LabState>((set) => ({
           }
         : {},
     ),
-  clearResults: () => set({ sweep: IDLE }),
+  clearResults: () => set({ sweep: IDLE, horizon: { status: 'idle', message: null } }),
   setMeasured: (measured) => set({ measured }),
   setNotice: (notice) => set({ notice }),
   setSaved: (saved) => set({ saved }),

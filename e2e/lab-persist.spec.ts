@@ -52,3 +52,20 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
   await expect(page.getByTestId('sweep-status')).toContainText('Cancelled');
   expect(pageErrors(page)).toEqual([]);
 });
+
+test('settings changed just before a reload survive it (the pending autosave is flushed)', async ({
+  page,
+}) => {
+  await openLab(page);
+  const depthScaling = page.getByLabel('Depth scaling (µP)');
+  await depthScaling.selectOption({ label: 'CompleteP (α = 1)' });
+  await page.getByLabel('Steps').fill('17');
+  await expect(depthScaling).toHaveValue('completep');
+  // At once, well inside the autosave's debounce: only the flush on pagehide can save these.
+  await page.reload();
+  await expect(page.getByTestId('adapter')).toBeVisible();
+  await expect(page.getByLabel('Depth scaling (µP)')).toHaveValue('completep');
+  await expect(page.getByLabel('Steps')).toHaveValue('17');
+  await expect(page.getByLabel('Preset')).toHaveValue('custom');
+  expect(pageErrors(page)).toEqual([]);
+});

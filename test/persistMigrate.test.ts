@@ -72,4 +72,15 @@ describe('parseSaved', () => {
     const broken = { ...sweep, records: [{ ...sweep.records[0], diverged: 'no' }] };
     expect(parseSaved({ ...saved, sweep: broken })).toBeUndefined();
   });
+
+  it('reads a state saved before horizon runs existed as one without any, and keeps them', () => {
+    const saved = v1();
+    expect(parseSaved(saved)?.sweep.horizonRuns).toEqual([]);
+    const sweep = saved.sweep as { records: Array<Record<string, unknown>> };
+    const horizonRun = { ...sweep.records[0], id: 'sp:w16:d1:s0:h-10:t3', steps: 3 };
+    const withRuns = { ...saved, sweep: { ...sweep, horizonRuns: [horizonRun] } };
+    expect(parseSaved(withRuns)?.sweep.horizonRuns).toEqual([horizonRun]);
+    const badSteps = { ...saved, sweep: { ...sweep, horizonRuns: [{ ...horizonRun, steps: 0 }] } };
+    expect(parseSaved(badSteps)).toBeUndefined();
+  });
 });

@@ -14,6 +14,7 @@ import { coordCheck } from '../../src/sweep/coord';
 import { benchmarkGpu } from '../../src/sweep/gpuBench';
 import { sweepKernelProblems } from '../../src/sweep/tuning';
 import type { SweepConfig } from '../../src/sweep/config';
+import { planHorizonRuns } from '../../src/sweep/horizon';
 import type { PreparedData } from '../../src/sweep/data';
 import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
@@ -156,14 +157,16 @@ function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
   }
 }
 
+/** Trains a sweep's grid, or its horizon runs: one at a time, pausable and cancellable. */
 async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
+  const { part } = message;
   if (sweep || beforeStart) {
-    post({ type: 'sweep-error', message: 'A sweep is already running.' });
+    post({ type: 'sweep-error', message: 'A sweep is already running.', part });
     return;
   }
   const gpu = await device();
   if (!gpu) {
-    post({ type: 'sweep-error', message: 'No GPU device is available to run the sweep.' });
+    post({ type: 'sweep-error', message: 'No GPU device is available to run the sweep.', part });
     return;
   }
   const mine = generation;
@@ -171,16 +174,20 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   // Each finished run is journalled in IndexedDB before the page hears of it, in order.
   const key = sweepKey(message.config);
   let journalled: Promise<unknown> =
-    message.done.length === 0 ? clearJournal().catch(() => undefined) : Promise.resolve();
+    part === 'grid' && message.done.length === 0
+      ? clearJournal().catch(() => undefined)
+      : Promise.resolve();
+  // The live curves and runs in flight are the grid's (the horizon view shows its own count).
+  const grid = part === 'grid';
   const callbacks: SweepCallbacks = {
-    onRunsStart: (runs) => live() && post({ type: 'runs-start', runs }),
-    onProgress: (progress) => live() && post({ type: 'progress', progress }),
+    onRunsStart: (runs) => grid && live() && post({ type: 'runs-start', runs }),
+    onProgress: (progress) => grid && live() && post({ type: 'progress', progress }),
     onRunDone: (record) => {
       journalled = journalled
-        .then(() => journalRun(key, record))
+        .then(() => journalRun(key, record, part))
         // Without IndexedDB (private windows) the page's own autosave is all there is.
         .catch(() => undefined)
-        .then(() => live() && post({ type: 'run-done', record }));
+        .then(() => live() && post({ type: 'run-done', record, part }));
     },
     onThroughput: (tokensPerSec) => live() && post({ type: 'throughput', tokensPerSec }),
   };
@@ -195,23 +202,28 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
     if (!live()) return;
     if (requested.cancel) {
       await journalled;
-      post({ type: 'sweep-finished', outcome: 'cancelled' });
+      post({ type: 'sweep-finished', outcome: 'cancelled', part });
       return;
     }
-    handle = startSweep(gpu, message.config, { data, done: message.done, callbacks });
+    handle = startSweep(gpu, message.config, {
+      data,
+      done: message.done,
+      callbacks,
+      runs: grid ? undefined : planHorizonRuns(message.config),
+    });
     if (requested.pause) void confirmPause(handle);
   } catch (e) {
-    post({ type: 'sweep-error', message: describe(e) });
+    post({ type: 'sweep-error', message: describe(e), part });
     return;
   }
   sweep = handle;
   try {
     const outcome = await handle.finished;
     await journalled;
-    if (live()) post({ type: 'sweep-finished', outcome });
+    if (live()) post({ type: 'sweep-finished', outcome, part });
   } catch (e) {
     await journalled;
-    if (live()) post({ type: 'sweep-error', message: describe(e) });
+    if (live()) post({ type: 'sweep-error', message: describe(e), part });
   } finally {
     if (sweep === handle) sweep = undefined;
   }

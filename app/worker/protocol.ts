@@ -8,6 +8,9 @@ import type { GpuBenchResult } from '../../src/sweep/gpuBench';
 import type { TuneRecord } from '../../src/tune/cache';
 import type { TuneProgress } from '../../src/tune/tuner';
 
+/** Which runs a sweep message is about: the width × LR grid, or the horizon runs (cosine). */
+export type RunPart = 'grid' | 'horizon';
+
 /** One loss read-back of a run in flight. */
 export interface RunProgress {
   id: string;
@@ -20,8 +23,11 @@ export type ToWorker =
   | { type: 'selftest' }
   /** Tokenise the data of a config (answers data-ready or data-error with the same requestId). */
   | { type: 'prepare-data'; requestId: number; data: DataConfig; context: number }
-  /** Start (or, with done records, continue) a sweep. Re-acquires the device if it was lost. */
-  | { type: 'start-sweep'; config: SweepConfig; done: RunRecord[] }
+  /**
+   * Start (or, with done records, continue) a sweep: its grid, or its horizon runs
+   * (src/sweep/horizon.ts planHorizonRuns). Re-acquires the device if it was lost.
+   */
+  | { type: 'start-sweep'; config: SweepConfig; done: RunRecord[]; part: RunPart }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'cancel' }
@@ -74,12 +80,12 @@ export type FromWorker =
   | { type: 'data-error'; requestId: number; message: string }
   | { type: 'runs-start'; runs: RunSpec[] }
   | { type: 'progress'; progress: RunProgress[] }
-  | { type: 'run-done'; record: RunRecord }
+  | { type: 'run-done'; record: RunRecord; part: RunPart }
   | { type: 'throughput'; tokensPerSec: number }
   /** After a pause: the steps that were queued have finished, nothing more runs. */
   | { type: 'paused' }
-  | { type: 'sweep-finished'; outcome: 'completed' | 'cancelled' }
-  | { type: 'sweep-error'; message: string }
+  | { type: 'sweep-finished'; outcome: 'completed' | 'cancelled'; part: RunPart }
+  | { type: 'sweep-error'; message: string; part: RunPart }
   | { type: 'train-one-progress'; requestId: number; progress: RunProgress[] }
   | { type: 'train-one-done'; requestId: number; record: RunRecord }
   | { type: 'coord-done'; requestId: number; records: CoordRecord[] }

@@ -51,6 +51,8 @@ export const SWEEP_FLAGS = {
   'tune-cache': { type: 'string' },
   retune: { type: 'boolean' },
   'no-tune': { type: 'boolean' },
+  /** Under a cosine schedule, also train the shorter horizons (src/sweep/horizon.ts). */
+  horizons: { type: 'boolean' },
 } as const;
 
 const HP_NAMES: Record<string, SweptHp> = {

@@ -175,4 +175,24 @@ describe('CLI commands', () => {
     const result = JSON.parse(String(write.mock.calls[0][0]));
     expect(result.target.width).toBe(4096);
   });
+  it('under a cosine schedule, --horizons trains the shorter lengths and prints their analysis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mup-cli-'));
+    const out = join(dir, 'result.json');
+    writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
+    const argv = `sweep --widths 16 --lr-log2=-8:-4:2 --steps 8 --batch 4 --context 16 --depth 1 --heads 2 --seed 0 --parametrization mup --schedule cosine --warmup 2 --horizons --no-tune --text ${join(dir, 'corpus.txt')} --out ${out}`;
+    expect(await main(argv.split(' '))).toBe(0);
+    const text = stderr.join('');
+    expect(text).toMatch(/horizons: 6 runs of 2 and 4 steps, each with its own cosine schedule/);
+    expect(text).toMatch(/across training length at width 16, 2, 4, 8 steps \(separate runs\):/);
+    expect(text).toMatch(/mup: optimum .* from steps 2 to 8/);
+    expect(text).toMatch(/drift -?\d+\.\d\d( ± \d+\.\d\d)? octaves per steps doubling/);
+    for (const s of [2, 4, 8]) expect(text).toMatch(new RegExp(`steps ${s}: optimum log2 lr = `));
+    const parsed = parseImport(readFileSync(out, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    // The sweep's 3 runs stay the width evidence; the 6 horizon runs are apart.
+    expect(parsed.doc.evidence.runs).toHaveLength(3);
+    const horizons = parsed.doc.evidence.horizonRuns!;
+    expect(horizons.map((r) => r.steps).sort()).toEqual([2, 2, 2, 4, 4, 4]);
+    for (const r of horizons) expect(r.losses).toHaveLength(r.steps!);
+  });
 });

@@ -10,12 +10,14 @@ import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
 import { transfer } from '../mup/transfer';
-import { analyzeSweep, metricsLine } from '../sweep/analysis';
+import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
 import { buildExport, LAB_VERSION } from '../sweep/export';
 import { parseImport } from '../sweep/exportParse';
 import { exportShapeToGpt } from '../sweep/exportShapes';
+import { horizonAnalysis, horizonNeedsRuns, planHorizonRuns } from '../sweep/horizon';
+import { toOutcomes } from '../sweep/outcomes';
 import { planRuns, startSweep } from '../sweep/scheduler';
 import type { SweepConfig } from '../sweep/config';
 import { sweepKernelProblems } from '../sweep/tuning';
@@ -39,7 +41,10 @@ const USAGE = `usage:
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
     [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
     [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
-    [--tune-cache FILE] [--retune | --no-tune] --out result.json
+    [--schedule cosine [--warmup N] [--horizons]] [--tune-cache FILE] [--retune | --no-tune] \\
+    --out result.json
+    (prints the optimum per width and across training lengths: a quarter, half and all of the
+    steps, read off the runs' losses; under cosine --horizons trains the shorter lengths)
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
   mup-lab coord-check --widths 64 --depths 2,4,8,16 --depth-scaling completep --parametrization mup
     (--depth-scaling none|depth-mup|completep: CompleteP, Dey et al. 2025)
@@ -106,6 +111,28 @@ async function tuneForSweep(
   for (const e of entries) log(`  ${entryLine(e)}`);
 }
 
+/** "[3/28] mup width 32 depth 1 log2 lr -5: final loss 2.9031 (812 tok/s)" */
+function runLine(config: SweepConfig, r: RunRecord, done: number, total: number): string {
+  const loss = r.diverged
+    ? `diverged at step ${r.divergedAtStep}`
+    : `final loss ${r.finalLoss!.toFixed(4)}`;
+  const steps = r.steps === undefined ? '' : ` ${r.steps} steps`;
+  return `[${done}/${total}] ${r.parametrization} width ${r.width} depth ${r.depth}${steps} log2 ${config.sweep.name} ${r.log2Hp}: ${loss} (${Math.round(r.tokensPerSec)} tok/s)`;
+}
+
+/** A parametrization's verdict, transfer metrics and optimum per scaled value (width, depth or steps). */
+function logAnalysis(config: SweepConfig, a: ParametrizationAnalysis, axis: string): void {
+  log(`${a.parametrization}: ${a.verdict}`);
+  const metrics = metricsLine(a, axis);
+  if (metrics) log(`  ${metrics}`);
+  for (const o of a.optima) {
+    const sd = Number.isFinite(o.fitSd) ? ` ± ${o.fitSd.toFixed(2)}` : '';
+    log(
+      `  ${axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)}${sd} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
+    );
+  }
+}
+
 async function sweep(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, SWEEP_FLAGS);
   const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
@@ -127,46 +154,44 @@ async function sweep(argv: string[]): Promise<void> {
       });
     }
     log(`sweep: ${total} runs on ${data.description}`);
-    const handle = startSweep(ctx, config, {
+    await startSweep(ctx, config, {
       data,
-      callbacks: {
-        onRunDone: (r) => {
-          records.push(r);
-          const loss = r.diverged
-            ? `diverged at step ${r.divergedAtStep}`
-            : `final loss ${r.finalLoss!.toFixed(4)}`;
-          log(
-            `[${records.length}/${total}] ${r.parametrization} width ${r.width} depth ${r.depth} log2 ${config.sweep.name} ${r.log2Hp}: ${loss} (${Math.round(r.tokensPerSec)} tok/s)`,
-          );
-        },
-      },
+      callbacks: { onRunDone: (r) => log(runLine(config, r, records.push(r), total)) },
+    }).finished;
+    const analysis = analyzeSweep(toOutcomes(records, config.axis), {
+      baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+      axisName: config.axis,
     });
-    await handle.finished;
-    const analysis = analyzeSweep(
-      records.map((r) => ({
-        ...r,
-        width: config.axis === 'width' ? r.width : r.depth,
-        finalLoss: r.finalLoss ?? NaN,
-      })),
-      {
-        baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
-        axisName: config.axis,
-      },
-    );
-    for (const a of analysis) {
-      log(`${a.parametrization}: ${a.verdict}`);
-      const metrics = metricsLine(a, config.axis);
-      if (metrics) log(`  ${metrics}`);
-      for (const o of a.optima) {
-        const sd = Number.isFinite(o.fitSd) ? ` ± ${o.fitSd.toFixed(2)}` : '';
-        log(
-          `  ${config.axis} ${o.width}: optimum log2 ${config.sweep.name} = ${o.fitLog2.toFixed(2)}${sd} (grid ${o.gridLog2}, loss ${o.gridLoss.toFixed(4)})`,
-        );
-      }
+    for (const a of analysis) logAnalysis(config, a, config.axis);
+
+    const horizonRuns: RunRecord[] = [];
+    const plan = flags.horizons ? planHorizonRuns(config) : [];
+    if (plan.length > 0) {
+      const lengths = [...new Set(plan.map((r) => r.steps))].join(' and ');
+      log(`horizons: ${plan.length} runs of ${lengths} steps, each with its own cosine schedule`);
+      await startSweep(ctx, config, {
+        data,
+        runs: plan,
+        callbacks: {
+          onRunDone: (r) => log(runLine(config, r, horizonRuns.push(r), plan.length)),
+        },
+      }).finished;
+    }
+    const horizon = horizonAnalysis(config, records, horizonRuns);
+    if (!horizon.ok) {
+      const hint = horizonNeedsRuns(config) && !flags.horizons ? ' (--horizons trains them)' : '';
+      log(`across training length: ${horizon.reason}${hint}`);
+    } else {
+      const { scaled, steps, separate } = horizon.horizon;
+      log(
+        `across training length at ${config.axis} ${scaled}, ${steps.join(', ')} steps (${separate ? 'separate runs' : 'read off the same runs'}):`,
+      );
+      for (const a of horizon.horizon.analyses) logAnalysis(config, a, 'steps');
     }
     const doc = buildExport({
       config,
       records,
+      horizonRuns,
       vocab: data.vocab,
       targetWidth: Math.max(...config.widths),
       analysis,

@@ -308,6 +308,36 @@ describe('parseImport', () => {
     expect(() => runRecordSchema.parse({ ...records[0], diverged: 'no' })).toThrow();
   });
 
+  it('carries the horizon runs apart from the sweep runs; a file without them still imports', () => {
+    const config = quickConfig();
+    const records = syntheticRecords(config).filter((r) => !r.diverged);
+    const widest = records.filter((r) => r.width === 128);
+    const horizonRuns = widest.map((r) => {
+      const spec = { ...r, steps: 15, losses: r.losses.slice(0, 15) };
+      return { ...spec, id: runId(spec) };
+    });
+    const without = build({ records });
+    const doc = build({ records, horizonRuns });
+    // The horizon runs change nothing of the width analysis.
+    expect(doc.evidence.optima).toEqual(without.evidence.optima);
+    expect(doc.tuning).toEqual(without.tuning);
+    expect(doc.evidence.runs).toEqual(without.evidence.runs);
+    const parsed = parseImport(JSON.stringify(doc));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.doc.evidence.horizonRuns!.map((r) => runRecordSchema.parse(r))).toEqual(
+      horizonRuns,
+    );
+    expect(parsed.doc.evidence.horizonRuns![0].id).toMatch(/:t15$/);
+    expect(without.evidence).not.toHaveProperty('horizonRuns');
+    expect(parseImport(JSON.stringify(without)).ok).toBe(true);
+    // A bad step count is named.
+    const bad = JSON.parse(JSON.stringify(doc)) as TransferExport;
+    (bad.evidence.horizonRuns![0] as { steps: unknown }).steps = 0;
+    const refused = parseImport(JSON.stringify(bad));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.message).toMatch(/^evidence\.horizonRuns\[0\]\.steps: /);
+  });
+
   it('rejects malformed JSON, NaN literals and non-objects', () => {
     expectRejected('{"format": "mup-lab/transfer", ', 'Not valid JSON');
     expectRejected('{"x": NaN}', 'Not valid JSON');

@@ -49,6 +49,7 @@ export function sanitizeRun(r: RunRecord, log2Lr: number): ExportedRun {
     depth: r.depth,
     seed: r.seed,
     log2Hp: r.log2Hp,
+    ...(r.steps !== undefined ? { steps: r.steps } : {}),
     log2Lr,
     finalLoss,
     diverged,
@@ -100,6 +101,8 @@ export interface BuildExportInput {
   config: SweepConfig;
   /** Every finished run of the sweep (diverged ones included). */
   records: readonly RunRecord[];
+  /** The horizon runs of a cosine sweep (src/sweep/horizon.ts), kept apart from `records`. */
+  horizonRuns?: readonly RunRecord[];
   /** Vocabulary size of the prepared data. */
   vocab: number;
   /** Width (and depth, default: the base depth) at which to spell out per-tensor values. */
@@ -162,9 +165,10 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const result = transfer(hp, p, base, target);
   const pytorch = mupPytorchHints(hp, base, target);
 
-  const runs = input.records.map((r) =>
-    sanitizeRun(r, swept === 'lr' ? r.log2Hp : Math.log2(config.hp.lr)),
-  );
+  const exported = (r: RunRecord) =>
+    sanitizeRun(r, swept === 'lr' ? r.log2Hp : Math.log2(config.hp.lr));
+  const runs = input.records.map(exported);
+  const horizonRuns = (input.horizonRuns ?? []).map(exported);
   const env = input.environment;
   return {
     format: EXPORT_FORMAT,
@@ -191,6 +195,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
       steps: config.train.steps,
       config: exportedConfig(config),
       runs,
+      ...(horizonRuns.length > 0 ? { horizonRuns } : {}),
       optima: analysis
         .filter((a): a is ParametrizationAnalysis & { parametrization: Parametrization } =>
           ['sp', 'mup'].includes(a.parametrization),

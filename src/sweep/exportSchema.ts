@@ -143,6 +143,12 @@ const evidenceSchema = z.strictObject({
   steps: posInt(SWEEP_LIMITS.steps),
   config: exportedSweepConfigSchema,
   runs: list(exportedRunSchema, L.runs),
+  /**
+   * Runs of the shorter training lengths under a cosine schedule (each with its own `steps` and
+   * full schedule, at the widest width): the horizon view's evidence, apart from the width
+   * sweep's runs (absent before, and when none were trained).
+   */
+  horizonRuns: list(exportedRunSchema, L.runs).optional(),
   optima: list(
     z.strictObject({
       parametrization: parametrizationSchema,

@@ -4,6 +4,7 @@
  */
 import type { MupHyperparams } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
+import { scheduleForSteps } from '../train/schedule';
 import { hpGrid, scaledValues, shapeFor, type SweepConfig } from './config';
 import { runId, type RunSpec } from './types';
 
@@ -25,6 +26,12 @@ export function planRuns(c: SweepConfig): RunSpec[] {
   return runs;
 }
 
+/** The steps and learning-rate schedule of a run: its own when shorter than the sweep's. */
+export function runTraining(c: SweepConfig, run: Pick<RunSpec, 'steps'>) {
+  const steps = run.steps ?? c.train.steps;
+  return { steps, schedule: scheduleForSteps(c.train.schedule, c.train.steps, steps) };
+}
+
 /** The base hyperparameters with the swept one set for this run. */
 export function hpOf(c: SweepConfig, log2Hp: number): MupHyperparams {
   return { ...c.hp, [c.sweep.name]: 2 ** log2Hp };
@@ -44,7 +51,7 @@ export function runShapeOf(
 
 /**
  * Groups runs into stacks of at most `c.train.stack` that can share one model: same
- * parametrization, shape and seed, a stackable swept hyperparameter, and batch × context a
+ * parametrization, shape, seed and step count, a stackable swept hyperparameter, and batch × context a
  * multiple of 64 (per-run activation rows must be bindable on their own).
  */
 export function stacksOf(c: SweepConfig, runs: RunSpec[]): RunSpec[][] {
@@ -53,7 +60,7 @@ export function stacksOf(c: SweepConfig, runs: RunSpec[]): RunSpec[][] {
     (c.train.batch * c.model.context) % 64 === 0;
   const size = stackable ? c.train.stack : 1;
   const stacks: RunSpec[][] = [];
-  const key = (r: RunSpec) => `${r.parametrization}:${r.width}:${r.depth}:${r.seed}`;
+  const key = (r: RunSpec) => `${r.parametrization}:${r.width}:${r.depth}:${r.seed}:${r.steps}`;
   for (const run of runs) {
     const last = stacks[stacks.length - 1];
     if (last && last.length < size && key(last[0]) === key(run)) last.push(run);

@@ -9,7 +9,7 @@ import type { GpuContext } from '../gpu';
 import { trainStack } from '../train/trainer';
 import type { SweepConfig } from './config';
 import { prepareData, type PreparedData } from './data';
-import { baseShapeOf, hpOf, planRuns, runShapeOf, stacksOf } from './plan';
+import { baseShapeOf, hpOf, planRuns, runShapeOf, runTraining, stacksOf } from './plan';
 import { runId, type RunRecord, type RunSpec } from './types';
 
 export { planRuns } from './plan';
@@ -67,6 +67,8 @@ export interface SweepOptions {
   callbacks?: SweepCallbacks;
   /** Prepared data, when the caller has it already (else prepared from the config). */
   data?: PreparedData;
+  /** The runs to train (default: the sweep's grid, planRuns); e.g. the horizon runs. */
+  runs?: RunSpec[];
 }
 
 async function trainRuns(
@@ -88,9 +90,8 @@ async function trainRuns(
       parametrization: runs[0].parametrization,
       hps: runs.map((r) => hpOf(config, r.log2Hp)),
       seed: runs[0].seed,
-      steps: config.train.steps,
+      ...runTraining(config, runs[0]),
       batch: config.train.batch,
-      schedule: config.train.schedule,
       data,
     },
     {
@@ -125,7 +126,7 @@ export function startSweep(
   const done = new Set((options.done ?? []).map((r) => r.id));
   const finished = (async (): Promise<'completed' | 'cancelled'> => {
     const data = options.data ?? prepareData(config.data, config.model.context);
-    const todo = planRuns(config).filter((r) => !done.has(r.id));
+    const todo = (options.runs ?? planRuns(config)).filter((r) => !done.has(r.id));
     try {
       for (const stack of stacksOf(config, todo)) {
         await gate.checkpoint();

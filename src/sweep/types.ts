@@ -14,6 +14,11 @@ export const runSpecSchema = z.object({
   seed: nonNegInt,
   /** log2 of the swept hyperparameter's value. */
   log2Hp: z.number(),
+  /**
+   * Steps of a run shorter than the sweep's (a horizon run under a cosine schedule, with its own
+   * full schedule); absent: the sweep's step count.
+   */
+  steps: z.int().min(1).optional(),
 });
 
 export const runRecordSchema = runSpecSchema.extend({
@@ -34,5 +39,6 @@ export type RunSpec = z.infer<typeof runSpecSchema>;
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
 export function runId(s: Omit<RunSpec, 'id'>): string {
-  return `${s.parametrization}:w${s.width}:d${s.depth}:s${s.seed}:h${s.log2Hp}`;
+  const id = `${s.parametrization}:w${s.width}:d${s.depth}:s${s.seed}:h${s.log2Hp}`;
+  return s.steps === undefined ? id : `${id}:t${s.steps}`;
 }

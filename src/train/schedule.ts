@@ -9,3 +9,15 @@ export function lrFactor(schedule: Schedule, step: number, totalSteps: number): 
   const progress = Math.min(1, (step - warm) / Math.max(1, totalSteps - warm));
   return schedule.minRatio + (1 - schedule.minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
+
+/**
+ * The schedule of a shorter (or longer) run of the same recipe: a run of `steps` steps whose
+ * warm-up is the same fraction of the run as in the `totalSteps` recipe (at least one step when
+ * the recipe warms up), the cosine decaying over the whole shorter run to the same floor.
+ */
+export function scheduleForSteps(schedule: Schedule, totalSteps: number, steps: number): Schedule {
+  if (schedule.kind === 'constant') return schedule;
+  const warm = Math.max(0, Math.floor(schedule.warmupSteps));
+  const scaled = warm === 0 ? 0 : Math.max(1, Math.round((warm * steps) / totalSteps));
+  return { ...schedule, warmupSteps: Math.min(scaled, steps) };
+}

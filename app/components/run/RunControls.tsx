@@ -14,11 +14,14 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
   const gpu = useLab((s) => s.gpu);
   const data = useLab((s) => s.data);
   const clearResults = useLab((s) => s.clearResults);
+  // The horizon runs train on the same GPU queue: the sweep waits until they are done.
+  const horizonTraining = useLab((s) => s.horizon.status !== 'idle');
   const [confirming, setConfirming] = useState(false);
 
   const active = sweep.status === 'running' || sweep.status === 'paused';
   const gpuUsable = gpu.state === 'ready' || gpu.state === 'lost';
-  const canRun = !active && errors.length === 0 && gpuUsable && data.state === 'ready';
+  const canRun =
+    !active && !horizonTraining && errors.length === 0 && gpuUsable && data.state === 'ready';
   const other = errors.filter((e) => !FORM_FIELDS.has(e.field));
   const hasResults = sweep.records.length > 0 || sweep.status !== 'idle';
   // Resume is the next step of a paused or interrupted sweep: it gets the primary style.
@@ -52,7 +55,10 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
           className={resumable ? undefined : 'secondary'}
           disabled={
             sweep.stopping ||
-            !(sweep.status === 'paused' || (sweep.status === 'interrupted' && gpuUsable))
+            !(
+              sweep.status === 'paused' ||
+              (sweep.status === 'interrupted' && gpuUsable && !horizonTraining)
+            )
           }
           onClick={resumeSweep}
         >
@@ -70,7 +76,7 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
         <button
           type="button"
           className="secondary danger-text"
-          disabled={active || !hasResults}
+          disabled={active || horizonTraining || !hasResults}
           onClick={() => setConfirming(true)}
         >
           Clear

@@ -30,6 +30,11 @@ export function importedRecords(doc: TransferExport): RunRecord[] {
   return doc.evidence.runs.map((r) => runRecordSchema.parse(r));
 }
 
+/** The horizon runs of an imported document (none in files written before them). */
+export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
+  return (doc.evidence.horizonRuns ?? []).map((r) => runRecordSchema.parse(r));
+}
+
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
   const sweep = useLab((s) => s.sweep);
@@ -44,6 +49,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
       return buildExport({
         config: c,
         records: sweep.records,
+        horizonRuns: sweep.horizonRuns,
         vocab: sweep.vocab,
         targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
@@ -51,7 +57,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
     } catch {
       return null;
     }
-  }, [sweep.config, sweep.records, sweep.vocab, chosen, adapter]);
+  }, [sweep.config, sweep.records, sweep.horizonRuns, sweep.vocab, chosen, adapter]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>
@@ -76,6 +82,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
             importedRecords(imported),
             imported.base.vocab,
             `the export of ${date}`,
+            importedHorizonRuns(imported),
           );
         }}
       />

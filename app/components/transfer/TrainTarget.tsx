@@ -14,7 +14,8 @@ export function TrainTarget({ width, depth }: { width: number; depth: number }) 
   const targetRunDone = useLab((s) => s.targetRunDone);
   const [running, setRunning] = useState<{ step: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const busy = sweep.status === 'running' || sweep.status === 'paused';
+  const horizonTraining = useLab((s) => s.horizon.status !== 'idle');
+  const busy = sweep.status === 'running' || sweep.status === 'paused' || horizonTraining;
   if (log2 === undefined || !sweep.config) return null;
   const spec = { parametrization, width, depth, seed: config.train.seeds[0], log2Hp: log2 };
   const record = sweep.targetRuns.find(
