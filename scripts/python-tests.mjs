@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
-// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`) and a tiny sweep's export,
-// then runs pytest. The interpreter: $PYTHON if set, else the first of `python3` on PATH and
-// /usr/bin/python3 that can `import torch, pytest`.
+// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, the
+// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweep, then runs pytest.
+// The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
+// that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -73,6 +74,19 @@ run(node, [
   '--no-tune',
   '--out',
   join(generated, 'export.json'),
+]);
+// The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
+// (28 runs, about a minute on a CPU adapter).
+run(node, [cli, 'plan', '--preset', 'tiny', '--out', join(generated, 'tiny-plan.json')]);
+run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
+run(node, [
+  cli,
+  'sweep',
+  '--preset',
+  'tiny',
+  '--no-tune',
+  '--out',
+  join(generated, 'tiny-lab.json'),
 ]);
 run(python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', '-rA', '--tb=short'], {
   env: { ...process.env, MUP_LAB_GENERATED: generated, PYTHONDONTWRITEBYTECODE: '1' },

@@ -36,6 +36,24 @@ class Rng:
     def int(self, n: int) -> int:
         return math.floor(self.next() * n)
 
+    def uniforms(self, n: int) -> torch.Tensor:
+        """The next `n` values of next() as float64, vectorized: mulberry32's state is a counter,
+        so draw k depends only on state + k·increment. int64 products of two 32-bit values wrap
+        modulo 2^64, which keeps their low 32 bits (all that Math.imul keeps)."""
+        m = _M32
+        t = (self.state + torch.arange(1, n + 1, dtype=torch.int64) * 0x6D2B79F5) & m
+        if n > 0:
+            self.state = int(t[-1])
+        t = ((t ^ (t >> 15)) * (t | 1)) & m
+        t = (t ^ ((t + (((t ^ (t >> 7)) * (t | 61)) & m)) & m)) & m
+        return ((t ^ (t >> 14)) & m).to(torch.float64) / 4294967296.0
+
+    def normals(self, n: int) -> torch.Tensor:
+        """The next `n` values of the lab's normal() (Box-Muller on pairs of draws), float64."""
+        d = self.uniforms(2 * n)
+        u, v = 1 - d[0::2], d[1::2]
+        return torch.sqrt(-2 * torch.log(u)) * torch.cos(2 * math.pi * v)
+
 
 class CharTokenizer:
     """One token per code point; the vocabulary is the text's sorted code points."""

@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 import torch
 
+from .data import Rng
 from .model import GPT
 from .rules import Hyperparams
 from .shapes import GptShape
@@ -27,10 +28,16 @@ def init_(
     parametrization: str,
     base: GptShape,
     generator: Optional[torch.Generator] = None,
+    lab_seed: Optional[int] = None,
 ) -> None:
     """Gains 1, biases 0, matrices N(mean, std²) with transfer()'s std (query columns of qkv with
-    their own std, 0 under zeroQuery). Draws in the lab's [in, out] layout, then transposes."""
+    their own std, 0 under zeroQuery). Draws in the lab's [in, out] layout, then transposes.
+
+    With `lab_seed` the draws come from the lab's own stream for that run seed (src/train/init.ts:
+    mulberry32 seeded with seed·1000003 + 17, Box-Muller, tensors in the lab's order), so the
+    model starts from the lab run's weights; else from torch.randn with `generator`."""
     params = model.lab_parameters()
+    lab_rng = None if lab_seed is None else Rng(lab_seed * 1_000_003 + 17)
     for t in _values(model, hp, parametrization, base):
         param, transposed = params[t["name"]]
         if t["kind"] == "gain":
@@ -40,7 +47,10 @@ def init_(
             param.zero_()
             continue
         rows, cols = t["shape"]
-        z = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
+        if lab_rng is None:
+            z = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
+        else:
+            z = lab_rng.normals(rows * cols).reshape(rows, cols)
         std = torch.full((cols,), float(t["initStd"]), dtype=torch.float64)
         if "queryColumns" in t:
             q0, q1 = t["queryColumns"]

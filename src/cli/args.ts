@@ -3,17 +3,21 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { parseArgs } from 'node:util';
+import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
 import {
-  DEFAULT_HYPERPARAMS,
-  DEPTH_SCALINGS,
-  type DepthScaling,
-  type Parametrization,
-} from '../mup/rules';
-import { preset, validateSweepConfig, type SweepConfig, type SweptHp } from '../sweep/config';
+  preset,
+  PRESET_LABELS,
+  validateSweepConfig,
+  type PresetName,
+  type SweepConfig,
+  type SweptHp,
+} from '../sweep/config';
 
 export class UsageError extends Error {}
 
 export const MODEL_FLAGS = {
+  /** The lab's preset to start from (default quick); other flags change it. */
+  preset: { type: 'string' },
   widths: { type: 'string' },
   depths: { type: 'string' },
   depth: { type: 'string' },
@@ -111,7 +115,12 @@ export function configFromFlags(
   readText: (path: string) => string,
 ): SweepConfig {
   const s = (k: string) => values[k] as string | undefined;
-  const c = preset('quick');
+  const presetName = s('preset') ?? 'quick';
+  if (!Object.hasOwn(PRESET_LABELS, presetName))
+    throw new UsageError(
+      `--preset must be one of ${Object.keys(PRESET_LABELS).join(', ')}, got "${presetName}"`,
+    );
+  const c = preset(presetName as PresetName);
   const widths = intList('widths', s('widths'));
   const depths = intList('depths', s('depths'));
   const heads = int('heads', s('heads'));
@@ -146,7 +155,7 @@ export function configFromFlags(
 
   let data: SweepConfig['data'] = {
     ...c.data,
-    seed: int('corpus-seed', s('corpus-seed')) ?? 0,
+    seed: int('corpus-seed', s('corpus-seed')) ?? (c.data.kind === 'synthetic' ? c.data.seed : 0),
     size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
   const textPath = s('text');
@@ -162,12 +171,13 @@ export function configFromFlags(
     data = { kind: 'text', name: textPath, text };
   }
 
-  const depthScaling = s('depth-scaling') ?? 'none';
-  if (!(depthScaling in DEPTH_SCALINGS))
+  const depthScaling = s('depth-scaling');
+  if (depthScaling !== undefined && !(depthScaling in DEPTH_SCALINGS))
     throw new UsageError(
       `--depth-scaling must be one of ${Object.keys(DEPTH_SCALINGS).join(', ')}, got "${depthScaling}"`,
     );
-  const schedule = s('schedule') ?? 'constant';
+  const schedule = s('schedule') ?? c.train.schedule.kind;
+  const presetCosine = c.train.schedule.kind === 'cosine' ? c.train.schedule : undefined;
   if (schedule !== 'constant' && schedule !== 'cosine')
     throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
   const config: SweepConfig = {
@@ -175,8 +185,9 @@ export function configFromFlags(
     model: {
       ...c.model,
       depth: int('depth', s('depth')) ?? c.model.depth,
-      heads: headSize !== undefined && heads === undefined ? undefined : (heads ?? c.model.heads),
-      headSize,
+      // One of heads and head size is fixed: a flag for one replaces the preset's choice.
+      heads: heads ?? (headSize === undefined ? c.model.heads : undefined),
+      headSize: headSize ?? (heads === undefined ? c.model.headSize : undefined),
       context: int('context', s('context')) ?? c.model.context,
       mlpRatio: num('mlp-ratio', s('mlp-ratio')) ?? c.model.mlpRatio,
       tiedReadout: (values['tied-readout'] as boolean | undefined) ?? c.model.tiedReadout,
@@ -191,10 +202,13 @@ export function configFromFlags(
     baseDepth:
       int('base-depth', s('base-depth')) ?? depths?.[0] ?? int('depth', s('depth')) ?? c.baseDepth,
     hp: {
-      ...DEFAULT_HYPERPARAMS,
-      lr: num('lr', s('lr')) ?? DEFAULT_HYPERPARAMS.lr,
-      initStd: num('init-std', s('init-std')) ?? DEFAULT_HYPERPARAMS.initStd,
-      depthAlpha: DEPTH_SCALINGS[depthScaling as DepthScaling].alpha,
+      ...c.hp,
+      lr: num('lr', s('lr')) ?? c.hp.lr,
+      initStd: num('init-std', s('init-std')) ?? c.hp.initStd,
+      depthAlpha:
+        depthScaling === undefined
+          ? c.hp.depthAlpha
+          : DEPTH_SCALINGS[depthScaling as DepthScaling].alpha,
     },
     sweep,
     train: {
@@ -203,9 +217,14 @@ export function configFromFlags(
       seeds: seeds ?? c.train.seeds,
       schedule:
         schedule === 'cosine'
-          ? { kind: 'cosine', warmupSteps: int('warmup', s('warmup')) ?? 0, minRatio: 0.1 }
+          ? {
+              kind: 'cosine',
+              warmupSteps: int('warmup', s('warmup')) ?? presetCosine?.warmupSteps ?? 0,
+              minRatio: presetCosine?.minRatio ?? 0.1,
+            }
           : { kind: 'constant' },
-      stack: int('stack', s('stack')) ?? 1,
+      // The presets stack runs for the page; the CLI trains one run at a time unless asked.
+      stack: int('stack', s('stack')) ?? (s('preset') !== undefined ? c.train.stack : 1),
     },
   };
   return config;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { preset, runCount } from '../sweep/config';
 import { parseImport } from '../sweep/exportParse';
 import { configFromFlags, parseFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
 import { main } from './main';
@@ -57,6 +58,35 @@ describe('CLI flags', () => {
     expect(() => alpha('alpha-1')).toThrow(
       /--depth-scaling must be one of none, depth-mup, completep/,
     );
+  });
+
+  it('starts from a preset (--preset), the other flags change it', () => {
+    const c = (argv: string[]) => configFromFlags(parseFlags(argv, SWEEP_FLAGS), noText);
+    expect(c(['--preset', 'tiny'])).toEqual(preset('tiny'));
+    expect(c(['--preset', 'paper'])).toEqual(preset('paper'));
+    expect(c(['--preset', 'tiny', '--steps', '5']).train.steps).toBe(5);
+    expect(c(['--preset', 'paper', '--schedule', 'constant']).train.schedule).toEqual({
+      kind: 'constant',
+    });
+    expect(() => c(['--preset', 'huge'])).toThrow(
+      /--preset must be one of tiny, quick, paper, got "huge"/,
+    );
+  });
+
+  it('writes a sweep plan: every run with its hyperparameters, shapes and text', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mup-plan-')), 'plan.json');
+    expect(await main(['plan', '--preset', 'tiny', '--out', out])).toBe(0);
+    const plan = JSON.parse(readFileSync(out, 'utf8'));
+    const tiny = preset('tiny');
+    expect(plan).toMatchObject({ format: 'mup-lab/plan', version: 1, sweptHp: 'lr' });
+    expect(plan.train).toMatchObject({ steps: 12, batch: 4, finalLossWindow: 10 });
+    expect(plan.runs).toHaveLength(runCount(tiny));
+    expect(plan.text).toHaveLength(tiny.data.kind === 'synthetic' ? tiny.data.size : 0);
+    for (const r of plan.runs) {
+      expect(r.hyperparameters.lr).toBe(2 ** r.log2Hp);
+      expect(r.base).toMatchObject({ width: 16, depth: 1, context: 16 });
+      expect(r.target).toMatchObject({ width: r.width, vocab: r.base.vocab });
+    }
   });
 
   it('rejects bad values with a one-line reason', () => {

@@ -35,9 +35,10 @@ import {
 } from './args';
 import { writeDump, type DumpCase } from './dump';
 import { goldenTables } from './golden';
+import { buildPlan } from './plan';
 
 const USAGE = `usage:
-  mup-lab sweep --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
+  mup-lab sweep [--preset tiny|quick|paper] --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
     [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
     [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
@@ -45,6 +46,9 @@ const USAGE = `usage:
     --out result.json
     (prints the optimum per width and across training lengths: a quarter, half and all of the
     steps, read off the runs' losses; under cosine --horizons trains the shorter lengths)
+  mup-lab plan [sweep flags] [--preset tiny|quick|paper] --out plan.json
+    (every run of the sweep with its hyperparameters, shapes and text, to train elsewhere:
+     python -m mup_lab.sweep --plan plan.json trains them in PyTorch)
   mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
   mup-lab coord-check --widths 64 --depths 2,4,8,16 --depth-scaling completep --parametrization mup
     (--depth-scaling none|depth-mup|completep: CompleteP, Dey et al. 2025)
@@ -133,8 +137,8 @@ function logAnalysis(config: SweepConfig, a: ParametrizationAnalysis, axis: stri
   }
 }
 
-async function sweep(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, SWEEP_FLAGS);
+/** The sweep the flags describe, checked, with its data (bad flags or text: UsageError). */
+function sweepFromFlags(flags: ReturnType<typeof parseFlags<typeof SWEEP_FLAGS>>) {
   const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
   assertValid(config, {});
   let data;
@@ -143,6 +147,21 @@ async function sweep(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  assertValid(config, { vocab: data.vocab });
+  return { config, data };
+}
+
+function plan(argv: string[]): void {
+  const flags = parseFlags(argv, SWEEP_FLAGS);
+  const { config, data } = sweepFromFlags(flags);
+  const doc = buildPlan(config, data);
+  log(`plan: ${doc.runs.length} runs on ${data.description}`);
+  output(doc, flags.out);
+}
+
+async function sweep(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, SWEEP_FLAGS);
+  const { config, data } = sweepFromFlags(flags);
   await withGpu(async (ctx) => {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const total = planRuns(config).length;
@@ -391,6 +410,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'sweep') await sweep(rest);
+    else if (command === 'plan') plan(rest);
     else if (command === 'coord-check') await coord(rest);
     else if (command === 'transfer') transferCommand(rest);
     else if (command === 'bench') return await runBench(rest);

@@ -340,7 +340,12 @@ describe('attention variants and head-size buckets', () => {
     const adapter = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
     const env = (subgroups: boolean) => ({
       adapter: { ...adapter, isFallback: false },
-      features: { subgroups, timestampQuery: false, shaderF16: false },
+      features: {
+        subgroups,
+        subgroupMinSize: subgroups ? 4 : 0,
+        timestampQuery: false,
+        shaderF16: false,
+      },
     });
     const shape = { batch: 2, heads: 4, headSize: 16, context: 64 };
     expect(applicableVariants(ATTENTION_VARIANT_REGISTRY, env(true), shape)).toContain('subgroup');

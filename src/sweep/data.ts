@@ -9,6 +9,8 @@ export interface PreparedData {
   vocab: number;
   /** The vocabulary as one string, a character per token id. */
   chars: string;
+  /** The text the tokens come from (the built-in corpus, or the user's text as checked). */
+  text: string;
   train: Uint32Array;
   val: Uint32Array;
   description: string;
@@ -34,6 +36,7 @@ export function prepareData(data: DataConfig, context: number): PreparedData {
   return {
     vocab: tokenizer.vocab.length,
     chars: tokenizer.vocab.join(''),
+    text,
     train,
     val,
     description,

@@ -1,0 +1,192 @@
+"""python -m mup_lab.sweep: train a lab sweep's runs in PyTorch.
+
+    mup-lab plan --preset quick --out plan.json        (the lab's CLI writes the plan)
+    python -m mup_lab.sweep --plan plan.json --out runs.json [--device cuda]
+
+Each run is the lab's run: the plan spells out its hyperparameters, shapes and text; its init
+(init_ with lab_seed) and batches come from its seed through the lab's generator; the trainer's
+rules are the lab's (src/train/trainer.ts): a run diverges at the first step whose loss is
+non-finite or above the plan's bound or whose gradients are non-finite, and stops there; its final
+loss is the mean of the last `finalLossWindow` losses; the validation loss is the mean over the
+plan's evaluation batches. runs.json holds the lab's run records (src/sweep/types.ts RunRecord,
+non-finite values as null). Progress and each width's best grid point go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+
+from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
+from .model import GPT
+from .optim import LabAdamW
+from .per_tensor import init_, param_groups
+from .rules import Hyperparams
+from .shapes import GptShape
+from .transfer import transfer
+
+PLAN_FORMAT = "mup-lab/plan"
+PLAN_VERSION = 1
+
+
+class PlanError(ValueError):
+    pass
+
+
+def load_plan(path: str) -> Dict[str, Any]:
+    """Reads a `mup-lab plan` file; raises PlanError with one line naming what is wrong."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise PlanError(f"{path}: cannot read ({e.strerror})") from None
+    except json.JSONDecodeError as e:
+        raise PlanError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
+        raise PlanError(f"{path}: not a mup-lab plan (format must be {PLAN_FORMAT!r})")
+    if doc.get("version") != PLAN_VERSION:
+        raise PlanError(f"{path}: version {doc.get('version')!r} is not supported (reads {PLAN_VERSION})")
+    for key in ("train", "text", "runs"):
+        if key not in doc:
+            raise PlanError(f"{path}: {key}: missing")
+    return doc
+
+
+def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.device) -> Dict[str, Any]:
+    """One planned run, trained as the lab trains it; returns its run record."""
+    train_cfg = plan["train"]
+    train_ids, val_ids = tokens
+    hp = Hyperparams.from_json(run["hyperparameters"])
+    base = GptShape.from_export(run["base"], "base")
+    target = GptShape.from_export(run["target"], "target")
+    p = run["parametrization"]
+    model = GPT(target, transfer(hp, p, base, target)["multipliers"])
+    init_(model, hp, p, base, lab_seed=run["seed"])
+    model.to(device)
+    opt = LabAdamW(param_groups(model, hp, p, base), betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    steps, batch = train_cfg["steps"], train_cfg["batch"]
+    sampler = BatchSampler(train_ids, batch, target.context, run["seed"])
+    bound = train_cfg["divergenceBound"]
+    losses: List[float] = []
+    diverged_at: Optional[int] = None
+    start = time.time()
+    for step in range(1, steps + 1):
+        x, y = sampler.next()
+        _, loss = model(x.to(device), y.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        updated = opt.step(lr_scale=lr_factor(train_cfg["schedule"], step, steps))
+        value = float(loss.detach().float())
+        if not updated or not math.isfinite(value) or value > bound:
+            diverged_at = step
+            break
+        losses.append(value)
+    millis = (time.time() - start) * 1000
+    diverged = diverged_at is not None
+    window = losses[-train_cfg["finalLossWindow"] :]
+    val_loss = None
+    if not diverged and train_cfg["evalBatches"] > 0:
+        model.eval()
+        with torch.no_grad():
+            batches = eval_batches(val_ids, batch, target.context, train_cfg["evalBatches"])
+            total = sum(float(model(x.to(device), y.to(device))[1]) for x, y in batches) / len(batches)
+        val_loss = total if math.isfinite(total) else None
+    return {
+        **{k: run[k] for k in ("id", "parametrization", "width", "depth", "seed", "log2Hp")},
+        "finalLoss": None if diverged else sum(window) / len(window),
+        "diverged": diverged,
+        "divergedAtStep": diverged_at,
+        "losses": losses,
+        "valLoss": val_loss,
+        "tokensPerSec": len(losses) * batch * target.context / max(millis / 1000, 1e-9),
+        "millis": millis,
+    }
+
+
+def best_points(records: Sequence[Dict[str, Any]], axis: str = "width") -> List[Dict[str, Any]]:
+    """Per parametrization and width (or depth): the grid point with the lowest mean final loss
+    over the seeds that did not diverge, and whether it lies on the grid's edge (the lab's
+    analysis, src/sweep/analysis.ts fitCurve, takes the same point)."""
+    out = []
+    for p in sorted({r["parametrization"] for r in records}):
+        mine = [r for r in records if r["parametrization"] == p]
+        for scaled in sorted({r[axis] for r in mine}):
+            runs = [r for r in mine if r[axis] == scaled]
+            grid = sorted({r["log2Hp"] for r in runs})
+            curve = []
+            for g in grid:
+                ok = [r["finalLoss"] for r in runs if r["log2Hp"] == g and not r["diverged"]]
+                curve.append(sum(ok) / len(ok) if ok else math.inf)
+            best = min(range(len(grid)), key=lambda i: curve[i])
+            out.append(
+                {
+                    "parametrization": p,
+                    axis: scaled,
+                    "log2Hp": grid[best],
+                    "loss": curve[best],
+                    "atEdge": best in (0, len(grid) - 1) or not math.isfinite(curve[best]),
+                    "grid": grid,
+                    "curve": curve,
+                }
+            )
+    return out
+
+
+def run_plan(plan: Dict[str, Any], device: torch.device, log=lambda m: None) -> List[Dict[str, Any]]:
+    text = plan["text"]
+    ids = CharTokenizer.from_text(text).encode(text)
+    runs = plan["runs"]
+    if not runs:
+        return []
+    vocab = runs[0]["base"]["vocab"]
+    tokenizer_vocab = len(set(text))
+    if tokenizer_vocab != vocab:
+        raise PlanError(f"text: {tokenizer_vocab} distinct characters, but the plan's vocab is {vocab}")
+    tokens = split_tokens(ids, runs[0]["target"]["context"])
+    records = []
+    for i, run in enumerate(runs, 1):
+        r = train_run(run, plan, tokens, device)
+        result = f"diverged at step {r['divergedAtStep']}" if r["diverged"] else f"final loss {r['finalLoss']:.4f}"
+        log(f"[{i}/{len(runs)}] {run['id']}: {result} ({r['millis'] / 1000:.1f} s)")
+        records.append(r)
+    return records
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
+    ap.add_argument("--out", default=None, help="write the run records here (JSON)")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda if available")
+    args = ap.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    kind = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cuda" and not torch.cuda.is_available():
+        log("mup_lab.sweep: --device cuda but CUDA is not available")
+        return 2
+    try:
+        plan = load_plan(args.plan)
+        records = run_plan(plan, torch.device(kind), log)
+    except (PlanError, ValueError) as e:
+        log(f"mup_lab.sweep: {e}")
+        return 2
+    axis = plan.get("config", {}).get("axis", "width")
+    for b in best_points(records, axis):
+        edge = " (grid edge: widen the range)" if b["atEdge"] else ""
+        log(f"{b['parametrization']} {axis} {b[axis]}: best log2 {plan.get('sweptHp', 'lr')} {b['log2Hp']}, loss {b['loss']:.4f}{edge}")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump({"format": "mup-lab/pytorch-sweep", "version": 1, "device": kind, "runs": records}, f)
+        log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
