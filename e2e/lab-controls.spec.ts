@@ -5,7 +5,9 @@ test('Pause holds the sweep, Resume continues it, Cancel stops it and keeps fini
   page,
 }) => {
   await openLab(page);
-  await startTinySweep(page);
+  // Tiny with 5x its steps: the Tiny sweep itself can finish within seconds of its first run,
+  // before a click on Pause lands; the controls need runs that last.
+  await startTinySweep(page, 60);
   const status = page.getByTestId('sweep-status');
   const pause = page.getByRole('button', { name: 'Pause' });
   const resume = page.getByRole('button', { name: 'Resume' });

@@ -39,8 +39,10 @@ export async function waitForRuns(page: Page, n: number, timeout = 120_000): Pro
     .toBeGreaterThanOrEqual(n);
 }
 
-export async function startTinySweep(page: Page): Promise<void> {
+/** Starts the Tiny preset, with `steps` per run instead of its own when given. */
+export async function startTinySweep(page: Page, steps?: number): Promise<void> {
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
+  if (steps !== undefined) await page.getByLabel('Steps', { exact: true }).fill(String(steps));
   const run = page.getByRole('button', { name: 'Run sweep' });
   await expect(run).toBeEnabled();
   await run.click();

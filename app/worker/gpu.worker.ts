@@ -211,12 +211,13 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
       callbacks,
       runs: grid ? undefined : planHorizonRuns(message.config),
     });
+    sweep = handle;
+    // confirmPause says 'paused' only for the current sweep: set it first.
     if (requested.pause) void confirmPause(handle);
   } catch (e) {
     post({ type: 'sweep-error', message: describe(e), part });
     return;
   }
-  sweep = handle;
   try {
     const outcome = await handle.finished;
     await journalled;

@@ -51,6 +51,7 @@ import {
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
+import { SUBGROUP_RULE } from './subgroups';
 import { expandUnroll, setConst } from './wgslTemplate';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
@@ -87,7 +88,7 @@ export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
     unrolled: { applies: (_env, p) => p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D },
     subgroup: {
       applies: (env, p) =>
-        env.features.subgroups && p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D,
+        SUBGROUP_RULE.applies!(env, p) && p !== undefined && p.headSize <= ATTENTION_UNROLLED_MAX_D,
     },
   },
   shapeClass: (p) => (p ? `T${p.context} D${p.headSize} BH${p.batch * p.heads}` : 'any'),
