@@ -137,23 +137,55 @@ def best_points(records: Sequence[Dict[str, Any]], axis: str = "width") -> List[
     return out
 
 
-def run_plan(plan: Dict[str, Any], device: torch.device, log=lambda m: None) -> List[Dict[str, Any]]:
+def _tokens(plan: Dict[str, Any]):
+    """The plan's text as the lab's train/validation token ids (checks the vocabulary)."""
     text = plan["text"]
+    vocab = plan["runs"][0]["base"]["vocab"]
+    if len(set(text)) != vocab:
+        raise PlanError(f"text: {len(set(text))} distinct characters, but the plan's vocab is {vocab}")
     ids = CharTokenizer.from_text(text).encode(text)
+    return split_tokens(ids, plan["runs"][0]["target"]["context"])
+
+
+_worker: Dict[str, Any] = {}
+
+
+def _start_worker(plan: Dict[str, Any]) -> None:
+    # One thread per process: small models gain nothing from intra-op threads, so processes
+    # are the way to use the cores.
+    torch.set_num_threads(1)
+    _worker.update(plan=plan, tokens=_tokens(plan))
+
+
+def _train_in_worker(run: Dict[str, Any]) -> Dict[str, Any]:
+    return train_run(run, _worker["plan"], _worker["tokens"], torch.device("cpu"))
+
+
+def run_plan(
+    plan: Dict[str, Any], device: torch.device, log=lambda m: None, jobs: int = 1
+) -> List[Dict[str, Any]]:
+    """Every run of the plan, in its order; `jobs` > 1 trains runs in that many CPU processes."""
     runs = plan["runs"]
     if not runs:
         return []
-    vocab = runs[0]["base"]["vocab"]
-    tokenizer_vocab = len(set(text))
-    if tokenizer_vocab != vocab:
-        raise PlanError(f"text: {tokenizer_vocab} distinct characters, but the plan's vocab is {vocab}")
-    tokens = split_tokens(ids, runs[0]["target"]["context"])
     records = []
-    for i, run in enumerate(runs, 1):
-        r = train_run(run, plan, tokens, device)
-        result = f"diverged at step {r['divergedAtStep']}" if r["diverged"] else f"final loss {r['finalLoss']:.4f}"
-        log(f"[{i}/{len(runs)}] {run['id']}: {result} ({r['millis'] / 1000:.1f} s)")
+
+    def done(r: Dict[str, Any]) -> None:
         records.append(r)
+        result = f"diverged at step {r['divergedAtStep']}" if r["diverged"] else f"final loss {r['finalLoss']:.4f}"
+        log(f"[{len(records)}/{len(runs)}] {r['id']}: {result} ({r['millis'] / 1000:.1f} s)")
+
+    if jobs > 1 and device.type == "cpu":
+        import multiprocessing
+
+        # spawn, not fork: a forked child inherits torch's thread pools in whatever state they are.
+        with multiprocessing.get_context("spawn").Pool(jobs, _start_worker, (plan,)) as pool:
+            for r in pool.imap(_train_in_worker, runs):
+                done(r)
+        return records
+    tokens = _tokens(plan)
+    for run in runs:
+        done(train_run(run, plan, tokens, device))
     return records
 
 
@@ -162,7 +194,10 @@ def main(argv=None) -> int:
     ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
     ap.add_argument("--out", default=None, help="write the run records here (JSON)")
     ap.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda if available")
+    ap.add_argument("--jobs", type=int, default=1, help="CPU only: train runs in this many processes")
     args = ap.parse_args(argv)
+    if args.jobs < 1:
+        ap.error("--jobs must be a positive integer")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -173,7 +208,7 @@ def main(argv=None) -> int:
         return 2
     try:
         plan = load_plan(args.plan)
-        records = run_plan(plan, torch.device(kind), log)
+        records = run_plan(plan, torch.device(kind), log, args.jobs)
     except (PlanError, ValueError) as e:
         log(f"mup_lab.sweep: {e}")
         return 2

@@ -2,8 +2,9 @@
  * Presets bracket their optima: on the built-in corpus, every width's loss-vs-LR optimum lies
  * strictly inside the preset's grid, for SP and µP. Tiny runs here (CI size, a CPU adapter is
  * enough). Quick trains widths up to 128 for 60 steps, about an hour on a CPU fallback adapter,
- * so its check here runs only with MUP_LAB_SLOW=1 (on a machine with a GPU); the same 108 runs
- * in PyTorch (python/tests/test_sweep.py, from `mup-lab plan`) take minutes on a CPU.
+ * so its check here runs only with MUP_LAB_SLOW=1 (on a machine with a GPU); `npm test` checks
+ * the same 108 runs trained in PyTorch (python/tests/test_sweep.py, from `mup-lab plan`: each
+ * run starts from the lab run's weights and sees its batches), which take minutes on a CPU.
  */
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
