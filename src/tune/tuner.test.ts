@@ -95,8 +95,11 @@ describe('variant tuner', () => {
       expect(c.selfTestPassed, c.variant).toBe(true);
       expect(c.ms, c.variant).toBeGreaterThan(0);
     }
+    // The fastest, unless the thresholds' variant is within 10 % of it (then that one stays).
     const fastest = Math.min(...entry.candidates.map((c) => c.ms as number));
-    expect(entry.candidates.find((c) => c.variant === entry.chosen)?.ms).toBe(fastest);
+    const ms = (v: string) => entry.candidates.find((c) => c.variant === v)?.ms as number;
+    if (ms(entry.threshold) <= fastest * 1.1) expect(entry.chosen).toBe(entry.threshold);
+    else expect(ms(entry.chosen)).toBe(fastest);
     expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
     const file = JSON.parse(await readFile(path, 'utf8'));
     expect(file.records[adapterKey(ctx.adapter)].result.entries[0].chosen).toBe(entry.chosen);

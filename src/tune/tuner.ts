@@ -1,7 +1,8 @@
 /**
  * The variant tuner: for each problem, self-tests every applicable variant of its kernel once
  * (the start-up self-test, src/ops/selftest, with the variant forced), times those that pass with
- * the benchmarks' timer (src/gpu/timing.ts), and picks the fastest. Within a time budget: the
+ * the benchmarks' timer (src/gpu/timing.ts), and picks the fastest (the thresholds' variant
+ * when it is within KEEP_MARGIN of the fastest). Within a time budget: the
  * thresholds' variant of a problem is timed first, and once the budget is spent the remaining
  * problems are left to the thresholds (no entry).
  */
@@ -60,6 +61,13 @@ export interface TuneOptions {
 }
 
 export const DEFAULT_TUNE_BUDGET_MS = 4000;
+
+/**
+ * The thresholds' variant is kept unless another is faster than its time divided by this: a
+ * few samples of a CPU adapter under load differ by more than 5 % from run to run, and a choice
+ * made on such a difference made the tuned step slower than the thresholds' (0.85-0.98x).
+ */
+const KEEP_MARGIN = 1.1;
 
 /** A candidate whose first run takes this many times the fastest median so far gets no more samples. */
 const PRUNE_FACTOR = 2;
@@ -160,7 +168,12 @@ export async function tuneVariants(
       const timed = candidates.filter((c) => c.selfTestPassed && c.ms !== undefined);
       if (timed.length === 0) continue;
       const best = timed.reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
-      entries.push({ kernel: p.kernel, shapeClass, chosen: best.variant, threshold, candidates });
+      // A near-tie is noise, not a measurement: the thresholds' variant stays unless beaten.
+      const kept = timed.find(
+        (c) => c.variant === threshold && (c.ms as number) <= (best.ms as number) * KEEP_MARGIN,
+      );
+      const chosen = (kept ?? best).variant;
+      entries.push({ kernel: p.kernel, shapeClass, chosen, threshold, candidates });
     }
   } finally {
     timer.destroy();
