@@ -22,6 +22,8 @@
 //   5 dOut:   storage<read>        [batch, seq, dim] backward_tok, backward_pos
 //   6 dTok:   storage<read_write>  [vocab, dim]     backward_tok
 //   7 dPos:   storage<read_write>  [posRows, dim]   backward_pos
+//   8 order:  storage<read_write> u32 [batch * seq + 2 vocab] bucket_tokens (written),
+//                                                   backward_tok_sorted (read)
 //
 // Dispatch:
 //   forward:      ceil(batch * seq * dim / 256) workgroups of 256, split over (x, y) past the
@@ -35,6 +37,13 @@
 //                 barriers: each thread reads the token ids straight from storage (the same id
 //                 for the 64 threads of a row). For CPU adapters, where a barrier turns every
 //                 4-lane SIMD group into a coroutine (see README, matmul variants).
+//   bucket_tokens + backward_tok_sorted: the same sums in the same order with far fewer loads.
+//                 bucket_tokens (ceil(vocab / 64) workgroups of 64, one thread per id v) writes
+//                 the positions holding v, in increasing order, to order[start_v ..] where
+//                 start_v counts the valid ids < v, and (start_v, count_v) to order[n + 2 v ..]
+//                 (n = batch * seq). backward_tok_sorted (grid as backward_tok) then adds only
+//                 v's dOut rows: vocab * n + n * dim loads in place of vocab * dim * n. For CPU
+//                 adapters, where every storage load with a computed index is a per-lane gather.
 //   backward_pos: ceil(posRows * dim / 256) workgroups of 256, flat as in forward; each thread
 //                 sums its column over the batch in order.
 
@@ -57,6 +66,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> dOut: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dTok: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dPos: array<f32>;
+@group(0) @binding(8) var<storage, read_write> order: array<u32>;
 
 const WG = 256u;
 
@@ -164,6 +174,56 @@ fn backward_tok_direct(
     if (tokens[j] == v) {
       acc += dOut[j * p.dim + d];
     }
+  }
+  var g = p.alpha * acc;
+  let o = v * p.dim + d;
+  if (p.beta != 0.0) {
+    g += p.beta * dTok[o];
+  }
+  dTok[o] = g;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn bucket_tokens(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let v = gid.x;
+  if (v >= p.vocab) {
+    return;
+  }
+  let count = p.batch * p.seq;
+  var start = 0u;
+  var n = 0u;
+  for (var j = 0u; j < count; j++) {
+    let id = tokens[j];
+    start += select(0u, 1u, id < v);
+    n += select(0u, 1u, id == v);
+  }
+  order[count + 2u * v] = start;
+  order[count + 2u * v + 1u] = n;
+  var at = start;
+  for (var j = 0u; j < count; j++) {
+    if (tokens[j] == v) {
+      order[at] = j;
+      at++;
+    }
+  }
+}
+
+@compute @workgroup_size(64, 4, 1)
+fn backward_tok_sorted(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let d = wid.x * 64u + lid.x;
+  let v = wid.y * 4u + lid.y;
+  if (d >= p.dim || v >= p.vocab) {
+    return;
+  }
+  let count = p.batch * p.seq;
+  let start = order[count + 2u * v];
+  let end = start + order[count + 2u * v + 1u];
+  var acc = 0.0;
+  for (var i = start; i < end; i++) {
+    acc += dOut[order[i] * p.dim + d];
   }
   var g = p.alpha * acc;
   let o = v * p.dim + d;

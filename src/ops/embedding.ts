@@ -4,9 +4,11 @@ import {
   dispatchOp,
   singleDispatchOp,
   bindingOf,
+  createTensor,
   createUniform,
   workgroupCount,
   type AdapterSummary,
+  type Dispatch,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -18,10 +20,18 @@ export const EMBEDDING_KERNEL = { name: 'embedding', code: embeddingWgsl };
 
 /**
  * How dTok is summed: `staged` stages 256 token ids at a time in workgroup memory (one barrier
- * per chunk); `direct` reads them from storage without barriers. Same sums, same order.
+ * per chunk); `direct` reads them from storage without barriers; `sorted` first lists each id's
+ * positions (one more dispatch and a scratch buffer) and then reads only those rows. Same sums,
+ * same order.
  */
-export const EMBEDDING_BACKWARD_VARIANTS = ['staged', 'direct'] as const;
+export const EMBEDDING_BACKWARD_VARIANTS = ['staged', 'direct', 'sorted'] as const;
 export type EmbeddingBackwardVariant = (typeof EMBEDDING_BACKWARD_VARIANTS)[number];
+
+const TOKEN_ENTRY: Record<EmbeddingBackwardVariant, string> = {
+  staged: 'backward_tok',
+  direct: 'backward_tok_direct',
+  sorted: 'backward_tok_sorted',
+};
 
 /** An embedding backward problem: the vocabulary and width set the shape class. */
 export interface EmbeddingProblem {
@@ -32,19 +42,21 @@ export interface EmbeddingProblem {
 }
 
 /**
- * Thresholds: CPU fallback adapters (SwiftShader: a barrier makes each 4-lane group a
- * coroutine) -> direct: batch 16 x 64 tokens, vocab 96, 6 interleaved samples each under load,
- * median 290 -> 194 ms at dim 64 and 800 -> 720 ms at dim 256. GPUs -> staged (not measured on
- * one yet).
+ * Thresholds: CPU fallback adapters -> sorted. There every storage load with a computed index
+ * is a per-lane gather, and sorted loads vocab * n + n * dim values where direct loads
+ * vocab * dim * n: in the training benchmark's step (batch 16 x 64 tokens, vocab 96) the op
+ * took 2.8 / 4.7 / 10.9 ms at widths 64 / 128 / 256 against direct's 60 / 96 / 221 ms
+ * (direct had itself replaced staged there: a barrier makes each 4-lane group a coroutine;
+ * 290 -> 194 ms at dim 64 under load). GPUs -> staged (not measured on one yet).
  */
 export const EMBEDDING_VARIANT_REGISTRY: VariantRegistry<
   EmbeddingBackwardVariant,
   EmbeddingProblem
 > = {
   kernel: 'embedding',
-  variants: { staged: {}, direct: {} },
+  variants: { staged: {}, direct: {}, sorted: {} },
   shapeClass: (p) => `v${p.vocab}d${p.dim}`,
-  threshold: (adapter) => (adapter.isFallback ? 'direct' : 'staged'),
+  threshold: (adapter) => (adapter.isFallback ? 'sorted' : 'staged'),
 };
 
 /** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
@@ -160,7 +172,7 @@ export async function prepareEmbeddingForward(
   return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
 }
 
-/** Two dispatches: dTok (deterministic scatter-add over all tokens), then dPos. */
+/** dTok (a deterministic scatter-add; `sorted` lists each id's positions first), then dPos. */
 export async function prepareEmbeddingBackward(
   ctx: GpuContext,
   args: EmbeddingBackwardArgs,
@@ -184,10 +196,7 @@ export async function prepareEmbeddingBackward(
       dim,
       tokens: batch * seq,
     });
-  const tokPipeline = await ctx.pipelines.get(
-    EMBEDDING_KERNEL,
-    variant === 'direct' ? 'backward_tok_direct' : 'backward_tok',
-  );
+  const tokPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, TOKEN_ENTRY[variant]);
   const posPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_pos');
   const uniforms = uniformsFor(
     ctx,
@@ -204,32 +213,44 @@ export async function prepareEmbeddingBackward(
     1,
   ];
   const posGroups = flatGrid(ctx, Math.ceil((posRows * dim) / 256), label);
-  return dispatchOp(ctx, {
-    label,
-    dispatches: [
-      {
-        label: `${label}:tok`,
-        pipeline: tokPipeline,
-        entries: [
-          u,
-          { binding: 1, resource: bindingOf(args.tokens) },
-          { binding: 5, resource: bindingOf(args.dOut) },
-          { binding: 6, resource: bindingOf(args.dTok) },
-        ],
-        groups: tokGroups,
-      },
-      {
-        label: `${label}:pos`,
-        pipeline: posPipeline,
-        entries: [
-          u,
-          { binding: 1, resource: bindingOf(args.tokens) },
-          { binding: 5, resource: bindingOf(args.dOut) },
-          { binding: 7, resource: bindingOf(args.dPos) },
-        ],
-        groups: posGroups,
-      },
-    ],
-    owned: [uniforms],
-  });
+  const tokEntries: GPUBindGroupEntry[] = [
+    u,
+    { binding: 5, resource: bindingOf(args.dOut) },
+    { binding: 6, resource: bindingOf(args.dTok) },
+  ];
+  const dispatches: Dispatch[] = [];
+  const ownedTensors: GpuTensor[] = [];
+  if (variant === 'sorted') {
+    // Each id's positions (in order), then each id's (start, count): see kernels/embedding.wgsl.
+    const order = createTensor(ctx, [batch * seq + 2 * vocab], 'u32', `${label}:order`);
+    ownedTensors.push(order);
+    dispatches.push({
+      label: `${label}:bucket`,
+      pipeline: await ctx.pipelines.get(EMBEDDING_KERNEL, 'bucket_tokens'),
+      entries: [
+        u,
+        { binding: 1, resource: bindingOf(args.tokens) },
+        { binding: 8, resource: bindingOf(order) },
+      ],
+      groups: [workgroupCount(ctx, vocab, 64, label), 1, 1],
+    });
+    tokEntries.push({ binding: 8, resource: bindingOf(order) });
+  } else {
+    tokEntries.push({ binding: 1, resource: bindingOf(args.tokens) });
+  }
+  dispatches.push(
+    { label: `${label}:tok`, pipeline: tokPipeline, entries: tokEntries, groups: tokGroups },
+    {
+      label: `${label}:pos`,
+      pipeline: posPipeline,
+      entries: [
+        u,
+        { binding: 1, resource: bindingOf(args.tokens) },
+        { binding: 5, resource: bindingOf(args.dOut) },
+        { binding: 7, resource: bindingOf(args.dPos) },
+      ],
+      groups: posGroups,
+    },
+  );
+  return dispatchOp(ctx, { label, dispatches, owned: [uniforms], ownedTensors });
 }
