@@ -1,9 +1,9 @@
 enable subgroups;
 
-// matmul, barrier-free variant whose quads share A:
+// matmul, barrier-free variant whose quads share their operands:
 // C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
 // Same contract and bindings as kernels/matmul_direct.wgsl (Params.flags ignored; the transposes
-// and the bias are override constants). Needs the `subgroups` feature (quadBroadcast).
+// and the bias are override constants). Needs the `subgroups` feature (quad swaps).
 //
 // Bindings (group 0):
 //   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
@@ -15,13 +15,16 @@ enable subgroups;
 // Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 32 x 1 = 8 quads.
 //
 // Each quad (4 consecutive invocations; lane q = local_invocation_index % 4) computes a
-// 16 x 16 block of C: rows row0 + r (r < 16), and lane q the columns colBase + q + 4 j (j < 4).
-// The 8 quads of a workgroup cover 2 x 4 such blocks (32 x 64). Per k, lane q loads only rows
-// q, q + 4, q + 8, q + 12 of op(A) and the quad shares them with quadBroadcast, so a lane issues
-// 4 + 4 loads for 64 multiply-adds where matmul_direct's 8 x 8 block issues 8 + 8.
+// 16 x 16 block of C: rows row0 + r and columns col0 + c (r, c < 16). The 8 quads of a workgroup
+// cover 2 x 4 such blocks (32 x 64). Per k, lane q loads rows q, q + 4, q + 8, q + 12 of op(A)
+// and columns q, q + 4, q + 8, q + 12 of op(B); quadSwapX, quadSwapY and quadSwapDiagonal hand it
+// the columns of lanes q ^ 1, q ^ 2, q ^ 3, so it multiplies its 4 rows by all 16 columns. A lane
+// issues 4 + 4 loads and 12 cross-lane moves for 64 multiply-adds, where matmul_direct's
+// 8 x 8 block issues 8 + 8 loads (and the earlier form of this kernel, which shared A's rows by
+// quadBroadcast, 16 cross-lane moves: the swaps measured 1.11x faster, geomean, on SwiftShader).
 // Why (SwiftShader, bench/README.md): every storage load with a computed index is a 4-lane
 // gather there (per lane: extract, branch, scalar load, insert), the kernel's largest cost, while
-// a quadBroadcast is about a dozen SIMD operations and no memory access. The quads assume that
+// a quad swap is a few SIMD operations and no memory access. The quads assume that
 // subgroups are formed from consecutive local_invocation_index values (true on SwiftShader,
 // whose subgroup is 4 consecutive invocations); where that fails the results are wrong and the
 // self-test (src/ops/selftest/matmul.ts) says so: the tuner never picks a variant that fails
@@ -57,8 +60,10 @@ const QN = 16u;
 const WG_ROWS = 32u;
 const WG_COLS = 64u;
 
-// One k step: ia holds the offsets of this lane's 4 rows of op(A), ib of its 4 columns of op(B),
-// ka / kb the offset of k within them. acc[r] holds row r, this lane's 4 columns.
+// One k step (swap form): lane q loads its 4 rows of op(A) (a_i, row q + 4 i) and its 4 columns
+// of op(B) (bv); quadSwapX/Y/Diagonal hand it the columns of lanes q^1, q^2, q^3, so it
+// accumulates its 4 rows against all 16 columns of the quad. acc[4 i + s] holds row q + 4 i against
+// the columns of lane q ^ s.
 fn kstep(
   acc: ptr<function, array<vec4<f32>, 16>>,
   ia: ptr<function, array<u32, 4>>,
@@ -66,28 +71,30 @@ fn kstep(
   ka: u32,
   kb: u32,
 ) {
-  let bv = vec4<f32>(b[(*ib)[0] + kb], b[(*ib)[1] + kb], b[(*ib)[2] + kb], b[(*ib)[3] + kb]);
+  let b0 = vec4<f32>(b[(*ib)[0] + kb], b[(*ib)[1] + kb], b[(*ib)[2] + kb], b[(*ib)[3] + kb]);
+  let b1 = quadSwapX(b0);
+  let b2 = quadSwapY(b0);
+  let b3 = quadSwapDiagonal(b0);
   let a0 = a[(*ia)[0] + ka];
   let a1 = a[(*ia)[1] + ka];
   let a2 = a[(*ia)[2] + ka];
   let a3 = a[(*ia)[3] + ka];
-  // Row 4 i + j of the block comes from lane j's a_i.
-  (*acc)[0] += quadBroadcast(a0, 0u) * bv;
-  (*acc)[1] += quadBroadcast(a0, 1u) * bv;
-  (*acc)[2] += quadBroadcast(a0, 2u) * bv;
-  (*acc)[3] += quadBroadcast(a0, 3u) * bv;
-  (*acc)[4] += quadBroadcast(a1, 0u) * bv;
-  (*acc)[5] += quadBroadcast(a1, 1u) * bv;
-  (*acc)[6] += quadBroadcast(a1, 2u) * bv;
-  (*acc)[7] += quadBroadcast(a1, 3u) * bv;
-  (*acc)[8] += quadBroadcast(a2, 0u) * bv;
-  (*acc)[9] += quadBroadcast(a2, 1u) * bv;
-  (*acc)[10] += quadBroadcast(a2, 2u) * bv;
-  (*acc)[11] += quadBroadcast(a2, 3u) * bv;
-  (*acc)[12] += quadBroadcast(a3, 0u) * bv;
-  (*acc)[13] += quadBroadcast(a3, 1u) * bv;
-  (*acc)[14] += quadBroadcast(a3, 2u) * bv;
-  (*acc)[15] += quadBroadcast(a3, 3u) * bv;
+  (*acc)[0] += a0 * b0;
+  (*acc)[1] += a0 * b1;
+  (*acc)[2] += a0 * b2;
+  (*acc)[3] += a0 * b3;
+  (*acc)[4] += a1 * b0;
+  (*acc)[5] += a1 * b1;
+  (*acc)[6] += a1 * b2;
+  (*acc)[7] += a1 * b3;
+  (*acc)[8] += a2 * b0;
+  (*acc)[9] += a2 * b1;
+  (*acc)[10] += a2 * b2;
+  (*acc)[11] += a2 * b3;
+  (*acc)[12] += a3 * b0;
+  (*acc)[13] += a3 * b1;
+  (*acc)[14] += a3 * b2;
+  (*acc)[15] += a3 * b3;
 }
 
 // Stores v[j] at (row, col + 4 j) for j < 4, with the epilogue (alpha, bias, beta), in range only.
@@ -123,7 +130,8 @@ fn main(
   let q = li % 4u;
   let quad = li / 4u;
   let row0 = wid.y * WG_ROWS + (quad / 4u) * QM;
-  let colBase = wid.x * WG_COLS + (quad % 4u) * QN + q;
+  let col0 = wid.x * WG_COLS + (quad % 4u) * QN;
+  let colBase = col0 + q;
   let baseA = wid.z * p.strideA;
   let baseB = wid.z * p.strideB;
   let baseC = wid.z * p.strideC;
@@ -155,20 +163,20 @@ fn main(
   }
 
   // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
-  store4(baseC, row0, colBase, acc[0]);
-  store4(baseC, row0 + 1u, colBase, acc[1]);
-  store4(baseC, row0 + 2u, colBase, acc[2]);
-  store4(baseC, row0 + 3u, colBase, acc[3]);
-  store4(baseC, row0 + 4u, colBase, acc[4]);
-  store4(baseC, row0 + 5u, colBase, acc[5]);
-  store4(baseC, row0 + 6u, colBase, acc[6]);
-  store4(baseC, row0 + 7u, colBase, acc[7]);
-  store4(baseC, row0 + 8u, colBase, acc[8]);
-  store4(baseC, row0 + 9u, colBase, acc[9]);
-  store4(baseC, row0 + 10u, colBase, acc[10]);
-  store4(baseC, row0 + 11u, colBase, acc[11]);
-  store4(baseC, row0 + 12u, colBase, acc[12]);
-  store4(baseC, row0 + 13u, colBase, acc[13]);
-  store4(baseC, row0 + 14u, colBase, acc[14]);
-  store4(baseC, row0 + 15u, colBase, acc[15]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 0u), acc[0]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 1u), acc[1]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 2u), acc[2]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 3u), acc[3]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 0u), acc[4]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 1u), acc[5]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 2u), acc[6]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 3u), acc[7]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 0u), acc[8]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 1u), acc[9]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 2u), acc[10]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 3u), acc[11]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 0u), acc[12]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 1u), acc[13]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 2u), acc[14]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 3u), acc[15]);
 }

@@ -4,9 +4,9 @@
  * Variants (same contract, see the kernels' headers):
  * - 'direct'   kernels/matmul_direct.wgsl: barrier-free, 8x8 outputs per thread read straight
  *              from storage; 32x64 per workgroup of 8x4.
- * - 'quad'     kernels/matmul_quad.wgsl: barrier-free, 16x4 outputs per thread; the 4 threads of
- *              a quad share the 16 rows of A through quadBroadcast, so each issues half the loads
- *              per multiply-add of 'direct'. Needs the `subgroups` feature; 32x64 per workgroup.
+ * - 'quad'     kernels/matmul_quad.wgsl: barrier-free, 4x16 outputs per thread; the 4 threads of
+ *              a quad pass their columns of B round by quad swaps, so each issues half the
+ *              loads per multiply-add of 'direct'. Needs the `subgroups` feature; 32x64 per workgroup.
  * - 'tiled64'  kernels/matmul.wgsl with WG = 8: 64x64 tile per workgroup, 8x8 per thread,
  *              workgroup memory, one barrier per k slice of 8.
  * - 'tiled128' the same with WG = 16: 128x128 tile per workgroup.
