@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
+from .device import add_device_arg, device_kind
 from .model import GPT
 from .optim import LabAdamW
 from .per_tensor import init_, param_groups
@@ -193,7 +194,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
     ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
     ap.add_argument("--out", default=None, help="write the run records here (JSON)")
-    ap.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda if available")
+    add_device_arg(ap)
     ap.add_argument("--jobs", type=int, default=1, help="CPU only: train runs in this many processes")
     args = ap.parse_args(argv)
     if args.jobs < 1:
@@ -202,9 +203,8 @@ def main(argv=None) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    kind = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if kind == "cuda" and not torch.cuda.is_available():
-        log("mup_lab.sweep: --device cuda but CUDA is not available")
+    kind = device_kind(args.device, "mup_lab.sweep", log)
+    if kind is None:
         return 2
     try:
         plan = load_plan(args.plan)

@@ -21,6 +21,7 @@ import time
 import torch
 
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
+from .device import add_device_arg, device_kind
 from .export import ExportError, load_export
 from .model import GPT
 from .optim import LabAdamW
@@ -36,7 +37,7 @@ def parse_args(argv=None):
     ap.add_argument("--depth", type=int, default=None, help="default: the export's base depth")
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--batch", type=int, required=True, help="global batch (sequences per step)")
-    ap.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda if available")
+    add_device_arg(ap)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-batches", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=10)
@@ -58,9 +59,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
-    device_kind = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if device_kind == "cuda" and not torch.cuda.is_available():
-        log("mup_lab.train: --device cuda but CUDA is not available")
+    kind = device_kind(args.device, "mup_lab.train", log)
+    if kind is None:
         return 2
     try:
         exp = load_export(args.export)
@@ -89,9 +89,9 @@ def main(argv=None) -> int:
     if world > 1:
         import torch.distributed as dist
 
-        backend = "nccl" if device_kind == "cuda" else "gloo"
+        backend = "nccl" if kind == "cuda" else "gloo"
         dist.init_process_group(backend=backend)
-    if device_kind == "cuda":
+    if kind == "cuda":
         local = int(os.environ.get("LOCAL_RANK", "0"))
         torch.cuda.set_device(local)
         device = torch.device("cuda", local)
@@ -111,14 +111,14 @@ def main(argv=None) -> int:
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
 
-        net = DistributedDataParallel(model, device_ids=[device.index] if device_kind == "cuda" else None)
+        net = DistributedDataParallel(model, device_ids=[device.index] if kind == "cuda" else None)
 
     n_params = sum(p.numel() for p in model.parameters())
     if rank == 0:
         log(
             f"mup_lab.train: {exp.parametrization} width {target.width} depth {target.depth} "
             f"({n_params:,} parameters) from base width {base.width} depth {base.depth}; "
-            f"vocab {target.vocab}, {len(train_ids):,} training tokens; {world} process(es) on {device_kind}; "
+            f"vocab {target.vocab}, {len(train_ids):,} training tokens; {world} process(es) on {kind}; "
             f"global batch {args.batch} x {target.context}"
         )
     sampler = BatchSampler(train_ids, args.batch, target.context, args.seed, rank, world)
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
                 "steps": args.steps,
                 "batch": args.batch,
                 "processes": world,
-                "device": device_kind,
+                "device": kind,
                 "seed": args.seed,
                 "losses": losses,
                 "valLoss": val_loss,

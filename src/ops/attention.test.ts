@@ -11,7 +11,7 @@ import { releaseGpu } from '../gpu';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
 import { runSelfTests } from './selftest';
-import { applicableVariants } from './variants';
+import { applicableVariants, installTunedVariants } from './variants';
 import {
   ATTENTION_UNROLLED_MAX_D,
   ATTENTION_VARIANT_REGISTRY,
@@ -362,7 +362,17 @@ describe('attention variants and head-size buckets', () => {
       const s = { batch: 1, heads: 1, headSize: 4, context: 3, scale: 0.5 };
       await expect(
         prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'subgroup' }),
-      ).rejects.toThrow(/the subgroup variant needs the adapter feature subgroups/);
+      ).rejects.toThrow(/subgroup needs a device with the subgroups feature/);
+      // A tuning made on a device of this adapter with subgroups does not apply here.
+      installTunedVariants(ctx.adapter, { attention: { 'T3 D4 BH1': 'subgroup' } });
+      try {
+        const op = await prepareAttentionForward(ctx, { ...s, qkv, out, lse });
+        const fallback = ATTENTION_VARIANT_REGISTRY.threshold(ctx.adapter, s);
+        expect(op.label).toContain(`[${fallback}]`);
+        op.release();
+      } finally {
+        installTunedVariants(ctx.adapter, undefined);
+      }
     } finally {
       releaseGpu(ctx);
     }

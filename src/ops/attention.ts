@@ -51,7 +51,7 @@ import {
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
-import { SUBGROUP_RULE } from './subgroups';
+import { SUBGROUP_RULE, variantOn } from './subgroups';
 import { expandUnroll, setConst } from './wgslTemplate';
 
 export const ATTENTION_KERNEL = { name: 'attention', code: attentionWgsl };
@@ -222,11 +222,16 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
     );
   }
   if (!Number.isFinite(scale)) throw new Error(`${base}: scale must be finite, got ${scale}`);
-  if (s.variant !== undefined && !ATTENTION_VARIANTS.includes(s.variant)) {
-    throw new Error(`${base}: unknown variant ${String(s.variant)}`);
-  }
-  const variant =
-    s.variant ?? chooseAttentionVariant(ctx.adapter, { batch, heads, headSize, context });
+  const problem = { batch, heads, headSize, context };
+  const withoutSubgroups = ATTENTION_VARIANT_REGISTRY.threshold(ctx.adapter, problem);
+  const variant = variantOn(
+    ctx,
+    ATTENTION_VARIANT_REGISTRY,
+    problem,
+    s.variant,
+    withoutSubgroups,
+    base,
+  );
   const label = `${base} [${variant}]`;
   const rows = batch * heads * context;
   const tile = Math.min(ROWS_PER_GROUP, Math.floor(TILE_FLOATS / headSize));
@@ -264,9 +269,6 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       };
     }
     case 'subgroup': {
-      if (!ctx.features.subgroups) {
-        throw new Error(`${label}: the subgroup variant needs the adapter feature subgroups`);
-      }
       if (headSize > ATTENTION_UNROLLED_MAX_D) {
         throw new Error(
           `${label}: headSize ${headSize} exceeds the subgroup variant's maximum of ${ATTENTION_UNROLLED_MAX_D}`,
