@@ -11,7 +11,7 @@
 import { loadavg } from 'node:os';
 import { adapterLabel, releaseGpu } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
-import { DEFAULT_POLICY, measure, type Contender } from '../src/gpu/timing';
+import { DEFAULT_POLICY, measure, median, type Contender } from '../src/gpu/timing';
 import {
   asVariant,
   installTunedVariants,
@@ -59,6 +59,17 @@ function parseForce(text: string | undefined): TuneBenchOptions['force'] {
   return { kernel: kernel as TunableKernel, variant };
 }
 
+/** thresholds / tuned ms of each round: the median and range over the rounds. */
+function pairedRatio(thresholds: readonly number[], tuned: readonly number[]) {
+  const ratios = thresholds.map((t, i) => t / tuned[i]);
+  return {
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    rounds: ratios.length,
+  };
+}
+
 /** The table that forces `force.variant` on every problem of its kernel. */
 function forcedTable(
   problems: readonly KernelProblem[],
@@ -101,6 +112,7 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
     { title: 'thresholds ms/step', width: 18, right: true },
     { title: opts.force ? 'forced ms/step' : 'tuned ms/step', width: 13, right: true },
     { title: 'ratio', width: 6, right: true },
+    { title: 'paired ratio (min-max)', width: 22, right: true },
   ]);
   const lines: string[][] = [];
   try {
@@ -161,6 +173,10 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
         },
         ratio: th.ms / tu.ms,
         ratioMin: th.minMs / tu.minMs,
+        // Round by round (the two steps of a round ran back to back, so they share its load).
+        pairedRatio: pairedRatio(th.samples, tu.samples),
+        // No shape chose differently: both steps run the very same kernels.
+        sameKernels: differ.length === 0,
       };
       rows.push(row);
       lines.push([
@@ -170,6 +186,7 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
         fmt(th.ms),
         fmt(tu.ms),
         fmt(row.ratio),
+        `${fmt(row.pairedRatio.median)} (${fmt(row.pairedRatio.min)}-${fmt(row.pairedRatio.max)})`,
       ]);
       log(
         `width ${width}: tuned ${tune.entries.length} shapes in ${(tune.millis / 1000).toFixed(1)} s (${tune.skipped} over budget)`,

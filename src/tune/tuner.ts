@@ -1,23 +1,27 @@
 /**
  * The variant tuner: for each problem, self-tests every applicable variant of its kernel once
  * (the start-up self-test, src/ops/selftest, with the variant forced), times those that pass with
- * the benchmarks' timer (src/gpu/timing.ts), and picks the fastest (the thresholds' variant
- * when it is within KEEP_MARGIN of the fastest). Within a time budget: the
- * thresholds' variant of a problem is timed first, and once the budget is spent the remaining
- * problems are left to the thresholds (no entry).
+ * the benchmarks' timer (src/gpu/timing.ts), samples taken round-robin across the variants (the
+ * fastest counts), and picks the fastest (the thresholds' variant when it is within KEEP_MARGIN
+ * of the fastest). Within a time budget: the thresholds' variant of a problem is timed first, and
+ * once the budget is spent the remaining problems are left to the thresholds (no entry).
  */
 import { adapterLabel, type GpuContext, type KernelSource } from '../gpu';
-import { createTimer, innerFor, median, DEFAULT_POLICY } from '../gpu/timing';
+import { createTimer, innerFor, DEFAULT_POLICY } from '../gpu/timing';
 import { runSelfTests, withKernelOverrides } from '../ops/selftest';
 import { type TunableKernel, type TunedTable } from '../ops/variants';
-import { prepareProblem } from './harness';
+import { prepareProblem, type TimedOps } from './harness';
 import { candidateVariants, shapeClassOf, type KernelProblem } from './problems';
 
 export interface CandidateResult {
   variant: string;
   /** False: failed its self-test, never timed, never chosen. */
   selfTestPassed: boolean;
-  /** Median ms of one run (forward and backward where the kernel has both); absent if not timed. */
+  /**
+   * ms of one run (forward and backward where the kernel has both): the fastest of its samples,
+   * since background load only ever slows a run down (on a CPU adapter the median of a few
+   * samples moved by up to 2x between tunings); absent if not timed.
+   */
   ms?: number;
   /** Why it failed or was not timed. */
   note?: string;
@@ -54,7 +58,7 @@ export interface TuneOptions {
   onProgress?: (p: TuneProgress) => void;
   /** Kernel sources compiled in place of the shipped ones (tests: inject a broken variant). */
   overrides?: readonly KernelSource[];
-  /** Samples per timed candidate (median taken); default 3. */
+  /** Samples per timed candidate (the fastest counts); default 5. */
   samples?: number;
   /** A sample lasts at least this long (ops encoded several times); default 5 ms. */
   minSampleMs?: number;
@@ -69,7 +73,7 @@ export const DEFAULT_TUNE_BUDGET_MS = 4000;
  */
 const KEEP_MARGIN = 1.1;
 
-/** A candidate whose first run takes this many times the fastest median so far gets no more samples. */
+/** A candidate whose first run takes this many times the fastest first run so far gets no more samples. */
 const PRUNE_FACTOR = 2;
 
 const fmtMs = (ms: number | undefined) =>
@@ -103,7 +107,7 @@ export async function tuneVariants(
   const tctx = withKernelOverrides(ctx, options.overrides ?? []);
   const env = { adapter: ctx.adapter, features: ctx.features };
   const policy = { ...DEFAULT_POLICY, minSampleMs: options.minSampleMs ?? 5 };
-  const samples = options.samples ?? 3;
+  const samples = options.samples ?? 5;
   const selfTests = new Map<string, { passed: boolean; detail: string }>();
   // Matmuls first: most of a training step's time, so the most a tight budget can win.
   const ordered = [...problems].sort((a, b) => +(b.kernel === 'matmul') - +(a.kernel === 'matmul'));
@@ -122,48 +126,61 @@ export async function tuneVariants(
         continue;
       }
       const candidates: CandidateResult[] = [];
-      for (const variant of variants) {
-        options.onProgress?.({ done, total, current: `${p.kernel} ${shapeClass}: ${variant}` });
-        done++;
-        if (candidates.length > 0 && performance.now() - start > budget) {
-          candidates.push({ variant, selfTestPassed: true, note: 'not timed: budget spent' });
-          continue;
-        }
-        const key = `${p.kernel}:${variant}`;
-        let check = selfTests.get(key);
-        if (!check) {
-          const [r] = await runSelfTests(ctx, undefined, {
-            kernels: [p.kernel],
-            variant,
-            overrides: options.overrides,
-          });
-          check = { passed: r.passed, detail: r.detail };
-          selfTests.set(key, check);
-        }
-        if (!check.passed) {
-          candidates.push({ variant, selfTestPassed: false, note: `self-test: ${check.detail}` });
-          continue;
-        }
-        const prepared = await prepareProblem(tctx, p, variant);
-        try {
-          const encode = (pass: GPUComputePassEncoder) => {
-            for (const op of prepared.ops) op.encode(pass);
-          };
-          const label = `tune ${p.kernel} ${shapeClass} ${variant}`;
-          const warm = await timer.time(encode, 1, label);
-          const best = Math.min(...candidates.map((c) => c.ms ?? Infinity));
-          if (warm > PRUNE_FACTOR * best) {
-            // Clearly slower already (background load only slows runs down): save the budget.
-            candidates.push({ variant, selfTestPassed: true, ms: warm, note: 'one run' });
+      // Every candidate that passes its self-test is prepared and run once (compiles, uploads;
+      // a clearly slower one stops there), then the rest are sampled round-robin, so that a
+      // change of background load hits all of them alike rather than whichever ran last.
+      const contenders: { result: CandidateResult; prepared: TimedOps; inner: number }[] = [];
+      const encoder = (prepared: TimedOps) => (pass: GPUComputePassEncoder) => {
+        for (const op of prepared.ops) op.encode(pass);
+      };
+      try {
+        for (const variant of variants) {
+          options.onProgress?.({ done, total, current: `${p.kernel} ${shapeClass}: ${variant}` });
+          done++;
+          if (candidates.length > 0 && performance.now() - start > budget) {
+            candidates.push({ variant, selfTestPassed: true, note: 'not timed: budget spent' });
             continue;
           }
-          const inner = innerFor(warm, policy);
-          const times: number[] = [];
-          for (let i = 0; i < samples; i++) times.push(await timer.time(encode, inner, label));
-          candidates.push({ variant, selfTestPassed: true, ms: median(times) });
-        } finally {
-          prepared.release();
+          const key = `${p.kernel}:${variant}`;
+          let check = selfTests.get(key);
+          if (!check) {
+            const [r] = await runSelfTests(ctx, undefined, {
+              kernels: [p.kernel],
+              variant,
+              overrides: options.overrides,
+            });
+            check = { passed: r.passed, detail: r.detail };
+            selfTests.set(key, check);
+          }
+          if (!check.passed) {
+            candidates.push({ variant, selfTestPassed: false, note: `self-test: ${check.detail}` });
+            continue;
+          }
+          const prepared = await prepareProblem(tctx, p, variant);
+          const warm = await timer.time(encoder(prepared), 1, `tune ${shapeClass} ${variant}`);
+          const result: CandidateResult = { variant, selfTestPassed: true, ms: warm };
+          candidates.push(result);
+          const best = Math.min(...contenders.map((c) => c.result.ms as number));
+          if (warm > PRUNE_FACTOR * best) {
+            // Clearly slower already (background load only slows runs down): save the budget.
+            result.note = 'one run';
+            prepared.release();
+            continue;
+          }
+          contenders.push({ result, prepared, inner: innerFor(warm, policy) });
         }
+        const times = contenders.map((): number[] => []);
+        for (let round = 0; round < samples && contenders.length > 1; round++) {
+          for (const [i, c] of contenders.entries()) {
+            const label = `tune ${shapeClass} ${c.result.variant}`;
+            times[i].push(await timer.time(encoder(c.prepared), c.inner, label));
+          }
+        }
+        for (const [i, c] of contenders.entries()) {
+          if (times[i].length > 0) c.result.ms = Math.min(...times[i]);
+        }
+      } finally {
+        for (const c of contenders) c.prepared.release();
       }
       const timed = candidates.filter((c) => c.selfTestPassed && c.ms !== undefined);
       if (timed.length === 0) continue;
