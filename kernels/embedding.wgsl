@@ -91,6 +91,16 @@ fn forward(
   out[i] = v;
 }
 
+// dTok[v, d] = alpha * acc + beta * dTok[v, d] (the old value read only when beta != 0).
+fn storeTokGrad(v: u32, d: u32, acc: f32) {
+  var g = p.alpha * acc;
+  let o = v * p.dim + d;
+  if (p.beta != 0.0) {
+    g += p.beta * dTok[o];
+  }
+  dTok[o] = g;
+}
+
 var<workgroup> chunk: array<u32, 256>;
 
 @compute @workgroup_size(64, 4, 1)
@@ -121,12 +131,7 @@ fn backward_tok(
     workgroupBarrier();
   }
   if (owns) {
-    var g = p.alpha * acc;
-    let o = v * p.dim + d;
-    if (p.beta != 0.0) {
-      g += p.beta * dTok[o];
-    }
-    dTok[o] = g;
+    storeTokGrad(v, d, acc);
   }
 }
 
@@ -175,12 +180,7 @@ fn backward_tok_direct(
       acc += dOut[j * p.dim + d];
     }
   }
-  var g = p.alpha * acc;
-  let o = v * p.dim + d;
-  if (p.beta != 0.0) {
-    g += p.beta * dTok[o];
-  }
-  dTok[o] = g;
+  storeTokGrad(v, d, acc);
 }
 
 @compute @workgroup_size(64, 1, 1)
@@ -225,10 +225,5 @@ fn backward_tok_sorted(
   for (var i = start; i < end; i++) {
     acc += dOut[order[i] * p.dim + d];
   }
-  var g = p.alpha * acc;
-  let o = v * p.dim + d;
-  if (p.beta != 0.0) {
-    g += p.beta * dTok[o];
-  }
-  dTok[o] = g;
+  storeTokGrad(v, d, acc);
 }
