@@ -7,6 +7,7 @@
 import { adapterLabel, releaseGpu } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../src/ops/matmul';
+import { subgroupLanes } from '../src/ops/subgroups';
 import { benchMatmul, matmulCases, type MatmulRow } from './matmul';
 import { benchAdamW, benchAttention, type AdamWRow, type AttentionRow, type Section } from './ops';
 import { fmt, machineInfo, setUpPeer, Table, writeResult } from './table';
@@ -265,18 +266,22 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<unknown>
         { title: 'speedup', width: 7, right: true },
       ]);
       table.header();
-      reductions = await benchReductionVariants(ctx, reductionProblems(opts.quick), {
-        timer,
-        policy,
-        onRow: (r) =>
-          table.row([
-            r.kernel,
-            r.shapeClass,
-            r.variant + (r.variant === r.threshold ? '*' : ''),
-            fmt(r.ms),
-            `${r.speedup.toFixed(2)}x`,
-          ]),
-      });
+      reductions = await benchReductionVariants(
+        ctx,
+        reductionProblems(opts.quick, subgroupLanes(ctx.features) > 0),
+        {
+          timer,
+          policy,
+          onRow: (r) =>
+            table.row([
+              r.kernel,
+              r.shapeClass,
+              r.variant + (r.variant === r.threshold ? '*' : ''),
+              fmt(r.ms),
+              `${r.speedup.toFixed(2)}x`,
+            ]),
+        },
+      );
       log("(* the thresholds' choice; speedup = its ms / the variant's ms)");
     }
     result.reductions = reductions;

@@ -23,14 +23,17 @@ export interface VariantRow {
   timing: Timing;
 }
 
-/** The lab GPT's reduction problems (quick: one of each kernel). */
-export function reductionProblems(quick: boolean): KernelProblem[] {
+/** The lab GPT's reduction problems (quick: one of each kernel) on a device with or without subgroups. */
+export function reductionProblems(quick: boolean, subgroups: boolean): KernelProblem[] {
   const rows = 1024;
   const widths = quick ? [64] : [64, 128, 256];
   // AdamW over 2^17, 2^19, 2^21 parameters in 26 tensors (the GPT at widths ~64, 128, 256).
   const params = quick ? [1 << 17] : [1 << 17, 1 << 19, 1 << 21];
   return [
-    ...widths.map((width): KernelProblem => ({ kernel: 'layernorm', problem: { width, rows } })),
+    ...widths.map((width): KernelProblem => ({
+      kernel: 'layernorm',
+      problem: { width, rows, subgroups },
+    })),
     { kernel: 'cross_entropy', problem: { vocab: 96, rows } },
     ...params.map((n): KernelProblem => ({ kernel: 'adamw', problem: { params: n, tensors: 26 } })),
   ];

@@ -315,12 +315,15 @@ describe('layernorm variants', () => {
     expect(deeper).toEqual([]);
   });
 
-  it('chooses row on CPU fallbacks and for narrow rows, workgroup for wide rows on GPUs', () => {
+  it('chooses subgroup (else row) on CPU fallbacks, row for narrow and workgroup for wide rows on GPUs', () => {
     const base = { vendor: 'v', architecture: 'a', device: 'd', description: '' };
     const cpu = { ...base, isFallback: true };
     const gpuAdapter = { ...base, isFallback: false };
     expect(chooseLayerNormVariant(cpu, 8192)).toBe('row');
     expect(chooseLayerNormVariant(cpu, 1)).toBe('row');
+    expect(chooseLayerNormVariant(cpu, 64, true)).toBe('subgroup');
+    expect(chooseLayerNormVariant(cpu, 8192, true)).toBe('subgroup');
+    expect(chooseLayerNormVariant(gpuAdapter, 64, true)).toBe('row');
     expect(chooseLayerNormVariant(gpuAdapter, LAYERNORM_ROW_MAX_WIDTH)).toBe('row');
     expect(chooseLayerNormVariant(gpuAdapter, LAYERNORM_ROW_MAX_WIDTH + 1)).toBe('workgroup');
   });
@@ -383,7 +386,8 @@ describe('layernorm variants', () => {
       width,
     };
     const op = await prepareLayerNormForward(ctx, args);
-    expect(op.label).toContain(`[${chooseLayerNormVariant(ctx.adapter, width)}]`);
+    const subgroups = subgroupLanes(ctx.features) > 0;
+    expect(op.label).toContain(`[${chooseLayerNormVariant(ctx.adapter, width, subgroups)}]`);
     op.release();
     const bad = { ...args, variant: 'tree' as LayerNormVariant };
     await expect(prepareLayerNormForward(ctx, bad)).rejects.toThrow(/unknown variant tree/);

@@ -63,19 +63,37 @@ export const LAYERNORM_ROW_MAX_WIDTH = 64;
 export interface LayerNormProblem {
   width: number;
   rows?: number;
+  /**
+   * Whether the subgroup variants can run on the device (a device fact, not part of the shape
+   * class; the op wrappers pass subgroupLanes(ctx.features) > 0).
+   */
+  subgroups?: boolean;
 }
 
+/**
+ * Thresholds: CPU fallback adapters -> subgroup where the device has subgroups, else row (both
+ * barrier-free there; on SwiftShader, quiet machine, 1024 rows, forward + backward, one
+ * interleaved run: subgroup 1.28x / 1.37x / 1.16x row at widths 64 / 128 / 256, and the tuner
+ * chose it in 5 of 6 tunings). GPUs -> row up to LAYERNORM_ROW_MAX_WIDTH, else workgroup (not
+ * measured on one yet).
+ */
 export const LAYERNORM_VARIANT_REGISTRY: VariantRegistry<LayerNormVariant, LayerNormProblem> = {
   kernel: 'layernorm',
   variants: { workgroup: {}, row: {}, subgroup: SUBGROUP_RULE },
   shapeClass: (p) => `w${p.width}`,
-  threshold: (adapter, p) =>
-    adapter.isFallback || p.width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup',
+  threshold: (adapter, p) => {
+    if (adapter.isFallback) return p.subgroups ? 'subgroup' : 'row';
+    return p.width <= LAYERNORM_ROW_MAX_WIDTH ? 'row' : 'workgroup';
+  },
 };
 
 /** The tuned variant for this adapter and width if installed (src/ops/variants.ts), else the thresholds'. */
-export function chooseLayerNormVariant(adapter: AdapterSummary, width: number): LayerNormVariant {
-  return chooseVariant(LAYERNORM_VARIANT_REGISTRY, adapter, { width });
+export function chooseLayerNormVariant(
+  adapter: AdapterSummary,
+  width: number,
+  subgroups = false,
+): LayerNormVariant {
+  return chooseVariant(LAYERNORM_VARIANT_REGISTRY, adapter, { width, subgroups });
 }
 
 export interface LayerNormForwardArgs {
@@ -317,8 +335,11 @@ function pickVariant(
   rows: number,
   label: string,
 ): LayerNormVariant {
-  const problem = { width, rows };
-  const withoutSubgroups = LAYERNORM_VARIANT_REGISTRY.threshold(ctx.adapter, problem);
+  const problem = { width, rows, subgroups: subgroupLanes(ctx.features) > 0 };
+  const withoutSubgroups = LAYERNORM_VARIANT_REGISTRY.threshold(ctx.adapter, {
+    ...problem,
+    subgroups: false,
+  });
   return variantOn(ctx, LAYERNORM_VARIANT_REGISTRY, problem, forced, withoutSubgroups, label);
 }
 

@@ -95,7 +95,9 @@ function complete(kernel: TunableKernel, problem: unknown): KernelProblem | unde
     }
     case 'layernorm': {
       const [width, rows] = [int('width'), int('rows')];
-      return width && rows ? { kernel, problem: { width, rows } } : undefined;
+      return width && rows
+        ? { kernel, problem: { width, rows, subgroups: bool('subgroups') } }
+        : undefined;
     }
     case 'cross_entropy': {
       const [vocab, rows] = [int('vocab'), int('rows')];
