@@ -175,8 +175,6 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
         ratioMin: th.minMs / tu.minMs,
         // Round by round (the two steps of a round ran back to back, so they share its load).
         pairedRatio: pairedRatio(th.samples, tu.samples),
-        // No shape chose differently: both steps run the very same kernels.
-        sameKernels: differ.length === 0,
       };
       rows.push(row);
       lines.push([

@@ -10,7 +10,7 @@ import { adapterKey, installTunedVariants } from '../ops/variants';
 import { ensureTuned, loadTuneRecord } from './cache';
 import { fileTuneStore } from './fileStore';
 import { collectProblems, type KernelProblem } from './problems';
-import type { TuneProgress } from './tuner';
+import { KEEP_MARGIN, type TuneProgress } from './tuner';
 
 const gpu = useGpu();
 
@@ -95,10 +95,10 @@ describe('variant tuner', () => {
       expect(c.selfTestPassed, c.variant).toBe(true);
       expect(c.ms, c.variant).toBeGreaterThan(0);
     }
-    // The fastest, unless the thresholds' variant is within 10 % of it (then that one stays).
+    // The fastest, unless the thresholds' variant is within KEEP_MARGIN of it (then that one stays).
     const fastest = Math.min(...entry.candidates.map((c) => c.ms as number));
     const ms = (v: string) => entry.candidates.find((c) => c.variant === v)?.ms as number;
-    if (ms(entry.threshold) <= fastest * 1.1) expect(entry.chosen).toBe(entry.threshold);
+    if (ms(entry.threshold) <= fastest * KEEP_MARGIN) expect(entry.chosen).toBe(entry.threshold);
     else expect(ms(entry.chosen)).toBe(fastest);
     expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
     const file = JSON.parse(await readFile(path, 'utf8'));

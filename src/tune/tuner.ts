@@ -71,7 +71,7 @@ export const DEFAULT_TUNE_BUDGET_MS = 4000;
  * few samples of a CPU adapter under load differ by more than 5 % from run to run, and a choice
  * made on such a difference made the tuned step slower than the thresholds' (0.85-0.98x).
  */
-const KEEP_MARGIN = 1.1;
+export const KEEP_MARGIN = 1.1;
 
 /** A candidate whose first run takes this many times the fastest first run so far gets no more samples. */
 const PRUNE_FACTOR = 2;
