@@ -24,8 +24,8 @@ from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_to
 from .device import add_device_arg, device_kind
 from .export import ExportError, load_export
 from .model import GPT
-from .optim import LabAdamW
-from .per_tensor import init_, param_groups
+from .optim import make_optimizer
+from .per_tensor import init_
 from .transfer import transfer
 
 
@@ -102,11 +102,7 @@ def main(argv=None) -> int:
     model = GPT(target, result["multipliers"])
     init_(model, exp.hp, exp.parametrization, base, torch.Generator().manual_seed(args.seed))
     model.to(device)
-    opt = LabAdamW(
-        param_groups(model, exp.hp, exp.parametrization, base),
-        betas=(exp.hp.beta1, exp.hp.beta2),
-        clip=exp.hp.clip,
-    )
+    opt = make_optimizer(model, exp.hp, exp.parametrization, base)
     net = model
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
