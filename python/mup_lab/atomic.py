@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Optional
 
 
 class OutputError(OSError):
@@ -105,7 +105,33 @@ def write_json(path: str, obj: Any, **dump_kwargs: Any) -> None:
     write_bytes(path, json.dumps(obj, **dump_kwargs).encode("utf-8"))
 
 
-def write_with(path: str, writer: Callable[[IO[bytes]], None]) -> None:
-    """writer(f) into `path`, atomically (e.g. `lambda f: torch.save(state, f)`)."""
+class _HeldError:
+    """A binary file whose first failed write is held back, not raised: later writes are
+    dropped and `error` is raised once the writer is done. torch.save's C++ zip writer aborts
+    the process (std::terminate) when a write raises inside it; this lets it finish."""
+
+    def __init__(self, f: IO[bytes]):
+        self._f = f
+        self.error: Optional[OSError] = None
+
+    def write(self, data: bytes) -> int:
+        if self.error is None:
+            try:
+                self._f.write(data)
+            except OSError as e:
+                self.error = e
+        return len(data)
+
+    def flush(self) -> None:
+        if self.error is None:
+            self._f.flush()
+
+
+def write_with(path: str, writer: Callable[[Any], None]) -> None:
+    """writer(f) into `path`, atomically (e.g. `lambda f: torch.save(state, f)`); f has only
+    write() and flush()."""
     with atomic_file(path, "wb") as f:
-        writer(f)
+        held = _HeldError(f)
+        writer(held)
+        if held.error is not None:
+            raise held.error

@@ -68,6 +68,7 @@ def exit_now(message: str, code: int) -> None:
     gone can hang in its destructor."""
     import os
 
-    print(message, file=sys.stderr, flush=True)
+    if message:
+        print(message, file=sys.stderr, flush=True)
     sys.stdout.flush()
     os._exit(code)

@@ -12,21 +12,28 @@ from types import FrameType
 from typing import Callable, List, Optional, Sequence
 
 _HANDLED = (signal.SIGINT, signal.SIGTERM)
+#: A Ctrl-C under torchrun reaches a worker twice (from the terminal, then from torchrun's agent).
+REPEAT_S = 2.0
 
 
 class StopRequest:
     """While active (a context manager), the first SIGINT or SIGTERM only sets `requested` (the
-    trainer stops at the next step boundary, after a checkpoint); a second one interrupts at
-    once (KeyboardInterrupt). Outside the main thread it does nothing: signals go there."""
+    trainer stops at the next step boundary, after a checkpoint); a second Ctrl-C interrupts at
+    once (KeyboardInterrupt), if it comes over REPEAT_S seconds after the first. Outside the main thread it does nothing: signals go there."""
 
     def __init__(self) -> None:
         self.requested: Optional[str] = None
+        self._first = 0.0
         self._previous: dict = {}
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
-        if self.requested is not None:
+        name = signal.Signals(signum).name
+        if self.requested is None:
+            self.requested = name
+            self._first = time.monotonic()
+        elif name == "SIGINT" and time.monotonic() - self._first > REPEAT_S:
             raise KeyboardInterrupt
-        self.requested = signal.Signals(signum).name
+        # Else torchrun passing the same Ctrl-C on (as SIGINT or SIGTERM): already stopping.
 
     def __enter__(self) -> "StopRequest":
         if threading.current_thread() is threading.main_thread():

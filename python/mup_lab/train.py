@@ -210,7 +210,8 @@ def main(argv=None) -> int:
     def fail(message: str, code: int) -> int:
         if world > 1:
             exit_now(message, code)  # the process group may be in any state: do not unwind it
-        log(message)
+        if message:
+            log(message)
         return code
 
     watchdog = None
@@ -265,7 +266,7 @@ def main(argv=None) -> int:
                 watchdog.disarm()
     except KeyboardInterrupt:
         # A second Ctrl-C: stop now, without a checkpoint of this step.
-        return fail(f"mup_lab.train: interrupted at step {step}/{args.steps}; {where_to_resume()}", 130)
+        return fail(f"mup_lab.train: interrupted at step {step}/{args.steps}; {where_to_resume()}" if rank == 0 else "", 130)
     except OutputError as e:
         return fail(f"mup_lab.train: {e}; {where_to_resume()}", 1)
     except RuntimeError as e:
