@@ -6,7 +6,6 @@ the survivor with one line naming it and the resume command, within the bound.
 
 Models are tiny (width 16, depth 1) and the runs short: the file takes about a minute on 2 busy
 cores, most of it starting Python processes that import torch."""
-import importlib.util
 import json
 import os
 import random
