@@ -14,6 +14,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,8 @@ import torch
 from conftest import generated
 from mup_lab import sweep, train
 from mup_lab.journal import Journal, journal_path, plan_digest
+from mup_lab.peers import Watchdog
+from mup_lab.signals import REPEAT_S, StopRequest
 from test_train import TORCHRUN_WORKAROUND
 
 PYTHON_ROOT = Path(__file__).resolve().parents[1]
@@ -409,3 +412,32 @@ def test_kill_9_mid_write_leaves_a_whole_file(tmp_path):
         for f in temps:
             f.unlink()
     assert leftovers >= 1
+
+
+# ---- the stop request and the watchdog ----------------------------------------------------
+
+
+def test_stop_request_takes_torchruns_repeat_of_a_ctrl_c_as_one():
+    with StopRequest() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stop.requested == "SIGINT"
+        os.kill(os.getpid(), signal.SIGTERM)  # torchrun passing the Ctrl-C on
+        os.kill(os.getpid(), signal.SIGINT)
+        stop._first -= REPEAT_S + 1  # a second Ctrl-C, later, stops at once
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_watchdog_fires_only_when_armed_and_starved():
+    fired = threading.Event()
+    dog = Watchdog(0.3, fired.set)
+    time.sleep(0.5)
+    assert not fired.is_set()  # not armed yet (setup, evaluation)
+    dog.arm()
+    for _ in range(5):
+        time.sleep(0.1)
+        dog.beat()
+    assert not fired.is_set()
+    t = time.monotonic()
+    assert fired.wait(5) and time.monotonic() - t < 1.5
