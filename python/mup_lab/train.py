@@ -197,6 +197,8 @@ def main(argv=None) -> int:
             return "no checkpoint (--checkpoint-every N keeps one)"
         if saved_step is None:
             return f"no checkpoint yet; resume with: {resume_cmd}"
+        if rank != 0:  # rank 0 writes; it may have died mid-write, leaving the one before
+            return f"the last checkpoint is in {args.checkpoint}; resume with: {resume_cmd}"
         return f"checkpoint at step {saved_step} in {args.checkpoint}; resume with: {resume_cmd}"
 
     def save(step: int) -> None:
