@@ -2,7 +2,7 @@
 "Train the big model in PyTorch"). Requires PyTorch >= 1.13; nothing else."""
 from .export import ExportError, LabExport, load_export, parse_export
 from .model import GPT, torch_name
-from .optim import LabAdamW
+from .optim import LabAdamW, make_optimizer
 from .per_tensor import init_, param_groups
 from .rules import Hyperparams
 from .shapes import GptShape, gpt_tensors
@@ -18,6 +18,7 @@ __all__ = [
     "gpt_tensors",
     "init_",
     "load_export",
+    "make_optimizer",
     "param_groups",
     "parse_export",
     "torch_name",

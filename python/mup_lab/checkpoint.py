@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 import random
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import torch
 
 from .atomic import write_with
 from .data import BatchSampler
-from .optim import LabAdamW
 
 CHECKPOINT_FORMAT = "mup-lab/pytorch-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -38,7 +37,7 @@ def save_checkpoint(
     run: Dict[str, Any],
     step: int,
     model: torch.nn.Module,
-    opt: LabAdamW,
+    opt: torch.optim.Optimizer,
     sampler: BatchSampler,
     losses: List[float],
     skipped: int,
@@ -51,12 +50,13 @@ def save_checkpoint(
         "run": run,
         "step": step,
         "model": model.state_dict(),
-        # The moments only (per parameter, in the optimizer's order): the groups' lr, eps and
-        # weight decay come from the export again. Floats go in tensors, which every torch's
-        # weights_only loader reads (1.13's cannot read a pickled float).
-        "optimizerMoments": [_moments(opt, p) for g in opt.param_groups for p in g["params"]],
-        "optimizerStep": opt.t,
-        "optimizerSkipped": opt.skipped,
+        # The per-parameter state only (LabAdamW: the moments), in the optimizer's order: the
+        # groups' lr, ε and weight decay come from the export again. Floats go in tensors,
+        # which every torch's weights_only loader reads (1.13's cannot read a pickled float).
+        "optimizerState": [dict(opt.state.get(p, {})) for g in opt.param_groups for p in g["params"]],
+        # LabAdamW's shared step count and skipped updates (not per-parameter state).
+        "optimizerStep": getattr(opt, "t", 0),
+        "optimizerSkipped": getattr(opt, "skipped", 0),
         "sampler": sampler.rng.state,
         "losses": torch.tensor(losses, dtype=torch.float64),
         "skippedSteps": skipped,
@@ -96,19 +96,20 @@ def load_checkpoint(path: str, run: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def restore(
-    state: Dict[str, Any], model: torch.nn.Module, opt: LabAdamW, sampler: BatchSampler
+    state: Dict[str, Any], model: torch.nn.Module, opt: torch.optim.Optimizer, sampler: BatchSampler
 ) -> None:
     """Puts a loaded checkpoint's state into a freshly built model, optimizer and sampler."""
     model.load_state_dict(state["model"])
     params = [p for g in opt.param_groups for p in g["params"]]
-    moments = state["optimizerMoments"]
-    if len(moments) != len(params):
-        raise CheckpointError(f"the checkpoint has {len(moments)} optimizer tensors, the model {len(params)}")
-    for p, saved in zip(params, moments):
-        if saved is not None:
-            opt.state[p] = {"m": saved[0].to(p.device), "v": saved[1].to(p.device)}
-    opt.t = state["optimizerStep"]
-    opt.skipped = state["optimizerSkipped"]
+    saved = state["optimizerState"]
+    if len(saved) != len(params):
+        raise CheckpointError(f"the checkpoint has optimizer state for {len(saved)} tensors, the model {len(params)}")
+    for p, st in zip(params, saved):
+        if st:
+            opt.state[p] = {k: v.to(p.device) if isinstance(v, torch.Tensor) else v for k, v in st.items()}
+    if hasattr(opt, "t"):
+        opt.t = state["optimizerStep"]
+        opt.skipped = state["optimizerSkipped"]
     sampler.rng.state = state["sampler"]
     torch.set_rng_state(state["torchRng"])
     if state.get("cudaRng") is not None and torch.cuda.is_available():
@@ -122,11 +123,6 @@ def losses_of(state: Dict[str, Any]) -> List[float]:
 
 def millis_of(state: Dict[str, Any]) -> float:
     return float(state["millis"])
-
-
-def _moments(opt: LabAdamW, p: torch.Tensor) -> Optional[List[torch.Tensor]]:
-    st = opt.state.get(p)
-    return [st["m"], st["v"]] if st else None
 
 
 def _as_tuple(x: Any) -> Any:

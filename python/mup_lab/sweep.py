@@ -27,8 +27,8 @@ from .atomic import OutputError, check_writable, write_json
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .model import GPT
-from .optim import LabAdamW
-from .per_tensor import init_, param_groups
+from .optim import make_optimizer
+from .per_tensor import init_
 from .rules import Hyperparams
 from .journal import Journal, JournalError, journal_path, open_journal
 from .shapes import GptShape
@@ -73,7 +73,7 @@ def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.d
     model = GPT(target, transfer(hp, p, base, target)["multipliers"])
     init_(model, hp, p, base, lab_seed=run["seed"])
     model.to(device)
-    opt = LabAdamW(param_groups(model, hp, p, base), betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    opt = make_optimizer(model, hp, p, base)
     steps, batch = train_cfg["steps"], train_cfg["batch"]
     sampler = BatchSampler(train_ids, batch, target.context, run["seed"])
     bound = train_cfg["divergenceBound"]

@@ -35,9 +35,9 @@ from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_to
 from .device import add_device_arg, device_kind
 from .export import ExportError, load_export
 from .model import GPT
-from .optim import LabAdamW
+from .optim import make_optimizer
 from .peers import Watchdog, exit_now, is_peer_error, lost_peer, peer_reason
-from .per_tensor import init_, param_groups
+from .per_tensor import init_
 from .signals import StopRequest, resume_command
 from .transfer import transfer
 
@@ -158,19 +158,20 @@ def main(argv=None) -> int:
     model = GPT(target, result["multipliers"])
     init_(model, exp.hp, exp.parametrization, base, torch.Generator().manual_seed(args.seed))
     model.to(device)
-    opt = LabAdamW(
-        param_groups(model, exp.hp, exp.parametrization, base),
-        betas=(exp.hp.beta1, exp.hp.beta2),
-        clip=exp.hp.clip,
-    )
+    opt = make_optimizer(model, exp.hp, exp.parametrization, base)
     sampler = BatchSampler(train_ids, args.batch, target.context, args.seed, rank, world)
     losses: List[float] = []
     skipped = 0
     millis_before = 0.0
     first = 1
     if resumed is not None:
-        restore(resumed, model, opt, sampler)
-        losses, skipped, millis_before = losses_of(resumed), resumed["skippedSteps"], millis_of(resumed)
+        try:
+            restore(resumed, model, opt, sampler)
+            losses, skipped, millis_before = losses_of(resumed), resumed["skippedSteps"], millis_of(resumed)
+        except (CheckpointError, KeyError, TypeError, ValueError, RuntimeError) as e:
+            # A checkpoint of this run (its digest matched) that is damaged inside.
+            log(f"mup_lab.train: {args.checkpoint}: not a usable checkpoint ({type(e).__name__}: {(str(e).splitlines() or [""])[0][:120]})")
+            return 2
         first = resumed["step"] + 1
     net = model
     if world > 1:

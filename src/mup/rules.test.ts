@@ -19,13 +19,13 @@ import {
   queryInitStd,
   readoutMultiplier,
   residualMultiplier,
-  validateHyperparams,
   weightDecay,
   widthMultiplier,
   type MupHyperparams,
   type Parametrization,
   type TensorContext,
 } from './rules';
+import { validateHyperparams } from './optimizers';
 import type { TensorKind, TensorRole } from './shapes';
 
 /** Distinct, non-default values so that a mixed-up hyperparameter shows. */
@@ -410,5 +410,13 @@ describe('validateHyperparams', () => {
     expect(validateHyperparams({ ...DEFAULT_HYPERPARAMS, lr: -2 })[0].message).toBe(
       'Learning rate must be > 0 (got -2)',
     );
+  });
+  it('names the optimizer field for an unknown optimizer, and takes none for AdamW', () => {
+    const bad = { ...DEFAULT_HYPERPARAMS, optimizer: 'lion' as unknown as 'adamw' };
+    expect(validateHyperparams(bad)).toEqual([
+      { field: 'optimizer', message: 'Optimizer must be one of adamw (got "lion")' },
+    ]);
+    const { optimizer: _omitted, ...withoutOptimizer } = DEFAULT_HYPERPARAMS;
+    expect(validateHyperparams(withoutOptimizer)).toEqual([]);
   });
 });
