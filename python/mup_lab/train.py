@@ -170,7 +170,8 @@ def main(argv=None) -> int:
             losses, skipped, millis_before = losses_of(resumed), resumed["skippedSteps"], millis_of(resumed)
         except (CheckpointError, KeyError, TypeError, ValueError, RuntimeError) as e:
             # A checkpoint of this run (its digest matched) that is damaged inside.
-            log(f"mup_lab.train: {args.checkpoint}: not a usable checkpoint ({type(e).__name__}: {(str(e).splitlines() or [""])[0][:120]})")
+            first_line = (str(e).splitlines() or [""])[0][:120]
+            log(f"mup_lab.train: {args.checkpoint}: not a usable checkpoint ({type(e).__name__}: {first_line})")
             return 2
         first = resumed["step"] + 1
     net = model
