@@ -16,19 +16,23 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from .atomic import OutputError, check_writable, write_json
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .model import GPT
 from .optim import make_optimizer
 from .per_tensor import init_
 from .rules import Hyperparams
+from .journal import Journal, JournalError, journal_path, open_journal
 from .shapes import GptShape
+from .signals import die_with_parent, resume_command, sigterm_interrupts
 from .transfer import transfer
 
 PLAN_FORMAT = "mup-lab/plan"
@@ -155,6 +159,7 @@ def _start_worker(plan: Dict[str, Any]) -> None:
     # One thread per process: small models gain nothing from intra-op threads, so processes
     # are the way to use the cores.
     torch.set_num_threads(1)
+    die_with_parent()
     _worker.update(plan=plan, tokens=_tokens(plan))
 
 
@@ -163,42 +168,65 @@ def _train_in_worker(run: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def run_plan(
-    plan: Dict[str, Any], device: torch.device, log=lambda m: None, jobs: int = 1
+    plan: Dict[str, Any],
+    device: torch.device,
+    log=lambda m: None,
+    jobs: int = 1,
+    done: Optional[Dict[str, Dict[str, Any]]] = None,
+    on_record: Optional[Callable[[Dict[str, Any]], None]] = None,
 ) -> List[Dict[str, Any]]:
-    """Every run of the plan, in its order; `jobs` > 1 trains runs in that many CPU processes."""
+    """Every run of the plan, in its order; `jobs` > 1 trains runs in that many CPU processes.
+    `done` holds records already trained (by id, from a journal): those runs are not trained
+    again. `on_record` sees each newly finished record as soon as it is finished."""
     runs = plan["runs"]
     if not runs:
         return []
-    records = []
+    finished: Dict[str, Dict[str, Any]] = dict(done or {})
+    todo = [r for r in runs if r["id"] not in finished]
+    if finished:
+        log(f"resuming: {len(finished)} of {len(runs)} runs already done")
 
-    def done(r: Dict[str, Any]) -> None:
-        records.append(r)
+    def record(r: Dict[str, Any]) -> None:
+        if on_record is not None:
+            on_record(r)
+        finished[r["id"]] = r
         result = f"diverged at step {r['divergedAtStep']}" if r["diverged"] else f"final loss {r['finalLoss']:.4f}"
-        log(f"[{len(records)}/{len(runs)}] {r['id']}: {result} ({r['millis'] / 1000:.1f} s)")
+        log(f"[{len(finished)}/{len(runs)}] {r['id']}: {result} ({r['millis'] / 1000:.1f} s)")
 
-    if jobs > 1 and device.type == "cpu":
+    if todo and jobs > 1 and device.type == "cpu":
         import multiprocessing
 
         # spawn, not fork: a forked child inherits torch's thread pools in whatever state they are.
-        with multiprocessing.get_context("spawn").Pool(jobs, _start_worker, (plan,)) as pool:
-            for r in pool.imap(_train_in_worker, runs):
-                done(r)
-        return records
-    tokens = _tokens(plan)
-    for run in runs:
-        done(train_run(run, plan, tokens, device))
-    return records
+        # The workers start with SIGINT ignored (inherited through exec, kept by Python), so a
+        # Ctrl-C reaches only this process, which terminates them: no KeyboardInterrupt traceback
+        # from a worker, even one still importing torch.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool = multiprocessing.get_context("spawn").Pool(min(jobs, len(todo)), _start_worker, (plan,))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with pool:
+            for r in pool.imap_unordered(_train_in_worker, todo):
+                record(r)
+    elif todo:
+        tokens = _tokens(plan)
+        for run in todo:
+            record(train_run(run, plan, tokens, device))
+    return [finished[r["id"]] for r in runs]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
     ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
-    ap.add_argument("--out", default=None, help="write the run records here (JSON)")
+    ap.add_argument("--out", default=None, help="write the run records here (JSON); finished runs are journaled in OUT.journal until then")
     add_device_arg(ap)
     ap.add_argument("--jobs", type=int, default=1, help="CPU only: train runs in this many processes")
+    ap.add_argument("--resume", action="store_true", help="continue an interrupted sweep: train only the runs OUT.journal lacks")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error("--jobs must be a positive integer")
+    if args.resume and not args.out:
+        ap.error("--resume needs --out (the journal is OUT.journal)")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -206,19 +234,59 @@ def main(argv=None) -> int:
     kind = device_kind(args.device, "mup_lab.sweep", log)
     if kind is None:
         return 2
+    journal: Optional[Journal] = None
     try:
+        if args.out:
+            check_writable(args.out, "--out")
         plan = load_plan(args.plan)
-        records = run_plan(plan, torch.device(kind), log, args.jobs)
+        done: Dict[str, Dict[str, Any]] = {}
+        if args.out:
+            journal, done = open_journal(args.out, plan, args.resume, log)
+    except (PlanError, JournalError, OutputError) as e:
+        log(f"mup_lab.sweep: {e}")
+        return 2
+    kept = dict(done)
+
+    def keep(record: Dict[str, Any]) -> None:
+        if journal is not None:
+            journal.append(record)
+        kept[record["id"]] = record
+
+    restore_sigterm = sigterm_interrupts()
+    try:
+        records = run_plan(plan, torch.device(kind), log, args.jobs, done, keep)
+    except KeyboardInterrupt:
+        if journal is None:
+            log("mup_lab.sweep: interrupted; nothing was kept (with --out, finished runs are journaled for --resume)")
+        else:
+            args_list = list(sys.argv[1:] if argv is None else argv)
+            log(
+                f"mup_lab.sweep: interrupted; {len(kept)} of {len(plan['runs'])} runs are kept in {journal.path}; "
+                f"resume with: {resume_command('mup_lab.sweep', args_list)}"
+            )
+        return 130
+    except OutputError as e:
+        log(f"mup_lab.sweep: {e}")
+        return 1
     except (PlanError, ValueError) as e:
         log(f"mup_lab.sweep: {e}")
         return 2
+    finally:
+        restore_sigterm()
+        if journal is not None:
+            journal.close()
     axis = plan.get("config", {}).get("axis", "width")
     for b in best_points(records, axis):
         edge = " (grid edge: widen the range)" if b["atEdge"] else ""
         log(f"{b['parametrization']} {axis} {b[axis]}: best log2 {plan.get('sweptHp', 'lr')} {b['log2Hp']}, loss {b['loss']:.4f}{edge}")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump({"format": "mup-lab/pytorch-sweep", "version": 1, "device": kind, "runs": records}, f)
+        try:
+            write_json(args.out, {"format": "mup-lab/pytorch-sweep", "version": 1, "device": kind, "runs": records})
+        except OutputError as e:
+            log(f"mup_lab.sweep: {e}; the runs are kept in {journal_path(args.out)} (--resume writes it)")
+            return 1
+        if journal is not None:
+            journal.remove()
         log(f"wrote {args.out}")
     return 0
 
