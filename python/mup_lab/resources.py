@@ -4,7 +4,7 @@ buffers exceed the adapter's limits, src/sweep/config.ts validateSweepConfig).
 
 A run of model.py's GPT under LabAdamW, float32, per process (B = rows of the batch in this
 process, T = context, d = width, h = MLP width, H = heads, V = vocabulary, L = depth, P = the
-parameters, from shapes.gpt_tensors):
+parameters of shapes.gpt_tensors):
 
     parameters   weights and gradients: 8 P bytes (+ 4 P for DDP's gradient buckets when
                  several processes train);
@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from .shapes import GptShape, gpt_tensors
+from .shapes import GptShape
 
 BYTES = 4  # float32
 #: Share of the free memory a run may plan to use (allocator fragmentation, CUDA context, Python).
@@ -46,23 +46,25 @@ class RunMemory:
 
 def run_memory(shape: GptShape, rows: int, processes: int = 1, eval_batches: int = 0) -> RunMemory:
     """Bytes one process needs to train `shape` on `rows` sequences per step (see the header)."""
-    numels = [_prod(t.shape) for t in gpt_tensors(shape)]
-    P = sum(numels)
+    P, largest = parameter_count(shape)
     B, T, d, h = rows, shape.context, shape.width, shape.mlp_width
     H, V, L = shape.heads_of, shape.vocab, shape.depth
     parameters = BYTES * P * (3 if processes > 1 else 2)
-    optimizer = BYTES * (2 * P + 3 * max(numels))
+    optimizer = BYTES * (2 * P + 3 * largest)
     block = 16 * B * T * d + 2 * B * T * h + 3 * B * H * T * T
     floats = L * block + 4 * B * T * d + 3 * B * T * V + 2 * max(B * T * h, B * H * T * T, B * T * V)
     ids = 2 * 8 * B * (T + 1) * max(1, eval_batches)  # int64 inputs and targets
     return RunMemory(parameters, optimizer, BYTES * floats + ids)
 
 
-def _prod(xs) -> int:
-    n = 1
-    for x in xs:
-        n *= x
-    return n
+def parameter_count(shape: GptShape) -> tuple:
+    """(parameters, elements of the largest tensor) of shapes.gpt_tensors(shape), in closed form
+    (the search for the largest width that fits evaluates it often, at any depth)."""
+    d, h, V, T, L = shape.width, shape.mlp_width, shape.vocab, shape.context, shape.depth
+    bias = 1 if shape.biases else 0
+    block = 4 * d * d + 2 * d * h + 2 * d * (1 + bias) + bias * (3 * d + d + h + d)
+    P = V * d + T * d + L * block + d * (1 + bias) + (0 if shape.tied_readout else d * V)
+    return P, max(V * d, T * d, 3 * d * d, d * h)
 
 
 def _meminfo_available() -> Optional[int]:

@@ -164,20 +164,18 @@ def schema_status(name: str) -> str:
 
 
 def _validator(name: str) -> Optional[Any]:
-    if name in _validators:
-        return _validators[name]
-    v = None
-    if _jsonschema is not None and (SCHEMA_DIR / name).is_file():
+    if _jsonschema is None:
+        return None
+    if name not in _validators:
+        v = None
         try:
             with open(SCHEMA_DIR / name, encoding="utf-8") as f:
                 schema = json.load(f)
-            cls = _jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            v = cls(schema)
-        except (OSError, ValueError, _jsonschema.exceptions.SchemaError):
-            v = None  # a damaged schema file: the hand-written checks still apply
-    _validators[name] = v
-    return v
+            v = _jsonschema.validators.validator_for(schema)(schema)
+        except (OSError, ValueError):
+            v = None  # absent or damaged: the hand-written checks still apply
+        _validators[name] = v
+    return _validators[name]
 
 
 _TYPE_WORDS = {
@@ -300,11 +298,11 @@ def schema_error(doc: Any, name: str) -> Optional[str]:
         return None
     try:
         first = next(iter(v.iter_errors(doc)), None)
-        if first is None:
-            return None
-        return one_line(_message(first, v.schema))
     except RecursionError:
         return "(top level): nested too deeply"
+    except _jsonschema.exceptions.SchemaError:
+        return None  # a damaged schema file: the hand-written checks still apply
+    return None if first is None else one_line(_message(first, v.schema))
 
 
 # --- 3. hand-written checks -------------------------------------------------------------------
