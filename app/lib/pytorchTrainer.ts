@@ -1,11 +1,13 @@
 /**
  * "Download PyTorch trainer": a zip with the export, the python/mup_lab package (bundled with the
  * app at build time, so it works offline), the built-in corpus when the sweep used it, a README
- * and train.sh with the exact command line for the export's target width.
+ * and train.sh with the exact command line for the export's target width; mup_lab/schemas holds
+ * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against.
  */
 import { zipSync, strToU8 } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
 import { exportFileName } from '../../src/sweep/export';
+import { pythonSchemaFiles } from '../../src/sweep/jsonSchemas';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
 
@@ -24,6 +26,10 @@ const SOURCES: Record<string, string> = Object.fromEntries(
 export function trainerFiles(doc: TransferExport): Record<string, string> {
   const files: Record<string, string> = { ...SOURCES };
   if (!files['mup_lab/train.py']) throw new Error('The PyTorch trainer sources are missing');
+  // The schemas mup_lab validates the export with (when python3-jsonschema is installed).
+  for (const [name, schema] of Object.entries(pythonSchemaFiles())) {
+    files[`mup_lab/schemas/${name}`] = JSON.stringify(schema, null, 1) + '\n';
+  }
   files[exportFileName(doc)] = JSON.stringify(doc, null, 2) + '\n';
   files['README.txt'] = trainerReadme(doc);
   files['train.sh'] = `#!/bin/sh\nset -e\ncd "$(dirname "$0")"\n${trainerCommand(doc)} "$@"\n`;
