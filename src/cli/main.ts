@@ -450,7 +450,11 @@ const COMMANDS: Record<string, Command> = {
     description:
       "Trains a few steps at each width and prints each layer's log-log slope of activation size\n" +
       'against width (µP: flat). --depths 2,4,8,16 --depth-scaling completep checks depth.',
-    flags: { ...MODEL_FLAGS, widths: { ...MODEL_FLAGS.widths, defaultNote: '32,64,128,256' } },
+    flags: {
+      ...MODEL_FLAGS,
+      widths: { ...MODEL_FLAGS.widths, defaultNote: '32,64,128,256' },
+      steps: { ...MODEL_FLAGS.steps, defaultNote: '5' },
+    },
     run: coord,
   },
   transfer: {
