@@ -355,11 +355,11 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   const bundled = JSON.parse(strFromU8(zipped[bundledName!])) as { target: { shape: GptShape } };
   const targetWidth = bundled.target.shape.width;
   expect(zipName).toContain(`_w${targetWidth}_`);
-  const command =
-    `python -m mup_lab.train --export ${bundledName!.slice(root.length + 1)} --text corpus.txt ` +
-    `--width ${targetWidth} --depth 1 --steps 12 --batch 4 --out run.json`;
-  expect(inZip('train.sh')).toContain(command);
-  expect(inZip('README.txt')).toContain(command);
+  const args =
+    `-m mup_lab.train --export './${bundledName!.slice(root.length + 1)}' --text './corpus.txt' ` +
+    `--width ${targetWidth} --depth 1 --steps 12 --batch 4 --out './run.json'`;
+  expect(inZip('train.sh')).toContain(`exec "\${PYTHON:-python3}" ${args} "$@"`);
+  expect(inZip('README.txt')).toContain(`python3 ${args}`);
   expect(inZip('corpus.txt').length).toBe(200_000);
   await expect(exportStatus).toContainText(`Saved ${zipName}`);
 

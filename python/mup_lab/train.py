@@ -71,6 +71,22 @@ def parse_args(argv=None):
     return args
 
 
+# The lab's final loss: the mean of the last FINAL_LOSS_WINDOW steps (src/train/trainer.ts).
+FINAL_LOSS_WINDOW = 10
+
+
+def loss_summary(losses, val_loss) -> str:
+    """The losses as the lab reports them, to 4 significant digits: the final loss (window mean),
+    the last step's, and the validation loss."""
+    window = losses[-FINAL_LOSS_WINDOW:]
+    final = sum(window) / len(window)
+    val = "n/a" if val_loss is None else f"{val_loss:#.4g}"
+    return (
+        f"final loss {final:#.4g} (mean of the last {len(window)} steps), "
+        f"last step {losses[-1]:#.4g}, validation loss {val}"
+    )
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -305,7 +321,7 @@ def main(argv=None) -> int:
                 total += float(l) / args.eval_batches
         val_loss = total if math.isfinite(total) else None
     if rank == 0:
-        log(f"done: final loss {losses[-1]:.4f}, validation loss {val_loss}, {millis / 1000:.1f} s")
+        log(f"done: {loss_summary(losses, val_loss)}, {millis / 1000:.1f} s")
         if args.out:
             run = {
                 "format": "mup-lab/pytorch-run",
