@@ -152,10 +152,12 @@ export async function startSweepList(delayMs = 500): Promise<() => void> {
       fresh ? 0 : delayMs,
     );
   });
-  addEventListener('pagehide', flush);
+  // (Not in Node, where the unit tests run this.)
+  globalThis.addEventListener?.('pagehide', flush);
   return () => {
     unsubscribe();
-    removeEventListener('pagehide', flush);
+    if (timer !== undefined) clearTimeout(timer);
+    globalThis.removeEventListener?.('pagehide', flush);
   };
 }
 
