@@ -75,21 +75,26 @@ describe('estimateSeconds', () => {
     expect(estimateSeconds(c, VOCAB, [])).toBeUndefined();
   });
 
-  it('measures a sweep’s own rates by wall clock and predicts its own time exactly', () => {
-    const records = [run(16, 0), run(16, 1), run(32, 0)];
+  it('measures a sweep’s own rates by wall clock, the first run of a shape (compilation) aside', () => {
+    const records = [run(16, 0), run(16, 1), run(16, 2), run(32, 0)];
     const wall = new Map([
-      [records[0].id, 3], // the first run carries the compilation
+      [records[0].id, 9], // the first run carries tuning and compilation
       [records[1].id, 1],
-      [records[2].id, 2.5],
+      [records[2].id, 2],
+      [records[3].id, 2.5], // alone at its width: its time is all there is
     ]);
     const rates = sweepRates(c, records, VOCAB, wall);
     expect(rates).toHaveLength(2);
     const at16 = rates.find((r) => r.flopsPerStep === w16)!;
-    expect(at16.secondsPerStep).toBeCloseTo(4 / (2 * c.train.steps), 12);
-    // Summed over the finished runs, the estimate is the wall time they took.
+    expect(at16.secondsPerStep).toBeCloseTo(1.5 / c.train.steps, 12);
+    const at32 = rates.find((r) => r.flopsPerStep === w32)!;
+    expect(at32.secondsPerStep).toBeCloseTo(2.5 / c.train.steps, 12);
+    // Two runs a width: the estimate is their steady time.
     const sub = { ...c, sweep: { ...c.sweep, log2Min: 0, log2Max: 1, log2Step: 1 } };
     const oneSeed = { ...sub, parametrizations: ['mup' as const] };
-    expect(estimateSeconds(oneSeed, VOCAB, rates)).toBeCloseTo(3 + 1 + 2 * 2.5, 9);
+    expect(estimateSeconds(oneSeed, VOCAB, rates)).toBeCloseTo(2 * 1.5 + 2 * 2.5, 9);
+    // Runs not timed on this page (restored, imported) are left out.
+    expect(sweepRates(c, records, VOCAB, new Map())).toEqual([]);
   });
 
   it('gives the form and the benchmark panel one figure for the same config and rates', () => {

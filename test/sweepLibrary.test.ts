@@ -102,7 +102,7 @@ describe('library storage', () => {
     expect(Object.keys(list[0])).not.toContain('records');
     expect(list[0].summary).toBe(configSummary(config));
     expect(configSummary(config)).toMatch(
-      /^SP \+ µP · widths 16, 32 · \d+ learning rates · 1 seed/,
+      /^SP \+ µP · widths 16, 32 · \d+ learning rates · seed 0 · /,
     );
     expect((await loadSweep('s1'))?.records).toHaveLength(6);
     await deleteSweep('s1');

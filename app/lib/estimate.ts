@@ -125,8 +125,10 @@ export function estimateSeconds(
 }
 
 /**
- * One rate per shape from a sweep's finished runs and the wall-clock seconds each took
- * (`wallSeconds` by run id; runs without one are left out).
+ * One rate per shape from a sweep's finished runs (in the order they finished) and the
+ * wall-clock seconds each took (`wallSeconds` by run id; runs without one are left out). The
+ * first run of a shape carries one-time costs (kernel tuning, pipeline compilation): once the
+ * shape has more runs it is left out, so the rate is the steady one the remaining runs will see.
  */
 export function sweepRates(
   c: SweepConfig,
@@ -134,23 +136,24 @@ export function sweepRates(
   vocab: number,
   wallSeconds: ReadonlyMap<string, number>,
 ): StepRate[] {
-  const byShape = new Map<string, { flops: number; seconds: number; steps: number }>();
+  const byShape = new Map<string, { width: number; depth: number; walls: number[] }>();
   for (const r of records) {
     const wall = wallSeconds.get(r.id);
     if (wall === undefined || !(wall >= 0)) continue;
     const key = `${r.width}x${r.depth}`;
-    const entry = byShape.get(key) ?? {
-      flops: stepFlops(c, r.width, r.depth, vocab),
-      seconds: 0,
-      steps: 0,
-    };
-    entry.seconds += wall;
-    entry.steps += c.train.steps;
+    const entry = byShape.get(key) ?? { width: r.width, depth: r.depth, walls: [] };
+    entry.walls.push(wall);
     byShape.set(key, entry);
   }
-  return [...byShape.values()]
-    .filter((e) => e.seconds > 0 && Number.isFinite(e.flops))
-    .map((e) => ({ flopsPerStep: e.flops, secondsPerStep: e.seconds / e.steps, source: 'sweep' }));
+  const rates: StepRate[] = [];
+  for (const { width, depth, walls } of byShape.values()) {
+    const steady = walls.length > 1 ? walls.slice(1) : walls;
+    const seconds = steady.reduce((a, b) => a + b, 0) / steady.length;
+    const flopsPerStep = stepFlops(c, width, depth, vocab);
+    if (seconds > 0 && Number.isFinite(flopsPerStep))
+      rates.push({ flopsPerStep, secondsPerStep: seconds / c.train.steps, source: 'sweep' });
+  }
+  return rates;
 }
 
 /**

@@ -83,7 +83,8 @@ export function configSummary(c: SweepConfig): string {
     c.parametrizations.map((p) => PARAM_LABELS[p]).join(' + '),
     scaled,
     `${grid} ${c.sweep.name === 'lr' ? 'learning rates' : `${c.sweep.name} values`}`,
-    `${seeds} seed${seeds === 1 ? '' : 's'}`,
+    // The seeds themselves while few: two sweeps that differ only in their seed differ here.
+    seeds <= 4 ? `seed${seeds === 1 ? '' : 's'} ${c.train.seeds.join(', ')}` : `${seeds} seeds`,
     `${c.train.steps} steps`,
     data,
   ].join(' · ');
