@@ -42,10 +42,13 @@ export function GpuBenchPanel() {
         // The form's estimate, this panel's and the sweep's all use these rates.
         const { measured } = useLab.getState();
         const old = measured?.adapter === r.adapter ? measured.rates : [];
-        setMeasured({ adapter: r.adapter, rates: mergeRates(
+        setMeasured({
+          adapter: r.adapter,
+          rates: mergeRates(
             old,
             benchStepRates(r).map((b) => ({ ...b, source: 'benchmark' as const })),
-          ) });
+          ),
+        });
       })
       .catch((e: Error) => setError(e.message))
       .finally(() => setProgress(null));

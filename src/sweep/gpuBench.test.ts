@@ -25,7 +25,10 @@ describe('benchmarkGpu', () => {
     const [rate] = benchStepRates(r);
     const t = r.train[0];
     expect(rate.secondsPerStep).toBeCloseTo((t.batch * t.context) / t.tokensPerSec, 12);
-    expect(rate.flopsPerStep).toBeCloseTo((t.flopsPerSec / t.tokensPerSec) * t.batch * t.context, 3);
+    expect(rate.flopsPerStep).toBeCloseTo(
+      (t.flopsPerSec / t.tokensPerSec) * t.batch * t.context,
+      3,
+    );
   });
 
   it('stops before the next measurement once cancelled', async () => {

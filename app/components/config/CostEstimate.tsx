@@ -38,8 +38,8 @@ export function CostEstimate({ valid }: { valid: boolean }) {
             {seconds !== undefined ? (
               <>
                 {' '}
-                · about <strong data-testid="estimate-time">{fmt.duration(seconds)}</strong> on
-                this adapter (step times measured {ratesSource(rates)})
+                · about <strong data-testid="estimate-time">{fmt.duration(seconds)}</strong> on this
+                adapter (step times measured {ratesSource(rates)})
               </>
             ) : (
               <span className="muted">
