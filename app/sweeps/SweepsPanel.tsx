@@ -155,7 +155,10 @@ export function SweepsPanel() {
   const deleted = useSweepList((s) => s.deleted);
   const message = useSweepList((s) => s.message);
   const shownId = useLab((s) => s.sweep.id);
-  const locked = useLab((s) => s.sweep.status === 'running' || s.sweep.status === 'paused');
+  const locked = useLab(
+    (s) =>
+      s.sweep.status === 'running' || s.sweep.status === 'paused' || s.horizon.status !== 'idle',
+  );
   const usage = useStorageUsage(entries.length);
   const runs = entries.reduce((n, e) => n + e.runs, 0);
 

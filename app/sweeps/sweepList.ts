@@ -161,9 +161,10 @@ export async function startSweepList(delayMs = 500): Promise<() => void> {
   };
 }
 
+/** A sweep or its horizon runs are training: their results must land in the sweep shown. */
 const active = () => {
-  const status = useLab.getState().sweep.status;
-  return status === 'running' || status === 'paused';
+  const { sweep, horizon } = useLab.getState();
+  return sweep.status === 'running' || sweep.status === 'paused' || horizon.status !== 'idle';
 };
 
 /** Shows a kept sweep in the charts (its runs are read now); the form keeps its settings. */

@@ -18,10 +18,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
   const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
-  // A kept sweep drawn over this one (dashed), when its swept hyperparameter is the same.
+  // A kept sweep drawn over this one (dashed), when it swept the same hyperparameter along
+  // the same axis.
   const overlayCharts = useMemo(
     () =>
-      overlay && config && overlay.config.sweep.name === config.sweep.name
+      overlay &&
+      config &&
+      overlay.config.sweep.name === config.sweep.name &&
+      overlay.config.axis === config.axis
         ? buildCharts(overlay.config, overlay.records)
         : [],
     [overlay, config],
@@ -63,7 +67,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
         {overlay &&
           (overlayCharts.length > 0
             ? ` Dashed: the sweep “${overlay.name}”, overlaid.`
-            : ` “${overlay.name}” swept another hyperparameter: it is not overlaid.`)}
+            : ` “${overlay.name}” swept another hyperparameter or axis: it is not overlaid.`)}
       </p>
       <div className={`chart-grid n${charts.length}`} ref={chartRef}>
         {charts.map((model) => (
