@@ -148,6 +148,9 @@ export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
   optimizer: 'adamw',
 });
 
+/** Fields that files written before they existed lack (each has a default meaning its absence). */
+export const OPTIONAL_HYPERPARAMS: ReadonlySet<string> = new Set(['optimizer']);
+
 export interface HyperparamError {
   field: keyof MupHyperparams;
   message: string;

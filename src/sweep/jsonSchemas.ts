@@ -9,23 +9,29 @@
  * hyperparameters, a z.custom in zod, become an object of their typed fields here.
  */
 import * as z from 'zod';
-import { DEFAULT_HYPERPARAMS } from '../mup/rules';
+import { OPTIMIZER_NAMES } from '../mup/optimizers';
+import { DEFAULT_HYPERPARAMS, OPTIONAL_HYPERPARAMS } from '../mup/rules';
 import { transferExportSchema } from './exportSchema';
 import { planSchema } from './planSchema';
 import { hyperparamsSchema } from './schemaParts';
 
-/** JSON Schema of the hyperparameters: every field of the defaults, typed as they are. */
+/**
+ * JSON Schema of the hyperparameters: every field of the defaults, typed as they are (the
+ * optimizer: one of its names); the fields older files lack are optional.
+ */
 function hyperparamsJsonSchema(): Record<string, unknown> {
   const properties = Object.fromEntries(
     Object.entries(DEFAULT_HYPERPARAMS).map(([k, v]) => [
       k,
-      { type: typeof v === 'boolean' ? 'boolean' : 'number' },
+      k === 'optimizer'
+        ? { type: 'string', enum: [...OPTIMIZER_NAMES] }
+        : { type: typeof v === 'boolean' ? 'boolean' : 'number' },
     ]),
   );
   return {
     type: 'object',
     properties,
-    required: Object.keys(DEFAULT_HYPERPARAMS),
+    required: Object.keys(DEFAULT_HYPERPARAMS).filter((k) => !OPTIONAL_HYPERPARAMS.has(k)),
     additionalProperties: false,
   };
 }
