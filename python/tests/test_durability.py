@@ -25,6 +25,7 @@ from conftest import generated
 from mup_lab import sweep, train
 from mup_lab.journal import Journal, journal_path, plan_digest
 from mup_lab.peers import Watchdog
+from mup_lab.plan import parse_plan
 from mup_lab.signals import REPEAT_S, StopRequest
 from test_train import TORCHRUN_WORKAROUND
 
@@ -273,7 +274,8 @@ def small_plan(tmp_path, runs, steps):
     plan["train"]["steps"] = steps
     path = tmp_path / f"plan{runs}x{steps}.json"
     path.write_text(json.dumps(plan), encoding="utf-8")
-    return plan, path
+    # What mup_lab.sweep trains and journals: the checked copy load_plan returns.
+    return parse_plan(plan), path
 
 
 def without_timings(records):
