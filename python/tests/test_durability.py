@@ -209,21 +209,26 @@ def torchrun(argv):
     return ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "--monitor_interval", "1", *TORCHRUN_WORKAROUND, "-m", "mup_lab.train", *argv]
 
 
-def rank_pid(agent, rank):
-    """The pid of torchrun worker `rank` (a child of the agent with RANK=rank)."""
+def child_pid(parent, file, item):
+    """The pid of a child of `parent` whose /proc/PID/`file`, split at NULs, holds `item`."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                env = f.read().split(b"\0")
+            with open(f"/proc/{entry}/{file}", "rb") as f:
+                items = f.read().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == agent and f"RANK={rank}".encode() in env:
+        if ppid == parent and any(item in i for i in items):
             return int(entry)
-    pytest.fail(f"no rank {rank} under torchrun {agent}")
+    pytest.fail(f"no child of {parent} with {item!r} in its {file}")
+
+
+def rank_pid(agent, rank):
+    """The pid of torchrun worker `rank` (a child of the agent with RANK=rank)."""
+    return child_pid(agent, "environ", f"RANK={rank}".encode())
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds torchrun's workers in /proc")
@@ -284,24 +289,28 @@ def test_sweep_resumes_to_the_same_records_after_sigint_and_kill_9(tmp_path, cap
     plan, plan_path = small_plan(tmp_path, 6, 30)
     ref = without_timings(sweep.run_plan(plan, torch.device("cpu")))
 
-    for how in ("sigint", "kill"):
+    for how in ("sigint", "kill", "worker"):
         out = tmp_path / f"{how}.json"
         argv = ["--plan", str(plan_path), "--out", str(out), "--jobs", "2"]
         p = start(["-m", "mup_lab.sweep", *argv])
         if how == "sigint":  # Ctrl-C: the whole process group
             act = lambda: os.killpg(p.pid, signal.SIGINT)  # noqa: E731
-        else:  # only the parent: its workers must go too, silently
+        elif how == "kill":  # only the parent: its workers must go too, silently
             act = lambda: os.kill(p.pid, signal.SIGKILL)  # noqa: E731
+        else:  # one worker (the OOM killer, say): its run is lost, the parent must not wait for it
+            act = lambda: os.kill(child_pid(p.pid, "cmdline", b"spawn_main"), signal.SIGKILL)  # noqa: E731
         # finish() reads stderr to its end, which comes once every worker holding it has exited.
         code, err, took = interrupt_when(p, "[2/6]", act)
         quiet(err)
-        assert took < 15, f"workers lingered {took:.1f} s"
-        if how == "sigint":
-            assert code == 130, err
+        assert took < 15, f"{how}: the sweep or its workers lingered {took:.1f} s"
+        if how == "kill":
+            assert code == -signal.SIGKILL
+        else:
+            assert code == (130 if how == "sigint" else 1), err
             (line,) = messages(err, "mup_lab.sweep:")
             assert "runs are kept in" in line and resume_args(line, "mup_lab.sweep") == argv + ["--resume"], line
-        else:
-            assert code == -signal.SIGKILL
+            if how == "worker":
+                assert "a worker process died (killed by SIGKILL)" in line, line
         journal = journal_path(str(out))
         assert len(Path(journal).read_text(encoding="utf-8").splitlines()) >= 3  # header + 2 runs
         assert sweep.main(argv[:-2] + ["--resume"]) == 0
