@@ -4,8 +4,8 @@ previous file intact; an interrupted (SIGINT) or killed (-9) train or sweep resu
 the result of an uninterrupted one, also under a 2-process torchrun; a killed torchrun rank ends
 the survivor with one line naming it and the resume command, within the bound.
 
-Models are tiny (width 16, depth 1) and the runs short: the file takes about a minute on 2 busy
-cores, most of it starting Python processes that import torch."""
+Models are tiny (width 16, depth 1) and the runs short: the file takes about 45 s of CPU, most of
+it in the 27 Python processes it starts, each importing torch."""
 import json
 import os
 import random
@@ -286,7 +286,8 @@ def without_timings(records):
 
 
 def test_sweep_resumes_to_the_same_records_after_sigint_and_kill_9(tmp_path, capsys, one_thread):
-    plan, plan_path = small_plan(tmp_path, 6, 30)
+    # 8 runs, interrupted after the first: 7 left, seconds of margin on a busy machine.
+    plan, plan_path = small_plan(tmp_path, 8, 30)
     ref = without_timings(sweep.run_plan(plan, torch.device("cpu")))
 
     for how in ("sigint", "kill", "worker"):
@@ -300,7 +301,7 @@ def test_sweep_resumes_to_the_same_records_after_sigint_and_kill_9(tmp_path, cap
         else:  # one worker (the OOM killer, say): its run is lost, the parent must not wait for it
             act = lambda: os.kill(child_pid(p.pid, "cmdline", b"spawn_main"), signal.SIGKILL)  # noqa: E731
         # finish() reads stderr to its end, which comes once every worker holding it has exited.
-        code, err, took = interrupt_when(p, "[2/6]", act)
+        code, err, took = interrupt_when(p, "[1/8]", act)
         quiet(err)
         assert took < 15, f"{how}: the sweep or its workers lingered {took:.1f} s"
         if how == "kill":
@@ -312,7 +313,7 @@ def test_sweep_resumes_to_the_same_records_after_sigint_and_kill_9(tmp_path, cap
             if how == "worker":
                 assert "a worker process died (killed by SIGKILL)" in line, line
         journal = journal_path(str(out))
-        assert len(Path(journal).read_text(encoding="utf-8").splitlines()) >= 3  # header + 2 runs
+        assert len(Path(journal).read_text(encoding="utf-8").splitlines()) >= 2  # header + a run
         assert sweep.main(argv[:-2] + ["--resume"]) == 0
         log = capsys.readouterr().err
         assert "resuming:" in log
