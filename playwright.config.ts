@@ -4,7 +4,7 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end tests in the system Chromium (never a downloaded browser): CHROMIUM_PATH, else
  * Debian's /usr/bin/chromium, else whatever Playwright has installed. WebGPU runs on
- * SwiftShader where there is no GPU (flags from shared/WEBGPU-ON-CPU.md).
+ * SwiftShader where there is no GPU (the flags are explained in docs/webgpu-on-cpu.md).
  */
 const executablePath =
   process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
@@ -26,8 +26,10 @@ const webgpu = [
   '--disable-vulkan-surface',
 ];
 
-// E2E_PORT: a free port when several checkouts run their e2e tests on one machine.
-const PORT = Number(process.env.E2E_PORT ?? 4174);
+// E2E_PORT sets the port; by default each checkout gets its own (derived from its path), so
+// that checkouts testing side by side on one machine never reuse each other's preview server.
+const checkoutOffset = [...process.cwd()].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 997, 0);
+const PORT = Number(process.env.E2E_PORT ?? 4174 + checkoutOffset);
 
 export default defineConfig({
   testDir: 'e2e',

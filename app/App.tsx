@@ -14,6 +14,7 @@ import { ExportPanel } from './components/transfer/ExportPanel';
 import { TargetWidthPanel } from './components/transfer/TargetWidthPanel';
 import { useConfigErrors } from './hooks/useConfigErrors';
 import { useLab } from './store';
+import { SweepsPanel } from './sweeps/SweepsPanel';
 
 function Lab() {
   const errors = useConfigErrors();
@@ -34,6 +35,7 @@ function Lab() {
         )}
         <RunControls errors={errors} />
         <TransferCharts chartRef={chartRef} />
+        <SweepsPanel />
         <InFlightRuns />
         <HorizonCharts />
         <TargetWidthPanel />

@@ -26,8 +26,12 @@ test('Benchmark this GPU measures matmul and training, estimates the presets and
   for (const p of ['tiny', 'quick', 'paper']) {
     await expect(page.getByTestId(`gpu-bench-preset-${p}`)).toContainText('about');
   }
-  // The measured rate feeds the sweep's cost estimate.
+  // The measured rates feed the sweep's cost estimate, and the form (Tiny) and the panel's Tiny
+  // row give the same figure: one function, one set of rates.
   await expect(page.getByTestId('estimate')).toContainText('on this adapter');
+  await expect(page.getByLabel('Preset')).toHaveValue('tiny');
+  const formTime = await page.getByTestId('estimate-time').innerText();
+  await expect(page.getByTestId('gpu-bench-preset-tiny')).toContainText(`about ${formTime}`);
 
   const download = page.waitForEvent('download');
   await panel.getByRole('button', { name: 'Export benchmark JSON' }).click();

@@ -47,26 +47,130 @@ export function estimateSweep(c: SweepConfig, vocab: number): SweepEstimate | un
   };
 }
 
-/** Training FLOPs of one finished run of a config. */
-export function runFlops(c: SweepConfig, r: RunRecord, vocab: number): number {
-  const steps = r.diverged && r.divergedAtStep !== null ? r.divergedAtStep : c.train.steps;
-  return 6 * paramsOf(c, r.width, r.depth, vocab) * steps * c.train.batch * c.model.context;
+/**
+ * Measured cost of one training step of one run: wall time per step at a model whose step
+ * costs `flopsPerStep`. A sweep's own runs give one per shape (wall-clock time between finished
+ * runs, so compilation and every gap between stacks count); the GPU benchmark gives one per
+ * width it trained.
+ */
+export interface StepRate {
+  flopsPerStep: number;
+  secondsPerStep: number;
+  source: 'sweep' | 'benchmark';
 }
 
-/** FLOP/s achieved by the finished runs (undefined until enough was measured). */
-export function measuredFlopsPerSec(
+/** Training FLOPs of one step of one run at this shape (forward + backward ≈ 6 · N · tokens). */
+export function stepFlops(c: SweepConfig, width: number, depth: number, vocab: number): number {
+  return 6 * paramsOf(c, width, depth, vocab) * c.train.batch * c.model.context;
+}
+
+/**
+ * Seconds per step at a step of `flopsPerStep`, from the measured rates: between two
+ * measurements, log-log interpolation; below the smallest, the smallest's time (a small model's
+ * step is bound by a fixed per-step cost, not by its FLOPs); above the largest, in proportion to
+ * the FLOPs (a large model's step is compute bound). Undefined without a usable rate.
+ */
+export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): number | undefined {
+  const usable = rates
+    .filter(
+      (r) =>
+        Number.isFinite(r.flopsPerStep) &&
+        r.flopsPerStep > 0 &&
+        Number.isFinite(r.secondsPerStep) &&
+        r.secondsPerStep > 0,
+    )
+    .sort((a, b) => a.flopsPerStep - b.flopsPerStep);
+  if (usable.length === 0 || !(flopsPerStep > 0)) return undefined;
+  const first = usable[0];
+  const last = usable[usable.length - 1];
+  if (flopsPerStep <= first.flopsPerStep) return first.secondsPerStep;
+  if (flopsPerStep >= last.flopsPerStep)
+    return (last.secondsPerStep * flopsPerStep) / last.flopsPerStep;
+  const i = usable.findIndex((r) => r.flopsPerStep >= flopsPerStep);
+  const a = usable[i - 1];
+  const b = usable[i];
+  const t = Math.log(flopsPerStep / a.flopsPerStep) / Math.log(b.flopsPerStep / a.flopsPerStep);
+  return Math.exp(Math.log(a.secondsPerStep) + t * Math.log(b.secondsPerStep / a.secondsPerStep));
+}
+
+/** The shapes a config trains, each with its number of runs. */
+function shapesOf(c: SweepConfig): Array<{ width: number; depth: number; runs: number }> {
+  const perShape = c.parametrizations.length * hpGrid(c.sweep).length * c.train.seeds.length;
+  return c.axis === 'width'
+    ? c.widths.map((w) => ({ width: w, depth: c.model.depth, runs: perShape }))
+    : c.depths.map((d) => ({ width: c.widths[0], depth: d, runs: perShape }));
+}
+
+/**
+ * Seconds the sweep (or, with `done`, what is left of it) takes at the measured rates: the one
+ * estimate of the form, the benchmark panel, the progress bar and the long-sweep confirmation.
+ * Undefined without rates or when the config cannot be costed.
+ */
+export function estimateSeconds(
+  c: SweepConfig,
+  vocab: number,
+  rates: StepRate[],
+  done: Array<Pick<RunRecord, 'width' | 'depth'>> = [],
+): number | undefined {
+  let seconds = 0;
+  for (const shape of shapesOf(c)) {
+    const finished = done.filter((r) => r.width === shape.width && r.depth === shape.depth).length;
+    const left = Math.max(0, shape.runs - finished);
+    if (left === 0) continue;
+    const perStep = secondsPerStepAt(rates, stepFlops(c, shape.width, shape.depth, vocab));
+    if (perStep === undefined) return undefined;
+    seconds += left * c.train.steps * perStep;
+  }
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/**
+ * One rate per shape from a sweep's finished runs (in the order they finished) and the
+ * wall-clock seconds each took (`wallSeconds` by run id; runs without one are left out). The
+ * first run of a shape carries one-time costs (kernel tuning, pipeline compilation): once the
+ * shape has more runs it is left out, so the rate is the steady one the remaining runs will see.
+ */
+export function sweepRates(
   c: SweepConfig,
   records: RunRecord[],
   vocab: number,
-): number | undefined {
-  let work = 0;
-  let millis = 0;
+  wallSeconds: ReadonlyMap<string, number>,
+): StepRate[] {
+  const byShape = new Map<string, { width: number; depth: number; walls: number[] }>();
   for (const r of records) {
-    const f = runFlops(c, r, vocab);
-    if (Number.isFinite(f) && r.millis > 0) {
-      work += f;
-      millis += r.millis;
-    }
+    const wall = wallSeconds.get(r.id);
+    if (wall === undefined || !(wall >= 0)) continue;
+    const key = `${r.width}x${r.depth}`;
+    const entry = byShape.get(key) ?? { width: r.width, depth: r.depth, walls: [] };
+    entry.walls.push(wall);
+    byShape.set(key, entry);
   }
-  return millis > 200 && work > 0 ? work / (millis / 1000) : undefined;
+  const rates: StepRate[] = [];
+  for (const { width, depth, walls } of byShape.values()) {
+    const steady = walls.length > 1 ? walls.slice(1) : walls;
+    const seconds = steady.reduce((a, b) => a + b, 0) / steady.length;
+    const flopsPerStep = stepFlops(c, width, depth, vocab);
+    if (seconds > 0 && Number.isFinite(flopsPerStep))
+      rates.push({ flopsPerStep, secondsPerStep: seconds / c.train.steps, source: 'sweep' });
+  }
+  return rates;
+}
+
+/**
+ * The rates to keep after a new measurement: the new ones, the old ones that no new one of the
+ * same source covers (within a factor 2 in FLOPs per step), and of those, a sweep's own (its real
+ * runs, with every overhead) win over the benchmark's wherever both measured about the same step.
+ */
+export function mergeRates(old: StepRate[], fresh: StepRate[]): StepRate[] {
+  const near = (a: StepRate, b: StepRate) =>
+    Math.abs(Math.log2(a.flopsPerStep / b.flopsPerStep)) <= 1;
+  const all = [
+    ...fresh,
+    ...old.filter((r) => !fresh.some((f) => f.source === r.source && near(f, r))),
+  ];
+  const sweep = all.filter((r) => r.source === 'sweep');
+  return [
+    ...sweep,
+    ...all.filter((r) => r.source === 'benchmark' && !sweep.some((s) => near(s, r))),
+  ];
 }

@@ -1,11 +1,15 @@
 /**
  * "Download PyTorch trainer": a zip with the export, the python/mup_lab package (bundled with the
  * app at build time, so it works offline), the built-in corpus when the sweep used it, a README
- * and train.sh with the exact command line for the export's target width.
+ * and train.sh with the exact command line for the export's target width; mup_lab/schemas holds
+ * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against.
+ * train.sh runs as shipped: executable in the zip (Unix mode 0755), "${PYTHON:-python3}", every
+ * path quoted and passed as ./name (a text named "-rf data.txt" is a file, not options).
  */
-import { zipSync, strToU8 } from 'fflate';
+import { zipSync, strToU8, type Zippable } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
 import { exportFileName } from '../../src/sweep/export';
+import { pythonSchemaFiles } from '../../src/sweep/jsonSchemas';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
 
@@ -20,13 +24,25 @@ const SOURCES: Record<string, string> = Object.fromEntries(
   ).map(([path, text]) => [path.replace(/^.*\/python\//, ''), text]),
 );
 
+const TRAIN_SH = 'train.sh';
+
+/** Unix mode bits in a zip entry's external attributes (fflate: mode << 16, with os 3 = Unix). */
+const unixMode = (mode: number) => ({ os: 3, attrs: ((0o100000 | mode) << 16) >>> 0 });
+
 /** The bundle's files, path -> contents. */
 export function trainerFiles(doc: TransferExport): Record<string, string> {
   const files: Record<string, string> = { ...SOURCES };
   if (!files['mup_lab/train.py']) throw new Error('The PyTorch trainer sources are missing');
+  // The schemas mup_lab validates the export with (when python3-jsonschema is installed).
+  for (const [name, schema] of Object.entries(pythonSchemaFiles())) {
+    files[`mup_lab/schemas/${name}`] = JSON.stringify(schema, null, 1) + '\n';
+  }
   files[exportFileName(doc)] = JSON.stringify(doc, null, 2) + '\n';
   files['README.txt'] = trainerReadme(doc);
-  files['train.sh'] = `#!/bin/sh\nset -e\ncd "$(dirname "$0")"\n${trainerCommand(doc)} "$@"\n`;
+  files[TRAIN_SH] =
+    '#!/bin/sh\n# Extra options are passed on, e.g. ./train.sh --steps 100 (the last one given counts).\n' +
+    'set -e\ncd "$(dirname "$0")"\n' +
+    `exec ${trainerCommand(doc, '"${PYTHON:-python3}"')} "$@"\n`;
   const data = doc.evidence.config.data;
   if (data.kind === 'synthetic') {
     files[trainerTextName(doc)] = generateCorpus({ seed: data.seed, size: data.size }).text;
@@ -42,11 +58,19 @@ export function trainerZipName(doc: TransferExport): string {
     .replace(/\.json$/, '.zip');
 }
 
-export function trainerZip(doc: TransferExport): Blob {
+/** The zip's bytes. */
+export function trainerZipBytes(doc: TransferExport): Uint8Array {
   const root = trainerZipName(doc).replace(/\.zip$/, '');
-  const entries = Object.fromEntries(
-    Object.entries(trainerFiles(doc)).map(([path, text]) => [`${root}/${path}`, strToU8(text)]),
+  const entries: Zippable = Object.fromEntries(
+    Object.entries(trainerFiles(doc)).map(([path, text]) => [
+      `${root}/${path}`,
+      [strToU8(text), unixMode(path === TRAIN_SH ? 0o755 : 0o644)],
+    ]),
   );
-  const zipped = zipSync(entries, { level: 6 });
+  return zipSync(entries, { level: 6 });
+}
+
+export function trainerZip(doc: TransferExport): Blob {
+  const zipped = trainerZipBytes(doc);
   return new Blob([zipped.buffer as ArrayBuffer], { type: 'application/zip' });
 }

@@ -8,6 +8,7 @@ is ported here function by function. Golden tables written by the TypeScript sid
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Mapping
@@ -74,7 +75,17 @@ class Hyperparams:
         for key, name in _JSON_FIELDS.items():
             if key not in obj and key not in _OPTIONAL_FIELDS:
                 raise ValueError(f"{where}.{key}: missing")
-            values[name] = obj.get(key, _OPTIONAL_FIELDS.get(key))
+            v = obj.get(key, _OPTIONAL_FIELDS.get(key))
+            # The JSON type first, so that "0.01" is "must be a number", not "must be > 0".
+            if isinstance(_DEFAULTS[name], bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{where}.{key}: must be true or false (got {_json_value(v)})")
+            elif isinstance(_DEFAULTS[name], str):
+                if not isinstance(v, str):
+                    raise ValueError(f"{where}.{key}: must be a string (got {_json_value(v)})")
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"{where}.{key}: must be a number (got {_json_value(v)})")
+            values[name] = v
         hp = Hyperparams(**values)
         errors = validate_hyperparams(hp)
         if errors:
@@ -85,6 +96,20 @@ class Hyperparams:
     def to_json(self) -> Dict[str, Any]:
         inverse = {v: k for k, v in _JSON_FIELDS.items()}
         return {inverse[f.name]: getattr(self, f.name) for f in fields(self)}
+
+
+_DEFAULTS = {f.name: f.default for f in fields(Hyperparams)}
+
+
+def _json_value(v: Any) -> str:
+    """A value as JSON shows it (cut short): "0.01" for a string, 0.01 for a number."""
+    if isinstance(v, (dict, list)):
+        return "an object" if isinstance(v, dict) else "a list"
+    try:
+        text = json.dumps(v)
+    except (TypeError, ValueError):
+        text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def is_finite_number(x: Any) -> bool:

@@ -13,7 +13,6 @@ non-finite values as null). Progress and each width's best grid point go to stde
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import signal
@@ -23,44 +22,20 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from .args import ArgParser, int_in
 from .atomic import OutputError, check_writable, write_json
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .model import GPT
 from .optim import make_optimizer
 from .per_tensor import init_
+from .plan import PLAN_FORMAT, PLAN_VERSION, PlanError, load_plan  # noqa: F401 (re-exported)
+from .resources import fit_problem, run_memory
 from .rules import Hyperparams
 from .journal import Journal, JournalError, journal_path, open_journal
 from .shapes import GptShape
 from .signals import die_with_parent, resume_command, sigterm_interrupts
 from .transfer import transfer
-
-PLAN_FORMAT = "mup-lab/plan"
-PLAN_VERSION = 1
-
-
-class PlanError(ValueError):
-    pass
-
-
-def load_plan(path: str) -> Dict[str, Any]:
-    """Reads a `mup-lab plan` file; raises PlanError with one line naming what is wrong."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise PlanError(f"{path}: cannot read ({e.strerror})") from None
-    except json.JSONDecodeError as e:
-        raise PlanError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
-        raise PlanError(f"{path}: not a mup-lab plan (format must be {PLAN_FORMAT!r})")
-    if doc.get("version") != PLAN_VERSION:
-        raise PlanError(f"{path}: version {doc.get('version')!r} is not supported (reads {PLAN_VERSION})")
-    for key in ("train", "text", "runs"):
-        if key not in doc:
-            raise PlanError(f"{path}: {key}: missing")
-    return doc
-
 
 def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.device) -> Dict[str, Any]:
     """One planned run, trained as the lab trains it; returns its run record."""
@@ -166,6 +141,20 @@ class WorkerLost(RuntimeError):
         super().__init__(f"a worker process died ({how})")
 
 
+def plan_fit_problem(plan: Dict[str, Any], kind: str, jobs: int = 1) -> Optional[str]:
+    """None when the plan's largest run fits in memory (jobs of them at once on the CPU); else
+    why not, naming the run and the largest width that fits."""
+    train_cfg = plan["train"]
+    sharing = jobs if kind == "cpu" else 1
+    need = []
+    for i, run in enumerate(plan["runs"]):
+        target = GptShape.from_export(run["target"], f"runs[{i}].target")
+        need.append((run_memory(target, train_cfg["batch"], 1, train_cfg["evalBatches"]).total, i, target))
+    _, i, target = max(need, key=lambda n: n[0])
+    problem = fit_problem(target, train_cfg["batch"], kind, sharing=sharing, eval_batches=train_cfg["evalBatches"])
+    return None if problem is None else f"runs[{i}] ({plan['runs'][i]['id']}): {problem}"
+
+
 _worker: Dict[str, Any] = {}
 
 
@@ -243,15 +232,13 @@ def run_plan(
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
+    ap = ArgParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
     ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
     ap.add_argument("--out", default=None, help="write the run records here (JSON); finished runs are journaled in OUT.journal until then")
     add_device_arg(ap)
-    ap.add_argument("--jobs", type=int, default=1, help="CPU only: train runs in this many processes")
+    ap.add_argument("--jobs", type=int_in(1, 1024), default=1, help="CPU only: train runs in this many processes")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted sweep: train only the runs OUT.journal lacks")
     args = ap.parse_args(argv)
-    if args.jobs < 1:
-        ap.error("--jobs must be a positive integer")
     if args.resume and not args.out:
         ap.error("--resume needs --out (the journal is OUT.journal)")
 
@@ -266,10 +253,18 @@ def main(argv=None) -> int:
         if args.out:
             check_writable(args.out, "--out")
         plan = load_plan(args.plan)
-        done: Dict[str, Dict[str, Any]] = {}
+    except (PlanError, OutputError) as e:
+        log(f"mup_lab.sweep: {e}")
+        return 2
+    problem = plan_fit_problem(plan, kind, args.jobs)
+    if problem is not None:
+        log(f"mup_lab.sweep: {args.plan}: {problem}")
+        return 2
+    done: Dict[str, Dict[str, Any]] = {}
+    try:
         if args.out:
             journal, done = open_journal(args.out, plan, args.resume, log)
-    except (PlanError, JournalError, OutputError) as e:
+    except (JournalError, OutputError) as e:
         log(f"mup_lab.sweep: {e}")
         return 2
     kept = dict(done)

@@ -11,7 +11,6 @@ sees the batches of a 1-process run. Progress goes to stderr, the loss log to --
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import math
 import os
@@ -21,6 +20,7 @@ from typing import List
 
 import torch
 
+from .args import ArgParser, int_in
 from .atomic import OutputError, check_writable, write_json
 from .checkpoint import (
     CheckpointError,
@@ -38,42 +38,53 @@ from .model import GPT
 from .optim import make_optimizer
 from .peers import Watchdog, exit_now, is_peer_error, lost_peer, peer_reason
 from .per_tensor import init_
+from .resources import fit_problem
 from .signals import StopRequest, resume_command
+from .text_rule import read_user_text
 from .transfer import transfer
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m mup_lab.train", description=__doc__.split("\n\n")[0])
+    ap = ArgParser(prog="python -m mup_lab.train", description=__doc__.split("\n\n")[0])
     ap.add_argument("--export", required=True, help="a mup-lab/transfer v1 JSON file")
     ap.add_argument("--text", required=True, help="UTF-8 training text (character tokens)")
-    ap.add_argument("--width", type=int, required=True)
-    ap.add_argument("--depth", type=int, default=None, help="default: the export's base depth")
-    ap.add_argument("--steps", type=int, required=True)
-    ap.add_argument("--batch", type=int, required=True, help="global batch (sequences per step)")
+    ap.add_argument("--width", type=int_in(1), required=True)
+    ap.add_argument("--depth", type=int_in(1), default=None, help="default: the export's base depth")
+    ap.add_argument("--steps", type=int_in(1, 10**9), required=True)
+    ap.add_argument("--batch", type=int_in(1), required=True, help="global batch (sequences per step)")
     add_device_arg(ap)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--eval-batches", type=int, default=2)
-    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--seed", type=int_in(0, 2**53 - 1), default=0)
+    ap.add_argument("--eval-batches", type=int_in(0, 1000), default=2)
+    ap.add_argument("--log-every", type=int_in(1), default=10)
     ap.add_argument("--out", default=None, help="write the loss log here (JSON)")
     ap.add_argument("--checkpoint", default=None, help="checkpoint file (default: OUT.ckpt)")
-    ap.add_argument("--checkpoint-every", type=int, default=0, metavar="N", help="write a checkpoint every N steps, at the last step and when interrupted (0: never)")
+    ap.add_argument("--checkpoint-every", type=int_in(0), default=0, metavar="N", help="write a checkpoint every N steps, at the last step and when interrupted (0: never)")
     ap.add_argument("--resume", action="store_true", help="continue from the checkpoint (from step 1 if there is none yet)")
     ap.add_argument("--peer-timeout", type=float, default=300.0, metavar="S", help="torchrun: give up on a peer that has not answered for S seconds")
     args = ap.parse_args(argv)
-    for name in ("width", "steps", "batch"):
-        if getattr(args, name) < 1:
-            ap.error(f"--{name} must be a positive integer")
-    if args.depth is not None and args.depth < 1:
-        ap.error("--depth must be a positive integer")
-    if args.checkpoint_every < 0:
-        ap.error("--checkpoint-every must be 0 (never) or a positive integer")
-    if not args.peer_timeout > 0:
+    if not (args.peer_timeout > 0 and math.isfinite(args.peer_timeout)):
         ap.error("--peer-timeout must be a positive number of seconds")
     if args.checkpoint is None and args.out is not None:
         args.checkpoint = args.out + ".ckpt"
     if (args.checkpoint_every or args.resume) and args.checkpoint is None:
         ap.error("--checkpoint-every and --resume need --checkpoint or --out (the checkpoint is OUT.ckpt)")
     return args
+
+
+# The lab's final loss: the mean of the last FINAL_LOSS_WINDOW steps (src/train/trainer.ts).
+FINAL_LOSS_WINDOW = 10
+
+
+def loss_summary(losses, val_loss) -> str:
+    """The losses as the lab reports them, to 4 significant digits: the final loss (window mean),
+    the last step's, and the validation loss."""
+    window = losses[-FINAL_LOSS_WINDOW:]
+    final = sum(window) / len(window)
+    val = "n/a" if val_loss is None else f"{val_loss:#.4g}"
+    return (
+        f"final loss {final:#.4g} (mean of the last {len(window)} steps), "
+        f"last step {losses[-1]:#.4g}, validation loss {val}"
+    )
 
 
 def log(msg: str) -> None:
@@ -104,11 +115,14 @@ def main(argv=None) -> int:
         log(f"mup_lab.train: {e}")
         return 2
     try:
-        with open(args.text, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        log(f"mup_lab.train: --text {args.text}: cannot read ({e})")
+        checked = read_user_text(args.text, exp.base.context)
+    except OSError as e:
+        log(f"mup_lab.train: --text {args.text}: cannot read ({e.strerror or e})")
         return 2
+    if not checked.ok:
+        log(f"mup_lab.train: --text {args.text}: {checked.message}")
+        return 2
+    text = checked.text
     tok = CharTokenizer.from_text(text)
     ids = tok.encode(text)
     base = exp.base.with_(vocab=len(tok.vocab))
@@ -120,6 +134,20 @@ def main(argv=None) -> int:
             raise ValueError(f"--batch {args.batch} is not divisible by the {world} processes")
     except ValueError as e:
         log(f"mup_lab.train: {e}")
+        return 2
+    # Before anything is allocated: CPU processes of one machine share its memory.
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
+    problem = fit_problem(
+        target,
+        args.batch // world,
+        kind,
+        processes=world,
+        sharing=local_world if kind == "cpu" else 1,
+        eval_batches=args.eval_batches,
+        device_index=int(os.environ.get("LOCAL_RANK", "0")),
+    )
+    if problem is not None:
+        log(f"mup_lab.train: --width {args.width}: {problem}")
         return 2
     # What a checkpoint must match to be resumed by this run.
     run_id = {
@@ -294,7 +322,7 @@ def main(argv=None) -> int:
                 total += float(l) / args.eval_batches
         val_loss = total if math.isfinite(total) else None
     if rank == 0:
-        log(f"done: final loss {losses[-1]:.4f}, validation loss {val_loss}, {millis / 1000:.1f} s")
+        log(f"done: {loss_summary(losses, val_loss)}, {millis / 1000:.1f} s")
         if args.out:
             run = {
                 "format": "mup-lab/pytorch-run",

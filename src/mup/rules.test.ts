@@ -1,5 +1,5 @@
 /**
- * One test per entry of the DESIGN.md µP table (rows × columns, SP and µP, m = 1, 2, 8), plus
+ * One test per entry of the µP table (docs/ARCHITECTURE.md; rows × columns, SP and µP, m = 1, 2, 8), plus
  * the depth, ε and weight-decay rules. Values are compared with toBeCloseTo at 12 digits:
  * each is one or two float64 operations away from the expected expression.
  */

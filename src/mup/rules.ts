@@ -1,5 +1,5 @@
 /**
- * The µP rules of DESIGN.md ("µP rules (Adam, pre-LN GPT)"), each stated once, as pure
+ * The µP rules (docs/ARCHITECTURE.md, "The µP rules as implemented"), each stated once, as pure
  * functions of the hyperparameters tuned at the base model and the tensor's multipliers.
  *
  *   m = fan_in / base_fan_in of the tensor (1 for embeddings, whose fan-in is the vocabulary
@@ -147,6 +147,9 @@ export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
   depthAlpha: 0,
   optimizer: 'adamw',
 });
+
+/** Fields that files written before they existed lack (each has a default meaning its absence). */
+export const OPTIONAL_HYPERPARAMS: ReadonlySet<string> = new Set(['optimizer']);
 
 export interface HyperparamError {
   field: keyof MupHyperparams;

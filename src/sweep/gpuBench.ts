@@ -15,7 +15,7 @@ import {
 import { createTimer, median } from '../gpu/timing';
 import { parameterCount } from '../mup/shapes';
 import { chooseMatmulVariant, prepareMatmul } from '../ops/matmul';
-import { preset, shapeFor, type PresetName, type SweepConfig } from './config';
+import { preset, shapeFor, type SweepConfig } from './config';
 import { prepareData } from './data';
 import { trainOne } from './scheduler';
 
@@ -153,20 +153,17 @@ export async function benchmarkGpu(
 }
 
 /**
- * Seconds a preset's sweep would take at the training FLOP/s measured at the width nearest (in
- * log scale) to the preset's widest model; `flopsOf` gives the preset's total training FLOPs.
+ * The benchmark's training measurements as step rates: the wall time of one step and the
+ * training FLOPs of that step, per width it trained. The page's cost estimate
+ * (app/lib/estimate.ts) interpolates between them, the same way for the form and the panel.
  */
-export function presetSeconds(
+export function benchStepRates(
   result: Pick<GpuBenchResult, 'train'>,
-  name: PresetName,
-  flopsOf: (c: SweepConfig) => number | undefined,
-): number | undefined {
-  const c = preset(name);
-  const flops = flopsOf(c);
-  if (flops === undefined || result.train.length === 0) return undefined;
-  const widest = Math.max(...c.widths);
-  const nearest = result.train.reduce((a, b) =>
-    Math.abs(Math.log(b.width / widest)) < Math.abs(Math.log(a.width / widest)) ? b : a,
-  );
-  return flops / nearest.flopsPerSec;
+): Array<{ flopsPerStep: number; secondsPerStep: number }> {
+  return result.train
+    .filter((t) => t.tokensPerSec > 0)
+    .map((t) => {
+      const secondsPerStep = (t.batch * t.context) / t.tokensPerSec;
+      return { flopsPerStep: t.flopsPerSec * secondsPerStep, secondsPerStep };
+    });
 }

@@ -6,6 +6,7 @@ import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
 import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
+import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
 
@@ -77,6 +78,8 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
             if (current.name === config.data.name) config.data = current;
           }
           const date = imported.environment.date.slice(0, 10);
+          // A new entry of the Sweeps list: the sweep shown before stays in it.
+          nameNextEntry(`Import: export of ${date}`, 'import');
           importResults(
             config,
             importedRecords(imported),

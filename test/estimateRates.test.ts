@@ -1,0 +1,123 @@
+/** The cost estimate from measured step rates (app/lib/estimate.ts). */
+import { describe, expect, it } from 'vitest';
+import { preset, runCount } from '../src/sweep/config';
+import type { RunRecord } from '../src/sweep/types';
+import {
+  estimateSeconds,
+  mergeRates,
+  secondsPerStepAt,
+  stepFlops,
+  sweepRates,
+  type StepRate,
+} from '../app/lib/estimate';
+
+const VOCAB = 40;
+const sweep = (flopsPerStep: number, secondsPerStep: number): StepRate => ({
+  flopsPerStep,
+  secondsPerStep,
+  source: 'sweep',
+});
+const bench = (flopsPerStep: number, secondsPerStep: number): StepRate => ({
+  flopsPerStep,
+  secondsPerStep,
+  source: 'benchmark',
+});
+
+function run(width: number, i: number): RunRecord {
+  return {
+    id: `mup:w${width}:d1:s0:h${i}`,
+    parametrization: 'mup',
+    width,
+    depth: 1,
+    seed: 0,
+    log2Hp: i,
+    finalLoss: 3,
+    diverged: false,
+    divergedAtStep: null,
+    losses: [3],
+    valLoss: 3,
+    tokensPerSec: 1,
+    millis: 1,
+  };
+}
+
+describe('secondsPerStepAt', () => {
+  const rates = [sweep(1e6, 0.1), sweep(1e8, 0.4)];
+  it('interpolates in log-log between measurements', () => {
+    expect(secondsPerStepAt(rates, 1e6)).toBeCloseTo(0.1, 12);
+    expect(secondsPerStepAt(rates, 1e7)).toBeCloseTo(0.2, 12); // geometric midpoint
+    expect(secondsPerStepAt(rates, 1e8)).toBeCloseTo(0.4, 12);
+  });
+  it('holds the smallest step time below it and scales with FLOPs above the largest', () => {
+    expect(secondsPerStepAt(rates, 1e3)).toBe(0.1);
+    expect(secondsPerStepAt(rates, 1e10)).toBeCloseTo(40, 9);
+  });
+  it('has no answer without a usable rate', () => {
+    expect(secondsPerStepAt([], 1e6)).toBeUndefined();
+    expect(secondsPerStepAt([sweep(0, 1), sweep(1e6, NaN)], 1e6)).toBeUndefined();
+  });
+});
+
+describe('estimateSeconds', () => {
+  // Explicit widths and seeds: the test does not depend on how the Tiny preset evolves.
+  const tiny = preset('tiny');
+  const c = { ...tiny, widths: [16, 32], train: { ...tiny.train, seeds: [0] } };
+  const [w16, w32] = c.widths.map((w) => stepFlops(c, w, c.model.depth, VOCAB));
+
+  it('is the runs of each width times their steps at that width’s measured step time', () => {
+    const perWidth = runCount(c) / c.widths.length;
+    const rates = [sweep(w16, 0.05), sweep(w32, 0.08)];
+    const expected = perWidth * c.train.steps * (0.05 + 0.08);
+    expect(estimateSeconds(c, VOCAB, rates)).toBeCloseTo(expected, 9);
+    // What is left once the width-16 runs are done.
+    const done = Array.from({ length: perWidth }, (_, i) => run(16, i));
+    expect(estimateSeconds(c, VOCAB, rates, done)).toBeCloseTo(perWidth * c.train.steps * 0.08, 9);
+    expect(estimateSeconds(c, VOCAB, [])).toBeUndefined();
+  });
+
+  it('measures a sweep’s own rates by wall clock, the first run of a shape (compilation) aside', () => {
+    const records = [run(16, 0), run(16, 1), run(16, 2), run(32, 0)];
+    const wall = new Map([
+      [records[0].id, 9], // the first run carries tuning and compilation
+      [records[1].id, 1],
+      [records[2].id, 2],
+      [records[3].id, 2.5], // alone at its width: its time is all there is
+    ]);
+    const rates = sweepRates(c, records, VOCAB, wall);
+    expect(rates).toHaveLength(2);
+    const at16 = rates.find((r) => r.flopsPerStep === w16)!;
+    expect(at16.secondsPerStep).toBeCloseTo(1.5 / c.train.steps, 12);
+    const at32 = rates.find((r) => r.flopsPerStep === w32)!;
+    expect(at32.secondsPerStep).toBeCloseTo(2.5 / c.train.steps, 12);
+    // Two runs a width: the estimate is their steady time.
+    const sub = { ...c, sweep: { ...c.sweep, log2Min: 0, log2Max: 1, log2Step: 1 } };
+    const oneSeed = { ...sub, parametrizations: ['mup' as const] };
+    expect(estimateSeconds(oneSeed, VOCAB, rates)).toBeCloseTo(2 * 1.5 + 2 * 2.5, 9);
+    // Runs not timed on this page (restored, imported) are left out.
+    expect(sweepRates(c, records, VOCAB, new Map())).toEqual([]);
+  });
+
+  it('gives the form and the benchmark panel one figure for the same config and rates', () => {
+    const rates = [bench(w16 * 10, 0.2)];
+    const paper = preset('paper');
+    const a = estimateSeconds(paper, VOCAB, rates);
+    const b = estimateSeconds(structuredClone(paper), VOCAB, [...rates]);
+    expect(a).toBeGreaterThan(0);
+    expect(a).toBe(b);
+  });
+});
+
+describe('mergeRates', () => {
+  it('lets a sweep’s rates replace the benchmark’s near them and keeps the rest', () => {
+    const old = [bench(1e6, 1), bench(1e9, 5)];
+    const merged = mergeRates(old, [sweep(1.5e6, 2)]);
+    expect(merged).toEqual([sweep(1.5e6, 2), bench(1e9, 5)]);
+    // A later benchmark does not displace a sweep's rate either.
+    expect(mergeRates(merged, [bench(1.2e6, 0.5), bench(1e9, 4)])).toEqual([
+      sweep(1.5e6, 2),
+      bench(1e9, 4),
+    ]);
+    // A newer sweep's rate replaces the older one of about the same step.
+    expect(mergeRates(merged, [sweep(1.4e6, 3)])).toEqual([sweep(1.4e6, 3), bench(1e9, 5)]);
+  });
+});
