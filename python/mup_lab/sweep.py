@@ -127,6 +127,20 @@ def _tokens(plan: Dict[str, Any]):
     return split_tokens(ids, plan["runs"][0]["target"]["context"])
 
 
+class WorkerLost(RuntimeError):
+    """A --jobs worker process ended in the middle of the sweep."""
+
+    def __init__(self, exitcode: int):
+        if exitcode >= 0:
+            how = f"exit status {exitcode}"
+        else:
+            try:
+                how = f"killed by {signal.Signals(-exitcode).name}"
+            except ValueError:
+                how = f"killed by signal {-exitcode}"
+        super().__init__(f"a worker process died ({how})")
+
+
 def plan_fit_problem(plan: Dict[str, Any], kind: str, jobs: int = 1) -> Optional[str]:
     """None when the plan's largest run fits in memory (jobs of them at once on the CPU); else
     why not, naming the run and the largest width that fits."""
@@ -189,13 +203,26 @@ def run_plan(
         # The workers start with SIGINT ignored (inherited through exec, kept by Python), so a
         # Ctrl-C reaches only this process, which terminates them: no KeyboardInterrupt traceback
         # from a worker, even one still importing torch.
+        before = {w.pid for w in multiprocessing.active_children()}
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             pool = multiprocessing.get_context("spawn").Pool(min(jobs, len(todo)), _start_worker, (plan,))
         finally:
             signal.signal(signal.SIGINT, previous)
         with pool:
-            for r in pool.imap_unordered(_train_in_worker, todo):
+            workers = [w for w in multiprocessing.active_children() if w.pid not in before]
+            results = pool.imap_unordered(_train_in_worker, todo)
+            for _ in todo:
+                # A worker killed on its own (OOM killer, kill -9) takes its run with it and
+                # the pool would wait for that run forever: look every second.
+                while True:
+                    try:
+                        r = results.next(timeout=1.0)
+                        break
+                    except multiprocessing.TimeoutError:
+                        dead = [w.exitcode for w in workers if w.exitcode is not None]
+                        if dead:
+                            raise WorkerLost(dead[0])
                 record(r)
     elif todo:
         tokens = _tokens(plan)
@@ -262,6 +289,11 @@ def main(argv=None) -> int:
         return 130
     except OutputError as e:
         log(f"mup_lab.sweep: {e}")
+        return 1
+    except WorkerLost as e:
+        args_list = list(sys.argv[1:] if argv is None else argv)
+        kept_in = f"are kept in {journal.path}; resume with: {resume_command('mup_lab.sweep', args_list)}" if journal else "are lost (with --out they are journaled)"
+        log(f"mup_lab.sweep: {e}; {len(kept)} of {len(plan['runs'])} finished runs {kept_in}")
         return 1
     except (PlanError, ValueError) as e:
         log(f"mup_lab.sweep: {e}")

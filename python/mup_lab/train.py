@@ -271,7 +271,8 @@ def main(argv=None) -> int:
                 ok = opt.step(lr_scale=lr_factor(exp.schedule, step, args.steps))
                 skipped += 0 if ok else 1
                 value = loss.detach().float()
-                stopping = stop.requested is not None
+                # A stop asked for during the last step changes nothing: the run ends anyway.
+                stopping = stop.requested is not None and step < args.steps
                 if world > 1:
                     # Every process stops at the same step: the stop request travels with the loss.
                     both = torch.stack([value, torch.tensor(float(stopping), device=value.device)])
