@@ -48,9 +48,15 @@ describe('secondsPerStepAt', () => {
     expect(secondsPerStepAt(rates, 1e7)).toBeCloseTo(0.2, 12); // geometric midpoint
     expect(secondsPerStepAt(rates, 1e8)).toBeCloseTo(0.4, 12);
   });
-  it('holds the smallest step time below it and scales with FLOPs above the largest', () => {
-    expect(secondsPerStepAt(rates, 1e3)).toBe(0.1);
+  it('extends the smallest two’s slope below them and scales with FLOPs above the largest', () => {
+    // Slope between 1e6 and 1e8: log(4)/log(100) = 0.301.
+    expect(secondsPerStepAt(rates, 1e4)).toBeCloseTo(0.1 / 4, 12);
     expect(secondsPerStepAt(rates, 1e10)).toBeCloseTo(40, 9);
+    // The slope is held to [0, 1]: never faster than in proportion, never slower when smaller.
+    expect(secondsPerStepAt([sweep(1e6, 1), sweep(1e7, 100)], 1e5)).toBeCloseTo(0.1, 12);
+    expect(secondsPerStepAt([sweep(1e6, 1), sweep(1e7, 0.5)], 1e5)).toBe(1);
+    // One measurement: its step time is held below it.
+    expect(secondsPerStepAt([sweep(1e6, 0.1)], 1e3)).toBe(0.1);
   });
   it('has no answer without a usable rate', () => {
     expect(secondsPerStepAt([], 1e6)).toBeUndefined();

@@ -66,9 +66,11 @@ export function stepFlops(c: SweepConfig, width: number, depth: number, vocab: n
 
 /**
  * Seconds per step at a step of `flopsPerStep`, from the measured rates: between two
- * measurements, log-log interpolation; below the smallest, the smallest's time (a small model's
- * step is bound by a fixed per-step cost, not by its FLOPs); above the largest, in proportion to
- * the FLOPs (a large model's step is compute bound). Undefined without a usable rate.
+ * measurements, log-log interpolation; below the smallest, the log-log slope of the two smallest
+ * held to [0, 1] (a GPU's small steps are bound by a fixed cost: slope near 0; a CPU adapter's
+ * still shrink with their FLOPs), or the smallest's time when it is the only one; above the
+ * largest, in proportion to the FLOPs (a large model's step is compute bound). Undefined without
+ * a usable rate.
  */
 export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): number | undefined {
   const usable = rates
@@ -83,7 +85,15 @@ export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): numbe
   if (usable.length === 0 || !(flopsPerStep > 0)) return undefined;
   const first = usable[0];
   const last = usable[usable.length - 1];
-  if (flopsPerStep <= first.flopsPerStep) return first.secondsPerStep;
+  if (flopsPerStep <= first.flopsPerStep) {
+    if (usable.length === 1) return first.secondsPerStep;
+    const next = usable[1];
+    const slope =
+      Math.log(next.secondsPerStep / first.secondsPerStep) /
+      Math.log(next.flopsPerStep / first.flopsPerStep);
+    const held = Number.isFinite(slope) ? Math.min(1, Math.max(0, slope)) : 0;
+    return first.secondsPerStep * (flopsPerStep / first.flopsPerStep) ** held;
+  }
   if (flopsPerStep >= last.flopsPerStep)
     return (last.secondsPerStep * flopsPerStep) / last.flopsPerStep;
   const i = usable.findIndex((r) => r.flopsPerStep >= flopsPerStep);
