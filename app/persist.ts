@@ -57,6 +57,7 @@ export const savedStateSchema = z.object({
         z.object({
           flopsPerStep: z.number(),
           secondsPerStep: z.number(),
+          runSeconds: z.number().optional(),
           source: z.enum(['sweep', 'benchmark']),
         }),
       ),

@@ -5,6 +5,7 @@ import type { RunRecord } from '../src/sweep/types';
 import {
   estimateSeconds,
   mergeRates,
+  runSecondsAt,
   secondsPerStepAt,
   stepFlops,
   sweepRates,
@@ -23,7 +24,7 @@ const bench = (flopsPerStep: number, secondsPerStep: number): StepRate => ({
   source: 'benchmark',
 });
 
-function run(width: number, i: number): RunRecord {
+function run(width: number, i: number, millis = 1): RunRecord {
   return {
     id: `mup:w${width}:d1:s0:h${i}`,
     parametrization: 'mup',
@@ -37,7 +38,7 @@ function run(width: number, i: number): RunRecord {
     losses: [3],
     valLoss: 3,
     tokensPerSec: 1,
-    millis: 1,
+    millis,
   };
 }
 
@@ -48,9 +49,15 @@ describe('secondsPerStepAt', () => {
     expect(secondsPerStepAt(rates, 1e7)).toBeCloseTo(0.2, 12); // geometric midpoint
     expect(secondsPerStepAt(rates, 1e8)).toBeCloseTo(0.4, 12);
   });
-  it('holds the smallest step time below it and scales with FLOPs above the largest', () => {
-    expect(secondsPerStepAt(rates, 1e3)).toBe(0.1);
+  it('extends the smallest two’s slope below them and scales with FLOPs above the largest', () => {
+    // Slope between 1e6 and 1e8: log(4)/log(100) = 0.301.
+    expect(secondsPerStepAt(rates, 1e4)).toBeCloseTo(0.1 / 4, 12);
     expect(secondsPerStepAt(rates, 1e10)).toBeCloseTo(40, 9);
+    // The slope is held to [0, 1]: never faster than in proportion, never slower when smaller.
+    expect(secondsPerStepAt([sweep(1e6, 1), sweep(1e7, 100)], 1e5)).toBeCloseTo(0.1, 12);
+    expect(secondsPerStepAt([sweep(1e6, 1), sweep(1e7, 0.5)], 1e5)).toBe(1);
+    // One measurement: its step time is held below it.
+    expect(secondsPerStepAt([sweep(1e6, 0.1)], 1e3)).toBe(0.1);
   });
   it('has no answer without a usable rate', () => {
     expect(secondsPerStepAt([], 1e6)).toBeUndefined();
@@ -76,7 +83,8 @@ describe('estimateSeconds', () => {
   });
 
   it('measures a sweep’s own rates by wall clock, the first run of a shape (compilation) aside', () => {
-    const records = [run(16, 0), run(16, 1), run(16, 2), run(32, 0)];
+    // Loop times (ms) from the trainer; the rest of each run's wall time is per-run work.
+    const records = [run(16, 0, 5000), run(16, 1, 600), run(16, 2, 400), run(32, 0, 2000)];
     const wall = new Map([
       [records[0].id, 9], // the first run carries tuning and compilation
       [records[1].id, 1],
@@ -86,15 +94,27 @@ describe('estimateSeconds', () => {
     const rates = sweepRates(c, records, VOCAB, wall);
     expect(rates).toHaveLength(2);
     const at16 = rates.find((r) => r.flopsPerStep === w16)!;
-    expect(at16.secondsPerStep).toBeCloseTo(1.5 / c.train.steps, 12);
+    expect(at16.secondsPerStep).toBeCloseTo(1 / (2 * c.train.steps), 12);
+    expect(at16.runSeconds).toBeCloseTo(2 / 2, 12);
     const at32 = rates.find((r) => r.flopsPerStep === w32)!;
-    expect(at32.secondsPerStep).toBeCloseTo(2.5 / c.train.steps, 12);
-    // Two runs a width: the estimate is their steady time.
+    expect(at32.secondsPerStep).toBeCloseTo(2 / c.train.steps, 12);
+    expect(at32.runSeconds).toBeCloseTo(0.5, 12);
+    // Two runs a width at the sweep's steps: the estimate is their steady wall time.
     const sub = { ...c, sweep: { ...c.sweep, log2Min: 0, log2Max: 1, log2Step: 1 } };
     const oneSeed = { ...sub, parametrizations: ['mup' as const] };
     expect(estimateSeconds(oneSeed, VOCAB, rates)).toBeCloseTo(2 * 1.5 + 2 * 2.5, 9);
+    // Twice the steps: the loop time doubles, the per-run time does not.
+    const longer = { ...oneSeed, train: { ...oneSeed.train, steps: 2 * c.train.steps } };
+    expect(estimateSeconds(longer, VOCAB, rates)).toBeCloseTo(2 * (1 + 1) + 2 * (4 + 0.5), 9);
     // Runs not timed on this page (restored, imported) are left out.
     expect(sweepRates(c, records, VOCAB, new Map())).toEqual([]);
+  });
+
+  it('takes the per-run time measured nearest in size, none when none was measured', () => {
+    const rates = [bench(1e6, 0.1), { ...bench(1e8, 0.2), runSeconds: 0.3 }];
+    expect(runSecondsAt(rates, 1e3)).toBe(0.3);
+    expect(runSecondsAt([bench(1e6, 0.1)], 1e6)).toBe(0);
+    expect(runSecondsAt([{ ...sweep(1e4, 1), runSeconds: 2 }, ...rates], 1e5)).toBe(2);
   });
 
   it('gives the form and the benchmark panel one figure for the same config and rates', () => {

@@ -11,7 +11,8 @@ import { useLab } from '../store';
 import { downloadBlob } from '../lib/chartPng';
 
 const MATMUL_SIZES = [1024, 2048];
-const TRAIN_WIDTHS = [128, 512];
+/** A small width too: small models' steps cost what the fixed per-step work costs, not FLOPs. */
+const TRAIN_WIDTHS = [32, 128, 512];
 /** Steps per training measurement: few, so that width 512 stays short on a CPU adapter. */
 const TRAIN_STEPS = 2;
 
@@ -84,8 +85,8 @@ export function GpuBenchPanel() {
       </div>
       <p className="muted">
         Matmul GFLOP/s at {MATMUL_SIZES.map((n) => `${n}³`).join(' and ')}, training tokens/s at
-        widths {TRAIN_WIDTHS.join(' and ')} ({TRAIN_STEPS} steps of the Quick preset's model), and
-        what each preset would take here.
+        widths {TRAIN_WIDTHS.slice(0, -1).join(', ')} and {TRAIN_WIDTHS.at(-1)} ({TRAIN_STEPS} steps
+        of the Quick preset's model), and what each preset would take here.
         {gpu.state === 'ready' && ` Adapter: ${adapterLabel(gpu.adapter)}.`}
       </p>
       {progress && (

@@ -56,6 +56,11 @@ export function estimateSweep(c: SweepConfig, vocab: number): SweepEstimate | un
 export interface StepRate {
   flopsPerStep: number;
   secondsPerStep: number;
+  /**
+   * Seconds a run costs besides its steps (model set-up, validation, saving, the page's work),
+   * where measured: for a small model this is most of its time.
+   */
+  runSeconds?: number;
   source: 'sweep' | 'benchmark';
 }
 
@@ -66,9 +71,11 @@ export function stepFlops(c: SweepConfig, width: number, depth: number, vocab: n
 
 /**
  * Seconds per step at a step of `flopsPerStep`, from the measured rates: between two
- * measurements, log-log interpolation; below the smallest, the smallest's time (a small model's
- * step is bound by a fixed per-step cost, not by its FLOPs); above the largest, in proportion to
- * the FLOPs (a large model's step is compute bound). Undefined without a usable rate.
+ * measurements, log-log interpolation; below the smallest, the log-log slope of the two smallest
+ * held to [0, 1] (a GPU's small steps are bound by a fixed cost: slope near 0; a CPU adapter's
+ * still shrink with their FLOPs), or the smallest's time when it is the only one; above the
+ * largest, in proportion to the FLOPs (a large model's step is compute bound). Undefined without
+ * a usable rate.
  */
 export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): number | undefined {
   const usable = rates
@@ -83,7 +90,15 @@ export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): numbe
   if (usable.length === 0 || !(flopsPerStep > 0)) return undefined;
   const first = usable[0];
   const last = usable[usable.length - 1];
-  if (flopsPerStep <= first.flopsPerStep) return first.secondsPerStep;
+  if (flopsPerStep <= first.flopsPerStep) {
+    if (usable.length === 1) return first.secondsPerStep;
+    const next = usable[1];
+    const slope =
+      Math.log(next.secondsPerStep / first.secondsPerStep) /
+      Math.log(next.flopsPerStep / first.flopsPerStep);
+    const held = Number.isFinite(slope) ? Math.min(1, Math.max(0, slope)) : 0;
+    return first.secondsPerStep * (flopsPerStep / first.flopsPerStep) ** held;
+  }
   if (flopsPerStep >= last.flopsPerStep)
     return (last.secondsPerStep * flopsPerStep) / last.flopsPerStep;
   const i = usable.findIndex((r) => r.flopsPerStep >= flopsPerStep);
@@ -91,6 +106,17 @@ export function secondsPerStepAt(rates: StepRate[], flopsPerStep: number): numbe
   const b = usable[i];
   const t = Math.log(flopsPerStep / a.flopsPerStep) / Math.log(b.flopsPerStep / a.flopsPerStep);
   return Math.exp(Math.log(a.secondsPerStep) + t * Math.log(b.secondsPerStep / a.secondsPerStep));
+}
+
+/** The per-run seconds measured nearest (in log FLOPs per step) to this step; 0 if none. */
+export function runSecondsAt(rates: StepRate[], flopsPerStep: number): number {
+  let best: StepRate | undefined;
+  for (const r of rates) {
+    if (r.runSeconds === undefined || !(r.runSeconds >= 0) || !(r.flopsPerStep > 0)) continue;
+    const d = Math.abs(Math.log(r.flopsPerStep / flopsPerStep));
+    if (!best || d < Math.abs(Math.log(best.flopsPerStep / flopsPerStep))) best = r;
+  }
+  return best?.runSeconds ?? 0;
 }
 
 /** The shapes a config trains, each with its number of runs. */
@@ -117,18 +143,20 @@ export function estimateSeconds(
     const finished = done.filter((r) => r.width === shape.width && r.depth === shape.depth).length;
     const left = Math.max(0, shape.runs - finished);
     if (left === 0) continue;
-    const perStep = secondsPerStepAt(rates, stepFlops(c, shape.width, shape.depth, vocab));
+    const flops = stepFlops(c, shape.width, shape.depth, vocab);
+    const perStep = secondsPerStepAt(rates, flops);
     if (perStep === undefined) return undefined;
-    seconds += left * c.train.steps * perStep;
+    seconds += left * (c.train.steps * perStep + runSecondsAt(rates, flops));
   }
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /**
  * One rate per shape from a sweep's finished runs (in the order they finished) and the
- * wall-clock seconds each took (`wallSeconds` by run id; runs without one are left out). The
- * first run of a shape carries one-time costs (kernel tuning, pipeline compilation): once the
- * shape has more runs it is left out, so the rate is the steady one the remaining runs will see.
+ * wall-clock seconds each took (`wallSeconds` by run id; runs without one are left out): the
+ * step time from the trainer's own loop time (`millis`, shared by the runs of a stack), the rest
+ * of the wall time as per-run seconds. The first run of a shape carries one-time costs (kernel
+ * tuning, pipeline compilation): once the shape has more runs it is left out.
  */
 export function sweepRates(
   c: SweepConfig,
@@ -136,22 +164,43 @@ export function sweepRates(
   vocab: number,
   wallSeconds: ReadonlyMap<string, number>,
 ): StepRate[] {
-  const byShape = new Map<string, { width: number; depth: number; walls: number[] }>();
+  const byShape = new Map<string, { width: number; depth: number; runs: RunRecord[] }>();
   for (const r of records) {
     const wall = wallSeconds.get(r.id);
     if (wall === undefined || !(wall >= 0)) continue;
     const key = `${r.width}x${r.depth}`;
-    const entry = byShape.get(key) ?? { width: r.width, depth: r.depth, walls: [] };
-    entry.walls.push(wall);
+    const entry = byShape.get(key) ?? { width: r.width, depth: r.depth, runs: [] };
+    entry.runs.push(r);
     byShape.set(key, entry);
   }
+  // The runs of a stack trained together: same parametrization, shape and seed, one loop time.
+  const stackOf = (r: RunRecord) =>
+    `${r.parametrization}:${r.width}:${r.depth}:${r.seed}:${r.millis}`;
+  const stackSizes = new Map<string, number>();
+  for (const r of records) stackSizes.set(stackOf(r), (stackSizes.get(stackOf(r)) ?? 0) + 1);
   const rates: StepRate[] = [];
-  for (const { width, depth, walls } of byShape.values()) {
-    const steady = walls.length > 1 ? walls.slice(1) : walls;
-    const seconds = steady.reduce((a, b) => a + b, 0) / steady.length;
+  for (const { width, depth, runs } of byShape.values()) {
+    const steady = runs.length > 1 ? runs.slice(1) : runs;
+    let wall = 0;
+    let loop = 0;
+    let steps = 0;
+    for (const r of steady) {
+      wall += wallSeconds.get(r.id)!;
+      const k = c.train.stack > 1 ? (stackSizes.get(stackOf(r)) ?? 1) : 1;
+      loop += r.millis / 1000 / k;
+      steps += r.diverged && r.divergedAtStep !== null ? r.divergedAtStep : c.train.steps;
+    }
+    loop = Math.min(loop, wall);
     const flopsPerStep = stepFlops(c, width, depth, vocab);
-    if (seconds > 0 && Number.isFinite(flopsPerStep))
-      rates.push({ flopsPerStep, secondsPerStep: seconds / c.train.steps, source: 'sweep' });
+    if (wall > 0 && steps > 0 && Number.isFinite(flopsPerStep)) {
+      rates.push({
+        flopsPerStep,
+        // A loop too short to time (0 ms) leaves the whole wall time to the steps.
+        secondsPerStep: (loop > 0 ? loop : wall) / steps,
+        runSeconds: loop > 0 ? (wall - loop) / steady.length : 0,
+        source: 'sweep',
+      });
+    }
   }
   return rates;
 }

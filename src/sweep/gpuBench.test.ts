@@ -22,7 +22,10 @@ describe('benchmarkGpu', () => {
     expect(r.train[0].tokensPerSec).toBeGreaterThan(0);
     expect(r.train[0].flopsPerSec).toBeGreaterThan(r.train[0].tokensPerSec);
     // One step rate per trained width: batch × context tokens a step, 6 · N FLOPs a token.
+    // The first (smallest) width also measures a run's time besides its loop.
+    expect(r.train[0].runSeconds).toBeGreaterThanOrEqual(0);
     const [rate] = benchStepRates(r);
+    expect(rate.runSeconds).toBe(r.train[0].runSeconds);
     const t = r.train[0];
     expect(rate.secondsPerStep).toBeCloseTo((t.batch * t.context) / t.tokensPerSec, 12);
     expect(rate.flopsPerStep).toBeCloseTo(
