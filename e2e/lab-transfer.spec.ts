@@ -350,6 +350,12 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
       readFileSync(`python/mup_lab/${module}`, 'utf8'),
     );
   }
+  // The JSON Schemas mup_lab validates exports and plans with, as `npm run build` wrote them.
+  for (const name of ['export.schema.json', 'plan.schema.json']) {
+    expect(JSON.parse(inZip(`mup_lab/schemas/${name}`)), name).toEqual(
+      JSON.parse(readFileSync(`python/mup_lab/schemas/${name}`, 'utf8')),
+    );
+  }
   const bundledName = Object.keys(zipped).find((k) => /mup-lab_mup_base16_.*\.json$/.test(k));
   expect(bundledName).toBeDefined();
   const bundled = JSON.parse(strFromU8(zipped[bundledName!])) as { target: { shape: GptShape } };

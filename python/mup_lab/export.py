@@ -5,7 +5,6 @@ mup_lab uses and the rules that span fields. Anything wrong raises ExportError w
 naming the field."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict

@@ -10,12 +10,12 @@ parameters of shapes.gpt_tensors):
                  several processes train);
     optimizer    Adam's m and v: 8 P bytes, plus the update's temporaries (scaled gradient,
                  denominator, squared gradient: 3 × the largest tensor);
-    activations  what autograd keeps for the backward pass: per block about 16 B·T·d (layer
-                 norms, q/k/v, attention output, projections, residuals) + 2 B·T·h (MLP
-                 in/GELU) + 3 B·H·T² (scores, masked, softmax); outside the blocks 4 B·T·d +
-                 3 B·T·V (logits, scaled, log-softmax); plus the backward's transient gradients,
-                 2 × the largest of B·T·h, B·H·T², B·T·V; plus the token ids of the evaluation
-                 batches.
+    activations  what autograd keeps for the backward pass: per block about 20 B·T·d (layer
+                 norms, q/k/v and their contiguous copies, attention output, projections,
+                 residuals) + 2 B·T·h (MLP in/GELU) + 4 B·H·T² (scores, scaled, masked,
+                 softmax); outside the blocks 4 B·T·d + 3 B·T·V (logits, scaled, log-softmax);
+                 plus the backward's transient gradients, 3 × the largest of B·T·h, B·H·T²,
+                 B·T·V; plus the token ids of the evaluation batches.
 
 The limit is 90% of the memory free now: CUDA's free memory on the device (torch.cuda.mem_get_info)
 or, on the CPU, the kernel's MemAvailable shared by the processes of this machine.
@@ -51,8 +51,8 @@ def run_memory(shape: GptShape, rows: int, processes: int = 1, eval_batches: int
     H, V, L = shape.heads_of, shape.vocab, shape.depth
     parameters = BYTES * P * (3 if processes > 1 else 2)
     optimizer = BYTES * (2 * P + 3 * largest)
-    block = 16 * B * T * d + 2 * B * T * h + 3 * B * H * T * T
-    floats = L * block + 4 * B * T * d + 3 * B * T * V + 2 * max(B * T * h, B * H * T * T, B * T * V)
+    block = 20 * B * T * d + 2 * B * T * h + 4 * B * H * T * T
+    floats = L * block + 4 * B * T * d + 3 * B * T * V + 3 * max(B * T * h, B * H * T * T, B * T * V)
     ids = 2 * 8 * B * (T + 1) * max(1, eval_batches)  # int64 inputs and targets
     return RunMemory(parameters, optimizer, BYTES * floats + ids)
 

@@ -145,7 +145,7 @@ def plan_fit_problem(plan: Dict[str, Any], kind: str, jobs: int = 1) -> Optional
     """None when the plan's largest run fits in memory (jobs of them at once on the CPU); else
     why not, naming the run and the largest width that fits."""
     train_cfg = plan["train"]
-    sharing = jobs if kind == "cpu" else 1
+    sharing = min(jobs, len(plan["runs"])) if kind == "cpu" else 1
     need = []
     for i, run in enumerate(plan["runs"]):
         target = GptShape.from_export(run["target"], f"runs[{i}].target")

@@ -225,11 +225,13 @@ def describe(schema: Dict[str, Any]) -> str:
             words = "a non-empty string"
         if "maxLength" in schema:
             bounds.append(f"of at most {schema['maxLength']} characters")
-        if "pattern" in schema:
+        if "format" in schema:  # its pattern spells the format out: name it instead
+            words = f"a {schema['format']} string"
+        elif "pattern" in schema:
             bounds.append(f"matching {schema['pattern']}")
     if t == "array" and "maxItems" in schema:
         bounds.append(f"of at most {schema['maxItems']} entries")
-    return " ".join([words] + [" and ".join(bounds)] if bounds else [words])
+    return f"{words} {' and '.join(bounds)}" if bounds else words
 
 
 def _discriminated_branch(branches: List[Dict[str, Any]], instance: Any) -> Optional[Dict[str, Any]]:
@@ -277,7 +279,7 @@ def _message(error: Any, root: Dict[str, Any], prefix: PathLike = ()) -> str:
             return f"{format_path(path)}: must not be empty"
         word = "at least" if kind == "minLength" else "at most"
         return f"{format_path(path)}: must have {word} {error.validator_value} characters (got {len(inst)})"
-    if kind == "pattern":
+    if kind == "pattern" and "format" not in schema:
         return f"{format_path(path)}: must match {error.validator_value} (got {got(inst)})"
     if kind in ("prefixItems", "items") and isinstance(inst, list):
         return f"{format_path(path)}: must be {describe(schema)} (got {got(inst)})"

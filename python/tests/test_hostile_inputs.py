@@ -15,6 +15,7 @@ import contextlib
 import copy
 import io
 import json
+import math
 import os
 import random
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Tuple
 
 import pytest
+import torch
 
 from conftest import ROOT, generated
 from mup_lab import sweep as sweep_mod
@@ -199,22 +201,52 @@ def _check_doc_cases(base: Any, load: Callable[[str], Any], tmp_path: Path, seed
     return accepted, refused
 
 
-def test_hostile_exports(export_path, tmp_path):
+def test_hostile_exports(export_path, corpus_path, tmp_path, capsys):
     base = json.loads(export_path.read_text(encoding="utf-8"))
-    accepted, refused = _check_doc_cases(base, load_export, tmp_path, SEED)
+    trainable = []
+
+    def load(path: str):
+        exp = load_export(path)
+        if exp.base.width <= 64 and exp.base.depth <= 4 and path not in trainable:
+            trainable.append(path)
+        return exp
+
+    accepted, refused = _check_doc_cases(base, load, tmp_path, SEED)
     print(f"exports: {accepted} accepted, {refused} refused")
     assert accepted >= 1 and refused >= DOC_CASES // 2
+    # An accepted export trains: a few of them, one step at width 32 (or a one-line refusal,
+    # e.g. a width the export's head count does not divide).
+    for path in trainable[:6]:
+        argv = ["--export", path, "--text", str(corpus_path), "--width", "32", "--steps", "1",
+                "--batch", "2", "--eval-batches", "1"]
+        rc = train_mod.main(argv)
+        err = capsys.readouterr().err
+        assert rc == 0 or (rc == 2 and _one_line(err)), err
 
 
 def test_hostile_plans(small_plan, tmp_path):
+    trainable = []
+
     def load_and_size(path: str):
         plan = load_plan(path)
-        sweep_mod.plan_fit_problem(plan, "cpu")  # the memory check reads every run too
+        if sweep_mod.plan_fit_problem(plan, "cpu") is None:  # the memory check reads every run too
+            trainable.append(plan)
         return plan
 
     accepted, refused = _check_doc_cases(small_plan[0], load_and_size, tmp_path, SEED + 1)
     print(f"plans: {accepted} accepted, {refused} refused")
     assert accepted >= 1 and refused >= DOC_CASES // 2
+    # An accepted plan trains: the first run of a few of them, 2 steps (small widths only).
+    trained = 0
+    for plan in trainable:
+        run = plan["runs"][0]
+        if trained >= 6 or run["width"] > 128 or run["depth"] > 4:
+            continue
+        short = {**plan, "train": {**plan["train"], "steps": min(2, plan["train"]["steps"])}, "runs": [run]}
+        (record,) = sweep_mod.run_plan(short, torch.device("cpu"))
+        assert record["diverged"] or math.isfinite(record["finalLoss"])
+        trained += 1
+    assert trained >= 3
 
 
 _NUMBERS = ["0", "-1", "-5", "1", "2", "3", "16", "64", "abc", "", "1e3", "3.5", "NaN", "inf",
