@@ -2,6 +2,7 @@
 "Train the big model in PyTorch"). Requires PyTorch >= 1.13; nothing else."""
 from .export import ExportError, LabExport, load_export, parse_export
 from .model import GPT, torch_name
+from .muon import LabMuon
 from .optim import LabAdamW, make_optimizer
 from .per_tensor import init_, param_groups
 from .rules import Hyperparams
@@ -15,6 +16,7 @@ __all__ = [
     "Hyperparams",
     "LabAdamW",
     "LabExport",
+    "LabMuon",
     "gpt_tensors",
     "init_",
     "load_export",

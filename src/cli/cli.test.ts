@@ -129,6 +129,11 @@ describe('CLI commands', () => {
       ['dump', '--out', 'x', '--tied', 'yes'],
       /--tied takes true, false/,
     ],
+    [
+      'dump with an unknown optimizer',
+      ['dump', '--out', 'x', '--optimizer', 'lion'],
+      /--optimizer must be one of adamw, muon, got "lion"/,
+    ],
     ['golden without --out', ['golden'], /golden needs --out FILE/],
   ];
   for (const [what, argv, message] of bad) {

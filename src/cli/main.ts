@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
+import { OPTIMIZER_NAMES, optimizerNameSchema } from '../mup/optimizers';
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
@@ -297,6 +298,7 @@ const DUMP_FLAGS = {
   lr: { type: 'string', default: '0.01' },
   clip: { type: 'string', default: '0.25' },
   seed: { type: 'string', default: '0' },
+  optimizer: { type: 'string', default: 'adamw' },
 } as const;
 
 function positiveInt(flag: string, v: string): number {
@@ -344,11 +346,17 @@ export function dumpCases(argv: string[]): {
     throw new UsageError(
       `--depth-alpha must be one of ${DEPTH_ALPHAS.join(', ')}, got "${f['depth-alpha']}"`,
     );
+  const optimizer = optimizerNameSchema.safeParse(f.optimizer);
+  if (!optimizer.success)
+    throw new UsageError(
+      `--optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got "${f.optimizer}"`,
+    );
   const hp = {
     ...DEFAULT_HYPERPARAMS,
     lr: positiveNumber('lr', f.lr),
     clip: positiveNumber('clip', f.clip, true),
     depthAlpha: alpha as (typeof DEPTH_ALPHAS)[number],
+    optimizer: optimizer.data,
   };
   const depth = positiveInt('depth', f.depth);
   const baseDepth = positiveInt('base-depth', f['base-depth']);
