@@ -85,6 +85,7 @@ describe('newton-schulz vs float64 reference', () => {
     const g = new Rng(7).normalArray(length, 0.3);
     const xs = await iterates(g, batches, steps);
     const gain = nsStepGain(NS_COEFFICIENTS);
+    const worst = { normalize: 0, step: 0, whole: 0 };
     for (const m of matricesOf(batches)) {
       const size = m.rows * m.cols;
       const slice = (x: ArrayLike<number>) => Array.from(x).slice(m.start, m.start + size);
@@ -95,6 +96,7 @@ describe('newton-schulz vs float64 reference', () => {
       const bound0 = want0.map((v) => rel0 * Math.abs(v) + 1e-30);
       const r0 = compareWithin(slice(xs[0]), want0, bound0);
       expect(r0.worstRatio, `${name} normalize`).toBeLessThanOrEqual(1);
+      worst.normalize = Math.max(worst.normalize, r0.worstRatio);
       const stepBounds = [frob(bound0)];
       // Step k from the GPU's own X_{k-1}: the step's rounding bound (+1% for second order).
       for (let k = 1; k <= steps; k++) {
@@ -103,12 +105,15 @@ describe('newton-schulz vs float64 reference', () => {
         const r = compareWithin(slice(xs[k]), ref.out, bound);
         expect(r.worstRatio, `${name} step ${k} (max err ${r.maxAbs})`).toBeLessThanOrEqual(1);
         stepBounds.push(frob(bound));
+        worst.step = Math.max(worst.step, r.worstRatio);
       }
       // The whole iteration against float64 from G: the steps' bounds propagated.
       const want = newtonSchulzRef(slice(g), m.rows, m.cols, steps);
       const got = slice(xs[steps]);
       const err = frob(got.map((v, i) => v - want[i]));
-      expect(err, name).toBeLessThanOrEqual(nsPropagatedBound(stepBounds, gain));
+      const whole = nsPropagatedBound(stepBounds, gain);
+      expect(err, name).toBeLessThanOrEqual(whole);
+      worst.whole = Math.max(worst.whole, err / whole);
       // And the result is orthogonal-ish: Keller Jordan's iteration leaves singular values in
       // [0.68, 1.21] (p maps [0, 1.21] into itself; 1 goes to 0.70), so ‖X‖_F² / min(rows, cols)
       // lies in [0.45, 1.46] for a full-rank G.
@@ -116,6 +121,10 @@ describe('newton-schulz vs float64 reference', () => {
       expect(meanSq, name).toBeGreaterThan(0.45);
       expect(meanSq, name).toBeLessThan(1.46);
     }
+    console.log(
+      `worst error / bound: normalize ${worst.normalize.toFixed(3)}, step ${worst.step.toFixed(3)}, ` +
+        `whole iteration ${worst.whole.toExponential(2)}`,
+    );
   });
 
   it('maps a matrix and its transpose to transposes, and a zero matrix to zero', async () => {

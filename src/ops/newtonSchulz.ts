@@ -175,57 +175,56 @@ export async function prepareNewtonSchulz(
     owned.push(normalize);
 
     // Per batch: its views and the poly_init dispatch (the same for every step).
-    const perBatch = await Promise.all(
-      batches.map(async (bt, i) => {
-        const side = Math.min(bt.rows, bt.cols);
-        const count = bt.batch * side * side;
-        const size = bt.batch * bt.rows * bt.cols;
-        const gv = viewOf(gram, gramOffsets[i], [count]);
-        const pv = viewOf(poly, gramOffsets[i], [count]);
-        const u = createUniform(
-          ctx,
-          [
-            ['u32', 0],
-            ['u32', count],
-            ['u32', side],
-            ['f32', a],
-            ['f32', b],
-          ],
-          `${label}:poly`,
-        );
-        uniforms.push(u);
-        const polyOp = dispatchOp(ctx, {
-          label: `${label}:poly ${side}`,
-          dispatches: [
-            {
-              pipeline: polyPipeline,
-              entries: [
-                { binding: 0, resource: { buffer: u } },
-                { binding: 5, resource: bindingOf(gv) },
-                { binding: 6, resource: bindingOf(pv) },
-              ],
-              groups: flatGrid(ctx, Math.ceil(count / 256), label),
-            },
-          ],
-          owned: [],
-        });
-        owned.push(polyOp);
-        const square = await prepareMatmul(ctx, {
-          a: gv,
-          b: gv,
-          c: pv,
-          m: side,
-          k: side,
-          n: side,
-          batch: bt.batch,
-          alpha: c,
-          beta: 1,
-          label: `${label}:A·A ${side}`,
-        });
-        owned.push(square);
-        return { side, size, gv, pv, polyOp, square };
-      }),
-    );
+    const perBatch = [];
+    for (const [i, bt] of batches.entries()) {
+      const side = Math.min(bt.rows, bt.cols);
+      const count = bt.batch * side * side;
+      const size = bt.batch * bt.rows * bt.cols;
+      const gv = viewOf(gram, gramOffsets[i], [count]);
+      const pv = viewOf(poly, gramOffsets[i], [count]);
+      const u = createUniform(
+        ctx,
+        [
+          ['u32', 0],
+          ['u32', count],
+          ['u32', side],
+          ['f32', a],
+          ['f32', b],
+        ],
+        `${label}:poly`,
+      );
+      uniforms.push(u);
+      const polyOp = dispatchOp(ctx, {
+        label: `${label}:poly ${side}`,
+        dispatches: [
+          {
+            pipeline: polyPipeline,
+            entries: [
+              { binding: 0, resource: { buffer: u } },
+              { binding: 5, resource: bindingOf(gv) },
+              { binding: 6, resource: bindingOf(pv) },
+            ],
+            groups: flatGrid(ctx, Math.ceil(count / 256), label),
+          },
+        ],
+        owned: [],
+      });
+      owned.push(polyOp);
+      const square = await prepareMatmul(ctx, {
+        a: gv,
+        b: gv,
+        c: pv,
+        m: side,
+        k: side,
+        n: side,
+        batch: bt.batch,
+        alpha: c,
+        beta: 1,
+        label: `${label}:A·A ${side}`,
+      });
+      owned.push(square);
+      perBatch.push({ side, size, gv, pv, polyOp, square });
+    }
 
     // Each step's dispatches, per batch: Gram, poly, A·A, X'.
     const stepOps: PreparedOp[] = [];

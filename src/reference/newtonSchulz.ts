@@ -68,9 +68,9 @@ export interface NsStepRef {
  *
  *   A  = X Xᵀ (dot products of length K = the long side):
  *        |ΔA| ≤ γ_K |X||X|ᵀ + (a 1e-30 floor)
- *   P0 = b·A + a·I (poly kernel: a product and a sum, each rounded once):
- *        |ΔP0| ≤ |b||ΔA| + 2u (|bA| + a I)
- *   P  = c·(A·A) + P0 (matmul, α = c, β = 1, length S = the short side):
+ *   P0 = b·A + a·I (poly kernel: a and b rounded to f32, a product and a sum, each rounded once):
+ *        |ΔP0| ≤ |b||ΔA| + 3u (|bA| + a I)
+ *   P  = c·(A·A) + P0 (matmul, α = c rounded to f32, β = 1, length S = the short side):
  *        |ΔP| ≤ |ΔP0| + |c| (|ΔA||A| + |A||ΔA|) + γ_S |c| |A||A| + 3u (|P| + |P0|)
  *   X' = P·X (or X·P) (length S):
  *        |ΔX'| ≤ |ΔP||X| + γ_S |P||X| + 3u |X'|
@@ -91,7 +91,7 @@ export function nsStepRef(x: Numbers, rows: number, cols: number): NsStepRef {
   const dA = gramAbs.map((v) => gamma(l) * v + 1e-30);
   const p0 = gram.map((v, i) => b * v + (i % (s + 1) === 0 ? a : 0));
   const dP0 = dA.map(
-    (v, i) => Math.abs(b) * v + 2 * u * (Math.abs(b * gram[i]) + (i % (s + 1) === 0 ? a : 0)),
+    (v, i) => Math.abs(b) * v + 3 * u * (Math.abs(b * gram[i]) + (i % (s + 1) === 0 ? a : 0)),
   );
   const aa = mm(gram, gram, s, s, s);
   const aaAbs = mm(gram, gram, s, s, s, true);
