@@ -13,8 +13,8 @@
 //   2 grads:   storage<read>        [*] f32, same layout.
 //   3 m:       storage<read_write>  [*] f32, first moment, same layout (zero before step 1).
 //   4 v:       storage<read_write>  [*] f32, second moment, same layout (zero before step 1).
-//   5 tensors: storage<read>        [numTensors] Tensor: offset, length, group, lr, weight decay,
-//                                   eps of each tensor (offset/length describe it; the kernel
+//   5 tensors: storage<read>        [numTensors] Tensor: offset, length, group, statsOnly, lr,
+//                                   weight decay, eps of each tensor (offset/length describe it; the kernel
 //                                   takes element ranges from the chunk table).
 //   6 chunks:  storage<read>        [numChunks] vec4<u32> (start, end, group, tensor): the element
 //                                   range [start, end) one workgroup updates; it lies inside one
@@ -38,7 +38,8 @@ struct Tensor {
   offset: u32,
   length: u32,
   group: u32,
-  _pad0: u32,
+  // 1: counted in the group's statistics only; another optimizer updates it (Muon).
+  statsOnly: u32,
   lr: f32,
   weightDecay: f32,
   eps: f32,
@@ -83,6 +84,9 @@ fn main(
     return;
   }
   let t = tensors[ch.w];
+  if (t.statsOnly != 0u) {
+    return;
+  }
   var scale = 1.0;
   if (p.clip > 0.0) {
     let norm = sqrt(bitcast<f32>(st.x));

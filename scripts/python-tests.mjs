@@ -60,6 +60,21 @@ run(node, [cli, 'golden', '--out', join(generated, 'golden.json')]);
 // SP and µP, widths 32 and 64, depth 2 (base depth 1, depth-µP on), tied and untied, biases on
 // and off: 20 AdamW steps each with clipping (clip 0.25 acts at every step here).
 run(node, [cli, 'dump', '--out', join(generated, 'dump'), '--steps', '20']);
+// Muon (SP- and µP-Muon, widths 32 and 64, untied, biases on): 20 steps each, for LabMuon.
+run(node, [
+  cli,
+  'dump',
+  '--out',
+  join(generated, 'dump-muon'),
+  '--steps',
+  '20',
+  '--optimizer',
+  'muon',
+  '--tied',
+  'false',
+  '--biases',
+  'true',
+]);
 run(node, [
   cli,
   'sweep',

@@ -3,6 +3,7 @@
 installed, adds the JSON Schema check of exports and plans: see validate.py)."""
 from .export import ExportError, LabExport, load_export, parse_export
 from .model import GPT, torch_name
+from .muon import LabMuon
 from .optim import LabAdamW, make_optimizer
 from .plan import PlanError, load_plan, parse_plan
 from .per_tensor import init_, param_groups
@@ -18,6 +19,7 @@ __all__ = [
     "Hyperparams",
     "LabAdamW",
     "LabExport",
+    "LabMuon",
     "PlanError",
     "check_user_text",
     "gpt_tensors",

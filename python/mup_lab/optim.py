@@ -36,17 +36,11 @@ class LabAdamW(torch.optim.Optimizer):
         self.t += 1
         if not params:
             return True
-        sumsq = torch.stack([p.grad.float().pow(2).sum() for p in params]).sum()
-        finite = all(bool(torch.isfinite(p.grad).all()) for p in params) and bool(
-            torch.isfinite(sumsq)
-        )
-        self.last_grad_norm = math.sqrt(float(sumsq)) if finite else float("nan")
-        if not finite:
+        norm, scale = grad_norm_and_scale(params, self.clip)
+        self.last_grad_norm = norm
+        if math.isnan(norm):
             self.skipped += 1
             return False
-        scale = 1.0
-        if self.clip > 0:
-            scale = min(1.0, self.clip / (math.sqrt(float(sumsq)) + 1e-6))
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)
         inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
@@ -55,17 +49,36 @@ class LabAdamW(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state[p]
-                if not state:
-                    state["m"] = torch.zeros_like(p)
-                    state["v"] = torch.zeros_like(p)
-                g = p.grad * scale
-                m, v = state["m"], state["v"]
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = v.sqrt().mul_(inv_sqrt_bc2).add_(group["eps"])
-                p.mul_(1 - lr * group["weight_decay"]).addcdiv_(m, denom, value=-lr * inv_bc1)
+                adamw_update_(
+                    p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
+                    self.betas, inv_bc1, inv_sqrt_bc2,
+                )
         return True
+
+
+def grad_norm_and_scale(params, clip: float):
+    """(global gradient norm, clip factor) over `params`, as reduce.wgsl and adamw.wgsl: the norm
+    is NaN when any gradient (or the sum of squares) is not finite, and then the step is skipped;
+    c = min(1, clip / (norm + 1e-6)) when clip > 0, else 1 (torch.nn.utils.clip_grad_norm_)."""
+    sumsq = torch.stack([p.grad.float().pow(2).sum() for p in params]).sum()
+    finite = all(bool(torch.isfinite(p.grad).all()) for p in params) and bool(torch.isfinite(sumsq))
+    if not finite:
+        return float("nan"), 0.0
+    norm = math.sqrt(float(sumsq))
+    return norm, (min(1.0, clip / (norm + 1e-6)) if clip > 0 else 1.0)
+
+
+def adamw_update_(p, g, state, lr, eps, weight_decay, betas, inv_bc1, inv_sqrt_bc2) -> None:
+    """One AdamW update of one tensor from its (clipped) gradient g, in place (adamw.wgsl)."""
+    b1, b2 = betas
+    if not state:
+        state["m"] = torch.zeros_like(p)
+        state["v"] = torch.zeros_like(p)
+    m, v = state["m"], state["v"]
+    m.mul_(b1).add_(g, alpha=1 - b1)
+    v.mul_(b2).addcmul_(g, g, value=1 - b2)
+    denom = v.sqrt().mul_(inv_sqrt_bc2).add_(eps)
+    p.mul_(1 - lr * weight_decay).addcdiv_(m, denom, value=-lr * inv_bc1)
 
 
 def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimizer:
@@ -78,4 +91,17 @@ def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimiz
     groups = param_groups(model, hp, parametrization, base)
     if name == "adamw":
         return LabAdamW(groups, betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    if name == "muon":
+        from .muon import LabMuon, muon_param_groups
+        from .optimizers import muon_momentum_of, ns_steps_of
+        from .transfer import transfer
+
+        tensors = transfer(hp, parametrization, base, model.shape)["tensors"]
+        return LabMuon(
+            muon_param_groups(groups, tensors, parametrization),
+            betas=(hp.beta1, hp.beta2),
+            clip=hp.clip,
+            momentum=muon_momentum_of(hp),
+            ns_steps=ns_steps_of(hp),
+        )
     raise ValueError(f"hyperparameters.optimizer: {name!r} has no PyTorch optimizer in mup_lab")

@@ -5,6 +5,8 @@ for these values; make_optimizer() in optim.py builds the matching torch optimiz
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Tuple
 
@@ -45,7 +47,69 @@ def _adamw_validate(hp: Hyperparams) -> Errors:
 
 ADAMW_RULES = OptimizerRules("adamw", "AdamW", _adamw_tensor, _adamw_validate)
 
-OPTIMIZER_RULES: Dict[str, OptimizerRules] = {"adamw": ADAMW_RULES}
+# ---- Muon (src/mup/optimizers.ts MUON_RULES; read its comments for the why) -------------------
+
+MUON_DEFAULT_MOMENTUM = 0.95
+DEFAULT_NS_STEPS = 5
+
+
+def muon_momentum_of(hp: Hyperparams) -> float:
+    return MUON_DEFAULT_MOMENTUM if hp.momentum is None else hp.momentum
+
+
+def ns_steps_of(hp: Hyperparams) -> int:
+    return DEFAULT_NS_STEPS if hp.ns_steps is None else hp.ns_steps
+
+
+def is_muon_tensor(role: str, kind: str) -> bool:
+    """The hidden matrices (q, k, v, attention output, MLP in and out) go to Muon."""
+    return role == "hidden" and kind == "matrix"
+
+
+def muon_matrices(name: str, shape) -> List[Dict[str, int]]:
+    """The matrices of a hidden tensor stored [fan_in, fan_out]: the fused qkv's q, k and v column
+    blocks are three, any other is one. Each: {col, rows = fan_in, cols}."""
+    rows, cols = shape
+    if re.search(r"\.attn\.qkv$", name):
+        if cols % 3:
+            raise ValueError(f"{name}: qkv columns {cols} are not divisible by 3")
+        d = cols // 3
+        return [{"col": i * d, "rows": rows, "cols": d} for i in range(3)]
+    return [{"col": 0, "rows": rows, "cols": cols}]
+
+
+def muon_update_scale(p: str, fan_in: int, fan_out: int) -> float:
+    """SP-Muon: Moonlight's RMS matching 0.2·√max(fan_in, fan_out); µP-Muon: the spectral
+    condition √(fan_out/fan_in)."""
+    if not (fan_in > 0 and fan_out > 0):
+        raise ValueError(f"Bad Muon fans {fan_in} x {fan_out}")
+    if p == rules.MUP:
+        return math.sqrt(fan_out / fan_in)
+    return 0.2 * math.sqrt(max(fan_in, fan_out))
+
+
+def _muon_tensor(p: str, hp: Hyperparams, t: TensorContext) -> Values:
+    if not is_muon_tensor(t.role, t.kind):
+        return _adamw_tensor(p, hp, t)
+    lr = hp.lr * (rules.depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1)
+    return {"lr": lr, "eps": hp.eps, "weightDecay": rules.decoupled_weight_decay(hp, t, lr)}
+
+
+def _muon_validate(hp: Hyperparams) -> Errors:
+    errors = _adamw_validate(hp)
+    mu = muon_momentum_of(hp)
+    if not rules.is_finite_number(mu) or mu < 0 or mu >= 1:
+        errors.append(("momentum", f"Momentum must be in [0, 1) (got {mu})"))
+    steps = ns_steps_of(hp)
+    integer = rules.is_finite_number(steps) and steps == int(steps)
+    if not integer or steps < 1:
+        errors.append(("nsSteps", f"Newton-Schulz steps must be an integer >= 1 (got {steps})"))
+    return errors
+
+
+MUON_RULES = OptimizerRules("muon", "Muon", _muon_tensor, _muon_validate)
+
+OPTIMIZER_RULES: Dict[str, OptimizerRules] = {"adamw": ADAMW_RULES, "muon": MUON_RULES}
 
 
 def optimizer_rules_of(hp: Hyperparams) -> OptimizerRules:

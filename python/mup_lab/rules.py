@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional
 
 SP = "sp"
 MUP = "mup"
@@ -37,9 +37,12 @@ _JSON_FIELDS = {
     "zeroQuery": "zero_query",
     "depthAlpha": "depth_alpha",
     "optimizer": "optimizer",
+    "momentum": "momentum",
+    "nsSteps": "ns_steps",
 }
-# Fields a file may omit: files written before the optimizer choice trained with AdamW.
-_OPTIONAL_FIELDS = {"optimizer": "adamw"}
+# Fields a file may omit: files written before the optimizer choice trained with AdamW; momentum
+# and nsSteps absent mean the optimizer's own defaults (optimizers.py).
+_OPTIONAL_FIELDS: Dict[str, Any] = {"optimizer": "adamw", "momentum": None, "nsSteps": None}
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Hyperparams:
     zero_query: bool = False
     depth_alpha: float = 0
     optimizer: str = "adamw"
+    #: None: the optimizer's default (Muon: 0.95).
+    momentum: Optional[float] = None
+    #: Muon's Newton-Schulz steps; None: 5.
+    ns_steps: Optional[int] = None
 
     @staticmethod
     def from_json(obj: Mapping[str, Any], where: str = "hyperparameters") -> "Hyperparams":
@@ -95,7 +102,9 @@ class Hyperparams:
 
     def to_json(self) -> Dict[str, Any]:
         inverse = {v: k for k, v in _JSON_FIELDS.items()}
-        return {inverse[f.name]: getattr(self, f.name) for f in fields(self)}
+        values = {inverse[f.name]: getattr(self, f.name) for f in fields(self)}
+        # An optional field left at None is left out, as the TypeScript side writes it.
+        return {k: v for k, v in values.items() if not (k in _OPTIONAL_FIELDS and v is None)}
 
 
 _DEFAULTS = {f.name: f.default for f in fields(Hyperparams)}

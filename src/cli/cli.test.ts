@@ -133,6 +133,11 @@ describe('CLI commands', () => {
       ['dump', '--out', 'x', '--tied', 'yes'],
       /--tied: must be false, true or a comma-separated list of them \(got "yes"\)/,
     ],
+    [
+      'dump with an unknown optimizer',
+      ['dump', '--out', 'x', '--optimizer', 'lion'],
+      /--optimizer must be one of adamw, muon, got "lion"/,
+    ],
     ['golden without --out', ['golden'], /golden needs --out FILE/],
   ];
   for (const [what, argv, message] of bad) {

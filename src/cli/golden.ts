@@ -7,7 +7,8 @@
  */
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type MupHyperparams } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
-import { transfer } from '../mup/transfer';
+import { isMuonTensor, muonMatrices, muonUpdateScale } from '../mup/optimizers';
+import { transfer, type TransferResult } from '../mup/transfer';
 import { toExportShape } from '../sweep/exportShapes';
 
 export const GOLDEN_FORMAT = 'mup-lab/golden-transfer';
@@ -16,7 +17,21 @@ const HP_VARIANTS: ReadonlyArray<Partial<MupHyperparams>> = [
   {},
   { lr: 0.0123, initStd: 0.037, alphaIn: 2.5, alphaOut: 0.3, alphaAttn: 1.7, weightDecay: 0.1 },
   { zeroReadout: true, zeroQuery: true, eps: 1e-6, weightDecay: 0.01, clip: 0 },
+  // Muon: its hidden-matrix rules, its AdamW half, and its own fields (one set leaves them out).
+  { optimizer: 'muon', lr: 0.02, weightDecay: 0.1 },
+  { optimizer: 'muon', momentum: 0.9, nsSteps: 3, eps: 1e-6, weightDecay: 0.01 },
 ];
+
+/** Muon cases also carry each Newton-Schulz matrix and the scale of its update. */
+function muonMatricesOf(r: TransferResult) {
+  return r.tensors.filter(isMuonTensor).flatMap((t) =>
+    muonMatrices(t.name, t.shape).map((m) => ({
+      name: t.name,
+      ...m,
+      scale: muonUpdateScale(r.parametrization, m.rows, m.cols),
+    })),
+  );
+}
 
 const BASES: readonly GptShape[] = [
   { width: 32, depth: 2, heads: 4, context: 16, vocab: 40, tiedReadout: false, biases: false },
@@ -55,6 +70,7 @@ export function goldenTables() {
                 tensors: r.tensors,
                 multipliers: r.multipliers,
                 optimizer: r.optimizer,
+                ...(r.optimizer.name === 'muon' ? { muon: muonMatricesOf(r) } : {}),
               });
             }
           }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
+import { OPTIMIZER_NAMES, optimizerNameSchema } from '../mup/optimizers';
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
@@ -317,6 +318,11 @@ const DUMP_FLAGS = {
   lr: { kind: 'positive-number', default: '0.01', help: 'learning rate' },
   clip: { kind: 'non-negative-number', default: '0.25', help: 'gradient clip norm (0 off)' },
   seed: { kind: 'non-negative-int', default: '0', help: 'seed of init and batches' },
+  optimizer: {
+    kind: { choices: [...OPTIMIZER_NAMES] },
+    default: 'adamw',
+    help: 'optimizer of every case',
+  },
 } as const satisfies FlagSpecs;
 
 function booleans(v: string): boolean[] {
@@ -337,6 +343,7 @@ export function dumpCases(values: FlagValues): {
     lr: Number(f.lr),
     clip: Number(f.clip),
     depthAlpha: Number(f['depth-alpha']) as (typeof DEPTH_ALPHAS)[number],
+    optimizer: optimizerNameSchema.parse(f.optimizer),
   };
   const depth = Number(f.depth);
   const baseDepth = Number(f['base-depth']);

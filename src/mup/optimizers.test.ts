@@ -5,6 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   ADAMW_RULES,
+  DEFAULT_NS_STEPS,
+  isMuonTensor,
+  MUON_DEFAULT_MOMENTUM,
+  MUON_RULES,
+  muonMatrices,
+  muonMomentumOf,
+  muonUpdateScale,
+  nsStepsOf,
   OPTIMIZER_NAMES,
   OPTIMIZER_RULES,
   optimizerNameOf,
@@ -14,10 +22,12 @@ import {
   adamEps,
   adamLr,
   DEFAULT_HYPERPARAMS,
+  depthLrFactor,
   weightDecay,
   type MupHyperparams,
   type TensorContext,
 } from './rules';
+import { validateHyperparams } from './optimizers';
 import type { GptShape } from './shapes';
 import { transfer } from './transfer';
 
@@ -78,5 +88,104 @@ describe('optimizer table', () => {
     const unknown = { ...hp, optimizer: 'lion' as unknown as 'adamw' };
     expect(() => optimizerRulesOf(unknown)).toThrow('hp.optimizer: unknown optimizer "lion"');
     expect(() => transfer(unknown, 'sp', base, target)).toThrow(/Optimizer must be one of/);
+  });
+});
+
+describe('Muon rules', () => {
+  const muon = { ...hp, optimizer: 'muon' as const };
+
+  it('gives hidden matrices lr η (× the depth rule) and λ, and the rest AdamW’s values', () => {
+    for (const p of ['sp', 'mup'] as const) {
+      for (const role of ['embedding', 'position', 'hidden', 'readout'] as const) {
+        for (const inBlock of [false, true]) {
+          const t: TensorContext = { role, kind: 'matrix', m: 4, inBlock, depthMult: 2 };
+          const got = MUON_RULES.tensor(p, muon, t);
+          if (role === 'hidden') {
+            const lr = muon.lr * (inBlock ? depthLrFactor(p, muon, 2) : 1);
+            // lr · wd = η·λ, as AdamW's decoupled decay.
+            expect(got).toEqual({
+              lr,
+              eps: muon.eps,
+              weightDecay: (muon.weightDecay * muon.lr) / lr,
+            });
+          } else {
+            expect(got).toEqual(ADAMW_RULES.tensor(p, muon, t));
+          }
+        }
+      }
+      for (const kind of ['gain', 'bias'] as const) {
+        const t: TensorContext = { role: 'vector', kind, m: 1, inBlock: true, depthMult: 2 };
+        expect(MUON_RULES.tensor(p, muon, t)).toEqual(ADAMW_RULES.tensor(p, muon, t));
+      }
+    }
+  });
+
+  it('updates the hidden matrices only', () => {
+    expect(isMuonTensor({ role: 'hidden', kind: 'matrix' })).toBe(true);
+    for (const role of ['embedding', 'position', 'readout'] as const) {
+      expect(isMuonTensor({ role, kind: 'matrix' })).toBe(false);
+    }
+    expect(isMuonTensor({ role: 'vector', kind: 'gain' })).toBe(false);
+    expect(isMuonTensor({ role: 'vector', kind: 'bias' })).toBe(false);
+  });
+
+  it('treats q, k and v of the fused qkv as three matrices', () => {
+    expect(muonMatrices('blocks.3.attn.qkv', [64, 192])).toEqual([
+      { col: 0, rows: 64, cols: 64 },
+      { col: 64, rows: 64, cols: 64 },
+      { col: 128, rows: 64, cols: 64 },
+    ]);
+    expect(muonMatrices('blocks.3.mlp.out', [256, 64])).toEqual([{ col: 0, rows: 256, cols: 64 }]);
+  });
+
+  it('scales SP-Muon by 0.2·√max(fan_in, fan_out) and µP-Muon by √(fan_out/fan_in)', () => {
+    expect(muonUpdateScale('sp', 64, 256)).toBeCloseTo(0.2 * 16, 12);
+    expect(muonUpdateScale('sp', 256, 64)).toBeCloseTo(0.2 * 16, 12);
+    expect(muonUpdateScale('mup', 64, 256)).toBeCloseTo(2, 12);
+    expect(muonUpdateScale('mup', 256, 64)).toBeCloseTo(0.5, 12);
+    // µP's is width-independent at a fixed MLP ratio; SP's grows as √width.
+    expect(muonUpdateScale('mup', 512, 512)).toBe(muonUpdateScale('mup', 32, 32));
+    expect(muonUpdateScale('sp', 512, 512) / muonUpdateScale('sp', 128, 128)).toBeCloseTo(2, 12);
+  });
+
+  it('reads momentum 0.95 and 5 Newton-Schulz steps when absent', () => {
+    const { momentum: _m, nsSteps: _n, ...bare } = muon;
+    expect(muonMomentumOf(bare)).toBe(MUON_DEFAULT_MOMENTUM);
+    expect(MUON_DEFAULT_MOMENTUM).toBe(0.95);
+    expect(nsStepsOf(bare)).toBe(DEFAULT_NS_STEPS);
+    expect(DEFAULT_NS_STEPS).toBe(5);
+    expect(muonMomentumOf({ ...bare, momentum: 0.8 })).toBe(0.8);
+    expect(nsStepsOf({ ...bare, nsSteps: 3 })).toBe(3);
+  });
+
+  it('names the field of a bad momentum or step count', () => {
+    expect(validateHyperparams(muon)).toEqual([]);
+    for (const momentum of [-0.1, 1, NaN]) {
+      const errors = validateHyperparams({ ...muon, momentum });
+      expect(errors.map((e) => e.field)).toEqual(['momentum']);
+      expect(errors[0].message).toMatch(/Momentum must be in \[0, 1\)/);
+    }
+    for (const nsSteps of [0, 2.5, -1]) {
+      const errors = validateHyperparams({ ...muon, nsSteps });
+      expect(errors.map((e) => e.field)).toEqual(['nsSteps']);
+      expect(errors[0].message).toMatch(/Newton-Schulz steps must be an integer >= 1/);
+    }
+  });
+
+  it('transfer() with Muon: hidden lr η at every width, the rest as AdamW', () => {
+    for (const p of ['sp', 'mup'] as const) {
+      const r = transfer(muon, p, base, target);
+      const adam = transfer({ ...muon, optimizer: 'adamw' }, p, base, target);
+      expect(r.optimizer.name).toBe('muon');
+      r.tensors.forEach((t, i) => {
+        if (isMuonTensor(t)) expect(t.lr).toBe(muon.lr * depthLrFactor(p, muon, 2));
+        else
+          expect([t.lr, t.eps, t.weightDecay]).toEqual([
+            adam.tensors[i].lr,
+            adam.tensors[i].eps,
+            adam.tensors[i].weightDecay,
+          ]);
+      });
+    }
   });
 });

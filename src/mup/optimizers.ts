@@ -10,6 +10,7 @@ import {
   adamEps,
   adamLr,
   decoupledWeightDecay,
+  depthLrFactor,
   type HyperparamError,
   type MupHyperparams,
   type Parametrization,
@@ -18,8 +19,8 @@ import {
 } from './rules';
 
 /** Every optimizer the lab trains with: the one list of names. */
-export const optimizerNameSchema = z.enum(['adamw'], {
-  error: 'Optimizer must be adamw',
+export const optimizerNameSchema = z.enum(['adamw', 'muon'], {
+  error: 'Optimizer must be adamw or muon',
 });
 export type OptimizerName = z.infer<typeof optimizerNameSchema>;
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = optimizerNameSchema.options;
@@ -68,8 +69,106 @@ export const ADAMW_RULES: OptimizerRules = {
   },
 };
 
+// ---- Muon ------------------------------------------------------------------------------------
+
+/** Muon's momentum when the hyperparameters name none (Keller Jordan's Muon default). */
+export const MUON_DEFAULT_MOMENTUM = 0.95;
+/** Newton-Schulz iterations when the hyperparameters name none (Keller Jordan's default). */
+export const DEFAULT_NS_STEPS = 5;
+
+/** The run's Muon momentum: hp.momentum, or MUON_DEFAULT_MOMENTUM. */
+export function muonMomentumOf(hp: MupHyperparams): number {
+  return hp.momentum ?? MUON_DEFAULT_MOMENTUM;
+}
+
+/** The run's Newton-Schulz step count: hp.nsSteps, or DEFAULT_NS_STEPS. */
+export function nsStepsOf(hp: MupHyperparams): number {
+  return hp.nsSteps ?? DEFAULT_NS_STEPS;
+}
+
+/**
+ * Whether Muon (rather than its AdamW half) updates a tensor: the hidden matrices (q, k, v,
+ * attention output, MLP in and out), as in modded-nanogpt and Moonlight; embeddings, readout,
+ * gains and biases go to AdamW.
+ */
+export function isMuonTensor(t: Pick<TensorContext, 'role' | 'kind'>): boolean {
+  return t.role === 'hidden' && t.kind === 'matrix';
+}
+
+/**
+ * The matrices Muon orthogonalizes in a hidden tensor stored [fan_in, fan_out]: one, except the
+ * fused qkv [d, 3d], whose q, k and v column blocks are three matrices (Muon treats q, k and v
+ * as separate parameters in modded-nanogpt and Moonlight). Each is [rows = fanIn, cols] at
+ * column `col` of the tensor.
+ */
+export function muonMatrices(
+  name: string,
+  shape: readonly number[],
+): { col: number; rows: number; cols: number }[] {
+  const [rows, cols] = shape;
+  if (/\.attn\.qkv$/.test(name)) {
+    if (cols % 3 !== 0) throw new Error(`${name}: qkv columns ${cols} are not divisible by 3`);
+    const d = cols / 3;
+    return [0, 1, 2].map((i) => ({ col: i * d, rows, cols: d }));
+  }
+  return [{ col: 0, rows, cols }];
+}
+
+/**
+ * The factor on the orthogonalized update of one fan_in x fan_out matrix (the parametrization
+ * picks it):
+ * - SP-Muon: Moonlight's RMS matching, 0.2·√max(fan_in, fan_out) (Liu et al. 2025, "Muon is
+ *   Scalable for LLM Training", §2.2; MoonshotAI/Moonlight's adjust_lr_for_muon): the update's RMS
+ *   becomes 0.2, AdamW's typical update RMS, so Muon reuses AdamW's learning rate; it grows as
+ *   √width, so the optimal η shrinks with width.
+ * - µP-Muon: the spectral condition, √(fan_out/fan_in) (Yang, Simon and Bernstein 2023, "A
+ *   Spectral Condition for Feature Learning"; Keller Jordan's max(1, rows/cols)^0.5 is its
+ *   one-sided form): an orthogonal update has spectral norm 1, so this gives
+ *   ‖ΔW‖ = Θ(√(fan_out/fan_in)) at every width, and η transfers.
+ */
+export function muonUpdateScale(p: Parametrization, fanIn: number, fanOut: number): number {
+  if (!(fanIn > 0 && fanOut > 0)) throw new Error(`Bad Muon fans ${fanIn} x ${fanOut}`);
+  return p === 'mup' ? Math.sqrt(fanOut / fanIn) : 0.2 * Math.sqrt(Math.max(fanIn, fanOut));
+}
+
+/**
+ * Muon (Keller Jordan 2024, github.com/KellerJordan/Muon; modded-nanogpt) on the hidden matrices,
+ * AdamW on the rest. Hidden matrices: lr = η (× the depth rule's L^(α-1) inside blocks under
+ * µP); the width dependence is in the update's scale (muonUpdateScale), not in the learning
+ * rate. The AdamW tensors follow AdamW's SP or µP rules. Decoupled weight decay as AdamW's:
+ * lr_t · wd_t = η·λ on every matrix.
+ */
+export const MUON_RULES: OptimizerRules = {
+  name: 'muon',
+  label: 'Muon',
+  source:
+    'Keller Jordan, Muon (modded-nanogpt); SP: Moonlight RMS matching (arXiv 2502.16982); ' +
+    'µP: the spectral condition (arXiv 2310.17813)',
+  tensor(p, hp, t) {
+    if (!isMuonTensor(t)) return ADAMW_RULES.tensor(p, hp, t);
+    const lr = hp.lr * (t.inBlock ? depthLrFactor(p, hp, t.depthMult) : 1);
+    return { lr, eps: hp.eps, weightDecay: decoupledWeightDecay(hp, t, lr) };
+  },
+  validate(hp) {
+    const errors = ADAMW_RULES.validate(hp);
+    const mu = muonMomentumOf(hp);
+    if (typeof mu !== 'number' || !Number.isFinite(mu) || mu < 0 || mu >= 1) {
+      errors.push({ field: 'momentum', message: `Momentum must be in [0, 1) (got ${mu})` });
+    }
+    const steps = nsStepsOf(hp);
+    if (!Number.isInteger(steps) || steps < 1) {
+      errors.push({
+        field: 'nsSteps',
+        message: `Newton-Schulz steps must be an integer >= 1 (got ${steps})`,
+      });
+    }
+    return errors;
+  },
+};
+
 export const OPTIMIZER_RULES: Readonly<Record<OptimizerName, OptimizerRules>> = Object.freeze({
   adamw: ADAMW_RULES,
+  muon: MUON_RULES,
 });
 
 /** The run's optimizer name: hp.optimizer, or AdamW for hyperparameters written without one. */

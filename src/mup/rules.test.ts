@@ -414,7 +414,7 @@ describe('validateHyperparams', () => {
   it('names the optimizer field for an unknown optimizer, and takes none for AdamW', () => {
     const bad = { ...DEFAULT_HYPERPARAMS, optimizer: 'lion' as unknown as 'adamw' };
     expect(validateHyperparams(bad)).toEqual([
-      { field: 'optimizer', message: 'Optimizer must be one of adamw (got "lion")' },
+      { field: 'optimizer', message: 'Optimizer must be one of adamw, muon (got "lion")' },
     ]);
     const { optimizer: _omitted, ...withoutOptimizer } = DEFAULT_HYPERPARAMS;
     expect(validateHyperparams(withoutOptimizer)).toEqual([]);

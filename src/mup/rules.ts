@@ -129,6 +129,13 @@ export interface MupHyperparams {
    * before there was a choice, which trained with AdamW.
    */
   optimizer?: OptimizerName;
+  /**
+   * Momentum μ of the optimizers that keep a momentum buffer, in [0, 1); absent in files written
+   * before there was one (each optimizer then uses its own default: Muon's is 0.95).
+   */
+  momentum?: number;
+  /** Muon's Newton-Schulz iterations (an integer >= 1); absent: 5, Keller Jordan's default. */
+  nsSteps?: number;
 }
 
 export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({

@@ -259,6 +259,36 @@ describe.each(ADAMW_VARIANTS)('AdamW kernel [%s] vs float64 reference', (variant
     h.release();
   });
 
+  it("a statsOnly tensor counts in its group's clip norm but is left to another optimizer", async () => {
+    const tensors = tensorTable(2, (g) => [0.03, 0.01][g]);
+    const marked = tensors.map((t, i) => (i === 1 ? { ...t, statsOnly: true } : t));
+    const clip = 0.5;
+    const g = randomGrads(new Rng(41), extentOf(tensors), 1);
+    const run = async (table: AdamWTensor[]) => {
+      const h = await setup(table, { clip, chunkSize: 32 });
+      const p0 = await readTensor(h.ctx, h.params);
+      writeTensor(h.ctx, h.grads, g);
+      h.op.setStep(1, 1);
+      await runOps(h.ctx, [h.op]);
+      const out = { p0, p: await readTensor(h.ctx, h.params), m: await readTensor(h.ctx, h.m) };
+      h.release();
+      return out;
+    };
+    const all = await run(tensors);
+    const some = await run(marked);
+    for (const [i, t] of tensors.entries()) {
+      const range = (x: Float32Array) => Array.from(x.subarray(t.offset, t.offset + t.length));
+      if (i === 1) {
+        // Untouched: parameters and moment as before the step.
+        expect(range(some.p)).toEqual(range(some.p0));
+        expect(range(some.m).every((v) => v === 0)).toBe(true);
+      } else {
+        // The same norm (it includes tensor 1's gradients), so the same bits.
+        expect(range(some.p)).toEqual(range(all.p));
+      }
+    }
+  });
+
   it('non-finite gradients (NaN, +Inf, -Inf bit patterns) skip only their group', async () => {
     const lrs = [0.01, 0.02];
     const tensors = tensorTable(2, (g) => lrs[g]);

@@ -61,6 +61,11 @@ export interface AdamWTensor {
   eps?: number;
   /** Group (run) sharing the gradient norm and the non-finite flag. Default 0. */
   group?: number;
+  /**
+   * Counted in its group's gradient norm and non-finite flag but not updated (another optimizer
+   * updates it: Muon's hidden matrices). Default false.
+   */
+  statsOnly?: boolean;
   name?: string;
 }
 
@@ -175,6 +180,7 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     table.setUint32(o, t.offset, true);
     table.setUint32(o + 4, t.length, true);
     table.setUint32(o + 8, t.group ?? 0, true);
+    table.setUint32(o + 12, t.statsOnly ? 1 : 0, true);
     table.setFloat32(o + 16, t.lr, true);
     table.setFloat32(o + 20, t.weightDecay ?? 0, true);
     table.setFloat32(o + 24, t.eps ?? 1e-8, true);

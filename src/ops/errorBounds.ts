@@ -399,3 +399,46 @@ export const adamwParamBound = (b: AdamWBounds, i: number, want: number): number
  */
 export const adamwMBound = (b: AdamWBounds, i: number): number => 32 * u * b.mAbs[i] + 1e-30;
 export const adamwVBound = (v: number): number => 32 * u * Math.abs(v) + 1e-30;
+
+// ---- newton-schulz -------------------------------------------------------------------------
+
+/**
+ * X0 = G / (sqrt(sumsq) + 1e-7), relative to |X0|: the sum of squares within sumSquaresRelBound
+ * (halved by the square root), the square root (WGSL: 2.5 ulp, taken as 3u), the sum with 1e-7
+ * (u) and the division (2.5 ulp, 3u): sumsqRel / 2 + 7u.
+ */
+export const nsNormalizeRelBound = (chunkSize: number, chunksInMatrix: number): number =>
+  sumSquaresRelBound(chunkSize, chunksInMatrix) / 2 + 7 * u;
+
+/**
+ * The gain L of one Newton-Schulz step on errors (first order, Frobenius norm): the step maps X
+ * to U p(Σ) Vᵀ with p(σ) = aσ + bσ³ + cσ⁵, whose derivative scales each error component by a
+ * divided difference (p(σi) ∓ p(σj)) / (σi ∓ σj) or by p(σ)/σ (Higham, Functions of Matrices,
+ * for generalized matrix functions); both are at most max(|p'|, p(σ)/σ) over the singular values'
+ * range. Starting from ‖X0‖_F <= 1 the singular values stay in [0, max p on [0, 1]] (p maps that
+ * interval into itself), so L is that maximum over it, found on a fine grid (and rounded up).
+ */
+export function nsStepGain(coefficients: readonly [number, number, number]): number {
+  const [a, b, c] = coefficients;
+  const p = (s: number) => a * s + b * s ** 3 + c * s ** 5;
+  const dp = (s: number) => a + 3 * b * s ** 2 + 5 * c * s ** 4;
+  const n = 20000;
+  let top = 1;
+  for (let i = 0; i <= n; i++) top = Math.max(top, p(i / n));
+  let gain = 0;
+  for (let i = 1; i <= n; i++) {
+    const s = (top * i) / n;
+    gain = Math.max(gain, Math.abs(dp(s)), p(s) / s);
+  }
+  return gain * 1.01;
+}
+
+/**
+ * First-order bound on ‖X̂_s - X_s‖_F after s steps, from each step's own rounding bound r_k (the
+ * Frobenius norm of nsStepRef's elementwise bound, step k from step k - 1's output) and the
+ * normalization's r_0: sum_k L^(s-k) r_k.
+ */
+export function nsPropagatedBound(stepBounds: readonly number[], gain: number): number {
+  const s = stepBounds.length - 1;
+  return stepBounds.reduce((sum, r, k) => sum + gain ** (s - k) * r, 0);
+}

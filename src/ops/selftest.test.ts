@@ -52,6 +52,7 @@ describe('kernel self-tests', () => {
       'cross_entropy',
       'reduce',
       'adamw',
+      'newton_schulz',
     ]);
     expect(seen).toEqual([...SELF_TEST_KERNELS, ...SELF_TEST_KERNELS]);
     for (const { results } of [cold, warm]) {

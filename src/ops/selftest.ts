@@ -14,6 +14,7 @@ import { embeddingSelfTest } from './selftest/embedding';
 import { geluSelfTest } from './selftest/gelu';
 import { layernormSelfTest } from './selftest/layernorm';
 import { matmulSelfTest } from './selftest/matmul';
+import { newtonSchulzSelfTest } from './selftest/newtonSchulz';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
 
@@ -38,6 +39,7 @@ export const SELF_TESTS: readonly SelfTest[] = [
   crossEntropySelfTest,
   reduceSelfTest,
   adamwSelfTest,
+  newtonSchulzSelfTest,
 ];
 export const SELF_TEST_KERNELS: readonly string[] = SELF_TESTS.map((t) => t.kernel);
 
