@@ -2,7 +2,7 @@
 "Train the big model in PyTorch"). Requires PyTorch >= 1.13; nothing else."""
 from .export import ExportError, LabExport, load_export, parse_export
 from .model import GPT, torch_name
-from .optim import LabAdamW, make_optimizer
+from .optim import LabAdamW, LabSGD, make_optimizer
 from .per_tensor import init_, param_groups
 from .rules import Hyperparams
 from .shapes import GptShape, gpt_tensors
@@ -15,6 +15,7 @@ __all__ = [
     "Hyperparams",
     "LabAdamW",
     "LabExport",
+    "LabSGD",
     "gpt_tensors",
     "init_",
     "load_export",

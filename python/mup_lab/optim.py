@@ -36,17 +36,9 @@ class LabAdamW(torch.optim.Optimizer):
         self.t += 1
         if not params:
             return True
-        sumsq = torch.stack([p.grad.float().pow(2).sum() for p in params]).sum()
-        finite = all(bool(torch.isfinite(p.grad).all()) for p in params) and bool(
-            torch.isfinite(sumsq)
-        )
-        self.last_grad_norm = math.sqrt(float(sumsq)) if finite else float("nan")
-        if not finite:
-            self.skipped += 1
+        scale = _clip_scale(self, params)
+        if scale is None:
             return False
-        scale = 1.0
-        if self.clip > 0:
-            scale = min(1.0, self.clip / (math.sqrt(float(sumsq)) + 1e-6))
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)
         inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
@@ -68,6 +60,68 @@ class LabAdamW(torch.optim.Optimizer):
         return True
 
 
+class LabSGD(torch.optim.Optimizer):
+    """The lab's SGD with momentum (kernels/sgd.wgsl + kernels/reduce.wgsl), step for step.
+
+    The clip and the skip are LabAdamW's (one gradient norm per optimizer, the whole update skipped
+    on a non-finite gradient). Each tensor has its own lr and decoupled weight decay
+    (param_groups(), the MuSGD rules of optimizers.py); per element, with c the clip factor:
+
+        buf = μ buf + c g;   p = p (1 - lr·wd) - lr buf
+
+    which is torch.optim.SGD(momentum=μ, dampening=0, nesterov=False) with its weight decay
+    decoupled (torch couples it: g += wd·p; MuSGD divides it by the lr's factor, so lr·wd is η·λ
+    either way; here it does not pass through the momentum buffer).
+    """
+
+    def __init__(self, param_groups: Iterable[dict], momentum: float = 0.9, clip: float = 0.0):
+        defaults = dict(lr=1e-3, weight_decay=0.0)
+        super().__init__(list(param_groups), defaults)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum: must be in [0, 1) (got {momentum})")
+        self.momentum = float(momentum)
+        self.clip = float(clip)
+        self.skipped = 0
+        self.last_grad_norm = float("nan")
+
+    @torch.no_grad()
+    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
+        """One update; False when it was skipped for non-finite gradients."""
+        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        if not params:
+            return True
+        scale = _clip_scale(self, params)
+        if scale is None:
+            return False
+        mu = self.momentum
+        for group in self.param_groups:
+            lr = group["lr"] * lr_scale
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["buf"] = torch.zeros_like(p)
+                buf = state["buf"]
+                buf.mul_(mu).add_(p.grad, alpha=scale)
+                p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
+        return True
+
+
+def _clip_scale(opt, params) -> "float | None":
+    """The clip factor of one step over `params` (torch.nn.utils.clip_grad_norm_'s), or None when a
+    gradient or their sum of squares is not finite (the step is then skipped and counted)."""
+    sumsq = torch.stack([p.grad.float().pow(2).sum() for p in params]).sum()
+    finite = all(bool(torch.isfinite(p.grad).all()) for p in params) and bool(torch.isfinite(sumsq))
+    opt.last_grad_norm = math.sqrt(float(sumsq)) if finite else float("nan")
+    if not finite:
+        opt.skipped += 1
+        return None
+    if opt.clip > 0:
+        return min(1.0, opt.clip / (math.sqrt(float(sumsq)) + 1e-6))
+    return 1.0
+
+
 def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimizer:
     """The run's optimizer (hp.optimizer) over param_groups(): each tensor's lr, ε and weight decay
     from that optimizer's rules (optimizers.py), as the lab's training step sets them up."""
@@ -78,4 +132,6 @@ def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimiz
     groups = param_groups(model, hp, parametrization, base)
     if name == "adamw":
         return LabAdamW(groups, betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    if name == "sgd":
+        return LabSGD(groups, momentum=hp.momentum, clip=hp.clip)
     raise ValueError(f"hyperparameters.optimizer: {name!r} has no PyTorch optimizer in mup_lab")

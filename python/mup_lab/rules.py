@@ -36,9 +36,12 @@ _JSON_FIELDS = {
     "zeroQuery": "zero_query",
     "depthAlpha": "depth_alpha",
     "optimizer": "optimizer",
+    "momentum": "momentum",
 }
-# Fields a file may omit: files written before the optimizer choice trained with AdamW.
-_OPTIONAL_FIELDS = {"optimizer": "adamw"}
+DEFAULT_MOMENTUM = 0.9
+# Fields a file may omit: files written before the optimizer choice trained with AdamW, and
+# before SGD had no momentum (src/mup/rules.ts DEFAULT_MOMENTUM).
+_OPTIONAL_FIELDS: Dict[str, Any] = {"optimizer": "adamw", "momentum": DEFAULT_MOMENTUM}
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Hyperparams:
     zero_query: bool = False
     depth_alpha: float = 0
     optimizer: str = "adamw"
+    momentum: float = DEFAULT_MOMENTUM
 
     @staticmethod
     def from_json(obj: Mapping[str, Any], where: str = "hyperparameters") -> "Hyperparams":
@@ -161,6 +165,7 @@ class TensorContext:
     m: float
     in_block: bool
     depth_mult: float
+    m_out: float  # fan_out / base_fan_out (1 for the readout, whose fan-out is the vocabulary)
 
 
 # ---- Table columns "init std" ----------------------------------------------------------------
@@ -187,7 +192,7 @@ def query_init_std(p: str, hp: Hyperparams, m: float) -> float:
     """Std of the query columns of a qkv matrix: 0 when zero_query, else the hidden rule."""
     if hp.zero_query:
         return 0.0
-    return init_rule(p, hp, TensorContext("hidden", "matrix", m, True, 1))[1]
+    return init_rule(p, hp, TensorContext("hidden", "matrix", m, True, 1, m))[1]
 
 
 # ---- Depth rules -----------------------------------------------------------------------------
@@ -214,6 +219,29 @@ def adam_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
     """Adam learning rate of one tensor (width rule and depth rule)."""
     width = 1 / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else 1
     depth = depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
+    return hp.lr * width * depth
+
+
+def sgd_depth_lr_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
+    """SGD's learning-rate factor inside residual blocks: L^(2α-1) under µP, else 1 (sgd_lr)."""
+    if p == SP or hp.depth_alpha == 0:
+        return 1.0
+    return depth_mult ** (2 * hp.depth_alpha - 1)
+
+
+def sgd_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """SGD learning rate of one tensor (src/mup/rules.ts sgdLr): microsoft/mup's MuSGD under µP
+    (vector-like tensors η·width_mult: the output dimension's for embeddings and vectors, the
+    fan-in's for the readout; hidden matrices η·m_out/m), η under SP; in-block × L^(2α-1)."""
+    if p == SP:
+        return hp.lr
+    if t.role == "hidden" and t.kind == "matrix":
+        width = t.m_out / t.m
+    elif t.role == "readout":
+        width = t.m
+    else:
+        width = t.m_out
+    depth = sgd_depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
     return hp.lr * width * depth
 
 
