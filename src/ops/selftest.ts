@@ -16,6 +16,7 @@ import { layernormSelfTest } from './selftest/layernorm';
 import { matmulSelfTest } from './selftest/matmul';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
+import { sgdSelfTest } from './selftest/sgd';
 
 export { worstRatio, type SelfTest } from './selftest/common';
 
@@ -38,6 +39,7 @@ export const SELF_TESTS: readonly SelfTest[] = [
   crossEntropySelfTest,
   reduceSelfTest,
   adamwSelfTest,
+  sgdSelfTest,
 ];
 export const SELF_TEST_KERNELS: readonly string[] = SELF_TESTS.map((t) => t.kernel);
 
