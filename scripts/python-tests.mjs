@@ -53,6 +53,27 @@ run(node, [cli, 'golden', '--out', join(generated, 'golden.json')]);
 // SP and µP, widths 32 and 64, depth 2 (base depth 1, depth-µP on), tied and untied, biases on
 // and off: 20 AdamW steps each with clipping (clip 0.25 acts at every step here).
 run(node, [cli, 'dump', '--out', join(generated, 'dump'), '--steps', '20']);
+// SGD with momentum and decoupled weight decay, SP and µP at widths 32 and 64 (suffix _sgd).
+run(node, [
+  cli,
+  'dump',
+  '--out',
+  join(generated, 'dump'),
+  '--steps',
+  '20',
+  '--optimizer',
+  'sgd',
+  '--lr',
+  '0.2',
+  '--momentum',
+  '0.8',
+  '--weight-decay',
+  '0.1',
+  '--tied',
+  'false',
+  '--biases',
+  'true',
+]);
 run(node, [
   cli,
   'sweep',

@@ -8,7 +8,14 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
-import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
+import { validateHyperparams, type OptimizerName } from '../mup/optimizers';
+import {
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_MOMENTUM,
+  DEPTH_ALPHAS,
+  type MupHyperparams,
+  type Parametrization,
+} from '../mup/rules';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
@@ -56,7 +63,8 @@ const USAGE = `usage:
   mup-lab bench kernels|train --out FILE   (same as npm run bench)
   mup-lab dump --out DIR [--widths 32,64] [--parametrization sp,mup] [--tied false,true] \\
     [--biases false,true] [--depth 2 --base-depth 1 --depth-alpha 0.5] [--steps 20] [--batch 4] \\
-    [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0]
+    [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0] \\
+    [--optimizer adamw|sgd] [--momentum 0.9] [--weight-decay 0]
       (initial weights, batches and every step's loss of GPU runs, for the PyTorch parity test)
   mup-lab golden --out FILE   (transfer() tables for the Python port's tests)
 
@@ -297,7 +305,15 @@ const DUMP_FLAGS = {
   lr: { type: 'string', default: '0.01' },
   clip: { type: 'string', default: '0.25' },
   seed: { type: 'string', default: '0' },
+  optimizer: { type: 'string', default: 'adamw' },
+  momentum: { type: 'string', default: String(DEFAULT_MOMENTUM) },
+  'weight-decay': { type: 'string', default: '0' },
 } as const;
+
+/** The CLI flag of a hyperparameter field: weightDecay -> weight-decay. */
+function kebab(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -344,12 +360,19 @@ export function dumpCases(argv: string[]): {
     throw new UsageError(
       `--depth-alpha must be one of ${DEPTH_ALPHAS.join(', ')}, got "${f['depth-alpha']}"`,
     );
-  const hp = {
+  const hp: MupHyperparams = {
     ...DEFAULT_HYPERPARAMS,
     lr: positiveNumber('lr', f.lr),
     clip: positiveNumber('clip', f.clip, true),
     depthAlpha: alpha as (typeof DEPTH_ALPHAS)[number],
+    optimizer: f.optimizer as OptimizerName,
+    momentum: Number(f.momentum),
+    weightDecay: Number(f['weight-decay']),
   };
+  const [bad] = validateHyperparams(hp);
+  if (bad) throw new UsageError(`--${kebab(bad.field)}: ${bad.message}`);
+  // AdamW cases keep the ids they had before there was a choice.
+  const suffix = hp.optimizer === 'adamw' ? '' : `_${hp.optimizer}`;
   const depth = positiveInt('depth', f.depth);
   const baseDepth = positiveInt('base-depth', f['base-depth']);
   const baseWidth = positiveInt('base-width', f['base-width']);
@@ -364,7 +387,7 @@ export function dumpCases(argv: string[]): {
           // vocab is set from the corpus when the case runs.
           const shape = { width, depth, heads, context, vocab: 1, tiedReadout, biases };
           cases.push({
-            id: `${p}_w${width}_d${depth}_${tiedReadout ? 'tied' : 'untied'}_${biases ? 'bias' : 'nobias'}`,
+            id: `${p}_w${width}_d${depth}_${tiedReadout ? 'tied' : 'untied'}_${biases ? 'bias' : 'nobias'}${suffix}`,
             parametrization: p,
             hp,
             base: { ...shape, width: baseWidth, depth: baseDepth },
