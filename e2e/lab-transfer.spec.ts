@@ -383,8 +383,8 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   for (const [file, text, reason] of [
     [
       'newer.json',
-      '{"format":"mup-lab/transfer","version":2}',
-      'version: made by a newer version of µP Lab (v2)',
+      '{"format":"mup-lab/transfer","version":3}',
+      'version: made by a newer version of µP Lab (v3)',
     ],
     ['truncated.json', readFileSync(jsonPath, 'utf8').slice(0, 500), 'Not valid JSON'],
   ] as const) {

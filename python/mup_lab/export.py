@@ -11,7 +11,8 @@ from .rules import Hyperparams
 from .shapes import GptShape
 
 EXPORT_FORMAT = "mup-lab/transfer"
-EXPORT_VERSION = 1
+# 2: the optimizer named everywhere, with its momentum; v1 files (AdamW only) still read.
+EXPORT_VERSION = 2
 
 
 class ExportError(ValueError):
@@ -61,8 +62,8 @@ def parse_export(doc: Any) -> LabExport:
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise ExportError(f"version: must be an integer (got {version!r})")
-    if version != EXPORT_VERSION:
-        raise ExportError(f"version: v{version} is not supported; mup_lab reads v{EXPORT_VERSION}")
+    if version not in (1, EXPORT_VERSION):
+        raise ExportError(f"version: v{version} is not supported; mup_lab reads v1 to v{EXPORT_VERSION}")
     p = _get(doc, "parametrization")
     if p not in ("sp", "mup"):
         raise ExportError(f"parametrization: must be 'sp' or 'mup' (got {p!r})")

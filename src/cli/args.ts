@@ -3,6 +3,7 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { parseArgs } from 'node:util';
+import type { OptimizerName } from '../mup/optimizers';
 import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
 import {
   preset,
@@ -43,6 +44,9 @@ export const MODEL_FLAGS = {
   lr: { type: 'string' },
   'init-std': { type: 'string' },
   'depth-scaling': { type: 'string' },
+  /** adamw or sgd (src/mup/optimizers.ts OPTIMIZER_NAMES); default the preset's. */
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -205,6 +209,9 @@ export function configFromFlags(
       ...c.hp,
       lr: num('lr', s('lr')) ?? c.hp.lr,
       initStd: num('init-std', s('init-std')) ?? c.hp.initStd,
+      // Checked with the rest of the config (hp.optimizer, hp.momentum: one line naming it).
+      optimizer: (s('optimizer') as OptimizerName | undefined) ?? c.hp.optimizer,
+      momentum: num('momentum', s('momentum')) ?? c.hp.momentum,
       depthAlpha:
         depthScaling === undefined
           ? c.hp.depthAlpha

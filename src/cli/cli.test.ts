@@ -89,6 +89,14 @@ describe('CLI flags', () => {
     }
   });
 
+  it('takes the optimizer and its momentum', () => {
+    const argv = ['--preset', 'tiny', '--optimizer', 'sgd', '--momentum', '0.7'];
+    const c = configFromFlags(parseFlags(argv, SWEEP_FLAGS), noText);
+    expect(c.hp).toMatchObject({ optimizer: 'sgd', momentum: 0.7 });
+    const plain = configFromFlags(parseFlags(['--preset', 'tiny'], SWEEP_FLAGS), noText);
+    expect(plain.hp.optimizer).toBe('adamw');
+  });
+
   it('rejects bad values with a one-line reason', () => {
     expect(() => configFromFlags(parseFlags(['--steps', 'ten'], SWEEP_FLAGS), noText)).toThrow(
       UsageError,
@@ -130,6 +138,21 @@ describe('CLI commands', () => {
       /--tied takes true, false/,
     ],
     ['golden without --out', ['golden'], /golden needs --out FILE/],
+    [
+      'an unknown optimizer',
+      ['sweep', '--optimizer', 'lion'],
+      /^mup-lab: hp\.optimizer: Optimizer must be one of adamw, sgd.* \(got "lion"\)\n$/,
+    ],
+    [
+      'a momentum outside [0, 1)',
+      ['plan', '--optimizer', 'sgd', '--momentum', '1', '--out', 'x.json'],
+      /^mup-lab: hp\.momentum: Momentum must be in \[0, 1\) \(got 1\)\n$/,
+    ],
+    [
+      'dump with a momentum outside [0, 1)',
+      ['dump', '--out', 'x', '--optimizer', 'sgd', '--momentum=-0.5'],
+      /--momentum: Momentum must be in \[0, 1\) \(got -0.5\)/,
+    ],
   ];
   for (const [what, argv, message] of bad) {
     it(`exits 2 with one line on ${what}`, async () => {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
-import { validateHyperparams, type OptimizerName } from '../mup/optimizers';
+import { OPTIMIZER_NAMES, validateHyperparams, type OptimizerName } from '../mup/optimizers';
 import {
   DEFAULT_HYPERPARAMS,
   DEFAULT_MOMENTUM,
@@ -49,6 +49,7 @@ const USAGE = `usage:
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
     [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
     [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
+    [--optimizer ${OPTIMIZER_NAMES.join('|')}] [--momentum 0.9] \\
     [--schedule cosine [--warmup N] [--horizons]] [--tune-cache FILE] [--retune | --no-tune] \\
     --out result.json
     (prints the optimum per width and across training lengths: a quarter, half and all of the
@@ -64,7 +65,7 @@ const USAGE = `usage:
   mup-lab dump --out DIR [--widths 32,64] [--parametrization sp,mup] [--tied false,true] \\
     [--biases false,true] [--depth 2 --base-depth 1 --depth-alpha 0.5] [--steps 20] [--batch 4] \\
     [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0] \\
-    [--optimizer adamw|sgd] [--momentum 0.9] [--weight-decay 0]
+    [--optimizer ${OPTIMIZER_NAMES.join('|')}] [--momentum 0.9] [--weight-decay 0]
       (initial weights, batches and every step's loss of GPU runs, for the PyTorch parity test)
   mup-lab golden --out FILE   (transfer() tables for the Python port's tests)
 

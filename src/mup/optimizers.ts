@@ -120,6 +120,14 @@ export const OPTIMIZER_RULES: Readonly<Record<OptimizerName, OptimizerRules>> = 
   sgd: SGD_RULES,
 });
 
+/** Labels of the optimizer-specific hyperparameters (each optimizer's `fields`), for forms. */
+export const OPTIMIZER_FIELD_LABELS: Readonly<Partial<Record<keyof MupHyperparams, string>>> = {
+  beta1: 'Adam β1',
+  beta2: 'Adam β2',
+  eps: 'Adam ε',
+  momentum: 'Momentum',
+};
+
 /** The run's optimizer name: hp.optimizer, or AdamW for hyperparameters written without one. */
 export function optimizerNameOf(hp: MupHyperparams): OptimizerName {
   return hp.optimizer ?? 'adamw';
