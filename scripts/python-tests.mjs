@@ -2,7 +2,7 @@
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
 // (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, the
-// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweep, then runs pytest.
+// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweeps (AdamW, SGD), then runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
@@ -98,17 +98,20 @@ run(node, [
 ]);
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
 // (28 runs, about a minute on a CPU adapter).
-run(node, [cli, 'plan', '--preset', 'tiny', '--out', join(generated, 'tiny-plan.json')]);
 run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
-run(node, [
-  cli,
-  'sweep',
-  '--preset',
-  'tiny',
-  '--no-tune',
-  '--out',
-  join(generated, 'tiny-lab.json'),
-]);
+// Tiny with AdamW and with SGD, each planned and swept by the lab (28 runs each).
+for (const name of ['tiny', 'tiny-sgd']) {
+  run(node, [cli, 'plan', '--preset', name, '--out', join(generated, `${name}-plan.json`)]);
+  run(node, [
+    cli,
+    'sweep',
+    '--preset',
+    name,
+    '--no-tune',
+    '--out',
+    join(generated, `${name}-lab.json`),
+  ]);
+}
 run(python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', '-rA', '--tb=short'], {
   env: { ...process.env, MUP_LAB_GENERATED: generated, PYTHONDONTWRITEBYTECODE: '1' },
 });
