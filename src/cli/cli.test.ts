@@ -68,8 +68,9 @@ describe('CLI flags', () => {
     expect(c(['--preset', 'paper', '--schedule', 'constant']).train.schedule).toEqual({
       kind: 'constant',
     });
+    expect(c(['--preset', 'tiny-sgd'])).toEqual(preset('tiny-sgd'));
     expect(() => c(['--preset', 'huge'])).toThrow(
-      /--preset must be one of tiny, quick, paper, got "huge"/,
+      /--preset must be one of tiny, tiny-sgd, quick, paper, got "huge"/,
     );
   });
 
