@@ -252,7 +252,7 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
       depthMult: mult.depthMult,
     },
   ).lr;
-  const eta = unit === 1 ? emb.lr : emb.lr / unit;
+  const eta = emb.lr / unit;
   const readout = find(result, 'readout');
   const qkv = result.tensors.find((t) => t.queryColumns !== undefined);
   let depthAlpha: DepthAlpha = 0;
