@@ -78,3 +78,27 @@ test('a .txt file becomes the corpus, with its size and characters shown; a bina
   await page.getByRole('radio', { name: 'Built-in corpus' }).check();
   await expect(page.getByTestId('data-status')).toContainText('Vocabulary 40');
 });
+
+test('the Optimizer select shows each optimizer’s own fields; a bad momentum is named', async ({
+  page,
+}) => {
+  await openLab(page);
+  const run = page.getByRole('button', { name: 'Run sweep' });
+  const optimizer = page.getByLabel('Optimizer', { exact: true });
+  await expect(optimizer).toHaveValue('adamw');
+  await expect(page.getByLabel('Adam β1')).toBeVisible();
+  await expect(page.getByLabel('Momentum')).toHaveCount(0);
+  await optimizer.selectOption({ label: 'SGD (momentum)' });
+  await expect(page.getByLabel('Adam β1')).toHaveCount(0);
+  const momentum = page.getByLabel('Momentum');
+  await expect(momentum).toHaveValue('0.9');
+  await momentum.fill('1');
+  await expect(page.locator('.field').filter({ has: momentum }).getByRole('alert')).toHaveText(
+    'Momentum must be in [0, 1) (got 1)',
+  );
+  await expect(run).toBeDisabled();
+  await momentum.fill('0.8');
+  await expect(run).toBeEnabled();
+  // The per-tensor table names the optimizer its learning rates come from.
+  await expect(page.getByTestId('transfer-optimizer').first()).toHaveText('SGD (momentum)');
+});

@@ -10,6 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { MupHyperparams, Parametrization } from '../src/mup/rules';
 import type { GptShape } from '../src/mup/shapes';
 import { transfer, type TensorValues } from '../src/mup/transfer';
+import { OPTIMIZER_RULES } from '../src/mup/optimizers';
 import { preset, shapeFor } from '../src/sweep/config';
 import { parseCsv } from '../src/sweep/csv';
 import {
@@ -71,7 +72,7 @@ const GLOBALS = ['inputMult', 'readoutMult', 'attnScale', 'residualMult', 'depth
 
 interface Table {
   caption: string;
-  /** Per group: m, then per parametrization init std, LR, Adam ε, weight decay. */
+  /** Per group: m, then per parametrization init std, LR, Adam ε (AdamW only), weight decay. */
   rows: Record<string, Cell[]>;
   /** Per global multiplier: one value per parametrization. */
   globals: Record<string, Cell[]>;
@@ -79,6 +80,8 @@ interface Table {
 
 function expectedTable(hp: MupHyperparams, base: GptShape, target: GptShape): Table {
   const results = (['sp', 'mup'] as Parametrization[]).map((p) => transfer(hp, p, base, target));
+  const rules = OPTIMIZER_RULES[results[0].optimizer.name];
+  const usesEps = rules.fields.includes('eps');
   const rows: Record<string, Cell[]> = {};
   for (const [key, match] of GROUPS) {
     const per = results.map((r) => r.tensors.filter(match));
@@ -91,7 +94,7 @@ function expectedTable(hp: MupHyperparams, base: GptShape, target: GptShape): Ta
       rows[key].push(
         init,
         cell(ts.map((t) => t.lr)),
-        cell(ts.map((t) => t.eps)),
+        ...(usesEps ? [cell(ts.map((t) => t.eps))] : []),
         cell(ts.map((t) => t.weightDecay)),
       );
     }
@@ -101,7 +104,8 @@ function expectedTable(hp: MupHyperparams, base: GptShape, target: GptShape): Ta
   const m = results[0].multipliers;
   const caption =
     `Width ${target.width} (m = ${fmt3(m.widthMult)}), depth ${target.depth}` +
-    `${m.depthMult !== 1 ? ` (L = ${fmt3(m.depthMult)})` : ''}, head size ${fmt3(m.headSize)}`;
+    `${m.depthMult !== 1 ? ` (L = ${fmt3(m.depthMult)})` : ''}, head size ${fmt3(m.headSize)}` +
+    `, optimizer ${rules.label} (${rules.source})`;
   return { caption, rows, globals };
 }
 
@@ -389,8 +393,8 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   for (const [file, text, reason] of [
     [
       'newer.json',
-      '{"format":"mup-lab/transfer","version":2}',
-      'version: made by a newer version of µP Lab (v2)',
+      '{"format":"mup-lab/transfer","version":3}',
+      'version: made by a newer version of µP Lab (v3)',
     ],
     ['truncated.json', readFileSync(jsonPath, 'utf8').slice(0, 500), 'Not valid JSON'],
   ] as const) {

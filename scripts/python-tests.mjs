@@ -2,8 +2,9 @@
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
 // (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, the
-// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweep, and the JSON Schemas
-// python/mup_lab validates exports and plans with (scripts/python-schemas.ts), then runs pytest.
+// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweeps (AdamW, SGD), and the
+// JSON Schemas python/mup_lab validates exports and plans with (scripts/python-schemas.ts), then
+// runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
@@ -60,7 +61,7 @@ run(node, [cli, 'golden', '--out', join(generated, 'golden.json')]);
 // SP and µP, widths 32 and 64, depth 2 (base depth 1, depth-µP on), tied and untied, biases on
 // and off: 20 AdamW steps each with clipping (clip 0.25 acts at every step here).
 run(node, [cli, 'dump', '--out', join(generated, 'dump'), '--steps', '20']);
-// Muon (SP- and µP-Muon, widths 32 and 64, untied, biases on): 20 steps each, for LabMuon.
+// Muon (SP- and µP-Muon, widths 32 and 64, untied, biases on; suffix _muon): 20 steps each.
 run(node, [
   cli,
   'dump',
@@ -70,6 +71,27 @@ run(node, [
   '20',
   '--optimizer',
   'muon',
+  '--tied',
+  'false',
+  '--biases',
+  'true',
+]);
+// SGD with momentum and decoupled weight decay, SP and µP at widths 32 and 64 (suffix _sgd).
+run(node, [
+  cli,
+  'dump',
+  '--out',
+  join(generated, 'dump'),
+  '--steps',
+  '20',
+  '--optimizer',
+  'sgd',
+  '--lr',
+  '0.2',
+  '--momentum',
+  '0.8',
+  '--weight-decay',
+  '0.1',
   '--tied',
   'false',
   '--biases',
@@ -99,17 +121,20 @@ run(node, [
 ]);
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
 // (28 runs, about a minute on a CPU adapter).
-run(node, [cli, 'plan', '--preset', 'tiny', '--out', join(generated, 'tiny-plan.json')]);
 run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
-run(node, [
-  cli,
-  'sweep',
-  '--preset',
-  'tiny',
-  '--no-tune',
-  '--out',
-  join(generated, 'tiny-lab.json'),
-]);
+// Tiny with AdamW and with SGD, each planned and swept by the lab (28 runs each).
+for (const name of ['tiny', 'tiny-sgd']) {
+  run(node, [cli, 'plan', '--preset', name, '--out', join(generated, `${name}-plan.json`)]);
+  run(node, [
+    cli,
+    'sweep',
+    '--preset',
+    name,
+    '--no-tune',
+    '--out',
+    join(generated, `${name}-lab.json`),
+  ]);
+}
 run(python, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', '-rA', '--tb=short'], {
   env: { ...process.env, MUP_LAB_GENERATED: generated, PYTHONDONTWRITEBYTECODE: '1' },
 });

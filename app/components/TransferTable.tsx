@@ -1,6 +1,7 @@
 import { Fragment, useMemo } from 'react';
 import type { MupHyperparams, Parametrization } from '../../src/mup/rules';
 import type { GptShape } from '../../src/mup/shapes';
+import { OPTIMIZER_RULES, optimizerNameOf } from '../../src/mup/optimizers';
 import { transfer, type TensorValues, type TransferResult } from '../../src/mup/transfer';
 import './exportImport.css';
 
@@ -143,14 +144,25 @@ function compute(
   }
 }
 
-const QUANTITIES = ['init std', 'LR', 'Adam ε', 'decay'] as const;
+/**
+ * The columns per parametrization: the LR names the optimizer whose rules gave it; ε shows only
+ * for an optimizer that reads it (its rules' fields).
+ */
+function quantitiesOf(hp: MupHyperparams): { labels: string[]; eps: boolean } {
+  const rules = OPTIMIZER_RULES[optimizerNameOf(hp)];
+  const eps = rules.fields.includes('eps');
+  return { labels: ['init std', `${rules.label} LR`, ...(eps ? ['Adam ε'] : []), 'decay'], eps };
+}
 
 function Num({ r }: { r: Range }) {
   const full = r.min === r.max ? String(r.min) : `${r.min} – ${r.max}`;
   return <span title={full}>{formatRange(r)}</span>;
 }
 
-/** Per tensor group: init std, learning rate, Adam ε and weight decay at the target shape. */
+/**
+ * Per tensor group: init std, learning rate under the run's optimizer, Adam ε (AdamW only) and
+ * weight decay at the target shape.
+ */
 export function TransferTable({ hp, parametrization, base, target }: TransferTableProps) {
   const ps: Parametrization[] = parametrization === 'both' ? ['sp', 'mup'] : [parametrization];
   const key = ps.join(',');
@@ -169,6 +181,7 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
   const groups = results.map(tensorGroups);
   const both = results.length > 1;
   const m = results[0].multipliers;
+  const { labels: QUANTITIES, eps: showEps } = quantitiesOf(hp);
   return (
     <div className="transfer-table-wrap">
       <table className="transfer-table" aria-label="Transferred hyperparameters">
@@ -176,7 +189,11 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
           Width {target.width} (m = {formatValue(m.widthMult)}), depth {target.depth}
           {m.depthMult !== 1 ? ` (L = ${formatValue(m.depthMult)})` : ''}, head size{' '}
           {formatValue(m.headSize)}
-          {both ? '' : ` — ${P_LABEL[results[0].parametrization]}`}
+          {both ? '' : ` — ${P_LABEL[results[0].parametrization]}`}, optimizer{' '}
+          <span data-testid="transfer-optimizer">
+            {OPTIMIZER_RULES[results[0].optimizer.name].label}
+          </span>{' '}
+          ({OPTIMIZER_RULES[results[0].optimizer.name].source})
         </caption>
         <thead>
           {both ? (
@@ -245,9 +262,11 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
                     <td>
                       <Num r={h.lr} />
                     </td>
-                    <td>
-                      <Num r={h.eps} />
-                    </td>
+                    {showEps && (
+                      <td>
+                        <Num r={h.eps} />
+                      </td>
+                    )}
                     <td>
                       <Num r={h.weightDecay} />
                     </td>

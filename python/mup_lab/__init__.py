@@ -4,7 +4,7 @@ installed, adds the JSON Schema check of exports and plans: see validate.py)."""
 from .export import ExportError, LabExport, load_export, parse_export
 from .model import GPT, torch_name
 from .muon import LabMuon
-from .optim import LabAdamW, make_optimizer
+from .optim import LabAdamW, LabSGD, make_optimizer
 from .plan import PlanError, load_plan, parse_plan
 from .per_tensor import init_, param_groups
 from .rules import Hyperparams
@@ -20,6 +20,7 @@ __all__ = [
     "LabAdamW",
     "LabExport",
     "LabMuon",
+    "LabSGD",
     "PlanError",
     "check_user_text",
     "gpt_tensors",

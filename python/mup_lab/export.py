@@ -14,7 +14,8 @@ from .shapes import GptShape
 from .validate import DocError, got, int_in, is_number, number_in, one_of, read_json, schema_error
 
 EXPORT_FORMAT = "mup-lab/transfer"
-EXPORT_VERSION = 1
+# 2: the optimizer named everywhere, with its momentum; v1 files (AdamW only) still read.
+EXPORT_VERSION = 2
 
 
 class ExportError(DocError):
@@ -67,11 +68,12 @@ def parse_export(doc: Any) -> LabExport:
         raise ExportError(f"version: must be an integer (got {got(version)})")
     if version > EXPORT_VERSION:
         raise ExportError(
-            f"version: made by a newer version of µP Lab (v{int(version)}); mup_lab reads v{EXPORT_VERSION}"
+            f"version: made by a newer version of µP Lab (v{int(version)}); mup_lab reads v1 to v{EXPORT_VERSION}"
         )
-    if version != EXPORT_VERSION:
-        raise ExportError(f"version: v{int(version)} is not supported; mup_lab reads v{EXPORT_VERSION}")
-    problem = schema_error(doc, "export.schema.json")
+    if version not in (1, EXPORT_VERSION):
+        raise ExportError(f"version: v{int(version)} is not supported; mup_lab reads v1 to v{EXPORT_VERSION}")
+    # The generated schema is the current version's; a v1 file (AdamW only) gets the hand checks.
+    problem = schema_error(doc, "export.schema.json") if version == EXPORT_VERSION else None
     if problem is not None:
         raise ExportError(problem)
     try:

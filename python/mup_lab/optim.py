@@ -81,6 +81,57 @@ def adamw_update_(p, g, state, lr, eps, weight_decay, betas, inv_bc1, inv_sqrt_b
     p.mul_(1 - lr * weight_decay).addcdiv_(m, denom, value=-lr * inv_bc1)
 
 
+class LabSGD(torch.optim.Optimizer):
+    """The lab's SGD with momentum (kernels/sgd.wgsl + kernels/reduce.wgsl), step for step.
+
+    The clip and the skip are LabAdamW's (one gradient norm per optimizer, the whole update skipped
+    on a non-finite gradient). Each tensor has its own lr and decoupled weight decay
+    (param_groups(), the MuSGD rules of optimizers.py); per element, with c the clip factor:
+
+        buf = μ buf + c g;   p = p (1 - lr·wd) - lr buf
+
+    which is torch.optim.SGD(momentum=μ, dampening=0, nesterov=False) with its weight decay
+    decoupled (torch couples it: g += wd·p; MuSGD divides it by the lr's factor, so lr·wd is η·λ
+    either way; here it does not pass through the momentum buffer).
+    """
+
+    def __init__(self, param_groups: Iterable[dict], momentum: float = 0.9, clip: float = 0.0):
+        defaults = dict(lr=1e-3, weight_decay=0.0)
+        super().__init__(list(param_groups), defaults)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum: must be in [0, 1) (got {momentum})")
+        self.momentum = float(momentum)
+        self.clip = float(clip)
+        self.skipped = 0
+        self.last_grad_norm = float("nan")
+
+    @torch.no_grad()
+    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
+        """One update; False when it was skipped for non-finite gradients."""
+        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        if not params:
+            return True
+        norm, scale = grad_norm_and_scale(params, self.clip)
+        self.last_grad_norm = norm
+        if math.isnan(norm):
+            self.skipped += 1
+            return False
+        mu = self.momentum
+        for group in self.param_groups:
+            lr = group["lr"] * lr_scale
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["buf"] = torch.zeros_like(p)
+                buf = state["buf"]
+                buf.mul_(mu).add_(p.grad, alpha=scale)
+                p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
+        return True
+
+
+
 def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimizer:
     """The run's optimizer (hp.optimizer) over param_groups(): each tensor's lr, ε and weight decay
     from that optimizer's rules (optimizers.py), as the lab's training step sets them up."""
@@ -91,6 +142,10 @@ def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimiz
     groups = param_groups(model, hp, parametrization, base)
     if name == "adamw":
         return LabAdamW(groups, betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    if name == "sgd":
+        from .rules import momentum_of
+
+        return LabSGD(groups, momentum=momentum_of(hp), clip=hp.clip)
     if name == "muon":
         from .muon import LabMuon, muon_param_groups
         from .optimizers import muon_momentum_of, ns_steps_of

@@ -22,6 +22,9 @@ class OptimizerRules:
     name: str
     label: str
     tensor: Callable[[str, Hyperparams, TensorContext], Values]
+    depth_lr_factor: Callable[[str, Hyperparams, float], float]
+    # The hyperparameters only this optimizer reads (JSON names, src/mup/optimizers.ts fields).
+    fields: Tuple[str, ...]
     validate: Callable[[Hyperparams], Errors]
 
 
@@ -45,7 +48,39 @@ def _adamw_validate(hp: Hyperparams) -> Errors:
     return errors
 
 
-ADAMW_RULES = OptimizerRules("adamw", "AdamW", _adamw_tensor, _adamw_validate)
+ADAMW_RULES = OptimizerRules(
+    "adamw",
+    "AdamW",
+    _adamw_tensor,
+    rules.depth_lr_factor,
+    ("beta1", "beta2", "eps"),
+    _adamw_validate,
+)
+
+
+def validate_momentum(hp: Hyperparams) -> Errors:
+    """Errors of a momentum μ (SGD's and Muon's): it must be in [0, 1)."""
+    v = rules.momentum_of(hp)
+    if rules.is_finite_number(v) and 0 <= v < 1:
+        return []
+    return [("momentum", f"Momentum must be in [0, 1) (got {v})")]
+
+
+def _sgd_tensor(p: str, hp: Hyperparams, t: TensorContext) -> Values:
+    # Decoupled weight decay with lr_t·wd_t = η·λ, as for AdamW (src/mup/optimizers.ts SGD_RULES).
+    lr = rules.sgd_lr(p, hp, t)
+    return {"lr": lr, "eps": hp.eps, "weightDecay": rules.decoupled_weight_decay(hp, t, lr)}
+
+
+SGD_RULES = OptimizerRules(
+    "sgd",
+    "SGD (momentum)",
+    _sgd_tensor,
+    rules.sgd_depth_lr_factor,
+    ("momentum",),
+    validate_momentum,
+)
+
 
 # ---- Muon (src/mup/optimizers.ts MUON_RULES; read its comments for the why) -------------------
 
@@ -107,9 +142,16 @@ def _muon_validate(hp: Hyperparams) -> Errors:
     return errors
 
 
-MUON_RULES = OptimizerRules("muon", "Muon", _muon_tensor, _muon_validate)
+MUON_RULES = OptimizerRules(
+    "muon",
+    "Muon",
+    _muon_tensor,
+    rules.depth_lr_factor,
+    ("momentum", "nsSteps", "beta1", "beta2", "eps"),
+    _muon_validate,
+)
 
-OPTIMIZER_RULES: Dict[str, OptimizerRules] = {"adamw": ADAMW_RULES, "muon": MUON_RULES}
+OPTIMIZER_RULES: Dict[str, OptimizerRules] = {"adamw": ADAMW_RULES, "sgd": SGD_RULES, "muon": MUON_RULES}
 
 
 def optimizer_rules_of(hp: Hyperparams) -> OptimizerRules:

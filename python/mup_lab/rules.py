@@ -43,6 +43,13 @@ _JSON_FIELDS = {
 # Fields a file may omit: files written before the optimizer choice trained with AdamW; momentum
 # and nsSteps absent mean the optimizer's own defaults (optimizers.py).
 _OPTIONAL_FIELDS: Dict[str, Any] = {"optimizer": "adamw", "momentum": None, "nsSteps": None}
+# SGD's momentum when the hyperparameters name none (src/mup/rules.ts DEFAULT_MOMENTUM).
+DEFAULT_MOMENTUM = 0.9
+
+
+def momentum_of(hp: "Hyperparams") -> float:
+    """The run's momentum for SGD: hp.momentum, or DEFAULT_MOMENTUM in files written without one."""
+    return DEFAULT_MOMENTUM if hp.momentum is None else hp.momentum
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class Hyperparams:
             if key not in obj and key not in _OPTIONAL_FIELDS:
                 raise ValueError(f"{where}.{key}: missing")
             v = obj.get(key, _OPTIONAL_FIELDS.get(key))
+            if key not in obj and _OPTIONAL_FIELDS.get(key, False) is None:
+                values[name] = None  # absent: the optimizer's own default
+                continue
             # The JSON type first, so that "0.01" is "must be a number", not "must be > 0".
             if isinstance(_DEFAULTS[name], bool):
                 if not isinstance(v, bool):
@@ -195,6 +205,7 @@ class TensorContext:
     m: float
     in_block: bool
     depth_mult: float
+    m_out: float  # fan_out / base_fan_out (1 for the readout, whose fan-out is the vocabulary)
 
 
 # ---- Table columns "init std" ----------------------------------------------------------------
@@ -221,7 +232,7 @@ def query_init_std(p: str, hp: Hyperparams, m: float) -> float:
     """Std of the query columns of a qkv matrix: 0 when zero_query, else the hidden rule."""
     if hp.zero_query:
         return 0.0
-    return init_rule(p, hp, TensorContext("hidden", "matrix", m, True, 1))[1]
+    return init_rule(p, hp, TensorContext("hidden", "matrix", m, True, 1, m))[1]
 
 
 # ---- Depth rules -----------------------------------------------------------------------------
@@ -248,6 +259,29 @@ def adam_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
     """Adam learning rate of one tensor (width rule and depth rule)."""
     width = 1 / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else 1
     depth = depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
+    return hp.lr * width * depth
+
+
+def sgd_depth_lr_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
+    """SGD's learning-rate factor inside residual blocks: L^(2α-1) under µP, else 1 (sgd_lr)."""
+    if p == SP or hp.depth_alpha == 0:
+        return 1.0
+    return depth_mult ** (2 * hp.depth_alpha - 1)
+
+
+def sgd_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """SGD learning rate of one tensor (src/mup/rules.ts sgdLr): microsoft/mup's MuSGD under µP
+    (vector-like tensors η·width_mult: the output dimension's for embeddings and vectors, the
+    fan-in's for the readout; hidden matrices η·m_out/m), η under SP; in-block × L^(2α-1)."""
+    if p == SP:
+        return hp.lr
+    if t.role == "hidden" and t.kind == "matrix":
+        width = t.m_out / t.m
+    elif t.role == "readout":
+        width = t.m
+    else:
+        width = t.m_out
+    depth = sgd_depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
     return hp.lr * width * depth
 
 

@@ -25,7 +25,7 @@ def _paired_tensors(base: GptShape, target: GptShape):
     for t, b in zip(gpt_tensors(target), base_tensors):
         if t.name != b.name:
             raise ValueError(f"Tensor lists differ at {t.name} / {b.name}")
-        out.append((t, b.fan_in))
+        out.append((t, b.fan_in, b.fan_out))
     return out
 
 
@@ -41,9 +41,10 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
     depth_mult = rules.depth_multiplier(target.depth, base.depth)
     optimizer = optimizer_rules_of(hp)
     tensors: List[Dict[str, Any]] = []
-    for spec, base_fan_in in _paired_tensors(base, target):
+    for spec, base_fan_in, base_fan_out in _paired_tensors(base, target):
         m = rules.width_multiplier(spec.fan_in, base_fan_in)
-        ctx = TensorContext(spec.role, spec.kind, m, spec.block is not None, depth_mult)
+        m_out = rules.width_multiplier(spec.fan_out, base_fan_out)
+        ctx = TensorContext(spec.role, spec.kind, m, spec.block is not None, depth_mult, m_out)
         init_mean, init_std = rules.init_rule(p, hp, ctx)
         update = optimizer.tensor(p, hp, ctx)
         lr = update["lr"]
@@ -80,7 +81,7 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
         "residualMult": rules.residual_multiplier(p, hp, depth_mult),
         "widthMult": width_mult,
         "depthMult": depth_mult,
-        "depthLrFactor": rules.depth_lr_factor(p, hp, depth_mult),
+        "depthLrFactor": optimizer.depth_lr_factor(p, hp, depth_mult),
         "headSize": head_size,
         "baseHeadSize": base_head_size,
     }
@@ -93,5 +94,6 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
             "beta1": hp.beta1,
             "beta2": hp.beta2,
             "clip": hp.clip,
+            "momentum": rules.momentum_of(hp),
         },
     }

@@ -1,6 +1,7 @@
 """The Python port of src/mup equals transfer() of the TypeScript side, every number to 1e-12."""
 import math
 
+from mup_lab.optimizers import OPTIMIZER_RULES
 from mup_lab.rules import DEPTH_ALPHAS, Hyperparams
 from mup_lab.shapes import GptShape
 from mup_lab.transfer import transfer
@@ -32,6 +33,13 @@ def _compare(expected, actual, path, problems):
 def test_every_depth_option_of_src_mup_is_ported(golden):
     missing = [a for a in golden["depthAlphas"] if a not in DEPTH_ALPHAS]
     assert not missing, f"depth options {missing} of src/mup/rules.ts are not ported to mup_lab/rules.py"
+
+
+def test_every_optimizer_of_src_mup_is_ported(golden):
+    names = {case["hp"].get("optimizer", "adamw") for case in golden["cases"]}
+    missing = sorted(names - set(OPTIMIZER_RULES))
+    assert not missing, f"optimizers {missing} of src/mup/optimizers.ts are not ported to mup_lab"
+    assert {"adamw", "sgd"} <= names
 
 
 def test_transfer_equals_typescript(golden):

@@ -17,7 +17,7 @@ from mup_lab.transfer import transfer
 from test_parity import load_dump
 
 REL = 1e-4
-CASES = [f"{p}_w{w}_d2_untied_bias" for p in ("sp", "mup") for w in (32, 64)]
+CASES = [f"{p}_w{w}_d2_untied_bias_muon" for p in ("sp", "mup") for w in (32, 64)]
 
 
 def test_golden_muon_matrices_and_scales(golden):

@@ -1,5 +1,6 @@
-"""The PyTorch GPT + LabAdamW replay the lab's GPU runs (mup-lab dump): the same initial weights
-and batches give every step's loss within 1e-4 relative (float32 on both sides)."""
+"""The PyTorch GPT + the run's optimizer (LabAdamW, LabSGD: make_optimizer) replay the lab's GPU
+runs (mup-lab dump): the same initial weights and batches give every step's loss within 1e-4
+relative (float32 on both sides)."""
 import json
 import math
 
@@ -8,7 +9,7 @@ import pytest
 import torch
 
 from conftest import GENERATED
-from mup_lab import GPT, LabAdamW, param_groups
+from mup_lab import GPT, make_optimizer
 from mup_lab.data import lr_factor
 from mup_lab.rules import Hyperparams
 from mup_lab.shapes import GptShape
@@ -21,7 +22,7 @@ EXPECTED_CASES = [
     for w in (32, 64)
     for t in ("untied", "tied")
     for b in ("nobias", "bias")
-]
+] + [f"{p}_w{w}_d2_untied_bias_sgd" for p in ("sp", "mup") for w in (32, 64)]
 
 
 def load_dump(case_dir):
@@ -56,7 +57,8 @@ def test_pytorch_replays_the_lab_run(case, dump_dir):
 
     model = GPT(target, r["multipliers"])
     model.load_lab_weights(weights)
-    opt = LabAdamW(param_groups(model, hp, p, base), betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    opt = make_optimizer(model, hp, p, base)
+    assert type(opt).__name__ == {"adamw": "LabAdamW", "sgd": "LabSGD"}[hp.optimizer]
     losses, clipped = [], 0
     for step in range(1, m["steps"] + 1):
         x, y = batches[step - 1, 0], batches[step - 1, 1]

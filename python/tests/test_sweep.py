@@ -37,9 +37,14 @@ def test_lab_seed_draws_the_labs_initial_weights(dump_dir):
         assert torch.allclose(mine, lab, rtol=1e-6, atol=1e-7), name
 
 
-def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep():
-    plan = load_plan(str(generated("tiny-plan.json")))
-    with open(generated("tiny-lab.json"), encoding="utf-8") as f:
+@pytest.mark.parametrize("preset", ["tiny", "tiny-sgd"])
+def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset):
+    """Tiny with AdamW and with SGD (the plan carries the optimizer: make_optimizer picks it)."""
+    plan = load_plan(str(generated(f"{preset}-plan.json")))
+    assert {r["hyperparameters"]["optimizer"] for r in plan["runs"]} == {
+        "adamw" if preset == "tiny" else "sgd"
+    }
+    with open(generated(f"{preset}-lab.json"), encoding="utf-8") as f:
         lab = {r["id"]: r for r in json.load(f)["evidence"]["runs"]}
     records = run_plan(plan, torch.device("cpu"))
     assert len(records) == len(lab) == 28

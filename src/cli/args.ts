@@ -3,6 +3,7 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { checkUserText } from '../data/text';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../mup/optimizers';
 import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
 import {
   preset,
@@ -125,6 +126,21 @@ export const MODEL_FLAGS = {
     kind: { choices: Object.keys(DEPTH_SCALINGS) },
     help: 'depth rule: CompleteP is Dey et al. 2025',
     defaultNote: 'none',
+  },
+  optimizer: {
+    kind: { choices: [...OPTIMIZER_NAMES] },
+    help: 'optimizer (src/mup/optimizers.ts)',
+    defaultNote: PRESET,
+  },
+  momentum: {
+    kind: 'non-negative-number',
+    help: 'momentum of SGD and Muon, in [0, 1)',
+    defaultNote: String(QUICK.hp.momentum),
+  },
+  'ns-steps': {
+    kind: 'positive-int',
+    help: "Muon's Newton-Schulz iterations",
+    defaultNote: String(QUICK.hp.nsSteps),
   },
   out: { kind: 'file', help: 'write the result here as JSON', defaultNote: 'stdout' },
 } as const satisfies FlagSpecs;
@@ -292,6 +308,10 @@ export function configFromFlags(
       ...c.hp,
       lr: num('lr', s('lr')) ?? c.hp.lr,
       initStd: num('init-std', s('init-std')) ?? c.hp.initStd,
+      // Checked with the rest of the config (hp.optimizer, hp.momentum: one line naming it).
+      optimizer: (s('optimizer') as OptimizerName | undefined) ?? c.hp.optimizer,
+      momentum: num('momentum', s('momentum')) ?? c.hp.momentum,
+      nsSteps: int('ns-steps', s('ns-steps')) ?? c.hp.nsSteps,
       depthAlpha:
         depthScaling === undefined
           ? c.hp.depthAlpha

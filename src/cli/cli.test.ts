@@ -74,8 +74,9 @@ describe('CLI flags', () => {
     expect(c(['--preset', 'paper', '--schedule', 'constant']).train.schedule).toEqual({
       kind: 'constant',
     });
+    expect(c(['--preset', 'tiny-sgd'])).toEqual(preset('tiny-sgd'));
     expect(() => c(['--preset', 'huge'])).toThrow(
-      /--preset: must be one of tiny, quick, paper \(got "huge"\)/,
+      /--preset: must be one of tiny, tiny-sgd, quick, paper \(got "huge"\)/,
     );
   });
 
@@ -93,6 +94,16 @@ describe('CLI flags', () => {
       expect(r.base).toMatchObject({ width: 16, depth: 1, context: 16 });
       expect(r.target).toMatchObject({ width: r.width, vocab: r.base.vocab });
     }
+  });
+
+  it('takes the optimizer and its momentum', () => {
+    const argv = ['--preset', 'tiny', '--optimizer', 'sgd', '--momentum', '0.7'];
+    const c = configFromFlags(sweepFlags(argv), noText);
+    expect(c.hp).toMatchObject({ optimizer: 'sgd', momentum: 0.7 });
+    const muon = configFromFlags(sweepFlags(['--optimizer', 'muon', '--ns-steps', '3']), noText);
+    expect(muon.hp).toMatchObject({ optimizer: 'muon', nsSteps: 3 });
+    const plain = configFromFlags(sweepFlags(['--preset', 'tiny']), noText);
+    expect(plain.hp.optimizer).toBe('adamw');
   });
 
   it('rejects bad values with a one-line reason', () => {
@@ -139,6 +150,21 @@ describe('CLI commands', () => {
       /--optimizer must be one of adamw, muon, got "lion"/,
     ],
     ['golden without --out', ['golden'], /golden needs --out FILE/],
+    [
+      'an unknown optimizer',
+      ['sweep', '--optimizer', 'lion'],
+      /^mup-lab: hp\.optimizer: Optimizer must be one of adamw, sgd.* \(got "lion"\)\n$/,
+    ],
+    [
+      'a momentum outside [0, 1)',
+      ['plan', '--optimizer', 'sgd', '--momentum', '1', '--out', 'x.json'],
+      /^mup-lab: hp\.momentum: Momentum must be in \[0, 1\) \(got 1\)\n$/,
+    ],
+    [
+      'dump with a momentum outside [0, 1)',
+      ['dump', '--out', 'x', '--optimizer', 'sgd', '--momentum=-0.5'],
+      /--momentum: Momentum must be in \[0, 1\) \(got -0.5\)/,
+    ],
   ];
   for (const [what, argv, message] of bad) {
     it(`exits 2 with one line on ${what}`, async () => {

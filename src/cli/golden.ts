@@ -1,13 +1,13 @@
 /**
  * Golden tables for the Python port (python/mup_lab): transfer() of src/mup for every
- * parametrization, every depth option src/mup exports (DEPTH_ALPHAS), several hyperparameter
- * sets, base shapes (fixed heads / fixed head size, tied / untied, biases on / off) and target
+ * parametrization, every depth option src/mup exports (DEPTH_ALPHAS), every optimizer
+ * (OPTIMIZER_NAMES) with several hyperparameter sets each, base shapes (fixed heads / fixed head size, tied / untied, biases on / off) and target
  * widths and depths. python/tests/test_golden.py recomputes each case and compares every number
  * to 1e-12, so a rule changed here and not ported there fails loudly.
  */
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type MupHyperparams } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
-import { isMuonTensor, muonMatrices, muonUpdateScale } from '../mup/optimizers';
+import { isMuonTensor, muonMatrices, muonUpdateScale, OPTIMIZER_NAMES } from '../mup/optimizers';
 import { transfer, type TransferResult } from '../mup/transfer';
 import { toExportShape } from '../sweep/exportShapes';
 
@@ -16,10 +16,9 @@ export const GOLDEN_FORMAT = 'mup-lab/golden-transfer';
 const HP_VARIANTS: ReadonlyArray<Partial<MupHyperparams>> = [
   {},
   { lr: 0.0123, initStd: 0.037, alphaIn: 2.5, alphaOut: 0.3, alphaAttn: 1.7, weightDecay: 0.1 },
-  { zeroReadout: true, zeroQuery: true, eps: 1e-6, weightDecay: 0.01, clip: 0 },
-  // Muon: its hidden-matrix rules, its AdamW half, and its own fields (one set leaves them out).
-  { optimizer: 'muon', lr: 0.02, weightDecay: 0.1 },
-  { optimizer: 'muon', momentum: 0.9, nsSteps: 3, eps: 1e-6, weightDecay: 0.01 },
+  { zeroReadout: true, zeroQuery: true, eps: 1e-6, weightDecay: 0.01, clip: 0, momentum: 0.5 },
+  // Every optimizer's own fields set away from their defaults (Muon: momentum, Newton-Schulz).
+  { lr: 0.02, weightDecay: 0.1, momentum: 0.8, nsSteps: 3 },
 ];
 
 /** Muon cases also carry each Newton-Schulz matrix and the scale of its update. */
@@ -55,7 +54,9 @@ export function goldenTables() {
   const cases = [];
   for (const parametrization of ['sp', 'mup'] as const) {
     for (const depthAlpha of DEPTH_ALPHAS) {
-      for (const variant of HP_VARIANTS) {
+      for (const variant of OPTIMIZER_NAMES.flatMap((optimizer) =>
+        HP_VARIANTS.map((v) => ({ ...v, optimizer })),
+      )) {
         const hp: MupHyperparams = { ...DEFAULT_HYPERPARAMS, ...variant, depthAlpha };
         for (const base of BASES) {
           for (const wf of WIDTH_FACTORS) {

@@ -7,8 +7,14 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
-import { OPTIMIZER_NAMES, optimizerNameSchema } from '../mup/optimizers';
-import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type Parametrization } from '../mup/rules';
+import { OPTIMIZER_NAMES, optimizerNameSchema, validateHyperparams } from '../mup/optimizers';
+import {
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_MOMENTUM,
+  DEPTH_ALPHAS,
+  type MupHyperparams,
+  type Parametrization,
+} from '../mup/rules';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
@@ -323,7 +329,18 @@ const DUMP_FLAGS = {
     default: 'adamw',
     help: 'optimizer of every case',
   },
+  momentum: {
+    kind: 'non-negative-number',
+    default: String(DEFAULT_MOMENTUM),
+    help: 'momentum of SGD and Muon, in [0, 1)',
+  },
+  'weight-decay': { kind: 'non-negative-number', default: '0', help: 'weight decay λ' },
 } as const satisfies FlagSpecs;
+
+/** The CLI flag of a hyperparameter field: weightDecay -> weight-decay. */
+function kebab(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
 
 function booleans(v: string): boolean[] {
   return v.split(',').map((x) => x.trim() === 'true');
@@ -338,13 +355,19 @@ export function dumpCases(values: FlagValues): {
   const f = values as Record<keyof typeof DUMP_FLAGS, string>;
   if (!f.out) throw new UsageError('dump needs --out DIR');
   const params = f.parametrization.split(',').map((p) => p.trim());
-  const hp = {
+  const hp: MupHyperparams = {
     ...DEFAULT_HYPERPARAMS,
     lr: Number(f.lr),
     clip: Number(f.clip),
     depthAlpha: Number(f['depth-alpha']) as (typeof DEPTH_ALPHAS)[number],
     optimizer: optimizerNameSchema.parse(f.optimizer),
+    momentum: Number(f.momentum),
+    weightDecay: Number(f['weight-decay']),
   };
+  const [bad] = validateHyperparams(hp);
+  if (bad) throw new UsageError(`--${kebab(bad.field)}: ${bad.message}`);
+  // AdamW cases keep the ids they had before there was a choice.
+  const suffix = hp.optimizer === 'adamw' ? '' : `_${hp.optimizer}`;
   const depth = Number(f.depth);
   const baseDepth = Number(f['base-depth']);
   const baseWidth = Number(f['base-width']);
@@ -359,7 +382,7 @@ export function dumpCases(values: FlagValues): {
           // vocab is set from the corpus when the case runs.
           const shape = { width, depth, heads, context, vocab: 1, tiedReadout, biases };
           cases.push({
-            id: `${p}_w${width}_d${depth}_${tiedReadout ? 'tied' : 'untied'}_${biases ? 'bias' : 'nobias'}`,
+            id: `${p}_w${width}_d${depth}_${tiedReadout ? 'tied' : 'untied'}_${biases ? 'bias' : 'nobias'}${suffix}`,
             parametrization: p,
             hp,
             base: { ...shape, width: baseWidth, depth: baseDepth },

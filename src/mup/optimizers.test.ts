@@ -14,6 +14,8 @@ import {
   muonUpdateScale,
   nsStepsOf,
   OPTIMIZER_NAMES,
+  SGD_RULES,
+  validateHyperparams,
   OPTIMIZER_RULES,
   optimizerNameOf,
   optimizerRulesOf,
@@ -27,9 +29,8 @@ import {
   type MupHyperparams,
   type TensorContext,
 } from './rules';
-import { validateHyperparams } from './optimizers';
-import type { GptShape } from './shapes';
-import { transfer } from './transfer';
+import { gptTensors, type GptShape, type TensorSpec } from './shapes';
+import { recoverHyperparams, transfer } from './transfer';
 
 const hp = { ...DEFAULT_HYPERPARAMS, weightDecay: 0.1, depthAlpha: 1 as const };
 const base: GptShape = {
@@ -52,7 +53,7 @@ describe('optimizer table', () => {
     for (const p of ['sp', 'mup'] as const) {
       for (const role of ['embedding', 'hidden', 'readout'] as const) {
         for (const inBlock of [false, true]) {
-          const t: TensorContext = { role, kind: 'matrix', m: 4, inBlock, depthMult: 2 };
+          const t: TensorContext = { role, kind: 'matrix', m: 4, mOut: 4, inBlock, depthMult: 2 };
           expect(ADAMW_RULES.tensor(p, hp, t)).toEqual({
             lr: adamLr(p, hp, t),
             eps: adamEps(p, hp, t),
@@ -71,6 +72,7 @@ describe('optimizer table', () => {
         role: t.role,
         kind: t.kind,
         m: t.widthMult,
+        mOut: t.role === 'readout' ? 1 : 4,
         inBlock: t.block !== null,
         depthMult: 2,
       };
@@ -98,7 +100,7 @@ describe('Muon rules', () => {
     for (const p of ['sp', 'mup'] as const) {
       for (const role of ['embedding', 'position', 'hidden', 'readout'] as const) {
         for (const inBlock of [false, true]) {
-          const t: TensorContext = { role, kind: 'matrix', m: 4, inBlock, depthMult: 2 };
+          const t: TensorContext = { role, kind: 'matrix', m: 4, mOut: 4, inBlock, depthMult: 2 };
           const got = MUON_RULES.tensor(p, muon, t);
           if (role === 'hidden') {
             const lr = muon.lr * (inBlock ? depthLrFactor(p, muon, 2) : 1);
@@ -114,7 +116,14 @@ describe('Muon rules', () => {
         }
       }
       for (const kind of ['gain', 'bias'] as const) {
-        const t: TensorContext = { role: 'vector', kind, m: 1, inBlock: true, depthMult: 2 };
+        const t: TensorContext = {
+          role: 'vector',
+          kind,
+          m: 1,
+          mOut: 1,
+          inBlock: true,
+          depthMult: 2,
+        };
         expect(MUON_RULES.tensor(p, muon, t)).toEqual(ADAMW_RULES.tensor(p, muon, t));
       }
     }
@@ -187,5 +196,120 @@ describe('Muon rules', () => {
           ]);
       });
     }
+  });
+});
+
+/**
+ * microsoft/mup's MuSGD (mup/optim.py), restated from the tensors' PyTorch shapes alone: a
+ * dimension is width-like ("infinite") when it differs between the base and the target; a tensor
+ * with one such dimension gets lr · that dimension's multiplier (InfShape.width_mult, the last
+ * infinite dimension), one with two lr / (fan_in mult / fan_out mult) (nn.Linear [out, in]).
+ */
+function muSgdLr(eta: number, t: TensorSpec, b: TensorSpec): number {
+  const torch = (x: TensorSpec) =>
+    x.kind === 'matrix' && x.role !== 'embedding' && x.role !== 'position'
+      ? [x.shape[1], x.shape[0]]
+      : x.shape;
+  const [dims, baseDims] = [torch(t), torch(b)];
+  const mult = dims.map((d, i) => d / baseDims[i]);
+  const inf = dims.map((d, i) => d !== baseDims[i]);
+  const ninf = inf.filter(Boolean).length;
+  if (ninf === 0) return eta;
+  if (ninf === 1) return eta * mult[inf.lastIndexOf(true)];
+  return eta / (mult[1] / mult[0]);
+}
+
+describe('SGD rules (MuSGD under µP, plain SGD under SP)', () => {
+  const sgd = { ...hp, optimizer: 'sgd' as const, depthAlpha: 0 as const, momentum: 0.8 };
+  // The MLP ratio changes too, so that the MLP matrices' fan-in and fan-out multipliers differ.
+  const wide: GptShape = { ...base, width: 128, depth: 2, mlpRatio: 2 };
+  const baseSpecs = gptTensors({ ...wide, width: base.width, mlpRatio: 4 });
+
+  it('µP: every tensor gets MuSGD’s lr (read from shapes alone), lr·wd = η·λ on matrices', () => {
+    const r = transfer(sgd, 'mup', base, wide);
+    expect(r.optimizer).toMatchObject({ name: 'sgd', momentum: 0.8 });
+    r.tensors.forEach((t, i) => {
+      const want = muSgdLr(sgd.lr, gptTensors(wide)[i], baseSpecs[i]);
+      expect(t.lr, t.name).toBeCloseTo(want, 15);
+      expect(t.weightDecay * t.lr, t.name).toBeCloseTo(t.kind === 'matrix' ? sgd.lr * 0.1 : 0, 15);
+    });
+    // The entries by name: vectors and embeddings η·4, the readout η·m = η·4, attention η,
+    // mlp.in η·(256/128)/4 = η/2, mlp.out η·4/2 = 2η.
+    const lrMult = (name: string) => r.tensors.find((t) => t.name === name)!.lrMult;
+    expect(lrMult('tok_emb')).toBeCloseTo(4, 12);
+    expect(lrMult('pos_emb')).toBeCloseTo(4, 12);
+    expect(lrMult('blocks.0.ln1.gain')).toBeCloseTo(4, 12);
+    expect(lrMult('blocks.0.mlp.in_bias')).toBeCloseTo(2, 12);
+    expect(lrMult('blocks.0.attn.qkv')).toBeCloseTo(1, 12);
+    expect(lrMult('blocks.0.attn.out')).toBeCloseTo(1, 12);
+    expect(lrMult('blocks.0.mlp.in')).toBeCloseTo(0.5, 12);
+    expect(lrMult('blocks.0.mlp.out')).toBeCloseTo(2, 12);
+    expect(lrMult('readout')).toBeCloseTo(4, 12);
+  });
+
+  it('SP: every tensor gets η, whatever its width and depth', () => {
+    const r = transfer({ ...sgd, depthAlpha: 1 }, 'sp', base, { ...wide, depth: 8 });
+    for (const t of r.tensors) expect(t.lr, t.name).toBe(sgd.lr);
+    expect(r.multipliers.depthLrFactor).toBe(1);
+  });
+
+  it('the tied readout is the embedding: η·d/d_base', () => {
+    const tied = transfer(
+      sgd,
+      'mup',
+      { ...base, tiedReadout: true },
+      { ...wide, tiedReadout: true },
+    );
+    expect(tied.tensors.find((t) => t.name === 'tok_emb')!.lrMult).toBeCloseTo(4, 12);
+  });
+
+  it('depth: in-block tensors × L^(2α-1) (1 at depth-µP, L at CompleteP), the rest unchanged', () => {
+    const deep = { ...wide, depth: 8 };
+    const flat = transfer(sgd, 'mup', base, deep);
+    for (const [alpha, factor] of [
+      [0.5, 1],
+      [1, 4],
+    ] as const) {
+      const r = transfer({ ...sgd, depthAlpha: alpha }, 'mup', base, deep);
+      expect(r.multipliers.depthLrFactor).toBe(factor);
+      r.tensors.forEach((t, i) => {
+        const want = flat.tensors[i].lr * (t.block === null ? 1 : factor);
+        expect(t.lr, `α ${alpha} ${t.name}`).toBeCloseTo(want, 15);
+      });
+    }
+    const t: TensorContext = {
+      role: 'hidden',
+      kind: 'matrix',
+      m: 2,
+      mOut: 2,
+      inBlock: true,
+      depthMult: 4,
+    };
+    expect(SGD_RULES.tensor('mup', { ...sgd, depthAlpha: 1 }, t).lr).toBeCloseTo(sgd.lr * 4, 15);
+  });
+
+  it('the hyperparameters read back from SGD’s values, under SP and µP', () => {
+    for (const p of ['sp', 'mup'] as const) {
+      const r = transfer(sgd, p, base, wide);
+      const back = recoverHyperparams(r);
+      expect(back.lr).toBeCloseTo(sgd.lr, 15);
+      expect(back.weightDecay).toBeCloseTo(sgd.weightDecay, 15);
+      expect(back.optimizer).toBe('sgd');
+      expect(back.momentum).toBe(0.8);
+    }
+  });
+
+  it('momentum must be in [0, 1), and is 0.9 when absent; SGD ignores Adam’s fields', () => {
+    for (const momentum of [-0.1, 1, 1.5, NaN]) {
+      const errors = validateHyperparams({ ...sgd, momentum });
+      expect(errors.map((e) => e.field)).toEqual(['momentum']);
+      expect(errors[0].message).toMatch(/^Momentum must be in \[0, 1\)/);
+    }
+    const { momentum: _omitted, ...legacy } = sgd;
+    expect(validateHyperparams(legacy)).toEqual([]);
+    expect(transfer(legacy, 'mup', base, wide).optimizer.momentum).toBe(0.9);
+    expect(validateHyperparams({ ...sgd, beta1: 2 })).toEqual([]);
+    expect(SGD_RULES.fields).toEqual(['momentum']);
+    expect(ADAMW_RULES.fields).toEqual(['beta1', 'beta2', 'eps']);
   });
 });

@@ -11,6 +11,9 @@ import {
   adamLr,
   decoupledWeightDecay,
   depthLrFactor,
+  sgdDepthLrFactor,
+  sgdLr,
+  momentumOf,
   type HyperparamError,
   type MupHyperparams,
   type Parametrization,
@@ -19,8 +22,10 @@ import {
 } from './rules';
 
 /** Every optimizer the lab trains with: the one list of names. */
-export const optimizerNameSchema = z.enum(['adamw', 'muon'], {
-  error: 'Optimizer must be adamw or muon',
+const NAMES = ['adamw', 'sgd', 'muon'] as const;
+export const optimizerNameSchema = z.enum(NAMES, {
+  error: (issue) =>
+    `Optimizer must be one of ${NAMES.join(', ')} (got ${JSON.stringify(issue.input)})`,
 });
 export type OptimizerName = z.infer<typeof optimizerNameSchema>;
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = optimizerNameSchema.options;
@@ -41,6 +46,13 @@ export interface OptimizerRules {
   /** Where the rules come from (shown beside the per-tensor table). */
   source: string;
   tensor(p: Parametrization, hp: MupHyperparams, t: TensorContext): TensorOptimizerValues;
+  /** The learning-rate factor of every tensor inside a residual block (depth scaling). */
+  depthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number;
+  /**
+   * The hyperparameters only this optimizer reads, in the order a form shows them (the shared
+   * ones are in rules.ts): what the page, the CLI and the export show for it.
+   */
+  fields: readonly (keyof MupHyperparams)[];
   /** Checks of the hyperparameters only this optimizer reads (the shared ones: rules.ts). */
   validate(hp: MupHyperparams): HyperparamError[];
 }
@@ -54,6 +66,8 @@ export const ADAMW_RULES: OptimizerRules = {
     const lr = adamLr(p, hp, t);
     return { lr, eps: adamEps(p, hp, t), weightDecay: decoupledWeightDecay(hp, t, lr) };
   },
+  depthLrFactor,
+  fields: ['beta1', 'beta2', 'eps'],
   validate(hp) {
     const errors: HyperparamError[] = [];
     for (const field of ['beta1', 'beta2'] as const) {
@@ -67,6 +81,38 @@ export const ADAMW_RULES: OptimizerRules = {
     }
     return errors;
   },
+};
+
+/** Errors of a momentum μ (SGD's and Muon's): it must be in [0, 1). */
+export function validateMomentum(hp: MupHyperparams): HyperparamError[] {
+  const v = momentumOf(hp);
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1) return [];
+  return [{ field: 'momentum', message: `Momentum must be in [0, 1) (got ${String(v)})` }];
+}
+
+/**
+ * SGD with heavy-ball momentum (buf = μ·buf + g; p -= lr·buf, torch.optim.SGD with dampening 0,
+ * not Nesterov): microsoft/mup's MuSGD under µP, plain SGD under SP (rules.ts sgdLr).
+ *
+ * Weight decay is decoupled, as for AdamW: p -= lr_t · wd_t · p beside the momentum step, with
+ * lr_t · wd_t = η·λ for every tensor (decoupledWeightDecay). MuSGD's default (decoupled_wd=False)
+ * couples it through torch's SGD (g += wd·p) and divides weight_decay by the factor it multiplies
+ * the lr by, so its lr_t · wd_t is η·λ as well: the same decay per step, here without passing
+ * through the momentum buffer (which would multiply it by up to 1/(1-μ)). One decay convention
+ * for every optimizer keeps λ comparable between AdamW and SGD runs. No ε.
+ */
+export const SGD_RULES: OptimizerRules = {
+  name: 'sgd',
+  label: 'SGD (momentum)',
+  source: "microsoft/mup's MuSGD (mup/optim.py); plain SGD under SP",
+  tensor(p, hp, t) {
+    const lr = sgdLr(p, hp, t);
+    // ε is unused by SGD: hp.eps is carried so that the values still read back to hp.
+    return { lr, eps: hp.eps, weightDecay: decoupledWeightDecay(hp, t, lr) };
+  },
+  depthLrFactor: sgdDepthLrFactor,
+  fields: ['momentum'],
+  validate: validateMomentum,
 };
 
 // ---- Muon ------------------------------------------------------------------------------------
@@ -149,6 +195,8 @@ export const MUON_RULES: OptimizerRules = {
     const lr = hp.lr * (t.inBlock ? depthLrFactor(p, hp, t.depthMult) : 1);
     return { lr, eps: hp.eps, weightDecay: decoupledWeightDecay(hp, t, lr) };
   },
+  depthLrFactor,
+  fields: ['momentum', 'nsSteps', 'beta1', 'beta2', 'eps'],
   validate(hp) {
     const errors = ADAMW_RULES.validate(hp);
     const mu = muonMomentumOf(hp);
@@ -168,8 +216,18 @@ export const MUON_RULES: OptimizerRules = {
 
 export const OPTIMIZER_RULES: Readonly<Record<OptimizerName, OptimizerRules>> = Object.freeze({
   adamw: ADAMW_RULES,
+  sgd: SGD_RULES,
   muon: MUON_RULES,
 });
+
+/** Labels of the optimizer-specific hyperparameters (each optimizer's `fields`), for forms. */
+export const OPTIMIZER_FIELD_LABELS: Readonly<Partial<Record<keyof MupHyperparams, string>>> = {
+  beta1: 'Adam β1',
+  beta2: 'Adam β2',
+  eps: 'Adam ε',
+  momentum: 'Momentum',
+  nsSteps: 'Newton-Schulz steps',
+};
 
 /** The run's optimizer name: hp.optimizer, or AdamW for hyperparameters written without one. */
 export function optimizerNameOf(hp: MupHyperparams): OptimizerName {

@@ -25,7 +25,7 @@ import {
   type Parametrization,
   type TensorContext,
 } from './rules';
-import { validateHyperparams } from './optimizers';
+import { OPTIMIZER_NAMES, validateHyperparams } from './optimizers';
 import type { TensorKind, TensorRole } from './shapes';
 
 /** Distinct, non-default values so that a mixed-up hyperparameter shows. */
@@ -46,7 +46,7 @@ const both: Parametrization[] = ['sp', 'mup'];
 const DIGITS = 12;
 
 function ctx(role: TensorRole, kind: TensorKind, m: number, inBlock = false, L = 1): TensorContext {
-  return { role, kind, m, inBlock, depthMult: L };
+  return { role, kind, m, mOut: m, inBlock, depthMult: L };
 }
 
 describe('row: token/position embedding', () => {
@@ -414,7 +414,10 @@ describe('validateHyperparams', () => {
   it('names the optimizer field for an unknown optimizer, and takes none for AdamW', () => {
     const bad = { ...DEFAULT_HYPERPARAMS, optimizer: 'lion' as unknown as 'adamw' };
     expect(validateHyperparams(bad)).toEqual([
-      { field: 'optimizer', message: 'Optimizer must be one of adamw, muon (got "lion")' },
+      {
+        field: 'optimizer',
+        message: `Optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} (got "lion")`,
+      },
     ]);
     const { optimizer: _omitted, ...withoutOptimizer } = DEFAULT_HYPERPARAMS;
     expect(validateHyperparams(withoutOptimizer)).toEqual([]);

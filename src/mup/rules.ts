@@ -130,12 +130,21 @@ export interface MupHyperparams {
    */
   optimizer?: OptimizerName;
   /**
-   * Momentum μ of the optimizers that keep a momentum buffer, in [0, 1); absent in files written
-   * before there was one (each optimizer then uses its own default: Muon's is 0.95).
+   * Momentum μ of the optimizers that keep a momentum buffer (SGD: buf = μ·buf + g; Muon), in
+   * [0, 1); absent in files written before there was one (SGD then reads DEFAULT_MOMENTUM, Muon
+   * its own 0.95).
    */
   momentum?: number;
   /** Muon's Newton-Schulz iterations (an integer >= 1); absent: 5, Keller Jordan's default. */
   nsSteps?: number;
+}
+
+/** SGD's momentum when the hyperparameters name none (the form's default for every optimizer). */
+export const DEFAULT_MOMENTUM = 0.9;
+
+/** The run's momentum: hp.momentum, or DEFAULT_MOMENTUM in files written without one. */
+export function momentumOf(hp: MupHyperparams): number {
+  return hp.momentum ?? DEFAULT_MOMENTUM;
 }
 
 export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
@@ -153,10 +162,16 @@ export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
   zeroQuery: false,
   depthAlpha: 0,
   optimizer: 'adamw',
+  momentum: DEFAULT_MOMENTUM,
+  nsSteps: 5,
 });
 
 /** Fields that files written before they existed lack (each has a default meaning its absence). */
-export const OPTIONAL_HYPERPARAMS: ReadonlySet<string> = new Set(['optimizer']);
+export const OPTIONAL_HYPERPARAMS: ReadonlySet<string> = new Set([
+  'optimizer',
+  'momentum',
+  'nsSteps',
+]);
 
 export interface HyperparamError {
   field: keyof MupHyperparams;
@@ -221,6 +236,11 @@ export interface TensorContext {
   kind: TensorKind;
   /** m = fan_in / base_fan_in. */
   m: number;
+  /**
+   * fan_out / base_fan_out: the multiplier of the output dimension (embeddings' and vectors'
+   * width-like dimension; 1 for the readout, whose fan-out is the vocabulary).
+   */
+  mOut: number;
   /** Inside a residual block (its learning rate follows the depth rule). */
   inBlock: boolean;
   /** L = depth / base_depth. */
@@ -256,7 +276,8 @@ export function initRule(p: Parametrization, hp: MupHyperparams, t: TensorContex
 /** Std of the query columns of a qkv matrix: 0 when zeroQuery, else the hidden rule. */
 export function queryInitStd(p: Parametrization, hp: MupHyperparams, m: number): number {
   if (hp.zeroQuery) return 0;
-  return initRule(p, hp, { role: 'hidden', kind: 'matrix', m, inBlock: true, depthMult: 1 }).std;
+  const t = { role: 'hidden', kind: 'matrix', m, mOut: m, inBlock: true, depthMult: 1 } as const;
+  return initRule(p, hp, t).std;
 }
 
 // ---- Depth rules --------------------------------------------------------------------------
@@ -294,6 +315,38 @@ export function adamLr(p: Parametrization, hp: MupHyperparams, t: TensorContext)
 export function adamEps(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
   const eps = p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? hp.eps / t.m : hp.eps;
   return t.inBlock ? eps * depthEpsFactor(p, hp, t.depthMult) : eps;
+}
+
+/**
+ * SGD learning rate of one tensor: microsoft/mup's MuSGD (mup/optim.py) under µP, η under SP.
+ * MuSGD sorts tensors by their number of width-like dimensions (InfShape.ninf()):
+ * - one (vector-like: embeddings [V or T, d], the readout [d, V], LayerNorm gains and biases,
+ *   linear biases): lr = η · width_mult, where width_mult is that one dimension's multiplier:
+ *   the output dimension's (mOut = d / d_base, or the MLP width's) for embeddings and vectors,
+ *   the fan-in's (m = d / d_base) for the readout (MuReadout's α_out/m makes its gradient 1/m
+ *   smaller, and the LR makes up for it);
+ * - two (hidden matrices): lr = η / (fan_in mult / fan_out mult) = η · mOut / m, which is η
+ *   when both dimensions grow together (the MLP ratio held).
+ * Depth (not part of MuSGD): with α ∈ {1/2, 1} every tensor inside a block × L^(2α-1), so that
+ * each block's effect on the output is Θ(1/L) as for Adam's L^(α-1): an SGD update is
+ * proportional to its gradient, which carries the branch multiplier L^-α once more than Adam's
+ * normalised update. At α = 1/2 it is 1: Tensor Programs VI's Depth-µP for SGD (branch
+ * multiplier a/√L, learning rate η).
+ */
+export function sgdLr(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+  if (p === 'sp') return hp.lr;
+  let width: number;
+  if (t.role === 'hidden' && t.kind === 'matrix') width = t.mOut / t.m;
+  else if (t.role === 'readout') width = t.m;
+  else width = t.mOut;
+  const depth = t.inBlock ? sgdDepthLrFactor(p, hp, t.depthMult) : 1;
+  return hp.lr * width * depth;
+}
+
+/** SGD's learning-rate factor inside residual blocks: L^(2α-1) under µP (sgdLr), else 1. */
+export function sgdDepthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number) {
+  if (p === 'sp' || hp.depthAlpha === 0) return 1;
+  return Math.pow(depthMult, 2 * hp.depthAlpha - 1);
 }
 
 /** Whether a tensor is weight-decayed at all (matrices yes, gains and biases no). */

@@ -5,15 +5,17 @@
  * recoverHyperparams() inverts transfer(), and mupPytorchHints() restates the result in the
  * terms of the PyTorch `mup` package (microsoft/mup).
  */
-import { optimizerRulesOf, validateHyperparams } from './optimizers';
+import { OPTIMIZER_RULES, optimizerRulesOf, validateHyperparams } from './optimizers';
 import {
   attentionScale,
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_MOMENTUM,
   DEPTH_SCALINGS,
   depthScalingOf,
-  depthLrFactor,
   depthMultiplier,
   initRule,
   inputMultiplier,
+  momentumOf,
   queryInitStd,
   readoutMultiplier,
   residualMultiplier,
@@ -90,7 +92,14 @@ export interface TransferResult {
   tensors: TensorValues[];
   multipliers: GlobalMultipliers;
   /** The optimizer and its width- and tensor-independent settings. */
-  optimizer: { name: OptimizerName; beta1: number; beta2: number; clip: number };
+  optimizer: {
+    name: OptimizerName;
+    beta1: number;
+    beta2: number;
+    clip: number;
+    /** Momentum μ (SGD); absent in files written before SGD (DEFAULT_MOMENTUM). */
+    momentum?: number;
+  };
   /** Human-readable remarks (flags that had no effect, and why). */
   notes: string[];
 }
@@ -120,7 +129,7 @@ function pairedTensors(base: GptShape, target: GptShape) {
   return gptTensors(target).map((t, i) => {
     const b = baseTensors[i];
     if (b.name !== t.name) throw new Error(`Tensor lists differ at ${t.name} / ${b.name}`);
-    return { spec: t, baseFanIn: b.fanIn };
+    return { spec: t, baseFanIn: b.fanIn, baseFanOut: b.fanOut };
   });
 }
 
@@ -136,12 +145,13 @@ export function transfer(
   const optimizer = optimizerRulesOf(hp);
   const notes: string[] = [];
 
-  const tensors = pairedTensors(base, target).map(({ spec, baseFanIn }): TensorValues => {
+  const tensors = pairedTensors(base, target).map(({ spec, baseFanIn, baseFanOut }) => {
     const m = widthMultiplier(spec.fanIn, baseFanIn);
     const ctx: TensorContext = {
       role: spec.role,
       kind: spec.kind,
       m,
+      mOut: widthMultiplier(spec.fanOut, baseFanOut),
       inBlock: spec.block !== null,
       depthMult,
     };
@@ -181,7 +191,7 @@ export function transfer(
     residualMult: residualMultiplier(p, hp, depthMult),
     widthMult,
     depthMult,
-    depthLrFactor: depthLrFactor(p, hp, depthMult),
+    depthLrFactor: optimizer.depthLrFactor(p, hp, depthMult),
     headSize,
     baseHeadSize,
   };
@@ -202,7 +212,13 @@ export function transfer(
     hp: { ...hp },
     tensors,
     multipliers,
-    optimizer: { name: optimizer.name, beta1: hp.beta1, beta2: hp.beta2, clip: hp.clip },
+    optimizer: {
+      name: optimizer.name,
+      beta1: hp.beta1,
+      beta2: hp.beta2,
+      clip: hp.clip,
+      momentum: momentumOf(hp),
+    },
     notes,
   };
 }
@@ -223,7 +239,20 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
   const emb = find(result, 'tok_emb');
   if (!emb) throw new Error('No tok_emb in the transfer result');
   const mult = result.multipliers;
-  const eta = emb.lr;
+  // η: tok_emb's lr over its rule's factor (1 for AdamW; MuSGD's d/d_base for SGD under µP).
+  const unit = OPTIMIZER_RULES[result.optimizer.name ?? 'adamw'].tensor(
+    p,
+    { ...DEFAULT_HYPERPARAMS, lr: 1 },
+    {
+      role: emb.role,
+      kind: emb.kind,
+      m: emb.widthMult,
+      mOut: mult.widthMult,
+      inBlock: false,
+      depthMult: mult.depthMult,
+    },
+  ).lr;
+  const eta = emb.lr / unit;
   const readout = find(result, 'readout');
   const qkv = result.tensors.find((t) => t.queryColumns !== undefined);
   let depthAlpha: DepthAlpha = 0;
@@ -249,6 +278,7 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
     zeroQuery: qkv ? qkv.queryInitStd === 0 : false,
     depthAlpha,
     optimizer: result.optimizer.name,
+    momentum: result.optimizer.momentum ?? DEFAULT_MOMENTUM,
   };
 }
 

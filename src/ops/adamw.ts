@@ -26,6 +26,7 @@ import {
   type GroupStatsVariant,
 } from './reduce';
 import { flatGrid } from './shapes';
+import { checkUpdateTable, updateTableBytes } from './updateTable';
 import { SUBGROUP_RULE, variantOn } from './subgroups';
 import type { VariantRegistry } from './variants';
 
@@ -113,20 +114,9 @@ export interface AdamWOp extends PreparedOp {
   setClip(clip: number): void;
 }
 
-/** Bytes per entry of the tensor table; must match `struct Tensor` in adamw.wgsl. */
-const TENSOR_BYTES = 32;
-
 export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<AdamWOp> {
   const label = args.label ?? `adamw ${args.tensors.length} tensors`;
   const { params, grads, m, v, tensors } = args;
-  const named = { params, grads, m, v };
-  for (const [name, t] of Object.entries(named)) {
-    if (t.dtype !== 'f32') throw new Error(`${label}: ${name} must be f32`);
-  }
-  if (new Set([params.buffer, grads.buffer, m.buffer, v.buffer]).size !== 4) {
-    // One dispatch may not bind a buffer both read-write and read-only.
-    throw new Error(`${label}: params, grads, m and v must be four different buffers`);
-  }
   for (const [name, b] of Object.entries({ beta1: args.beta1, beta2: args.beta2 })) {
     if (b !== undefined && !(b >= 0 && b < 1)) {
       throw new Error(`${label}: ${name} must be in [0, 1), got ${b}`);
@@ -136,31 +126,11 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   const beta1 = Math.fround(args.beta1 ?? 0.9);
   const beta2 = Math.fround(args.beta2 ?? 0.999);
   if (beta1 >= 1 || beta2 >= 1) throw new Error(`${label}: a beta rounds to 1 in float32`);
-  const sorted = tensors.filter((t) => t.length > 0).sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1];
-    if (sorted[i].offset < prev.offset + prev.length) {
-      throw new Error(`${label}: tensors ${prev.name ?? ''} and ${sorted[i].name ?? ''} overlap`);
-    }
-  }
-  tensors.forEach((t, i) => {
-    for (const [name, x] of Object.entries({
-      lr: t.lr,
-      weightDecay: t.weightDecay ?? 0,
-      eps: t.eps ?? 1e-8,
-    })) {
-      if (!Number.isFinite(x) || x < 0) {
-        throw new Error(`${label}: tensor ${t.name ?? i} has ${name} = ${x}`);
-      }
-    }
-  });
-
-  const end = Math.max(0, ...tensors.map((t) => t.offset + t.length));
-  for (const [name, t] of Object.entries(named)) {
-    if (t.length < end) {
-      throw new Error(`${label}: tensors end at element ${end}, but ${name} has ${t.length}`);
-    }
-  }
+  const end = checkUpdateTable(label, { params, grads, m, v }, tensors, (t) => ({
+    lr: t.lr,
+    weightDecay: t.weightDecay ?? 0,
+    eps: t.eps ?? 1e-8,
+  }));
 
   const variant = adamwVariantOn(ctx, end, tensors.length, args.variant, label);
   // The chunk table checks offsets, lengths and groups.
@@ -174,19 +144,13 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   });
   const groups = gradStats.groups;
 
-  const table = new DataView(new ArrayBuffer(Math.max(1, tensors.length) * TENSOR_BYTES));
-  tensors.forEach((t, i) => {
-    const o = i * TENSOR_BYTES;
-    table.setUint32(o, t.offset, true);
-    table.setUint32(o + 4, t.length, true);
-    table.setUint32(o + 8, t.group ?? 0, true);
-    table.setUint32(o + 12, t.statsOnly ? 1 : 0, true);
-    table.setFloat32(o + 16, t.lr, true);
-    table.setFloat32(o + 20, t.weightDecay ?? 0, true);
-    table.setFloat32(o + 24, t.eps ?? 1e-8, true);
-  });
+  const table = updateTableBytes(
+    tensors,
+    (t) => [t.lr, t.weightDecay ?? 0, t.eps ?? 1e-8],
+    (t) => (t.statsOnly ? 1 : 0),
+  );
   const tableBuffer = ctx.pool.acquire(table.byteLength, STORAGE_USAGE, `${label}:tensors`);
-  ctx.device.queue.writeBuffer(tableBuffer, 0, table.buffer);
+  ctx.device.queue.writeBuffer(tableBuffer, 0, table);
 
   const pipeline = await ctx.pipelines.get(ADAMW_KERNEL, 'main');
   const numChunks = gradStats.table.numChunks;

@@ -4,6 +4,7 @@
  * bound a kernel is held to cannot differ between the two. The derivations are in the comments.
  */
 import type { AdamWTensor } from './adamw';
+import type { SgdTensor } from './sgd';
 import type { CrossEntropyVariant } from './cross_entropy';
 import type { GroupStatsVariant } from './reduce';
 import { LAYERNORM_ROWS_PER_BLOCK, type LayerNormVariant } from './layernorm';
@@ -442,3 +443,56 @@ export function nsPropagatedBound(stepBounds: readonly number[], gain: number): 
   const s = stepBounds.length - 1;
   return stepBounds.reduce((sum, r, k) => sum + gain ** (s - k) * r, 0);
 }
+// ---- sgd -----------------------------------------------------------------------------------
+
+/**
+ * Per-element allowances of the SGD kernel, accumulated step by step: `params` grows by
+ * sgdAddStep each step; `bufAbs` is the momentum buffer of |clipped gradient| (μ bufAbs + |c g|),
+ * the scale the buffer's rounding follows (its terms may cancel).
+ */
+export interface SgdBounds {
+  params: Float64Array;
+  bufAbs: Float64Array;
+}
+
+/**
+ * One step's allowance per element: 2u |p| for the decay factor 1 - lr wd (rounded to 1's ulp)
+ * and the product, plus 48 u of lr (bufAbs + wd |p|). The buffer carries at most 18 u of bufAbs:
+ * each step rounds μ·buf, c·g and their sum (3u) and c itself is off by up to ~15 u (the norm from
+ * an f32 sum of squares, halved by the sqrt, plus sqrt, add and divide); older errors are
+ * contracted by μ < 1, so they stay within one step's share of bufAbs. lr = lr_t · lrScale is
+ * rounded twice (table and product) and lr · buf once more: 48 u covers them with margin.
+ */
+export function sgdAddStep(
+  b: SgdBounds,
+  grads: ArrayLike<number>,
+  tensors: readonly SgdTensor[],
+  before: ArrayLike<number>,
+  o: {
+    momentum: number;
+    lrScale: number;
+    clip: number;
+    norms: readonly number[];
+    skipped: readonly boolean[];
+  },
+): void {
+  for (const t of tensors) {
+    const group = t.group ?? 0;
+    if (o.skipped[group]) continue;
+    const lr = t.lr * o.lrScale;
+    const c = o.clip > 0 ? Math.min(1, o.clip / (o.norms[group] + 1e-6)) : 1;
+    for (let i = t.offset; i < t.offset + t.length; i++) {
+      b.bufAbs[i] = o.momentum * b.bufAbs[i] + Math.abs(c * grads[i]);
+      b.params[i] +=
+        2 * u * Math.abs(before[i]) +
+        48 * u * lr * (b.bufAbs[i] + (t.weightDecay ?? 0) * Math.abs(before[i]));
+    }
+  }
+}
+
+/** Element i of the parameters: the accumulated allowance plus the final rounding. */
+export const sgdParamBound = (b: SgdBounds, i: number, want: number): number =>
+  b.params[i] + 2 * u * Math.abs(want) + 1e-30;
+
+/** The momentum buffer: 24 u of bufAbs (sgdAddStep's 18 u with margin). */
+export const sgdBufBound = (b: SgdBounds, i: number): number => 24 * u * b.bufAbs[i] + 1e-30;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import geluWgsl from '../../kernels/gelu.wgsl?raw';
 import layernormSubgroupWgsl from '../../kernels/layernorm_subgroup.wgsl?raw';
 import reduceSubgroupWgsl from '../../kernels/reduce_subgroup.wgsl?raw';
+import sgdWgsl from '../../kernels/sgd.wgsl?raw';
 import { useGpu } from '../../test/gpu';
 import { runSelfTests, SELF_TEST_KERNELS, worstRatio, type SelfTestResult } from './selftest';
 
@@ -53,6 +54,7 @@ describe('kernel self-tests', () => {
       'reduce',
       'adamw',
       'newton_schulz',
+      'sgd',
     ]);
     expect(seen).toEqual([...SELF_TEST_KERNELS, ...SELF_TEST_KERNELS]);
     for (const { results } of [cold, warm]) {
@@ -68,6 +70,19 @@ describe('kernel self-tests', () => {
     // Budget ~3 s on SwiftShader for the tests themselves (measured ~0.3 s warm on 2 shared
     // cores). Not asserted cold: there the attention kernel's shader compilation dominates.
     expect(warm.total).toBeLessThan(3000);
+  });
+
+  it('fails an SGD kernel that ignores the clip factor', async () => {
+    const broken = sgdWgsl.replace(
+      'let b = mu * buf[i] + grads[i] * scale;',
+      'let b = mu * buf[i] + grads[i];',
+    );
+    expect(broken).not.toBe(sgdWgsl);
+    const [bad] = await runSelfTests(gpu(), undefined, {
+      kernels: ['sgd'],
+      overrides: [{ name: 'sgd', code: broken }],
+    });
+    expect(bad.passed, row(bad)).toBe(false);
   });
 
   it('fails a kernel compiled with a wrong constant, and passes the shipped source', async () => {
@@ -93,7 +108,7 @@ describe('kernel self-tests', () => {
     // SwiftShader (this suite's adapter) has subgroups of 4 lanes.
     if (ctx.adapter.architecture === 'swiftshader') expect(ctx.features.subgroups).toBe(true);
     if (!ctx.features.subgroups) return;
-    for (const kernel of ['layernorm', 'cross_entropy', 'adamw']) {
+    for (const kernel of ['layernorm', 'cross_entropy', 'adamw', 'sgd']) {
       const [r] = await expectPoolRestored(() =>
         runSelfTests(ctx, undefined, { kernels: [kernel], variant: 'subgroup' }),
       );

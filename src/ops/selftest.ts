@@ -17,6 +17,7 @@ import { matmulSelfTest } from './selftest/matmul';
 import { newtonSchulzSelfTest } from './selftest/newtonSchulz';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
+import { sgdSelfTest } from './selftest/sgd';
 
 export { worstRatio, type SelfTest } from './selftest/common';
 
@@ -40,6 +41,7 @@ export const SELF_TESTS: readonly SelfTest[] = [
   reduceSelfTest,
   adamwSelfTest,
   newtonSchulzSelfTest,
+  sgdSelfTest,
 ];
 export const SELF_TEST_KERNELS: readonly string[] = SELF_TESTS.map((t) => t.kernel);
 

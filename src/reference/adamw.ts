@@ -35,6 +35,28 @@ export interface AdamWStepResult {
 
 const F32_MAX = 3.4028234663852886e38;
 
+/**
+ * Per group (run) the gradient norm over its tensors and whether its update is skipped: a
+ * non-finite gradient, or a sum of squares that overflows f32 (reduce.wgsl's flag).
+ */
+export function groupGradStatsRef(
+  grads: Numbers,
+  tensors: readonly { offset: number; length: number; group?: number }[],
+  groups: number,
+): { norms: number[]; skipped: boolean[] } {
+  const sumSq = new Array<number>(groups).fill(0);
+  const skipped = new Array<boolean>(groups).fill(false);
+  for (const t of tensors) {
+    const g = t.group ?? 0;
+    for (let i = t.offset; i < t.offset + t.length; i++) {
+      if (Number.isFinite(grads[i])) sumSq[g] += grads[i] * grads[i];
+      else skipped[g] = true;
+    }
+  }
+  for (let g = 0; g < groups; g++) if (sumSq[g] > F32_MAX) skipped[g] = true;
+  return { norms: sumSq.map(Math.sqrt), skipped };
+}
+
 /** Applies one step to `state` in place, group by group. */
 export function adamwStepRef(
   state: AdamWStateRef,
@@ -47,17 +69,7 @@ export function adamwStepRef(
   const beta2 = o.beta2 ?? 0.999;
   const lrScale = o.lrScale ?? 1;
   const clip = o.clip ?? 0;
-  const sumSq = new Array<number>(groups).fill(0);
-  const skipped = new Array<boolean>(groups).fill(false);
-  for (const t of tensors) {
-    const g = t.group ?? 0;
-    for (let i = t.offset; i < t.offset + t.length; i++) {
-      if (Number.isFinite(grads[i])) sumSq[g] += grads[i] * grads[i];
-      else skipped[g] = true;
-    }
-  }
-  for (let g = 0; g < groups; g++) if (sumSq[g] > F32_MAX) skipped[g] = true;
-  const norms = sumSq.map(Math.sqrt);
+  const { norms, skipped } = groupGradStatsRef(grads, tensors, groups);
   const bc1 = 1 - beta1 ** o.step;
   const bc2 = 1 - beta2 ** o.step;
   for (const t of tensors) {

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_WIDTH } from '../limits';
-import { DEFAULT_HYPERPARAMS } from '../mup/rules';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MOMENTUM } from '../mup/rules';
 import { validateGptShape, widthStep, type GptShape } from '../mup/shapes';
 import {
   hyperparamsSchema,
@@ -412,10 +412,11 @@ export function largestFittingWidth(
 }
 
 /** Presets from the lab's "Preset" select. */
-export type PresetName = 'tiny' | 'quick' | 'paper';
+export type PresetName = 'tiny' | 'tiny-sgd' | 'quick' | 'paper';
 
 export const PRESET_LABELS: Record<PresetName, string> = {
   tiny: 'Tiny',
+  'tiny-sgd': 'Tiny, SGD',
   quick: 'Quick',
   paper: 'Paper-like',
 };
@@ -446,6 +447,18 @@ export function preset(name: PresetName): SweepConfig {
       baseDepth: 1,
       sweep: { name: 'lr', log2Min: -8, log2Max: -2, log2Step: 1 },
       train: { ...base.train, steps: 12, batch: 4 },
+    };
+  }
+  if (name === 'tiny-sgd') {
+    // Tiny with SGD (momentum 0.9; MuSGD's rules under µP): SGD's learning rates are far larger
+    // than Adam's. Measured on the built-in corpus (2026-12-07, SwiftShader): SP and µP at width
+    // 16 near log2 -1.5, µP at 32 near -1.6, SP at 32 near -2.3: inside -5..1, one step from the
+    // top; at log2 1 runs diverge. presets.test.ts checks it.
+    const tiny = preset('tiny');
+    return {
+      ...tiny,
+      hp: { ...tiny.hp, optimizer: 'sgd', momentum: DEFAULT_MOMENTUM },
+      sweep: { name: 'lr', log2Min: -5, log2Max: 1, log2Step: 1 },
     };
   }
   // Two seeds, so each point shows a mean and a spread and each optimum an uncertainty. The

@@ -120,7 +120,7 @@ describe('buildExport', () => {
   it('writes the format, base shapes, tuned value, target values and evidence', () => {
     const doc = build();
     expect(doc.format).toBe(EXPORT_FORMAT);
-    expect(doc.version).toBe(1);
+    expect(doc.version).toBe(2);
     expect(doc.parametrization).toBe('mup');
     expect(doc.base).toEqual({
       width: 32,
@@ -352,14 +352,40 @@ describe('parseImport', () => {
   });
 
   it('says a newer version made the file', () => {
-    const raw = { ...rawDoc(), version: 2 };
+    const raw = { ...rawDoc(), version: 3 };
     const r = parseImport(JSON.stringify(raw));
     expect(r).toEqual({
       ok: false,
-      message: 'version: made by a newer version of µP Lab (v2); this lab reads v1',
+      message: 'version: made by a newer version of µP Lab (v3); this lab reads v2',
     });
     expectRejected(JSON.stringify({ ...raw, version: 0 }), 'version:', 'not supported');
     expectRejected(JSON.stringify({ ...raw, version: '1' }), 'version:', 'integer');
+  });
+
+  it('imports a version-1 file (no optimizer anywhere) as AdamW', () => {
+    const v1 = rawDoc() as {
+      version: number;
+      hyperparameters: Record<string, unknown>;
+      target: { optimizer: Record<string, unknown> };
+      evidence: { config: { hp: Record<string, unknown> } };
+    };
+    v1.version = 1;
+    delete v1.hyperparameters.optimizer;
+    delete v1.hyperparameters.momentum;
+    delete v1.target.optimizer.name;
+    delete v1.target.optimizer.momentum;
+    delete v1.evidence.config.hp.optimizer;
+    delete v1.evidence.config.hp.momentum;
+    const text = JSON.stringify(v1);
+    const r = parseImport(text);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.doc.version).toBe(2);
+    expect(r.doc.hyperparameters.optimizer).toBe('adamw');
+    expect(r.doc.target.optimizer.name).toBe('adamw');
+    expect(r.doc.evidence.config.hp.optimizer).toBe('adamw');
+    // A version-1 file that names another optimizer is refused, naming the field.
+    const lionV1 = { ...v1, hyperparameters: { ...v1.hyperparameters, optimizer: 'lion' } };
+    expectRejected(JSON.stringify(lionV1), 'hyperparameters.optimizer:', 'must be one of');
   });
 
   it('rejects wrong types with the field path', () => {

@@ -80,7 +80,36 @@ function oneLine(s: string): string {
 }
 
 /**
- * Reads an export file. Never throws; every failure is one line naming the field:
+ * A version-1 file as version 2: v1 was written before the optimizer choice, so every run in it
+ * trained with AdamW; where it names no optimizer (hyperparameters, the sweep config's, the
+ * target's values) it gets 'adamw'. Copies; `raw` is left as it was.
+ */
+export function migrateV1(raw: Record<string, unknown>): Record<string, unknown> {
+  const doc = structuredClone(raw);
+  const objectAt = (path: string[]): Record<string, unknown> | undefined => {
+    let cur: unknown = doc;
+    for (const k of path) {
+      if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+      cur = (cur as Record<string, unknown>)[k];
+    }
+    return typeof cur === 'object' && cur !== null && !Array.isArray(cur)
+      ? (cur as Record<string, unknown>)
+      : undefined;
+  };
+  for (const [path, key] of [
+    [['hyperparameters'], 'optimizer'],
+    [['evidence', 'config', 'hp'], 'optimizer'],
+    [['target', 'optimizer'], 'name'],
+  ] as const) {
+    const o = objectAt([...path]);
+    if (o && o[key] === undefined) o[key] = 'adamw';
+  }
+  doc.version = EXPORT_VERSION;
+  return doc;
+}
+
+/**
+ * Reads an export file (version 1 files are migrated: migrateV1). Never throws; every failure is one line naming the field:
  * malformed JSON, a foreign format, another version, wrong types, non-finite numbers (1e999),
  * absurd sizes, and `__proto__`/`constructor`/`prototype` keys (JSON.parse stores them as own
  * properties, so nothing is polluted; they are rejected before any object is copied).
@@ -120,10 +149,12 @@ export function parseImport(text: string): ImportResult {
         `version: made by a newer version of µP Lab (v${head.version}); this lab reads v${EXPORT_VERSION}`,
       );
     }
-    if (head.version !== EXPORT_VERSION) {
-      return fail(`version: v${head.version} is not supported; this lab reads v${EXPORT_VERSION}`);
+    if (head.version !== EXPORT_VERSION && head.version !== 1) {
+      return fail(
+        `version: v${head.version} is not supported; this lab reads v1 to v${EXPORT_VERSION}`,
+      );
     }
-    const parsed = transferExportSchema.safeParse(raw);
+    const parsed = transferExportSchema.safeParse(head.version === 1 ? migrateV1(head) : raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const extra =

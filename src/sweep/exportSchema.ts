@@ -2,7 +2,7 @@
  * The schema of the export document: one versioned JSON file with everything needed to carry a
  * sweep's tuned hyperparameters into PyTorch + microsoft/mup, and the evidence behind them.
  *
- *   { "format": "mup-lab/transfer", "version": 1,
+ *   { "format": "mup-lab/transfer", "version": 2,
  *     parametrization, base, tuning, hyperparameters, rules, target, evidence, environment,
  *     pytorch }
  *
@@ -33,7 +33,8 @@ import {
 import { runRecordSchema } from './types';
 
 export const EXPORT_FORMAT = 'mup-lab/transfer';
-export const EXPORT_VERSION = 1;
+/** 2: the optimizer is named everywhere (SGD beside AdamW) and carries its momentum. */
+export const EXPORT_VERSION = 2;
 
 const tensorRoleSchema = z.enum(['embedding', 'position', 'hidden', 'readout', 'vector']);
 const tensorKindSchema = z.enum(['matrix', 'gain', 'bias']);
@@ -97,6 +98,8 @@ const targetSchema = z.strictObject({
     beta1: num,
     beta2: num,
     clip: nonNeg,
+    /** Momentum (SGD); absent in version-1 files. */
+    momentum: nonNeg.optional(),
   }),
   notes: list(str, 100),
 });

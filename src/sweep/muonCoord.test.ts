@@ -5,6 +5,7 @@
  * 0.2·√max(fan_in, fan_out), which grows as √width) the MLP output and the logits do. The slopes
  * are printed.
  */
+import { MUON_DEFAULT_MOMENTUM } from '../mup/optimizers';
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
 import { preset, type SweepConfig } from './config';
@@ -20,7 +21,7 @@ function config(): SweepConfig {
     data: { kind: 'synthetic', seed: 0, size: 20_000 },
     model: { ...c.model, depth: 2, heads: 2, context: 16 },
     baseWidth: 16,
-    hp: { ...c.hp, lr: 2 ** -5, optimizer: 'muon' },
+    hp: { ...c.hp, lr: 2 ** -5, optimizer: 'muon', momentum: MUON_DEFAULT_MOMENTUM },
     train: { ...c.train, batch: 2 },
   };
 }

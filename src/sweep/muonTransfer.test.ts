@@ -6,6 +6,7 @@
  * which grows as √width) moves it down, as Megatron-LM PR 3058 measures. Deterministic per seed on
  * one adapter. The drifts are printed.
  */
+import { MUON_DEFAULT_MOMENTUM } from '../mup/optimizers';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags, SWEEP_FLAGS } from '../cli/args';
 import { parseFlags } from '../cli/flags';
@@ -27,7 +28,10 @@ describe('µTransfer with Muon', () => {
     const parsed = parseFlags('sweep', argv, SWEEP_FLAGS);
     if (parsed.help) throw new Error('unexpected --help');
     const base = configFromFlags(parsed.values, () => new Uint8Array());
-    const config = { ...base, hp: { ...base.hp, optimizer: 'muon' as const } };
+    const config = {
+      ...base,
+      hp: { ...base.hp, optimizer: 'muon' as const, momentum: MUON_DEFAULT_MOMENTUM },
+    };
     const data = prepareData(config.data, config.model.context);
     const records: RunRecord[] = [];
     await startSweep(gpu(), config, { data, callbacks: { onRunDone: (r) => records.push(r) } })

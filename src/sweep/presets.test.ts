@@ -41,6 +41,10 @@ describe('presets bracket every optimum', () => {
     expectBracketed(await optimaOf('tiny'), [16, 32]);
   });
 
+  it('Tiny, SGD', async () => {
+    expectBracketed(await optimaOf('tiny-sgd'), [16, 32]);
+  }, 120_000);
+
   it.runIf(process.env.MUP_LAB_SLOW === '1')(
     'Quick (MUP_LAB_SLOW=1)',
     async () => {

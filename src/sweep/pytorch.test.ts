@@ -33,12 +33,16 @@ function pythonPath(name: string): boolean {
     .every((part) => /^\d+$/.test(part) || (/^[A-Za-z_]\w*$/.test(part) && !PY_KEYWORDS.has(part)));
 }
 
-function doc(overrides: { targetWidth?: number; tied?: boolean; biases?: boolean } = {}) {
+function doc(
+  overrides: { targetWidth?: number; tied?: boolean; biases?: boolean; sgd?: boolean } = {},
+) {
   const c = preset('tiny');
   const config = {
     ...c,
     model: { ...c.model, tiedReadout: overrides.tied ?? false, biases: overrides.biases ?? true },
-    hp: { ...DEFAULT_HYPERPARAMS },
+    hp: overrides.sgd
+      ? { ...DEFAULT_HYPERPARAMS, optimizer: 'sgd' as const, momentum: 0.85, weightDecay: 0.1 }
+      : { ...DEFAULT_HYPERPARAMS },
   };
   return buildExport({
     config,
@@ -80,6 +84,24 @@ describe('PyTorch names', () => {
     expect(listed.length).toBeGreaterThan(10);
     for (const n of listed) expect(pythonPath(n), n).toBe(true);
     expect(py).not.toMatch(/mlp\.in\b/);
+  });
+});
+
+describe('the optimizer in the snippet', () => {
+  it("AdamW: mup's MuAdamW with betas and ε; SGD: MuSGD with the momentum and decoupled decay", () => {
+    const adam = pytorchSnippet(doc());
+    expect(adam).toContain('from mup import MuReadout, MuAdamW, set_base_shapes');
+    expect(adam).toMatch(/^BETAS = /m);
+    expect(adam).not.toContain('MuSGD');
+    const d = doc({ sgd: true });
+    const sgd = pytorchSnippet(d);
+    expect(sgd).toContain('from mup import MuReadout, MuSGD, set_base_shapes');
+    expect(sgd).toContain('optimizer = MuSGD(model.parameters(), lr=LR, momentum=MOMENTUM)');
+    expect(sgd).toMatch(/^MOMENTUM = 0\.85 /m);
+    expect(sgd).toMatch(/^WEIGHT_DECAY = 0\.1 /m);
+    expect(sgd).toContain('p.mul_(1 - LR * lr_scale * WEIGHT_DECAY)');
+    expect(sgd).not.toMatch(/MuAdamW|^BETAS|^EPS/m);
+    expect(d.target.optimizer).toMatchObject({ name: 'sgd', momentum: 0.85 });
   });
 });
 

@@ -3,7 +3,7 @@
  * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
-import { DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
+import { DEFAULT_MOMENTUM, DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
 
@@ -61,6 +61,7 @@ export function pytorchSnippet(doc: TransferExport): string {
   const hiddenStd = hidden ? hidden.initStd : hp.initStd / Math.sqrt(widthMult);
   const hiddenEps = hidden ? hidden.eps : hp.eps / widthMult;
   const hiddenLr = hidden ? hidden.muAdamLr : hp.lr / widthMult;
+  const sgd = (hp.optimizer ?? 'adamw') === 'sgd';
   const tuned = doc.tuning;
   const depthOn = m.residualMult !== 1 || m.depthLrFactor !== 1;
   const headLine =
@@ -82,7 +83,7 @@ export function pytorchSnippet(doc: TransferExport): string {
   lines.push(
     '# pip install mup',
     'import torch',
-    'from mup import MuReadout, MuAdamW, set_base_shapes',
+    `from mup import MuReadout, ${sgd ? 'MuSGD' : 'MuAdamW'}, set_base_shapes`,
     '',
     '# ---- Base shapes (the model the hyperparameters were tuned at) ----',
     `BASE_WIDTH = ${b.width}  # d_model`,
@@ -96,15 +97,24 @@ export function pytorchSnippet(doc: TransferExport): string {
     `WIDTH_MULT = TARGET_WIDTH / BASE_WIDTH  # m = ${py(widthMult)}`,
     '',
     '# ---- Tuned base hyperparameters ----',
-    `LR = ${py(hp.lr)}  # η: MuAdamW divides it by m on hidden matrices -> ${py(hiddenLr)} at the target`,
+    sgd
+      ? `LR = ${py(hp.lr)}  # η: MuSGD multiplies it by m on embeddings, vectors and the readout (${py(hp.lr * widthMult)} at the target); hidden matrices keep η`
+      : `LR = ${py(hp.lr)}  # η: MuAdamW divides it by m on hidden matrices -> ${py(hiddenLr)} at the target`,
     `INIT_STD = ${py(hp.initStd)}  # σ`,
     `OUTPUT_MULT = ${py(hp.alphaOut)}  # α_out: MuReadout(output_mult=OUTPUT_MULT); logits × α_out / m`,
     `ALPHA_IN = ${py(hp.alphaIn)}  # α_in: multiply tok_emb(x) + pos_emb(t) by this (mup does not)`,
     `ALPHA_ATTN = ${py(hp.alphaAttn)}`,
     `ATTN_SCALE = ${py(m.attnScale)}  # at the target: α_attn·√d_base/d_head, replaces 1/√d_head`,
-    `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: MuAdamW keeps lr·wd = η·λ)`,
-    `BETAS = (${py(hp.beta1)}, ${py(hp.beta2)})`,
-    `EPS = ${py(hp.eps)}  # ε at the base; hidden matrices use ε/m = ${py(hiddenEps)} at the target`,
+    ...(sgd
+      ? [
+          `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ, decoupled: p *= 1 - LR·λ each step (lr·wd = η·λ), see below`,
+          `MOMENTUM = ${py(hp.momentum ?? DEFAULT_MOMENTUM)}  # torch.optim.SGD momentum (dampening 0, not Nesterov)`,
+        ]
+      : [
+          `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: MuAdamW keeps lr·wd = η·λ)`,
+          `BETAS = (${py(hp.beta1)}, ${py(hp.beta2)})`,
+          `EPS = ${py(hp.eps)}  # ε at the base; hidden matrices use ε/m = ${py(hiddenEps)} at the target`,
+        ]),
     `GRAD_CLIP = ${py(hp.clip)}  # clip_grad_norm_ max norm (0 = off)`,
     `ZERO_READOUT = ${pyBool(pt.muReadout.readoutZeroInit)}`,
     `ZERO_QUERY = ${pyBool(hp.zeroQuery)}`,
@@ -114,9 +124,15 @@ export function pytorchSnippet(doc: TransferExport): string {
     lines.push(
       `# Depth scaling: ${named.label}, L = TARGET_DEPTH / BASE_DEPTH (${named.source})`,
       `RESIDUAL_MULT = ${py(m.residualMult)}  # L^-α: multiply every residual branch by this`,
-      `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # L^(α-1): lr of every in-block group (LN gains/biases too)`,
-      `DEPTH_EPS_FACTOR = ${py(m.residualMult)}  # L^-α: eps of every in-block group (hidden: ε/m × this)`,
+      sgd
+        ? `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # L^(2α-1) for SGD: lr of every in-block group (LN gains/biases too)`
+        : `DEPTH_LR_FACTOR = ${py(m.depthLrFactor)}  # L^(α-1): lr of every in-block group (LN gains/biases too)`,
     );
+    if (!sgd) {
+      lines.push(
+        `DEPTH_EPS_FACTOR = ${py(m.residualMult)}  # L^-α: eps of every in-block group (hidden: ε/m × this)`,
+      );
+    }
   }
   lines.push(
     '',
@@ -160,18 +176,38 @@ export function pytorchSnippet(doc: TransferExport): string {
     '',
     'mup_init_(model)',
     '',
-    '# ---- Optimizer: gains and biases are not decayed; hidden matrices get ε/m ----',
-    'decay = [p for p in model.parameters() if p.dim() >= 2]',
-    'no_decay = [p for p in model.parameters() if p.dim() < 2]',
-    'optimizer = MuAdamW(',
-    "    [{'params': decay, 'weight_decay': WEIGHT_DECAY}, {'params': no_decay, 'weight_decay': 0.0}],",
-    '    lr=LR, betas=BETAS, eps=EPS,',
-    ')',
-    'for group in optimizer.param_groups:',
-    "    if group['params'] and all(p.infshape.ninf() == 2 for p in group['params']):",
-    "        group['eps'] = EPS / group['params'][0].infshape.width_mult()",
   );
-  if (depthOn) {
+  if (sgd) {
+    lines.push(
+      "# ---- Optimizer: microsoft/mup's MuSGD, the lab's SGD under µP ----",
+      '# MuSGD couples weight decay (torch SGD: g += wd·p, through the momentum); the lab decays',
+      '# decoupled, matrices only, by LR·λ per step: do that by hand just before optimizer.step().',
+      'decay = [p for p in model.parameters() if p.dim() >= 2]',
+      'optimizer = MuSGD(model.parameters(), lr=LR, momentum=MOMENTUM)',
+      "# Each step, after loss.backward() and the clip (lr_scale: your schedule's factor):",
+      '#   with torch.no_grad():',
+      '#       for p in decay: p.mul_(1 - LR * lr_scale * WEIGHT_DECAY)',
+      '#   optimizer.step()',
+    );
+  } else
+    lines.push(
+      '# ---- Optimizer: gains and biases are not decayed; hidden matrices get ε/m ----',
+      'decay = [p for p in model.parameters() if p.dim() >= 2]',
+      'no_decay = [p for p in model.parameters() if p.dim() < 2]',
+      'optimizer = MuAdamW(',
+      "    [{'params': decay, 'weight_decay': WEIGHT_DECAY}, {'params': no_decay, 'weight_decay': 0.0}],",
+      '    lr=LR, betas=BETAS, eps=EPS,',
+      ')',
+      'for group in optimizer.param_groups:',
+      "    if group['params'] and all(p.infshape.ninf() == 2 for p in group['params']):",
+      "        group['eps'] = EPS / group['params'][0].infshape.width_mult()",
+    );
+  if (depthOn && sgd) {
+    lines.push(
+      '# Depth scaling: put the parameters inside the blocks in their own groups and multiply',
+      "# their lr by DEPTH_LR_FACTOR, e.g. group['lr'] *= DEPTH_LR_FACTOR",
+    );
+  } else if (depthOn) {
     lines.push(
       '# Depth scaling: put the parameters inside the blocks in their own groups (hidden matrices',
       '# apart from LayerNorm gains and biases), then multiply their lr by DEPTH_LR_FACTOR and',

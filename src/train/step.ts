@@ -53,9 +53,13 @@ export function transfersFor(setup: TrainingStepSetup): TransferResult[] {
   const m0 = results[0].multipliers;
   const o0 = results[0].optimizer;
   for (const r of results) {
-    const o = r.optimizer;
-    if (o.name !== o0.name || o.beta1 !== o0.beta1 || o.beta2 !== o0.beta2 || o.clip !== o0.clip) {
-      throw new Error('Stacked runs must share their optimizer, its betas and its gradient clip');
+    // Every setting of the optimizer (name, betas, momentum, clip) is one value for the stack.
+    const o: Record<string, unknown> = r.optimizer;
+    const first: Record<string, unknown> = o0;
+    if (Object.keys({ ...first, ...o }).some((k) => o[k] !== first[k])) {
+      throw new Error(
+        'Stacked runs must share their optimizer and its settings (betas, momentum, gradient clip)',
+      );
     }
     const m = r.multipliers;
     if (

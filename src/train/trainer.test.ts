@@ -101,6 +101,34 @@ describe('training loop', () => {
     expect(spWide.runs[0].losses).not.toEqual(mupWide.runs[0].losses);
   });
 
+  it('trains with SGD (momentum): lowers the loss, unlike AdamW at the same η', async () => {
+    const sgd = (lr: number): MupHyperparams => ({ ...hp(lr), optimizer: 'sgd', momentum: 0.9 });
+    const r = await trainStack(gpu(), setup([sgd(0.3)], { steps: 30 }));
+    const run = r.runs[0];
+    expect(run.diverged).toBe(false);
+    expect(run.losses[0]).toBeCloseTo(Math.log(data.vocab), 0);
+    expect(run.finalLoss!).toBeLessThan(run.losses[0] - 0.5);
+    const adam = await trainStack(gpu(), setup([hp(0.3)], { steps: 30 }));
+    expect(adam.runs[0].losses.slice(1)).not.toEqual(run.losses.slice(1));
+    await expect(
+      trainStack(gpu(), setup([sgd(0.1), { ...sgd(0.3), momentum: 0.5 }])),
+    ).rejects.toThrow(/Stacked runs must share their optimizer and its settings/);
+  });
+
+  it('trains stacked SGD runs exactly as it trains them one by one', async () => {
+    const lrs = [0.03, 0.1, 0.3];
+    const sgd = (lr: number): MupHyperparams => ({ ...hp(lr), optimizer: 'sgd', momentum: 0.8 });
+    const wide = { shape: { ...shape, width: 32 } };
+    const stacked = await trainStack(gpu(), setup(lrs.map(sgd), wide));
+    for (let k = 0; k < lrs.length; k++) {
+      const alone = await trainStack(gpu(), setup([sgd(lrs[k])], wide));
+      const a = alone.runs[0].losses;
+      const s = stacked.runs[k].losses;
+      expect(s).toHaveLength(a.length);
+      s.forEach((v, i) => expect(Math.abs(v - a[i])).toBeLessThanOrEqual(1e-6 * a[i]));
+    }
+  });
+
   it('returns every pooled buffer after a run', async () => {
     const ctx = gpu();
     await trainStack(ctx, setup([hp(1e-2)], { steps: 2 }));

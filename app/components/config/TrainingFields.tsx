@@ -4,8 +4,9 @@ import { useLab } from '../../store';
 import { ListField } from '../form/ListField';
 import { NumberField } from '../form/NumberField';
 import { SelectField } from '../form/SelectField';
+import { OptimizerField } from './OptimizerField';
 
-/** Steps, batch, seeds, the LR schedule and how many runs train side by side. */
+/** The optimizer, steps, batch, seeds, the LR schedule and how many runs train side by side. */
 export function TrainingFields() {
   const train = useLab((s) => s.config.train);
   const editConfig = useLab((s) => s.editConfig);
@@ -16,6 +17,7 @@ export function TrainingFields() {
   return (
     <fieldset className="group">
       <legend>Training</legend>
+      <OptimizerField />
       <div className="row three">
         <NumberField
           label="Steps"

@@ -2,6 +2,7 @@
 import type { OptimizerName } from '../../mup/optimizers';
 import { adamwGpu } from './adamw';
 import { muonGpu } from './muon';
+import { sgdGpu } from './sgd';
 import type { GpuOptimizer } from './types';
 
 export type { GpuOptimizer, OptimizerSetup, OptimizerUpdateOp } from './types';
@@ -9,4 +10,5 @@ export type { GpuOptimizer, OptimizerSetup, OptimizerUpdateOp } from './types';
 export const GPU_OPTIMIZERS: Readonly<Record<OptimizerName, GpuOptimizer>> = Object.freeze({
   adamw: adamwGpu,
   muon: muonGpu,
+  sgd: sgdGpu,
 });
