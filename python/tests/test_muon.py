@@ -104,7 +104,7 @@ def test_pytorch_muon_replays_the_lab_run(case):
         ("momentum", -0.5, "momentum: Momentum must be in [0, 1) (got -0.5)"),
         ("nsSteps", 0, "nsSteps: Newton-Schulz steps must be an integer >= 1 (got 0)"),
         ("nsSteps", 2.5, "nsSteps: Newton-Schulz steps must be an integer >= 1 (got 2.5)"),
-        ("optimizer", "lion", "optimizer: Optimizer must be one of adamw, muon (got 'lion')"),
+        ("optimizer", "lion", "optimizer: Optimizer must be one of adamw, sgd, muon (got 'lion')"),
     ],
 )
 def test_bad_muon_hyperparameters_are_one_line_naming_the_field(field, value, message):

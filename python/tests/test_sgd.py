@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mup_lab import LabSGD
-from mup_lab.rules import Hyperparams
+from mup_lab.rules import Hyperparams, momentum_of
 
 
 def _params(seed):
@@ -46,11 +46,14 @@ def test_momentum_errors_name_the_field():
     with pytest.raises(ValueError, match=r"^momentum: must be in \[0, 1\)"):
         LabSGD([{"params": _params(3)[:1], "lr": 0.1}], momentum=1.0)
     good = Hyperparams(optimizer="sgd").to_json()
-    for bad in (1.0, -0.1, "x"):
+    for bad in (1.0, -0.1):
         with pytest.raises(ValueError, match=r"^hyperparameters\.momentum: Momentum must be in \[0, 1\)"):
             Hyperparams.from_json({**good, "momentum": bad})
+    with pytest.raises(ValueError, match=r'^hyperparameters\.momentum: must be a number \(got "x"\)'):
+        Hyperparams.from_json({**good, "momentum": "x"})
     with pytest.raises(ValueError, match=r"^hyperparameters\.optimizer: Optimizer must be one of adamw, sgd"):
         Hyperparams.from_json({**good, "optimizer": "lion"})
     legacy = {k: v for k, v in good.items() if k not in ("optimizer", "momentum")}
     hp = Hyperparams.from_json(legacy)
-    assert (hp.optimizer, hp.momentum) == ("adamw", 0.9)
+    # Absent: each optimizer's own default (SGD's 0.9 through momentum_of).
+    assert (hp.optimizer, hp.momentum, momentum_of(hp)) == ("adamw", None, 0.9)
