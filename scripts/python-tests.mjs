@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
-// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, the
+// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, Tiny
+// Shakespeare's split and first batches (`mup-lab batches`), the
 // Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweep, then runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
@@ -74,6 +75,23 @@ run(node, [
   '--no-tune',
   '--out',
   join(generated, 'export.json'),
+]);
+// Tiny Shakespeare's split and first batches as the lab draws them (python/tests/test_data.py).
+run(node, [
+  cli,
+  'batches',
+  '--corpus',
+  'shakespeare',
+  '--context',
+  '16',
+  '--batch',
+  '4',
+  '--seed',
+  '3',
+  '--count',
+  '2',
+  '--out',
+  join(generated, 'shakespeare-batches.json'),
 ]);
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
 // (28 runs, about a minute on a CPU adapter).

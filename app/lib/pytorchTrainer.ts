@@ -1,10 +1,13 @@
 /**
  * "Download PyTorch trainer": a zip with the export, the python/mup_lab package (bundled with the
- * app at build time, so it works offline), the built-in corpus when the sweep used it, a README
+ * app at build time, so it works offline), the built-in corpus (synthetic, or Tiny Shakespeare
+ * fetched from this origin) when the sweep used it, a README
  * and train.sh with the exact command line for the export's target width.
  */
 import { zipSync, strToU8 } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
+import { TINY_SHAKESPEARE } from '../../src/data/shakespeare';
+import shakespeareUrl from '../../src/data/corpora/tinyshakespeare.txt?url';
 import { exportFileName } from '../../src/sweep/export';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
@@ -20,8 +23,8 @@ const SOURCES: Record<string, string> = Object.fromEntries(
   ).map(([path, text]) => [path.replace(/^.*\/python\//, ''), text]),
 );
 
-/** The bundle's files, path -> contents. */
-export function trainerFiles(doc: TransferExport): Record<string, string> {
+/** The bundle's files, path -> contents (`shakespeare`: the text, when the sweep used it). */
+export function trainerFiles(doc: TransferExport, shakespeare?: string): Record<string, string> {
   const files: Record<string, string> = { ...SOURCES };
   if (!files['mup_lab/train.py']) throw new Error('The PyTorch trainer sources are missing');
   files[exportFileName(doc)] = JSON.stringify(doc, null, 2) + '\n';
@@ -30,6 +33,10 @@ export function trainerFiles(doc: TransferExport): Record<string, string> {
   const data = doc.evidence.config.data;
   if (data.kind === 'synthetic') {
     files[trainerTextName(doc)] = generateCorpus({ seed: data.seed, size: data.size }).text;
+  }
+  if (data.kind === 'shakespeare') {
+    if (shakespeare === undefined) throw new Error(`${TINY_SHAKESPEARE.label} is not loaded`);
+    files[trainerTextName(doc)] = shakespeare;
   }
   return files;
 }
@@ -42,10 +49,23 @@ export function trainerZipName(doc: TransferExport): string {
     .replace(/\.json$/, '.zip');
 }
 
-export function trainerZip(doc: TransferExport): Blob {
+/** Tiny Shakespeare from this origin (python/mup_lab checks its SHA-256 before training). */
+async function fetchShakespeare(): Promise<string> {
+  const response = await fetch(shakespeareUrl);
+  if (!response.ok)
+    throw new Error(`${TINY_SHAKESPEARE.label} could not be loaded (HTTP ${response.status})`);
+  return response.text();
+}
+
+export async function trainerZip(doc: TransferExport): Promise<Blob> {
   const root = trainerZipName(doc).replace(/\.zip$/, '');
+  const shakespeare =
+    doc.evidence.config.data.kind === 'shakespeare' ? await fetchShakespeare() : undefined;
   const entries = Object.fromEntries(
-    Object.entries(trainerFiles(doc)).map(([path, text]) => [`${root}/${path}`, strToU8(text)]),
+    Object.entries(trainerFiles(doc, shakespeare)).map(([path, text]) => [
+      `${root}/${path}`,
+      strToU8(text),
+    ]),
   );
   const zipped = zipSync(entries, { level: 6 });
   return new Blob([zipped.buffer as ArrayBuffer], { type: 'application/zip' });

@@ -20,7 +20,7 @@ import time
 
 import torch
 
-from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
+from .data import BatchSampler, CharTokenizer, check_tiny_shakespeare, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .export import ExportError, load_export
 from .model import GPT
@@ -68,10 +68,16 @@ def main(argv=None) -> int:
         log(f"mup_lab.train: {e}")
         return 2
     try:
-        with open(args.text, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        log(f"mup_lab.train: --text {args.text}: cannot read ({e})")
+        with open(args.text, "rb") as f:
+            raw = f.read()
+        # A sweep on Tiny Shakespeare is reproduced only on that exact text.
+        data = exp.raw["evidence"]["config"].get("data")
+        if isinstance(data, dict) and data.get("kind") == "shakespeare":
+            text = check_tiny_shakespeare(raw)
+        else:  # newlines as text mode reads them (the lab turns \r\n and \r into \n too)
+            text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except (OSError, ValueError) as e:
+        log(f"mup_lab.train: --text {args.text}: cannot use it ({e})")
         return 2
     tok = CharTokenizer.from_text(text)
     ids = tok.encode(text)

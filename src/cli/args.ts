@@ -28,6 +28,8 @@ export const MODEL_FLAGS = {
   'tied-readout': { type: 'boolean' },
   biases: { type: 'boolean' },
   text: { type: 'string' },
+  /** synthetic (default) or shakespeare (Tiny Shakespeare); --text gives the user's own. */
+  corpus: { type: 'string' },
   'corpus-seed': { type: 'string' },
   'corpus-size': { type: 'string' },
   parametrization: { type: 'string' },
@@ -59,6 +61,12 @@ export const SWEEP_FLAGS = {
   horizons: { type: 'boolean' },
 } as const;
 
+/** --corpus values: the built-in texts (a user's own comes with --text). */
+const CORPORA = { synthetic: 'the synthetic corpus', shakespeare: 'Tiny Shakespeare' };
+
+/** `mup-lab batches`: the model flags and how many batches to write. */
+export const BATCHES_FLAGS = { ...MODEL_FLAGS, count: { type: 'string' } } as const;
+
 const HP_NAMES: Record<string, SweptHp> = {
   lr: 'lr',
   'init-std': 'initStd',
@@ -67,10 +75,9 @@ const HP_NAMES: Record<string, SweptHp> = {
   'input-mult': 'alphaIn',
 };
 
-export function parseFlags<T extends typeof MODEL_FLAGS | typeof SWEEP_FLAGS>(
-  argv: string[],
-  options: T,
-) {
+export function parseFlags<
+  T extends typeof MODEL_FLAGS | typeof SWEEP_FLAGS | typeof BATCHES_FLAGS,
+>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
@@ -158,7 +165,19 @@ export function configFromFlags(
     seed: int('corpus-seed', s('corpus-seed')) ?? (c.data.kind === 'synthetic' ? c.data.seed : 0),
     size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
+  const corpus = s('corpus');
+  if (corpus !== undefined && !Object.hasOwn(CORPORA, corpus))
+    throw new UsageError(
+      `--corpus must be one of ${Object.keys(CORPORA).join(', ')}, got "${corpus}"`,
+    );
   const textPath = s('text');
+  if (corpus !== undefined && textPath !== undefined)
+    throw new UsageError('give --corpus or --text, not both');
+  if (corpus === 'shakespeare') {
+    if (s('corpus-seed') !== undefined || s('corpus-size') !== undefined)
+      throw new UsageError('--corpus-seed and --corpus-size apply to the synthetic corpus only');
+    data = { kind: 'shakespeare' };
+  }
   if (textPath !== undefined) {
     let text: string;
     try {

@@ -27,12 +27,15 @@ import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
 import { entryLine } from '../tune/tuner';
 import {
   assertValid,
+  BATCHES_FLAGS,
   configFromFlags,
   MODEL_FLAGS,
   parseFlags,
   SWEEP_FLAGS,
   UsageError,
 } from './args';
+import { writeBatches } from './batches';
+import { loadBuiltInText } from './corpusFile';
 import { writeDump, type DumpCase } from './dump';
 import { goldenTables } from './golden';
 import { buildPlan } from './plan';
@@ -40,7 +43,7 @@ import { buildPlan } from './plan';
 const USAGE = `usage:
   mup-lab sweep [--preset tiny|quick|paper] --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
     --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
-    [--text corpus.txt | --corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
+    [--corpus synthetic|shakespeare | --text corpus.txt] [--corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
     [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
     [--schedule cosine [--warmup N] [--horizons]] [--tune-cache FILE] [--retune | --no-tune] \\
     --out result.json
@@ -58,6 +61,9 @@ const USAGE = `usage:
     [--biases false,true] [--depth 2 --base-depth 1 --depth-alpha 0.5] [--steps 20] [--batch 4] \\
     [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0]
       (initial weights, batches and every step's loss of GPU runs, for the PyTorch parity test)
+  mup-lab batches [--corpus shakespeare | --text FILE] [--context 16] [--batch 4] [--seed 0] \\
+    [--count 2] --out FILE   (the train/validation split and the first batches, as the lab draws
+    them, for the Python port's tests)
   mup-lab golden --out FILE   (transfer() tables for the Python port's tests)
 
 The first sweep on an adapter times each kernel variant on its shapes (a few seconds) and caches
@@ -141,6 +147,7 @@ function logAnalysis(config: SweepConfig, a: ParametrizationAnalysis, axis: stri
 function sweepFromFlags(flags: ReturnType<typeof parseFlags<typeof SWEEP_FLAGS>>) {
   const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
   assertValid(config, {});
+  loadBuiltInText(config.data);
   let data;
   try {
     data = prepareData(config.data, config.model.context);
@@ -149,6 +156,23 @@ function sweepFromFlags(flags: ReturnType<typeof parseFlags<typeof SWEEP_FLAGS>>
   }
   assertValid(config, { vocab: data.vocab });
   return { config, data };
+}
+
+function batches(argv: string[]): void {
+  const flags = parseFlags(argv, BATCHES_FLAGS);
+  const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
+  assertValid(config, {});
+  loadBuiltInText(config.data);
+  const count = Number(flags.count ?? 2);
+  if (!(Number.isInteger(count) && count >= 1 && count <= 100))
+    throw new UsageError(`--count must be an integer from 1 to 100, got "${flags.count}"`);
+  let data;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  output(writeBatches(config, data, count), flags.out);
 }
 
 function plan(argv: string[]): void {
@@ -230,6 +254,7 @@ async function coord(argv: string[]): Promise<void> {
     readFileSync(p, 'utf8'),
   );
   assertValid(config, {});
+  loadBuiltInText(config.data);
   const steps = Number(flags.steps ?? 5);
   const data = prepareData(config.data, config.model.context);
   await withGpu(async (ctx) => {
@@ -415,6 +440,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'transfer') transferCommand(rest);
     else if (command === 'bench') return await runBench(rest);
     else if (command === 'dump') await dump(rest);
+    else if (command === 'batches') batches(rest);
     else if (command === 'golden') {
       const flags = parseFlags(rest, { out: { type: 'string' } } as never) as Record<
         string,

@@ -74,7 +74,9 @@ const modelSchema = z
     }
   });
 
-const dataMessage = { error: 'Data must be the built-in corpus or a text' };
+const dataMessage = {
+  error: 'Data must be the synthetic corpus, Tiny Shakespeare or a text',
+};
 const syntheticDataSchema = z.strictObject({
   kind: z.literal('synthetic'),
   seed: intIn(0, Number.MAX_SAFE_INTEGER, 'Corpus seed must be a non-negative integer'),
@@ -84,11 +86,14 @@ const syntheticDataSchema = z.strictObject({
     'Corpus size must be 1,000 to 10,000,000 characters',
   ),
 });
+/** Tiny Shakespeare (src/data/shakespeare.ts): the whole text, loaded when chosen. */
+const shakespeareDataSchema = z.strictObject({ kind: z.literal('shakespeare') });
 /** The data as the lab holds it: a user's text in full. */
 const dataSchema = z.discriminatedUnion(
   'kind',
   [
     syntheticDataSchema,
+    shakespeareDataSchema,
     z.strictObject({
       kind: z.literal('text'),
       name: z.string(),
@@ -102,6 +107,7 @@ const exportedDataSchema = z.discriminatedUnion(
   'kind',
   [
     syntheticDataSchema,
+    shakespeareDataSchema,
     z.strictObject({ kind: z.literal('text'), name: str, size: z.int().min(1) }),
   ],
   dataMessage,

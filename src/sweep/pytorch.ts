@@ -3,6 +3,7 @@
  * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
+import { TINY_SHAKESPEARE } from '../data/shakespeare';
 import { DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
@@ -194,10 +195,12 @@ export function pytorchSnippet(doc: TransferExport): string {
 
 // ---- The trainer bundle ----------------------------------------------------------------------
 
-/** The text file the trainer command names: the built-in corpus ships in the bundle. */
+/** The text file the trainer command names: the built-in corpora ship in the bundle. */
 export function trainerTextName(doc: TransferExport): string {
   const data = doc.evidence.config.data;
-  return data.kind === 'synthetic' ? 'corpus.txt' : data.name.replace(/[^\w.-]+/g, '_');
+  if (data.kind === 'synthetic') return 'corpus.txt';
+  if (data.kind === 'shakespeare') return TINY_SHAKESPEARE.file;
+  return data.name.replace(/[^\w.-]+/g, '_');
 }
 
 /** `python -m mup_lab.train` for the document's target width and depth, run from the bundle. */
@@ -218,16 +221,18 @@ export function trainerCommand(doc: TransferExport): string {
 
 /** README.txt of the bundle: what is in it and the commands. */
 export function trainerReadme(doc: TransferExport): string {
-  const synthetic = doc.evidence.config.data.kind === 'synthetic';
+  const kind = doc.evidence.config.data.kind;
   const cmd = trainerCommand(doc);
   return [
     `µP Lab PyTorch trainer, ${doc.parametrization === 'mup' ? 'µP' : 'SP'} export of ${doc.environment.date.slice(0, 10)}`,
     '',
     `  ${exportFileName(doc)}   the export (hyperparameters tuned at base width ${doc.base.width})`,
     "  mup_lab/             the lab's GPT, µP rules, AdamW and data pipeline in PyTorch (>= 1.13)",
-    synthetic
-      ? '  corpus.txt           the built-in corpus the sweep trained on'
-      : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
+    kind === 'synthetic'
+      ? '  corpus.txt           the synthetic corpus the sweep trained on'
+      : kind === 'shakespeare'
+        ? `  ${TINY_SHAKESPEARE.file}  ${TINY_SHAKESPEARE.label} (${TINY_SHAKESPEARE.repository}), the sweep's text`
+        : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
     '  train.sh             the command below',
     '',
     `Train the target model (width ${doc.target.shape.width}, depth ${doc.target.shape.depth}):`,

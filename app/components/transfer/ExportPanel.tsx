@@ -18,7 +18,9 @@ export function importedConfig(doc: TransferExport): SweepConfig {
     data:
       c.data.kind === 'synthetic'
         ? { kind: 'synthetic', seed: c.data.seed, size: c.data.size }
-        : { kind: 'text', name: c.data.name, text: '' },
+        : c.data.kind === 'shakespeare'
+          ? { kind: 'shakespeare' }
+          : { kind: 'text', name: c.data.name, text: '' },
     hp: { ...c.hp },
     sweep: { ...c.sweep },
     train: { ...c.train, seeds: [...c.train.seeds], schedule: { ...c.train.schedule } },
