@@ -109,7 +109,7 @@ describe('CLI flags', () => {
     const plan = JSON.parse(readFileSync(out, 'utf8'));
     const tiny = preset('tiny');
     expect(plan).toMatchObject({ format: 'mup-lab/plan', version: 1, sweptHp: 'lr' });
-    expect(plan.train).toMatchObject({ steps: 12, batch: 4, finalLossWindow: 10 });
+    expect(plan.train).toMatchObject({ steps: 16, batch: 4, finalLossWindow: 10 });
     expect(plan.runs).toHaveLength(runCount(tiny));
     expect(plan.text).toHaveLength(tiny.data.kind === 'synthetic' ? tiny.data.size : 0);
     for (const r of plan.runs) {

@@ -37,12 +37,34 @@ export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
   return (doc.evidence.horizonRuns ?? []).map((r) => runRecordSchema.parse(r));
 }
 
+/**
+ * Shows an export's results as the lab's (the Import JSON button, and the built-in example):
+ * `name` words the message of an unfinished one.
+ */
+export function importDocument(imported: TransferExport, name?: string): void {
+  const config = importedConfig(imported);
+  // The user's text is not in exports: the same text, when it is loaded, is used.
+  const current = useLab.getState().config.data;
+  if (config.data.kind === 'text' && current.kind === 'text') {
+    if (current.name === config.data.name) config.data = current;
+  }
+  const date = imported.environment.date.slice(0, 10);
+  useLab
+    .getState()
+    .importResults(
+      config,
+      importedRecords(imported),
+      imported.base.vocab,
+      name ?? `the export of ${date}`,
+      importedHorizonRuns(imported),
+    );
+}
+
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
   const sweep = useLab((s) => s.sweep);
   const gpu = useLab((s) => s.gpu);
   const chosen = useLab((s) => s.targetWidth);
-  const importResults = useLab((s) => s.importResults);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
   const doc = useMemo(() => {
     const c = sweep.config;
@@ -71,22 +93,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         doc={doc}
         chartRef={chartRef}
         chartName="mup-lab_transfer"
-        onImport={(imported) => {
-          const config = importedConfig(imported);
-          // The user's text is not in exports: the same text, when it is loaded, is used.
-          const current = useLab.getState().config.data;
-          if (config.data.kind === 'text' && current.kind === 'text') {
-            if (current.name === config.data.name) config.data = current;
-          }
-          const date = imported.environment.date.slice(0, 10);
-          importResults(
-            config,
-            importedRecords(imported),
-            imported.base.vocab,
-            `the export of ${date}`,
-            importedHorizonRuns(imported),
-          );
-        }}
+        onImport={(imported) => importDocument(imported)}
       />
     </section>
   );
