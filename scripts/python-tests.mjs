@@ -94,7 +94,7 @@ run(node, [
   join(generated, 'shakespeare-batches.json'),
 ]);
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
-// (28 runs, about a minute on a CPU adapter).
+// (84 runs, one to three minutes on a CPU adapter).
 run(node, [cli, 'plan', '--preset', 'tiny', '--out', join(generated, 'tiny-plan.json')]);
 run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
 run(node, [
