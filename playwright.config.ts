@@ -26,8 +26,10 @@ const webgpu = [
   '--disable-vulkan-surface',
 ];
 
-// E2E_PORT: a free port when several checkouts run their e2e tests on one machine.
-const PORT = Number(process.env.E2E_PORT ?? 4174);
+// E2E_PORT sets the port; by default each checkout gets its own (derived from its path), so
+// that checkouts testing side by side on one machine never reuse each other's preview server.
+const checkoutOffset = [...process.cwd()].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 997, 0);
+const PORT = Number(process.env.E2E_PORT ?? 4174 + checkoutOffset);
 
 export default defineConfig({
   testDir: 'e2e',

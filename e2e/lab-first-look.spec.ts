@@ -28,7 +28,7 @@ test('on a phone, Run sweep stays in view while the settings scroll', async ({ p
   await expect(run).toBeInViewport();
   await shot(page, 'lab-phone-top');
   // Down to the end of the settings form (the last field), and further down the page.
-  await page.locator('.side input, .side select').last().scrollIntoViewIfNeeded();
+  await page.locator('.side input:visible, .side select:visible').last().scrollIntoViewIfNeeded();
   await expect(run).toBeInViewport();
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await expect(run).toBeInViewport();

@@ -105,7 +105,15 @@ try {
   await slider.press('Home');
   await page.mouse.move(0, 0);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(1000); // chart animations
+  // The charts draw once the analysis is done and their containers are measured.
+  for (const p of ['sp', 'mup']) {
+    await page
+      .getByTestId(`chart-${p}`)
+      .locator('path.recharts-line-curve')
+      .first()
+      .waitFor({ timeout: 120_000 });
+  }
+  await page.waitForTimeout(2000);
   writeAtomically(out, await page.screenshot({ fullPage: true }));
   const adapter = (await page.getByTestId('adapter').textContent())?.trim();
   console.error(

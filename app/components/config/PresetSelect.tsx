@@ -13,7 +13,7 @@ const OPTIONS: Array<{ value: Choice; label: string; disabled?: boolean }> = [
 ];
 
 const HINTS: Record<Choice, string> = {
-  tiny: 'Two narrow widths, seven learning rates around the optimum: under a minute even on a CPU adapter.',
+  tiny: 'Three narrow widths, seven learning rates around the optimum, two seeds: about a minute even on a CPU adapter.',
   quick: 'Three widths, nine learning rates, two seeds: meant for a GPU (hours on a CPU adapter).',
   paper: 'Widths 128 to 2048, 1000 steps, two seeds: a real GPU and some patience.',
   custom: 'Your own settings.',
