@@ -113,8 +113,19 @@ try {
       .first()
       .waitFor({ timeout: 120_000 });
   }
+  // The whole page in one viewport (a fullPage capture resizes the viewport while it shoots,
+  // and the charts' containers can be caught re-measuring), then the charts drawn again.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
   await page.waitForTimeout(2000);
-  writeAtomically(out, await page.screenshot({ fullPage: true }));
+  for (const p of ['sp', 'mup']) {
+    await page
+      .getByTestId(`chart-${p}`)
+      .locator('path.recharts-line-curve')
+      .first()
+      .waitFor({ timeout: 120_000 });
+  }
+  writeAtomically(out, await page.screenshot());
   const adapter = (await page.getByTestId('adapter').textContent())?.trim();
   console.error(
     `screenshot: wrote ${out}; the Tiny sweep took ${seconds.toFixed(1)} s in the page (${adapter})`,
