@@ -4,7 +4,7 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end tests in the system Chromium (never a downloaded browser): CHROMIUM_PATH, else
  * Debian's /usr/bin/chromium, else whatever Playwright has installed. WebGPU runs on
- * SwiftShader where there is no GPU (flags from shared/WEBGPU-ON-CPU.md).
+ * SwiftShader where there is no GPU (the flags are explained in docs/webgpu-on-cpu.md).
  */
 const executablePath =
   process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);

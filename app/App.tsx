@@ -15,6 +15,7 @@ import { ExportPanel } from './components/transfer/ExportPanel';
 import { TargetWidthPanel } from './components/transfer/TargetWidthPanel';
 import { useConfigErrors } from './hooks/useConfigErrors';
 import { useLab } from './store';
+import { SweepsPanel } from './sweeps/SweepsPanel';
 
 function Lab() {
   const errors = useConfigErrors();
@@ -35,6 +36,7 @@ function Lab() {
         )}
         <RunControls errors={errors} />
         <TransferCharts chartRef={chartRef} />
+        <SweepsPanel />
         <InFlightRuns />
         <HorizonCharts />
         <TargetWidthPanel />

@@ -4,7 +4,15 @@ import { runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
 import type { GpuBenchResult } from '../src/sweep/gpuBench';
-import { measuredFlopsPerSec } from './lib/estimate';
+import { mergeRates, sweepRates } from './lib/estimate';
+import {
+  runTimed,
+  timingPaused,
+  timingStarted,
+  timingStopped,
+  timingUnpaused,
+  wallSeconds,
+} from './sweeps/wallClock';
 import { useLab } from './store';
 import type { FromWorker, RunProgress, ToWorker } from './worker/protocol';
 
@@ -25,12 +33,15 @@ function send(message: ToWorker): void {
   worker?.postMessage(message);
 }
 
+/** The sweep's step rates so far, merged into this adapter's measured rates. */
 function recordMeasurement(): void {
   const s = useLab.getState();
   if (s.gpu.state !== 'ready' || !s.sweep.config || s.sweep.vocab === null) return;
-  const rate = measuredFlopsPerSec(s.sweep.config, s.sweep.records, s.sweep.vocab);
-  if (rate !== undefined)
-    s.setMeasured({ adapter: adapterLabel(s.gpu.adapter), flopsPerSec: rate });
+  const rates = sweepRates(s.sweep.config, s.sweep.records, s.sweep.vocab, wallSeconds());
+  if (rates.length === 0) return;
+  const adapter = adapterLabel(s.gpu.adapter);
+  const old = s.measured?.adapter === adapter ? s.measured.rates : [];
+  s.setMeasured({ adapter, rates: mergeRates(old, rates) });
 }
 
 function settle(requestId: number, value: unknown, error?: string): void {
@@ -58,6 +69,7 @@ function onMessage(message: FromWorker): void {
       break;
     case 'unavailable':
       lab.setGpu({ state: 'unavailable', reason: message.reason, message: message.message });
+      timingStopped();
       lab.sweepInterrupted(message.message);
       break;
     case 'selftest-result':
@@ -77,6 +89,7 @@ function onMessage(message: FromWorker): void {
       break;
     case 'device-lost':
       lab.setGpu({ state: 'lost', message: message.message });
+      timingStopped();
       lab.selfTestInterrupted();
       lab.sweepInterrupted(
         `The GPU device was lost: ${message.message}. Press Resume to get a new device and continue from the last finished run.`,
@@ -116,6 +129,7 @@ function onMessage(message: FromWorker): void {
         lab.horizonRunDone(message.record);
         break;
       }
+      runTimed(message.record.id);
       lab.runDone(message.record);
       recordMeasurement();
       break;
@@ -127,12 +141,18 @@ function onMessage(message: FromWorker): void {
       break;
     case 'sweep-finished':
       if (message.part === 'horizon') lab.horizonFinished(null);
-      else lab.sweepFinished(message.outcome);
+      else {
+        timingStopped();
+        lab.sweepFinished(message.outcome);
+      }
       break;
     case 'sweep-error':
       if (message.part === 'horizon')
         lab.horizonFinished(`The horizon runs stopped: ${message.message}`);
-      else lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
+      else {
+        timingStopped();
+        lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
+      }
       break;
     case 'train-one-progress':
       tasks.get(message.requestId)?.onProgress?.(message.progress);
@@ -230,16 +250,18 @@ export function retuneKernels(): void {
   send({ type: 'retune', config });
 }
 
-/** Starts the form's config as a new sweep (its results replace the previous ones). */
+/** Starts the form's config as a new sweep (a new entry of the Sweeps list: the one before stays). */
 export function runSweep(config: SweepConfig): void {
   const { data } = useLab.getState();
   if (data.state !== 'ready') return;
+  timingStarted(true);
   useLab.getState().sweepStarted(config, runCount(config), data.vocab);
   send({ type: 'start-sweep', config, done: [], part: 'grid' });
 }
 
 export function pauseSweep(): void {
   useLab.getState().sweepPaused();
+  timingPaused();
   send({ type: 'pause' });
 }
 
@@ -248,8 +270,10 @@ export function resumeSweep(): void {
   const { sweep } = useLab.getState();
   if (sweep.status === 'paused') {
     useLab.getState().sweepUnpaused();
+    timingUnpaused();
     send({ type: 'resume' });
   } else if (sweep.status === 'interrupted' && sweep.config) {
+    timingStarted(false);
     useLab.getState().sweepResumed();
     send({ type: 'start-sweep', config: sweep.config, done: sweep.records, part: 'grid' });
   }

@@ -12,7 +12,7 @@ import { useLab, type LabState, type SweepStatus } from './store';
 import type { RunPart } from './worker/protocol';
 
 export const STORAGE_KEY = 'mup-lab/state';
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * The form's config as it was being typed: the structure of a SweepConfig, its values not yet
@@ -50,8 +50,22 @@ export const savedStateSchema = z.object({
   textFile: z
     .object({ name: z.string(), bytes: z.number(), chars: z.number(), distinct: z.number() })
     .nullable(),
-  measured: z.object({ adapter: z.string(), flopsPerSec: z.number() }).nullable(),
+  measured: z
+    .object({
+      adapter: z.string(),
+      rates: z.array(
+        z.object({
+          flopsPerStep: z.number(),
+          secondsPerStep: z.number(),
+          runSeconds: z.number().optional(),
+          source: z.enum(['sweep', 'benchmark']),
+        }),
+      ),
+    })
+    .nullable(),
   sweep: z.object({
+    /** Its entry in the Sweeps list (app/sweeps/library.ts); null: none yet. */
+    id: z.string().nullable(),
     status: sweepStatusSchema,
     config: draftConfigSchema.nullable(),
     total: z.number(),
@@ -86,7 +100,7 @@ function readPendingSettings(): PendingSettings | undefined {
   try {
     const text = localStorage.getItem(PENDING_SETTINGS_KEY);
     if (text === null) return undefined;
-    const parsed = pendingSettingsSchema.safeParse(JSON.parse(text));
+    const parsed = pendingSettingsSchema.safeParse(migrateSaved(JSON.parse(text)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -122,11 +136,18 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Brings a value saved by an older version of the lab up to SCHEMA_VERSION, one version at a
  * time; a value it does not know comes back unchanged (and parseSaved then refuses it).
  *   0 → 1  the first saves had no `schema` field (or `schema: 0`); otherwise the same shape.
+ *   1 → 2  the sweep gets an `id` (null: the Sweeps list adds it as an entry when it starts), and
+ *          `measured` holds step rates per model size instead of one FLOP/s figure (that figure
+ *          is dropped: measured at one width it misjudged the others; the next sweep measures).
  */
 export function migrateSaved(v: unknown): unknown {
   if (!isObject(v)) return v;
   let out: Record<string, unknown> = v;
   if (out.schema === undefined || out.schema === 0) out = { ...out, schema: 1 };
+  if (out.schema === 1) {
+    const sweep = isObject(out.sweep) ? { ...out.sweep, id: null } : out.sweep;
+    out = { ...out, schema: 2, measured: null, sweep };
+  }
   return out;
 }
 
@@ -145,6 +166,7 @@ function snapshot(s: LabState): SavedState {
     textFile: s.textFile,
     measured: s.measured,
     sweep: {
+      id: s.sweep.id,
       status: s.sweep.status,
       config: s.sweep.config,
       total: s.sweep.total,

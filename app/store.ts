@@ -9,6 +9,7 @@ import type { TuneRecord } from '../src/tune/cache';
 import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
+import type { StepRate } from './lib/estimate';
 import type { RunProgress } from './worker/protocol';
 
 export type GpuStatus =
@@ -42,6 +43,8 @@ export type SweepStatus =
   | 'interrupted';
 
 export interface SweepState {
+  /** This sweep's entry in the Sweeps list (app/sweeps); null when there is no sweep. */
+  id: string | null;
   status: SweepStatus;
   /** The config the results belong to (the form may have changed since). */
   config: SweepConfig | null;
@@ -68,12 +71,21 @@ export interface SweepState {
   pausing: boolean;
 }
 
+/** The step rates measured on an adapter (a sweep's own runs, the GPU benchmark). */
 export interface Measured {
   adapter: string;
-  flopsPerSec: number;
+  rates: StepRate[];
 }
 
-const IDLE: SweepState = {
+/** A new id for a sweep of the Sweeps list. */
+export function newSweepId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export const IDLE: SweepState = {
+  id: null,
   status: 'idle',
   config: null,
   total: 0,
@@ -178,6 +190,7 @@ export interface LabState {
     saved: Partial<Pick<LabState, 'config' | 'presetName' | 'textFile' | 'measured'>> & {
       sweep?: Pick<
         SweepState,
+        | 'id'
         | 'status'
         | 'config'
         | 'total'
@@ -247,21 +260,19 @@ export const useLab = create<LabState>((set) => ({
     })),
   setData: (data) => set({ data }),
 
+  // A new sweep or an import is a new entry of the Sweeps list: the one shown before stays there.
   sweepStarted: (config, total, vocab) =>
-    set({ sweep: { ...IDLE, status: 'running', config, total, vocab } }),
+    set({ sweep: { ...IDLE, id: newSweepId(), status: 'running', config, total, vocab } }),
   importResults: (config, records, vocab, name, horizonRuns = []) =>
-    set((s) => {
+    set(() => {
       const total = runCount(config);
       const unfinished = records.length < total;
       const textMissing = config.data.kind === 'text' && config.data.text === '';
+      // The form keeps the user's settings; the list's "Use settings" loads the imported ones.
       return {
-        // The form shows the imported settings (a user's text is not in exports: the loaded
-        // data stays when the import used a text).
-        config: textMissing ? { ...config, data: s.config.data } : config,
-        presetName: 'custom',
-        configVersion: s.configVersion + 1,
         sweep: {
           ...IDLE,
+          id: newSweepId(),
           status: unfinished ? 'interrupted' : 'completed',
           config,
           total,

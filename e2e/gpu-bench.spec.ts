@@ -19,15 +19,19 @@ test('Benchmark this GPU measures matmul and training, estimates the presets and
   await expect(page.getByTestId('gpu-bench-train-512')).toContainText('tokens/s', {
     timeout: 180_000,
   });
-  for (const id of ['matmul-1024', 'matmul-2048', 'train-128', 'train-512']) {
+  for (const id of ['matmul-1024', 'matmul-2048', 'train-32', 'train-128', 'train-512']) {
     const text = await page.getByTestId(`gpu-bench-${id}`).innerText();
     expect(Number(number.exec(text.split('\t')[1] ?? text)?.[1]), text).toBeGreaterThan(0);
   }
   for (const p of ['tiny', 'quick', 'paper']) {
     await expect(page.getByTestId(`gpu-bench-preset-${p}`)).toContainText('about');
   }
-  // The measured rate feeds the sweep's cost estimate.
+  // The measured rates feed the sweep's cost estimate, and the form (Tiny) and the panel's Tiny
+  // row give the same figure: one function, one set of rates.
   await expect(page.getByTestId('estimate')).toContainText('on this adapter');
+  await expect(page.getByLabel('Preset')).toHaveValue('tiny');
+  const formTime = await page.getByTestId('estimate-time').innerText();
+  await expect(page.getByTestId('gpu-bench-preset-tiny')).toContainText(`about ${formTime}`);
 
   const download = page.waitForEvent('download');
   await panel.getByRole('button', { name: 'Export benchmark JSON' }).click();
@@ -36,7 +40,7 @@ test('Benchmark this GPU measures matmul and training, estimates the presets and
   expect(doc.adapterInfo.architecture).toBe('swiftshader');
   expect(doc.matmul.map((m: { size: number }) => m.size)).toEqual([1024, 2048]);
   for (const m of doc.matmul) expect(m.gflops).toBeGreaterThan(0);
-  expect(doc.train.map((t: { width: number }) => t.width)).toEqual([128, 512]);
+  expect(doc.train.map((t: { width: number }) => t.width)).toEqual([32, 128, 512]);
   for (const t of doc.train) expect(t.tokensPerSec).toBeGreaterThan(0);
   for (const p of ['tiny', 'quick', 'paper']) expect(doc.presetSeconds[p]).toBeGreaterThan(0);
   expect(pageErrors(page)).toEqual([]);

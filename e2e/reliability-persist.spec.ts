@@ -135,7 +135,7 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
     log.push(`close ${i + 1}: ${shown} shown, ${savedShown} saved → ${now} restored`);
     // The store is intact and versioned, and the page shows what it holds.
     expect(saved, `cycle ${i + 1}`).not.toBeNull();
-    expect(saved?.schema).toBe(1);
+    expect(saved?.schema).toBe(2);
     expect(saved?.total).toBe(28);
     expect(new Set(saved?.ids).size).toBe(saved?.ids.length);
     // The worker journals each run before the page shows it: the restore may hold more runs than
@@ -176,7 +176,7 @@ test('a value saved without a schema version (version 0) is migrated and restore
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
   await page.getByLabel('Corpus seed').fill('7');
   // Wait for the autosave of this config, then take it as a version-0 value: no schema field.
-  await expect.poll(async () => (await stored(page))?.schema).toBe(1);
+  await expect.poll(async () => (await stored(page))?.schema).toBe(2);
   const v1 = await page.evaluate(
     (key) =>
       new Promise<Record<string, unknown>>((resolve) => {
@@ -191,7 +191,7 @@ test('a value saved without a schema version (version 0) is migrated and restore
       }),
     KEY,
   );
-  expect(v1.schema).toBe(1);
+  expect(v1.schema).toBe(2);
   const v0 = { ...v1 };
   delete v0.schema;
   await writeRaw(page, v0);

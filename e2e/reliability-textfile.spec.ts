@@ -2,6 +2,7 @@
  * Bad .txt files given to the data file input get a clear message each (and never replace the
  * corpus), and a file's name and contents are shown as text, never parsed as HTML.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { openLab, pageErrors } from './lab-helpers';
 
@@ -96,5 +97,39 @@ test('file names and contents are rendered as text, never as HTML', async ({ pag
   expect(await page.locator('img[src="x"], [onerror], [onmouseover]').count()).toBe(0);
   expect(await info.locator('strong').textContent()).toBe(name);
   expect(await info.locator('img, script, b').count()).toBe(0);
+  expect(pageErrors(page)).toEqual([]);
+});
+
+/** test/fixtures/text: the same files and expected outcomes as the CLI's and Python's tests. */
+const FIXTURES = 'test/fixtures/text';
+const PROBLEM_MESSAGES: Record<string, RegExp> = {
+  empty: /The text (is empty|contains only whitespace)/,
+  binary: /binary/,
+  'invalid-encoding': /not valid UTF-8|not valid Unicode/,
+  'too-many-characters': /different characters; the limit is 4096/,
+  'too-short': /The text has \d+ characters; with context \d+ it needs at least/,
+};
+
+test('the shared text fixtures: each refused for its problem or accepted, as in the CLI and Python', async ({
+  page,
+}) => {
+  const { cases } = JSON.parse(readFileSync(`${FIXTURES}/cases.json`, 'utf8')) as {
+    cases: Array<{ file: string; problem: string | null }>;
+  };
+  await openLab(page);
+  // The refused ones first: none of them may replace the built-in corpus.
+  for (const { file, problem } of cases.filter((c) => c.problem !== null)) {
+    await give(page, file, readFileSync(`${FIXTURES}/${file}`));
+    await expect(alertOf(page), file).toHaveText(
+      new RegExp(`^${file.replace('.', '\\.')}: .*${PROBLEM_MESSAGES[problem!].source}`),
+    );
+    await expect(page.getByTestId('text-info')).toHaveCount(0);
+    await expect(page.getByTestId('data-status')).toContainText('Vocabulary 40');
+  }
+  for (const { file } of cases.filter((c) => c.problem === null)) {
+    await give(page, file, readFileSync(`${FIXTURES}/${file}`));
+    await expect(alertOf(page), file).toHaveCount(0);
+    await expect(page.getByTestId('text-info')).toContainText(file);
+  }
   expect(pageErrors(page)).toEqual([]);
 });

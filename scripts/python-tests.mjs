@@ -2,8 +2,9 @@
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
 // (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, Tiny
-// Shakespeare's split and first batches (`mup-lab batches`), the
-// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweep, then runs pytest.
+// Shakespeare's split and first batches (`mup-lab batches`), the Tiny and Quick presets' plans
+// (`mup-lab plan`) and the lab's Tiny sweep, and the JSON Schemas python/mup_lab validates
+// exports and plans with (scripts/python-schemas.ts), then runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
@@ -47,6 +48,12 @@ run(node, [
   'vite.cli.config.ts',
   '--logLevel',
   'warn',
+]);
+// The export's and the plan's JSON Schemas, generated from the zod schemas, where mup_lab finds
+// them (python/mup_lab/schemas, gitignored).
+run(node, [
+  join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+  join(root, 'scripts', 'python-schemas.ts'),
 ]);
 rmSync(generated, { recursive: true, force: true });
 mkdirSync(generated, { recursive: true });

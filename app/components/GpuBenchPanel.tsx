@@ -1,15 +1,18 @@
 import { useState } from 'react';
 import { adapterLabel } from '../../src/gpu/device';
 import { PRESET_LABELS, type PresetName } from '../../src/sweep/config';
-import { presetSeconds, type GpuBenchResult } from '../../src/sweep/gpuBench';
+import { preset } from '../../src/sweep/config';
+import { benchStepRates, type GpuBenchResult } from '../../src/sweep/gpuBench';
 import { cancelGpuBench, runGpuBench } from '../gpuClient';
-import { estimateSweep } from '../lib/estimate';
+import { useRates } from '../hooks/useRates';
+import { estimateSeconds, mergeRates } from '../lib/estimate';
 import * as fmt from '../lib/format';
 import { useLab } from '../store';
 import { downloadBlob } from '../lib/chartPng';
 
 const MATMUL_SIZES = [1024, 2048];
-const TRAIN_WIDTHS = [128, 512];
+/** A small width too: small models' steps cost what the fixed per-step work costs, not FLOPs. */
+const TRAIN_WIDTHS = [32, 128, 512];
 /** Steps per training measurement: few, so that width 512 stays short on a CPU adapter. */
 const TRAIN_STEPS = 2;
 
@@ -19,7 +22,7 @@ type Progress = { done: number; total: number; label: string };
 export function GpuBenchPanel() {
   const gpu = useLab((s) => s.gpu);
   const data = useLab((s) => s.data);
-  const config = useLab((s) => s.config);
+  const rates = useRates();
   const setMeasured = useLab((s) => s.setMeasured);
   const sweepActive = useLab((s) => s.sweep.status === 'running' || s.sweep.status === 'paused');
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -37,12 +40,16 @@ export function GpuBenchPanel() {
     )
       .then((r) => {
         setResult(r);
-        // The cost estimate uses the rate measured nearest the form's widest model.
-        const widest = Math.max(...config.widths);
-        const nearest = r.train.reduce((a, b) =>
-          Math.abs(Math.log(b.width / widest)) < Math.abs(Math.log(a.width / widest)) ? b : a,
-        );
-        if (nearest) setMeasured({ adapter: r.adapter, flopsPerSec: nearest.flopsPerSec });
+        // The form's estimate, this panel's and the sweep's all use these rates.
+        const { measured } = useLab.getState();
+        const old = measured?.adapter === r.adapter ? measured.rates : [];
+        setMeasured({
+          adapter: r.adapter,
+          rates: mergeRates(
+            old,
+            benchStepRates(r).map((b) => ({ ...b, source: 'benchmark' as const })),
+          ),
+        });
       })
       .catch((e: Error) => setError(e.message))
       .finally(() => setProgress(null));
@@ -58,10 +65,9 @@ export function GpuBenchPanel() {
     downloadBlob(blob, `mup-lab-gpu-bench-${result.at.slice(0, 10)}.json`);
   };
 
+  // The same function and rates as the form's estimate: the two always agree.
   const presetTime = (p: PresetName) =>
-    result && vocab !== undefined
-      ? presetSeconds(result, p, (c) => estimateSweep(c, vocab)?.flops)
-      : undefined;
+    result && vocab !== undefined ? estimateSeconds(preset(p), vocab, rates) : undefined;
 
   return (
     <section className="panel" aria-labelledby="gpu-bench-title" data-testid="gpu-bench">
@@ -79,8 +85,8 @@ export function GpuBenchPanel() {
       </div>
       <p className="muted">
         Matmul GFLOP/s at {MATMUL_SIZES.map((n) => `${n}³`).join(' and ')}, training tokens/s at
-        widths {TRAIN_WIDTHS.join(' and ')} ({TRAIN_STEPS} steps of the Quick preset's model), and
-        what each preset would take here.
+        widths {TRAIN_WIDTHS.slice(0, -1).join(', ')} and {TRAIN_WIDTHS.at(-1)} ({TRAIN_STEPS} steps
+        of the Quick preset's model), and what each preset would take here.
         {gpu.state === 'ready' && ` Adapter: ${adapterLabel(gpu.adapter)}.`}
       </p>
       {progress && (

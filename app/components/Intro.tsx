@@ -17,7 +17,7 @@ export function Intro() {
     setState({ kind: 'loading' });
     try {
       const doc = await fetchExampleResult();
-      importDocument(doc, 'the example result');
+      importDocument(doc, true);
       const runs = doc.evidence.runs.length;
       setState({
         kind: 'shown',

@@ -1,20 +1,23 @@
-"""load_export(): reads a `mup-lab/transfer` v1 file (src/sweep/export.ts) and checks every field
-mup_lab uses; anything wrong raises ExportError with one line naming the field."""
+"""load_export(): reads a `mup-lab/transfer` v1 file (src/sweep/export.ts) and checks it as the lab's
+import does (src/sweep/exportParse.ts): the JSON's structure, then the whole document against the
+export's JSON Schema (generated from its zod schema; see validate.py), then by hand every field
+mup_lab uses and the rules that span fields. Anything wrong raises ExportError with one line
+naming the field."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict
 
 from .rules import Hyperparams
 from .shapes import GptShape
+from .validate import DocError, got, int_in, is_number, number_in, one_of, read_json, schema_error
 
 EXPORT_FORMAT = "mup-lab/transfer"
 EXPORT_VERSION = 1
 
 
-class ExportError(ValueError):
+class ExportError(DocError):
     pass
 
 
@@ -53,50 +56,52 @@ def _finite_numbers(x: Any, path: str) -> None:
 
 
 def parse_export(doc: Any) -> LabExport:
+    """Checks a parsed export (see the module's header); ExportError names the first problem."""
     if not isinstance(doc, dict):
         raise ExportError("(top level): not a µP Lab export (expected a JSON object)")
     fmt = doc.get("format")
     if fmt != EXPORT_FORMAT:
-        raise ExportError(f"format: not a µP Lab transfer file (got {fmt!r}, expected {EXPORT_FORMAT!r})")
+        raise ExportError(f"format: not a µP Lab transfer file (got {got(fmt)}, expected {got(EXPORT_FORMAT)})")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ExportError(f"version: must be an integer (got {version!r})")
+    if not is_number(version) or not float(version).is_integer():
+        raise ExportError(f"version: must be an integer (got {got(version)})")
+    if version > EXPORT_VERSION:
+        raise ExportError(
+            f"version: made by a newer version of µP Lab (v{int(version)}); mup_lab reads v{EXPORT_VERSION}"
+        )
     if version != EXPORT_VERSION:
-        raise ExportError(f"version: v{version} is not supported; mup_lab reads v{EXPORT_VERSION}")
-    p = _get(doc, "parametrization")
-    if p not in ("sp", "mup"):
-        raise ExportError(f"parametrization: must be 'sp' or 'mup' (got {p!r})")
-    for field in ("hyperparameters", "base", "target.shape", "evidence.config.train.schedule"):
-        _finite_numbers(_get(doc, field), field)
+        raise ExportError(f"version: v{int(version)} is not supported; mup_lab reads v{EXPORT_VERSION}")
+    problem = schema_error(doc, "export.schema.json")
+    if problem is not None:
+        raise ExportError(problem)
     try:
+        p = one_of(_get(doc, "parametrization"), ["parametrization"], ("sp", "mup"))
+        for field in ("hyperparameters", "base", "target.shape", "evidence.config.train.schedule"):
+            _finite_numbers(_get(doc, field), field)
         hp = Hyperparams.from_json(_get(doc, "hyperparameters"))
         base = GptShape.from_export(_get(doc, "base"), "base")
         target = GptShape.from_export(_get(doc, "target.shape"), "target.shape")
+        where = "evidence.config.train.schedule"
+        schedule = _get(doc, where)
+        kind = schedule.get("kind") if isinstance(schedule, dict) else None
+        if kind == "cosine":
+            int_in(_get(doc, f"{where}.warmupSteps"), [where + ".warmupSteps"], 0)
+            number_in(_get(doc, f"{where}.minRatio"), [where + ".minRatio"], 0, 1)
+        elif kind != "constant":
+            raise ExportError(f"{where}.kind: must be one of \"constant\", \"cosine\" (got {got(kind)})")
     except ExportError:
         raise
     except ValueError as e:
         raise ExportError(str(e)) from None
-    schedule = _get(doc, "evidence.config.train.schedule")
-    kind = schedule.get("kind") if isinstance(schedule, dict) else None
-    if kind == "cosine":
-        for key in ("warmupSteps", "minRatio"):
-            _get(doc, f"evidence.config.train.schedule.{key}")
-    elif kind != "constant":
-        raise ExportError(f"evidence.config.train.schedule.kind: must be constant or cosine (got {kind!r})")
     return LabExport(p, hp, base, target, dict(schedule), doc)
 
 
 def load_export(path: str) -> LabExport:
     """Reads and checks an export file (raises ExportError naming the field)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise ExportError(f"{path}: cannot read ({e.strerror})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ExportError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        doc = read_json(path)
+    except DocError as e:
+        raise ExportError(str(e)) from None
     try:
         return parse_export(doc)
     except ExportError as e:

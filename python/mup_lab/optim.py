@@ -66,3 +66,16 @@ class LabAdamW(torch.optim.Optimizer):
                 denom = v.sqrt().mul_(inv_sqrt_bc2).add_(group["eps"])
                 p.mul_(1 - lr * group["weight_decay"]).addcdiv_(m, denom, value=-lr * inv_bc1)
         return True
+
+
+def make_optimizer(model, hp, parametrization: str, base) -> torch.optim.Optimizer:
+    """The run's optimizer (hp.optimizer) over param_groups(): each tensor's lr, ε and weight decay
+    from that optimizer's rules (optimizers.py), as the lab's training step sets them up."""
+    from .optimizers import optimizer_rules_of
+    from .per_tensor import param_groups
+
+    name = optimizer_rules_of(hp).name
+    groups = param_groups(model, hp, parametrization, base)
+    if name == "adamw":
+        return LabAdamW(groups, betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    raise ValueError(f"hyperparameters.optimizer: {name!r} has no PyTorch optimizer in mup_lab")

@@ -8,6 +8,7 @@ is ported here function by function. Golden tables written by the TypeScript sid
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Mapping
@@ -35,7 +36,10 @@ _JSON_FIELDS = {
     "zeroReadout": "zero_readout",
     "zeroQuery": "zero_query",
     "depthAlpha": "depth_alpha",
+    "optimizer": "optimizer",
 }
+# Fields a file may omit: files written before the optimizer choice trained with AdamW.
+_OPTIONAL_FIELDS = {"optimizer": "adamw"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Hyperparams:
     zero_readout: bool = False
     zero_query: bool = False
     depth_alpha: float = 0
+    optimizer: str = "adamw"
 
     @staticmethod
     def from_json(obj: Mapping[str, Any], where: str = "hyperparameters") -> "Hyperparams":
@@ -68,9 +73,19 @@ class Hyperparams:
                 )
         values: Dict[str, Any] = {}
         for key, name in _JSON_FIELDS.items():
-            if key not in obj:
+            if key not in obj and key not in _OPTIONAL_FIELDS:
                 raise ValueError(f"{where}.{key}: missing")
-            values[name] = obj[key]
+            v = obj.get(key, _OPTIONAL_FIELDS.get(key))
+            # The JSON type first, so that "0.01" is "must be a number", not "must be > 0".
+            if isinstance(_DEFAULTS[name], bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{where}.{key}: must be true or false (got {_json_value(v)})")
+            elif isinstance(_DEFAULTS[name], str):
+                if not isinstance(v, str):
+                    raise ValueError(f"{where}.{key}: must be a string (got {_json_value(v)})")
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"{where}.{key}: must be a number (got {_json_value(v)})")
+            values[name] = v
         hp = Hyperparams(**values)
         errors = validate_hyperparams(hp)
         if errors:
@@ -83,17 +98,45 @@ class Hyperparams:
         return {inverse[f.name]: getattr(self, f.name) for f in fields(self)}
 
 
-def _finite(x: Any) -> bool:
+_DEFAULTS = {f.name: f.default for f in fields(Hyperparams)}
+
+
+def _json_value(v: Any) -> str:
+    """A value as JSON shows it (cut short): "0.01" for a string, 0.01 for a number."""
+    if isinstance(v, (dict, list)):
+        return "an object" if isinstance(v, dict) else "a list"
+    try:
+        text = json.dumps(v)
+    except (TypeError, ValueError):
+        text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_finite_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def validate_hyperparams(hp: Hyperparams):
-    """(json field, message) for every invalid field, empty when valid."""
+    """(json field, message) for every invalid field, empty when valid: the shared fields, the
+    optimizer's name and the fields that optimizer reads (src/mup/optimizers.ts)."""
+    from .optimizers import OPTIMIZER_RULES
+
+    errors = validate_shared_hyperparams(hp)
+    rules = OPTIMIZER_RULES.get(hp.optimizer) if isinstance(hp.optimizer, str) else None
+    if rules is None:
+        names = ", ".join(OPTIMIZER_RULES)
+        errors.append(("optimizer", f"Optimizer must be one of {names} (got {hp.optimizer!r})"))
+        return errors
+    return errors + rules.validate(hp)
+
+
+def validate_shared_hyperparams(hp: Hyperparams):
+    """(json field, message) for every invalid field that every optimizer reads."""
     errors = []
 
     def positive(field: str, name: str, label: str) -> None:
         v = getattr(hp, name)
-        if not _finite(v) or v <= 0:
+        if not is_finite_number(v) or v <= 0:
             errors.append((field, f"{label} must be > 0 (got {v})"))
 
     positive("lr", "lr", "Learning rate")
@@ -101,14 +144,9 @@ def validate_hyperparams(hp: Hyperparams):
     positive("alphaIn", "alpha_in", "Input multiplier")
     positive("alphaOut", "alpha_out", "Output multiplier")
     positive("alphaAttn", "alpha_attn", "Attention multiplier")
-    positive("eps", "eps", "Adam epsilon")
-    if not _finite(hp.weight_decay) or hp.weight_decay < 0:
+    if not is_finite_number(hp.weight_decay) or hp.weight_decay < 0:
         errors.append(("weightDecay", f"Weight decay must be ≥ 0 (got {hp.weight_decay})"))
-    for field in ("beta1", "beta2"):
-        v = getattr(hp, field)
-        if not _finite(v) or v < 0 or v >= 1:
-            errors.append((field, f"Adam {field} must be in [0, 1) (got {v})"))
-    if not _finite(hp.clip) or hp.clip < 0:
+    if not is_finite_number(hp.clip) or hp.clip < 0:
         errors.append(("clip", f"Gradient clip must be ≥ 0, 0 = off (got {hp.clip})"))
     if not isinstance(hp.zero_readout, bool):
         errors.append(("zeroReadout", "zeroReadout must be a boolean"))
@@ -221,11 +259,17 @@ def is_decayed(t: TensorContext) -> bool:
     return t.kind == "matrix"
 
 
-def weight_decay(p: str, hp: Hyperparams, t: TensorContext) -> float:
-    """Per-tensor wd_t for p -= lr_t · wd_t · p: λ·η/lr_t (so lr_t·wd_t = η·λ), 0 if not decayed."""
+def decoupled_weight_decay(hp: Hyperparams, t: TensorContext, lr: float) -> float:
+    """wd_t for p -= lr_t · wd_t · p of a tensor with LR lr_t: λ·η/lr_t (lr_t·wd_t = η·λ), 0 if
+    not decayed, whatever the optimizer's LR rule."""
     if not is_decayed(t) or hp.weight_decay == 0:
         return 0.0
-    return (hp.weight_decay * hp.lr) / adam_lr(p, hp, t)
+    return (hp.weight_decay * hp.lr) / lr
+
+
+def weight_decay(p: str, hp: Hyperparams, t: TensorContext) -> float:
+    """AdamW's per-tensor wd_t: decoupled_weight_decay at the Adam learning rate."""
+    return decoupled_weight_decay(hp, t, adam_lr(p, hp, t))
 
 
 # ---- Table column "forward" ------------------------------------------------------------------

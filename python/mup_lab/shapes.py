@@ -72,12 +72,29 @@ class GptShape:
     @staticmethod
     def from_export(s: Mapping[str, Any], where: str) -> "GptShape":
         """From an export's shape object ({width, depth, heads, headSize, fixed, ...})."""
+        from .validate import boolean, int_in, number_in, one_of
+
+        if not isinstance(s, Mapping):
+            raise ValueError(f"{where}: must be an object")
         need = ("width", "depth", "heads", "headSize", "fixed", "mlpRatio", "vocab", "context")
         for key in need + ("tiedReadout", "biases"):
             if key not in s:
                 raise ValueError(f"{where}.{key}: missing")
-        if s["fixed"] not in ("heads", "headSize"):
-            raise ValueError(f"{where}.fixed: must be 'heads' or 'headSize' (got {s['fixed']!r})")
+        one_of(s["fixed"], [where, "fixed"], ("heads", "headSize"))
+        # The types and the bounds of src/sweep/exportShapes.ts (IMPORT_LIMITS), before any
+        # arithmetic on them.
+        limits = {"width": 1 << 20, "depth": 4096, "heads": 1 << 20, "headSize": 1 << 20}
+        limits.update(vocab=1 << 24, context=1 << 20)
+        ints = {key: int_in(s[key], [where, key], 1, hi) for key, hi in limits.items()}
+        number_in(s["mlpRatio"], [where, "mlpRatio"], 0, 64, lo_open=True)
+        boolean(s["tiedReadout"], [where, "tiedReadout"])
+        boolean(s["biases"], [where, "biases"])
+        if ints["heads"] * ints["headSize"] != ints["width"]:
+            raise ValueError(
+                f"{where}.heads: heads × headSize ({ints['heads']} × {ints['headSize']}) must equal "
+                f"the width {ints['width']}"
+            )
+        s = {**s, **ints}
         shape = GptShape(
             width=s["width"],
             depth=s["depth"],

@@ -13,50 +13,29 @@ non-finite values as null). Progress and each width's best grid point go to stde
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
+import signal
 import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from .args import ArgParser, int_in
+from .atomic import OutputError, check_writable, write_json
 from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .model import GPT
-from .optim import LabAdamW
-from .per_tensor import init_, param_groups
+from .optim import make_optimizer
+from .per_tensor import init_
+from .plan import PLAN_FORMAT, PLAN_VERSION, PlanError, load_plan  # noqa: F401 (re-exported)
+from .resources import fit_problem, run_memory
 from .rules import Hyperparams
+from .journal import Journal, JournalError, journal_path, open_journal
 from .shapes import GptShape
+from .signals import die_with_parent, resume_command, sigterm_interrupts
 from .transfer import transfer
-
-PLAN_FORMAT = "mup-lab/plan"
-PLAN_VERSION = 1
-
-
-class PlanError(ValueError):
-    pass
-
-
-def load_plan(path: str) -> Dict[str, Any]:
-    """Reads a `mup-lab plan` file; raises PlanError with one line naming what is wrong."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise PlanError(f"{path}: cannot read ({e.strerror})") from None
-    except json.JSONDecodeError as e:
-        raise PlanError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
-        raise PlanError(f"{path}: not a mup-lab plan (format must be {PLAN_FORMAT!r})")
-    if doc.get("version") != PLAN_VERSION:
-        raise PlanError(f"{path}: version {doc.get('version')!r} is not supported (reads {PLAN_VERSION})")
-    for key in ("train", "text", "runs"):
-        if key not in doc:
-            raise PlanError(f"{path}: {key}: missing")
-    return doc
-
 
 def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.device) -> Dict[str, Any]:
     """One planned run, trained as the lab trains it; returns its run record."""
@@ -69,7 +48,7 @@ def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.d
     model = GPT(target, transfer(hp, p, base, target)["multipliers"])
     init_(model, hp, p, base, lab_seed=run["seed"])
     model.to(device)
-    opt = LabAdamW(param_groups(model, hp, p, base), betas=(hp.beta1, hp.beta2), clip=hp.clip)
+    opt = make_optimizer(model, hp, p, base)
     steps, batch = train_cfg["steps"], train_cfg["batch"]
     sampler = BatchSampler(train_ids, batch, target.context, run["seed"])
     bound = train_cfg["divergenceBound"]
@@ -148,6 +127,34 @@ def _tokens(plan: Dict[str, Any]):
     return split_tokens(ids, plan["runs"][0]["target"]["context"])
 
 
+class WorkerLost(RuntimeError):
+    """A --jobs worker process ended in the middle of the sweep."""
+
+    def __init__(self, exitcode: int):
+        if exitcode >= 0:
+            how = f"exit status {exitcode}"
+        else:
+            try:
+                how = f"killed by {signal.Signals(-exitcode).name}"
+            except ValueError:
+                how = f"killed by signal {-exitcode}"
+        super().__init__(f"a worker process died ({how})")
+
+
+def plan_fit_problem(plan: Dict[str, Any], kind: str, jobs: int = 1) -> Optional[str]:
+    """None when the plan's largest run fits in memory (jobs of them at once on the CPU); else
+    why not, naming the run and the largest width that fits."""
+    train_cfg = plan["train"]
+    sharing = min(jobs, len(plan["runs"])) if kind == "cpu" else 1
+    need = []
+    for i, run in enumerate(plan["runs"]):
+        target = GptShape.from_export(run["target"], f"runs[{i}].target")
+        need.append((run_memory(target, train_cfg["batch"], 1, train_cfg["evalBatches"]).total, i, target))
+    _, i, target = max(need, key=lambda n: n[0])
+    problem = fit_problem(target, train_cfg["batch"], kind, sharing=sharing, eval_batches=train_cfg["evalBatches"])
+    return None if problem is None else f"runs[{i}] ({plan['runs'][i]['id']}): {problem}"
+
+
 _worker: Dict[str, Any] = {}
 
 
@@ -155,6 +162,7 @@ def _start_worker(plan: Dict[str, Any]) -> None:
     # One thread per process: small models gain nothing from intra-op threads, so processes
     # are the way to use the cores.
     torch.set_num_threads(1)
+    die_with_parent()
     _worker.update(plan=plan, tokens=_tokens(plan))
 
 
@@ -163,42 +171,76 @@ def _train_in_worker(run: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def run_plan(
-    plan: Dict[str, Any], device: torch.device, log=lambda m: None, jobs: int = 1
+    plan: Dict[str, Any],
+    device: torch.device,
+    log=lambda m: None,
+    jobs: int = 1,
+    done: Optional[Dict[str, Dict[str, Any]]] = None,
+    on_record: Optional[Callable[[Dict[str, Any]], None]] = None,
 ) -> List[Dict[str, Any]]:
-    """Every run of the plan, in its order; `jobs` > 1 trains runs in that many CPU processes."""
+    """Every run of the plan, in its order; `jobs` > 1 trains runs in that many CPU processes.
+    `done` holds records already trained (by id, from a journal): those runs are not trained
+    again. `on_record` sees each newly finished record as soon as it is finished."""
     runs = plan["runs"]
     if not runs:
         return []
-    records = []
+    finished: Dict[str, Dict[str, Any]] = dict(done or {})
+    todo = [r for r in runs if r["id"] not in finished]
+    if finished:
+        log(f"resuming: {len(finished)} of {len(runs)} runs already done")
 
-    def done(r: Dict[str, Any]) -> None:
-        records.append(r)
+    def record(r: Dict[str, Any]) -> None:
+        if on_record is not None:
+            on_record(r)
+        finished[r["id"]] = r
         result = f"diverged at step {r['divergedAtStep']}" if r["diverged"] else f"final loss {r['finalLoss']:.4f}"
-        log(f"[{len(records)}/{len(runs)}] {r['id']}: {result} ({r['millis'] / 1000:.1f} s)")
+        log(f"[{len(finished)}/{len(runs)}] {r['id']}: {result} ({r['millis'] / 1000:.1f} s)")
 
-    if jobs > 1 and device.type == "cpu":
+    if todo and jobs > 1 and device.type == "cpu":
         import multiprocessing
 
         # spawn, not fork: a forked child inherits torch's thread pools in whatever state they are.
-        with multiprocessing.get_context("spawn").Pool(jobs, _start_worker, (plan,)) as pool:
-            for r in pool.imap(_train_in_worker, runs):
-                done(r)
-        return records
-    tokens = _tokens(plan)
-    for run in runs:
-        done(train_run(run, plan, tokens, device))
-    return records
+        # The workers start with SIGINT ignored (inherited through exec, kept by Python), so a
+        # Ctrl-C reaches only this process, which terminates them: no KeyboardInterrupt traceback
+        # from a worker, even one still importing torch.
+        before = {w.pid for w in multiprocessing.active_children()}
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool = multiprocessing.get_context("spawn").Pool(min(jobs, len(todo)), _start_worker, (plan,))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with pool:
+            workers = [w for w in multiprocessing.active_children() if w.pid not in before]
+            results = pool.imap_unordered(_train_in_worker, todo)
+            for _ in todo:
+                # A worker killed on its own (OOM killer, kill -9) takes its run with it and
+                # the pool would wait for that run forever: look every second.
+                while True:
+                    try:
+                        r = results.next(timeout=1.0)
+                        break
+                    except multiprocessing.TimeoutError:
+                        dead = [w.exitcode for w in workers if w.exitcode is not None]
+                        if dead:
+                            raise WorkerLost(dead[0])
+                record(r)
+    elif todo:
+        tokens = _tokens(plan)
+        for run in todo:
+            record(train_run(run, plan, tokens, device))
+    return [finished[r["id"]] for r in runs]
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
+    ap = ArgParser(prog="python -m mup_lab.sweep", description=__doc__.split("\n\n")[0])
     ap.add_argument("--plan", required=True, help="a `mup-lab plan` JSON file")
-    ap.add_argument("--out", default=None, help="write the run records here (JSON)")
+    ap.add_argument("--out", default=None, help="write the run records here (JSON); finished runs are journaled in OUT.journal until then")
     add_device_arg(ap)
-    ap.add_argument("--jobs", type=int, default=1, help="CPU only: train runs in this many processes")
+    ap.add_argument("--jobs", type=int_in(1, 1024), default=1, help="CPU only: train runs in this many processes")
+    ap.add_argument("--resume", action="store_true", help="continue an interrupted sweep: train only the runs OUT.journal lacks")
     args = ap.parse_args(argv)
-    if args.jobs < 1:
-        ap.error("--jobs must be a positive integer")
+    if args.resume and not args.out:
+        ap.error("--resume needs --out (the journal is OUT.journal)")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -206,19 +248,72 @@ def main(argv=None) -> int:
     kind = device_kind(args.device, "mup_lab.sweep", log)
     if kind is None:
         return 2
+    journal: Optional[Journal] = None
     try:
+        if args.out:
+            check_writable(args.out, "--out")
         plan = load_plan(args.plan)
-        records = run_plan(plan, torch.device(kind), log, args.jobs)
+    except (PlanError, OutputError) as e:
+        log(f"mup_lab.sweep: {e}")
+        return 2
+    problem = plan_fit_problem(plan, kind, args.jobs)
+    if problem is not None:
+        log(f"mup_lab.sweep: {args.plan}: {problem}")
+        return 2
+    done: Dict[str, Dict[str, Any]] = {}
+    try:
+        if args.out:
+            journal, done = open_journal(args.out, plan, args.resume, log)
+    except (JournalError, OutputError) as e:
+        log(f"mup_lab.sweep: {e}")
+        return 2
+    kept = dict(done)
+
+    def keep(record: Dict[str, Any]) -> None:
+        if journal is not None:
+            journal.append(record)
+        kept[record["id"]] = record
+
+    restore_sigterm = sigterm_interrupts()
+    try:
+        records = run_plan(plan, torch.device(kind), log, args.jobs, done, keep)
+    except KeyboardInterrupt:
+        if journal is None:
+            log("mup_lab.sweep: interrupted; nothing was kept (with --out, finished runs are journaled for --resume)")
+        else:
+            args_list = list(sys.argv[1:] if argv is None else argv)
+            log(
+                f"mup_lab.sweep: interrupted; {len(kept)} of {len(plan['runs'])} runs are kept in {journal.path}; "
+                f"resume with: {resume_command('mup_lab.sweep', args_list)}"
+            )
+        return 130
+    except OutputError as e:
+        log(f"mup_lab.sweep: {e}")
+        return 1
+    except WorkerLost as e:
+        args_list = list(sys.argv[1:] if argv is None else argv)
+        kept_in = f"are kept in {journal.path}; resume with: {resume_command('mup_lab.sweep', args_list)}" if journal else "are lost (with --out they are journaled)"
+        log(f"mup_lab.sweep: {e}; {len(kept)} of {len(plan['runs'])} finished runs {kept_in}")
+        return 1
     except (PlanError, ValueError) as e:
         log(f"mup_lab.sweep: {e}")
         return 2
+    finally:
+        restore_sigterm()
+        if journal is not None:
+            journal.close()
     axis = plan.get("config", {}).get("axis", "width")
     for b in best_points(records, axis):
         edge = " (grid edge: widen the range)" if b["atEdge"] else ""
         log(f"{b['parametrization']} {axis} {b[axis]}: best log2 {plan.get('sweptHp', 'lr')} {b['log2Hp']}, loss {b['loss']:.4f}{edge}")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump({"format": "mup-lab/pytorch-sweep", "version": 1, "device": kind, "runs": records}, f)
+        try:
+            write_json(args.out, {"format": "mup-lab/pytorch-sweep", "version": 1, "device": kind, "runs": records})
+        except OutputError as e:
+            log(f"mup_lab.sweep: {e}; the runs are kept in {journal_path(args.out)} (--resume writes it)")
+            return 1
+        if journal is not None:
+            journal.remove()
         log(f"wrote {args.out}")
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from . import rules
+from .optimizers import optimizer_rules_of
 from .rules import Hyperparams, TensorContext
 from .shapes import GptShape, gpt_tensors
 
@@ -38,12 +39,14 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
     target.check("target")
     p = parametrization
     depth_mult = rules.depth_multiplier(target.depth, base.depth)
+    optimizer = optimizer_rules_of(hp)
     tensors: List[Dict[str, Any]] = []
     for spec, base_fan_in in _paired_tensors(base, target):
         m = rules.width_multiplier(spec.fan_in, base_fan_in)
         ctx = TensorContext(spec.role, spec.kind, m, spec.block is not None, depth_mult)
         init_mean, init_std = rules.init_rule(p, hp, ctx)
-        lr = rules.adam_lr(p, hp, ctx)
+        update = optimizer.tensor(p, hp, ctx)
+        lr = update["lr"]
         values: Dict[str, Any] = {
             "name": spec.name,
             "role": spec.role,
@@ -57,8 +60,8 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
             "initStd": init_std,
             "lr": lr,
             "lrMult": lr / hp.lr,
-            "eps": rules.adam_eps(p, hp, ctx),
-            "weightDecay": rules.weight_decay(p, hp, ctx),
+            "eps": update["eps"],
+            "weightDecay": update["weightDecay"],
         }
         if spec.query_columns is not None:
             values["queryColumns"] = list(spec.query_columns)
@@ -85,5 +88,10 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
         "parametrization": p,
         "tensors": tensors,
         "multipliers": multipliers,
-        "optimizer": {"beta1": hp.beta1, "beta2": hp.beta2, "clip": hp.clip},
+        "optimizer": {
+            "name": optimizer.name,
+            "beta1": hp.beta1,
+            "beta2": hp.beta2,
+            "clip": hp.clip,
+        },
     }

@@ -2,7 +2,7 @@
  * Command-line flags → a SweepConfig, with one-line errors for anything wrong. Flags mirror the
  * lab's form; defaults are the "Quick" preset's.
  */
-import { parseArgs } from 'node:util';
+import { checkUserText } from '../data/text';
 import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
 import {
   preset,
@@ -12,60 +12,163 @@ import {
   type SweepConfig,
   type SweptHp,
 } from '../sweep/config';
+import { checkValue, invalid, UsageError, type FlagSpecs, type FlagValues } from './flags';
 
-export class UsageError extends Error {}
+export { UsageError };
+
+const QUICK = preset('quick');
+const PRESET = "the preset's";
 
 export const MODEL_FLAGS = {
-  /** The lab's preset to start from (default quick); other flags change it. */
-  preset: { type: 'string' },
-  widths: { type: 'string' },
-  depths: { type: 'string' },
-  depth: { type: 'string' },
-  heads: { type: 'string' },
-  'head-size': { type: 'string' },
-  context: { type: 'string' },
-  'mlp-ratio': { type: 'string' },
-  'tied-readout': { type: 'boolean' },
-  biases: { type: 'boolean' },
-  text: { type: 'string' },
-  /** synthetic (default) or shakespeare (Tiny Shakespeare); --text gives the user's own. */
-  corpus: { type: 'string' },
-  'corpus-seed': { type: 'string' },
-  'corpus-size': { type: 'string' },
-  parametrization: { type: 'string' },
-  'base-width': { type: 'string' },
-  'base-depth': { type: 'string' },
-  steps: { type: 'string' },
-  batch: { type: 'string' },
-  seed: { type: 'string' },
-  seeds: { type: 'string' },
-  stack: { type: 'string' },
-  schedule: { type: 'string' },
-  warmup: { type: 'string' },
-  lr: { type: 'string' },
-  'init-std': { type: 'string' },
-  'depth-scaling': { type: 'string' },
-  out: { type: 'string' },
-} as const;
+  preset: {
+    kind: { choices: Object.keys(PRESET_LABELS) },
+    help: "the lab's preset to start from; the other flags change it",
+    defaultNote: 'quick',
+  },
+  widths: {
+    kind: 'positive-int-list',
+    help: 'widths (d_model) to train',
+    defaultNote: `${PRESET}, quick: ${QUICK.widths.join(',')}`,
+  },
+  depths: {
+    kind: 'positive-int-list',
+    help: 'sweep depths instead of widths (at the first width)',
+  },
+  depth: {
+    kind: 'positive-int',
+    help: 'transformer blocks',
+    defaultNote: `${PRESET}, quick: ${QUICK.model.depth}`,
+  },
+  heads: {
+    kind: 'positive-int',
+    help: 'attention heads (fixed count)',
+    defaultNote: `${PRESET}, quick: ${QUICK.model.heads}`,
+  },
+  'head-size': { kind: 'positive-int', help: 'fixed head size instead of a fixed head count' },
+  context: {
+    kind: 'positive-int',
+    help: 'context length in characters',
+    defaultNote: `${PRESET}, quick: ${QUICK.model.context}`,
+  },
+  'mlp-ratio': {
+    kind: 'positive-number',
+    help: 'MLP width / d_model',
+    defaultNote: String(QUICK.model.mlpRatio),
+  },
+  'tied-readout': { kind: 'boolean', help: 'tie the readout to the token embedding' },
+  biases: { kind: 'boolean', help: 'linear and LayerNorm biases' },
+  text: { kind: 'file', help: 'train on this UTF-8 text file instead of the built-in corpus' },
+  corpus: {
+    kind: { choices: ['synthetic', 'shakespeare'] },
+    help: 'built-in text: the synthetic corpus or Tiny Shakespeare (--text gives your own)',
+    defaultNote: 'synthetic',
+  },
+  'corpus-seed': {
+    kind: 'non-negative-int',
+    help: 'built-in corpus seed',
+    default: undefined,
+    defaultNote: '0',
+  },
+  'corpus-size': {
+    kind: 'positive-int',
+    help: 'built-in corpus size in characters',
+    defaultNote: '200000',
+  },
+  parametrization: {
+    kind: { choices: ['sp', 'mup'], list: true },
+    help: 'parametrizations to train',
+    defaultNote: 'sp,mup',
+  },
+  'base-width': {
+    kind: 'positive-int',
+    help: 'width the hyperparameters are tuned at',
+    defaultNote: 'the first width',
+  },
+  'base-depth': {
+    kind: 'positive-int',
+    help: 'depth the hyperparameters are tuned at',
+    defaultNote: 'the first depth, else --depth',
+  },
+  steps: {
+    kind: 'positive-int',
+    help: 'training steps per run',
+    defaultNote: `${PRESET}, quick: ${QUICK.train.steps}`,
+  },
+  batch: {
+    kind: 'positive-int',
+    help: 'sequences per step',
+    defaultNote: `${PRESET}, quick: ${QUICK.train.batch}`,
+  },
+  seed: { kind: 'non-negative-int', help: 'seed of init and batches', defaultNote: '0' },
+  seeds: { kind: 'non-negative-int-list', help: 'several seeds (mean and spread per point)' },
+  stack: {
+    kind: 'positive-int',
+    help: 'runs trained together in one model',
+    defaultNote: "1, with --preset the preset's",
+  },
+  schedule: {
+    kind: { choices: ['constant', 'cosine'] },
+    help: 'learning-rate schedule',
+    defaultNote: PRESET,
+  },
+  warmup: {
+    kind: 'non-negative-int',
+    help: 'warm-up steps of the cosine schedule',
+    defaultNote: '0',
+  },
+  lr: {
+    kind: 'positive-number',
+    help: 'base learning rate (when another hyperparameter is swept)',
+    defaultNote: String(QUICK.hp.lr),
+  },
+  'init-std': {
+    kind: 'positive-number',
+    help: 'base init std (when another hyperparameter is swept)',
+    defaultNote: String(QUICK.hp.initStd),
+  },
+  'depth-scaling': {
+    kind: { choices: Object.keys(DEPTH_SCALINGS) },
+    help: 'depth rule: CompleteP is Dey et al. 2025',
+    defaultNote: 'none',
+  },
+  out: { kind: 'file', help: 'write the result here as JSON', defaultNote: 'stdout' },
+} as const satisfies FlagSpecs;
+
+/** `mup-lab batches`: the model flags and how many batches of each kind to write. */
+export const BATCHES_FLAGS = {
+  ...MODEL_FLAGS,
+  count: {
+    kind: 'positive-int',
+    help: 'training and evaluation batches to write',
+    defaultNote: '2',
+  },
+} as const satisfies FlagSpecs;
 
 export const SWEEP_FLAGS = {
   ...MODEL_FLAGS,
-  'lr-log2': { type: 'string' },
-  hp: { type: 'string' },
-  'grid-log2': { type: 'string' },
-  /** Kernel tuning cache (default: src/tune/fileStore.ts defaultTuneCachePath). */
-  'tune-cache': { type: 'string' },
-  retune: { type: 'boolean' },
-  'no-tune': { type: 'boolean' },
-  /** Under a cosine schedule, also train the shorter horizons (src/sweep/horizon.ts). */
-  horizons: { type: 'boolean' },
-} as const;
-
-/** --corpus values: the built-in texts (a user's own comes with --text). */
-const CORPORA = { synthetic: 'the synthetic corpus', shakespeare: 'Tiny Shakespeare' };
-
-/** `mup-lab batches`: the model flags and how many batches to write. */
-export const BATCHES_FLAGS = { ...MODEL_FLAGS, count: { type: 'string' } } as const;
+  'lr-log2': {
+    kind: 'log2-range',
+    help: 'log2 learning-rate grid',
+    defaultNote: `${PRESET}, quick: ${QUICK.sweep.log2Min}:${QUICK.sweep.log2Max}`,
+  },
+  hp: {
+    kind: { choices: ['lr', 'init-std', 'output-mult', 'attn-mult', 'input-mult'] },
+    help: 'the hyperparameter to sweep',
+    defaultNote: 'lr',
+  },
+  'grid-log2': { kind: 'log2-range', help: 'log2 grid of --hp', defaultNote: '-3:3' },
+  'tune-cache': {
+    kind: 'file',
+    help: 'kernel tuning cache',
+    defaultNote: '$MUP_LAB_TUNE_CACHE, else ~/.cache/mup-lab/tune.json',
+  },
+  retune: { kind: 'boolean', help: 'time the kernel variants again' },
+  'no-tune': { kind: 'boolean', help: "no tuning: the thresholds' kernel variants" },
+  horizons: {
+    kind: 'boolean',
+    help: 'under cosine, also train the shorter horizons (a quarter and half of the steps)',
+  },
+} as const satisfies FlagSpecs;
 
 const HP_NAMES: Record<string, SweptHp> = {
   lr: 'lr',
@@ -75,29 +178,16 @@ const HP_NAMES: Record<string, SweptHp> = {
   'input-mult': 'alphaIn',
 };
 
-export function parseFlags<
-  T extends typeof MODEL_FLAGS | typeof SWEEP_FLAGS | typeof BATCHES_FLAGS,
->(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    // node:util's messages name the flag ("Unknown option '--foo'"); keep the first line.
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
-}
-
 function int(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`--${flag} must be an integer, got "${v}"`);
-  return n;
+  checkValue(flag, 'int', v);
+  return Number(v);
 }
 
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${v}"`);
-  return n;
+  checkValue(flag, 'number', v);
+  return Number(v);
 }
 
 function intList(flag: string, v: string | undefined): number[] | undefined {
@@ -109,24 +199,39 @@ export function parseRange(
   flag: string,
   v: string,
 ): { log2Min: number; log2Max: number; log2Step: number } {
-  const parts = v.split(':');
-  if (parts.length < 2 || parts.length > 3)
-    throw new UsageError(`--${flag} must look like -12:-2 or -12:-2:0.5, got "${v}"`);
-  const [lo, hi, step] = parts.map((p) => num(flag, p)!);
+  checkValue(flag, 'log2-range', v);
+  const [lo, hi, step] = v.split(':').map(Number);
   return { log2Min: lo, log2Max: hi, log2Step: step ?? 1 };
 }
 
-/** Builds a sweep config from flags; `readText` loads --text (errors become one-line messages). */
+/** Reads a --text file's bytes and checks them under the one text rule (src/data/text.ts). */
+export function textFromFile(
+  path: string,
+  context: number,
+  readBytes: (path: string) => Uint8Array,
+): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readBytes(path);
+  } catch (e) {
+    throw new UsageError(
+      `cannot read --text ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const check = checkUserText(bytes, { context });
+  if (!check.ok) throw new UsageError(`--text ${path}: ${check.message}`);
+  return check.text;
+}
+
+/** Builds a sweep config from flags; `readBytes` loads --text (errors become one-line messages). */
 export function configFromFlags(
-  values: Record<string, string | boolean | undefined>,
-  readText: (path: string) => string,
+  values: FlagValues,
+  readBytes: (path: string) => Uint8Array,
 ): SweepConfig {
   const s = (k: string) => values[k] as string | undefined;
   const presetName = s('preset') ?? 'quick';
   if (!Object.hasOwn(PRESET_LABELS, presetName))
-    throw new UsageError(
-      `--preset must be one of ${Object.keys(PRESET_LABELS).join(', ')}, got "${presetName}"`,
-    );
+    throw invalid('preset', `one of ${Object.keys(PRESET_LABELS).join(', ')}`, presetName);
   const c = preset(presetName as PresetName);
   const widths = intList('widths', s('widths'));
   const depths = intList('depths', s('depths'));
@@ -136,9 +241,7 @@ export function configFromFlags(
     ?.split(',')
     .map((p) => p.trim().toLowerCase().replace('µp', 'mup'));
   if (params?.some((p) => p !== 'sp' && p !== 'mup'))
-    throw new UsageError(
-      `--parametrization takes sp, mup or sp,mup, got "${s('parametrization')}"`,
-    );
+    throw invalid('parametrization', 'sp, mup or sp,mup', s('parametrization')!);
   const seeds =
     intList('seeds', s('seeds')) ??
     (s('seed') !== undefined ? [int('seed', s('seed'))!] : undefined);
@@ -147,10 +250,7 @@ export function configFromFlags(
   const hpFlag = s('hp');
   if (hpFlag !== undefined) {
     const name = HP_NAMES[hpFlag];
-    if (!name)
-      throw new UsageError(
-        `--hp must be one of ${Object.keys(HP_NAMES).join(', ')}, got "${hpFlag}"`,
-      );
+    if (!name) throw invalid('hp', `one of ${Object.keys(HP_NAMES).join(', ')}`, hpFlag);
     const range = s('grid-log2') ?? (name === 'lr' ? s('lr-log2') : undefined);
     sweep = {
       name,
@@ -166,10 +266,6 @@ export function configFromFlags(
     size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
   const corpus = s('corpus');
-  if (corpus !== undefined && !Object.hasOwn(CORPORA, corpus))
-    throw new UsageError(
-      `--corpus must be one of ${Object.keys(CORPORA).join(', ')}, got "${corpus}"`,
-    );
   const textPath = s('text');
   if (corpus !== undefined && textPath !== undefined)
     throw new UsageError('give --corpus or --text, not both');
@@ -179,26 +275,21 @@ export function configFromFlags(
     data = { kind: 'shakespeare' };
   }
   if (textPath !== undefined) {
-    let text: string;
-    try {
-      text = readText(textPath);
-    } catch (e) {
-      throw new UsageError(
-        `cannot read --text ${textPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    data = { kind: 'text', name: textPath, text };
+    const context = int('context', s('context')) ?? c.model.context;
+    data = { kind: 'text', name: textPath, text: textFromFile(textPath, context, readBytes) };
   }
 
   const depthScaling = s('depth-scaling');
   if (depthScaling !== undefined && !(depthScaling in DEPTH_SCALINGS))
-    throw new UsageError(
-      `--depth-scaling must be one of ${Object.keys(DEPTH_SCALINGS).join(', ')}, got "${depthScaling}"`,
+    throw invalid(
+      'depth-scaling',
+      `one of ${Object.keys(DEPTH_SCALINGS).join(', ')}`,
+      depthScaling,
     );
   const schedule = s('schedule') ?? c.train.schedule.kind;
   const presetCosine = c.train.schedule.kind === 'cosine' ? c.train.schedule : undefined;
   if (schedule !== 'constant' && schedule !== 'cosine')
-    throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    throw invalid('schedule', 'constant or cosine', schedule);
   const config: SweepConfig = {
     ...c,
     model: {

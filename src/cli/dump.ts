@@ -15,7 +15,7 @@
  *                  targets.
  * and corpus.txt, the text the batches are drawn from (the built-in corpus).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { GpuContext } from '../gpu';
@@ -30,6 +30,7 @@ import { toExportShape } from '../sweep/exportShapes';
 import { initParams } from '../train/init';
 import type { Schedule } from '../train/schedule';
 import { trainStack } from '../train/trainer';
+import { writeFileAtomic } from '../util/atomicFile';
 
 export const DUMP_FORMAT = 'mup-lab/dump';
 
@@ -106,8 +107,8 @@ export async function writeDump(
   });
   const weights = new Float32Array(offset);
   for (const t of tensors) weights.set(init[t.name], t.offset);
-  writeFileSync(join(dir, 'weights.bin'), bytes(weights));
-  writeFileSync(join(dir, 'batches.bin'), bytes(batches));
+  writeFileAtomic(join(dir, 'weights.bin'), bytes(weights));
+  writeFileAtomic(join(dir, 'batches.bin'), bytes(batches));
   const manifest = {
     format: DUMP_FORMAT,
     version: 1,
@@ -128,8 +129,8 @@ export async function writeDump(
     weights: 'weights.bin',
     batches: 'batches.bin',
   };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-  writeFileSync(
+  writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+  writeFileAtomic(
     join(outDir, 'corpus.txt'),
     generateCorpus({ seed: run.corpusSeed, size: run.corpusSize }).text,
   );

@@ -3,8 +3,7 @@
  * results to --out (or stdout) as JSON. Bad input exits 2 with a one-line reason.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { acquireNodeGpu } from '../gpu/node';
 import { adapterLabel, releaseGpu, type GpuContext } from '../gpu';
@@ -25,61 +24,46 @@ import type { RunRecord } from '../sweep/types';
 import { ensureTuned, retune } from '../tune/cache';
 import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
 import { entryLine } from '../tune/tuner';
-import {
-  assertValid,
-  BATCHES_FLAGS,
-  configFromFlags,
-  MODEL_FLAGS,
-  parseFlags,
-  SWEEP_FLAGS,
-  UsageError,
-} from './args';
+import { checkWritableFile, writeFileAtomic } from '../util/atomicFile';
+import { assertValid, BATCHES_FLAGS, configFromFlags, MODEL_FLAGS, SWEEP_FLAGS } from './args';
 import { writeBatches } from './batches';
 import { loadBuiltInText } from './corpusFile';
+import {
+  helpText,
+  parseFlags,
+  UsageError,
+  type FlagKind,
+  type FlagSpecs,
+  type FlagValues,
+} from './flags';
 import { writeDump, type DumpCase } from './dump';
 import { goldenTables } from './golden';
 import { buildPlan } from './plan';
-
-const USAGE = `usage:
-  mup-lab sweep [--preset tiny|quick|paper] --widths 32,64,128 --lr-log2=-12:-2 --steps 60 --batch 8 --context 32 \\
-    --depth 2 --heads 4 --parametrization sp,mup --base-width 32 --seed 0 \\
-    [--corpus synthetic|shakespeare | --text corpus.txt] [--corpus-size N] [--seeds 0,1,2] [--head-size N] [--stack K] \\
-    [--depths 2,4,8] [--depth-scaling none|depth-mup|completep] [--hp init-std --grid-log2=-3:3] \\
-    [--schedule cosine [--warmup N] [--horizons]] [--tune-cache FILE] [--retune | --no-tune] \\
-    --out result.json
-    (prints the optimum per width and across training lengths: a quarter, half and all of the
-    steps, read off the runs' losses; under cosine --horizons trains the shorter lengths)
-  mup-lab plan [sweep flags] [--preset tiny|quick|paper] --out plan.json
-    (every run of the sweep with its hyperparameters, shapes and text, to train elsewhere:
-     python -m mup_lab.sweep --plan plan.json trains them in PyTorch)
-  mup-lab coord-check --widths 32,64,128,256 --steps 5 --parametrization sp,mup --out coord.json
-  mup-lab coord-check --widths 64 --depths 2,4,8,16 --depth-scaling completep --parametrization mup
-    (--depth-scaling none|depth-mup|completep: CompleteP, Dey et al. 2025)
-  mup-lab transfer --from result.json --width 4096
-  mup-lab bench kernels|train --out FILE   (same as npm run bench)
-  mup-lab dump --out DIR [--widths 32,64] [--parametrization sp,mup] [--tied false,true] \\
-    [--biases false,true] [--depth 2 --base-depth 1 --depth-alpha 0.5] [--steps 20] [--batch 4] \\
-    [--context 16] [--heads 4] [--base-width 32] [--lr 0.01] [--clip 0.25] [--seed 0]
-      (initial weights, batches and every step's loss of GPU runs, for the PyTorch parity test)
-  mup-lab batches [--corpus shakespeare | --text FILE] [--context 16] [--batch 4] [--seed 0] \\
-    [--count 2] --out FILE   (the train/validation split and the first batches, as the lab draws
-    them, for the Python port's tests)
-  mup-lab golden --out FILE   (transfer() tables for the Python port's tests)
-
-The first sweep on an adapter times each kernel variant on its shapes (a few seconds) and caches
-the choice in --tune-cache, else $MUP_LAB_TUNE_CACHE, else ~/.cache/mup-lab/tune.json.`;
 
 function log(message: string): void {
   process.stderr.write(message + '\n');
 }
 
+/** Writes the result to --out atomically (src/util/atomicFile.ts), else to stdout. */
 function output(json: unknown, out: string | undefined): void {
   const text = JSON.stringify(json, null, 2) + '\n';
   if (out) {
-    writeFileSync(out, text);
+    writeFileAtomic(out, text);
     log(`wrote ${out}`);
   } else process.stdout.write(text);
 }
+
+/** --out checked before any work: a missing directory fails now, not after the training. */
+function checkOut(out: unknown, flag = '--out'): void {
+  if (typeof out !== 'string') return;
+  try {
+    checkWritableFile(out, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+const readBytes = (path: string): Uint8Array => readFileSync(path);
 
 async function withGpu<T>(work: (ctx: GpuContext) => Promise<T>): Promise<T> {
   const ctx = await acquireNodeGpu({
@@ -144,8 +128,8 @@ function logAnalysis(config: SweepConfig, a: ParametrizationAnalysis, axis: stri
 }
 
 /** The sweep the flags describe, checked, with its data (bad flags or text: UsageError). */
-function sweepFromFlags(flags: ReturnType<typeof parseFlags<typeof SWEEP_FLAGS>>) {
-  const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
+function sweepFromFlags(flags: FlagValues) {
+  const config = configFromFlags(flags, readBytes);
   assertValid(config, {});
   loadBuiltInText(config.data);
   let data;
@@ -158,41 +142,42 @@ function sweepFromFlags(flags: ReturnType<typeof parseFlags<typeof SWEEP_FLAGS>>
   return { config, data };
 }
 
-function batches(argv: string[]): void {
-  const flags = parseFlags(argv, BATCHES_FLAGS);
-  const config = configFromFlags(flags, (p) => readFileSync(p, 'utf8'));
-  assertValid(config, {});
-  loadBuiltInText(config.data);
-  const count = Number(flags.count ?? 2);
-  if (!(Number.isInteger(count) && count >= 1 && count <= 100))
-    throw new UsageError(`--count must be an integer from 1 to 100, got "${flags.count}"`);
-  let data;
-  try {
-    data = prepareData(config.data, config.model.context);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  output(writeBatches(config, data, count), flags.out);
+type SweepFlags = {
+  [K in keyof typeof SWEEP_FLAGS]?: (typeof SWEEP_FLAGS)[K]['kind'] extends 'boolean'
+    ? boolean
+    : string;
+};
+
+function batches(values: FlagValues): void {
+  const out = values.out as string | undefined;
+  checkOut(out);
+  const { config, data } = sweepFromFlags(values);
+  output(writeBatches(config, data, Number(values.count ?? 2)), out);
 }
 
-function plan(argv: string[]): void {
-  const flags = parseFlags(argv, SWEEP_FLAGS);
-  const { config, data } = sweepFromFlags(flags);
+function plan(values: FlagValues): void {
+  const flags = values as SweepFlags;
+  checkOut(flags.out);
+  const { config, data } = sweepFromFlags(values);
   const doc = buildPlan(config, data);
   log(`plan: ${doc.runs.length} runs on ${data.description}`);
   output(doc, flags.out);
 }
 
-async function sweep(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, SWEEP_FLAGS);
-  const { config, data } = sweepFromFlags(flags);
+async function sweep(values: FlagValues): Promise<void> {
+  const flags = values as SweepFlags;
+  checkOut(flags.out);
+  const tuneCache = flags['tune-cache'] ?? defaultTuneCachePath();
+  // The default cache's folder is created when the cache is saved; a given one must exist.
+  if (!flags['no-tune'] && flags['tune-cache'] !== undefined) checkOut(tuneCache, '--tune-cache');
+  const { config, data } = sweepFromFlags(values);
   await withGpu(async (ctx) => {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const total = planRuns(config).length;
     const records: RunRecord[] = [];
     if (!flags['no-tune']) {
       await tuneForSweep(ctx, config, data.vocab, {
-        path: flags['tune-cache'] ?? defaultTuneCachePath(),
+        path: tuneCache,
         retune: flags.retune ?? false,
       });
     }
@@ -248,15 +233,19 @@ async function sweep(argv: string[]): Promise<void> {
   });
 }
 
-async function coord(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, MODEL_FLAGS);
-  const config = configFromFlags({ ...flags, widths: flags.widths ?? '32,64,128,256' }, (p) =>
-    readFileSync(p, 'utf8'),
-  );
+async function coord(values: FlagValues): Promise<void> {
+  const flags = values as SweepFlags;
+  checkOut(flags.out);
+  const config = configFromFlags({ ...values, widths: flags.widths ?? '32,64,128,256' }, readBytes);
   assertValid(config, {});
   loadBuiltInText(config.data);
   const steps = Number(flags.steps ?? 5);
-  const data = prepareData(config.data, config.model.context);
+  let data;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   await withGpu(async (ctx) => {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     const records = await coordCheck(ctx, config, {
@@ -272,14 +261,17 @@ async function coord(argv: string[]): Promise<void> {
   });
 }
 
-function transferCommand(argv: string[]): void {
-  const flags = parseFlags(argv, {
-    from: { type: 'string' },
-    width: { type: 'string' },
-    depth: { type: 'string' },
-    out: { type: 'string' },
-  } as never) as Record<string, string | undefined>;
+const TRANSFER_FLAGS = {
+  from: { kind: 'file', help: "a sweep result or the page's export (mup-lab/transfer JSON)" },
+  width: { kind: 'positive-int', help: 'target width', defaultNote: "the export's base width" },
+  depth: { kind: 'positive-int', help: 'target depth', defaultNote: "the export's base depth" },
+  out: { kind: 'file', help: 'write the transferred values here as JSON', defaultNote: 'stdout' },
+} as const satisfies FlagSpecs;
+
+function transferCommand(values: FlagValues): void {
+  const flags = values as Record<keyof typeof TRANSFER_FLAGS, string | undefined>;
   if (!flags.from) throw new UsageError('transfer needs --from result.json');
+  checkOut(flags.out);
   let text: string;
   try {
     text = readFileSync(flags.from, 'utf8');
@@ -293,8 +285,6 @@ function transferCommand(argv: string[]): void {
   const doc = parsed.doc;
   const base = exportShapeToGpt(doc.base);
   const width = Number(flags.width ?? base.width);
-  if (!Number.isInteger(width) || width < 1)
-    throw new UsageError(`--width must be a positive integer, got "${flags.width}"`);
   const depth = Number(flags.depth ?? base.depth);
   let result;
   try {
@@ -306,86 +296,70 @@ function transferCommand(argv: string[]): void {
 }
 
 const DUMP_FLAGS = {
-  out: { type: 'string' },
-  widths: { type: 'string', default: '32,64' },
-  parametrization: { type: 'string', default: 'sp,mup' },
-  tied: { type: 'string', default: 'false,true' },
-  biases: { type: 'string', default: 'false,true' },
-  depth: { type: 'string', default: '2' },
-  'base-depth': { type: 'string', default: '1' },
-  'depth-alpha': { type: 'string', default: '0.5' },
-  'base-width': { type: 'string', default: '32' },
-  heads: { type: 'string', default: '4' },
-  context: { type: 'string', default: '16' },
-  steps: { type: 'string', default: '20' },
-  batch: { type: 'string', default: '4' },
-  lr: { type: 'string', default: '0.01' },
-  clip: { type: 'string', default: '0.25' },
-  seed: { type: 'string', default: '0' },
-} as const;
+  out: { kind: 'dir', help: 'write one folder per case here (created if absent)' },
+  widths: { kind: 'positive-int-list', default: '32,64', help: 'target widths' },
+  parametrization: {
+    kind: { choices: ['sp', 'mup'], list: true },
+    default: 'sp,mup',
+    help: 'parametrizations',
+  },
+  tied: {
+    kind: { choices: ['false', 'true'], list: true },
+    default: 'false,true',
+    help: 'tied readout',
+  },
+  biases: {
+    kind: { choices: ['false', 'true'], list: true },
+    default: 'false,true',
+    help: 'biases',
+  },
+  depth: { kind: 'positive-int', default: '2', help: 'target depth' },
+  'base-depth': { kind: 'positive-int', default: '1', help: 'base depth' },
+  'depth-alpha': {
+    kind: { choices: DEPTH_ALPHAS.map(String) },
+    default: '0.5',
+    help: 'depth exponent α (0 off, 0.5 depth-µP, 1 CompleteP)',
+  },
+  'base-width': { kind: 'positive-int', default: '32', help: 'base width' },
+  heads: { kind: 'positive-int', default: '4', help: 'attention heads' },
+  context: { kind: 'positive-int', default: '16', help: 'context length' },
+  steps: { kind: 'positive-int', default: '20', help: 'AdamW steps per case' },
+  batch: { kind: 'positive-int', default: '4', help: 'sequences per step' },
+  lr: { kind: 'positive-number', default: '0.01', help: 'learning rate' },
+  clip: { kind: 'non-negative-number', default: '0.25', help: 'gradient clip norm (0 off)' },
+  seed: { kind: 'non-negative-int', default: '0', help: 'seed of init and batches' },
+} as const satisfies FlagSpecs;
 
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
-  return n;
-}
-
-function positiveNumber(flag: string, v: string, allowZero = false): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero))
-    throw new UsageError(
-      `--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${v}"`,
-    );
-  return n;
-}
-
-function booleans(flag: string, v: string): boolean[] {
-  return v.split(',').map((x) => {
-    if (x.trim() === 'true') return true;
-    if (x.trim() === 'false') return false;
-    throw new UsageError(`--${flag} takes true, false or false,true, got "${v}"`);
-  });
+function booleans(v: string): boolean[] {
+  return v.split(',').map((x) => x.trim() === 'true');
 }
 
 /** Parity cases: the product of the listed parametrizations, widths, readouts and biases. */
-export function dumpCases(argv: string[]): {
+export function dumpCases(values: FlagValues): {
   out: string;
   cases: DumpCase[];
   run: { steps: number; batch: number; seed: number; corpusSeed: number; corpusSize: number };
 } {
-  let f;
-  try {
-    f = parseArgs({ args: argv, options: DUMP_FLAGS, strict: true }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const f = values as Record<keyof typeof DUMP_FLAGS, string>;
   if (!f.out) throw new UsageError('dump needs --out DIR');
   const params = f.parametrization.split(',').map((p) => p.trim());
-  if (params.some((p) => p !== 'sp' && p !== 'mup'))
-    throw new UsageError(`--parametrization takes sp, mup or sp,mup, got "${f.parametrization}"`);
-  const alpha = Number(f['depth-alpha']);
-  if (!(DEPTH_ALPHAS as readonly number[]).includes(alpha))
-    throw new UsageError(
-      `--depth-alpha must be one of ${DEPTH_ALPHAS.join(', ')}, got "${f['depth-alpha']}"`,
-    );
   const hp = {
     ...DEFAULT_HYPERPARAMS,
-    lr: positiveNumber('lr', f.lr),
-    clip: positiveNumber('clip', f.clip, true),
-    depthAlpha: alpha as (typeof DEPTH_ALPHAS)[number],
+    lr: Number(f.lr),
+    clip: Number(f.clip),
+    depthAlpha: Number(f['depth-alpha']) as (typeof DEPTH_ALPHAS)[number],
   };
-  const depth = positiveInt('depth', f.depth);
-  const baseDepth = positiveInt('base-depth', f['base-depth']);
-  const baseWidth = positiveInt('base-width', f['base-width']);
-  const heads = positiveInt('heads', f.heads);
-  const context = positiveInt('context', f.context);
-  const widths = f.widths.split(',').map((w) => positiveInt('widths', w.trim()));
+  const depth = Number(f.depth);
+  const baseDepth = Number(f['base-depth']);
+  const baseWidth = Number(f['base-width']);
+  const heads = Number(f.heads);
+  const context = Number(f.context);
+  const widths = f.widths.split(',').map(Number);
   const cases: DumpCase[] = [];
   for (const p of params as Parametrization[])
     for (const width of widths)
-      for (const tiedReadout of booleans('tied', f.tied))
-        for (const biases of booleans('biases', f.biases)) {
+      for (const tiedReadout of booleans(f.tied))
+        for (const biases of booleans(f.biases)) {
           // vocab is set from the corpus when the case runs.
           const shape = { width, depth, heads, context, vocab: 1, tiedReadout, biases };
           cases.push({
@@ -400,8 +374,8 @@ export function dumpCases(argv: string[]): {
     out: f.out,
     cases,
     run: {
-      steps: positiveInt('steps', f.steps),
-      batch: positiveInt('batch', f.batch),
+      steps: Number(f.steps),
+      batch: Number(f.batch),
       seed: Number(f.seed),
       corpusSeed: 0,
       corpusSize: 20_000,
@@ -409,8 +383,21 @@ export function dumpCases(argv: string[]): {
   };
 }
 
-async function dump(argv: string[]): Promise<void> {
-  const { out, cases, run } = dumpCases(argv);
+/** The dump's folder: created now (its parent must exist), so a bad path fails before training. */
+function prepareOutDir(dir: string): void {
+  try {
+    if (statSync(dir).isDirectory()) return;
+  } catch {
+    checkOut(dir);
+    mkdirSync(dir);
+    return;
+  }
+  throw new UsageError(`--out: ${dir} is not a directory`);
+}
+
+async function dump(values: FlagValues): Promise<void> {
+  const { out, cases, run } = dumpCases(values);
+  prepareOutDir(out);
   await withGpu(async (ctx) => {
     for (const c of cases) {
       const losses = await writeDump(ctx, c, run, out);
@@ -431,27 +418,161 @@ function runBench(argv: string[]): Promise<number> {
   });
 }
 
+const GOLDEN_FLAGS = {
+  out: { kind: 'file', help: 'write the tables here (JSON)' },
+} as const satisfies FlagSpecs;
+
+const BENCH_FLAGS = {} as const satisfies FlagSpecs;
+
+/** A command: its help, its flags, and what it does with their checked values. */
+interface Command {
+  summary: string;
+  usage: string;
+  description: string;
+  flags: FlagSpecs;
+  run(flags: FlagValues): void | Promise<void>;
+}
+
+/** Every command, one entry each (the program's help lists them in this order). */
+const COMMANDS: Record<string, Command> = {
+  sweep: {
+    summary: 'train a width (or depth) × hyperparameter grid and report the optimum per width',
+    usage: '[options]   e.g. --preset tiny --widths 32,64,128 --lr-log2 -12:-2 --out result.json',
+    description:
+      'Trains every run of the grid on the GPU (Dawn), prints each run and the optimum per width\n' +
+      'and across training lengths (a quarter, half and all of the steps), and writes the\n' +
+      "result as the page's export (mup-lab/transfer JSON). The first sweep on an adapter times\n" +
+      'each kernel variant on its shapes (a few seconds) and caches the choice in --tune-cache.',
+    flags: SWEEP_FLAGS,
+    run: sweep,
+  },
+  plan: {
+    summary: 'every run of a sweep as data, to train in PyTorch (python -m mup_lab.sweep)',
+    usage: '[sweep options] --out plan.json',
+    description:
+      'Writes every run of the sweep the options describe with its hyperparameters, shapes and\n' +
+      'text (mup-lab/plan JSON); python -m mup_lab.sweep --plan plan.json trains them.',
+    flags: SWEEP_FLAGS,
+    run: plan,
+  },
+  'coord-check': {
+    summary: 'activation sizes after a few steps across widths (or depths)',
+    usage: '[options]   e.g. --widths 32,64,128,256 --steps 5 --parametrization sp,mup',
+    description:
+      "Trains a few steps at each width and prints each layer's log-log slope of activation size\n" +
+      'against width (µP: flat). --depths 2,4,8,16 --depth-scaling completep checks depth.',
+    flags: {
+      ...MODEL_FLAGS,
+      widths: { ...MODEL_FLAGS.widths, defaultNote: '32,64,128,256' },
+      steps: { ...MODEL_FLAGS.steps, defaultNote: '5' },
+    },
+    run: coord,
+  },
+  transfer: {
+    summary: "a sweep's tuned hyperparameters carried to another width and depth",
+    usage: '--from result.json --width 4096 [--depth N] [--out FILE]',
+    description: 'Prints (or writes) the per-tensor values µTransfer gives at the target shape.',
+    flags: TRANSFER_FLAGS,
+    run: transferCommand,
+  },
+  bench: {
+    summary: 'kernel and training benchmarks (same as npm run bench)',
+    usage: 'kernels|train|tune [--out FILE] [options]',
+    description: 'Runs scripts/bench.mjs; mup-lab bench --help lists its options.',
+    flags: BENCH_FLAGS,
+    run: () => undefined, // main passes bench's arguments through (runBench)
+  },
+  dump: {
+    summary: 'GPU runs with their initial weights and batches, for the PyTorch parity test',
+    usage: '--out DIR [options]',
+    description:
+      'For each case (parametrization × width × tied readout × biases) trains one run and writes\n' +
+      "its initial weights, batches and every step's loss (docs/pytorch.md).",
+    flags: DUMP_FLAGS,
+    run: dump,
+  },
+  batches: {
+    summary: "a sweep's data as the trainer draws it, for the Python port's tests",
+    usage:
+      '[--corpus shakespeare | --text FILE] [--context 16] [--batch 4] [--seed 0] [--count 2] --out FILE',
+    description:
+      'Writes the vocabulary, the train/validation split (sizes and the tokens either side of it),\n' +
+      'the first --count training batches of the seed and --count evaluation batches (JSON).',
+    flags: BATCHES_FLAGS,
+    run: batches,
+  },
+  golden: {
+    summary: "transfer() tables for the Python port's tests",
+    usage: '--out FILE',
+    description: 'Writes transfer() of every parametrization and depth option on a grid of shapes.',
+    flags: GOLDEN_FLAGS,
+    run: (flags) => {
+      if (!flags.out) throw new UsageError('golden needs --out FILE');
+      checkOut(flags.out);
+      output(goldenTables(), flags.out as string);
+    },
+  },
+};
+
+function programHelp(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length)) + 4;
+  return [
+    'usage: mup-lab <command> [options]',
+    '',
+    "µP Lab's sweeps and checks, headless on Node + Dawn. Progress goes to stderr, results to",
+    '--out (or stdout) as JSON; a bad option exits 2 with one line naming it.',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n].summary}`),
+    '',
+    'mup-lab <command> --help shows its options, each with its type and default.',
+  ].join('\n');
+}
+
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  return helpText(name, c.usage, c.description, c.flags);
+}
+
+/** The kinds of every command's flags, for tests that check each one is typed. */
+export function commandFlags(): Record<string, Record<string, FlagKind>> {
+  return Object.fromEntries(
+    Object.entries(COMMANDS).map(([n, c]) => [
+      n,
+      Object.fromEntries(Object.entries(c.flags).map(([f, s]) => [f, s.kind])),
+    ]),
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'sweep') await sweep(rest);
-    else if (command === 'plan') plan(rest);
-    else if (command === 'coord-check') await coord(rest);
-    else if (command === 'transfer') transferCommand(rest);
-    else if (command === 'bench') return await runBench(rest);
-    else if (command === 'dump') await dump(rest);
-    else if (command === 'batches') batches(rest);
-    else if (command === 'golden') {
-      const flags = parseFlags(rest, { out: { type: 'string' } } as never) as Record<
-        string,
-        string | undefined
-      >;
-      if (!flags.out) throw new UsageError('golden needs --out FILE');
-      output(goldenTables(), flags.out);
-    } else if (command === undefined || command === '--help' || command === 'help') {
-      log(USAGE);
-      return command === undefined ? 2 : 0;
-    } else throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    if (command === undefined) {
+      log(programHelp());
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      const topic = rest[0];
+      if (topic !== undefined && Object.hasOwn(COMMANDS, topic))
+        process.stdout.write(commandHelp(topic) + '\n');
+      else process.stdout.write(programHelp() + '\n');
+      return 0;
+    }
+    if (!Object.hasOwn(COMMANDS, command)) {
+      throw new UsageError(
+        command.startsWith('-')
+          ? `unknown option ${command} before the command (mup-lab --help lists the commands)`
+          : `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; mup-lab --help)`,
+      );
+    }
+    if (command === 'bench') return await runBench(rest);
+    const parsed = parseFlags(command, rest, COMMANDS[command].flags);
+    if (parsed.help) {
+      process.stdout.write(commandHelp(command) + '\n');
+      return 0;
+    }
+    await COMMANDS[command].run(parsed.values);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

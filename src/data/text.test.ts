@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkUserText, firstInvalidUtf8, MAX_DISTINCT_CHARS, MAX_TEXT_BYTES } from './text';
+import {
+  checkUserText,
+  firstInvalidUtf8,
+  MAX_DISTINCT_CHARS,
+  MAX_TEXT_BYTES,
+  type TextProblem,
+} from './text';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const good = 'The quick brown fox jumps over the lazy dog. '.repeat(20); // 900 chars
@@ -124,5 +132,34 @@ describe('checkUserText', () => {
     expect(checkUserText('😀'.repeat(100), { context: 9 }).ok).toBe(true);
     expect(checkUserText('😀'.repeat(99), { context: 9 })).toMatchObject({ problem: 'too-short' });
     expect(checkUserText('x'.repeat(200), { context: 9, valFraction: 0.5 }).ok).toBe(true);
+  });
+});
+
+describe('the shared text fixtures (test/fixtures/text, also used by the CLI, the page and Python)', () => {
+  const dir = join(__dirname, '..', '..', 'test', 'fixtures', 'text');
+  const { context, cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
+    context: number;
+    cases: Array<{ file: string; problem: TextProblem | null }>;
+  };
+
+  it('has a case for every problem of the rule but the generated too-large one', () => {
+    const problems = new Set(cases.map((c) => c.problem));
+    for (const p of ['empty', 'binary', 'invalid-encoding', 'too-many-characters', 'too-short'])
+      expect(problems, p).toContain(p);
+    expect(problems).toContain(null);
+  });
+
+  for (const { file, problem } of cases) {
+    it(`${file}: ${problem ?? 'accepted'}`, () => {
+      const check = checkUserText(readFileSync(join(dir, file)), { context });
+      expect(check.ok ? null : check.problem).toBe(problem);
+      if (check.ok) expect(check.text).not.toMatch(/\uFFFD|\r|^\uFEFF/);
+    });
+  }
+
+  it('10 MB + 1 byte (generated): too-large', () => {
+    const check = checkUserText(new Uint8Array(MAX_TEXT_BYTES + 1).fill(0x61), { context });
+    expect(check.ok ? null : check.problem).toBe('too-large');
+    expect(checkUserText(new Uint8Array(MAX_TEXT_BYTES).fill(0x61), { context }).ok).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Device acquisition in Node through Dawn (the `webgpu` package). On a machine with a GPU Dawn
  * picks it; on one without, it falls back to SwiftShader's Vulkan ICD that ships with Debian's
- * Chromium (see shared/WEBGPU-ON-CPU.md). Set MUP_LAB_ADAPTER=swiftshader to force the fallback.
+ * Chromium (see docs/webgpu-on-cpu.md). Set MUP_LAB_ADAPTER=swiftshader to force the fallback.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

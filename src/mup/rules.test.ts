@@ -1,5 +1,5 @@
 /**
- * One test per entry of the DESIGN.md µP table (rows × columns, SP and µP, m = 1, 2, 8), plus
+ * One test per entry of the µP table (docs/ARCHITECTURE.md; rows × columns, SP and µP, m = 1, 2, 8), plus
  * the depth, ε and weight-decay rules. Values are compared with toBeCloseTo at 12 digits:
  * each is one or two float64 operations away from the expected expression.
  */
@@ -19,13 +19,13 @@ import {
   queryInitStd,
   readoutMultiplier,
   residualMultiplier,
-  validateHyperparams,
   weightDecay,
   widthMultiplier,
   type MupHyperparams,
   type Parametrization,
   type TensorContext,
 } from './rules';
+import { validateHyperparams } from './optimizers';
 import type { TensorKind, TensorRole } from './shapes';
 
 /** Distinct, non-default values so that a mixed-up hyperparameter shows. */
@@ -410,5 +410,13 @@ describe('validateHyperparams', () => {
     expect(validateHyperparams({ ...DEFAULT_HYPERPARAMS, lr: -2 })[0].message).toBe(
       'Learning rate must be > 0 (got -2)',
     );
+  });
+  it('names the optimizer field for an unknown optimizer, and takes none for AdamW', () => {
+    const bad = { ...DEFAULT_HYPERPARAMS, optimizer: 'lion' as unknown as 'adamw' };
+    expect(validateHyperparams(bad)).toEqual([
+      { field: 'optimizer', message: 'Optimizer must be one of adamw (got "lion")' },
+    ]);
+    const { optimizer: _omitted, ...withoutOptimizer } = DEFAULT_HYPERPARAMS;
+    expect(validateHyperparams(withoutOptimizer)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The µP rules of DESIGN.md ("µP rules (Adam, pre-LN GPT)"), each stated once, as pure
+ * The µP rules (docs/ARCHITECTURE.md, "The µP rules as implemented"), each stated once, as pure
  * functions of the hyperparameters tuned at the base model and the tensor's multipliers.
  *
  *   m = fan_in / base_fan_in of the tensor (1 for embeddings, whose fan-in is the vocabulary
@@ -67,6 +67,7 @@
  *
  * - β1, β2 and the gradient clip are the same for every tensor and width.
  */
+import type { OptimizerName } from './optimizers';
 import type { TensorKind, TensorRole } from './shapes';
 
 export type Parametrization = 'sp' | 'mup';
@@ -123,6 +124,11 @@ export interface MupHyperparams {
   zeroQuery: boolean;
   /** Depth scaling exponent: 0 off, 0.5 depth-µP, 1 CompleteP (named in DEPTH_SCALINGS). */
   depthAlpha: DepthAlpha;
+  /**
+   * The optimizer whose per-tensor rules apply (src/mup/optimizers.ts); absent in files written
+   * before there was a choice, which trained with AdamW.
+   */
+  optimizer?: OptimizerName;
 }
 
 export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
@@ -139,15 +145,22 @@ export const DEFAULT_HYPERPARAMS: Readonly<MupHyperparams> = Object.freeze({
   zeroReadout: false,
   zeroQuery: false,
   depthAlpha: 0,
+  optimizer: 'adamw',
 });
+
+/** Fields that files written before they existed lack (each has a default meaning its absence). */
+export const OPTIONAL_HYPERPARAMS: ReadonlySet<string> = new Set(['optimizer']);
 
 export interface HyperparamError {
   field: keyof MupHyperparams;
   message: string;
 }
 
-/** Errors in a hyperparameter set, empty when it is valid. */
-export function validateHyperparams(hp: MupHyperparams): HyperparamError[] {
+/**
+ * Errors in the hyperparameters every optimizer reads, empty when they are valid. The whole set
+ * (with the optimizer's own fields) is checked by validateHyperparams in optimizers.ts.
+ */
+export function validateSharedHyperparams(hp: MupHyperparams): HyperparamError[] {
   const errors: HyperparamError[] = [];
   const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
   const positive = (field: keyof MupHyperparams, label: string) => {
@@ -159,18 +172,11 @@ export function validateHyperparams(hp: MupHyperparams): HyperparamError[] {
   positive('alphaIn', 'Input multiplier');
   positive('alphaOut', 'Output multiplier');
   positive('alphaAttn', 'Attention multiplier');
-  positive('eps', 'Adam epsilon');
   if (!finite(hp.weightDecay) || hp.weightDecay < 0) {
     errors.push({
       field: 'weightDecay',
       message: `Weight decay must be ≥ 0 (got ${hp.weightDecay})`,
     });
-  }
-  for (const field of ['beta1', 'beta2'] as const) {
-    const v = hp[field];
-    if (!finite(v) || v < 0 || v >= 1) {
-      errors.push({ field, message: `Adam ${field} must be in [0, 1) (got ${v})` });
-    }
   }
   if (!finite(hp.clip) || hp.clip < 0) {
     errors.push({ field: 'clip', message: `Gradient clip must be ≥ 0, 0 = off (got ${hp.clip})` });
@@ -289,12 +295,22 @@ export function isDecayed(t: Pick<TensorContext, 'kind'>): boolean {
 }
 
 /**
- * The per-tensor weight decay wd_t for our AdamW (p -= lr_t · wd_t · p): λ·η/lr_t, so that
- * lr_t · wd_t = η·λ for every tensor, width and depth. 0 for gains and biases.
+ * The per-tensor decoupled weight decay wd_t (p -= lr_t · wd_t · p) of a tensor whose learning
+ * rate is lr_t: λ·η/lr_t, so that lr_t · wd_t = η·λ for every tensor, width and depth, whatever
+ * the optimizer's LR rule. 0 for gains and biases.
  */
-export function weightDecay(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+export function decoupledWeightDecay(
+  hp: MupHyperparams,
+  t: Pick<TensorContext, 'kind'>,
+  lr: number,
+): number {
   if (!isDecayed(t) || hp.weightDecay === 0) return 0;
-  return (hp.weightDecay * hp.lr) / adamLr(p, hp, t);
+  return (hp.weightDecay * hp.lr) / lr;
+}
+
+/** AdamW's per-tensor weight decay (decoupledWeightDecay at the Adam learning rate). */
+export function weightDecay(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
+  return decoupledWeightDecay(hp, t, adamLr(p, hp, t));
 }
 
 // ---- Table column "forward" ---------------------------------------------------------------

@@ -5,9 +5,8 @@
  * recoverHyperparams() inverts transfer(), and mupPytorchHints() restates the result in the
  * terms of the PyTorch `mup` package (microsoft/mup).
  */
+import { optimizerRulesOf, validateHyperparams } from './optimizers';
 import {
-  adamEps,
-  adamLr,
   attentionScale,
   DEPTH_SCALINGS,
   depthScalingOf,
@@ -18,14 +17,13 @@ import {
   queryInitStd,
   readoutMultiplier,
   residualMultiplier,
-  validateHyperparams,
-  weightDecay,
   widthMultiplier,
   type DepthAlpha,
   type MupHyperparams,
   type Parametrization,
   type TensorContext,
 } from './rules';
+import type { OptimizerName } from './optimizers';
 import {
   assertGptShape,
   gptTensors,
@@ -52,11 +50,11 @@ export interface TensorValues {
   /** qkv only: columns [start, end) are the queries, initialised with queryInitStd. */
   queryColumns?: [number, number];
   queryInitStd?: number;
-  /** Adam learning rate of this tensor. */
+  /** Learning rate of this tensor under the run's optimizer. */
   lr: number;
   /** lr / η. */
   lrMult: number;
-  /** Adam ε of this tensor. */
+  /** ε of this tensor (Adam's denominator; unused by optimizers without one). */
   eps: number;
   /** Decoupled weight decay for p -= lr · weightDecay · p (lr · weightDecay = η · λ or 0). */
   weightDecay: number;
@@ -91,8 +89,8 @@ export interface TransferResult {
   hp: MupHyperparams;
   tensors: TensorValues[];
   multipliers: GlobalMultipliers;
-  /** Width- and tensor-independent optimizer settings. */
-  optimizer: { beta1: number; beta2: number; clip: number };
+  /** The optimizer and its width- and tensor-independent settings. */
+  optimizer: { name: OptimizerName; beta1: number; beta2: number; clip: number };
   /** Human-readable remarks (flags that had no effect, and why). */
   notes: string[];
 }
@@ -135,6 +133,7 @@ export function transfer(
   checkInputs(hp, base, target);
   const p = parametrization;
   const depthMult = depthMultiplier(target.depth, base.depth);
+  const optimizer = optimizerRulesOf(hp);
   const notes: string[] = [];
 
   const tensors = pairedTensors(base, target).map(({ spec, baseFanIn }): TensorValues => {
@@ -147,7 +146,7 @@ export function transfer(
       depthMult,
     };
     const init = initRule(p, hp, ctx);
-    const lr = adamLr(p, hp, ctx);
+    const { lr, eps, weightDecay } = optimizer.tensor(p, hp, ctx);
     const values: TensorValues = {
       name: spec.name,
       role: spec.role,
@@ -161,8 +160,8 @@ export function transfer(
       initStd: init.std,
       lr,
       lrMult: lr / hp.lr,
-      eps: adamEps(p, hp, ctx),
-      weightDecay: weightDecay(p, hp, ctx),
+      eps,
+      weightDecay,
     };
     if (spec.queryColumns) {
       values.queryColumns = [spec.queryColumns[0], spec.queryColumns[1]];
@@ -203,7 +202,7 @@ export function transfer(
     hp: { ...hp },
     tensors,
     multipliers,
-    optimizer: { beta1: hp.beta1, beta2: hp.beta2, clip: hp.clip },
+    optimizer: { name: optimizer.name, beta1: hp.beta1, beta2: hp.beta2, clip: hp.clip },
     notes,
   };
 }
@@ -249,6 +248,7 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
     zeroReadout: readout ? readout.initStd === 0 : false,
     zeroQuery: qkv ? qkv.queryInitStd === 0 : false,
     depthAlpha,
+    optimizer: result.optimizer.name,
   };
 }
 

@@ -7,7 +7,7 @@
  * step's time on a CPU adapter (its barriers): 'workgroup' (trees in workgroup memory) and
  * 'subgroup' (subgroupAdd, no barrier; only where the device has subgroups). Choice
  * (ADAMW_VARIANT_REGISTRY): 'subgroup' on CPU fallback adapters (SwiftShader: the step 3-5x
- * faster, bench/README.md), 'workgroup' on GPUs until measured there (the tuner may pick either).
+ * faster, bench/RESULTS.md), 'workgroup' on GPUs until measured there (the tuner may pick either).
  */
 import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import {

@@ -18,7 +18,7 @@
  * Choice (chooseAttentionVariant): on CPU fallback adapters 'unrolled' where D <= 64, else
  * 'row'; 'tiled' on GPUs (unmeasured there: the tuner times them all). 'unrolled' against 'row'
  * on SwiftShader (batch 2 x 4 heads, same run): forward 1.8-5x, backward 2-6x faster at T
- * 64-256, D 16-64 (bench/README.md). On
+ * 64-256, D 16-64 (bench/RESULTS.md). On
  * SwiftShader each barrier suspends every 4-lane subgroup of the workgroup and idle lanes still
  * cost: measured at B 28, T 16, H 2, D 32, 'row' ran the forward ~9x and the backward ~6x
  * faster, about even at T 256, D 64. Building a 'tiled' pipeline also takes 1.5-3 s there, almost

@@ -11,7 +11,7 @@
  *                max, sum of exponentials and target logit by subgroup operations
  *                (kernels/cross_entropy_subgroup.wgsl); the mean loss as 'row'. Only where the
  *                device has subgroups (src/ops/subgroups.ts); offered to the tuner, never chosen
- *                by the thresholds (on SwiftShader no faster than 'row', bench/README.md; on
+ *                by the thresholds (on SwiftShader no faster than 'row', bench/RESULTS.md; on
  *                GPUs unmeasured).
  * Choice (chooseCrossEntropyVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every subgroup of the workgroup) and for vocabularies of at most

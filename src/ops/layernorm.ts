@@ -11,7 +11,7 @@
  *                row sums by subgroupAdd (kernels/layernorm_subgroup.wgsl); dgain/dbias as 'row'.
  *                Only where the device has subgroups (src/ops/subgroups.ts); offered to the tuner,
  *                never chosen by the thresholds (on SwiftShader within noise of 'row', see
- *                bench/README.md; on GPUs unmeasured).
+ *                bench/RESULTS.md; on GPUs unmeasured).
  * Choice (chooseLayerNormVariant): 'row' on CPU fallback adapters (SwiftShader, where each
  * barrier suspends every 4-lane subgroup of the workgroup: 256 rows x 64 measured ~250 ms
  * forward with 'workgroup') and for rows of at most LAYERNORM_ROW_MAX_WIDTH elements, where

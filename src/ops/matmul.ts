@@ -12,7 +12,7 @@
  * - 'tiled128' the same with WG = 16: 128x128 tile per workgroup.
  * The tiled kernel loads whole vec4s with no bounds checks (FAST) when the shape allows it.
  *
- * Choice (chooseMatmulVariant), from bench/README.md measurements:
+ * Choice (chooseMatmulVariant), from bench/RESULTS.md measurements:
  * - CPU fallback adapters (SwiftShader): 'quad' for every shape when the device has subgroups,
  *   else 'direct'. There a barrier makes each 4-lane subgroup a coroutine and workgroup memory
  *   buys nothing ('direct' measured 3-10x the tiled variants), and every storage load with a

@@ -154,7 +154,7 @@ const sweepSchema = z
     }
   });
 
-const scheduleSchema = z.discriminatedUnion(
+export const scheduleSchema = z.discriminatedUnion(
   'kind',
   [
     z.strictObject({ kind: z.literal('constant') }),

@@ -13,6 +13,7 @@
  * schemas the lab validates them with.
  */
 import * as z from 'zod';
+import { optimizerNameSchema } from '../mup/optimizers';
 import { exportedSweepConfigSchema, SWEEP_LIMITS } from './config';
 import { exportShapeSchema } from './exportShapes';
 import { rulesTextSchema } from './exportRules';
@@ -90,7 +91,13 @@ const targetSchema = z.strictObject({
   parametrization: parametrizationSchema,
   tensors: list(tensorValuesSchema, L.tensors),
   multipliers: multipliersSchema,
-  optimizer: z.strictObject({ beta1: num, beta2: num, clip: nonNeg }),
+  // name: absent in files written before the optimizer choice (they trained with AdamW).
+  optimizer: z.strictObject({
+    name: optimizerNameSchema.optional(),
+    beta1: num,
+    beta2: num,
+    clip: nonNeg,
+  }),
   notes: list(str, 100),
 });
 

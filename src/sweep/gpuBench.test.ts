@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { benchmarkGpu, GpuBenchCancelled, presetSeconds } from './gpuBench';
+import { benchmarkGpu, benchStepRates, GpuBenchCancelled } from './gpuBench';
 
 const gpu = useGpu();
 
@@ -21,12 +21,17 @@ describe('benchmarkGpu', () => {
     expect(r.train[0]).toMatchObject({ width: 16, steps: 2 });
     expect(r.train[0].tokensPerSec).toBeGreaterThan(0);
     expect(r.train[0].flopsPerSec).toBeGreaterThan(r.train[0].tokensPerSec);
-    // Preset time = its FLOPs at the rate of the measured width nearest its widest model.
-    const rates = {
-      train: [16, 512].map((width, i) => ({ ...r.train[0], width, flopsPerSec: 10 ** (i + 9) })),
-    };
-    expect(presetSeconds(rates, 'tiny', () => 1e12)).toBe(1000); // widest 32: nearest 16
-    expect(presetSeconds(rates, 'paper', () => 1e12)).toBe(100); // widest 2048: nearest 512
+    // One step rate per trained width: batch × context tokens a step, 6 · N FLOPs a token.
+    // The first (smallest) width also measures a run's time besides its loop.
+    expect(r.train[0].runSeconds).toBeGreaterThanOrEqual(0);
+    const [rate] = benchStepRates(r);
+    expect(rate.runSeconds).toBe(r.train[0].runSeconds);
+    const t = r.train[0];
+    expect(rate.secondsPerStep).toBeCloseTo((t.batch * t.context) / t.tokensPerSec, 12);
+    expect(rate.flopsPerStep).toBeCloseTo(
+      (t.flopsPerSec / t.tokensPerSec) * t.batch * t.context,
+      3,
+    );
   });
 
   it('stops before the next measurement once cancelled', async () => {

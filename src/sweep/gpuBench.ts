@@ -15,7 +15,7 @@ import {
 import { createTimer, median } from '../gpu/timing';
 import { parameterCount } from '../mup/shapes';
 import { chooseMatmulVariant, prepareMatmul } from '../ops/matmul';
-import { preset, shapeFor, type PresetName, type SweepConfig } from './config';
+import { preset, shapeFor, type SweepConfig } from './config';
 import { prepareData } from './data';
 import { trainOne } from './scheduler';
 
@@ -49,6 +49,11 @@ export interface GpuBenchResult {
     tokensPerSec: number;
     /** Training FLOP/s, 6 x parameters x tokens/s. */
     flopsPerSec: number;
+    /**
+     * Wall-clock seconds of a run besides its training loop (model set-up, validation), at the
+     * first (smallest) width only, timed on a second run so that pipeline compilation is not in it.
+     */
+    runSeconds?: number;
   }>;
 }
 
@@ -133,7 +138,19 @@ export async function benchmarkGpu(
       const config = gpuBenchTrainConfig(width, steps);
       const data = prepareData(config.data, config.model.context);
       const spec = { parametrization: 'mup' as const, width, depth: config.model.depth, seed: 0 };
-      const record = await trainOne(ctx, config, { ...spec, log2Hp: -8 }, {}, data);
+      const timed = async () => {
+        const start = performance.now();
+        const record = await trainOne(ctx, config, { ...spec, log2Hp: -8 }, {}, data);
+        return { record, seconds: (performance.now() - start) / 1000 };
+      };
+      let { record, seconds } = await timed();
+      let runSeconds: number | undefined;
+      if (width === widths[0]) {
+        // Again, compiled: what a run costs besides its steps on a small model (most of its time).
+        if (opts.signal?.aborted) throw new GpuBenchCancelled();
+        ({ record, seconds } = await timed());
+        runSeconds = Math.max(0, seconds - record.millis / 1000);
+      }
       const params = parameterCount(shapeFor(config, width, config.model.depth, data.vocab));
       result.train.push({
         width,
@@ -142,6 +159,7 @@ export async function benchmarkGpu(
         context: config.model.context,
         tokensPerSec: record.tokensPerSec,
         flopsPerSec: 6 * params * record.tokensPerSec,
+        ...(runSeconds === undefined ? {} : { runSeconds }),
       });
       done++;
     }
@@ -153,20 +171,18 @@ export async function benchmarkGpu(
 }
 
 /**
- * Seconds a preset's sweep would take at the training FLOP/s measured at the width nearest (in
- * log scale) to the preset's widest model; `flopsOf` gives the preset's total training FLOPs.
+ * The benchmark's training measurements as step rates: the wall time of one step and the
+ * training FLOPs of that step, per width it trained. The page's cost estimate
+ * (app/lib/estimate.ts) interpolates between them, the same way for the form and the panel.
  */
-export function presetSeconds(
+export function benchStepRates(
   result: Pick<GpuBenchResult, 'train'>,
-  name: PresetName,
-  flopsOf: (c: SweepConfig) => number | undefined,
-): number | undefined {
-  const c = preset(name);
-  const flops = flopsOf(c);
-  if (flops === undefined || result.train.length === 0) return undefined;
-  const widest = Math.max(...c.widths);
-  const nearest = result.train.reduce((a, b) =>
-    Math.abs(Math.log(b.width / widest)) < Math.abs(Math.log(a.width / widest)) ? b : a,
-  );
-  return flops / nearest.flopsPerSec;
+): Array<{ flopsPerStep: number; secondsPerStep: number; runSeconds?: number }> {
+  return result.train
+    .filter((t) => t.tokensPerSec > 0)
+    .map((t) => {
+      const secondsPerStep = (t.batch * t.context) / t.tokensPerSec;
+      const rate = { flopsPerStep: t.flopsPerSec * secondsPerStep, secondsPerStep };
+      return t.runSeconds === undefined ? rate : { ...rate, runSeconds: t.runSeconds };
+    });
 }

@@ -88,9 +88,9 @@ describe('trainer bundle text', () => {
     const d: TransferExport = doc({ targetWidth: 2048 });
     const cmd = trainerCommand(d);
     expect(cmd).toBe(
-      `python -m mup_lab.train --export ${exportFileName(d)} --text corpus.txt --width 2048 ` +
+      `python3 -m mup_lab.train --export './${exportFileName(d)}' --text './corpus.txt' --width 2048 ` +
         `--depth ${d.target.shape.depth} --steps ${d.evidence.config.train.steps} ` +
-        `--batch ${d.evidence.config.train.batch} --out run.json`,
+        `--batch ${d.evidence.config.train.batch} --out './run.json'`,
     );
     const readme = trainerReadme(d);
     expect(readme).toContain(cmd);

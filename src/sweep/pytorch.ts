@@ -195,27 +195,44 @@ export function pytorchSnippet(doc: TransferExport): string {
 
 // ---- The trainer bundle ----------------------------------------------------------------------
 
-/** The text file the trainer command names: the built-in corpora ship in the bundle. */
+/**
+ * The text file the trainer command names: the built-in corpora ship in the bundle (corpus.txt,
+ * tinyshakespeare.txt);
+ * a user's text keeps its file name (without folders or control characters), whatever it is,
+ * e.g. "-rf data.txt": the command quotes it and passes it as ./name.
+ */
 export function trainerTextName(doc: TransferExport): string {
   const data = doc.evidence.config.data;
   if (data.kind === 'synthetic') return 'corpus.txt';
   if (data.kind === 'shakespeare') return TINY_SHAKESPEARE.file;
-  return data.name.replace(/[^\w.-]+/g, '_');
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  const name = (data.name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '_');
+  return name === '' || name === '.' || name === '..' ? 'text.txt' : name;
 }
 
-/** `python -m mup_lab.train` for the document's target width and depth, run from the bundle. */
-export function trainerCommand(doc: TransferExport): string {
+/** `word` as one POSIX shell word: single-quoted, a quote inside written '\\''. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `python -m mup_lab.train` for the document's target width and depth, run from the bundle:
+ * every path relative to it, passed as ./path (a name starting with "-" is not an option) and
+ * quoted. `python` is the interpreter word: train.sh uses "${PYTHON:-python3}".
+ */
+export function trainerCommand(doc: TransferExport, python = 'python3'): string {
   const t = doc.target.shape;
   const train = doc.evidence.config.train;
+  const path = (name: string) => shellQuote(`./${name}`);
   return [
-    'python -m mup_lab.train',
-    `--export ${exportFileName(doc)}`,
-    `--text ${trainerTextName(doc)}`,
+    `${python} -m mup_lab.train`,
+    `--export ${path(exportFileName(doc))}`,
+    `--text ${path(trainerTextName(doc))}`,
     `--width ${t.width}`,
     `--depth ${t.depth}`,
     `--steps ${train.steps}`,
     `--batch ${train.batch}`,
-    '--out run.json',
+    `--out ${path('run.json')}`,
   ].join(' ');
 }
 
@@ -233,7 +250,8 @@ export function trainerReadme(doc: TransferExport): string {
       : kind === 'shakespeare'
         ? `  ${TINY_SHAKESPEARE.file}  ${TINY_SHAKESPEARE.label} (${TINY_SHAKESPEARE.repository}), the sweep's text`
         : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
-    '  train.sh             the command below',
+    '  train.sh             the command below (sh train.sh, or ./train.sh; $PYTHON picks the',
+    '                       interpreter, default python3; extra options are passed on)',
     '',
     `Train the target model (width ${doc.target.shape.width}, depth ${doc.target.shape.depth}):`,
     '',
@@ -241,7 +259,7 @@ export function trainerReadme(doc: TransferExport): string {
     '',
     'On K GPUs of one machine (DistributedDataParallel, the global --batch split across them):',
     '',
-    `  ${cmd.replace('python -m', 'torchrun --nproc_per_node=K -m')}`,
+    `  ${cmd.replace('python3 -m', 'torchrun --nproc_per_node=K -m')}`,
     '',
     'Change --width, --depth, --steps and --batch freely: the per-tensor values are recomputed',
     'from the export for any width and depth. Progress goes to stderr, the loss log to run.json.',

@@ -4,7 +4,8 @@
  * bounds an import may not exceed.
  */
 import * as z from 'zod';
-import { DEFAULT_HYPERPARAMS, validateHyperparams, type MupHyperparams } from '../mup/rules';
+import { validateHyperparams } from '../mup/optimizers';
+import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../mup/rules';
 
 /** Limits on what an import may contain (far above any real sweep). */
 export const IMPORT_LIMITS = {
@@ -65,7 +66,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The base hyperparameters: src/mup/rules.ts's validateHyperparams states the rules (one
+ * The base hyperparameters: src/mup/optimizers.ts's validateHyperparams states the rules (one
  * message per field); this adds only the JSON types of the fields (those of the defaults)
  * and "no unknown fields".
  */

@@ -1,30 +1,26 @@
 /**
  * One trainer setup, shared by the training loop (trainer.ts, and through it the coordinate
  * check) and the training benchmark (bench/train.ts): the model of K stacked runs with µP's
- * initial weights, Adam's zeroed moments, the AdamW table (each run's per-tensor lr, ε and weight
- * decay, one clipping group per run) and the encoding of one step: forward, backward, update.
+ * initial weights, the run's optimizer (hp.optimizer: its state and update, src/train/optimizers)
+ * and the encoding of one step: forward, backward, update.
  */
-import {
-  releaseTensor,
-  submitOps,
-  uploadTensor,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
+import { submitOps, type GpuContext, type PreparedOp } from '../gpu';
 import type { MupHyperparams, Parametrization } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
 import { transfer, type TransferResult } from '../mup/transfer';
 import { GptGpu } from '../model/gpt';
 import { packParams } from '../model/layout';
-import { prepareAdamW, type AdamWOp } from '../ops/adamw';
 import { initParams } from './init';
+import { GPU_OPTIMIZERS, type OptimizerUpdateOp } from './optimizers';
 
 export interface TrainingStepSetup {
   shape: GptShape;
   base: GptShape;
   parametrization: Parametrization;
-  /** One hyperparameter set per stacked run; they may differ only in lr and initStd. */
+  /**
+   * One hyperparameter set per stacked run; they may differ only in lr and initStd (one
+   * optimizer update serves them all).
+   */
   hps: MupHyperparams[];
   seed: number;
   /** Sequences per run per step. */
@@ -33,12 +29,13 @@ export interface TrainingStepSetup {
 
 export interface TrainingStep {
   readonly model: GptGpu;
-  readonly adam: AdamWOp;
+  /** The run's optimizer update; its `stats` carry each run's gradient norm and skip flag. */
+  readonly optimizer: OptimizerUpdateOp;
   /** Per-tensor values of each stacked run. */
   readonly transfers: readonly TransferResult[];
   /** Every op of one step in order: forward, backward, update. */
   readonly ops: readonly PreparedOp[];
-  /** Step number t >= 1 (AdamW's bias corrections) and lr factor of the next encoded update. */
+  /** Step number t >= 1 (e.g. Adam's bias corrections) and lr factor of the next update. */
   setStep(step: number, lrScale?: number): void;
   encodeForward(pass: GPUComputePassEncoder): void;
   encodeBackward(pass: GPUComputePassEncoder): void;
@@ -54,7 +51,12 @@ export function transfersFor(setup: TrainingStepSetup): TransferResult[] {
     transfer(hp, setup.parametrization, setup.base, setup.shape),
   );
   const m0 = results[0].multipliers;
+  const o0 = results[0].optimizer;
   for (const r of results) {
+    const o = r.optimizer;
+    if (o.name !== o0.name || o.beta1 !== o0.beta1 || o.beta2 !== o0.beta2 || o.clip !== o0.clip) {
+      throw new Error('Stacked runs must share their optimizer, its betas and its gradient clip');
+    }
     const m = r.multipliers;
     if (
       m.inputMult !== m0.inputMult ||
@@ -74,7 +76,6 @@ export async function prepareTrainingStep(
   ctx: GpuContext,
   setup: TrainingStepSetup,
 ): Promise<TrainingStep> {
-  const K = setup.hps.length;
   const transfers = transfersFor(setup);
   const m = transfers[0].multipliers;
   const model = await GptGpu.create(ctx, {
@@ -86,11 +87,9 @@ export async function prepareTrainingStep(
       readoutMult: m.readoutMult,
     },
     batch: setup.batch,
-    runs: K,
+    runs: setup.hps.length,
   });
-  const moments: GpuTensor[] = [];
-  const releaseMoments = () => moments.forEach((t) => releaseTensor(ctx, t));
-  let adam: AdamWOp;
+  let update: OptimizerUpdateOp;
   try {
     model.writeParams(
       packParams(
@@ -98,47 +97,17 @@ export async function prepareTrainingStep(
         transfers.map((t) => initParams(t.tensors, setup.seed)),
       ),
     );
-    // Adam's moments, zeroed, in the parameters' layout.
-    const zeros = new Float32Array(model.layout.totalSize);
-    moments.push(uploadTensor(ctx, zeros, [zeros.length], 'adam m'));
-    moments.push(uploadTensor(ctx, zeros, [zeros.length], 'adam v'));
-    adam = await prepareAdamW(ctx, {
-      params: model.params,
-      grads: model.grads,
-      m: moments[0],
-      v: moments[1],
-      tensors: transfers.flatMap((tr, k) =>
-        tr.tensors.map((t) => {
-          const slot = model.layout.byName.get(t.name)!;
-          return {
-            offset: k * model.layout.runStride + slot.offset,
-            length: slot.size,
-            lr: t.lr,
-            eps: t.eps,
-            weightDecay: t.weightDecay,
-            group: k,
-            name: t.name,
-          };
-        }),
-      ),
-      groups: K,
-      beta1: setup.hps[0].beta1,
-      beta2: setup.hps[0].beta2,
-      clip: setup.hps[0].clip,
-      label: 'adamw',
-    });
+    update = await GPU_OPTIMIZERS[transfers[0].optimizer.name].prepare(ctx, { model, transfers });
   } catch (e) {
-    releaseMoments();
     model.release();
     throw e;
   }
-  const update = adam;
   const encodeAll = (ops: readonly PreparedOp[], pass: GPUComputePassEncoder) => {
     for (const op of ops) op.encode(pass);
   };
   return {
     model,
-    adam: update,
+    optimizer: update,
     transfers,
     ops: [...model.forwardOps, ...model.backwardOps, update],
     setStep: (step, lrScale) => update.setStep(step, lrScale),
@@ -148,7 +117,6 @@ export async function prepareTrainingStep(
     submitForward: (label) => submitOps(ctx, model.forwardOps, label),
     release() {
       update.release();
-      releaseMoments();
       model.release();
     },
   };

@@ -1,6 +1,6 @@
 /**
- * The training loop: one or several stacked runs of one shape, AdamW with µP's per-tensor
- * values, one queue submission per step. Each step's per-run loss is copied on the GPU into a
+ * The training loop: one or several stacked runs of one shape, the run's optimizer (AdamW by
+ * default) with µP's per-tensor values, one queue submission per step. Each step's per-run loss is copied on the GPU into a
  * loss history; the history and the optimizer's non-finite counters are read back
  * asynchronously every few steps, so the GPU never waits for the CPU. A run whose loss turns
  * non-finite or exceeds the divergence bound, or whose gradients turn non-finite, is marked
@@ -95,7 +95,7 @@ export async function trainStack(
   const K = setup.hps.length;
   const T = setup.shape.context;
   const training = await prepareTrainingStep(ctx, setup);
-  const { model, adam } = training;
+  const { model, optimizer } = training;
   const pool = ctx.pool;
   const history = pool.acquire(
     setup.steps * K * 4,
@@ -130,7 +130,13 @@ export async function trainStack(
       const statsAt = Math.ceil(bytes / 16) * 16;
       const encoder = ctx.device.createCommandEncoder({ label: 'loss readback' });
       encoder.copyBufferToBuffer(history, from * K * 4, buf, 0, bytes);
-      encoder.copyBufferToBuffer(adam.stats.buffer, adam.stats.offset, buf, statsAt, 16 * K);
+      encoder.copyBufferToBuffer(
+        optimizer.stats.buffer,
+        optimizer.stats.offset,
+        buf,
+        statsAt,
+        16 * K,
+      );
       ctx.device.queue.submit([encoder.finish()]);
       return mapForRead(ctx, buf, statsAt + 16 * K).then(() => {
         const values = new Float32Array(buf.getMappedRange(0, statsAt).slice(0, bytes));

@@ -2,12 +2,22 @@
  * Tuning results cached per adapter: the page keeps them in IndexedDB (app/tuneStore.ts), the CLI
  * in a JSON file (fileStore.ts). `ensureTuned` installs a cached tuning for the device's adapter
  * (no timing) or tunes and caches it; `retune` always times. A cached record that does not parse
- * is ignored with a one-line message naming the field, and replaced by a fresh tuning.
+ * is ignored with a one-line message naming the field, and replaced by a fresh tuning. A record
+ * that parses is then checked entry by entry (checkTuneEntries): a variant the lab does not know,
+ * or one whose rule refuses the shape on this device (another device of the same adapter key may
+ * have had subgroups), gets one line, the thresholds decide, and the record is rewritten.
  */
 import * as z from 'zod';
 import type { GpuContext } from '../gpu';
-import { adapterKey, installTunedVariants, TUNABLE_KERNELS } from '../ops/variants';
-import type { KernelProblem } from './problems';
+import {
+  adapterKey,
+  applicableVariants,
+  installTunedVariants,
+  TUNABLE_KERNELS,
+  type VariantEnv,
+  type VariantRegistry,
+} from '../ops/variants';
+import { REGISTRIES, shapeClassOf, type KernelProblem } from './problems';
 import { tableOf, tuneVariants, type TuneOptions, type TuneResult } from './tuner';
 
 export const TUNE_FORMAT = 'mup-lab/tune';
@@ -90,7 +100,65 @@ export function installTuneRecord(ctx: GpuContext, record: TuneRecord): void {
   installTunedVariants(ctx.adapter, tableOf(record.result.entries));
 }
 
-/** Reads the adapter's cached tuning, if there is a valid one (a bad one is reported). */
+/**
+ * `record` with every entry the lab cannot use here replaced: a chosen variant that is not in its
+ * kernel's registry is dropped (the thresholds decide); with `problems` (the shapes about to run),
+ * a chosen variant whose rule refuses its shape in `env` becomes the thresholds' choice. One line
+ * per replaced entry.
+ */
+export function checkTuneEntries(
+  env: VariantEnv,
+  record: TuneRecord,
+  problems: readonly KernelProblem[] = [],
+): { record: TuneRecord; messages: string[] } {
+  const messages: string[] = [];
+  const entries: TuneRecord['result']['entries'] = [];
+  for (const e of record.result.entries) {
+    const registry = REGISTRIES[e.kernel] as VariantRegistry<string, unknown>;
+    const p = problems.find((x) => x.kernel === e.kernel && shapeClassOf(x) === e.shapeClass);
+    const where = `Kernel tuning cache: ${e.kernel} ${e.shapeClass}:`;
+    if (!Object.hasOwn(registry.variants, e.chosen)) {
+      const fallback = p ? registry.threshold(env.adapter, p.problem) : undefined;
+      messages.push(
+        `${where} unknown variant "${e.chosen}" (known: ${Object.keys(registry.variants).join(', ')}); ` +
+          `the thresholds' ${fallback ?? 'choice'} is used and the entry rewritten`,
+      );
+      if (fallback) entries.push({ ...e, chosen: fallback, threshold: fallback });
+      continue;
+    }
+    if (p && !applicableVariants(registry, env, p.problem).includes(e.chosen)) {
+      const fallback = registry.threshold(env.adapter, p.problem);
+      messages.push(
+        `${where} variant ${e.chosen} does not apply to this shape on this device; ` +
+          `the thresholds' ${fallback} is used and the entry rewritten`,
+      );
+      entries.push({ ...e, chosen: fallback, threshold: fallback });
+      continue;
+    }
+    entries.push(e);
+  }
+  if (messages.length === 0) return { record, messages };
+  return { record: { ...record, result: { ...record.result, entries } }, messages };
+}
+
+/** Saves a repaired record; a failure is one more line (the repaired choices still apply). */
+async function saveRepaired(
+  ctx: GpuContext,
+  store: TuneStore,
+  record: TuneRecord,
+  onMessage?: (line: string) => void,
+): Promise<void> {
+  try {
+    await store.save(adapterKey(ctx.adapter), record);
+  } catch (e) {
+    onMessage?.(`Kernel tuning cache not rewritten: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Reads the adapter's cached tuning, if there is a valid one (a bad one is reported); entries
+ * naming variants the lab does not know are dropped, reported and the record rewritten.
+ */
 export async function loadTuneRecord(
   ctx: GpuContext,
   store: TuneStore,
@@ -114,7 +182,12 @@ export async function loadTuneRecord(
     onMessage?.('Kernel tuning cache entry ignored (adapterInfo: another adapter); tuning again');
     return undefined;
   }
-  return parsed.record;
+  const checked = checkTuneEntries(ctx, parsed.record);
+  if (checked.messages.length > 0) {
+    for (const m of checked.messages) onMessage?.(m);
+    await saveRepaired(ctx, store, checked.record, onMessage);
+  }
+  return checked.record;
 }
 
 /** The problems to time, or how to find them (only called when something is timed). */
@@ -147,8 +220,17 @@ export async function ensureTuned(
 ): Promise<Tuned> {
   const cached = await loadTuneRecord(ctx, store, options.onMessage);
   if (cached) {
-    installTuneRecord(ctx, cached);
-    return { record: cached, fromCache: true };
+    // Each entry's rule is checked on the shapes about to run, with the thresholds in force
+    // while they are collected (an inapplicable cached variant must not be built).
+    installTunedVariants(ctx.adapter, undefined);
+    const list = typeof problems === 'function' ? await problems() : problems;
+    const checked = checkTuneEntries(ctx, cached, list);
+    if (checked.messages.length > 0) {
+      for (const m of checked.messages) options.onMessage?.(m);
+      await saveRepaired(ctx, store, checked.record, options.onMessage);
+    }
+    installTuneRecord(ctx, checked.record);
+    return { record: checked.record, fromCache: true };
   }
   return retune(ctx, store, problems, options);
 }

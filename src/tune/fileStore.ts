@@ -3,9 +3,10 @@
  * `$MUP_LAB_TUNE_CACHE`, else `$XDG_CACHE_HOME/mup-lab/tune.json`, else
  * `~/.cache/mup-lab/tune.json`; the CLI's `--tune-cache FILE` overrides both.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../util/atomicFile';
 import type { TuneRecord, TuneStore } from './cache';
 
 export const TUNE_CACHE_ENV = 'MUP_LAB_TUNE_CACHE';
@@ -61,10 +62,8 @@ export function fileTuneStore(path: string = defaultTuneCachePath()): TuneStore 
       }
       records[key] = record;
       await mkdir(dirname(path), { recursive: true });
-      // Write then rename: a crash mid-write never leaves a half file.
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ format: FILE_FORMAT, records }, null, 1));
-      await rename(tmp, path);
+      // A crash or a full disk mid-write never leaves a half file (src/util/atomicFile.ts).
+      writeFileAtomic(path, JSON.stringify({ format: FILE_FORMAT, records }, null, 1));
     },
   };
 }

@@ -68,9 +68,13 @@ function allPaths(x: Json, path: Path = [], out: Path[] = []): Path[] {
   return out;
 }
 
+/** The container of `path`'s last key; null once an earlier mutation removed the way there. */
 function parentOf(root: Json, path: Path): Json {
   let x = root;
-  for (const p of path.slice(0, -1)) x = (x as Record<string | number, Json>)[p];
+  for (const p of path.slice(0, -1)) {
+    if (x === null || typeof x !== 'object') return null;
+    x = (x as Record<string | number, Json>)[p] ?? null;
+  }
   return x;
 }
 

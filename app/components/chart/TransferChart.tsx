@@ -31,7 +31,12 @@ interface TransferChartProps {
   idPrefix?: string;
   /** The Target width slider's width: its line is drawn bold when it was trained. */
   highlight?: number | null;
+  /** Another kept sweep's chart of this parametrization, drawn dashed over this one. */
+  overlay?: { model: ChartModel; name: string };
 }
+
+/** The overlaid sweep's dash pattern (this sweep's lines are solid). */
+const OVERLAY_DASH = '6 4';
 
 /** A grid value, each width's seed-mean loss, and its mean ± sd band as [low, high]. */
 type Row = { x: number } & Record<string, number | [number, number] | null>;
@@ -52,13 +57,20 @@ export function TransferChart({
   hpName,
   highlight = null,
   idPrefix = '',
+  overlay,
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const prefix = scaledName[0];
   const key = (scaled: number) => `${prefix}${scaled}`;
+  const overlaySeries = overlay?.model.series;
+  // Both sweeps' grid values: an overlaid sweep may have swept another range or step.
+  const xs = useMemo(
+    () => [...new Set([...grid, ...(overlay?.model.grid ?? [])])].sort((a, b) => a - b),
+    [grid, overlay],
+  );
   const rows = useMemo(
     () =>
-      grid.map((x) => {
+      xs.map((x) => {
         const row: Row = { x };
         for (const s of series) {
           const cell = s.cells.find((c) => c.log2 === x);
@@ -68,11 +80,15 @@ export function TransferChart({
               ? [cell.loss - cell.sd, cell.loss + cell.sd]
               : null;
         }
+        for (const s of overlaySeries ?? []) {
+          row[`overlay${prefix}${s.scaled}`] = s.cells.find((c) => c.log2 === x)?.loss ?? null;
+        }
         return row;
       }),
-    [grid, series, prefix],
+    [xs, series, overlaySeries, prefix],
   );
   const step = grid.length > 1 ? grid[1] - grid[0] : 1;
+  const overlayDrawn = (overlaySeries ?? []).filter((s) => s.cells.some((c) => c.loss !== null));
   // Only a trained width is highlighted; any other slider position leaves the chart as it is.
   const highlighted =
     scaledName === 'width' && series.some((s) => s.scaled === highlight) ? highlight : null;
@@ -97,8 +113,8 @@ export function TransferChart({
             <XAxis
               dataKey="x"
               type="number"
-              domain={[grid[0] - step / 3, grid[grid.length - 1] + step / 3]}
-              ticks={ticksOf(grid)}
+              domain={[xs[0] - step / 3, xs[xs.length - 1] + step / 3]}
+              ticks={ticksOf(xs)}
               tickFormatter={(v: number) => fmt.log2(v)}
               stroke="var(--muted)"
               tick={{ fontSize: 12 }}
@@ -172,6 +188,22 @@ export function TransferChart({
                 connectNulls={false}
               />
             ))}
+            {overlayDrawn.map((s) => (
+              <Line
+                key={`overlay${s.scaled}`}
+                className={`overlay-line overlay-${key(s.scaled)}`}
+                dataKey={`overlay${key(s.scaled)}`}
+                name={`${overlay?.name}: ${scaledName} ${s.scaled}`}
+                stroke={s.color}
+                strokeWidth={2}
+                strokeDasharray={OVERLAY_DASH}
+                dot={{ r: 2.5, fill: 'var(--panel, #fff)', stroke: s.color, strokeWidth: 1.5 }}
+                activeDot={false}
+                isAnimationActive={false}
+                connectNulls={false}
+                tooltipType="none"
+              />
+            ))}
             <OptimumMarks series={series} scaledName={scaledName} hpName={hpName} />
             <DivergedMarks series={series} scaledName={scaledName} hpName={hpName} />
             <TargetMarks runs={targets} scaledName={scaledName} hpName={hpName} />
@@ -179,6 +211,30 @@ export function TransferChart({
         </ResponsiveContainer>
       </div>
       <ChartLegend series={series} scaledName={scaledName} hpName={hpName} />
+      {overlay && (
+        <div
+          className="overlay-legend"
+          data-testid={`${idPrefix}overlay-legend-${parametrization}`}
+        >
+          <svg width="28" height="8" aria-hidden="true">
+            <line
+              x1="0"
+              y1="4"
+              x2="28"
+              y2="4"
+              stroke="var(--muted)"
+              strokeWidth="2"
+              strokeDasharray={OVERLAY_DASH}
+            />
+          </svg>{' '}
+          Dashed: “{overlay.name}”
+          {overlayDrawn.length === 0 ? (
+            <span className="muted"> · no finished {label} runs</span>
+          ) : (
+            <ChartLegend series={overlayDrawn} scaledName={scaledName} hpName={hpName} />
+          )}
+        </div>
+      )}
       <p className="verdict" data-testid={`${idPrefix}verdict-${parametrization}`}>
         <strong>{label}:</strong>{' '}
         {analysis

@@ -1,7 +1,9 @@
 import { useMemo, type RefObject } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
+import type { Parametrization } from '../../../src/mup/rules';
 import { buildCharts, lossAxis } from '../../lib/results';
 import { useLab } from '../../store';
+import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
 
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
@@ -14,14 +16,27 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const formHp = useLab((s) => s.config.sweep.name);
   const status = useLab((s) => s.sweep.status);
   const targetWidth = useLab((s) => s.targetWidth);
+  const overlay = useSweepList((s) => s.overlay);
   const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
+  // A kept sweep drawn over this one (dashed), when it swept the same hyperparameter along
+  // the same axis.
+  const overlayCharts = useMemo(
+    () =>
+      overlay &&
+      config &&
+      overlay.config.sweep.name === config.sweep.name &&
+      overlay.config.axis === config.axis
+        ? buildCharts(overlay.config, overlay.records)
+        : [],
+    [overlay, config],
+  );
   const axis = useMemo(
     () =>
       lossAxis(
-        charts,
+        [...charts, ...overlayCharts],
         targetRuns.map((r) => r.finalLoss ?? NaN),
       ) ?? EMPTY_AXIS,
-    [charts, targetRuns],
+    [charts, overlayCharts, targetRuns],
   );
   if (!config) {
     return (
@@ -36,6 +51,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
     );
   }
   const hpName = SWEPT_HP_LABELS[config.sweep.name];
+  const overlayOf = (p: Parametrization) => {
+    const model = overlayCharts.find((o) => o.parametrization === p);
+    return overlay && model ? { model, name: overlay.name } : undefined;
+  };
   const running = status === 'running' || status === 'paused';
   return (
     <section className="panel charts" aria-labelledby="transfer-title">
@@ -45,6 +64,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
         {config.axis}&rsquo;s best point, a triangle its fitted optimum (a bar: ± its bootstrap sd
         over seeds), a shaded band the seed mean ± sd, × a run that diverged
         {targetRuns.length > 0 && ', ★ a target width trained with the transferred value'}.
+        {overlay &&
+          (overlayCharts.length > 0
+            ? ` Dashed: the sweep “${overlay.name}”, overlaid.`
+            : ` “${overlay.name}” swept another hyperparameter or axis: it is not overlaid.`)}
       </p>
       <div className={`chart-grid n${charts.length}`} ref={chartRef}>
         {charts.map((model) => (
@@ -57,6 +80,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             scaledName={config.axis}
             hpName={hpName}
             highlight={targetWidth}
+            overlay={overlayOf(model.parametrization)}
           />
         ))}
       </div>

@@ -1,20 +1,28 @@
-import { adapterLabel } from '../../../src/gpu/device';
-import { estimateSweep } from '../../lib/estimate';
+import { estimateSeconds, estimateSweep, type StepRate } from '../../lib/estimate';
 import * as fmt from '../../lib/format';
+import { useRates } from '../../hooks/useRates';
 import { useLab } from '../../store';
+
+/** Where the rates behind an estimate were measured, in words. */
+export function ratesSource(rates: StepRate[]): string {
+  const sweep = rates.some((r) => r.source === 'sweep');
+  const bench = rates.some((r) => r.source === 'benchmark');
+  return sweep && bench
+    ? 'from earlier sweeps and the GPU benchmark'
+    : sweep
+      ? 'from earlier sweeps'
+      : 'from the GPU benchmark';
+}
 
 /** Runs, tokens and FLOPs of the sweep, and its time on this adapter once that was measured. */
 export function CostEstimate({ valid }: { valid: boolean }) {
   const config = useLab((s) => s.config);
   const data = useLab((s) => s.data);
-  const gpu = useLab((s) => s.gpu);
-  const measured = useLab((s) => s.measured);
+  const rates = useRates();
   const vocab = data.state === 'ready' ? data.vocab : undefined;
   const estimate = valid && vocab !== undefined ? estimateSweep(config, vocab) : undefined;
-  const rate =
-    measured && gpu.state === 'ready' && measured.adapter === adapterLabel(gpu.adapter)
-      ? measured.flopsPerSec
-      : undefined;
+  const seconds =
+    estimate && vocab !== undefined ? estimateSeconds(config, vocab, rates) : undefined;
   return (
     <section className="estimate" aria-label="Cost estimate" data-testid="estimate">
       {estimate ? (
@@ -27,11 +35,11 @@ export function CostEstimate({ valid }: { valid: boolean }) {
           </p>
           <p>
             ≈ <strong>{fmt.flops(estimate.flops)}</strong> of training
-            {rate !== undefined ? (
+            {seconds !== undefined ? (
               <>
                 {' '}
-                · about <strong>{fmt.duration(estimate.flops / rate)}</strong> on this adapter
-                (measured {fmt.si(rate, 'FLOP/s')})
+                · about <strong data-testid="estimate-time">{fmt.duration(seconds)}</strong> on this
+                adapter (step times measured {ratesSource(rates)})
               </>
             ) : (
               <span className="muted">

@@ -5,6 +5,8 @@ interface ConfirmDialogProps {
   title: string;
   message: string;
   confirmLabel: string;
+  /** The label of the button that declines (default "Keep"). */
+  cancelLabel?: string;
   onConfirm(): void;
   onCancel(): void;
 }
@@ -15,6 +17,7 @@ export function ConfirmDialog({
   title,
   message,
   confirmLabel,
+  cancelLabel = 'Keep',
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
@@ -41,7 +44,7 @@ export function ConfirmDialog({
       <p id={`${id}-message`}>{message}</p>
       <div className="buttons">
         <button type="button" className="secondary" onClick={onCancel} autoFocus>
-          Keep
+          {cancelLabel}
         </button>
         <button type="button" className="danger" onClick={onConfirm}>
           {confirmLabel}

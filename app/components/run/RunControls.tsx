@@ -1,11 +1,18 @@
 import { useState } from 'react';
-import type { ConfigError } from '../../../src/sweep/config';
+import { runCount, type ConfigError } from '../../../src/sweep/config';
 import { cancelSweep, pauseSweep, resumeSweep, runSweep } from '../../gpuClient';
+import { useRates } from '../../hooks/useRates';
+import { estimateSeconds } from '../../lib/estimate';
+import * as fmt from '../../lib/format';
 import { useLab } from '../../store';
+import { removeSweep } from '../../sweeps/sweepList';
 import { FORM_FIELDS } from '../form/errors';
 import { ConfirmDialog } from './ConfirmDialog';
 import { SaveStatus } from './SaveStatus';
 import { SweepProgress } from './SweepProgress';
+
+/** A sweep estimated over this many seconds asks before it starts. */
+export const LONG_SWEEP_S = 600;
 
 /** Run, Pause, Resume, Cancel and Clear, the progress bar, and why the sweep stopped. */
 export function RunControls({ errors }: { errors: ConfigError[] }) {
@@ -17,6 +24,9 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
   // The horizon runs train on the same GPU queue: the sweep waits until they are done.
   const horizonTraining = useLab((s) => s.horizon.status !== 'idle');
   const [confirming, setConfirming] = useState(false);
+  const rates = useRates();
+  /** The estimated seconds of a sweep awaiting "Run it anyway" (over LONG_SWEEP_S). */
+  const [longSweep, setLongSweep] = useState<number | null>(null);
 
   const active = sweep.status === 'running' || sweep.status === 'paused';
   const gpuUsable = gpu.state === 'ready' || gpu.state === 'lost';
@@ -38,7 +48,12 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
           type="button"
           className={resumable ? 'secondary' : undefined}
           disabled={!canRun}
-          onClick={() => runSweep(config)}
+          onClick={() => {
+            const seconds =
+              data.state === 'ready' ? estimateSeconds(config, data.vocab, rates) : undefined;
+            if (seconds !== undefined && seconds > LONG_SWEEP_S) setLongSweep(seconds);
+            else runSweep(config);
+          }}
         >
           Run sweep
         </button>
@@ -104,12 +119,25 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
       <ConfirmDialog
         open={confirming}
         title="Clear the results?"
-        message={`This deletes the ${sweep.records.length} finished run${sweep.records.length === 1 ? '' : 's'} of this sweep from the page and from this browser's storage. Your settings stay.`}
+        message={`This deletes the ${sweep.records.length} finished run${sweep.records.length === 1 ? '' : 's'} of this sweep from the page and from this browser's storage (the Sweeps list offers Undo for a while). Your settings stay.`}
         confirmLabel="Clear results"
         onCancel={() => setConfirming(false)}
         onConfirm={() => {
           setConfirming(false);
-          clearResults();
+          if (sweep.id !== null) void removeSweep(sweep.id);
+          else clearResults();
+        }}
+      />
+      <ConfirmDialog
+        open={longSweep !== null}
+        title="Start a long sweep?"
+        message={`This sweep is estimated at about ${fmt.duration(longSweep ?? 0)} on this adapter (${fmt.count(runCount(config))} runs, from the step times measured here). Pause and Cancel stop it at any time; its finished runs are kept.`}
+        confirmLabel="Run it anyway"
+        cancelLabel="Not now"
+        onCancel={() => setLongSweep(null)}
+        onConfirm={() => {
+          setLongSweep(null);
+          runSweep(config);
         }}
       />
     </section>

@@ -1,4 +1,5 @@
-import { tokensPerRun } from '../../lib/estimate';
+import { useRates } from '../../hooks/useRates';
+import { estimateSeconds, tokensPerRun, type StepRate } from '../../lib/estimate';
 import * as fmt from '../../lib/format';
 import { useLab, type SweepState } from '../../store';
 
@@ -11,9 +12,16 @@ const STATUS_WORDS: Record<SweepState['status'], string> = {
   interrupted: 'Interrupted',
 };
 
-/** Seconds left: tokens still to train over the measured tokens/s. */
-function etaSeconds(s: SweepState): number | undefined {
-  if (!s.config || !s.tokensPerSec || s.status !== 'running') return undefined;
+/**
+ * Seconds left: the runs still to train at the step rates measured by this sweep's finished runs
+ * (and earlier ones on this adapter); before any, tokens left over the measured tokens/s.
+ */
+function etaSeconds(s: SweepState, rates: StepRate[]): number | undefined {
+  if (!s.config || s.status !== 'running') return undefined;
+  const measured =
+    s.vocab === null ? undefined : estimateSeconds(s.config, s.vocab, rates, s.records);
+  if (measured !== undefined) return measured;
+  if (!s.tokensPerSec) return undefined;
   const perRun = tokensPerRun(s.config);
   const perStep = s.config.train.batch * s.config.model.context;
   const inFlightDone = s.inFlight.reduce((n, r) => {
@@ -27,10 +35,11 @@ function etaSeconds(s: SweepState): number | undefined {
 /** The sweep's progress bar: runs done of total, ETA and throughput. */
 export function SweepProgress() {
   const sweep = useLab((s) => s.sweep);
+  const rates = useRates();
   const done = sweep.records.length;
   const total = sweep.total;
   const diverged = sweep.records.filter((r) => r.diverged).length;
-  const eta = etaSeconds(sweep);
+  const eta = etaSeconds(sweep, rates);
   const pct = total ? (100 * done) / total : 0;
   return (
     <div className="sweep-progress">
@@ -64,7 +73,9 @@ export function SweepProgress() {
           </>
         )}
         {diverged > 0 && ` · ${diverged} diverged`}
-        {eta !== undefined && ` · about ${fmt.duration(eta)} left`}
+        {eta !== undefined && (
+          <span data-testid="sweep-eta"> · about {fmt.duration(eta)} left</span>
+        )}
         {sweep.tokensPerSec !== null && sweep.status === 'running' && (
           <> · {fmt.tokensPerSec(sweep.tokensPerSec)}</>
         )}

@@ -6,6 +6,7 @@ import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
 import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
+import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
 
@@ -38,10 +39,10 @@ export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
 }
 
 /**
- * Shows an export's results as the lab's (the Import JSON button, and the built-in example):
- * `name` words the message of an unfinished one.
+ * Shows an export's results as the lab's, as a new entry of the Sweeps list (the Import JSON
+ * button, and the built-in example).
  */
-export function importDocument(imported: TransferExport, name?: string): void {
+export function importDocument(imported: TransferExport, example = false): void {
   const config = importedConfig(imported);
   // The user's text is not in exports: the same text, when it is loaded, is used.
   const current = useLab.getState().config.data;
@@ -49,13 +50,15 @@ export function importDocument(imported: TransferExport, name?: string): void {
     if (current.name === config.data.name) config.data = current;
   }
   const date = imported.environment.date.slice(0, 10);
+  // A new entry of the Sweeps list: the sweep shown before stays in it.
+  nameNextEntry(example ? `Example: Tiny preset (${date})` : `Import: export of ${date}`, 'import');
   useLab
     .getState()
     .importResults(
       config,
       importedRecords(imported),
       imported.base.vocab,
-      name ?? `the export of ${date}`,
+      example ? 'the example result' : `the export of ${date}`,
       importedHorizonRuns(imported),
     );
 }
