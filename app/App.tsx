@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { AdapterBadge } from './components/AdapterBadge';
 import { GpuUnavailable } from './components/GpuUnavailable';
+import { Intro } from './components/Intro';
 import { Notice } from './components/Notice';
 import { GpuBenchPanel } from './components/GpuBenchPanel';
 import { SelfTestPanel } from './components/SelfTestPanel';
@@ -48,6 +49,24 @@ function Lab() {
   );
 }
 
+/** Without a GPU: the results of an imported file or the example, to explore (nothing trains). */
+function ResultsOnly() {
+  const chartRef = useRef<HTMLDivElement>(null);
+  const shown = useLab((s) => s.sweep.records.length > 0);
+  return (
+    <div className="work results-only">
+      {shown && (
+        <>
+          <TransferCharts chartRef={chartRef} />
+          <HorizonCharts />
+          <TargetWidthPanel />
+        </>
+      )}
+      <ExportPanel chartRef={chartRef} />
+    </div>
+  );
+}
+
 export function App() {
   const gpu = useLab((s) => s.gpu);
   return (
@@ -58,10 +77,14 @@ export function App() {
         </h1>
         <AdapterBadge />
       </header>
+      <Intro />
       <Notice />
       <main>
         {gpu.state === 'unavailable' && (
-          <GpuUnavailable reason={gpu.reason} message={gpu.message} />
+          <>
+            <GpuUnavailable reason={gpu.reason} message={gpu.message} />
+            <ResultsOnly />
+          </>
         )}
         {gpu.state === 'error' && (
           <section className="panel error" role="alert">

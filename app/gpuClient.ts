@@ -196,6 +196,7 @@ function sameData(a: SweepConfig, b: SweepConfig): boolean {
   if (x.kind === 'synthetic' && y.kind === 'synthetic') {
     return x.seed === y.seed && x.size === y.size;
   }
+  if (x.kind === 'shakespeare' || y.kind === 'shakespeare') return x.kind === y.kind;
   return x.kind === 'text' && y.kind === 'text' && x.name === y.name && x.text === y.text;
 }
 

@@ -150,7 +150,8 @@ export interface LabState {
   editConfig(update: (c: SweepConfig) => SweepConfig): void;
   applyPreset(name: PresetName): void;
   setText(file: TextFileInfo, text: string): void;
-  useBuiltInCorpus(): void;
+  /** The synthetic corpus (the default) or Tiny Shakespeare instead of the user's text. */
+  useBuiltInCorpus(kind?: 'synthetic' | 'shakespeare'): void;
   setData(data: DataStatus): void;
 
   sweepStarted(config: SweepConfig, total: number, vocab: number): void;
@@ -248,9 +249,12 @@ export const useLab = create<LabState>((set) => ({
       textFile: file,
       presetName: 'custom',
     })),
-  useBuiltInCorpus: () =>
+  useBuiltInCorpus: (kind = 'synthetic') =>
     set((s) => ({
-      config: { ...s.config, data: preset('tiny').data },
+      config: {
+        ...s.config,
+        data: kind === 'shakespeare' ? { kind: 'shakespeare' } : preset('tiny').data,
+      },
       textFile: null,
       presetName: 'custom',
     })),

@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openLab, shot } from './lab-helpers';
 
 test('invalid settings get a message next to the field and disable Run', async ({ page }) => {
@@ -75,8 +77,24 @@ test('a .txt file becomes the corpus, with its size and characters shown; a bina
   await page.getByLabel('Context (tokens)').fill('16');
   await expect(page.getByTestId('data-status')).toContainText('Vocabulary 29');
 
-  await page.getByRole('radio', { name: 'Built-in corpus' }).check();
+  await page.getByRole('radio', { name: 'Synthetic corpus' }).check();
   await expect(page.getByTestId('data-status')).toContainText('Vocabulary 40');
+
+  // Tiny Shakespeare: the worker fetches it from this origin (checksum checked) when chosen.
+  await page.getByRole('radio', { name: 'Tiny Shakespeare' }).check();
+  await expect(page.getByTestId('data-status')).toContainText(
+    'Vocabulary 65 characters · 1,115,394 tokens · Tiny Shakespeare',
+  );
+  await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
+});
+
+test('Tiny Shakespeare is a static asset of its own, in no JS bundle', () => {
+  const assets = join(process.cwd(), 'dist', 'app', 'assets');
+  const files = readdirSync(assets);
+  expect(files.filter((f) => /^tinyshakespeare.*\.txt$/.test(f))).toHaveLength(1);
+  for (const f of files.filter((f) => f.endsWith('.js'))) {
+    expect(readFileSync(join(assets, f), 'utf8')).not.toContain('First Citizen');
+  }
 });
 
 test('the Optimizer select shows each optimizer’s own fields; a bad momentum is named', async ({

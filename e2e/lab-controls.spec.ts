@@ -1,11 +1,19 @@
 import { expect, test } from '@playwright/test';
-import { openLab, progressBar, runsDone, shot, startTinySweep, waitForRuns } from './lab-helpers';
+import {
+  openLab,
+  progressBar,
+  runsDone,
+  shot,
+  startTinySweep,
+  TINY_RUNS,
+  waitForRuns,
+} from './lab-helpers';
 
 test('Pause holds the sweep, Resume continues it, Cancel stops it and keeps finished runs', async ({
   page,
 }) => {
   await openLab(page);
-  // Tiny with 5x its steps: the Tiny sweep itself can finish within seconds of its first run,
+  // Tiny with 60 steps a run: the Tiny sweep itself can finish within seconds of its first run,
   // before a click on Pause lands; the controls need runs that last.
   await startTinySweep(page, 60);
   const status = page.getByTestId('sweep-status');
@@ -37,10 +45,10 @@ test('Pause holds the sweep, Resume continues it, Cancel stops it and keeps fini
   await expect(status).toContainText('Cancelled');
   const kept = await runsDone(page);
   expect(kept).toBeGreaterThanOrEqual(held + 1);
-  expect(kept).toBeLessThan(28);
+  expect(kept).toBeLessThan(TINY_RUNS);
   await page.waitForTimeout(1000);
   expect(await runsDone(page)).toBe(kept);
-  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '28');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', String(TINY_RUNS));
   await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
   await expect(pause).toBeDisabled();
   await expect(resume).toBeDisabled();

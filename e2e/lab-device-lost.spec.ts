@@ -5,7 +5,7 @@ test('a device lost mid-sweep is announced, and Resume continues on a new device
   page,
 }) => {
   await openLab(page, '?test-hooks');
-  // 60 steps a run: Tiny's own 12 can finish the sweep before the device is lost.
+  // 60 steps a run: Tiny's own 16 can finish the sweep before the device is lost.
   await startTinySweep(page, 60);
   await waitForRuns(page, 1);
   await page.evaluate(() =>

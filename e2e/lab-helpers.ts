@@ -2,7 +2,17 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { preset, runCount } from '../src/sweep/config';
 import type { ImportResult } from '../src/sweep/exportParse';
+
+/** The Tiny preset the specs run, and its shape (specs count on these, not on literals). */
+export const TINY = preset('tiny');
+export const TINY_RUNS = runCount(TINY);
+/** Runs per parametrization (SP and µP each). */
+export const TINY_RUNS_EACH = TINY_RUNS / TINY.parametrizations.length;
+export const TINY_WIDEST = Math.max(...TINY.widths);
+/** A finished Tiny sweep in the page, generously (under 2 minutes on SwiftShader unloaded). */
+export const TINY_TIMEOUT = 240_000;
 
 /** Opens the lab (optionally with a query string) and waits until a sweep can start. */
 export async function openLab(page: Page, query = ''): Promise<void> {

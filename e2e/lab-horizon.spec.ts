@@ -21,8 +21,9 @@ test('under a cosine schedule the shorter horizons train as runs of their own', 
 }, testInfo) => {
   await openLab(page);
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
-  // Width 16, three learning rates, 8 steps: 6 sweep runs, then 12 horizon runs (2 and 4 steps).
+  // Width 16, three learning rates, one seed, 8 steps: 6 sweep runs, then 12 horizon runs (2 and 4 steps).
   await page.getByLabel('Widths').fill('16');
+  await page.getByLabel('Seeds', { exact: true }).fill('0');
   await page.getByLabel('log2 from', { exact: true }).fill('-6');
   await page.getByLabel('to', { exact: true }).fill('-4');
   await page.getByLabel('Steps').fill('8');

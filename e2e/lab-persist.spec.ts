@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pageErrors, progressBar, runsDone, shot, waitForRuns } from './lab-helpers';
+import {
+  openLab,
+  pageErrors,
+  progressBar,
+  runsDone,
+  shot,
+  TINY,
+  TINY_RUNS,
+  waitForRuns,
+} from './lab-helpers';
 
 test('a reload mid-sweep keeps the finished runs and resumes after them', async ({ page }) => {
   await openLab(page);
@@ -21,15 +30,15 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
 
   // Every run saved before the reload is back (one more may have landed meanwhile).
   const message = page.getByTestId('sweep-message');
-  await expect(message).toContainText(/of 28 runs had finished and were kept/);
-  const kept = Number(/(\d+) of 28 runs/.exec((await message.textContent()) ?? '')?.[1]);
+  await expect(message).toContainText(`of ${TINY_RUNS} runs had finished and were kept`);
+  const kept = Number(/(\d+) of \d+ runs/.exec((await message.textContent()) ?? '')?.[1]);
   expect(kept).toBeGreaterThanOrEqual(saved);
-  expect(kept).toBeLessThan(28);
+  expect(kept).toBeLessThan(TINY_RUNS);
   await expect(page.getByTestId('sweep-status')).toContainText('Interrupted');
   expect(await runsDone(page)).toBe(kept);
   await expect(page.getByLabel('Preset')).toHaveValue('custom');
   await expect(page.getByLabel('Corpus seed')).toHaveValue('1');
-  await expect(page.getByLabel('Widths')).toHaveValue('16, 32');
+  await expect(page.getByLabel('Widths')).toHaveValue(TINY.widths.join(', '));
   await shot(page, 'lab-restored');
 
   const resume = page.getByRole('button', { name: 'Resume' });
@@ -39,7 +48,7 @@ test('a reload mid-sweep keeps the finished runs and resumes after them', async 
   await expect(message).toBeHidden();
   // It goes on from the runs it kept (the next one lands as run kept + 1, not run 1)...
   await waitForRuns(page, kept + 1);
-  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', '28');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuemax', String(TINY_RUNS));
   // ...and the charts hold each finished run once.
   const finished = async (p: string) =>
     Number(

@@ -16,14 +16,19 @@ import { parseCsv } from '../src/sweep/csv';
 import {
   clearResults,
   formValues,
-  parseExportFile,
   openLab,
   pageErrors,
+  parseExportFile,
   progressBar,
   runsDone,
   runsTotal,
   shotOf,
   startTinySweep,
+  TINY,
+  TINY_RUNS,
+  TINY_RUNS_EACH,
+  TINY_TIMEOUT,
+  TINY_WIDEST,
 } from './lab-helpers';
 
 test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
@@ -166,15 +171,16 @@ test('the Target width slider, by mouse and keyboard, shows what transfer() give
   const target = page.locator('section.target');
   await expect(target).toContainText('Transfer to any width');
   const s = slider(page);
-  // The default target: 8 × the widest trained width (32).
-  expect(await sliderWidth(page)).toBe(256);
-  await check(256);
+  // The default target: 8 × the widest trained width (64).
+  expect(TINY_WIDEST).toBe(64);
+  expect(await sliderWidth(page)).toBe(512);
+  await check(512);
 
   // Keyboard: the stops are 2^k · {1, 1.25, 1.5, 1.75} (multiples of the head count, 4).
   await s.focus();
   for (const [key, width] of [
-    ['ArrowRight', 320],
-    ['PageUp', 640], // the first stop at or above 2 × 320
+    ['ArrowRight', 640],
+    ['PageUp', 1280], // the first stop at or above 2 × 640
     ['End', 16384],
   ] as const) {
     await s.press(key);
@@ -224,7 +230,7 @@ test('the coordinate check draws SP and µP and gives a verdict', async ({ page 
   for (const p of ['sp', 'mup']) {
     const chart = panel.locator(`figure.coord-chart[data-parametrization="${p}"]`);
     await expect(chart.locator('figcaption')).toContainText(p === 'sp' ? 'SP' : 'µP');
-    // A line per layer type, each through both widths (16, 32).
+    // A line per layer type, each through the coordinate check's widths.
     await expect(chart.locator('.recharts-line-curve').first()).toBeVisible();
     expect(await chart.locator('.recharts-line-curve').count()).toBeGreaterThanOrEqual(3);
   }
@@ -239,7 +245,7 @@ async function resultsShown(page: Page) {
   for (const p of ['sp', 'mup']) {
     const chart = page.getByTestId(`chart-${p}`);
     const lines: Record<string, unknown> = {};
-    for (const w of [16, 32]) {
+    for (const w of TINY.widths) {
       lines[w] = {
         curve: await chart
           .locator(`.recharts-line.line-w${w} path.recharts-line-curve`)
@@ -267,18 +273,21 @@ async function resultsShown(page: Page) {
 test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back', async ({
   page,
 }, testInfo) => {
+  test.setTimeout(TINY_TIMEOUT + 180_000);
   await openLab(page);
   await startTinySweep(page);
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', {
+    timeout: TINY_TIMEOUT,
+  });
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
   for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText('14 runs finished');
+    await expect(page.getByTestId(`chart-${p}`)).toContainText(`${TINY_RUNS_EACH} runs finished`);
   }
   const before = await resultsShown(page);
-  expect(before.done).toBe(28);
+  expect(before.done).toBe(TINY_RUNS);
   // Something to compare: a line (or the × of diverged runs) per width and parametrization.
   for (const p of ['sp', 'mup']) {
-    for (const w of [16, 32]) {
+    for (const w of TINY.widths) {
       const chart = page.getByTestId(`chart-${p}`);
       const drawn = chart.locator(`.recharts-line.line-w${w} path.recharts-line-curve`);
       expect(
@@ -310,12 +319,12 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
     'tokens_per_sec',
   ]);
   const rows = table.slice(1);
-  expect(rows).toHaveLength(28);
+  expect(rows).toHaveLength(TINY_RUNS);
   for (const r of rows) expect(r).toHaveLength(table[0].length);
-  expect(rows.filter((r) => r[0] === 'sp')).toHaveLength(14);
-  expect(rows.filter((r) => r[0] === 'mup')).toHaveLength(14);
-  expect(new Set(rows.map((r) => `${r[0]} ${r[1]} ${r[4]}`)).size).toBe(28);
-  await expect(exportStatus).toContainText('(28 runs)');
+  expect(rows.filter((r) => r[0] === 'sp')).toHaveLength(TINY_RUNS_EACH);
+  expect(rows.filter((r) => r[0] === 'mup')).toHaveLength(TINY_RUNS_EACH);
+  expect(new Set(rows.map((r) => `${r[0]} ${r[1]} ${r[3]} ${r[4]}`)).size).toBe(TINY_RUNS);
+  await expect(exportStatus).toContainText(`(${TINY_RUNS} runs)`);
 
   // Copy PyTorch snippet: onto the clipboard, or into the fallback textarea.
   await exportPanel.getByRole('button', { name: 'Copy PyTorch snippet' }).click();
@@ -367,7 +376,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   expect(zipName).toContain(`_w${targetWidth}_`);
   const args =
     `-m mup_lab.train --export './${bundledName!.slice(root.length + 1)}' --text './corpus.txt' ` +
-    `--width ${targetWidth} --depth 1 --steps 12 --batch 4 --out './run.json'`;
+    `--width ${targetWidth} --depth 1 --steps ${TINY.train.steps} --batch 4 --out './run.json'`;
   expect(inZip('train.sh')).toContain(`exec "\${PYTHON:-python3}" ${args} "$@"`);
   expect(inZip('README.txt')).toContain(`python3 ${args}`);
   expect(inZip('corpus.txt').length).toBe(200_000);
@@ -384,7 +393,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   const parsed = parseExportFile(jsonPath);
   if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
   expect(name).toContain(parsed.doc.environment.date.slice(0, 10));
-  expect(parsed.doc.evidence.runs).toHaveLength(28);
+  expect(parsed.doc.evidence.runs).toHaveLength(TINY_RUNS);
   expect(parsed.doc.base.width).toBe(16);
   await expect(exportStatus).toContainText(`Saved ${name}.`);
 
@@ -417,7 +426,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   await expect(exportStatus).toContainText(`Imported ${name}.`);
   await expect(exportPanel.getByRole('alert')).toHaveCount(0);
   await expect(page.getByTestId('sweep-status')).toContainText('Completed');
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
   const after = await resultsShown(page);
   // The charts show the imported sweep as they showed the original; the form keeps the user's
   // settings (the Sweeps list's "Use settings" loads an import's).

@@ -98,8 +98,13 @@ test('closing the page at 20 random moments of a sweep never loses a finished ru
   let page = await context.newPage();
   await openLab(page);
   await page.getByLabel('Preset').selectOption({ label: 'Tiny' });
-  // 28 runs of 24 steps: long enough that the 20 closes spread over the whole sweep.
+  // 28 runs of 24 steps, one at a time (widths 16, 32, one seed): long enough that the 20
+  // closes spread over the whole sweep, and a run finishes (and is saved) every second or so.
+  await page.getByLabel('Widths').fill('16, 32');
+  await page.getByLabel('Seeds', { exact: true }).fill('0');
+  await page.getByLabel('Runs side by side').fill('1');
   await page.getByLabel('Steps').fill('24');
+  await expect(page.getByTestId('estimate')).toContainText('28 runs');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByTestId('sweep-status')).toContainText('Running');
 

@@ -4,7 +4,15 @@
  * nobody but the page's own origin, from the page or from its worker.
  */
 import { expect, test, type Request } from '@playwright/test';
-import { openLab, pageErrors, progressBar, startTinySweep } from './lab-helpers';
+import {
+  openLab,
+  pageErrors,
+  progressBar,
+  startTinySweep,
+  TINY_RUNS,
+  TINY_RUNS_EACH,
+  TINY_TIMEOUT,
+} from './lab-helpers';
 
 /** Directives both the <meta> and the header must carry, each exactly. */
 const REQUIRED = [
@@ -119,10 +127,12 @@ test('a whole journey requests nothing from any other origin, page or worker', a
     timeout: 120_000,
   });
   await startTinySweep(page);
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 150_000 });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', '28');
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', {
+    timeout: TINY_TIMEOUT,
+  });
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
   for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText('14 runs finished');
+    await expect(page.getByTestId(`chart-${p}`)).toContainText(`${TINY_RUNS_EACH} runs finished`);
   }
 
   const exportPanel = page.locator('section.panel.export');

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The Python tests (python/tests, part of `npm test`): builds the CLI, lets it write what the
 // tests compare against into python/.generated (never committed): golden transfer() tables
-// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, the
-// Tiny and Quick presets' plans (`mup-lab plan`) and the lab's Tiny sweeps (AdamW, SGD), and the
-// JSON Schemas python/mup_lab validates exports and plans with (scripts/python-schemas.ts), then
-// runs pytest.
+// (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, Tiny
+// Shakespeare's split and first batches (`mup-lab batches`), the Tiny and Quick presets' plans
+// (`mup-lab plan`) and the lab's Tiny sweeps (AdamW, SGD), and the JSON Schemas python/mup_lab
+// validates exports and plans with (scripts/python-schemas.ts), then runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
@@ -119,10 +119,27 @@ run(node, [
   '--out',
   join(generated, 'export.json'),
 ]);
+// Tiny Shakespeare's split and first batches as the lab draws them (python/tests/test_data.py).
+run(node, [
+  cli,
+  'batches',
+  '--corpus',
+  'shakespeare',
+  '--context',
+  '16',
+  '--batch',
+  '4',
+  '--seed',
+  '3',
+  '--count',
+  '2',
+  '--out',
+  join(generated, 'shakespeare-batches.json'),
+]);
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
-// (28 runs, about a minute on a CPU adapter).
+// (84 runs each, one to three minutes on a CPU adapter).
 run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
-// Tiny with AdamW and with SGD, each planned and swept by the lab (28 runs each).
+// Tiny with AdamW and with SGD, each planned and swept by the lab.
 for (const name of ['tiny', 'tiny-sgd']) {
   run(node, [cli, 'plan', '--preset', name, '--out', join(generated, `${name}-plan.json`)]);
   run(node, [

@@ -59,10 +59,10 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
     }
   };
 
-  const downloadTrainer = () => {
+  const downloadTrainer = async () => {
     if (!doc) return;
     try {
-      downloadBlob(trainerZip(doc), trainerZipName(doc));
+      downloadBlob(await trainerZip(doc), trainerZipName(doc));
       setStatus({
         kind: 'ok',
         text: `Saved ${trainerZipName(doc)}: unzip it and run train.sh (README.txt has the commands).`,
@@ -139,7 +139,12 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         <button type="button" onClick={() => void copySnippet()} disabled={none} title={noneTitle}>
           Copy PyTorch snippet
         </button>
-        <button type="button" onClick={downloadTrainer} disabled={none} title={noneTitle}>
+        <button
+          type="button"
+          onClick={() => void downloadTrainer()}
+          disabled={none}
+          title={noneTitle}
+        >
           Download PyTorch trainer
         </button>
         <button

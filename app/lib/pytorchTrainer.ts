@@ -1,6 +1,7 @@
 /**
  * "Download PyTorch trainer": a zip with the export, the python/mup_lab package (bundled with the
- * app at build time, so it works offline), the built-in corpus when the sweep used it, a README
+ * app at build time, so it works offline), the built-in corpus (synthetic, or Tiny Shakespeare
+ * fetched from this origin) when the sweep used it, a README
  * and train.sh with the exact command line for the export's target width; mup_lab/schemas holds
  * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against.
  * train.sh runs as shipped: executable in the zip (Unix mode 0755), "${PYTHON:-python3}", every
@@ -8,6 +9,8 @@
  */
 import { zipSync, strToU8, type Zippable } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
+import { TINY_SHAKESPEARE } from '../../src/data/shakespeare';
+import shakespeareUrl from '../../src/data/corpora/tinyshakespeare.txt?url';
 import { exportFileName } from '../../src/sweep/export';
 import { pythonSchemaFiles } from '../../src/sweep/jsonSchemas';
 import type { TransferExport } from '../../src/sweep/exportSchema';
@@ -29,8 +32,8 @@ const TRAIN_SH = 'train.sh';
 /** Unix mode bits in a zip entry's external attributes (fflate: mode << 16, with os 3 = Unix). */
 const unixMode = (mode: number) => ({ os: 3, attrs: ((0o100000 | mode) << 16) >>> 0 });
 
-/** The bundle's files, path -> contents. */
-export function trainerFiles(doc: TransferExport): Record<string, string> {
+/** The bundle's files, path -> contents (`shakespeare`: the text, when the sweep used it). */
+export function trainerFiles(doc: TransferExport, shakespeare?: string): Record<string, string> {
   const files: Record<string, string> = { ...SOURCES };
   if (!files['mup_lab/train.py']) throw new Error('The PyTorch trainer sources are missing');
   // The schemas mup_lab validates the export with (when python3-jsonschema is installed).
@@ -47,6 +50,10 @@ export function trainerFiles(doc: TransferExport): Record<string, string> {
   if (data.kind === 'synthetic') {
     files[trainerTextName(doc)] = generateCorpus({ seed: data.seed, size: data.size }).text;
   }
+  if (data.kind === 'shakespeare') {
+    if (shakespeare === undefined) throw new Error(`${TINY_SHAKESPEARE.label} is not loaded`);
+    files[trainerTextName(doc)] = shakespeare;
+  }
   return files;
 }
 
@@ -58,11 +65,19 @@ export function trainerZipName(doc: TransferExport): string {
     .replace(/\.json$/, '.zip');
 }
 
-/** The zip's bytes. */
-export function trainerZipBytes(doc: TransferExport): Uint8Array {
+/** Tiny Shakespeare from this origin (python/mup_lab checks its SHA-256 before training). */
+async function fetchShakespeare(): Promise<string> {
+  const response = await fetch(shakespeareUrl);
+  if (!response.ok)
+    throw new Error(`${TINY_SHAKESPEARE.label} could not be loaded (HTTP ${response.status})`);
+  return response.text();
+}
+
+/** The zip's bytes (`shakespeare`: the text, when the sweep used it). */
+export function trainerZipBytes(doc: TransferExport, shakespeare?: string): Uint8Array {
   const root = trainerZipName(doc).replace(/\.zip$/, '');
   const entries: Zippable = Object.fromEntries(
-    Object.entries(trainerFiles(doc)).map(([path, text]) => [
+    Object.entries(trainerFiles(doc, shakespeare)).map(([path, text]) => [
       `${root}/${path}`,
       [strToU8(text), unixMode(path === TRAIN_SH ? 0o755 : 0o644)],
     ]),
@@ -70,7 +85,9 @@ export function trainerZipBytes(doc: TransferExport): Uint8Array {
   return zipSync(entries, { level: 6 });
 }
 
-export function trainerZip(doc: TransferExport): Blob {
-  const zipped = trainerZipBytes(doc);
+export async function trainerZip(doc: TransferExport): Promise<Blob> {
+  const shakespeare =
+    doc.evidence.config.data.kind === 'shakespeare' ? await fetchShakespeare() : undefined;
+  const zipped = trainerZipBytes(doc, shakespeare);
   return new Blob([zipped.buffer as ArrayBuffer], { type: 'application/zip' });
 }

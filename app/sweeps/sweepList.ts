@@ -82,8 +82,7 @@ function shownSweep(s: LabState): Shown | undefined {
 }
 
 /** Writes the shown sweep's entry (a new one when the list does not have it yet). */
-function writeShown(): Promise<void> {
-  const lab = useLab.getState();
+function writeShown(lab: LabState = useLab.getState()): Promise<void> {
   const sweep = shownSweep(lab);
   if (!sweep) return Promise.resolve();
   const known = useSweepList.getState().entries.find((e) => e.id === sweep.id);
@@ -144,6 +143,9 @@ export async function startSweepList(delayMs = 500): Promise<() => void> {
       a.message !== b.message;
     if (!changed) return;
     if (timer !== undefined) clearTimeout(timer);
+    // A new sweep while the last one's write waits (e.g. Run sweep just after the last stack of
+    // runs finished together): write the last one as it ended first.
+    if (fresh && timer !== undefined && b.id !== null) void writeShown(prev);
     timer = setTimeout(
       () => {
         timer = undefined;

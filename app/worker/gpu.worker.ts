@@ -4,6 +4,10 @@ import { acquireBrowserGpu } from '../../src/gpu/browser';
 import { GpuKernelError, WebGpuUnavailableError, type GpuContext } from '../../src/gpu';
 import { runSelfTests } from '../../src/ops/selftest';
 import { prepareData } from '../../src/sweep/data';
+import type { DataConfig } from '../../src/sweep/config';
+import { acceptShakespeare, shakespeareLoaded, toHex } from '../../src/data/shakespeare';
+// Emitted as a same-origin static asset (never inlined in a bundle): fetched when chosen.
+import shakespeareUrl from '../../src/data/corpora/tinyshakespeare.txt?url';
 import {
   startSweep,
   trainOne,
@@ -125,6 +129,28 @@ async function tune(
   }
 }
 
+let shakespeare: Promise<void> | undefined;
+
+/** Fetches and checks Tiny Shakespeare the first time a config needs it (a failure may retry). */
+function loadBuiltInText(data: DataConfig): Promise<void> {
+  if (data.kind !== 'shakespeare' || shakespeareLoaded()) return Promise.resolve();
+  shakespeare ??= (async () => {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      const response = await fetch(shakespeareUrl);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw new Error(`Tiny Shakespeare could not be loaded (${describe(e)})`);
+    }
+    acceptShakespeare(bytes, toHex(await crypto.subtle.digest('SHA-256', bytes)));
+  })().catch((e: unknown) => {
+    shakespeare = undefined;
+    throw e;
+  });
+  return shakespeare;
+}
+
 async function runRetune(config: SweepConfig): Promise<void> {
   if (sweep || beforeStart) {
     post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
@@ -134,6 +160,7 @@ async function runRetune(config: SweepConfig): Promise<void> {
   if (!gpu) return;
   let data: PreparedData;
   try {
+    await loadBuiltInText(config.data);
     data = prepareData(config.data, config.model.context);
   } catch (e) {
     post({ type: 'tune-message', message: `Re-tune needs valid data: ${describe(e)}` });
@@ -142,8 +169,9 @@ async function runRetune(config: SweepConfig): Promise<void> {
   await tune(gpu, config, data, true);
 }
 
-function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): void {
+async function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): Promise<void> {
   try {
+    await loadBuiltInText(message.data);
     const data = prepareData(message.data, message.context);
     post({
       type: 'data-ready',
@@ -193,9 +221,11 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
   };
   let handle: SweepHandle;
   try {
-    const data = prepareData(message.config.data, message.config.model.context);
-    // Pause and cancel that arrive while the kernels are tuned apply once the sweep exists.
+    // Pause and cancel that arrive while the text loads or the kernels are tuned apply once the
+    // sweep exists.
     beforeStart = { pause: false, cancel: false };
+    await loadBuiltInText(message.config.data);
+    const data = prepareData(message.config.data, message.config.model.context);
     await tune(gpu, message.config, data, false);
     const requested = beforeStart;
     beforeStart = undefined;
@@ -215,6 +245,7 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
     // confirmPause says 'paused' only for the current sweep: set it first.
     if (requested.pause) void confirmPause(handle);
   } catch (e) {
+    beforeStart = undefined;
     post({ type: 'sweep-error', message: describe(e), part });
     return;
   }
@@ -234,6 +265,7 @@ async function runOne(message: Extract<ToWorker, { type: 'train-one' }>): Promis
   const gpu = await device();
   if (!gpu) throw new Error('No GPU device is available.');
   const { requestId } = message;
+  await loadBuiltInText(message.config.data);
   const record = await trainOne(gpu, message.config, message.spec, {
     onProgress: (progress) => post({ type: 'train-one-progress', requestId, progress }),
   });
@@ -243,6 +275,7 @@ async function runOne(message: Extract<ToWorker, { type: 'train-one' }>): Promis
 async function runCoordCheck(message: Extract<ToWorker, { type: 'coord-check' }>): Promise<void> {
   const gpu = await device();
   if (!gpu) throw new Error('No GPU device is available.');
+  await loadBuiltInText(message.config.data);
   const records = await coordCheck(gpu, message.config, {
     widths: message.widths,
     depths: message.depths,

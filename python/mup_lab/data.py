@@ -7,6 +7,7 @@ so K processes see exactly the batches one process sees.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import List, Sequence, Tuple
 
@@ -14,6 +15,23 @@ import torch
 
 VAL_FRACTION = 0.1
 _M32 = 0xFFFFFFFF
+
+# Tiny Shakespeare, the lab's built-in real text (src/data/shakespeare.ts, src/data/corpora).
+TINY_SHAKESPEARE_FILE = "tinyshakespeare.txt"
+TINY_SHAKESPEARE_BYTES = 1_115_394
+TINY_SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+
+
+def check_tiny_shakespeare(raw: bytes) -> str:
+    """The text of Tiny Shakespeare's file, after checking its size and SHA-256 (ValueError if
+    it is another file: a sweep on the built-in text must train on exactly that text)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) != TINY_SHAKESPEARE_BYTES or digest != TINY_SHAKESPEARE_SHA256:
+        raise ValueError(
+            f"not the lab's Tiny Shakespeare ({len(raw)} bytes, SHA-256 {digest[:12]}...; "
+            f"expected {TINY_SHAKESPEARE_BYTES} bytes, {TINY_SHAKESPEARE_SHA256[:12]}...)"
+        )
+    return raw.decode("utf-8")
 
 
 def _imul(a: int, b: int) -> int:

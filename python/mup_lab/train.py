@@ -31,7 +31,7 @@ from .checkpoint import (
     restore,
     save_checkpoint,
 )
-from .data import BatchSampler, CharTokenizer, eval_batches, lr_factor, split_tokens
+from .data import BatchSampler, CharTokenizer, check_tiny_shakespeare, eval_batches, lr_factor, split_tokens
 from .device import add_device_arg, device_kind
 from .export import ExportError, load_export
 from .model import GPT
@@ -123,6 +123,14 @@ def main(argv=None) -> int:
         log(f"mup_lab.train: --text {args.text}: {checked.message}")
         return 2
     text = checked.text
+    data = exp.raw["evidence"]["config"].get("data")
+    if isinstance(data, dict) and data.get("kind") == "shakespeare":
+        # A sweep on Tiny Shakespeare is reproduced only on that exact text.
+        try:
+            check_tiny_shakespeare(text.encode("utf-8"))
+        except ValueError as e:
+            log(f"mup_lab.train: --text {args.text}: {e}")
+            return 2
     tok = CharTokenizer.from_text(text)
     ids = tok.encode(text)
     base = exp.base.with_(vocab=len(tok.vocab))

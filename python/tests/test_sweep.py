@@ -47,7 +47,7 @@ def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset):
     with open(generated(f"{preset}-lab.json"), encoding="utf-8") as f:
         lab = {r["id"]: r for r in json.load(f)["evidence"]["runs"]}
     records = run_plan(plan, torch.device("cpu"))
-    assert len(records) == len(lab) == 28
+    assert len(records) == len(lab) == len(plan["runs"]) == 84
     for r in records:
         theirs = lab[r["id"]]
         assert r["diverged"] == theirs["diverged"], r["id"]
@@ -56,7 +56,7 @@ def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset):
             assert rel <= FINAL_LOSS_REL, f"{r['id']}: PyTorch {r['finalLoss']} vs lab {theirs['finalLoss']}"
     points = best_points(records)
     assert {(b["parametrization"], b["width"]) for b in points} == {
-        (p, w) for p in ("sp", "mup") for w in (16, 32)
+        (p, w) for p in ("sp", "mup") for w in (16, 32, 64)
     }
     for b in points:
         assert not b["atEdge"], b

@@ -59,6 +59,11 @@ export const MODEL_FLAGS = {
   'tied-readout': { kind: 'boolean', help: 'tie the readout to the token embedding' },
   biases: { kind: 'boolean', help: 'linear and LayerNorm biases' },
   text: { kind: 'file', help: 'train on this UTF-8 text file instead of the built-in corpus' },
+  corpus: {
+    kind: { choices: ['synthetic', 'shakespeare'] },
+    help: 'built-in text: the synthetic corpus or Tiny Shakespeare (--text gives your own)',
+    defaultNote: 'synthetic',
+  },
   'corpus-seed': {
     kind: 'non-negative-int',
     help: 'built-in corpus seed',
@@ -143,6 +148,16 @@ export const MODEL_FLAGS = {
     defaultNote: String(QUICK.hp.nsSteps),
   },
   out: { kind: 'file', help: 'write the result here as JSON', defaultNote: 'stdout' },
+} as const satisfies FlagSpecs;
+
+/** `mup-lab batches`: the model flags and how many batches of each kind to write. */
+export const BATCHES_FLAGS = {
+  ...MODEL_FLAGS,
+  count: {
+    kind: 'positive-int',
+    help: 'training and evaluation batches to write',
+    defaultNote: '2',
+  },
 } as const satisfies FlagSpecs;
 
 export const SWEEP_FLAGS = {
@@ -266,7 +281,15 @@ export function configFromFlags(
     seed: int('corpus-seed', s('corpus-seed')) ?? (c.data.kind === 'synthetic' ? c.data.seed : 0),
     size: int('corpus-size', s('corpus-size')) ?? (c.data.kind === 'synthetic' ? c.data.size : 0),
   } as SweepConfig['data'];
+  const corpus = s('corpus');
   const textPath = s('text');
+  if (corpus !== undefined && textPath !== undefined)
+    throw new UsageError('give --corpus or --text, not both');
+  if (corpus === 'shakespeare') {
+    if (s('corpus-seed') !== undefined || s('corpus-size') !== undefined)
+      throw new UsageError('--corpus-seed and --corpus-size apply to the synthetic corpus only');
+    data = { kind: 'shakespeare' };
+  }
   if (textPath !== undefined) {
     const context = int('context', s('context')) ?? c.model.context;
     data = { kind: 'text', name: textPath, text: textFromFile(textPath, context, readBytes) };

@@ -80,13 +80,43 @@ describe('CLI flags', () => {
     );
   });
 
+  it('picks the corpus (--corpus synthetic|shakespeare, or --text) with one-line errors', () => {
+    const c = (argv: string[]) => configFromFlags(sweepFlags(argv), noText);
+    expect(c(['--corpus', 'shakespeare']).data).toEqual({ kind: 'shakespeare' });
+    expect(c(['--corpus', 'synthetic', '--corpus-size', '5000']).data).toEqual({
+      kind: 'synthetic',
+      seed: 0,
+      size: 5000,
+    });
+    expect(() => c(['--corpus', 'wiki'])).toThrow(
+      /--corpus: must be one of synthetic, shakespeare \(got "wiki"\)/,
+    );
+    expect(() => c(['--corpus', 'shakespeare', '--text', 'a.txt'])).toThrow(
+      /give --corpus or --text, not both/,
+    );
+    expect(() => c(['--corpus', 'shakespeare', '--corpus-size', '5000'])).toThrow(
+      /apply to the synthetic corpus only/,
+    );
+  });
+
+  it('plans a sweep on Tiny Shakespeare with the whole text, for python -m mup_lab.sweep', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mup-plan-')), 'plan.json');
+    expect(await main(['plan', '--preset', 'tiny', '--corpus', 'shakespeare', '--out', out])).toBe(
+      0,
+    );
+    const plan = JSON.parse(readFileSync(out, 'utf8'));
+    expect(plan.config.data).toEqual({ kind: 'shakespeare' });
+    expect(plan.text).toHaveLength(1_115_394);
+    expect(plan.runs[0].base.vocab).toBe(65);
+  });
+
   it('writes a sweep plan: every run with its hyperparameters, shapes and text', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mup-plan-')), 'plan.json');
     expect(await main(['plan', '--preset', 'tiny', '--out', out])).toBe(0);
     const plan = JSON.parse(readFileSync(out, 'utf8'));
     const tiny = preset('tiny');
     expect(plan).toMatchObject({ format: 'mup-lab/plan', version: 1, sweptHp: 'lr' });
-    expect(plan.train).toMatchObject({ steps: 12, batch: 4, finalLossWindow: 10 });
+    expect(plan.train).toMatchObject({ steps: 16, batch: 4, finalLossWindow: 10 });
     expect(plan.runs).toHaveLength(runCount(tiny));
     expect(plan.text).toHaveLength(tiny.data.kind === 'synthetic' ? tiny.data.size : 0);
     for (const r of plan.runs) {

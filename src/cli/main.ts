@@ -32,7 +32,9 @@ import { ensureTuned, retune } from '../tune/cache';
 import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
 import { entryLine } from '../tune/tuner';
 import { checkWritableFile, writeFileAtomic } from '../util/atomicFile';
-import { assertValid, configFromFlags, MODEL_FLAGS, SWEEP_FLAGS } from './args';
+import { assertValid, BATCHES_FLAGS, configFromFlags, MODEL_FLAGS, SWEEP_FLAGS } from './args';
+import { writeBatches } from './batches';
+import { loadBuiltInText } from './corpusFile';
 import {
   helpText,
   parseFlags,
@@ -136,6 +138,7 @@ function logAnalysis(config: SweepConfig, a: ParametrizationAnalysis, axis: stri
 function sweepFromFlags(flags: FlagValues) {
   const config = configFromFlags(flags, readBytes);
   assertValid(config, {});
+  loadBuiltInText(config.data);
   let data;
   try {
     data = prepareData(config.data, config.model.context);
@@ -151,6 +154,13 @@ type SweepFlags = {
     ? boolean
     : string;
 };
+
+function batches(values: FlagValues): void {
+  const out = values.out as string | undefined;
+  checkOut(out);
+  const { config, data } = sweepFromFlags(values);
+  output(writeBatches(config, data, Number(values.count ?? 2)), out);
+}
 
 function plan(values: FlagValues): void {
   const flags = values as SweepFlags;
@@ -235,6 +245,7 @@ async function coord(values: FlagValues): Promise<void> {
   checkOut(flags.out);
   const config = configFromFlags({ ...values, widths: flags.widths ?? '32,64,128,256' }, readBytes);
   assertValid(config, {});
+  loadBuiltInText(config.data);
   const steps = Number(flags.steps ?? 5);
   let data;
   try {
@@ -509,6 +520,16 @@ const COMMANDS: Record<string, Command> = {
       "its initial weights, batches and every step's loss (docs/pytorch.md).",
     flags: DUMP_FLAGS,
     run: dump,
+  },
+  batches: {
+    summary: "a sweep's data as the trainer draws it, for the Python port's tests",
+    usage:
+      '[--corpus shakespeare | --text FILE] [--context 16] [--batch 4] [--seed 0] [--count 2] --out FILE',
+    description:
+      'Writes the vocabulary, the train/validation split (sizes and the tokens either side of it),\n' +
+      'the first --count training batches of the seed and --count evaluation batches (JSON).',
+    flags: BATCHES_FLAGS,
+    run: batches,
   },
   golden: {
     summary: "transfer() tables for the Python port's tests",

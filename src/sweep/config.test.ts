@@ -24,7 +24,7 @@ describe('sweep config', () => {
     expect(hpGrid({ name: 'lr', log2Min: -3, log2Max: 3, log2Step: 1.5 })).toEqual([
       -3, -1.5, 0, 1.5, 3,
     ]);
-    expect(runCount(preset('tiny'))).toBe(2 * 2 * 7 * 1);
+    expect(runCount(preset('tiny'))).toBe(2 * 3 * 7 * 2);
     expect(runCount(preset('quick'))).toBe(2 * 3 * 9 * 2);
   });
 

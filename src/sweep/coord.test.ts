@@ -14,7 +14,7 @@ function config(): SweepConfig {
     model: { ...c.model, depth: 2, heads: 2, context: 16 },
     baseWidth: 16,
     hp: { ...c.hp, lr: 2 ** -6 },
-    train: { ...c.train, batch: 2 },
+    train: { ...c.train, batch: 2, seeds: [0], stack: 1 },
   };
 }
 

@@ -1,6 +1,10 @@
-/** Turns a sweep's data choice into token ids: the built-in corpus or the user's text. */
+/**
+ * Turns a sweep's data choice into token ids: the synthetic corpus, Tiny Shakespeare (once its
+ * file is loaded: src/data/shakespeare.ts) or the user's text.
+ */
 import { splitTokens } from '../data/batches';
 import { generateCorpus } from '../data/corpus';
+import { shakespeareText, TINY_SHAKESPEARE } from '../data/shakespeare';
 import { checkUserText } from '../data/text';
 import { CharTokenizer } from '../data/tokenizer';
 import type { DataConfig } from './config';
@@ -24,6 +28,9 @@ export function prepareData(data: DataConfig, context: number): PreparedData {
     const corpus = generateCorpus({ seed: data.seed, size: data.size });
     text = corpus.text;
     description = `built-in corpus (seed ${data.seed}, ${text.length.toLocaleString('en-US')} characters, ${corpus.bitsPerChar.toFixed(2)} bits/char)`;
+  } else if (data.kind === 'shakespeare') {
+    text = shakespeareText();
+    description = `${TINY_SHAKESPEARE.label} (${text.length.toLocaleString('en-US')} characters)`;
   } else {
     const check = checkUserText(data.text, { context });
     if (!check.ok) throw new Error(`${data.name}: ${check.message}`);

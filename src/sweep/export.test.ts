@@ -299,6 +299,32 @@ describe('parseImport', () => {
     }
   });
 
+  it('keeps the corpus choice: Tiny Shakespeare by name; older synthetic and text files still read', () => {
+    const shakespeare: SweepConfig = { ...quickConfig(), data: { kind: 'shakespeare' } };
+    const doc = build({ config: shakespeare });
+    expect(doc.evidence.config.data).toEqual({ kind: 'shakespeare' });
+    const r = parseImport(JSON.stringify(doc));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.doc.evidence.config.data).toEqual({ kind: 'shakespeare' });
+    const text: SweepConfig = {
+      ...quickConfig(),
+      data: { kind: 'text', name: 'a.txt', text: 'abc' },
+    };
+    expect(build({ config: text }).evidence.config.data).toEqual({
+      kind: 'text',
+      name: 'a.txt',
+      size: 3,
+    });
+    expect(parseImport(JSON.stringify(build({ config: text }))).ok).toBe(true);
+    expect(parseImport(JSON.stringify(build())).ok).toBe(true);
+    const unknown = JSON.parse(JSON.stringify(doc)) as { evidence: { config: { data: unknown } } };
+    unknown.evidence.config.data = { kind: 'wiki' };
+    expectRejected(
+      JSON.stringify(unknown),
+      'Data must be the synthetic corpus, Tiny Shakespeare or a text',
+    );
+  });
+
   it('reads exported runs back as the run records they came from (one run record schema)', () => {
     const records = syntheticRecords(quickConfig()).filter((r) => !r.diverged);
     const doc = build({ records });

@@ -66,7 +66,9 @@ export function exportedConfig(c: SweepConfig): ExportedSweepConfig {
   const data: ExportedSweepConfig['data'] =
     c.data.kind === 'text'
       ? { kind: 'text', name: c.data.name, size: c.data.text.length }
-      : { kind: 'synthetic', seed: c.data.seed, size: c.data.size };
+      : c.data.kind === 'shakespeare'
+        ? { kind: 'shakespeare' }
+        : { kind: 'synthetic', seed: c.data.seed, size: c.data.size };
   const model: ExportedSweepConfig['model'] = {
     depth: c.model.depth,
     context: c.model.context,

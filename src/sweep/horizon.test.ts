@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { preset } from './config';
+import { preset, type SweepConfig } from './config';
 import { horizonAnalysis, horizonOutcomes, horizonSteps, planHorizonRuns } from './horizon';
 import { runTraining, stacksOf } from './plan';
 import { runId, type RunRecord } from './types';
+
+/** The Tiny preset these cases were written for: widths 16, 32, LR -8..-2, 12 steps, 1 seed. */
+function tinyAsBefore(): SweepConfig {
+  const c = preset('tiny');
+  return {
+    ...c,
+    widths: [16, 32],
+    sweep: { name: 'lr', log2Min: -8, log2Max: -2, log2Step: 1 },
+    train: { ...c.train, steps: 12, seeds: [0], stack: 1 },
+  };
+}
 
 /** A run whose loss at step t is 3 - t·k (k grows with the LR up to its optimum at -5). */
 function record(log2Hp: number, steps: number, over: Partial<RunRecord> = {}): RunRecord {
@@ -45,7 +56,7 @@ describe('transfer across training length', () => {
   });
 
   it('finds the same optimum at every horizon when the curves only scale', () => {
-    const c = { ...preset('tiny'), parametrizations: ['mup' as const] };
+    const c = { ...tinyAsBefore(), parametrizations: ['mup' as const] };
     const records = [-8, -7, -6, -5, -4, -3, -2].map((x) => record(x, 12));
     const h = horizonAnalysis(c, records);
     if (!h.ok) throw new Error(h.reason);
@@ -74,7 +85,7 @@ const cosine = (warmupSteps: number) => ({
 
 describe('horizon runs under a cosine schedule', () => {
   it('plans each shorter horizon at the widest width for every parametrization, seed and LR', () => {
-    const c = preset('tiny'); // widths 16, 32; LR -8..-2 (7 points); 12 steps
+    const c = tinyAsBefore(); // widths 16, 32; LR -8..-2 (7 points); 12 steps
     expect(planHorizonRuns(c)).toEqual([]); // constant: read off the histories instead
     const cos = { ...c, train: { ...c.train, seeds: [0, 1], schedule: cosine(4) } };
     const runs = planHorizonRuns(cos);
@@ -106,9 +117,9 @@ describe('horizon runs under a cosine schedule', () => {
 
   it('analyzes separate runs per horizon like widths, with the full length from the sweep', () => {
     const c = {
-      ...preset('tiny'),
+      ...tinyAsBefore(),
       parametrizations: ['mup' as const],
-      train: { ...preset('tiny').train, seeds: [0, 1], schedule: cosine(0) },
+      train: { ...tinyAsBefore().train, seeds: [0, 1], schedule: cosine(0) },
     };
     const grid = [-8, -7, -6, -5, -4, -3, -2];
     // Loss 2 + 0.1·(log2 - optimum)² (+0.01 for seed 1), the optimum at -6 for 3 steps, -5 at

@@ -24,6 +24,7 @@ function cosineSweep(): SweepConfig {
     train: {
       ...c.train,
       steps: 8,
+      seeds: [0],
       stack: 3,
       schedule: { kind: 'cosine', warmupSteps: 4, minRatio: 0.1 },
     },

@@ -3,6 +3,7 @@
  * document's values. Kept apart from export.ts and exportSchema.ts (the document's builder and schema) because it
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
+import { TINY_SHAKESPEARE } from '../data/shakespeare';
 import { DEFAULT_MOMENTUM, DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
@@ -231,13 +232,15 @@ export function pytorchSnippet(doc: TransferExport): string {
 // ---- The trainer bundle ----------------------------------------------------------------------
 
 /**
- * The text file the trainer command names: the built-in corpus ships in the bundle as corpus.txt;
+ * The text file the trainer command names: the built-in corpora ship in the bundle (corpus.txt,
+ * tinyshakespeare.txt);
  * a user's text keeps its file name (without folders or control characters), whatever it is,
  * e.g. "-rf data.txt": the command quotes it and passes it as ./name.
  */
 export function trainerTextName(doc: TransferExport): string {
   const data = doc.evidence.config.data;
   if (data.kind === 'synthetic') return 'corpus.txt';
+  if (data.kind === 'shakespeare') return TINY_SHAKESPEARE.file;
   // eslint-disable-next-line no-control-regex -- control characters are what is replaced
   const name = (data.name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '_');
   return name === '' || name === '.' || name === '..' ? 'text.txt' : name;
@@ -271,16 +274,18 @@ export function trainerCommand(doc: TransferExport, python = 'python3'): string 
 
 /** README.txt of the bundle: what is in it and the commands. */
 export function trainerReadme(doc: TransferExport): string {
-  const synthetic = doc.evidence.config.data.kind === 'synthetic';
+  const kind = doc.evidence.config.data.kind;
   const cmd = trainerCommand(doc);
   return [
     `µP Lab PyTorch trainer, ${doc.parametrization === 'mup' ? 'µP' : 'SP'} export of ${doc.environment.date.slice(0, 10)}`,
     '',
     `  ${exportFileName(doc)}   the export (hyperparameters tuned at base width ${doc.base.width})`,
     "  mup_lab/             the lab's GPT, µP rules, AdamW and data pipeline in PyTorch (>= 1.13)",
-    synthetic
-      ? '  corpus.txt           the built-in corpus the sweep trained on'
-      : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
+    kind === 'synthetic'
+      ? '  corpus.txt           the synthetic corpus the sweep trained on'
+      : kind === 'shakespeare'
+        ? `  ${TINY_SHAKESPEARE.file}  ${TINY_SHAKESPEARE.label} (${TINY_SHAKESPEARE.repository}), the sweep's text`
+        : `  (not included)       your text: put it here as ${trainerTextName(doc)}`,
     '  train.sh             the command below (sh train.sh, or ./train.sh; $PYTHON picks the',
     '                       interpreter, default python3; extra options are passed on)',
     '',

@@ -15,7 +15,7 @@ function tiny(): SweepConfig {
     data: { kind: 'synthetic', seed: 0, size: 20_000 },
     widths: [16, 32],
     sweep: { name: 'lr', log2Min: -8, log2Max: -6, log2Step: 2 },
-    train: { ...c.train, steps: 4, batch: 4, stack: 2 },
+    train: { ...c.train, steps: 4, batch: 4, seeds: [0], stack: 2 },
   };
 }
 const data = prepareData(tiny().data, tiny().model.context);

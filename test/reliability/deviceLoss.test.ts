@@ -19,7 +19,7 @@ function config(): SweepConfig {
     data: { kind: 'synthetic', seed: 0, size: 20_000 },
     widths: [16, 32],
     sweep: { name: 'lr', log2Min: -8, log2Max: -6, log2Step: 2 },
-    train: { ...c.train, steps: 8, batch: 4, stack: 1 },
+    train: { ...c.train, steps: 8, batch: 4, seeds: [0], stack: 1 },
   };
 }
 const data = prepareData(config().data, config().model.context);

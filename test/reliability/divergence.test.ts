@@ -22,7 +22,7 @@ function config(): SweepConfig {
     widths: [16, 32],
     sweep: { name: 'lr', log2Min: -8, log2Max: 2, log2Step: 2 },
     // batch × context = 64: the six learning rates of one width train as one stack.
-    train: { ...c.train, steps: 8, batch: 4, stack: 6 },
+    train: { ...c.train, steps: 8, batch: 4, seeds: [0], stack: 6 },
   };
 }
 

@@ -29,7 +29,7 @@ function tiny(): SweepConfig {
     data: { kind: 'synthetic', seed: 0, size: 5000 },
     widths: [8],
     baseWidth: 8,
-    train: { ...c.train, batch: 1 },
+    train: { ...c.train, steps: 12, batch: 1, seeds: [0], stack: 1 },
   };
 }
 

@@ -5,11 +5,14 @@ import { useFieldErrors } from '../form/errors';
 import { NumberField } from '../form/NumberField';
 import { TextDrop } from './TextDrop';
 
-/** The training data: the built-in corpus or the user's text, and what the worker made of it. */
+/**
+ * The training data: the synthetic corpus, Tiny Shakespeare (1.1 MB, fetched by the worker when
+ * chosen) or the user's text, and what the worker made of it.
+ */
 export function DataFields() {
   const data = useLab((s) => s.config.data);
   const editConfig = useLab((s) => s.editConfig);
-  const useBuiltIn = useLab((s) => s.useBuiltInCorpus);
+  const pickBuiltIn = useLab((s) => s.useBuiltInCorpus);
   const textFile = useLab((s) => s.textFile);
   const setSynthetic = (patch: Partial<Extract<DataConfig, { kind: 'synthetic' }>>) =>
     editConfig((c) => (c.data.kind === 'synthetic' ? { ...c, data: { ...c.data, ...patch } } : c));
@@ -22,9 +25,18 @@ export function DataFields() {
             type="radio"
             name="data-kind"
             checked={data.kind === 'synthetic'}
-            onChange={useBuiltIn}
+            onChange={() => pickBuiltIn('synthetic')}
           />{' '}
-          Built-in corpus
+          Synthetic corpus
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="data-kind"
+            checked={data.kind === 'shakespeare'}
+            onChange={() => pickBuiltIn('shakespeare')}
+          />{' '}
+          Tiny Shakespeare
         </label>
         <label>
           <input

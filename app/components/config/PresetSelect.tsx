@@ -13,7 +13,7 @@ const OPTIONS: Array<{ value: Choice; label: string; disabled?: boolean }> = [
 ];
 
 const HINTS: Record<Choice, string> = {
-  tiny: 'Two narrow widths, seven learning rates around the optimum: under a minute even on a CPU adapter.',
+  tiny: 'Three narrow widths, seven learning rates around the optimum, two seeds: about a minute even on a CPU adapter.',
   'tiny-sgd':
     'Tiny with SGD (momentum 0.9; MuSGD under µP): its learning-rate grid sits about 5 octaves above AdamW’s.',
   quick: 'Three widths, nine learning rates, two seeds: meant for a GPU (hours on a CPU adapter).',

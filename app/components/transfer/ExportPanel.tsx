@@ -19,7 +19,9 @@ export function importedConfig(doc: TransferExport): SweepConfig {
     data:
       c.data.kind === 'synthetic'
         ? { kind: 'synthetic', seed: c.data.seed, size: c.data.size }
-        : { kind: 'text', name: c.data.name, text: '' },
+        : c.data.kind === 'shakespeare'
+          ? { kind: 'shakespeare' }
+          : { kind: 'text', name: c.data.name, text: '' },
     hp: { ...c.hp },
     sweep: { ...c.sweep },
     train: { ...c.train, seeds: [...c.train.seeds], schedule: { ...c.train.schedule } },
@@ -36,12 +38,36 @@ export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
   return (doc.evidence.horizonRuns ?? []).map((r) => runRecordSchema.parse(r));
 }
 
+/**
+ * Shows an export's results as the lab's, as a new entry of the Sweeps list (the Import JSON
+ * button, and the built-in example).
+ */
+export function importDocument(imported: TransferExport, example = false): void {
+  const config = importedConfig(imported);
+  // The user's text is not in exports: the same text, when it is loaded, is used.
+  const current = useLab.getState().config.data;
+  if (config.data.kind === 'text' && current.kind === 'text') {
+    if (current.name === config.data.name) config.data = current;
+  }
+  const date = imported.environment.date.slice(0, 10);
+  // A new entry of the Sweeps list: the sweep shown before stays in it.
+  nameNextEntry(example ? `Example: Tiny preset (${date})` : `Import: export of ${date}`, 'import');
+  useLab
+    .getState()
+    .importResults(
+      config,
+      importedRecords(imported),
+      imported.base.vocab,
+      example ? 'the example result' : `the export of ${date}`,
+      importedHorizonRuns(imported),
+    );
+}
+
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
   const sweep = useLab((s) => s.sweep);
   const gpu = useLab((s) => s.gpu);
   const chosen = useLab((s) => s.targetWidth);
-  const importResults = useLab((s) => s.importResults);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
   const doc = useMemo(() => {
     const c = sweep.config;
@@ -70,24 +96,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         doc={doc}
         chartRef={chartRef}
         chartName="mup-lab_transfer"
-        onImport={(imported) => {
-          const config = importedConfig(imported);
-          // The user's text is not in exports: the same text, when it is loaded, is used.
-          const current = useLab.getState().config.data;
-          if (config.data.kind === 'text' && current.kind === 'text') {
-            if (current.name === config.data.name) config.data = current;
-          }
-          const date = imported.environment.date.slice(0, 10);
-          // A new entry of the Sweeps list: the sweep shown before stays in it.
-          nameNextEntry(`Import: export of ${date}`, 'import');
-          importResults(
-            config,
-            importedRecords(imported),
-            imported.base.vocab,
-            `the export of ${date}`,
-            importedHorizonRuns(imported),
-          );
-        }}
+        onImport={(imported) => importDocument(imported)}
       />
     </section>
   );
