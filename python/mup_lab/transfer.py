@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from . import rules
-from .optimizers import optimizer_rules_of
+from .optimizers import ns_steps_of, optimizer_rules_of
 from .rules import Hyperparams, TensorContext
 from .shapes import GptShape, gpt_tensors
 
@@ -95,5 +95,6 @@ def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptS
             "beta2": hp.beta2,
             "clip": hp.clip,
             "momentum": rules.momentum_of(hp),
+            "nsSteps": ns_steps_of(hp),
         },
     }

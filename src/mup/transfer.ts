@@ -5,7 +5,13 @@
  * recoverHyperparams() inverts transfer(), and mupPytorchHints() restates the result in the
  * terms of the PyTorch `mup` package (microsoft/mup).
  */
-import { OPTIMIZER_RULES, optimizerRulesOf, validateHyperparams } from './optimizers';
+import {
+  DEFAULT_NS_STEPS,
+  nsStepsOf,
+  OPTIMIZER_RULES,
+  optimizerRulesOf,
+  validateHyperparams,
+} from './optimizers';
 import {
   attentionScale,
   DEFAULT_HYPERPARAMS,
@@ -97,8 +103,10 @@ export interface TransferResult {
     beta1: number;
     beta2: number;
     clip: number;
-    /** Momentum μ (SGD); absent in files written before SGD (DEFAULT_MOMENTUM). */
+    /** Momentum μ (SGD, Muon); absent in files written before SGD (DEFAULT_MOMENTUM). */
     momentum?: number;
+    /** Muon's Newton-Schulz iterations; absent in files written before Muon (5). */
+    nsSteps?: number;
   };
   /** Human-readable remarks (flags that had no effect, and why). */
   notes: string[];
@@ -218,6 +226,7 @@ export function transfer(
       beta2: hp.beta2,
       clip: hp.clip,
       momentum: momentumOf(hp),
+      nsSteps: nsStepsOf(hp),
     },
     notes,
   };
@@ -279,6 +288,7 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
     depthAlpha,
     optimizer: result.optimizer.name,
     momentum: result.optimizer.momentum ?? DEFAULT_MOMENTUM,
+    nsSteps: result.optimizer.nsSteps ?? DEFAULT_NS_STEPS,
   };
 }
 

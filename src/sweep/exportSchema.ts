@@ -98,8 +98,10 @@ const targetSchema = z.strictObject({
     beta1: num,
     beta2: num,
     clip: nonNeg,
-    /** Momentum (SGD); absent in version-1 files. */
+    /** Momentum (SGD, Muon); absent in version-1 files. */
     momentum: nonNeg.optional(),
+    /** Muon's Newton-Schulz iterations; absent in files written before Muon. */
+    nsSteps: nonNeg.optional(),
   }),
   notes: list(str, 100),
 });
