@@ -1,6 +1,6 @@
 /** Starts the GPU worker, routes its messages into the store, and sends the page's requests. */
 import { adapterLabel } from '../src/gpu/device';
-import { runCount, type SweepConfig } from '../src/sweep/config';
+import { dataProblem, runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
 import type { GpuBenchResult } from '../src/sweep/gpuBench';
@@ -160,6 +160,9 @@ function requestData(): void {
   const { config } = useLab.getState();
   dataRequest++;
   useLab.getState().setData({ state: 'pending' });
+  // An invalid size or context has its message at its field; the worker is not asked (a
+  // corpus of 1e308 characters would occupy it for good).
+  if (dataProblem(config.data, config.model.context) !== undefined) return;
   send({
     type: 'prepare-data',
     requestId: dataRequest,

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/config';
 import { runRecordSchema, type RunRecord } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
+import { setAside, setAsideMessage, sweepConfigProblem } from './setAside';
 import { useLab, type LabState, type SweepStatus } from './store';
 import type { RunPart } from './worker/protocol';
 
@@ -198,11 +199,18 @@ export async function restoreSaved(): Promise<void> {
     // autosave overwrite it. IndexedDB answers or fails; a busy machine only makes it slow.
     const raw = await get<unknown>(STORAGE_KEY);
     const pending = readPendingSettings();
-    const saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
-    if (raw !== undefined && !saved) {
-      useLab
-        .getState()
-        .setNotice('Saved work from another version of the lab could not be restored.');
+    let saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
+    // A value that does not parse, or whose results' config is invalid (charts would be built
+    // from it), is set aside before the first autosave can overwrite it; the page opens.
+    const problem =
+      raw === undefined
+        ? undefined
+        : saved
+          ? sweepConfigProblem(saved.sweep.config)
+          : 'it does not match this version of the lab';
+    if (problem !== undefined) {
+      saved = undefined;
+      useLab.getState().setNotice(setAsideMessage(problem, await setAside(STORAGE_KEY, raw)));
     }
     const settings = pending && pending.savedAt > (saved?.savedAt ?? -Infinity) ? pending : saved;
     if (!settings) return;

@@ -137,6 +137,8 @@ export interface LabState {
 
   editConfig(update: (c: SweepConfig) => SweepConfig): void;
   applyPreset(name: PresetName): void;
+  /** The error boundary's way out: the default settings, the results and the GPU state kept. */
+  resetSettings(): void;
   setText(file: TextFileInfo, text: string): void;
   useBuiltInCorpus(): void;
   setData(data: DataStatus): void;
@@ -229,6 +231,14 @@ export const useLab = create<LabState>((set) => ({
       if (s.config.data.kind === 'text') next.data = s.config.data;
       return { config: next, presetName: name, configVersion: s.configVersion + 1 };
     }),
+  resetSettings: () =>
+    set((s) => ({
+      config: preset('tiny'),
+      presetName: 'tiny',
+      textFile: null,
+      targetWidth: null,
+      configVersion: s.configVersion + 1,
+    })),
   setText: (file, text) =>
     set((s) => ({
       config: { ...s.config, data: { kind: 'text', name: file.name, text } },

@@ -151,10 +151,13 @@ const sweepSchema = z
       const issue = (field: string, message: string) =>
         ctx.addIssue({ code: 'custom', path: [field], message, input: s });
       if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return;
-      if (lo < S.log2.min || lo > hi) issue('log2Min', RANGE);
-      else if (hi > S.log2.max) issue('log2Max', RANGE);
+      const loBad = lo < S.log2.min || lo > S.log2.max || lo > hi;
+      const hiBad = hi < S.log2.min || hi > S.log2.max;
+      if (loBad) issue('log2Min', RANGE);
+      if (hiBad) issue('log2Max', RANGE);
       // Checked before any grid is built: a tiny step would make billions of grid points.
-      else if (isFiniteNumber(step) && step > 0 && (hi - lo) / step > S.runs) {
+      if (loBad || hiBad) return;
+      if (isFiniteNumber(step) && step > 0 && (hi - lo) / step > S.runs) {
         issue('log2Step', `The log2 step is too small: more than ${S.runs} grid points`);
       }
     },
@@ -348,6 +351,17 @@ function fieldOf(issue: z.core.$ZodIssue): string {
   let path = index < 0 ? issue.path : issue.path.slice(0, index);
   if (issue.code === 'invalid_union' && path[path.length - 1] === 'kind') path = path.slice(0, -1);
   return path.map(String).join('.');
+}
+
+/**
+ * Why the data cannot be prepared with this context (the first problem), or undefined: asked
+ * before tokenising, so that a corpus size of 1e308 never reaches the corpus generator.
+ */
+export function dataProblem(data: unknown, context: unknown): string | undefined {
+  const parsed = dataSchema.safeParse(data);
+  if (!parsed.success) return parsed.error.issues[0].message;
+  const ctx = modelSchema.shape.context.safeParse(context);
+  return ctx.success ? undefined : ctx.error.issues[0].message;
 }
 
 /**

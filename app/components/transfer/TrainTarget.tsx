@@ -8,7 +8,7 @@ import { useTuned } from './useTuned';
 
 /** Trains the target width once with the transferred value and says where it landed. */
 export function TrainTarget({ width, depth }: { width: number; depth: number }) {
-  const { config, log2, parametrization, vocab } = useTuned();
+  const tuned = useTuned();
   const sweep = useLab((s) => s.sweep);
   const gpu = useLab((s) => s.gpu);
   const targetRunDone = useLab((s) => s.targetRunDone);
@@ -16,7 +16,8 @@ export function TrainTarget({ width, depth }: { width: number; depth: number }) 
   const [error, setError] = useState<string | null>(null);
   const horizonTraining = useLab((s) => s.horizon.status !== 'idle');
   const busy = sweep.status === 'running' || sweep.status === 'paused' || horizonTraining;
-  if (log2 === undefined || !sweep.config) return null;
+  if (tuned?.log2 === undefined || !sweep.config) return null;
+  const { config, log2, parametrization, vocab } = tuned;
   const spec = { parametrization, width, depth, seed: config.train.seeds[0], log2Hp: log2 };
   const record = sweep.targetRuns.find(
     (r) =>

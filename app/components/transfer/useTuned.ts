@@ -4,6 +4,7 @@ import type { MupHyperparams, Parametrization } from '../../../src/mup/rules';
 import { analyzeSweep, tunedLog2 } from '../../../src/sweep/analysis';
 import type { SweepConfig } from '../../../src/sweep/config';
 import { toOutcomes } from '../../../src/sweep/outcomes';
+import { validOrNull } from '../../lib/validConfig';
 import { useLab } from '../../store';
 
 export interface Tuned {
@@ -17,15 +18,17 @@ export interface Tuned {
   hp: MupHyperparams;
 }
 
-export function useTuned(): Tuned {
+/** The tuned value of the sweep's config, or of the form's while there is no sweep (null while that is invalid). */
+export function useTuned(): Tuned | null {
   const sweepConfig = useLab((s) => s.sweep.config);
-  const formConfig = useLab((s) => s.config);
+  const formConfig = useLab((s) => validOrNull(s.config));
   const records = useLab((s) => s.sweep.records);
   const sweepVocab = useLab((s) => s.sweep.vocab);
   const data = useLab((s) => s.data);
   const config = sweepConfig ?? formConfig;
   const vocab = sweepConfig ? sweepVocab : data.state === 'ready' ? data.vocab : null;
   return useMemo(() => {
+    if (config === null) return null;
     const p: Parametrization = config.parametrizations.includes('mup')
       ? 'mup'
       : config.parametrizations[0];
