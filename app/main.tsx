@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { startAnalysis } from './analysisClient';
 import { startGpuWorker } from './gpuClient';
 import { restoreSaved, startAutosave } from './persist';
 import './styles.css';
@@ -10,6 +11,7 @@ import './styles.css';
 void restoreSaved().finally(() => {
   startAutosave();
   startGpuWorker();
+  startAnalysis();
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <App />

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ConfigError } from '../../../src/sweep/config';
 import { cancelSweep, pauseSweep, resumeSweep, runSweep } from '../../gpuClient';
+import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../../store';
 import { FORM_FIELDS } from '../form/errors';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -9,7 +10,15 @@ import { SweepProgress } from './SweepProgress';
 
 /** Run, Pause, Resume, Cancel and Clear, the progress bar, and why the sweep stopped. */
 export function RunControls({ errors }: { errors: ConfigError[] }) {
-  const sweep = useLab((s) => s.sweep);
+  // Only what the buttons need: a finished run changes none of it but the count.
+  const sweep = useLab(
+    useShallow((s) => ({
+      status: s.sweep.status,
+      stopping: s.sweep.stopping,
+      message: s.sweep.message,
+      finished: s.sweep.records.length,
+    })),
+  );
   const config = useLab((s) => s.config);
   const gpu = useLab((s) => s.gpu);
   const data = useLab((s) => s.data);
@@ -23,7 +32,7 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
   const canRun =
     !active && !horizonTraining && errors.length === 0 && gpuUsable && data.state === 'ready';
   const other = errors.filter((e) => !FORM_FIELDS.has(e.field));
-  const hasResults = sweep.records.length > 0 || sweep.status !== 'idle';
+  const hasResults = sweep.finished > 0 || sweep.status !== 'idle';
   // Resume is the next step of a paused or interrupted sweep: it gets the primary style.
   const resumable = sweep.status === 'paused' || sweep.status === 'interrupted';
 
@@ -104,7 +113,7 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
       <ConfirmDialog
         open={confirming}
         title="Clear the results?"
-        message={`This deletes the ${sweep.records.length} finished run${sweep.records.length === 1 ? '' : 's'} of this sweep from the page and from this browser's storage. Your settings stay.`}
+        message={`This deletes the ${sweep.finished} finished run${sweep.finished === 1 ? '' : 's'} of this sweep from the page and from this browser's storage. Your settings stay.`}
         confirmLabel="Clear results"
         onCancel={() => setConfirming(false)}
         onConfirm={() => {
