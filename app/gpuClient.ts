@@ -29,8 +29,12 @@ function recordMeasurement(): void {
   const s = useLab.getState();
   if (s.gpu.state !== 'ready' || !s.sweep.config || s.sweep.vocab === null) return;
   const rate = measuredFlopsPerSec(s.sweep.config, s.sweep.records, s.sweep.vocab);
-  if (rate !== undefined)
-    s.setMeasured({ adapter: adapterLabel(s.gpu.adapter), flopsPerSec: rate });
+  if (rate === undefined) return;
+  const adapter = adapterLabel(s.gpu.adapter);
+  // A change under 2% is no news: not worth a store update (and an autosave) per batch.
+  const old = s.measured;
+  if (old && old.adapter === adapter && Math.abs(rate / old.flopsPerSec - 1) < 0.02) return;
+  s.setMeasured({ adapter, flopsPerSec: rate });
 }
 
 function settle(requestId: number, value: unknown, error?: string): void {

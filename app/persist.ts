@@ -233,6 +233,9 @@ export async function restoreSaved(): Promise<void> {
  * once when the page is hidden or unloaded (pagehide, visibilitychange to hidden): a setting
  * changed just before a reload or a closed tab is kept. Returns a function that stops it all.
  */
+/** How often the finished runs of a running sweep are saved (they are journalled at once). */
+const RUNNING_SAVE_MS = 1000;
+
 export function startAutosave(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failed = false;
@@ -280,8 +283,13 @@ export function startAutosave(delayMs = 250): () => void {
       s.sweep.records !== prev.sweep.records ||
       s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
       s.sweep.status !== prev.sweep.status;
+    // While the sweep runs, its finished runs are journalled by the worker before the page
+    // hears of them (withJournal restores them): saving the whole list once a second is enough,
+    // and a fast GPU's hundreds of runs a second do not each cost a copy of every record.
+    const runsOnly = s.sweep.status === 'running' && s.sweep.status === prev.sweep.status;
+    if (urgent && runsOnly && timer !== undefined) return;
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(save, urgent ? 0 : delayMs);
+    timer = setTimeout(save, urgent ? (runsOnly ? RUNNING_SAVE_MS : 0) : delayMs);
   });
   return () => {
     unsubscribe();
