@@ -36,6 +36,7 @@ export interface AnalysisResponse {
 }
 
 let started = false;
+const MIN_INTERVAL_MS = 1000;
 
 export function startAnalysis(useWorker = typeof Worker !== 'undefined'): () => void {
   if (started) return () => undefined;
@@ -69,8 +70,19 @@ export function startAnalysis(useWorker = typeof Worker !== 'undefined'): () => 
     useLab.getState().setAnalysis({ config, records, horizonRuns, ...r });
   };
 
+  // At most one analysis a second: each redraws the charts, the page's heaviest drawing.
+  let lastAt = -Infinity;
+  let waiting: ReturnType<typeof setTimeout> | undefined;
   const pump = () => {
-    if (busy) return;
+    if (busy || waiting !== undefined) return;
+    const wait = lastAt + MIN_INTERVAL_MS - Date.now();
+    if (worker && wait > 0) {
+      waiting = setTimeout(() => {
+        waiting = undefined;
+        pump();
+      }, wait);
+      return;
+    }
     const request = wanted();
     if (!request) return;
     if (!worker) {
@@ -81,6 +93,7 @@ export function startAnalysis(useWorker = typeof Worker !== 'undefined'): () => 
       return;
     }
     busy = request;
+    lastAt = Date.now();
     const { id, config, records, horizonRuns } = request;
     const appended =
       sent !== undefined &&
@@ -128,6 +141,7 @@ export function startAnalysis(useWorker = typeof Worker !== 'undefined'): () => 
   pump();
   return () => {
     unsubscribe();
+    if (waiting !== undefined) clearTimeout(waiting);
     worker?.terminate();
     started = false;
   };

@@ -3,7 +3,7 @@
  * Renders per finished run: the lab's panels mounted with react-dom in happy-dom, each in a
  * React Profiler, while 400 finished runs (with their progress) arrive through the worker
  * client's message path as a fast GPU sends them. The client batches them (FLUSH_MS), so each
- * panel commits at most once per flush, however many runs finish in it (the analysis runs in
+ * panel commits at most once per flush (the deferred charts twice), however many runs finish in it (the analysis runs in
  * place here, as it would in its worker, once per flush).
  */
 import { act, createElement, Profiler, type ReactNode } from 'react';
@@ -109,10 +109,13 @@ describe('renders per finished run', () => {
       `${RUNS} runs in ${flushes} flushes; commits per panel:`,
       Object.fromEntries(perPanel),
     );
-    for (const [id, n] of perPanel) expect(n, id).toBeLessThanOrEqual(flushes);
+    // The transfer charts draw their new analysis as a deferred update (useDeferredValue, so
+    // that input goes first): a cheap commit with the old charts, then the drawing.
+    const budget = (id: string) => (id === 'TransferCharts' ? 2 : 1) * flushes;
+    for (const [id, n] of perPanel) expect(n, id).toBeLessThanOrEqual(budget(id));
     const total = perPanel.reduce((a, [, n]) => a + n, 0);
-    // Seven panels, at most one commit each per flush: well under one render per finished run.
-    expect(total / RUNS).toBeLessThanOrEqual((7 * flushes) / RUNS);
+    // Seven panels, about one commit each per flush: well under one render per finished run.
+    expect(total).toBeLessThanOrEqual(8 * flushes);
     expect(total / RUNS).toBeLessThan(0.2);
     act(() => root.unmount());
     stopAnalysis();

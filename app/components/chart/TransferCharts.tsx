@@ -1,4 +1,4 @@
-import { useMemo, type RefObject } from 'react';
+import { useDeferredValue, useMemo, type RefObject } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { lossAxis, type ChartModel } from '../../lib/results';
 import { useLab } from '../../store';
@@ -16,8 +16,11 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const targetWidth = useLab((s) => s.targetWidth);
   // Computed off the UI thread (app/analysisClient.ts); the last analysis of this config stays
   // on screen until the next one arrives.
-  const charts = useLab((s) =>
-    s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : NO_CHARTS,
+  // Deferred: drawing the charts yields to input (a key press renders first).
+  const charts = useDeferredValue(
+    useLab((s) =>
+      s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : NO_CHARTS,
+    ),
   );
   const axis = useMemo(
     () =>
