@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { AdapterBadge } from './components/AdapterBadge';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { GpuUnavailable } from './components/GpuUnavailable';
 import { Intro } from './components/Intro';
 import { Notice } from './components/Notice';
@@ -98,7 +99,11 @@ export function App() {
             <p>Looking for a WebGPU adapter…</p>
           </section>
         )}
-        {(gpu.state === 'ready' || gpu.state === 'lost') && <Lab />}
+        {(gpu.state === 'ready' || gpu.state === 'lost') && (
+          <ErrorBoundary>
+            <Lab />
+          </ErrorBoundary>
+        )}
       </main>
     </div>
   );

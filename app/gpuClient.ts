@@ -1,6 +1,6 @@
 /** Starts the GPU worker, routes its messages into the store, and sends the page's requests. */
 import { adapterLabel } from '../src/gpu/device';
-import { runCount, type SweepConfig } from '../src/sweep/config';
+import { dataProblem, runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
 import type { GpuBenchResult } from '../src/sweep/gpuBench';
@@ -13,7 +13,7 @@ import {
   timingUnpaused,
   wallSeconds,
 } from './sweeps/wallClock';
-import { useLab } from './store';
+import { useLab, type ProgressBatch } from './store';
 import type { FromWorker, RunProgress, ToWorker } from './worker/protocol';
 
 let worker: Worker | undefined;
@@ -52,7 +52,68 @@ function settle(requestId: number, value: unknown, error?: string): void {
   else task.resolve(value);
 }
 
-function onMessage(message: FromWorker): void {
+/**
+ * Progress, finished grid runs and throughput wait here and reach the store together, at most
+ * every FLUSH_MS: a fast GPU finishing runs by the hundred costs the page a few updates a
+ * second, not one per message. Any other message flushes first, so the order is kept.
+ */
+export const FLUSH_MS = 250;
+const pending: ProgressBatch = { started: null, progress: [], done: [], tokensPerSec: null };
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+function flush(): void {
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  const empty =
+    pending.started === null &&
+    pending.progress.length === 0 &&
+    pending.done.length === 0 &&
+    pending.tokensPerSec === null;
+  if (empty) return;
+  const batch = { ...pending };
+  pending.started = null;
+  pending.progress = [];
+  pending.done = [];
+  pending.tokensPerSec = null;
+  useLab.getState().progressBatch(batch);
+  if (batch.done.length > 0) recordMeasurement();
+}
+
+function later(): void {
+  flushTimer ??= setTimeout(flush, FLUSH_MS);
+}
+
+/** Routes one worker message; the batched kinds are buffered (see flush). */
+export function onMessage(message: FromWorker): void {
+  switch (message.type) {
+    case 'runs-start':
+      // A new stack replaces the curves in flight: earlier progress is moot.
+      pending.started = message.runs;
+      pending.progress = [];
+      return later();
+    case 'progress':
+      for (const p of message.progress) pending.progress.push(p);
+      return later();
+    case 'run-done':
+      if (message.part === 'horizon') break;
+      // Timed on arrival, not at the flush: the step rates come from these wall-clock times.
+      runTimed(message.record.id);
+      pending.done.push(message.record);
+      return later();
+    case 'throughput':
+      pending.tokensPerSec = message.tokensPerSec;
+      return later();
+    case 'train-one-progress':
+    case 'gpu-bench-progress':
+    case 'tune-progress':
+      break;
+    default:
+      flush();
+  }
+  route(message);
+}
+
+function route(message: FromWorker): void {
   const lab = useLab.getState();
   switch (message.type) {
     case 'ready':
@@ -118,23 +179,9 @@ function onMessage(message: FromWorker): void {
       if (message.requestId === dataRequest)
         lab.setData({ state: 'error', message: message.message });
       break;
-    case 'runs-start':
-      lab.runsStarted(message.runs);
-      break;
-    case 'progress':
-      lab.runProgress(message.progress);
-      break;
     case 'run-done':
-      if (message.part === 'horizon') {
-        lab.horizonRunDone(message.record);
-        break;
-      }
-      runTimed(message.record.id);
-      lab.runDone(message.record);
-      recordMeasurement();
-      break;
-    case 'throughput':
-      lab.throughput(message.tokensPerSec);
+      // Grid runs come through flush(); a horizon run is one at a time.
+      if (message.part === 'horizon') lab.horizonRunDone(message.record);
       break;
     case 'paused':
       lab.sweepHeld();
@@ -180,6 +227,9 @@ function requestData(): void {
   const { config } = useLab.getState();
   dataRequest++;
   useLab.getState().setData({ state: 'pending' });
+  // An invalid size or context has its message at its field; the worker is not asked (a
+  // corpus of 1e308 characters would occupy it for good).
+  if (dataProblem(config.data, config.model.context) !== undefined) return;
   send({
     type: 'prepare-data',
     requestId: dataRequest,
@@ -234,6 +284,9 @@ export function startGpuWorker(): void {
   if (new URLSearchParams(location.search).has('test-hooks')) {
     (window as unknown as { __mupLab: object }).__mupLab = {
       loseDevice: () => send({ type: 'debug-lose-device' }),
+      // The UI benchmark's fast GPU: finished runs injected where the worker's messages arrive.
+      flood: (runsPerSecond?: number, seconds?: number) =>
+        import('./testFlood').then((m) => m.flood(onMessage, runsPerSecond, seconds)),
     };
   }
 }

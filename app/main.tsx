@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { startAnalysis } from './analysisClient';
 import { startGpuWorker } from './gpuClient';
 import { restoreSaved, startAutosave } from './persist';
 import { startSweepList } from './sweeps/sweepList';
@@ -12,6 +13,7 @@ void restoreSaved().finally(() => {
   startAutosave();
   void startSweepList();
   startGpuWorker();
+  startAnalysis();
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <App />

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/config';
 import { runRecordSchema, type RunRecord } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
+import { setAside, setAsideMessage, sweepConfigProblem } from './setAside';
 import { useLab, type LabState, type SweepStatus } from './store';
 import type { RunPart } from './worker/protocol';
 
@@ -220,11 +221,18 @@ export async function restoreSaved(): Promise<void> {
     // autosave overwrite it. IndexedDB answers or fails; a busy machine only makes it slow.
     const raw = await get<unknown>(STORAGE_KEY);
     const pending = readPendingSettings();
-    const saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
-    if (raw !== undefined && !saved) {
-      useLab
-        .getState()
-        .setNotice('Saved work from another version of the lab could not be restored.');
+    let saved = raw === undefined ? undefined : parseSaved(migrateSaved(raw));
+    // A value that does not parse, or whose results' config is invalid (charts would be built
+    // from it), is set aside before the first autosave can overwrite it; the page opens.
+    const problem =
+      raw === undefined
+        ? undefined
+        : saved
+          ? sweepConfigProblem(saved.sweep.config)
+          : 'it does not match this version of the lab';
+    if (problem !== undefined) {
+      saved = undefined;
+      useLab.getState().setNotice(setAsideMessage(problem, await setAside(STORAGE_KEY, raw)));
     }
     const settings = pending && pending.savedAt > (saved?.savedAt ?? -Infinity) ? pending : saved;
     if (!settings) return;
@@ -247,6 +255,9 @@ export async function restoreSaved(): Promise<void> {
  * once when the page is hidden or unloaded (pagehide, visibilitychange to hidden): a setting
  * changed just before a reload or a closed tab is kept. Returns a function that stops it all.
  */
+/** How often the finished runs of a running sweep are saved (they are journalled at once). */
+const RUNNING_SAVE_MS = 1000;
+
 export function startAutosave(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failed = false;
@@ -294,8 +305,13 @@ export function startAutosave(delayMs = 250): () => void {
       s.sweep.records !== prev.sweep.records ||
       s.sweep.horizonRuns !== prev.sweep.horizonRuns ||
       s.sweep.status !== prev.sweep.status;
+    // While the sweep runs, its finished runs are journalled by the worker before the page
+    // hears of them (withJournal restores them): saving the whole list once a second is enough,
+    // and a fast GPU's hundreds of runs a second do not each cost a copy of every record.
+    const runsOnly = s.sweep.status === 'running' && s.sweep.status === prev.sweep.status;
+    if (urgent && runsOnly && timer !== undefined) return;
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(save, urgent ? 0 : delayMs);
+    timer = setTimeout(save, urgent ? (runsOnly ? RUNNING_SAVE_MS : 0) : delayMs);
   });
   return () => {
     unsubscribe();

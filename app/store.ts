@@ -10,6 +10,8 @@ import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { StepRate } from './lib/estimate';
+import type { HorizonResult } from '../src/sweep/horizon';
+import type { ChartModel } from './lib/results';
 import type { RunProgress } from './worker/protocol';
 
 export type GpuStatus =
@@ -72,6 +74,32 @@ export interface SweepState {
 }
 
 /** The step rates measured on an adapter (a sweep's own runs, the GPU benchmark). */
+/**
+ * What the worker reported since the last flush (gpuClient batches it: one store update a few
+ * times a second however fast runs finish).
+ */
+export interface ProgressBatch {
+  /** The last stack started in the batch (it replaces the runs in flight and their curves). */
+  started: RunSpec[] | null;
+  /** Progress of the runs in flight since that start. */
+  progress: RunProgress[];
+  /** Finished grid runs, in order. */
+  done: RunRecord[];
+  tokensPerSec: number | null;
+}
+
+/**
+ * The analysis of the shown results (fits and bootstraps), computed off the UI thread
+ * (app/analysisClient.ts) and stamped with the records it belongs to.
+ */
+export interface AnalysisState {
+  config: SweepConfig;
+  records: RunRecord[];
+  horizonRuns: RunRecord[];
+  charts: ChartModel[];
+  horizon: HorizonResult;
+}
+
 export interface Measured {
   adapter: string;
   rates: StepRate[];
@@ -136,6 +164,8 @@ export interface LabState {
   targetWidth: number | null;
   /** When the state was last written to IndexedDB, and how many finished runs it held. */
   saved: { at: number; runs: number } | null;
+  /** The analysis of sweep.records (null before the first one arrives). */
+  analysis: AnalysisState | null;
 
   setGpu(status: GpuStatus): void;
   selfTestStarted(): void;
@@ -149,6 +179,8 @@ export interface LabState {
 
   editConfig(update: (c: SweepConfig) => SweepConfig): void;
   applyPreset(name: PresetName): void;
+  /** The error boundary's way out: the default settings, the results and the GPU state kept. */
+  resetSettings(): void;
   setText(file: TextFileInfo, text: string): void;
   /** The synthetic corpus (the default) or Tiny Shakespeare instead of the user's text. */
   useBuiltInCorpus(kind?: 'synthetic' | 'shakespeare'): void;
@@ -180,6 +212,9 @@ export interface LabState {
   runProgress(progress: RunProgress[]): void;
   runDone(record: RunRecord): void;
   throughput(tokensPerSec: number): void;
+  /** A batch of progress, finished runs and throughput, in one update. */
+  progressBatch(batch: ProgressBatch): void;
+  setAnalysis(analysis: AnalysisState): void;
   sweepFinished(outcome: 'completed' | 'cancelled'): void;
   sweepInterrupted(message: string): void;
   clearResults(): void;
@@ -204,6 +239,51 @@ export interface LabState {
   ): void;
 }
 
+/**
+ * The sweep after a batch: each live curve and the records copied once per batch (not once per
+ * message), a finished run replacing an earlier record of the same id.
+ */
+const NO_BATCH: ProgressBatch = { started: null, progress: [], done: [], tokensPerSec: null };
+
+function withBatch(sweep: SweepState, batch: ProgressBatch): SweepState {
+  const { started, progress, done, tokensPerSec } = batch;
+  let { live, records, inFlight } = sweep;
+  if (started) {
+    inFlight = started;
+    live = Object.fromEntries(started.map((r) => [r.id, []]));
+  }
+  if (progress.length > 0) {
+    const added = new Map<string, RunProgress[]>();
+    for (const p of progress) {
+      if (!Number.isFinite(p.loss)) continue;
+      const list = added.get(p.id);
+      if (list) list.push(p);
+      else added.set(p.id, [p]);
+    }
+    if (added.size > 0) {
+      live = { ...live };
+      for (const [id, ps] of added) live[id] = [...(live[id] ?? []), ...ps];
+    }
+  }
+  if (done.length > 0) {
+    const last = new Map(done.map((r) => [r.id, r]));
+    const kept = records.some((r) => last.has(r.id))
+      ? records.filter((r) => !last.has(r.id))
+      : records;
+    records = [...kept, ...last.values()];
+    inFlight = inFlight.some((r) => last.has(r.id))
+      ? inFlight.filter((r) => !last.has(r.id))
+      : inFlight;
+  }
+  return {
+    ...sweep,
+    live,
+    records,
+    inFlight,
+    tokensPerSec: tokensPerSec ?? sweep.tokensPerSec,
+  };
+}
+
 export const useLab = create<LabState>((set) => ({
   gpu: { state: 'starting' },
   selfTest: { running: false, results: [] },
@@ -219,6 +299,7 @@ export const useLab = create<LabState>((set) => ({
   notice: null,
   targetWidth: null,
   saved: null,
+  analysis: null,
 
   setGpu: (gpu) => set({ gpu }),
   selfTestStarted: () => set({ selfTest: { running: true, results: [] } }),
@@ -243,6 +324,14 @@ export const useLab = create<LabState>((set) => ({
       if (s.config.data.kind === 'text') next.data = s.config.data;
       return { config: next, presetName: name, configVersion: s.configVersion + 1 };
     }),
+  resetSettings: () =>
+    set((s) => ({
+      config: preset('tiny'),
+      presetName: 'tiny',
+      textFile: null,
+      targetWidth: null,
+      configVersion: s.configVersion + 1,
+    })),
   setText: (file, text) =>
     set((s) => ({
       config: { ...s.config, data: { kind: 'text', name: file.name, text } },
@@ -327,24 +416,11 @@ export const useLab = create<LabState>((set) => ({
         live: Object.fromEntries(runs.map((r) => [r.id, []])),
       },
     })),
-  runProgress: (progress) =>
-    set((s) => {
-      const live = { ...s.sweep.live };
-      for (const p of progress) {
-        if (!Number.isFinite(p.loss)) continue;
-        live[p.id] = [...(live[p.id] ?? []), p];
-      }
-      return { sweep: { ...s.sweep, live } };
-    }),
-  runDone: (record) =>
-    set((s) => ({
-      sweep: {
-        ...s.sweep,
-        records: [...s.sweep.records.filter((r) => r.id !== record.id), record],
-        inFlight: s.sweep.inFlight.filter((r) => r.id !== record.id),
-      },
-    })),
+  runProgress: (progress) => set((s) => ({ sweep: withBatch(s.sweep, { ...NO_BATCH, progress }) })),
+  runDone: (record) => set((s) => ({ sweep: withBatch(s.sweep, { ...NO_BATCH, done: [record] }) })),
   throughput: (tokensPerSec) => set((s) => ({ sweep: { ...s.sweep, tokensPerSec } })),
+  progressBatch: (batch) => set((s) => ({ sweep: withBatch(s.sweep, batch) })),
+  setAnalysis: (analysis) => set({ analysis }),
   sweepFinished: (outcome) =>
     set((s) => ({
       sweep: {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['kernels', 'train', 'tune'];
+const SUITES = ['kernels', 'train', 'tune', 'ui'];
 
 const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [options]
   --out FILE        write the results as JSON to FILE (the table is always printed)
@@ -22,7 +22,9 @@ const USAGE = `usage: npm run bench -- <${SUITES.join('|')}> [--out FILE] [optio
   --force K=V       tune: no tuning; time the thresholds' step against one with variant V of kernel K forced
   --no-tfjs         skip the TensorFlow.js comparison
   --no-jaxjs        skip the jax-js comparison
-  --min-sample-ms N repeat fast ops within a sample until it lasts N ms (default 20)`;
+  --min-sample-ms N repeat fast ops within a sample until it lasts N ms (default 20)
+  ui: the built page in Chromium (run \`npm run build\` first); MUP_BENCH_UI_SWEEP_S,
+      MUP_BENCH_UI_FLOOD_S, MUP_BENCH_UI_RATE set its durations and the flood's runs a second`;
 
 function fail(message) {
   console.error(`bench: ${message}\n${USAGE}`);
@@ -63,16 +65,36 @@ for (let i = 0; i < args.length; i++) {
 }
 if (suite === undefined) fail('which suite?');
 if (!SUITES.includes(suite)) fail(`unknown suite "${suite}"`);
-const file = join('bench', `${suite}.bench.run.ts`);
-if (!existsSync(join(root, file))) {
-  console.error(`bench: the ${suite} benchmark (${file}) is not written yet`);
-  process.exit(1);
-}
+if (suite === 'ui') {
+  // Playwright on the built page (bench/ui.bench.spec.ts), not Vitest.
+  if (!existsSync(join(root, 'dist', 'app', 'index.html')))
+    fail('no built page: run `npm run build` first');
+  env.MUP_BENCH_OUT ??= resolve(
+    root,
+    'bench-results',
+    `ui-${new Date().toISOString().slice(0, 10)}.json`,
+  );
+  const playwright = join(root, 'node_modules', '@playwright', 'test', 'cli.js');
+  const child = spawn(
+    process.execPath,
+    [playwright, 'test', '--config', join('bench', 'playwright.ui.config.ts')],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+} else runVitest();
 
-const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const child = spawn(
-  process.execPath,
-  [vitest, 'run', '--config', join('bench', 'vitest.config.ts'), file],
-  { cwd: root, env, stdio: 'inherit' },
-);
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+function runVitest() {
+  const file = join('bench', `${suite}.bench.run.ts`);
+  if (!existsSync(join(root, file))) {
+    console.error(`bench: the ${suite} benchmark (${file}) is not written yet`);
+    process.exit(1);
+  }
+
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const child = spawn(
+    process.execPath,
+    [vitest, 'run', '--config', join('bench', 'vitest.config.ts'), file],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+}

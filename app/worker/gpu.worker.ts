@@ -17,7 +17,7 @@ import {
 import { coordCheck } from '../../src/sweep/coord';
 import { benchmarkGpu } from '../../src/sweep/gpuBench';
 import { sweepKernelProblems } from '../../src/sweep/tuning';
-import type { SweepConfig } from '../../src/sweep/config';
+import { dataProblem, type SweepConfig } from '../../src/sweep/config';
 import { planHorizonRuns } from '../../src/sweep/horizon';
 import type { PreparedData } from '../../src/sweep/data';
 import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
@@ -171,6 +171,9 @@ async function runRetune(config: SweepConfig): Promise<void> {
 
 async function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): Promise<void> {
   try {
+    // The page asks only for valid data; this is the last guard (a huge size would hang here).
+    const problem = dataProblem(message.data, message.context);
+    if (problem !== undefined) throw new Error(problem);
     await loadBuiltInText(message.data);
     const data = prepareData(message.data, message.context);
     post({

@@ -5,6 +5,7 @@ import {
   preset,
   runCount,
   validateSweepConfig,
+  validHpGrid,
   type SweepConfig,
 } from './config';
 import { widthStep } from '../mup/shapes';
@@ -98,5 +99,45 @@ describe('sweep config', () => {
       ).toEqual([path]);
       expect(errors[0].message, path).not.toMatch(/Invalid|Too (small|big)|\n/);
     }
+  });
+
+  it('reports every problem at once, the rules across fields included', () => {
+    const c = preset('quick');
+    const limits = { maxStorageBufferBindingSize: 2 ** 20, maxBufferSize: 2 ** 30 };
+    const errors = validateSweepConfig(
+      {
+        ...c,
+        widths: [30, 512],
+        data: { kind: 'synthetic', seed: 0, size: NaN },
+        sweep: { ...c.sweep, log2Min: 3, log2Max: 1, log2Step: 0 },
+        train: { ...c.train, steps: 0 },
+      },
+      { vocab: 96, limits },
+    );
+    // A type error (size NaN) does not hide the others: each field's rule, the range across
+    // log2 from/to, the width rule across model and widths, the adapter's buffer limit.
+    expect([...new Set(errors.map((e) => e.field))].sort()).toEqual([
+      'data.size',
+      'sweep.log2Min',
+      'sweep.log2Step',
+      'train.steps',
+      'widths',
+    ]);
+    const widths = validateSweepConfig(
+      { ...c, widths: [30, 512], train: { ...c.train, steps: 0 } },
+      { vocab: 96, limits },
+    ).filter((e) => e.field === 'widths');
+    expect(widths.map((e) => e.message).join('\n')).toMatch(/Width 30 is not divisible/);
+    expect(widths.map((e) => e.message).join('\n')).toMatch(/MiB limit/);
+  });
+
+  it('never builds a grid the schema refuses', () => {
+    for (const log2Step of [0, -1, NaN, 1e-9]) {
+      expect(() => hpGrid({ name: 'lr', log2Min: -8, log2Max: -2, log2Step })).toThrow(RangeError);
+      expect(validHpGrid({ name: 'lr', log2Min: -8, log2Max: -2, log2Step })).toBeUndefined();
+    }
+    expect(validHpGrid({ name: 'lr', log2Min: -8, log2Max: -2, log2Step: 2 })).toEqual([
+      -8, -6, -4, -2,
+    ]);
   });
 });

@@ -42,6 +42,8 @@ export const SWEEP_LIMITS = {
 } as const;
 const S = SWEEP_LIMITS;
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const bool = (label: string) => z.boolean({ error: `${label} must be true or false` });
 const missing = (what: string) => ({ error: `${what} settings are missing` });
 
@@ -63,16 +65,21 @@ const modelSchema = z
     },
     missing('Model'),
   )
-  .check((ctx) => {
-    if ((ctx.value.heads === undefined) === (ctx.value.headSize === undefined)) {
-      ctx.issues.push({
-        code: 'custom',
-        path: ['heads'],
-        message: 'Give either a number of heads or a head size, not both',
-        input: ctx.value,
-      });
-    }
-  });
+  // Runs even when another model field failed: every problem of the form shows at once.
+  .superRefine(
+    (m, ctx) => {
+      if (!isRecord(m)) return;
+      if ((m.heads === undefined) === (m.headSize === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['heads'],
+          message: 'Give either a number of heads or a head size, not both',
+          input: m,
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 const dataMessage = {
   error: 'Data must be the synthetic corpus, Tiny Shakespeare or a text',
@@ -141,18 +148,29 @@ const sweepSchema = z
     },
     missing('Sweep'),
   )
-  .check((ctx) => {
-    if (ctx.issues.length > 0) return;
-    const s = ctx.value;
-    const issue = (field: keyof typeof s, message: string) =>
-      ctx.issues.push({ code: 'custom', path: [field], message, input: s });
-    if (s.log2Min < S.log2.min || s.log2Min > s.log2Max) issue('log2Min', RANGE);
-    else if (s.log2Max > S.log2.max) issue('log2Max', RANGE);
-    // Checked before any grid is built: a tiny step would make billions of grid points.
-    else if ((s.log2Max - s.log2Min) / s.log2Step > S.runs) {
-      issue('log2Step', `The log2 step is too small: more than ${S.runs} grid points`);
-    }
-  });
+  // Runs even when a field failed: the range is checked whenever both ends are numbers, so its
+  // message shows together with, say, a step of 0.
+  .superRefine(
+    (s, ctx) => {
+      if (!isRecord(s)) return;
+      const { log2Min: lo, log2Max: hi, log2Step: step } = s;
+      const issue = (field: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [field], message, input: s });
+      if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) return;
+      const loBad = lo < S.log2.min || lo > S.log2.max || lo > hi;
+      const hiBad = hi < S.log2.min || hi > S.log2.max;
+      if (loBad) issue('log2Min', RANGE);
+      if (hiBad) issue('log2Max', RANGE);
+      // Checked before any grid is built: a tiny step would make billions of grid points.
+      if (loBad || hiBad) return;
+      if (isFiniteNumber(step) && step > 0 && (hi - lo) / step > S.runs) {
+        issue('log2Step', `The log2 step is too small: more than ${S.runs} grid points`);
+      }
+    },
+    { when: () => true },
+  );
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export const scheduleSchema = z.discriminatedUnion(
   'kind',
@@ -172,15 +190,16 @@ export const scheduleSchema = z.discriminatedUnion(
 );
 
 const SEEDS = 'Seeds must be distinct non-negative integers';
+const seedsSchema = z
+  .array(z.int({ error: SEEDS }).min(0, { error: SEEDS }), { error: SEEDS })
+  .min(1, { error: SEEDS })
+  .max(S.runs, { error: SEEDS })
+  .refine(distinct, { error: SEEDS });
 const trainSchema = z.strictObject(
   {
     steps: intIn(1, S.steps, `Steps must be an integer from 1 to ${S.steps}`),
     batch: intIn(1, S.batch, `Batch must be an integer from 1 to ${S.batch}`),
-    seeds: z
-      .array(z.int({ error: SEEDS }).min(0, { error: SEEDS }), { error: SEEDS })
-      .min(1, { error: SEEDS })
-      .max(S.runs, { error: SEEDS })
-      .refine(distinct, { error: SEEDS }),
+    seeds: seedsSchema,
     schedule: scheduleSchema,
     /** Runs of one width trained side by side in one set of dispatches (1 = one at a time). */
     stack: intIn(1, S.stack, `Stack must be an integer from 1 to ${S.stack}`),
@@ -215,27 +234,27 @@ const planFields = {
 };
 const NOT_OBJECT = { error: 'Config must be an object' };
 
-/** Adds the rules that span fields, once every field is valid on its own. */
-function checkWholeConfig(ctx: z.core.ParsePayload<SweepPlan>): void {
-  if (ctx.issues.length > 0) return;
-  for (const e of wholeConfigErrors(ctx.value)) {
-    ctx.issues.push({
-      code: 'custom',
-      path: e.field.split('.'),
-      message: e.message,
-      input: ctx.value,
-    });
+/**
+ * Adds the rules that span fields. It runs whatever else failed (zod would skip it after a
+ * field's type error), and each rule runs on the fields it needs when those are valid on their
+ * own: all the form's messages show at once, never one batch after another.
+ */
+function checkWholeConfig(v: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(v)) return;
+  for (const e of wholeConfigErrors(validParts(v))) {
+    ctx.addIssue({ code: 'custom', path: e.field.split('.'), message: e.message, input: v });
   }
 }
+const ALWAYS = { when: () => true };
 
 /** A sweep's configuration as the form, the CLI and the saved state hold it. */
 export const sweepConfigSchema = z
   .strictObject({ ...planFields, data: dataSchema }, NOT_OBJECT)
-  .check(checkWholeConfig);
+  .superRefine(checkWholeConfig, ALWAYS);
 /** A sweep's configuration as exports carry it (a user's text by name and size). */
 export const exportedSweepConfigSchema = z
   .strictObject({ ...planFields, data: exportedDataSchema }, NOT_OBJECT)
-  .check(checkWholeConfig);
+  .superRefine(checkWholeConfig, ALWAYS);
 
 export type SweepConfig = z.infer<typeof sweepConfigSchema>;
 export type ExportedSweepConfig = z.infer<typeof exportedSweepConfigSchema>;
@@ -256,36 +275,66 @@ export interface AdapterLimitsLike {
   maxBufferSize: number;
 }
 
-/**
- * The rules that span fields, once every field is valid on its own: the depths of a depth
- * sweep, each trained shape a valid GPT (head divisibility, head size limit...), the run count.
- */
-function wholeConfigErrors(c: SweepPlan): ConfigError[] {
-  if (c.axis === 'depth') {
-    const depths = sizesSchema('depths', MAX_DEPTH).safeParse(c.depths);
-    if (!depths.success) return [{ field: 'depths', message: depths.error.issues[0].message }];
+/** The fields of a config that are valid on their own (the others are undefined). */
+type ValidParts = { [K in keyof SweepPlan]?: SweepPlan[K] } & { seeds?: number[] };
+
+function validParts(v: Record<string, unknown>): ValidParts {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(planFields)) {
+    const parsed = schema.safeParse(v[key]);
+    if (parsed.success) out[key] = parsed.data;
   }
+  const train = isRecord(v.train) ? v.train : {};
+  const seeds = seedsSchema.safeParse(train.seeds);
+  if (seeds.success) out.seeds = seeds.data;
+  return out as ValidParts;
+}
+
+/**
+ * The rules that span fields, each checked when the fields it needs are valid on their own:
+ * the depths of a depth sweep, each trained shape a valid GPT (head divisibility, head size
+ * limit...), the run count.
+ */
+function wholeConfigErrors(c: ValidParts): ConfigError[] {
   const errors: ConfigError[] = [];
+  let depths = c.axis === 'width' ? c.depths : undefined;
+  if (c.axis === 'depth') {
+    const parsed = sizesSchema('depths', MAX_DEPTH).safeParse(c.depths);
+    if (parsed.success) depths = parsed.data;
+    else if (c.depths !== undefined) {
+      errors.push({ field: 'depths', message: parsed.error.issues[0].message });
+    }
+  }
   // The vocabulary does not decide whether a shape is valid (no corpus has 4096+ symbols).
   const vocab = 2;
-  const widths = c.axis === 'width' ? c.widths : [c.widths[0]];
-  const depth = c.axis === 'depth' ? c.depths[0] : c.model.depth;
-  const step = widthStep(c.model);
-  for (const w of [...widths, c.baseWidth]) {
-    const field = w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths';
-    if (w % step !== 0) {
-      errors.push({ field, message: widthRuleMessage(c.model, w, step) });
-      continue;
-    }
-    for (const problem of validateGptShape(shapeFor(c, w, depth, vocab))) {
-      errors.push({ field, message: `Width ${w}: ${problem.message}` });
+  const { model, axis } = c;
+  const depth = axis === 'depth' ? depths?.[0] : model?.depth;
+  if (model && axis && depth !== undefined) {
+    const widths = c.widths ? (axis === 'width' ? c.widths : [c.widths[0]]) : [];
+    const all = c.baseWidth === undefined ? widths : [...widths, c.baseWidth];
+    const step = widthStep(model);
+    for (const w of all) {
+      const field = w === c.baseWidth && !widths.includes(w) ? 'baseWidth' : 'widths';
+      if (w % step !== 0) {
+        errors.push({ field, message: widthRuleMessage(model, w, step) });
+        continue;
+      }
+      for (const problem of validateGptShape(
+        shapeFor(c as { model: ModelConfig }, w, depth, vocab),
+      )) {
+        errors.push({ field, message: `Width ${w}: ${problem.message}` });
+      }
     }
   }
-  if (errors.length === 0 && runCount(c) > S.runs) {
-    errors.push({
-      field: 'sweep',
-      message: `The sweep has ${runCount(c)} runs; at most ${S.runs} are allowed`,
-    });
+  const { parametrizations, widths, sweep, seeds } = c;
+  if (parametrizations && axis && widths && depths && sweep && seeds) {
+    const runs = runCount({ parametrizations, axis, widths, depths, sweep, train: { seeds } });
+    if (runs > S.runs) {
+      errors.push({
+        field: 'sweep',
+        message: `The sweep has ${runs} runs; at most ${S.runs} are allowed`,
+      });
+    }
   }
   return errors;
 }
@@ -310,21 +359,52 @@ function fieldOf(issue: z.core.$ZodIssue): string {
   return path.map(String).join('.');
 }
 
-/** The log2 grid of the swept hyperparameter, inclusive of both ends. */
+/**
+ * Why the data cannot be prepared with this context (the first problem), or undefined: asked
+ * before tokenising, so that a corpus size of 1e308 never reaches the corpus generator.
+ */
+export function dataProblem(data: unknown, context: unknown): string | undefined {
+  const parsed = dataSchema.safeParse(data);
+  if (!parsed.success) return parsed.error.issues[0].message;
+  const ctx = modelSchema.shape.context.safeParse(context);
+  return ctx.success ? undefined : ctx.error.issues[0].message;
+}
+
+/**
+ * The log2 grid of the swept hyperparameter, inclusive of both ends. A grid the schema would
+ * refuse (a step of 0, NaN, more than SWEEP_LIMITS.runs points) throws instead of filling the
+ * memory: callers validate first, this is the last guard.
+ */
 export function hpGrid(s: SweepConfig['sweep']): number[] {
-  const out: number[] = [];
   const n = Math.floor((s.log2Max - s.log2Min) / s.log2Step + 1e-9);
+  if (!(s.log2Step > 0) || !Number.isFinite(n) || n > S.runs) {
+    throw new RangeError(
+      `The log2 grid from ${s.log2Min} to ${s.log2Max} by ${s.log2Step} is not a valid grid`,
+    );
+  }
+  const out: number[] = [];
   for (let i = 0; i <= n; i++) out.push(Number((s.log2Min + i * s.log2Step).toFixed(10)));
   return out;
 }
 
+/** The grid of a sweep section, or undefined while its fields are not valid (e.g. a step of 0). */
+export function validHpGrid(s: unknown): number[] | undefined {
+  const parsed = sweepSchema.safeParse(s);
+  return parsed.success ? hpGrid(parsed.data) : undefined;
+}
+
 /** The scaled values (widths or depths) in the order they are trained. */
-export function scaledValues(c: SweepPlan): number[] {
+export function scaledValues(c: Pick<SweepPlan, 'axis' | 'widths' | 'depths'>): number[] {
   return c.axis === 'width' ? [...c.widths] : [...c.depths];
 }
 
 /** The GPT shape of one run of the sweep. */
-export function shapeFor(c: SweepPlan, width: number, depth: number, vocab: number): GptShape {
+export function shapeFor(
+  c: Pick<SweepPlan, 'model'>,
+  width: number,
+  depth: number,
+  vocab: number,
+): GptShape {
   return {
     width,
     depth,
@@ -338,7 +418,11 @@ export function shapeFor(c: SweepPlan, width: number, depth: number, vocab: numb
   };
 }
 
-export function runCount(c: SweepPlan): number {
+export function runCount(
+  c: Pick<SweepPlan, 'parametrizations' | 'axis' | 'widths' | 'depths' | 'sweep'> & {
+    train: Pick<SweepPlan['train'], 'seeds'>;
+  },
+): number {
   return (
     c.parametrizations.length *
     scaledValues(c).length *
@@ -356,8 +440,8 @@ export function validateSweepConfig(
   opts: { vocab?: number; limits?: AdapterLimitsLike } = {},
 ): ConfigError[] {
   const parsed = sweepConfigSchema.safeParse(c);
+  const errors: ConfigError[] = [];
   if (!parsed.success) {
-    const errors: ConfigError[] = [];
     const seen = new Set<string>();
     for (const issue of parsed.error.issues) {
       const e = { field: fieldOf(issue), message: issue.message };
@@ -365,32 +449,51 @@ export function validateSweepConfig(
       if (!seen.has(key)) errors.push(e);
       seen.add(key);
     }
-    return errors;
   }
-  if (!opts.limits) return [];
+  // The adapter's limit needs the model, the training and the widths valid, not the rest.
+  if (!opts.limits) return errors;
+  const parts: ValidParts = parsed.success ? c : isRecord(c) ? validParts(c) : {};
+  const train: Record<string, unknown> = isRecord(c) && isRecord(c.train) ? c.train : {};
+  const batch = trainSchema.shape.batch.safeParse(train.batch);
+  const stack = trainSchema.shape.stack.safeParse(train.stack);
+  const depthsValid =
+    parts.axis === 'width' || sizesSchema('depths', MAX_DEPTH).safeParse(parts.depths).success;
+  if (!parts.model || !parts.widths || !parts.axis || !depthsValid) return errors;
+  if (!batch.success || !stack.success) return errors;
+  const sized: SizedPlan & { widths: number[] } = {
+    model: parts.model,
+    widths: parts.widths,
+    axis: parts.axis,
+    depths: parts.depths ?? [],
+    train: { batch: batch.data, stack: stack.data },
+  };
   const vocab = opts.vocab ?? 96;
-  const widest = Math.max(...c.widths);
-  const largest = largestActivationBytes(c, widest, vocab);
+  const widest = Math.max(...sized.widths);
+  const largest = largestActivationBytes(sized, widest, vocab);
   const limit = Math.min(opts.limits.maxStorageBufferBindingSize, opts.limits.maxBufferSize);
-  if (largest <= limit) return [];
-  const fits = largestFittingWidth(c, vocab, limit);
-  return [
-    {
-      field: 'widths',
-      message:
-        `Width ${widest} needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer, more than this adapter's ${(limit / 2 ** 20).toFixed(0)} MiB limit; ` +
-        (fits
-          ? `the largest width that fits is ${fits}`
-          : 'no width fits; lower the batch or context'),
-    },
-  ];
+  if (largest <= limit) return errors;
+  const fits = largestFittingWidth(sized, vocab, limit);
+  errors.push({
+    field: 'widths',
+    message:
+      `Width ${widest} needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer, more than this adapter's ${(limit / 2 ** 20).toFixed(0)} MiB limit; ` +
+      (fits
+        ? `the largest width that fits is ${fits}`
+        : 'no width fits; lower the batch or context'),
+  });
+  return errors;
 }
+
+/** What the buffer sizes depend on. */
+type SizedPlan = Pick<SweepConfig, 'model' | 'axis' | 'depths'> & {
+  train: Pick<SweepConfig['train'], 'batch' | 'stack'>;
+};
 
 /**
  * Bytes of the largest single GPU buffer a run of this width needs: the biggest of the MLP
  * activations [stack·B·T, 4d], the logits [stack·B·T, V] and the stacked parameters.
  */
-export function largestActivationBytes(c: SweepConfig, width: number, vocab: number): number {
+export function largestActivationBytes(c: SizedPlan, width: number, vocab: number): number {
   const rows = c.train.stack * c.train.batch * c.model.context;
   const hidden = Math.ceil(c.model.mlpRatio * width);
   const depth = c.axis === 'depth' ? Math.max(...c.depths) : c.model.depth;
@@ -404,7 +507,7 @@ export function largestActivationBytes(c: SweepConfig, width: number, vocab: num
 
 /** The largest valid width (a multiple of widthStep) whose buffers fit under `limit` bytes. */
 export function largestFittingWidth(
-  c: SweepConfig,
+  c: SizedPlan,
   vocab: number,
   limit: number,
 ): number | undefined {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
-import { horizonAnalysis, planHorizonRuns } from '../../../src/sweep/horizon';
+import { planHorizonRuns } from '../../../src/sweep/horizon';
 import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
 import { lossAxis, seriesColor, type ChartModel, type Series } from '../../lib/results';
 import { useLab } from '../../store';
@@ -37,9 +37,9 @@ export function HorizonCharts() {
   const horizonRuns = useLab((s) => s.sweep.horizonRuns);
   const status = useLab((s) => s.sweep.status);
   const training = useLab((s) => s.horizon.status !== 'idle');
-  const result = useMemo(
-    () => (config ? horizonAnalysis(config, records, horizonRuns) : undefined),
-    [config, records, horizonRuns],
+  // Computed off the UI thread with the transfer charts (app/analysisClient.ts).
+  const result = useLab((s) =>
+    s.analysis && s.analysis.config === s.sweep.config ? s.analysis.horizon : undefined,
   );
   const plan = useMemo(() => (config ? planHorizonRuns(config) : []), [config]);
   if (!config || !result) return null;

@@ -1,25 +1,24 @@
-import { useMemo, type RefObject } from 'react';
+import { useDeferredValue, useMemo, type RefObject } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import type { Parametrization } from '../../../src/mup/rules';
-import { buildCharts, lossAxis } from '../../lib/results';
+import { buildCharts, lossAxis, type ChartModel } from '../../lib/results';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
 
+const NO_CHARTS: ChartModel[] = [];
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
 
 /** The central chart: SP and µP side by side on one y axis, as the runs finish. */
 export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivElement | null> }) {
   const config = useLab((s) => s.sweep.config);
-  const records = useLab((s) => s.sweep.records);
   const targetRuns = useLab((s) => s.sweep.targetRuns);
   const formHp = useLab((s) => s.config.sweep.name);
   const status = useLab((s) => s.sweep.status);
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
-  const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
   // A kept sweep drawn over this one (dashed), when it swept the same hyperparameter along
-  // the same axis.
+  // the same axis; it does not change while it is shown, so it is analysed here once.
   const overlayCharts = useMemo(
     () =>
       overlay &&
@@ -29,6 +28,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
         ? buildCharts(overlay.config, overlay.records)
         : [],
     [overlay, config],
+  );
+  // Computed off the UI thread (app/analysisClient.ts); the last analysis of this config stays
+  // on screen until the next one arrives.
+  // Deferred: drawing the charts yields to input (a key press renders first).
+  const charts = useDeferredValue(
+    useLab((s) =>
+      s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : NO_CHARTS,
+    ),
   );
   const axis = useMemo(
     () =>

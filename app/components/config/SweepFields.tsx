@@ -1,4 +1,4 @@
-import { hpGrid, SWEPT_HP_LABELS, type SweptHp } from '../../../src/sweep/config';
+import { SWEPT_HP_LABELS, validHpGrid, type SweptHp } from '../../../src/sweep/config';
 import * as fmt from '../../lib/format';
 import { useLab } from '../../store';
 import { ListField } from '../form/ListField';
@@ -19,7 +19,8 @@ export function SweepFields() {
   const sweep = c.sweep;
   const setSweep = (patch: Partial<typeof sweep>) =>
     editConfig((x) => ({ ...x, sweep: { ...x.sweep, ...patch } }));
-  const grid = Number.isFinite(sweep.log2Min + sweep.log2Max + sweep.log2Step) ? hpGrid(sweep) : [];
+  // Only a valid range has a grid: a step of 0 would be an endless one.
+  const grid = validHpGrid(sweep) ?? [];
   return (
     <fieldset className="group">
       <legend>Sweep</legend>

@@ -30,6 +30,7 @@ export const FORM_FIELDS = new Set([
   'baseDepth',
   'sweep.name',
   'sweep.log2Min',
+  'sweep.log2Max',
   'sweep.log2Step',
   'train.steps',
   'train.batch',

@@ -1,11 +1,19 @@
 import * as fmt from '../../lib/format';
+import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../../store';
 import { LiveLossChart } from './LiveLossChart';
 import { runLabel } from './runLabel';
 
 /** The runs training now: a progress bar each, and their loss curves as they come in. */
 export function InFlightRuns() {
-  const sweep = useLab((s) => s.sweep);
+  const sweep = useLab(
+    useShallow((s) => ({
+      config: s.sweep.config,
+      status: s.sweep.status,
+      inFlight: s.sweep.inFlight,
+      live: s.sweep.live,
+    })),
+  );
   const config = sweep.config;
   const active = sweep.status === 'running' || sweep.status === 'paused';
   const curves = Object.values(sweep.live).some((c) => c.length > 0);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { runCount, type ConfigError } from '../../../src/sweep/config';
 import { cancelSweep, pauseSweep, resumeSweep, runSweep } from '../../gpuClient';
+import { useShallow } from 'zustand/react/shallow';
 import { useRates } from '../../hooks/useRates';
 import { estimateSeconds } from '../../lib/estimate';
 import * as fmt from '../../lib/format';
@@ -16,7 +17,16 @@ export const LONG_SWEEP_S = 600;
 
 /** Run, Pause, Resume, Cancel and Clear, the progress bar, and why the sweep stopped. */
 export function RunControls({ errors }: { errors: ConfigError[] }) {
-  const sweep = useLab((s) => s.sweep);
+  // Only what the buttons need: a finished run changes none of it but the count.
+  const sweep = useLab(
+    useShallow((s) => ({
+      id: s.sweep.id,
+      status: s.sweep.status,
+      stopping: s.sweep.stopping,
+      message: s.sweep.message,
+      finished: s.sweep.records.length,
+    })),
+  );
   const config = useLab((s) => s.config);
   const gpu = useLab((s) => s.gpu);
   const data = useLab((s) => s.data);
@@ -33,7 +43,7 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
   const canRun =
     !active && !horizonTraining && errors.length === 0 && gpuUsable && data.state === 'ready';
   const other = errors.filter((e) => !FORM_FIELDS.has(e.field));
-  const hasResults = sweep.records.length > 0 || sweep.status !== 'idle';
+  const hasResults = sweep.finished > 0 || sweep.status !== 'idle';
   // Resume is the next step of a paused or interrupted sweep: it gets the primary style.
   const resumable = sweep.status === 'paused' || sweep.status === 'interrupted';
 
@@ -119,7 +129,7 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
       <ConfirmDialog
         open={confirming}
         title="Clear the results?"
-        message={`This deletes the ${sweep.records.length} finished run${sweep.records.length === 1 ? '' : 's'} of this sweep from the page and from this browser's storage (the Sweeps list offers Undo for a while). Your settings stay.`}
+        message={`This deletes the ${sweep.finished} finished run${sweep.finished === 1 ? '' : 's'} of this sweep from the page and from this browser's storage (the Sweeps list offers Undo for a while). Your settings stay.`}
         confirmLabel="Clear results"
         onCancel={() => setConfirming(false)}
         onConfirm={() => {

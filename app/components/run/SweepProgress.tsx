@@ -1,6 +1,8 @@
 import { useRates } from '../../hooks/useRates';
 import { estimateSeconds, tokensPerRun, type StepRate } from '../../lib/estimate';
 import * as fmt from '../../lib/format';
+import { useShallow } from 'zustand/react/shallow';
+import type { RunRecord } from '../../../src/sweep/types';
 import { useLab, type SweepState } from '../../store';
 
 const STATUS_WORDS: Record<SweepState['status'], string> = {
@@ -32,14 +34,35 @@ function etaSeconds(s: SweepState, rates: StepRate[]): number | undefined {
   return remaining / s.tokensPerSec;
 }
 
+/** Diverged runs of a records list, counted once per list (selectors run on every update). */
+const divergedCounts = new WeakMap<RunRecord[], number>();
+function divergedOf(records: RunRecord[]): number {
+  let n = divergedCounts.get(records);
+  if (n === undefined) {
+    n = records.filter((r) => r.diverged).length;
+    divergedCounts.set(records, n);
+  }
+  return n;
+}
+
 /** The sweep's progress bar: runs done of total, ETA and throughput. */
 export function SweepProgress() {
-  const sweep = useLab((s) => s.sweep);
   const rates = useRates();
-  const done = sweep.records.length;
-  const total = sweep.total;
-  const diverged = sweep.records.filter((r) => r.diverged).length;
-  const eta = etaSeconds(sweep, rates);
+  const sweep = useLab(
+    useShallow((s) => ({
+      status: s.sweep.status,
+      stopping: s.sweep.stopping,
+      pausing: s.sweep.pausing,
+      total: s.sweep.total,
+      done: s.sweep.records.length,
+      diverged: divergedOf(s.sweep.records),
+      // Rounded to seconds: a re-render when the shown text can change, not on every tick.
+      eta: Math.round(etaSeconds(s.sweep, rates) ?? -1),
+      tokensPerSec: s.sweep.tokensPerSec,
+    })),
+  );
+  const { done, total, diverged } = sweep;
+  const eta = sweep.eta >= 0 ? sweep.eta : undefined;
   const pct = total ? (100 * done) / total : 0;
   return (
     <div className="sweep-progress">

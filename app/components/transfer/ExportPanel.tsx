@@ -5,6 +5,7 @@ import type { SweepConfig } from '../../../src/sweep/config';
 import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
 import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
+import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../../store';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
@@ -65,11 +66,24 @@ export function importDocument(imported: TransferExport, example = false): void 
 
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
-  const sweep = useLab((s) => s.sweep);
+  // While the sweep runs the export waits (it analyses every run): Pause or the end builds it.
+  const sweep = useLab(
+    useShallow((s) =>
+      s.sweep.status === 'running'
+        ? null
+        : {
+            config: s.sweep.config,
+            records: s.sweep.records,
+            horizonRuns: s.sweep.horizonRuns,
+            vocab: s.sweep.vocab,
+          },
+    ),
+  );
   const gpu = useLab((s) => s.gpu);
   const chosen = useLab((s) => s.targetWidth);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
   const doc = useMemo(() => {
+    if (!sweep) return null;
     const c = sweep.config;
     if (!c || sweep.vocab === null || sweep.records.length === 0) return null;
     try {
@@ -84,7 +98,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
     } catch {
       return null;
     }
-  }, [sweep.config, sweep.records, sweep.horizonRuns, sweep.vocab, chosen, adapter]);
+  }, [sweep, chosen, adapter]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>

@@ -23,6 +23,7 @@ export function TargetWidthPanel() {
   const tuned = useTuned();
   const chosen = useLab((s) => s.targetWidth);
   const setTarget = useLab((s) => s.setTargetWidth);
+  if (tuned === null) return null;
   const { config, vocab, hp, log2 } = tuned;
   const widths = config.widths.filter((w) => Number.isInteger(w) && w > 0);
   if (widths.length === 0 || vocab === null) return null;

@@ -3,20 +3,33 @@ import { SWEPT_HP_LABELS, validateSweepConfig } from '../../../src/sweep/config'
 import { trainOneRun } from '../../gpuClient';
 import * as fmt from '../../lib/format';
 import { PARAM_LABELS } from '../../lib/results';
+import { useShallow } from 'zustand/react/shallow';
+import type { RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
 import { useTuned } from './useTuned';
 
+const NO_RECORDS: RunRecord[] = [];
+
 /** Trains the target width once with the transferred value and says where it landed. */
 export function TrainTarget({ width, depth }: { width: number; depth: number }) {
-  const { config, log2, parametrization, vocab } = useTuned();
-  const sweep = useLab((s) => s.sweep);
+  const tuned = useTuned();
+  const sweep = useLab(
+    useShallow((s) => ({
+      status: s.sweep.status,
+      config: s.sweep.config,
+      targetRuns: s.sweep.targetRuns,
+      // The analysed records: they change at the analysis' pace, not on every finished run.
+      records: s.analysis?.records ?? NO_RECORDS,
+    })),
+  );
   const gpu = useLab((s) => s.gpu);
   const targetRunDone = useLab((s) => s.targetRunDone);
   const [running, setRunning] = useState<{ step: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const horizonTraining = useLab((s) => s.horizon.status !== 'idle');
   const busy = sweep.status === 'running' || sweep.status === 'paused' || horizonTraining;
-  if (log2 === undefined || !sweep.config) return null;
+  if (tuned?.log2 === undefined || !sweep.config) return null;
+  const { config, log2, parametrization, vocab } = tuned;
   const spec = { parametrization, width, depth, seed: config.train.seeds[0], log2Hp: log2 };
   const record = sweep.targetRuns.find(
     (r) =>

@@ -1,9 +1,9 @@
 /** The config the transfer panels work from, and the µP-tuned value of its swept hyperparameter. */
 import { useMemo } from 'react';
 import type { MupHyperparams, Parametrization } from '../../../src/mup/rules';
-import { analyzeSweep, tunedLog2 } from '../../../src/sweep/analysis';
+import { tunedLog2 } from '../../../src/sweep/analysis';
 import type { SweepConfig } from '../../../src/sweep/config';
-import { toOutcomes } from '../../../src/sweep/outcomes';
+import { validOrNull } from '../../lib/validConfig';
 import { useLab } from '../../store';
 
 export interface Tuned {
@@ -17,21 +17,26 @@ export interface Tuned {
   hp: MupHyperparams;
 }
 
-export function useTuned(): Tuned {
+/** The tuned value of the sweep's config, or of the form's while there is no sweep (null while that is invalid). */
+export function useTuned(): Tuned | null {
   const sweepConfig = useLab((s) => s.sweep.config);
-  const formConfig = useLab((s) => s.config);
-  const records = useLab((s) => s.sweep.records);
+  const formConfig = useLab((s) => validOrNull(s.config));
+  // The sweep's analysis, computed off the UI thread (app/analysisClient.ts).
+  const charts = useLab((s) =>
+    s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : undefined,
+  );
   const sweepVocab = useLab((s) => s.sweep.vocab);
   const data = useLab((s) => s.data);
   const config = sweepConfig ?? formConfig;
   const vocab = sweepConfig ? sweepVocab : data.state === 'ready' ? data.vocab : null;
   return useMemo(() => {
+    if (config === null) return null;
     const p: Parametrization = config.parametrizations.includes('mup')
       ? 'mup'
       : config.parametrizations[0];
-    const analysis = analyzeSweep(toOutcomes(records, config.axis)).find(
-      (a) => a.parametrization === p,
-    );
+    const analysis = sweepConfig
+      ? charts?.find((ch) => ch.parametrization === p)?.analysis
+      : undefined;
     const base = config.axis === 'width' ? config.baseWidth : config.baseDepth;
     // Rounded: the value goes into run ids and labels.
     const fit = analysis ? tunedLog2(analysis, base) : undefined;
@@ -39,5 +44,5 @@ export function useTuned(): Tuned {
     const hp = { ...config.hp };
     if (log2 !== undefined) hp[config.sweep.name] = 2 ** log2;
     return { config, vocab, log2, parametrization: p, hp };
-  }, [config, records, vocab]);
+  }, [config, charts, sweepConfig, vocab]);
 }
