@@ -320,7 +320,7 @@ const DUMP_FLAGS = {
 } as const satisfies FlagSpecs;
 
 function booleans(v: string): boolean[] {
-  return v.split(',').map((x) => x.trim() === 'true');
+  return v.split(',').map((x) => x.trim().toLowerCase() === 'true');
 }
 
 /** Parity cases: the product of the listed parametrizations, widths, readouts and biases. */
@@ -331,7 +331,7 @@ export function dumpCases(values: FlagValues): {
 } {
   const f = values as Record<keyof typeof DUMP_FLAGS, string>;
   if (!f.out) throw new UsageError('dump needs --out DIR');
-  const params = f.parametrization.split(',').map((p) => p.trim());
+  const params = f.parametrization.split(',').map((p) => p.trim().toLowerCase());
   const hp = {
     ...DEFAULT_HYPERPARAMS,
     lr: Number(f.lr),
