@@ -76,7 +76,7 @@ export const MODEL_FLAGS = {
     defaultNote: '200000',
   },
   parametrization: {
-    kind: { choices: ['sp', 'mup'], list: true },
+    kind: { choices: ['sp', 'mup'], list: true, aliases: ['µp'] },
     help: 'parametrizations to train',
     defaultNote: 'sp,mup',
   },
@@ -245,7 +245,7 @@ export function configFromFlags(
   readBytes: (path: string) => Uint8Array,
 ): SweepConfig {
   const s = (k: string) => values[k] as string | undefined;
-  const presetName = s('preset') ?? 'quick';
+  const presetName = s('preset')?.toLowerCase() ?? 'quick';
   if (!Object.hasOwn(PRESET_LABELS, presetName))
     throw invalid('preset', `one of ${Object.keys(PRESET_LABELS).join(', ')}`, presetName);
   const c = preset(presetName as PresetName);
@@ -263,7 +263,7 @@ export function configFromFlags(
     (s('seed') !== undefined ? [int('seed', s('seed'))!] : undefined);
 
   let sweep = c.sweep;
-  const hpFlag = s('hp');
+  const hpFlag = s('hp')?.toLowerCase();
   if (hpFlag !== undefined) {
     const name = HP_NAMES[hpFlag];
     if (!name) throw invalid('hp', `one of ${Object.keys(HP_NAMES).join(', ')}`, hpFlag);
@@ -295,14 +295,14 @@ export function configFromFlags(
     data = { kind: 'text', name: textPath, text: textFromFile(textPath, context, readBytes) };
   }
 
-  const depthScaling = s('depth-scaling');
+  const depthScaling = s('depth-scaling')?.toLowerCase();
   if (depthScaling !== undefined && !(depthScaling in DEPTH_SCALINGS))
     throw invalid(
       'depth-scaling',
       `one of ${Object.keys(DEPTH_SCALINGS).join(', ')}`,
       depthScaling,
     );
-  const schedule = s('schedule') ?? c.train.schedule.kind;
+  const schedule = s('schedule')?.toLowerCase() ?? c.train.schedule.kind;
   const presetCosine = c.train.schedule.kind === 'cosine' ? c.train.schedule : undefined;
   if (schedule !== 'constant' && schedule !== 'cosine')
     throw invalid('schedule', 'constant or cosine', schedule);

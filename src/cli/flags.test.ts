@@ -237,3 +237,13 @@ describe('--text under the one text rule (test/fixtures/text)', () => {
     });
   }
 });
+
+describe('choices', () => {
+  it('are case-insensitive, and µP is mup', () => {
+    const p = parseFlags('sweep', ['--parametrization', 'SP,µP', '--preset', 'Tiny'], SWEEP_FLAGS);
+    if (p.help) throw new Error('help');
+    const c = configFromFlags(p.values, () => new Uint8Array());
+    expect(c.parametrizations).toEqual(['sp', 'mup']);
+    expect(c.widths).toEqual([16, 32]);
+  });
+});

@@ -23,7 +23,12 @@ export type FlagKind =
   | 'log2-range'
   | 'file'
   | 'dir'
-  | { choices: readonly string[]; list?: boolean };
+  | {
+      choices: readonly string[];
+      list?: boolean;
+      /** Other spellings of a choice, e.g. µp for mup (the command maps them). */
+      aliases?: readonly string[];
+    };
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -117,9 +122,10 @@ export function checkValue(flag: string, kind: FlagKind, value: string): void {
       if (value.trim() === '') throw invalid(flag, 'a path', value);
       return;
     default: {
-      const ok = kind.list
-        ? items.every((x) => kind.choices.includes(x))
-        : kind.choices.includes(value);
+      // Choices are lowercase; SP, MuP and the like are the same choice.
+      const known = (x: string) =>
+        kind.choices.includes(x.toLowerCase()) || !!kind.aliases?.includes(x.toLowerCase());
+      const ok = kind.list ? items.every(known) : known(value.trim());
       if (!ok)
         throw invalid(
           flag,

@@ -354,7 +354,7 @@ function kebab(field: string): string {
 }
 
 function booleans(v: string): boolean[] {
-  return v.split(',').map((x) => x.trim() === 'true');
+  return v.split(',').map((x) => x.trim().toLowerCase() === 'true');
 }
 
 /** Parity cases: the product of the listed parametrizations, widths, readouts and biases. */
@@ -365,7 +365,7 @@ export function dumpCases(values: FlagValues): {
 } {
   const f = values as Record<keyof typeof DUMP_FLAGS, string>;
   if (!f.out) throw new UsageError('dump needs --out DIR');
-  const params = f.parametrization.split(',').map((p) => p.trim());
+  const params = f.parametrization.split(',').map((p) => p.trim().toLowerCase());
   const hp: MupHyperparams = {
     ...DEFAULT_HYPERPARAMS,
     lr: Number(f.lr),

@@ -3,12 +3,14 @@
  * only): the data goes to a temporary file in the same directory, is fsynced, and is renamed over
  * the target (rename is atomic within one file system), then the directory is fsynced so the
  * rename itself survives a power cut. A failed write (a full disk, a file-size limit, a missing
- * directory) leaves the previous file untouched and removes the temporary one.
+ * directory) leaves the previous file untouched and removes the temporary one; the temporary
+ * file of a process killed mid-write (kill -9, power cut) is removed by the next write.
  */
 import {
   closeSync,
   fsyncSync,
   openSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -41,8 +43,40 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${suffix}`);
 }
 
+/** Removes temporary files of `path` left by processes that no longer run. */
+function removeStaleTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix)
+      ? /^(\d+)\.[a-z0-9]+\.tmp$/.exec(name.slice(prefix.length))
+      : null;
+    if (!m || Number(m[1]) === process.pid || isRunning(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Writes `data` to `path` atomically (see the header); throws a WriteFileError on failure. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  removeStaleTemporaries(path);
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {

@@ -264,8 +264,10 @@ describe('kill -9 in the middle of a write keeps the previous file', () => {
       else writeFileSync(out, PREVIOUS);
     }
     expect(hits).toBe(1);
-    // A later run replaces the file whole (the killed run's temporary file stays, hidden).
+    // A later run replaces the file whole and removes the killed run's temporary file.
+    expect(temporaries(dir)).toHaveLength(1);
     expect((await runCli(['golden', '--out', out])).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).format).toBe('mup-lab/golden-transfer');
+    expect(temporaries(dir)).toEqual([]);
   });
 });
