@@ -24,6 +24,7 @@ let taskRequest = 0;
 interface Task {
   onProgress?: (progress: RunProgress[]) => void;
   onBenchProgress?: (p: { done: number; total: number; label: string }) => void;
+  onRunDone?: (record: RunRecord) => void;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -159,6 +160,12 @@ function onMessage(message: FromWorker): void {
       break;
     case 'train-one-done':
       settle(message.requestId, message.record);
+      break;
+    case 'verify-run-done':
+      tasks.get(message.requestId)?.onRunDone?.(message.record);
+      break;
+    case 'verify-done':
+      settle(message.requestId, message.outcome);
       break;
     case 'coord-done':
       settle(message.requestId, message.records);
@@ -316,6 +323,32 @@ export function trainOneRun(
   onProgress?: (progress: RunProgress[]) => void,
 ): Promise<RunRecord> {
   return task<RunRecord>({ type: 'train-one', requestId: ++taskRequest, config, spec }, onProgress);
+}
+
+/**
+ * Trains a verification's runs (src/sweep/verify.ts) in the worker: progress of the stack in
+ * flight, each finished run, and how it ended; cancelVerification() stops it between stacks.
+ */
+export function runVerification(
+  config: SweepConfig,
+  runs: RunSpec[],
+  onProgress: (progress: RunProgress[]) => void,
+  onRunDone: (record: RunRecord) => void,
+): Promise<'completed' | 'cancelled'> {
+  const requestId = ++taskRequest;
+  return new Promise((resolve, reject) => {
+    tasks.set(requestId, {
+      onProgress,
+      onRunDone,
+      resolve: (v) => resolve(v as 'completed' | 'cancelled'),
+      reject,
+    });
+    send({ type: 'verify', requestId, config, runs });
+  });
+}
+
+export function cancelVerification(): void {
+  send({ type: 'verify-cancel' });
 }
 
 /** "Benchmark this GPU" in the worker; cancelGpuBench() makes it reject before the next measurement. */

@@ -5,6 +5,7 @@ import { buildCharts, lossAxis } from '../../lib/results';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
+import { latestVerification } from '../../../src/sweep/verify';
 
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
 
@@ -29,6 +30,15 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
         ? buildCharts(overlay.config, overlay.records)
         : [],
     [overlay, config],
+  );
+  // The verification at the slider's width when there is one, else the latest.
+  const verification = useMemo(
+    () => (config ? latestVerification(config, records, targetRuns, targetWidth) : []),
+    [config, records, targetRuns, targetWidth],
+  );
+  const verifyIds = useMemo(
+    () => new Set(verification.flatMap((v) => v.runs.map((r) => r.id))),
+    [verification],
   );
   const axis = useMemo(
     () =>
@@ -76,11 +86,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             model={model}
             axis={axis}
             partial={running}
-            targets={targetRuns.filter((r) => r.parametrization === model.parametrization)}
+            targets={targetRuns.filter(
+              (r) => r.parametrization === model.parametrization && !verifyIds.has(r.id),
+            )}
             scaledName={config.axis}
             hpName={hpName}
             highlight={targetWidth}
             overlay={overlayOf(model.parametrization)}
+            verification={verification.find((v) => v.parametrization === model.parametrization)}
           />
         ))}
       </div>

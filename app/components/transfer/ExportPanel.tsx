@@ -1,40 +1,18 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
 import { widthStep } from '../../../src/mup/shapes';
-import type { SweepConfig } from '../../../src/sweep/config';
 import { buildExport } from '../../../src/sweep/export';
-import type { TransferExport } from '../../../src/sweep/exportSchema';
-import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
+import { latestVerification } from '../../../src/sweep/verify';
+import {
+  importedConfig,
+  importedHorizonRuns,
+  importedRecords,
+  importedVerificationRuns,
+} from '../../../src/sweep/imported';
 import { useLab } from '../../store';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
-
-/** The lab's config of an imported document (a user's text is not in exports: it stays empty). */
-export function importedConfig(doc: TransferExport): SweepConfig {
-  const c = doc.evidence.config;
-  return {
-    ...c,
-    model: { ...c.model },
-    data:
-      c.data.kind === 'synthetic'
-        ? { kind: 'synthetic', seed: c.data.seed, size: c.data.size }
-        : { kind: 'text', name: c.data.name, text: '' },
-    hp: { ...c.hp },
-    sweep: { ...c.sweep },
-    train: { ...c.train, seeds: [...c.train.seeds], schedule: { ...c.train.schedule } },
-  };
-}
-
-/** The runs of an imported document as run records (the schema drops the export's log2Lr). */
-export function importedRecords(doc: TransferExport): RunRecord[] {
-  return doc.evidence.runs.map((r) => runRecordSchema.parse(r));
-}
-
-/** The horizon runs of an imported document (none in files written before them). */
-export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
-  return (doc.evidence.horizonRuns ?? []).map((r) => runRecordSchema.parse(r));
-}
 
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
@@ -54,11 +32,20 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         vocab: sweep.vocab,
         targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
+        verification: latestVerification(c, sweep.records, sweep.targetRuns, chosen),
       });
     } catch {
       return null;
     }
-  }, [sweep.config, sweep.records, sweep.horizonRuns, sweep.vocab, chosen, adapter]);
+  }, [
+    sweep.config,
+    sweep.records,
+    sweep.horizonRuns,
+    sweep.targetRuns,
+    sweep.vocab,
+    chosen,
+    adapter,
+  ]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>
@@ -86,6 +73,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
             imported.base.vocab,
             `the export of ${date}`,
             importedHorizonRuns(imported),
+            importedVerificationRuns(imported),
           );
         }}
       />
