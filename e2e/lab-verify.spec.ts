@@ -22,18 +22,25 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
   const verify = target.getByRole('button', { name: /Verify/ });
   await expect(verify).toHaveText('Verify transfer at width 32');
   await expect(target).toContainText('(10 runs)');
+  // Cancel stops it between stacks and says so; Verify again trains only what is missing.
   await verify.click();
-  // Progress while it trains, and the page keeps answering: the slider still moves.
   await expect(target.getByRole('progressbar', { name: /Verification at width 32/ })).toBeVisible();
-  await expect(target.getByRole('button', { name: 'Cancel verification' })).toBeEnabled();
   await expect(verify).toBeDisabled();
+  await target.getByRole('button', { name: 'Cancel verification' }).click();
+  await expect(target.getByRole('alert')).toContainText(/Verification cancelled after \d+ runs/);
+  await expect(verify).toBeEnabled();
+  await verify.click();
+  await expect(target.getByRole('button', { name: 'Cancel verification' })).toBeEnabled();
 
   const report = target.getByTestId('verify-report');
   await expect(report).toContainText('Transfer verified at width 32', { timeout: 200_000 });
-  for (const p of ['sp', 'mup']) {
+  for (const [p, label] of [
+    ['sp', 'SP'],
+    ['mup', 'µP'],
+  ]) {
     await expect(report).toContainText(
       new RegExp(
-        `${p} width 32: predicted log2 learning rate -?\\d+\\.\\d\\d.*; (penalty of using the prediction \\d+\\.\\d{3} nats|the predicted value diverged)`,
+        `${label} width 32: predicted log2 learning rate -?\\d+\\.\\d\\d.*; (penalty of using the prediction \\d+\\.\\d{3} nats|the predicted value diverged)`,
       ),
     );
     const chart = page.getByTestId(`chart-${p}`);
@@ -42,7 +49,7 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
     await expect(chart.locator('.verify-line')).toHaveAttribute('stroke-dasharray', '3 3');
     await expect(page.getByTestId(`verify-legend-${p}`)).toContainText('Verification at width 32');
   }
-  await shotOf(page.locator('section.charts'), 'lab-verify');
+  await shotOf(page.getByRole('region', { name: 'Transfer', exact: true }), 'lab-verify');
 
   // The Sweeps list says this sweep has a verification.
   await expect(page.getByTestId('sweep-verified').first()).toContainText('verified at width 32');

@@ -297,8 +297,8 @@ export function latestVerification(
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '?');
 const pm = (x: number, sd: number) => (Number.isFinite(sd) ? `${f2(x)} ± ${f2(sd)}` : f2(x));
 
-/** "mup width 256: predicted log2 lr -6.10 ± 0.20, observed -6.02 ± 0.15; penalty 0.003 nats" */
-export function verifyLine(r: VerifyResult, hpName = 'lr'): string {
+/** "predicted log2 lr -6.10 ± 0.20, observed -6.02 ± 0.15; penalty of using the prediction 0.003 nats" */
+export function verifyDetail(r: VerifyResult, hpName = 'lr'): string {
   const observed = r.observed
     ? `observed ${pm(r.observed.log2, r.observed.sd)}${r.observed.atEdge ? ' (on the edge of the verified range)' : ''}`
     : 'every run diverged';
@@ -307,5 +307,14 @@ export function verifyLine(r: VerifyResult, hpName = 'lr'): string {
     : r.curve.some((p) => p.diverged && Math.abs(p.log2 - r.predicted.log2) < 1e-9)
       ? 'the predicted value diverged'
       : 'penalty unknown';
-  return `${r.parametrization} width ${r.width}: predicted log2 ${hpName} ${pm(r.predicted.log2, r.predicted.sd)}, ${observed}; ${penalty}`;
+  return `predicted log2 ${hpName} ${pm(r.predicted.log2, r.predicted.sd)}, ${observed}; ${penalty}`;
+}
+
+/** "mup width 256: predicted log2 lr -6.10 ± 0.20, observed …; penalty …" (the CLI's line). */
+export function verifyLine(
+  r: VerifyResult,
+  hpName = 'lr',
+  label: string = r.parametrization,
+): string {
+  return `${label} width ${r.width}: ${verifyDetail(r, hpName)}`;
 }

@@ -16,7 +16,7 @@ import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';
 import { TransferTooltip } from './TransferTooltip';
-import { verifyLine, type VerifyResult } from '../../../src/sweep/verify';
+import { verifyDetail, type VerifyResult } from '../../../src/sweep/verify';
 import { VERIFY_DASH, VerifyMarks } from './VerifyMarks';
 
 interface TransferChartProps {
@@ -261,7 +261,7 @@ export function TransferChart({
               strokeDasharray={VERIFY_DASH}
             />
           </svg>{' '}
-          Verification at width {verification.width}: {verifyLine(verification, hpName)} (dotted
+          Verification at width {verification.width}: {verifyDetail(verification, hpName)} (dotted
           line: the prediction, shaded ± sd; ◇ the observed optimum)
         </p>
       )}

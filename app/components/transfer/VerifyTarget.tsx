@@ -8,6 +8,7 @@ import {
   VERIFY_POINTS,
 } from '../../../src/sweep/verify';
 import { cancelVerification, runVerification } from '../../gpuClient';
+import { PARAM_LABELS } from '../../lib/results';
 import { useLab } from '../../store';
 
 /** How often the progress bar follows the worker's per-step read-backs (ms). */
@@ -57,7 +58,9 @@ export function VerifyTarget({ width }: { width: number }) {
 
   const verify = () => {
     if (!planned.ok) return;
-    const { runs } = planned.plan;
+    // Runs a cancelled verification already trained are kept: only the rest are trained.
+    const trained = new Set(targetRuns.map((r) => r.id));
+    const runs = planned.plan.runs.filter((r) => !trained.has(r.id));
     setError(null);
     setRunning({ done: 0, total: runs.length, step: 0, stopping: false });
     let done = 0;
@@ -134,7 +137,9 @@ export function VerifyTarget({ width }: { width: number }) {
           </p>
           <ul>
             {results.map((r) => (
-              <li key={r.parametrization}>{verifyLine(r, hpName)}</li>
+              <li key={r.parametrization}>
+                {verifyLine(r, hpName, PARAM_LABELS[r.parametrization])}
+              </li>
             ))}
           </ul>
         </div>
