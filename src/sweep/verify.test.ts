@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { preset, type SweepConfig } from './config';
+import { buildExport } from './export';
+import { parseImport } from './exportParse';
+import { importedVerificationRuns } from './imported';
 import { runId, type RunRecord, type RunSpec } from './types';
 import {
   analyzeVerification,
@@ -143,5 +146,43 @@ describe('verify: analysis', () => {
     expect(sp.penalty).toBeCloseTo(0.1 * 1.4 ** 2, 3);
     const mup = results.find((r) => r.parametrization === 'mup')!;
     expect(mup.penalty).toBeLessThan(1e-6);
+  });
+});
+
+describe('verify: export', () => {
+  it('writes `verification`, reads it back, and names a bad field; files without it still read', () => {
+    const records = sweepRecords();
+    const target = verifyGrid(-5, 5, 2).map((log2Hp) =>
+      record({ parametrization: 'mup', width: 64, depth: 1, seed: 0, log2Hp }, -4.5),
+    );
+    const verification = latestVerification(config, records, target);
+    const build = (v = verification) =>
+      buildExport({
+        config,
+        records,
+        vocab: 96,
+        targetWidth: 64,
+        environment: { adapter: 'test' },
+        verification: v,
+      });
+    const doc = build();
+    expect(doc.verification).toMatchObject({ width: 64, depth: 1, seeds: [0] });
+    const [r] = doc.verification!.results;
+    expect(r.parametrization).toBe('mup');
+    expect(r.observed!.log2).toBeCloseTo(-4.5, 6);
+    expect(r.penalty).toBeCloseTo(0.025, 6);
+    const back = parseImport(JSON.stringify(doc));
+    if (!back.ok) throw new Error(back.message);
+    expect(importedVerificationRuns(back.doc)).toEqual(target);
+
+    const bad = JSON.parse(JSON.stringify(doc));
+    bad.verification.results[0].penalty = 'small';
+    const rejected = parseImport(JSON.stringify(bad));
+    expect(rejected.ok).toBe(false);
+    if (!rejected.ok) expect(rejected.message).toMatch(/^verification\.results\[0\]\.penalty/);
+
+    const older = build([]);
+    expect(older.verification).toBeUndefined();
+    expect(parseImport(JSON.stringify(older)).ok).toBe(true);
   });
 });
