@@ -55,6 +55,8 @@ export interface VerifyOptions {
   halfOctaves?: number;
   vocab?: number;
   limits?: AdapterLimitsLike;
+  /** predictOptima of the sweep, when the caller has it (it costs a bootstrap). */
+  predictions?: VerifyPrediction[];
 }
 
 export type PlanResult = { ok: true; plan: VerifyPlan } | { ok: false; message: string };
@@ -132,7 +134,7 @@ export function planVerify(
     { vocab: opts.vocab, limits: opts.limits },
   ).find((e) => e.field === 'widths' || e.field === 'sweep' || e.field === 'seeds');
   if (refused) return { ok: false, message: `${refused.field}: ${refused.message}` };
-  const predictions = predictOptima(config, sweepAnalysis(config, records));
+  const predictions = opts.predictions ?? predictOptima(config, sweepAnalysis(config, records));
   if (predictions.length === 0) {
     return { ok: false, message: 'runs: no run of the sweep finished without diverging' };
   }
@@ -263,10 +265,10 @@ export function verificationAt(
   records: readonly RunRecord[],
   targetRuns: readonly RunRecord[],
   width: number,
+  predictions?: readonly VerifyPrediction[],
 ): VerifyResult[] {
   if (config.axis !== 'width') return [];
-  const predictions = predictOptima(config, sweepAnalysis(config, records));
-  return predictions
+  return (predictions ?? predictOptima(config, sweepAnalysis(config, records)))
     .filter(
       (p) =>
         new Set(
@@ -278,20 +280,26 @@ export function verificationAt(
     .map((p) => analyzeVerification(p, width, targetRuns));
 }
 
+/** The verified width to show: `preferred` when it was verified, else the latest; or none. */
+export function shownVerificationWidth(
+  targetRuns: readonly RunRecord[],
+  preferred?: number | null,
+): number | undefined {
+  const widths = verifiedWidths(targetRuns);
+  if (preferred !== undefined && preferred !== null && widths.includes(preferred)) return preferred;
+  return widths[widths.length - 1];
+}
+
 /** The verification to show: at `preferred` when there is one, else the latest. */
 export function latestVerification(
   config: SweepConfig,
   records: readonly RunRecord[],
   targetRuns: readonly RunRecord[],
   preferred?: number | null,
+  predictions?: readonly VerifyPrediction[],
 ): VerifyResult[] {
-  const widths = verifiedWidths(targetRuns);
-  if (widths.length === 0) return [];
-  const width =
-    preferred !== undefined && preferred !== null && widths.includes(preferred)
-      ? preferred
-      : widths[widths.length - 1];
-  return verificationAt(config, records, targetRuns, width);
+  const width = shownVerificationWidth(targetRuns, preferred);
+  return width === undefined ? [] : verificationAt(config, records, targetRuns, width, predictions);
 }
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '?');

@@ -5,7 +5,7 @@ import { buildCharts, lossAxis } from '../../lib/results';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
-import { latestVerification } from '../../../src/sweep/verify';
+import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
 
@@ -32,9 +32,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
     [overlay, config],
   );
   // The verification at the slider's width when there is one, else the latest.
+  // Keyed by the width it shows, so that moving the slider does not redo the analysis.
+  const verifiedWidth = shownVerificationWidth(targetRuns, targetWidth);
   const verification = useMemo(
-    () => (config ? latestVerification(config, records, targetRuns, targetWidth) : []),
-    [config, records, targetRuns, targetWidth],
+    () =>
+      config && verifiedWidth !== undefined
+        ? verificationAt(config, records, targetRuns, verifiedWidth)
+        : [],
+    [config, records, targetRuns, verifiedWidth],
   );
   const verifyIds = useMemo(
     () => new Set(verification.flatMap((v) => v.runs.map((r) => r.id))),

@@ -2,7 +2,7 @@ import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
 import { widthStep } from '../../../src/mup/shapes';
 import { buildExport } from '../../../src/sweep/export';
-import { latestVerification } from '../../../src/sweep/verify';
+import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import {
   importedConfig,
   importedHorizonRuns,
@@ -21,6 +21,15 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
   const chosen = useLab((s) => s.targetWidth);
   const importResults = useLab((s) => s.importResults);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
+  // Keyed by the width it shows, so that moving the slider does not redo its analysis.
+  const verifiedWidth = shownVerificationWidth(sweep.targetRuns, chosen);
+  const verification = useMemo(
+    () =>
+      sweep.config && verifiedWidth !== undefined
+        ? verificationAt(sweep.config, sweep.records, sweep.targetRuns, verifiedWidth)
+        : [],
+    [sweep.config, sweep.records, sweep.targetRuns, verifiedWidth],
+  );
   const doc = useMemo(() => {
     const c = sweep.config;
     if (!c || sweep.vocab === null || sweep.records.length === 0) return null;
@@ -32,20 +41,12 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         vocab: sweep.vocab,
         targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
-        verification: latestVerification(c, sweep.records, sweep.targetRuns, chosen),
+        verification,
       });
     } catch {
       return null;
     }
-  }, [
-    sweep.config,
-    sweep.records,
-    sweep.horizonRuns,
-    sweep.targetRuns,
-    sweep.vocab,
-    chosen,
-    adapter,
-  ]);
+  }, [sweep.config, sweep.records, sweep.horizonRuns, verification, sweep.vocab, chosen, adapter]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>

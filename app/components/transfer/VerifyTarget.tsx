@@ -2,6 +2,8 @@ import { useMemo, useRef, useState } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import {
   planVerify,
+  predictOptima,
+  sweepAnalysis,
   verificationAt,
   verifyLine,
   VERIFY_HALF_OCTAVES,
@@ -40,16 +42,22 @@ export function VerifyTarget({ width }: { width: number }) {
   const [error, setError] = useState<string | null>(null);
   const lastTick = useRef(0);
   const limits = gpu.state === 'ready' ? gpu.limits : undefined;
+  // The predictions cost a bootstrap: once per sweep result, not per slider position.
+  const predictions = useMemo(
+    () =>
+      config && records.length > 0 ? predictOptima(config, sweepAnalysis(config, records)) : [],
+    [config, records],
+  );
   const planned = useMemo(
     () =>
       config && records.length > 0
-        ? planVerify(config, records, { width, vocab: vocab ?? undefined, limits })
+        ? planVerify(config, records, { width, vocab: vocab ?? undefined, limits, predictions })
         : undefined,
-    [config, records, width, vocab, limits],
+    [config, records, width, vocab, limits, predictions],
   );
   const results = useMemo(
-    () => (config ? verificationAt(config, records, targetRuns, width) : []),
-    [config, records, targetRuns, width],
+    () => (config ? verificationAt(config, records, targetRuns, width, predictions) : []),
+    [config, records, targetRuns, width, predictions],
   );
   if (!config || !planned) return null;
   const busy = status === 'running' || status === 'paused' || horizonTraining || running !== null;
