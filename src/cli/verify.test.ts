@@ -30,6 +30,8 @@ describe('mup-lab verify', () => {
     // The export names its text but does not hold it: verify says so, and which flag to use.
     expect(await main(['verify', '--from', result, '--width', '32'])).toBe(2);
     expect(stderr.join('')).toMatch(/--text: the sweep trained on the text .* pass it with --text/);
+    expect(await main(['verify', '--from', result, '--width', '32', '--seeds', '0,x'])).toBe(2);
+    expect(stderr.join('')).toMatch(/--seeds: /);
     expect(await main(['verify', '--from', result, '--width', '33', '--text', corpus])).toBe(2);
     expect(stderr.join('')).toMatch(/--width 33: widths: .*(divisible|multiple)/);
 
