@@ -259,7 +259,7 @@ export function retuneKernels(): void {
 /** Starts the form's config as a new sweep (a new entry of the Sweeps list: the one before stays). */
 export function runSweep(config: SweepConfig): void {
   const { data } = useLab.getState();
-  if (data.state !== 'ready') return;
+  if (data.state !== 'ready' || refusedWhileVerifying()) return;
   timingStarted(true);
   useLab.getState().sweepStarted(config, runCount(config), data.vocab);
   send({ type: 'start-sweep', config, done: [], part: 'grid' });
@@ -279,6 +279,7 @@ export function resumeSweep(): void {
     timingUnpaused();
     send({ type: 'resume' });
   } else if (sweep.status === 'interrupted' && sweep.config) {
+    if (refusedWhileVerifying()) return;
     timingStarted(false);
     useLab.getState().sweepResumed();
     send({ type: 'start-sweep', config: sweep.config, done: sweep.records, part: 'grid' });
@@ -288,7 +289,7 @@ export function resumeSweep(): void {
 /** Trains the horizon runs of the shown cosine sweep that have not finished yet. */
 export function trainHorizonRuns(): void {
   const { sweep, horizon } = useLab.getState();
-  if (!sweep.config || horizon.status !== 'idle') return;
+  if (!sweep.config || horizon.status !== 'idle' || refusedWhileVerifying()) return;
   useLab.getState().horizonStarted();
   send({ type: 'start-sweep', config: sweep.config, done: sweep.horizonRuns, part: 'horizon' });
 }
@@ -325,6 +326,17 @@ export function trainOneRun(
   return task<RunRecord>({ type: 'train-one', requestId: ++taskRequest, config, spec }, onProgress);
 }
 
+/** A verification is training: the worker runs one sweep at a time. */
+let verifying = false;
+
+/** While a verification trains, a sweep is refused with a notice (and no new Sweeps entry). */
+function refusedWhileVerifying(): boolean {
+  if (verifying) {
+    useLab.getState().setNotice('A verification is running: cancel it or let it finish first.');
+  }
+  return verifying;
+}
+
 /**
  * Trains a verification's runs (src/sweep/verify.ts) in the worker: progress of the stack in
  * flight, each finished run, and how it ended; cancelVerification() stops it between stacks.
@@ -336,7 +348,8 @@ export function runVerification(
   onRunDone: (record: RunRecord) => void,
 ): Promise<'completed' | 'cancelled'> {
   const requestId = ++taskRequest;
-  return new Promise((resolve, reject) => {
+  verifying = true;
+  return new Promise<'completed' | 'cancelled'>((resolve, reject) => {
     tasks.set(requestId, {
       onProgress,
       onRunDone,
@@ -344,6 +357,8 @@ export function runVerification(
       reject,
     });
     send({ type: 'verify', requestId, config, runs });
+  }).finally(() => {
+    verifying = false;
   });
 }
 
