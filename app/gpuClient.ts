@@ -24,6 +24,7 @@ let taskRequest = 0;
 interface Task {
   onProgress?: (progress: RunProgress[]) => void;
   onBenchProgress?: (p: { done: number; total: number; label: string }) => void;
+  onRunDone?: (record: RunRecord) => void;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -207,6 +208,12 @@ function route(message: FromWorker): void {
     case 'train-one-done':
       settle(message.requestId, message.record);
       break;
+    case 'verify-run-done':
+      tasks.get(message.requestId)?.onRunDone?.(message.record);
+      break;
+    case 'verify-done':
+      settle(message.requestId, message.outcome);
+      break;
     case 'coord-done':
       settle(message.requestId, message.records);
       break;
@@ -306,7 +313,7 @@ export function retuneKernels(): void {
 /** Starts the form's config as a new sweep (a new entry of the Sweeps list: the one before stays). */
 export function runSweep(config: SweepConfig): void {
   const { data } = useLab.getState();
-  if (data.state !== 'ready') return;
+  if (data.state !== 'ready' || refusedWhileVerifying()) return;
   timingStarted(true);
   useLab.getState().sweepStarted(config, runCount(config), data.vocab);
   send({ type: 'start-sweep', config, done: [], part: 'grid' });
@@ -326,6 +333,7 @@ export function resumeSweep(): void {
     timingUnpaused();
     send({ type: 'resume' });
   } else if (sweep.status === 'interrupted' && sweep.config) {
+    if (refusedWhileVerifying()) return;
     timingStarted(false);
     useLab.getState().sweepResumed();
     send({ type: 'start-sweep', config: sweep.config, done: sweep.records, part: 'grid' });
@@ -335,7 +343,7 @@ export function resumeSweep(): void {
 /** Trains the horizon runs of the shown cosine sweep that have not finished yet. */
 export function trainHorizonRuns(): void {
   const { sweep, horizon } = useLab.getState();
-  if (!sweep.config || horizon.status !== 'idle') return;
+  if (!sweep.config || horizon.status !== 'idle' || refusedWhileVerifying()) return;
   useLab.getState().horizonStarted();
   send({ type: 'start-sweep', config: sweep.config, done: sweep.horizonRuns, part: 'horizon' });
 }
@@ -370,6 +378,46 @@ export function trainOneRun(
   onProgress?: (progress: RunProgress[]) => void,
 ): Promise<RunRecord> {
   return task<RunRecord>({ type: 'train-one', requestId: ++taskRequest, config, spec }, onProgress);
+}
+
+/** A verification is training: the worker runs one sweep at a time. */
+let verifying = false;
+
+/** While a verification trains, a sweep is refused with a notice (and no new Sweeps entry). */
+function refusedWhileVerifying(): boolean {
+  if (verifying) {
+    useLab.getState().setNotice('A verification is running: cancel it or let it finish first.');
+  }
+  return verifying;
+}
+
+/**
+ * Trains a verification's runs (src/sweep/verify.ts) in the worker: progress of the stack in
+ * flight, each finished run, and how it ended; cancelVerification() stops it between stacks.
+ */
+export function runVerification(
+  config: SweepConfig,
+  runs: RunSpec[],
+  onProgress: (progress: RunProgress[]) => void,
+  onRunDone: (record: RunRecord) => void,
+): Promise<'completed' | 'cancelled'> {
+  const requestId = ++taskRequest;
+  verifying = true;
+  return new Promise<'completed' | 'cancelled'>((resolve, reject) => {
+    tasks.set(requestId, {
+      onProgress,
+      onRunDone,
+      resolve: (v) => resolve(v as 'completed' | 'cancelled'),
+      reject,
+    });
+    send({ type: 'verify', requestId, config, runs });
+  }).finally(() => {
+    verifying = false;
+  });
+}
+
+export function cancelVerification(): void {
+  send({ type: 'verify-cancel' });
 }
 
 /** "Benchmark this GPU" in the worker; cancelGpuBench() makes it reject before the next measurement. */

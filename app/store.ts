@@ -194,6 +194,8 @@ export interface LabState {
     vocab: number,
     name: string,
     horizonRuns?: RunRecord[],
+    /** Runs beyond the grid at a target width: an imported verification's. */
+    targetRuns?: RunRecord[],
   ): void;
   horizonStarted(): void;
   horizonRunDone(record: RunRecord): void;
@@ -352,7 +354,7 @@ export const useLab = create<LabState>((set) => ({
   // A new sweep or an import is a new entry of the Sweeps list: the one shown before stays there.
   sweepStarted: (config, total, vocab) =>
     set({ sweep: { ...IDLE, id: newSweepId(), status: 'running', config, total, vocab } }),
-  importResults: (config, records, vocab, name, horizonRuns = []) =>
+  importResults: (config, records, vocab, name, horizonRuns = [], targetRuns = []) =>
     set(() => {
       const total = runCount(config);
       const unfinished = records.length < total;
@@ -368,6 +370,7 @@ export const useLab = create<LabState>((set) => ({
           vocab,
           records,
           horizonRuns,
+          targetRuns,
           message: unfinished
             ? `Imported ${name}: ${records.length} of ${total} runs had finished. ` +
               (textMissing

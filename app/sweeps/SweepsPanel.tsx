@@ -95,6 +95,11 @@ function Entry({ entry, shown, locked }: { entry: SweepSummary; shown: boolean; 
         )}
         {shown && <span className="tag">shown</span>}
         {overlaid && <span className="tag overlay">overlaid (dashed)</span>}
+        {entry.verifiedWidths && entry.verifiedWidths.length > 0 && (
+          <span className="tag verified" data-testid="sweep-verified">
+            verified at width {entry.verifiedWidths.join(', ')}
+          </span>
+        )}
       </div>
       <p className="muted sweep-meta">
         {when(entry.createdAt)} · {entry.source === 'import' ? 'imported · ' : ''}

@@ -8,6 +8,7 @@ import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
 import * as z from 'zod';
 import { PRESET_LABELS, hpGrid, type SweepConfig } from '../../src/sweep/config';
 import { runRecordSchema, type RunRecord } from '../../src/sweep/types';
+import { verifiedWidths } from '../../src/sweep/verify';
 import { PARAM_LABELS } from '../lib/results';
 import type { SweepState, SweepStatus } from '../store';
 
@@ -35,6 +36,8 @@ export const sweepSummarySchema = z.object({
   runs: z.number(),
   total: z.number(),
   status: statusSchema,
+  /** Target widths where transfer was verified (src/sweep/verify.ts); absent before. */
+  verifiedWidths: z.array(z.number()).optional(),
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
 
@@ -115,6 +118,7 @@ export function summaryOf(
     runs: sweep.records.length,
     total: sweep.total,
     status: sweep.status,
+    verifiedWidths: verifiedWidths(sweep.targetRuns),
   };
 }
 

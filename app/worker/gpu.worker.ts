@@ -29,6 +29,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
 let acquiring: Promise<GpuContext | undefined> | undefined;
 let sweep: SweepHandle | undefined;
+/** The verification in flight (src/sweep/verify.ts), apart from the sweep. */
+let verification: SweepHandle | undefined;
 /** Set while a sweep's kernels are tuned, before its handle exists: pause or cancel asked meanwhile. */
 let beforeStart: { pause: boolean; cancel: boolean } | undefined;
 /** Bumped when the device is lost: callbacks of an older sweep are dropped. */
@@ -50,6 +52,7 @@ function describe(e: unknown): string {
 function deviceLost(message: string): void {
   ctx = undefined;
   sweep = undefined;
+  verification = undefined;
   generation++;
   post({ type: 'device-lost', message });
 }
@@ -195,6 +198,14 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
     post({ type: 'sweep-error', message: 'A sweep is already running.', part });
     return;
   }
+  if (verification) {
+    post({
+      type: 'sweep-error',
+      message: 'A verification is running: cancel it or wait for it first.',
+      part,
+    });
+    return;
+  }
   const gpu = await device();
   if (!gpu) {
     post({ type: 'sweep-error', message: 'No GPU device is available to run the sweep.', part });
@@ -273,6 +284,32 @@ async function runOne(message: Extract<ToWorker, { type: 'train-one' }>): Promis
     onProgress: (progress) => post({ type: 'train-one-progress', requestId, progress }),
   });
   post({ type: 'train-one-done', requestId, record });
+}
+
+/** Trains a verification's runs with the sweep's scheduler (stacked LRs), cancellable. */
+async function runVerify(message: Extract<ToWorker, { type: 'verify' }>): Promise<void> {
+  if (sweep || beforeStart || verification) throw new Error('Another sweep is running.');
+  const gpu = await device();
+  if (!gpu) throw new Error('No GPU device is available.');
+  const { requestId } = message;
+  const mine = generation;
+  const live = () => mine === generation;
+  const data = prepareData(message.config.data, message.config.model.context);
+  const handle = startSweep(gpu, message.config, {
+    data,
+    runs: message.runs,
+    callbacks: {
+      onProgress: (progress) => live() && post({ type: 'train-one-progress', requestId, progress }),
+      onRunDone: (record) => live() && post({ type: 'verify-run-done', requestId, record }),
+    },
+  });
+  verification = handle;
+  try {
+    const outcome = await handle.finished;
+    if (live()) post({ type: 'verify-done', requestId, outcome });
+  } finally {
+    if (verification === handle) verification = undefined;
+  }
 }
 
 async function runCoordCheck(message: Extract<ToWorker, { type: 'coord-check' }>): Promise<void> {
@@ -357,6 +394,12 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runOne(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
       );
+    case 'verify':
+      return runVerify(message).catch((e: unknown) =>
+        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+      );
+    case 'verify-cancel':
+      return verification?.cancel();
     case 'coord-check':
       return runCoordCheck(message).catch((e: unknown) =>
         post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),

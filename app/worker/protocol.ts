@@ -33,6 +33,13 @@ export type ToWorker =
   | { type: 'cancel' }
   /** Train one extra run, e.g. a target width with transferred hyperparameters. */
   | { type: 'train-one'; requestId: number; config: SweepConfig; spec: Omit<RunSpec, 'id'> }
+  /**
+   * Verify transfer at a target width (src/sweep/verify.ts planVerify): train these runs like a
+   * sweep's, one stack at a time; answers verify-run-done per run, then verify-done.
+   */
+  | { type: 'verify'; requestId: number; config: SweepConfig; runs: RunSpec[] }
+  /** Stop the verification after the stack in flight (verify-done says 'cancelled'). */
+  | { type: 'verify-cancel' }
   /** Activation size per layer against width over the first steps. */
   | {
       type: 'coord-check';
@@ -88,6 +95,8 @@ export type FromWorker =
   | { type: 'sweep-error'; message: string; part: RunPart }
   | { type: 'train-one-progress'; requestId: number; progress: RunProgress[] }
   | { type: 'train-one-done'; requestId: number; record: RunRecord }
+  | { type: 'verify-run-done'; requestId: number; record: RunRecord }
+  | { type: 'verify-done'; requestId: number; outcome: 'completed' | 'cancelled' }
   | { type: 'coord-done'; requestId: number; records: CoordRecord[] }
   | { type: 'task-error'; requestId: number; message: string }
   | { type: 'gpu-bench-progress'; requestId: number; done: number; total: number; label: string }

@@ -19,7 +19,10 @@ import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, LAB_VERSION } from '../sweep/export';
+import { buildExport, exportedVerification, LAB_VERSION } from '../sweep/export';
+import { transferExportSchema, type TransferExport } from '../sweep/exportSchema';
+import { importedConfig, importedRecords } from '../sweep/imported';
+import { analyzeVerification, planVerify, verifyLine } from '../sweep/verify';
 import { parseImport } from '../sweep/exportParse';
 import { exportShapeToGpt } from '../sweep/exportShapes';
 import { horizonAnalysis, horizonNeedsRuns, planHorizonRuns } from '../sweep/horizon';
@@ -275,21 +278,29 @@ const TRANSFER_FLAGS = {
   out: { kind: 'file', help: 'write the transferred values here as JSON', defaultNote: 'stdout' },
 } as const satisfies FlagSpecs;
 
+/** A text file's contents, or a UsageError naming the flag and why it cannot be read. */
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `${flag}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+/** The export document at --from, checked (a bad file: UsageError with the field). */
+function readExport(path: string): TransferExport {
+  const parsed = parseImport(readText(path, '--from'));
+  if (!parsed.ok) throw new UsageError(`${path}: ${parsed.message}`);
+  return parsed.doc;
+}
+
 function transferCommand(values: FlagValues): void {
   const flags = values as Record<keyof typeof TRANSFER_FLAGS, string | undefined>;
   if (!flags.from) throw new UsageError('transfer needs --from result.json');
   checkOut(flags.out);
-  let text: string;
-  try {
-    text = readFileSync(flags.from, 'utf8');
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  const parsed = parseImport(text);
-  if (!parsed.ok) throw new UsageError(`${flags.from}: ${parsed.message}`);
-  const doc = parsed.doc;
+  const doc = readExport(flags.from);
   const base = exportShapeToGpt(doc.base);
   const width = Number(flags.width ?? base.width);
   const depth = Number(flags.depth ?? base.depth);
@@ -300,6 +311,86 @@ function transferCommand(values: FlagValues): void {
     throw new UsageError((e as Error).message);
   }
   output(result, flags.out);
+}
+
+const VERIFY_FLAGS = {
+  from: {
+    kind: 'file',
+    help: "a width sweep's result or the page's export (mup-lab/transfer JSON)",
+  },
+  width: { kind: 'positive-int', help: 'the target width to verify transfer at' },
+  seeds: { kind: 'non-negative-int-list', help: 'seeds to train', defaultNote: "the sweep's" },
+  text: {
+    kind: 'file',
+    help: 'the text the sweep trained on (exports name it but do not include it)',
+  },
+  out: {
+    kind: 'file',
+    help: 'write the export with `verification` added here',
+    defaultNote: 'stdout',
+  },
+} as const satisfies FlagSpecs;
+
+/**
+ * Trains a small sweep at --width around the optimum the sweep predicts there (src/sweep/
+ * verify.ts), for each parametrization, and writes the export with its `verification`.
+ */
+async function verifyCommand(values: FlagValues): Promise<void> {
+  const flags = values as Record<keyof typeof VERIFY_FLAGS, string | undefined>;
+  if (!flags.from) throw new UsageError('verify needs --from result.json');
+  if (!flags.width) throw new UsageError('verify needs --width N (the target width)');
+  checkOut(flags.out);
+  const doc = readExport(flags.from);
+  const config = importedConfig(doc);
+  if (config.data.kind === 'text') {
+    if (!flags.text) {
+      throw new UsageError(
+        `--text: the sweep trained on the text "${config.data.name}", which exports do not include: pass it with --text FILE`,
+      );
+    }
+    config.data = { ...config.data, text: readText(flags.text, '--text') };
+  }
+  const records = importedRecords(doc);
+  const width = Number(flags.width);
+  const seeds = flags.seeds?.split(',').map((x) => Number(x.trim()));
+  let data;
+  try {
+    data = prepareData(config.data, config.model.context);
+  } catch (e) {
+    throw new UsageError(`--text: ${(e as Error).message}`);
+  }
+  const planned = planVerify(config, records, { width, seeds, vocab: data.vocab });
+  if (!planned.ok) throw new UsageError(`--width ${width}: ${planned.message}`);
+  await withGpu(async (ctx) => {
+    const again = planVerify(config, records, {
+      width,
+      seeds,
+      vocab: data.vocab,
+      limits: ctx.limits,
+    });
+    if (!again.ok) throw new UsageError(`--width ${width}: ${again.message}`);
+    const { plan } = again;
+    for (const p of plan.predictions) {
+      const sd = Number.isFinite(p.sd) ? ` ± ${p.sd.toFixed(2)}` : '';
+      log(
+        `${p.parametrization}: predicted optimum log2 ${config.sweep.name} ${p.log2.toFixed(2)}${sd} (fitted at width ${p.fromWidth})`,
+      );
+    }
+    log(`verify: ${plan.runs.length} runs at width ${width} on ${data.description}`);
+    const runs: RunRecord[] = [];
+    await startSweep(ctx, config, {
+      data,
+      runs: plan.runs,
+      callbacks: { onRunDone: (r) => log(runLine(config, r, runs.push(r), plan.runs.length)) },
+    }).finished;
+    const results = plan.predictions.map((p) => analyzeVerification(p, width, runs));
+    for (const r of results) log(verifyLine(r, config.sweep.name));
+    const out = { ...doc, verification: exportedVerification(results, config) };
+    const checked = transferExportSchema.safeParse(out);
+    if (!checked.success)
+      throw new Error(`the verified export does not validate: ${checked.error.message}`);
+    output(checked.data, flags.out);
+  });
 }
 
 const DUMP_FLAGS = {
@@ -504,6 +595,17 @@ const COMMANDS: Record<string, Command> = {
     description: 'Prints (or writes) the per-tensor values µTransfer gives at the target shape.',
     flags: TRANSFER_FLAGS,
     run: transferCommand,
+  },
+  verify: {
+    summary: 'train a small LR sweep at a target width to check the optimum lands where predicted',
+    usage: '--from result.json --width N [--seeds 0,1] [--text FILE] [--out verified.json]',
+    description:
+      "Trains 5 values of the swept hyperparameter within ± 2 octaves of each parametrization's\n" +
+      'predicted optimum (the base width’s fitted optimum, carried by the rules) at --width, with\n' +
+      "the sweep's seeds, and writes the export with `verification` (predicted and observed\n" +
+      'optimum, the penalty of using the prediction, the runs) added.',
+    flags: VERIFY_FLAGS,
+    run: verifyCommand,
   },
   bench: {
     summary: 'kernel and training benchmarks (same as npm run bench)',

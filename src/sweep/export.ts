@@ -18,12 +18,14 @@ import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
   type ExportedRun,
+  type ExportedVerification,
   type TransferExport,
 } from './exportSchema';
 import { toExportShape } from './exportShapes';
 import { IMPORT_LIMITS as L } from './schemaParts';
 import { toOutcomes } from './outcomes';
 import type { RunRecord } from './types';
+import type { VerifyResult } from './verify';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** This lab's version (package.json), written into every export. */
@@ -115,6 +117,8 @@ export interface BuildExportInput {
   environment: { adapter: string; labVersion?: string; date?: Date };
   /** analyzeSweep(toOutcomes(records)) when already computed. */
   analysis?: ParametrizationAnalysis[];
+  /** A verification at a target width (src/sweep/verify.ts), when one was trained. */
+  verification?: readonly VerifyResult[];
 }
 
 /**
@@ -167,8 +171,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const result = transfer(hp, p, base, target);
   const pytorch = mupPytorchHints(hp, base, target);
 
-  const exported = (r: RunRecord) =>
-    sanitizeRun(r, swept === 'lr' ? r.log2Hp : Math.log2(config.hp.lr));
+  const exported = (r: RunRecord) => exportRun(config, r);
   const runs = input.records.map(exported);
   const horizonRuns = (input.horizonRuns ?? []).map(exported);
   const env = input.environment;
@@ -230,6 +233,9 @@ export function buildExport(input: BuildExportInput): TransferExport {
             })),
         })),
     },
+    ...(input.verification && input.verification.length > 0
+      ? { verification: exportedVerification(input.verification, config) }
+      : {}),
     environment: {
       adapter: env.adapter.slice(0, L.string),
       labVersion: env.labVersion ?? LAB_VERSION,
@@ -239,6 +245,39 @@ export function buildExport(input: BuildExportInput): TransferExport {
       ...pytorch,
       muAdamW: { ...pytorch.muAdamW, betas: [pytorch.muAdamW.betas[0], pytorch.muAdamW.betas[1]] },
     },
+  };
+}
+
+/** A run of `config` as the export holds it (log2Lr: the swept value when sweeping the LR). */
+export function exportRun(config: SweepConfig, r: RunRecord): ExportedRun {
+  return sanitizeRun(r, config.sweep.name === 'lr' ? r.log2Hp : Math.log2(config.hp.lr));
+}
+
+/** A verification as the export holds it: every number finite, its runs sanitized. */
+export function exportedVerification(
+  results: readonly VerifyResult[],
+  config: SweepConfig,
+): ExportedVerification {
+  const exported = (r: RunRecord) => exportRun(config, r);
+  const runs = results.flatMap((r) => r.runs);
+  return {
+    width: results[0].width,
+    depth: runs[0]?.depth ?? config.model.depth,
+    seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b),
+    results: results.map((r) => ({
+      parametrization: r.parametrization,
+      predicted: { log2: r.predicted.log2, sd: finiteOr(r.predicted.sd, null) },
+      observed:
+        r.observed && Number.isFinite(r.observed.log2)
+          ? {
+              log2: r.observed.log2,
+              sd: finiteOr(r.observed.sd, null),
+              atEdge: r.observed.atEdge,
+            }
+          : null,
+      penalty: finiteOr(r.penalty, null),
+      runs: r.runs.map(exported),
+    })),
   };
 }
 

@@ -177,6 +177,30 @@ const evidenceSchema = z.strictObject({
   ),
 });
 
+/**
+ * A verification at a target width (src/sweep/verify.ts): per parametrization, a small sweep
+ * around the optimum predicted from the base width, what it found, and its runs (absent before,
+ * and when none was trained).
+ */
+const verificationSchema = z.strictObject({
+  width: posInt(L.width),
+  depth: posInt(L.depth),
+  seeds: list(nonNegInt),
+  results: list(
+    z.strictObject({
+      parametrization: parametrizationSchema,
+      /** log2 of the predicted optimum (the base width's fitted one) and its bootstrap sd. */
+      predicted: z.strictObject({ log2: num, sd: num.nullable() }),
+      /** The fitted optimum of the verification's curve; null when every run diverged. */
+      observed: z.strictObject({ log2: num, sd: num.nullable(), atEdge: z.boolean() }).nullable(),
+      /** Loss at the predicted value minus the best loss, on the curve's fit (nats). */
+      penalty: num.nullable(),
+      runs: list(exportedRunSchema, L.runs),
+    }),
+    2,
+  ),
+});
+
 const environmentSchema = z.strictObject({
   adapter: str,
   labVersion: str,
@@ -238,9 +262,11 @@ export const transferExportSchema = z.strictObject({
   rules: rulesTextSchema,
   target: targetSchema,
   evidence: evidenceSchema,
+  verification: verificationSchema.optional(),
   environment: environmentSchema,
   pytorch: pytorchSchema,
 });
 
 export type TransferExport = z.infer<typeof transferExportSchema>;
 export type ExportedRun = z.infer<typeof exportedRunSchema>;
+export type ExportedVerification = z.infer<typeof verificationSchema>;

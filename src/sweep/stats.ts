@@ -16,14 +16,16 @@ export function sampleSd(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
-/**
- * Vertex of the least-squares parabola y = a x² + b x + c through the points, when at least
- * three distinct x are given and the parabola is convex (a > 0); undefined otherwise.
- */
-export function lsqParabolaVertex(
-  xs: readonly number[],
-  ys: readonly number[],
-): number | undefined {
+/** y = a·(x − x0)² + b·(x − x0) + c, x0 the mean of the fitted xs (for conditioning). */
+export interface Parabola {
+  a: number;
+  b: number;
+  c: number;
+  x0: number;
+}
+
+/** The least-squares parabola through the points (at least three distinct x), convex or not. */
+export function lsqParabola(xs: readonly number[], ys: readonly number[]): Parabola | undefined {
   if (xs.length < 3 || new Set(xs).size < 3) return undefined;
   // Centre x for conditioning; normal equations of the 3x3 system, solved by Cramer's rule.
   const x0 = mean(xs);
@@ -56,8 +58,27 @@ export function lsqParabolaVertex(
   const withColumn = (j: number) => A.map((row, i) => row.map((v, k) => (k === j ? rhs[i] : v)));
   const a = det3(withColumn(0)) / d;
   const b = det3(withColumn(1)) / d;
-  if (!(a > 0)) return undefined;
-  return x0 - b / (2 * a);
+  const c = det3(withColumn(2)) / d;
+  return { a, b, c, x0 };
+}
+
+/** The least-squares parabola's value at x. */
+export function parabolaAt(p: Parabola, x: number): number {
+  const t = x - p.x0;
+  return p.a * t * t + p.b * t + p.c;
+}
+
+/**
+ * Vertex of the least-squares parabola y = a x² + b x + c through the points, when at least
+ * three distinct x are given and the parabola is convex (a > 0); undefined otherwise.
+ */
+export function lsqParabolaVertex(
+  xs: readonly number[],
+  ys: readonly number[],
+): number | undefined {
+  const p = lsqParabola(xs, ys);
+  if (!p || !(p.a > 0)) return undefined;
+  return p.x0 - p.b / (2 * p.a);
 }
 
 export interface SlopeFit {

@@ -16,6 +16,8 @@ import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';
 import { TransferTooltip } from './TransferTooltip';
+import { verifyDetail, type VerifyResult } from '../../../src/sweep/verify';
+import { VERIFY_DASH, VerifyMarks } from './VerifyMarks';
 
 interface TransferChartProps {
   model: ChartModel;
@@ -33,6 +35,8 @@ interface TransferChartProps {
   highlight?: number | null;
   /** Another kept sweep's chart of this parametrization, drawn dashed over this one. */
   overlay?: { model: ChartModel; name: string };
+  /** A verification at a target width (src/sweep/verify.ts), drawn dashed in black. */
+  verification?: VerifyResult;
 }
 
 /** The overlaid sweep's dash pattern (this sweep's lines are solid). */
@@ -58,6 +62,7 @@ export function TransferChart({
   highlight = null,
   idPrefix = '',
   overlay,
+  verification,
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const prefix = scaledName[0];
@@ -88,6 +93,10 @@ export function TransferChart({
     [xs, series, overlaySeries, prefix],
   );
   const step = grid.length > 1 ? grid[1] - grid[0] : 1;
+  // The verification's values lie off the grid, and may reach beyond it.
+  const verifyXs = verification?.curve.map((p) => p.log2) ?? [];
+  const xLo = Math.min(xs[0], ...verifyXs);
+  const xHi = Math.max(xs[xs.length - 1], ...verifyXs);
   const overlayDrawn = (overlaySeries ?? []).filter((s) => s.cells.some((c) => c.loss !== null));
   // Only a trained width is highlighted; any other slider position leaves the chart as it is.
   const highlighted =
@@ -113,7 +122,7 @@ export function TransferChart({
             <XAxis
               dataKey="x"
               type="number"
-              domain={[xs[0] - step / 3, xs[xs.length - 1] + step / 3]}
+              domain={[xLo - step / 3, xHi + step / 3]}
               ticks={ticksOf(xs)}
               tickFormatter={(v: number) => fmt.log2(v)}
               stroke="var(--muted)"
@@ -207,6 +216,7 @@ export function TransferChart({
             <OptimumMarks series={series} scaledName={scaledName} hpName={hpName} />
             <DivergedMarks series={series} scaledName={scaledName} hpName={hpName} />
             <TargetMarks runs={targets} scaledName={scaledName} hpName={hpName} />
+            {verification && <VerifyMarks result={verification} hpName={hpName} />}
           </ComposedChart>
         </ResponsiveContainer>
       </div>
@@ -234,6 +244,26 @@ export function TransferChart({
             <ChartLegend series={overlayDrawn} scaledName={scaledName} hpName={hpName} />
           )}
         </div>
+      )}
+      {verification && (
+        <p
+          className="verify-legend muted"
+          data-testid={`${idPrefix}verify-legend-${parametrization}`}
+        >
+          <svg width="28" height="8" aria-hidden="true">
+            <line
+              x1="0"
+              y1="4"
+              x2="28"
+              y2="4"
+              stroke="var(--text)"
+              strokeWidth="2"
+              strokeDasharray={VERIFY_DASH}
+            />
+          </svg>{' '}
+          Verification at width {verification.width}: {verifyDetail(verification, hpName)} (dotted
+          line: the prediction, shaded ± sd; ◇ the observed optimum)
+        </p>
       )}
       <p className="verdict" data-testid={`${idPrefix}verdict-${parametrization}`}>
         <strong>{label}:</strong>{' '}

@@ -5,6 +5,7 @@ import { buildCharts, lossAxis, type ChartModel } from '../../lib/results';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
+import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 
 const NO_CHARTS: ChartModel[] = [];
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
@@ -31,11 +32,25 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   );
   // Computed off the UI thread (app/analysisClient.ts); the last analysis of this config stays
   // on screen until the next one arrives.
+  const analysis = useLab((s) =>
+    s.analysis && s.analysis.config === s.sweep.config ? s.analysis : null,
+  );
   // Deferred: drawing the charts yields to input (a key press renders first).
-  const charts = useDeferredValue(
-    useLab((s) =>
-      s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : NO_CHARTS,
-    ),
+  const charts = useDeferredValue(analysis?.charts ?? NO_CHARTS);
+  // The verification at the slider's width when there is one, else the latest; from the runs
+  // the analysis saw (not every finished run as it lands). Keyed by the width it shows, so that
+  // moving the slider does not redo the analysis.
+  const verifiedWidth = shownVerificationWidth(targetRuns, targetWidth);
+  const verification = useMemo(
+    () =>
+      analysis && verifiedWidth !== undefined
+        ? verificationAt(analysis.config, analysis.records, targetRuns, verifiedWidth)
+        : [],
+    [analysis, targetRuns, verifiedWidth],
+  );
+  const verifyIds = useMemo(
+    () => new Set(verification.flatMap((v) => v.runs.map((r) => r.id))),
+    [verification],
   );
   const axis = useMemo(
     () =>
@@ -83,11 +98,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             model={model}
             axis={axis}
             partial={running}
-            targets={targetRuns.filter((r) => r.parametrization === model.parametrization)}
+            targets={targetRuns.filter(
+              (r) => r.parametrization === model.parametrization && !verifyIds.has(r.id),
+            )}
             scaledName={config.axis}
             hpName={hpName}
             highlight={targetWidth}
             overlay={overlayOf(model.parametrization)}
+            verification={verification.find((v) => v.parametrization === model.parametrization)}
           />
         ))}
       </div>

@@ -1,43 +1,20 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
 import { widthStep } from '../../../src/mup/shapes';
-import type { SweepConfig } from '../../../src/sweep/config';
 import { buildExport } from '../../../src/sweep/export';
 import type { TransferExport } from '../../../src/sweep/exportSchema';
-import { runRecordSchema, type RunRecord } from '../../../src/sweep/types';
 import { useShallow } from 'zustand/react/shallow';
+import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
+import {
+  importedConfig,
+  importedHorizonRuns,
+  importedRecords,
+  importedVerificationRuns,
+} from '../../../src/sweep/imported';
 import { useLab } from '../../store';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
-
-/** The lab's config of an imported document (a user's text is not in exports: it stays empty). */
-export function importedConfig(doc: TransferExport): SweepConfig {
-  const c = doc.evidence.config;
-  return {
-    ...c,
-    model: { ...c.model },
-    data:
-      c.data.kind === 'synthetic'
-        ? { kind: 'synthetic', seed: c.data.seed, size: c.data.size }
-        : c.data.kind === 'shakespeare'
-          ? { kind: 'shakespeare' }
-          : { kind: 'text', name: c.data.name, text: '' },
-    hp: { ...c.hp },
-    sweep: { ...c.sweep },
-    train: { ...c.train, seeds: [...c.train.seeds], schedule: { ...c.train.schedule } },
-  };
-}
-
-/** The runs of an imported document as run records (the schema drops the export's log2Lr). */
-export function importedRecords(doc: TransferExport): RunRecord[] {
-  return doc.evidence.runs.map((r) => runRecordSchema.parse(r));
-}
-
-/** The horizon runs of an imported document (none in files written before them). */
-export function importedHorizonRuns(doc: TransferExport): RunRecord[] {
-  return (doc.evidence.horizonRuns ?? []).map((r) => runRecordSchema.parse(r));
-}
 
 /**
  * Shows an export's results as the lab's, as a new entry of the Sweeps list (the Import JSON
@@ -61,6 +38,7 @@ export function importDocument(imported: TransferExport, example = false): void 
       imported.base.vocab,
       example ? 'the example result' : `the export of ${date}`,
       importedHorizonRuns(imported),
+      importedVerificationRuns(imported),
     );
 }
 
@@ -75,6 +53,7 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
             config: s.sweep.config,
             records: s.sweep.records,
             horizonRuns: s.sweep.horizonRuns,
+            targetRuns: s.sweep.targetRuns,
             vocab: s.sweep.vocab,
           },
     ),
@@ -82,6 +61,15 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
   const gpu = useLab((s) => s.gpu);
   const chosen = useLab((s) => s.targetWidth);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
+  // Keyed by the width it shows, so that moving the slider does not redo its analysis.
+  const verifiedWidth = sweep ? shownVerificationWidth(sweep.targetRuns, chosen) : undefined;
+  const verification = useMemo(
+    () =>
+      sweep?.config && verifiedWidth !== undefined
+        ? verificationAt(sweep.config, sweep.records, sweep.targetRuns, verifiedWidth)
+        : [],
+    [sweep, verifiedWidth],
+  );
   const doc = useMemo(() => {
     if (!sweep) return null;
     const c = sweep.config;
@@ -94,11 +82,12 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         vocab: sweep.vocab,
         targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
+        verification,
       });
     } catch {
       return null;
     }
-  }, [sweep, chosen, adapter]);
+  }, [sweep, verification, chosen, adapter]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>

@@ -7,6 +7,7 @@ import { TransferTable } from '../TransferTable';
 import { WidthSlider, widthStops, nearestStop, MAX_TARGET_WIDTH } from '../WidthSlider';
 import { TrainTarget } from './TrainTarget';
 import { useTuned } from './useTuned';
+import { VerifyTarget } from './VerifyTarget';
 
 /** The default target: eight times the widest trained width, on a valid stop. */
 export function defaultTarget(widths: number[], step: number): number {
@@ -58,6 +59,7 @@ export function TargetWidthPanel() {
         target={target}
       />
       <TrainTarget width={width} depth={depth} />
+      {config.axis === 'width' && <VerifyTarget width={width} />}
     </section>
   );
 }
