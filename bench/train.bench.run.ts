@@ -10,6 +10,26 @@ import { writeResult } from './table';
 import { runTrainBench, trainOptionsFromEnv } from './train';
 import { runTrainBrowser } from './train-browser';
 import { sideBySide } from './train-compare';
+import {
+  printAccounting,
+  printBreakdowns,
+  printChecks,
+  printJaxjsDevice,
+  printRow,
+  rowTable,
+} from './train-report';
+import type { TrainDoc } from './train-round';
+
+/** The page's results, printed as the Node run prints its own. */
+function printTrainDoc(doc: TrainDoc): void {
+  const log = (s = '') => console.log(s);
+  const table = rowTable(log);
+  for (const row of doc.rows) printRow(table, row);
+  printBreakdowns(doc.breakdown, doc.breakdownTiming, log);
+  printAccounting(doc.accounting, log);
+  printChecks(doc.rows, doc.lossChecks, log);
+  printJaxjsDevice(doc.jaxjsSteps, log);
+}
 
 it('training step benchmark', async () => {
   const opts = trainOptionsFromEnv();
@@ -19,6 +39,7 @@ it('training step benchmark', async () => {
   }
   console.log('browser run (Chromium, bench/web):');
   const browser = await runTrainBrowser(opts);
+  printTrainDoc(browser as unknown as TrainDoc);
   console.log('\nNode run (Dawn), beside it:');
   const node = await runTrainBench(opts);
   const doc = {
