@@ -17,7 +17,18 @@ import type { PeerGptSpec } from './peer-gpt';
 export interface JaxGpt {
   /** One training step (forward, backward, clip, AdamW); resolves to its loss once done. */
   step(tokens: Int32Array, targets: Int32Array): Promise<number>;
+  /** Where the last step's wall time went (ms). */
+  lastPhases(): JaxStepPhases;
   dispose(): void;
+}
+
+export interface JaxStepPhases {
+  /** The jitted calls (value-and-grad, update) returning: host work that enqueues the kernels. */
+  callMs: number;
+  /** Waiting for the new parameters (blockUntilReady). */
+  readyMs: number;
+  /** Reading the loss back. */
+  readMs: number;
 }
 
 type Params = Record<string, JaxArray>;
@@ -129,21 +140,27 @@ export function createJaxGpt({ config, tensors }: PeerGptSpec): JaxGpt {
   let m: Params = Object.fromEntries(tensors.map((t) => [t.name, np.zeros(t.shape)]));
   let v: Params = Object.fromEntries(tensors.map((t) => [t.name, np.zeros(t.shape)]));
   let t = 0;
+  let phases: JaxStepPhases = { callMs: 0, readyMs: 0, readMs: 0 };
 
   return {
     async step(tokens, targets) {
       t++;
+      const t0 = performance.now();
       const tok = np.array(tokens, { dtype: np.int32 });
       const tgt = np.array(targets, { dtype: np.int32 });
       const [loss, grads] = lossAndGrads(tree.ref(params), tok, tgt);
       const corrections = np.array([1 - beta1 ** t, 1 - beta2 ** t]);
       const next = update(params, grads, m, v, corrections);
       ({ params, m, v } = next);
+      const t1 = performance.now();
       // The step is done when its update is: wait for the new parameters, then read the loss.
       await blockUntilReady(tree.ref(params)).then((p) => tree.dispose(p));
+      const t2 = performance.now();
       const [value] = await loss.data();
+      phases = { callMs: t1 - t0, readyMs: t2 - t1, readMs: performance.now() - t2 };
       return value;
     },
+    lastPhases: () => phases,
     dispose() {
       tree.dispose(params);
       tree.dispose(m);

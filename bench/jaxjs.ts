@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { blockUntilReady, defaultDevice, init, jit, numpy as np } from '@jax-js/jax';
 import { adapterLabel, summarizeAdapter, type GpuContext } from '../src/gpu';
 import { nodeGpu } from '../src/gpu/node';
+import { probeAdapter } from './jaxjs-probe';
 
 export interface JaxjsMatmul {
   /** Milliseconds per matmul over `inner` back-to-back matmuls, submit to results ready. */
@@ -36,7 +37,8 @@ async function initJaxjs(): Promise<string> {
     async requestAdapter(options) {
       const adapter = await gpu.requestAdapter(options);
       if (adapter) label = adapterLabel(summarizeAdapter(adapter));
-      return adapter;
+      // Counts what jax-js's device is asked to do (bench/jaxjs-probe.ts).
+      return adapter && probeAdapter(adapter);
     },
   };
   // Node 21+ defines a read-only `navigator` getter: replace it rather than assign. jax-js's

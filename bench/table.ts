@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 /** Plain-text tables for the benchmark's console output, printed a row at a time. */
@@ -61,7 +61,16 @@ export function writeResult(out: string | undefined, doc: unknown, log: (s: stri
   if (!out) return;
   const path = resolve(out);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
+  // Atomically: a temp file in the same folder, flushed, then renamed over the target.
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(doc, null, 2) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
   log(`wrote ${path}`);
 }
 

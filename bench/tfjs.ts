@@ -5,10 +5,10 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { create } from 'webgpu';
 import type { GpuContext } from '../src/gpu';
 import type { TimingMethod } from '../src/gpu/timing';
+import { useTfjsWebgpu } from './tfjs-backend';
 
 export interface TfjsMatmul {
   /** Milliseconds per matmul over `inner` back-to-back matmuls. */
@@ -43,14 +43,7 @@ function exposeNavigatorGpu(): void {
 
 export async function setUpTfjs(ctx: GpuContext): Promise<TfjsBench> {
   exposeNavigatorGpu();
-  // Matmul inputs are GPU tensors; never let TF.js run small ops on the CPU instead.
-  tf.env().set('WEBGPU_CPU_FORWARD', false);
-  const info = ctx.adapter as unknown as GPUAdapterInfo;
-  const backend = new WebGPUBackend(ctx.device, info);
-  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => backend, 100);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js refused the WebGPU backend');
-  await tf.ready();
+  const backend = await useTfjsWebgpu(ctx);
   // TF.js times with timestamp queries whenever the device has them (as ours does).
   const timestamps = ctx.device.features.has('timestamp-query');
 

@@ -36,7 +36,7 @@ import {
   createOurs,
   randomBatches,
   type OursTrainer,
-} from './train';
+} from './train-engines';
 
 export interface TuneBenchOptions {
   out?: string;

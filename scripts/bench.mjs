@@ -52,6 +52,7 @@ for (let i = 0; i < args.length; i++) {
   else if (arg === '--variants') env.MUP_BENCH_VARIANTS = value();
   else if (arg === '--no-tfjs') env.MUP_BENCH_NO_TFJS = '1';
   else if (arg === '--no-jaxjs') env.MUP_BENCH_NO_JAXJS = '1';
+  else if (arg === '--browser') env.MUP_BENCH_BROWSER = '1';
   else if (arg === '--min-sample-ms') {
     const v = value();
     if (!(Number(v) > 0)) fail(`--min-sample-ms needs a positive number, got ${v}`);

@@ -3,6 +3,7 @@
  * any number of times. A training step encodes all its ops into one compute pass of one command
  * encoder and submits once: storage writes of one dispatch are visible to the next.
  */
+import { registerBindGroup } from './accounting';
 import type { GpuContext } from './device';
 import { BufferUsage } from './constants';
 import { withErrorScopes } from './errors';
@@ -91,6 +92,11 @@ export interface Dispatch {
   groups: readonly [number, number, number];
   /** Label of the bind group (default: the op's). */
   label?: string;
+  /**
+   * Bindings this configuration never touches (bound only to satisfy the layout, e.g. a matmul
+   * without bias): left out of the memory accounting (accounting.ts).
+   */
+  unused?: readonly number[];
 }
 
 export interface DispatchSequence {
@@ -108,15 +114,18 @@ export interface DispatchSequence {
  * bind group and dispatch for each dispatch in order.
  */
 export function dispatchOp(ctx: GpuContext, d: DispatchSequence): PreparedOp {
-  const bound = d.dispatches.map((x) => ({
-    pipeline: x.pipeline,
-    groups: x.groups,
-    bindGroup: ctx.device.createBindGroup({
+  const bound = d.dispatches.map((x) => {
+    const bindGroup = ctx.device.createBindGroup({
       label: x.label ?? d.label,
       layout: x.pipeline.getBindGroupLayout(0),
       entries: x.entries,
-    }),
-  }));
+    });
+    registerBindGroup(
+      bindGroup,
+      x.entries.filter((e) => !x.unused?.includes(e.binding)),
+    );
+    return { pipeline: x.pipeline, groups: x.groups, bindGroup };
+  });
   return {
     label: d.label,
     encode(pass) {

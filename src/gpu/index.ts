@@ -1,3 +1,4 @@
+export * from './accounting';
 export * from './constants';
 export * from './device';
 export * from './encode';

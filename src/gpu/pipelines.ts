@@ -4,6 +4,7 @@
  */
 import pairSumWgsl from '../../kernels/pair_sum.wgsl?raw';
 import preludeWgsl from '../../kernels/prelude.wgsl?raw';
+import { registerPipeline } from './accounting';
 import { GpuKernelError, withErrorScopes } from './errors';
 
 export type OverrideConstants = Record<string, number | boolean>;
@@ -83,6 +84,7 @@ export class PipelineCache {
         compute: { module, entryPoint, constants: numeric },
       }),
     );
+    registerPipeline(pipeline, withPrelude(kernel.code));
     this.pipelines.set(key, pipeline);
     return pipeline;
   }

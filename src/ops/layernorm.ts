@@ -194,6 +194,7 @@ export async function prepareLayerNormForward(
     groups,
     label: `${label} [${variant}]`,
     owned: [uniforms],
+    ...(hasBias ? {} : { unused: [3] }),
   });
 }
 

@@ -231,5 +231,6 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     groups,
     label: `${label} [${variant}]`,
     owned: [uniforms],
+    ...(hasBias ? {} : { unused: [4] }),
   });
 }
