@@ -34,15 +34,25 @@ function pythonPath(name: string): boolean {
 }
 
 function doc(
-  overrides: { targetWidth?: number; tied?: boolean; biases?: boolean; sgd?: boolean } = {},
+  overrides: {
+    targetWidth?: number;
+    tied?: boolean;
+    biases?: boolean;
+    sgd?: boolean;
+    muon?: boolean;
+    parametrization?: 'sp' | 'mup';
+  } = {},
 ) {
   const c = preset('tiny');
   const config = {
     ...c,
     model: { ...c.model, tiedReadout: overrides.tied ?? false, biases: overrides.biases ?? true },
+    parametrizations: [overrides.parametrization ?? 'mup'],
     hp: overrides.sgd
       ? { ...DEFAULT_HYPERPARAMS, optimizer: 'sgd' as const, momentum: 0.85, weightDecay: 0.1 }
-      : { ...DEFAULT_HYPERPARAMS },
+      : overrides.muon
+        ? { ...DEFAULT_HYPERPARAMS, optimizer: 'muon' as const, momentum: 0.95, nsSteps: 4 }
+        : { ...DEFAULT_HYPERPARAMS },
   };
   return buildExport({
     config,
@@ -102,6 +112,19 @@ describe('the optimizer in the snippet', () => {
     expect(sgd).toContain('p.mul_(1 - LR * lr_scale * WEIGHT_DECAY)');
     expect(sgd).not.toMatch(/MuAdamW|^BETAS|^EPS/m);
     expect(d.target.optimizer).toMatchObject({ name: 'sgd', momentum: 0.85 });
+  });
+
+  it('Muon: written out (mup has none), with its momentum, steps and the parametrization’s scale', () => {
+    const mup = pytorchSnippet(doc({ muon: true }));
+    expect(mup).toContain('from mup import MuReadout, set_base_shapes');
+    expect(mup).not.toMatch(/MuAdamW|MuSGD/);
+    expect(mup).toMatch(/^MUON_MOMENTUM = 0\.95 /m);
+    expect(mup).toMatch(/^NS_STEPS = 4 /m);
+    expect(mup).toContain('a, b, c = 3.4445, -4.7750, 2.0315');
+    expect(mup).toContain('return (fan_out / fan_in) ** 0.5');
+    expect(mup).toContain("u.chunk(3, dim=0) if n.endswith('qkv.weight')");
+    const sp = pytorchSnippet(doc({ muon: true, parametrization: 'sp' }));
+    expect(sp).toContain('return 0.2 * max(fan_in, fan_out) ** 0.5');
   });
 });
 

@@ -4,6 +4,7 @@
  * changes with the PyTorch trainer (python/mup_lab), not with the export format.
  */
 import { TINY_SHAKESPEARE } from '../data/shakespeare';
+import { muonMomentumOf, nsStepsOf } from '../mup/optimizers';
 import { DEFAULT_MOMENTUM, DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
@@ -63,6 +64,7 @@ export function pytorchSnippet(doc: TransferExport): string {
   const hiddenEps = hidden ? hidden.eps : hp.eps / widthMult;
   const hiddenLr = hidden ? hidden.muAdamLr : hp.lr / widthMult;
   const sgd = (hp.optimizer ?? 'adamw') === 'sgd';
+  const muon = hp.optimizer === 'muon';
   const tuned = doc.tuning;
   const depthOn = m.residualMult !== 1 || m.depthLrFactor !== 1;
   const headLine =
@@ -84,7 +86,8 @@ export function pytorchSnippet(doc: TransferExport): string {
   lines.push(
     '# pip install mup',
     'import torch',
-    `from mup import MuReadout, ${sgd ? 'MuSGD' : 'MuAdamW'}, set_base_shapes`,
+    // mup has no Muon: the snippet writes it out (Muon's branch below).
+    `from mup import MuReadout, ${sgd ? 'MuSGD, ' : muon ? '' : 'MuAdamW, '}set_base_shapes`,
     '',
     '# ---- Base shapes (the model the hyperparameters were tuned at) ----',
     `BASE_WIDTH = ${b.width}  # d_model`,
@@ -100,7 +103,9 @@ export function pytorchSnippet(doc: TransferExport): string {
     '# ---- Tuned base hyperparameters ----',
     sgd
       ? `LR = ${py(hp.lr)}  # η: MuSGD multiplies it by m on embeddings, vectors and the readout (${py(hp.lr * widthMult)} at the target); hidden matrices keep η`
-      : `LR = ${py(hp.lr)}  # η: MuAdamW divides it by m on hidden matrices -> ${py(hiddenLr)} at the target`,
+      : muon
+        ? `LR = ${py(hp.lr)}  # η: Muon's hidden matrices and AdamW's other tensors alike; width enters through the update's scale`
+        : `LR = ${py(hp.lr)}  # η: MuAdamW divides it by m on hidden matrices -> ${py(hiddenLr)} at the target`,
     `INIT_STD = ${py(hp.initStd)}  # σ`,
     `OUTPUT_MULT = ${py(hp.alphaOut)}  # α_out: MuReadout(output_mult=OUTPUT_MULT); logits × α_out / m`,
     `ALPHA_IN = ${py(hp.alphaIn)}  # α_in: multiply tok_emb(x) + pos_emb(t) by this (mup does not)`,
@@ -112,9 +117,19 @@ export function pytorchSnippet(doc: TransferExport): string {
           `MOMENTUM = ${py(hp.momentum ?? DEFAULT_MOMENTUM)}  # torch.optim.SGD momentum (dampening 0, not Nesterov)`,
         ]
       : [
-          `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: MuAdamW keeps lr·wd = η·λ)`,
+          ...(muon
+            ? [
+                `MUON_MOMENTUM = ${py(muonMomentumOf(hp))}  # μ of Muon's Nesterov momentum`,
+                `NS_STEPS = ${nsStepsOf(hp)}  # Newton-Schulz iterations`,
+              ]
+            : []),
+          muon
+            ? `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: lr·wd = η·λ on every matrix)`
+            : `WEIGHT_DECAY = ${py(hp.weightDecay)}  # λ (decoupled: MuAdamW keeps lr·wd = η·λ)`,
           `BETAS = (${py(hp.beta1)}, ${py(hp.beta2)})`,
-          `EPS = ${py(hp.eps)}  # ε at the base; hidden matrices use ε/m = ${py(hiddenEps)} at the target`,
+          muon
+            ? `EPS = ${py(hp.eps)}  # ε of the AdamW half (Muon's matrices have none)`
+            : `EPS = ${py(hp.eps)}  # ε at the base; hidden matrices use ε/m = ${py(hiddenEps)} at the target`,
         ]),
     `GRAD_CLIP = ${py(hp.clip)}  # clip_grad_norm_ max norm (0 = off)`,
     `ZERO_READOUT = ${pyBool(pt.muReadout.readoutZeroInit)}`,
@@ -189,6 +204,50 @@ export function pytorchSnippet(doc: TransferExport): string {
       '#   with torch.no_grad():',
       '#       for p in decay: p.mul_(1 - LR * lr_scale * WEIGHT_DECAY)',
       '#   optimizer.step()',
+    );
+  } else if (muon) {
+    const scale =
+      doc.parametrization === 'mup'
+        ? '(fan_out / fan_in) ** 0.5  # µP-Muon: the spectral condition (arXiv 2310.17813)'
+        : "0.2 * max(fan_in, fan_out) ** 0.5  # SP-Muon: Moonlight's RMS matching (arXiv 2502.16982)";
+    lines.push(
+      "# ---- Optimizer: Muon on the hidden matrices, AdamW on the rest (the lab's Muon) ----",
+      '# mup has no Muon. This is the lab\'s, step for step (mup_lab.LabMuon in "Download PyTorch',
+      '# trainer" is the same): Nesterov momentum, Keller Jordan\'s Newton-Schulz, the update scaled',
+      '# per matrix; a fused qkv is three matrices (its row blocks q, k, v).',
+      'def muon_scale(fan_out, fan_in):',
+      `    return ${scale}`,
+      '',
+      'def newton_schulz5(G, steps=NS_STEPS):',
+      '    a, b, c = 3.4445, -4.7750, 2.0315',
+      '    X = G.float()',
+      '    tall = X.size(0) > X.size(1)',
+      '    X = X.T if tall else X',
+      '    X = X / (X.norm() + 1e-7)',
+      '    for _ in range(steps):',
+      '        A = X @ X.T',
+      '        X = a * X + (b * A + c * A @ A) @ X',
+      '    return X.T if tall else X',
+      '',
+      'hidden = {n: p for n, p in model.named_parameters() if p.infshape.ninf() == 2}',
+      'rest = [p for n, p in model.named_parameters() if n not in hidden]',
+      'adam = torch.optim.AdamW(',
+      "    [{'params': [p for p in rest if p.dim() >= 2], 'weight_decay': WEIGHT_DECAY},",
+      "     {'params': [p for p in rest if p.dim() < 2], 'weight_decay': 0.0}],",
+      '    lr=LR, betas=BETAS, eps=EPS,',
+      ')',
+      'bufs = {n: torch.zeros_like(p) for n, p in hidden.items()}',
+      '',
+      '@torch.no_grad()',
+      'def muon_step_(lr_scale=1.0):  # after backward and the clip, beside adam.step()',
+      '    lr = LR * lr_scale',
+      '    for n, p in hidden.items():',
+      '        g, buf = p.grad, bufs[n]',
+      '        buf.lerp_(g, 1 - MUON_MOMENTUM)',
+      '        u = g.lerp(buf, MUON_MOMENTUM)',
+      "        blocks = u.chunk(3, dim=0) if n.endswith('qkv.weight') else (u,)",
+      '        update = torch.cat([muon_scale(*b.shape) * newton_schulz5(b) for b in blocks])',
+      '        p.mul_(1 - lr * WEIGHT_DECAY).add_(update, alpha=-lr)',
     );
   } else
     lines.push(
