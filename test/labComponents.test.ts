@@ -128,6 +128,32 @@ describe('TransferTable helpers', () => {
     }
   });
 
+  it('names each group’s update under Muon: the hidden matrices’ scale, AdamW for the rest', () => {
+    const target = { ...base, width: 4 * base.width };
+    const update = (p: 'sp' | 'mup') =>
+      Object.fromEntries(
+        tensorGroups(transfer({ ...hp, optimizer: 'muon' }, p, base, target)).map((g) => [
+          g.key,
+          g.update,
+        ]),
+      );
+    const d = target.width;
+    // µP-Muon: √(fan_out/fan_in), width-free; SP-Muon: 0.2·√max(fan_in, fan_out).
+    expect(update('mup')).toMatchObject({
+      qkv: 'Muon ×1',
+      mlp_in: 'Muon ×2',
+      mlp_out: 'Muon ×0.5',
+    });
+    expect(update('sp')).toMatchObject({
+      qkv: `Muon ×${formatValue(0.2 * Math.sqrt(d))}`,
+      mlp_in: `Muon ×${formatValue(0.2 * Math.sqrt(4 * d))}`,
+      tok_emb: 'AdamW',
+      gains: 'AdamW',
+      readout: 'AdamW',
+    });
+    expect(tensorGroups(transfer(hp, 'mup', base, target))[0].update).toBeUndefined();
+  });
+
   it('shows a range when members differ (depth scaling: in-block gains vs ln_f)', () => {
     const r = transfer({ ...hp, depthAlpha: 0.5 }, 'mup', base, { ...base, depth: 8 });
     const gains = tensorGroups(r).find((g) => g.key === 'gains');

@@ -1,7 +1,13 @@
 import { Fragment, useMemo } from 'react';
 import type { MupHyperparams, Parametrization } from '../../src/mup/rules';
 import type { GptShape } from '../../src/mup/shapes';
-import { OPTIMIZER_RULES, optimizerNameOf } from '../../src/mup/optimizers';
+import {
+  isMuonTensor,
+  muonMatrices,
+  muonUpdateScale,
+  OPTIMIZER_RULES,
+  optimizerNameOf,
+} from '../../src/mup/optimizers';
 import { transfer, type TensorValues, type TransferResult } from '../../src/mup/transfer';
 import './exportImport.css';
 
@@ -43,6 +49,8 @@ export interface TensorGroup {
   lr: Range;
   eps: Range;
   weightDecay: Range;
+  /** Muon runs: which update the group gets ("Muon ×scale" for hidden matrices, else "AdamW"). */
+  update?: string;
   note?: string;
 }
 
@@ -92,6 +100,13 @@ export function tensorGroups(result: TransferResult): TensorGroup[] {
       first.queryInitStd !== first.initStd
     ) {
       group.queryInitStd = first.queryInitStd;
+    }
+    if (result.optimizer.name === 'muon') {
+      // The update's scale of the group's first matrix (a qkv's q, k and v share it).
+      const [matrix] = muonMatrices(first.name, first.shape);
+      group.update = isMuonTensor(first)
+        ? `Muon ×${formatValue(muonUpdateScale(result.parametrization, matrix.rows, matrix.cols))}`
+        : 'AdamW';
     }
     if (g.key === 'tok_emb' && first.tiedReadout) group.note = 'also the readout (tied)';
     if (g.key === 'gains') group.note = 'init 1';
@@ -148,10 +163,14 @@ function compute(
  * The columns per parametrization: the LR names the optimizer whose rules gave it; ε shows only
  * for an optimizer that reads it (its rules' fields).
  */
-function quantitiesOf(hp: MupHyperparams): { labels: string[]; eps: boolean } {
-  const rules = OPTIMIZER_RULES[optimizerNameOf(hp)];
+function quantitiesOf(hp: MupHyperparams): { labels: string[]; eps: boolean; update: boolean } {
+  const name = optimizerNameOf(hp);
+  const rules = OPTIMIZER_RULES[name];
   const eps = rules.fields.includes('eps');
-  return { labels: ['init std', `${rules.label} LR`, ...(eps ? ['Adam ε'] : []), 'decay'], eps };
+  // Muon: which tensors it updates (and its scale), the rest being AdamW's.
+  const update = name === 'muon';
+  const labels = ['init std', `${rules.label} LR`, ...(eps ? ['Adam ε'] : []), 'decay'];
+  return { labels: update ? [...labels, 'update'] : labels, eps, update };
 }
 
 function Num({ r }: { r: Range }) {
@@ -181,7 +200,7 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
   const groups = results.map(tensorGroups);
   const both = results.length > 1;
   const m = results[0].multipliers;
-  const { labels: QUANTITIES, eps: showEps } = quantitiesOf(hp);
+  const { labels: QUANTITIES, eps: showEps, update: showUpdate } = quantitiesOf(hp);
   return (
     <div className="transfer-table-wrap">
       <table className="transfer-table" aria-label="Transferred hyperparameters">
@@ -270,6 +289,7 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
                     <td>
                       <Num r={h.weightDecay} />
                     </td>
+                    {showUpdate && <td>{h.update}</td>}
                   </Fragment>
                 );
               })}
