@@ -1,12 +1,32 @@
-import { useMemo, type RefObject } from 'react';
+import { useMemo, useState, type RefObject } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import type { Parametrization } from '../../../src/mup/rules';
-import { buildCharts, lossAxis } from '../../lib/results';
+import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
+import { yRange } from '../../lib/figureScale';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
 
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
+
+/**
+ * What the shared y range is computed from: every seed-mean loss and band end of the charts,
+ * and the base width's loss at the low edge of its grid (the robust upper reference).
+ */
+export function rangeInput(charts: ChartModel[], base: number, extra: number[] = []) {
+  const cells = charts.flatMap((ch) => ch.series.flatMap((s) => s.cells));
+  const references = charts.flatMap((ch) => {
+    const first = ch.series.find((s) => s.scaled === base)?.cells.find((c) => c.loss !== null);
+    return first?.loss != null ? [first.loss] : [];
+  });
+  return {
+    losses: [...cells.flatMap((c) => (c.loss === null ? [] : [c.loss])), ...extra],
+    extents: cells.flatMap((c) =>
+      c.loss === null || c.sd === null ? [] : [c.loss - c.sd, c.loss + c.sd],
+    ),
+    references,
+  };
+}
 
 /** The central chart: SP and µP side by side on one y axis, as the runs finish. */
 export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivElement | null> }) {
@@ -30,13 +50,22 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
         : [],
     [overlay, config],
   );
+  // The figure's y range: clipped to the informative region unless the user asks for all of it.
+  const [clip, setClip] = useState(true);
+  const [logY, setLogY] = useState(false);
   const axis = useMemo(
     () =>
-      lossAxis(
-        [...charts, ...overlayCharts],
-        targetRuns.map((r) => r.finalLoss ?? NaN),
-      ) ?? EMPTY_AXIS,
-    [charts, overlayCharts, targetRuns],
+      (config &&
+        yRange(
+          rangeInput(
+            [...charts, ...overlayCharts],
+            baseScaleOf(config),
+            targetRuns.flatMap((r) => (r.finalLoss === null || r.diverged ? [] : [r.finalLoss])),
+          ),
+          { clip, log: logY },
+        )) ??
+      EMPTY_AXIS,
+    [charts, overlayCharts, targetRuns, config, clip, logY],
   );
   if (!config) {
     return (
@@ -62,13 +91,33 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
       <p className="muted">
         Final training loss against log2 {hpName}, one line per {config.axis}; a ring marks each{' '}
         {config.axis}&rsquo;s best point, a triangle its fitted optimum (a bar: ± its bootstrap sd
-        over seeds), a shaded band the seed mean ± sd, × a run that diverged
+        over seeds), a shaded band the seed mean ± sd, × a point where every seed diverged, △ at the
+        top a point above the clipped y range; colours run dark (narrow) to light (wide)
         {targetRuns.length > 0 && ', ★ a target width trained with the transferred value'}.
         {overlay &&
           (overlayCharts.length > 0
             ? ` Dashed: the sweep “${overlay.name}”, overlaid.`
             : ` “${overlay.name}” swept another hyperparameter or axis: it is not overlaid.`)}
       </p>
+      <div className="chart-options" role="group" aria-label="Y axis">
+        <label>
+          <input
+            type="checkbox"
+            checked={clip}
+            onChange={(e) => setClip(e.currentTarget.checked)}
+          />{' '}
+          Clip y to the informative range
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={logY}
+            onChange={(e) => setLogY(e.currentTarget.checked)}
+          />{' '}
+          Log y
+        </label>
+        <span className="muted">SP and µP share this y range.</span>
+      </div>
       <div className={`chart-grid n${charts.length}`} ref={chartRef}>
         {charts.map((model) => (
           <TransferChart

@@ -38,7 +38,7 @@ export function LiveLossChart() {
   const scaled = scaledValues(config);
   // The colour of the run's width in the transfer chart; later runs of a stack darker.
   const colorOf = (spec: RunSpec | undefined) =>
-    seriesColor(spec ? Math.max(0, scaled.indexOf(scaledOf(config, spec))) : 0);
+    seriesColor(spec ? Math.max(0, scaled.indexOf(scaledOf(config, spec))) : 0, scaled.length);
   return (
     <figure className="chart live-chart" data-testid="live-chart">
       <ResponsiveContainer width="100%" height={200}>
