@@ -3,6 +3,7 @@ import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import type { Parametrization } from '../../../src/mup/rules';
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
+import { figureCaption } from '../../lib/figureCaption';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
@@ -132,6 +133,9 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             overlay={overlayOf(model.parametrization)}
           />
         ))}
+        <p className="figure-caption muted" data-figure-caption data-testid="figure-caption">
+          {figureCaption(config)}
+        </p>
       </div>
     </section>
   );
