@@ -36,6 +36,13 @@ test('the transfer figure: clipped range, log y, PNG and SVG with legend, verdic
   await expect(note).toContainText('2 points off scale');
   await page.getByLabel('Log y').uncheck();
 
+  // Validation loss by default; training loss on request, stated in the caption and the axis.
+  await expect(page.getByTestId('figure-caption')).toContainText('loss: validation loss');
+  await page.getByLabel('Loss metric').selectOption('train');
+  await expect(page.getByTestId('figure-caption')).toContainText('loss: final training loss');
+  await expect(page.getByTestId('chart-sp')).toContainText('final train loss');
+  await page.getByLabel('Loss metric').selectOption('val');
+  await expect(page.getByTestId('chart-sp')).toContainText('validation loss');
   const caption = await page.getByTestId('figure-caption').innerText();
   expect(caption).toContain('widths 16, 32');
   expect(caption).toContain('seeds 0, 1');

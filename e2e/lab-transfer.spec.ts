@@ -204,7 +204,7 @@ test('the coordinate check draws SP and µP and gives a verdict', async ({ page 
   await openLab(page);
   const panel = page.locator('section.coord-panel');
   // Its own widths: a bad value is named at once, and the check runs the given list.
-  const widths = panel.getByLabel('Coordinate check widths');
+  const widths = panel.getByLabel('Coordinate check width list');
   await widths.fill('16, 18');
   await expect(panel).toContainText('“18” is not a multiple of');
   await widths.fill('16, 32');

@@ -9,9 +9,9 @@ describe('parseCoordWidths', () => {
     expect(parseCoordWidths('64, 16 32,16', 8)).toEqual([16, 32, 64]);
   });
   it('names the field and the value it refuses', () => {
-    expect(parseCoordWidths('16', 8)).toMatch(/^Coordinate check widths: give at least two/);
+    expect(parseCoordWidths('16', 8)).toMatch(/^Coordinate check width list: give at least two/);
     expect(parseCoordWidths('16, 20', 8)).toBe(
-      'Coordinate check widths: “20” is not a multiple of 8 from 8 to 2048.',
+      'Coordinate check width list: “20” is not a multiple of 8 from 8 to 2048.',
     );
     expect(parseCoordWidths('16, abc', 8)).toMatch(/“abc”/);
     expect(parseCoordWidths('16, 0', 8)).toMatch(/“0”/);

@@ -125,18 +125,18 @@ export function parseCoordWidths(text: string, step: number): number[] | string 
     .map((t) => t.trim())
     .filter(Boolean);
   if (parts.length < 2)
-    return 'Coordinate check widths: give at least two widths, e.g. 16, 32, 64.';
+    return 'Coordinate check width list: give at least two widths, e.g. 16, 32, 64.';
   if (parts.length > MAX_COORD_WIDTHS)
-    return `Coordinate check widths: at most ${MAX_COORD_WIDTHS} widths.`;
+    return `Coordinate check width list: at most ${MAX_COORD_WIDTHS} widths.`;
   const widths: number[] = [];
   for (const p of parts) {
     const w = Number(p);
     if (!Number.isInteger(w) || w < step || w > MAX_COORD_WIDTH || w % step !== 0)
-      return `Coordinate check widths: “${p}” is not a multiple of ${step} from ${step} to ${MAX_COORD_WIDTH}.`;
+      return `Coordinate check width list: “${p}” is not a multiple of ${step} from ${step} to ${MAX_COORD_WIDTH}.`;
     widths.push(w);
   }
   const sorted = [...new Set(widths)].sort((a, b) => a - b);
-  if (sorted.length < 2) return 'Coordinate check widths: give at least two different widths.';
+  if (sorted.length < 2) return 'Coordinate check width list: give at least two different widths.';
   return sorted;
 }
 

@@ -33,6 +33,8 @@ interface TransferChartProps {
   highlight?: number | null;
   /** Another kept sweep's chart of this parametrization, drawn dashed over this one. */
   overlay?: { model: ChartModel; name: string };
+  /** The y axis' name (default "final train loss"). */
+  yLabel?: string;
 }
 
 /** The overlaid sweep's dash pattern (this sweep's lines are solid). */
@@ -58,6 +60,7 @@ export function TransferChart({
   highlight = null,
   idPrefix = '',
   overlay,
+  yLabel = 'final train loss',
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const log = axis.scale === 'log';
@@ -113,7 +116,7 @@ export function TransferChart({
       <div
         className="plot"
         role="img"
-        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
+        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}${yLabel} against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
       >
         <ResponsiveContainer width="100%" height={300}>
           <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
@@ -145,7 +148,7 @@ export function TransferChart({
               width={62}
               tickFormatter={(v: number) => (log ? String(Number(v.toPrecision(3))) : v.toFixed(2))}
               label={{
-                value: 'final train loss',
+                value: yLabel,
                 angle: -90,
                 position: 'insideLeft',
                 offset: 4,

@@ -4,6 +4,7 @@ import type { Parametrization } from '../../../src/mup/rules';
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
 import { figureCaption } from '../../lib/figureCaption';
+import { metricAxisLabel, metricLabel, withMetric, type LossMetric } from '../../lib/figureMetric';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
 import { TransferChart } from './TransferChart';
@@ -38,7 +39,11 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const status = useLab((s) => s.sweep.status);
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
-  const charts = useMemo(() => (config ? buildCharts(config, records) : []), [config, records]);
+  const [metric, setMetric] = useState<LossMetric>('val');
+  const charts = useMemo(
+    () => (config ? buildCharts(config, withMetric(records, metric)) : []),
+    [config, records, metric],
+  );
   // A kept sweep drawn over this one (dashed), when it swept the same hyperparameter along
   // the same axis.
   const overlayCharts = useMemo(
@@ -47,9 +52,9 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
       config &&
       overlay.config.sweep.name === config.sweep.name &&
       overlay.config.axis === config.axis
-        ? buildCharts(overlay.config, overlay.records)
+        ? buildCharts(overlay.config, withMetric(overlay.records, metric))
         : [],
-    [overlay, config],
+    [overlay, config, metric],
   );
   // The figure's y range: clipped to the informative region unless the user asks for all of it.
   const [clip, setClip] = useState(true);
@@ -61,12 +66,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           rangeInput(
             [...charts, ...overlayCharts],
             baseScaleOf(config),
-            targetRuns.flatMap((r) => (r.finalLoss === null || r.diverged ? [] : [r.finalLoss])),
+            withMetric(targetRuns, metric).flatMap((r) =>
+              r.finalLoss === null || r.diverged ? [] : [r.finalLoss],
+            ),
           ),
           { clip, log: logY },
         )) ??
       EMPTY_AXIS,
-    [charts, overlayCharts, targetRuns, config, clip, logY],
+    [charts, overlayCharts, targetRuns, config, clip, logY, metric],
   );
   if (!config) {
     return (
@@ -90,10 +97,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
     <section className="panel charts" aria-labelledby="transfer-title">
       <h2 id="transfer-title">Transfer</h2>
       <p className="muted">
-        Final training loss against log2 {hpName}, one line per {config.axis}; a ring marks each{' '}
-        {config.axis}&rsquo;s best point, a triangle its fitted optimum (a bar: ± its bootstrap sd
-        over seeds), a shaded band the seed mean ± sd, × a point where every seed diverged, △ at the
-        top a point above the clipped y range; colours run dark (narrow) to light (wide)
+        The {metricLabel(metric)} against log2 {hpName}, one line per {config.axis}; a ring marks
+        each {config.axis}&rsquo;s best point, a triangle its fitted optimum (a bar: ± its bootstrap
+        sd over seeds), a shaded band the seed mean ± sd, × a point where every seed diverged, △ at
+        the top a point above the clipped y range; colours run dark (narrow) to light (wide)
         {targetRuns.length > 0 && ', ★ a target width trained with the transferred value'}.
         {overlay &&
           (overlayCharts.length > 0
@@ -101,6 +108,17 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             : ` “${overlay.name}” swept another hyperparameter or axis: it is not overlaid.`)}
       </p>
       <div className="chart-options" role="group" aria-label="Y axis">
+        <label>
+          Loss{' '}
+          <select
+            aria-label="Loss metric"
+            value={metric}
+            onChange={(e) => setMetric(e.currentTarget.value === 'train' ? 'train' : 'val')}
+          >
+            <option value="val">validation (held-out split)</option>
+            <option value="train">training (mean of the last 10 steps)</option>
+          </select>
+        </label>
         <label>
           <input
             type="checkbox"
@@ -126,7 +144,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
             model={model}
             axis={axis}
             partial={running}
-            targets={targetRuns.filter((r) => r.parametrization === model.parametrization)}
+            targets={withMetric(targetRuns, metric).filter(
+              (r) => r.parametrization === model.parametrization,
+            )}
+            yLabel={metricAxisLabel(metric)}
             scaledName={config.axis}
             hpName={hpName}
             highlight={targetWidth}
@@ -134,7 +155,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           />
         ))}
         <p className="figure-caption muted" data-figure-caption data-testid="figure-caption">
-          {figureCaption(config)}
+          {figureCaption(config, metricLabel(metric))}
         </p>
       </div>
     </section>

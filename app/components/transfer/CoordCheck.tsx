@@ -50,7 +50,7 @@ export function CoordCheck({ valid }: { valid: boolean }) {
   };
   const widthsField = config.axis === 'width' && (
     <p className="coord-widths">
-      <label htmlFor={widthsId}>Coordinate check widths</label>{' '}
+      <label htmlFor={widthsId}>Coordinate check width list</label>{' '}
       <input
         id={widthsId}
         type="text"
