@@ -43,6 +43,15 @@ test('the transfer figure: clipped range, log y, PNG and SVG with legend, verdic
   await expect(page.getByTestId('chart-sp')).toContainText('final train loss');
   await page.getByLabel('Loss metric').selectOption('val');
   await expect(page.getByTestId('chart-sp')).toContainText('validation loss');
+  // A click on a point shows the loss curves of its runs (every width and seed at that LR).
+  await page.getByTestId('chart-sp').locator('svg.recharts-surface').first().click();
+  const curves = page.getByTestId('run-curves');
+  await expect(curves).toContainText('SP, log2 learning rate');
+  await expect(curves.locator('li')).toHaveCount(4);
+  await expect(curves).toContainText('width 32, seed 1');
+  await expect(curves.locator('.recharts-line-curve')).toHaveCount(4);
+  await curves.getByRole('button', { name: 'Close' }).click();
+  await expect(curves).toHaveCount(0);
   const caption = await page.getByTestId('figure-caption').innerText();
   expect(caption).toContain('widths 16, 32');
   expect(caption).toContain('seeds 0, 1');

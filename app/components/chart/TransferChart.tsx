@@ -35,6 +35,8 @@ interface TransferChartProps {
   overlay?: { model: ChartModel; name: string };
   /** The y axis' name (default "final train loss"). */
   yLabel?: string;
+  /** A click on the plot picks the nearest grid value (log2) of the swept hyperparameter. */
+  onPickHp?: (log2: number) => void;
 }
 
 /** The overlaid sweep's dash pattern (this sweep's lines are solid). */
@@ -61,6 +63,7 @@ export function TransferChart({
   idPrefix = '',
   overlay,
   yLabel = 'final train loss',
+  onPickHp,
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
   const log = axis.scale === 'log';
@@ -119,7 +122,15 @@ export function TransferChart({
         aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}${yLabel} against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
       >
         <ResponsiveContainer width="100%" height={300}>
-          <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
+          <ComposedChart
+            data={rows}
+            margin={{ top: 8, right: 16, bottom: 18, left: 0 }}
+            style={onPickHp ? { cursor: 'pointer' } : undefined}
+            onClick={(state) => {
+              const i = Number(state.activeTooltipIndex);
+              if (onPickHp && Number.isInteger(i) && xs[i] !== undefined) onPickHp(xs[i]);
+            }}
+          >
             <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
             <XAxis
               dataKey="x"

@@ -7,6 +7,7 @@ import { figureCaption } from '../../lib/figureCaption';
 import { metricAxisLabel, metricLabel, withMetric, type LossMetric } from '../../lib/figureMetric';
 import { useLab } from '../../store';
 import { useSweepList } from '../../sweeps/sweepList';
+import { RunCurves } from './RunCurves';
 import { TransferChart } from './TransferChart';
 
 const EMPTY_AXIS = { domain: [0, 5] as [number, number], ticks: [0, 1, 2, 3, 4, 5] };
@@ -40,6 +41,8 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
   const [metric, setMetric] = useState<LossMetric>('val');
+  // A grid value picked by a click on a chart: its runs' loss curves are shown below.
+  const [picked, setPicked] = useState<{ p: Parametrization; log2: number } | null>(null);
   const charts = useMemo(
     () => (config ? buildCharts(config, withMetric(records, metric)) : []),
     [config, records, metric],
@@ -148,6 +151,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
               (r) => r.parametrization === model.parametrization,
             )}
             yLabel={metricAxisLabel(metric)}
+            onPickHp={(log2) => setPicked({ p: model.parametrization, log2 })}
             scaledName={config.axis}
             hpName={hpName}
             highlight={targetWidth}
@@ -158,6 +162,15 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           {figureCaption(config, metricLabel(metric))}
         </p>
       </div>
+      {picked && (
+        <RunCurves
+          runs={records.filter((r) => r.parametrization === picked.p && r.log2Hp === picked.log2)}
+          series={charts.find((c) => c.parametrization === picked.p)?.series ?? []}
+          scaledOf={(r) => (config.axis === 'depth' ? r.depth : r.width)}
+          title={`${picked.p === 'mup' ? 'µP' : 'SP'}, log2 ${hpName} ${picked.log2}: training loss of each run`}
+          onClose={() => setPicked(null)}
+        />
+      )}
     </section>
   );
 }
