@@ -25,6 +25,11 @@ describe('sequentialColor', () => {
       const colors = Array.from({ length: n }, (_, i) => sequentialColor(i, n));
       for (const c of colors) expect(contrast(c, '#ffffff')).toBeGreaterThanOrEqual(3);
       expect(new Set(colors).size).toBe(n);
+      // The dark page's scale: still ordered, and 3:1 on the dark panel (styles.css --panel).
+      const dark = Array.from({ length: n }, (_, i) => sequentialColor(i, n, true));
+      for (const c of dark) expect(contrast(c, '#1e2127')).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < n; i++)
+        expect(luminance(dark[i])).toBeGreaterThan(luminance(dark[i - 1]));
     }
   });
 });

@@ -38,11 +38,18 @@ export function viridis(t: number): string {
   return `#${hex}`;
 }
 
-/** The colour of the index-th of count ordered widths: narrowest darkest, widest lightest. */
-export function sequentialColor(index: number, count: number): string {
-  if (count <= 1) return viridis(0);
+/** On a dark page the scale starts here instead, for 3:1 contrast on the dark panel. */
+export const VIRIDIS_DARK_MIN_T = 0.42;
+
+/**
+ * The colour of the index-th of count ordered widths: narrowest darkest, widest lightest. On a
+ * light page viridis from 0 to VIRIDIS_MAX_T, on a dark one from VIRIDIS_DARK_MIN_T to 1.
+ */
+export function sequentialColor(index: number, count: number, dark = false): string {
+  const [lo, hi] = dark ? [VIRIDIS_DARK_MIN_T, 1] : [0, VIRIDIS_MAX_T];
+  if (count <= 1) return viridis(lo);
   const i = Math.min(count - 1, Math.max(0, index));
-  return viridis((VIRIDIS_MAX_T * i) / (count - 1));
+  return viridis(lo + ((hi - lo) * i) / (count - 1));
 }
 
 /** WCAG relative luminance of #rrggbb. */

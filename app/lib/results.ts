@@ -18,7 +18,9 @@ export const PARAM_LABELS: Record<Parametrization, string> = { sp: 'SP', mup: 'Â
  * viridis scale, as in Tensor Programs V, Fig. 1).
  */
 export function seriesColor(index: number, count = 8): string {
-  return sequentialColor(index, Math.max(count, index + 1));
+  const dark =
+    typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+  return sequentialColor(index, Math.max(count, index + 1), dark);
 }
 
 /** The scaled value of a run: its width, or its depth in a depth sweep. */
