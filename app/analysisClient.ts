@@ -7,6 +7,7 @@
 import { horizonAnalysis, type HorizonResult } from '../src/sweep/horizon';
 import type { SweepConfig } from '../src/sweep/config';
 import type { RunRecord } from '../src/sweep/types';
+import { withMetric } from './lib/figureMetric';
 import { buildCharts, type ChartModel } from './lib/results';
 import { useLab } from './store';
 
@@ -31,7 +32,9 @@ export interface WorkerRequest {
 
 export interface AnalysisResponse {
   id: number;
+  /** The charts on the final training loss, and on the validation loss. */
   charts: ChartModel[];
+  valCharts: ChartModel[];
   horizon: HorizonResult;
 }
 
@@ -88,6 +91,7 @@ export function startAnalysis(useWorker = typeof Worker !== 'undefined'): () => 
     if (!worker) {
       settle(request, {
         charts: buildCharts(request.config, request.records),
+        valCharts: buildCharts(request.config, withMetric(request.records, 'val')),
         horizon: horizonAnalysis(request.config, request.records, request.horizonRuns),
       });
       return;

@@ -96,7 +96,9 @@ export interface AnalysisState {
   config: SweepConfig;
   records: RunRecord[];
   horizonRuns: RunRecord[];
+  /** On the final training loss, and on the validation loss (the figures' metric choice). */
   charts: ChartModel[];
+  valCharts: ChartModel[];
   horizon: HorizonResult;
 }
 

@@ -213,6 +213,11 @@ test('the Target width slider, by mouse and keyboard, shows what transfer() give
 test('the coordinate check draws SP and µP and gives a verdict', async ({ page }) => {
   await openLab(page);
   const panel = page.locator('section.coord-panel');
+  // Its own widths: a bad value is named at once, and the check runs the given list.
+  const widths = panel.getByLabel('Coordinate check width list');
+  await widths.fill('16, 18');
+  await expect(panel).toContainText('“18” is not a multiple of');
+  await widths.fill('16, 32');
   const started = Date.now();
   await panel.getByRole('button', { name: 'Run coordinate check' }).click();
   const verdict = panel.getByRole('status', { name: 'Coordinate check verdict' });
@@ -230,10 +235,23 @@ test('the coordinate check draws SP and µP and gives a verdict', async ({ page 
   for (const p of ['sp', 'mup']) {
     const chart = panel.locator(`figure.coord-chart[data-parametrization="${p}"]`);
     await expect(chart.locator('figcaption')).toContainText(p === 'sp' ? 'SP' : 'µP');
-    // A line per layer type, each through the coordinate check's widths.
+    // A line per step (mup's plot_coord_data), each through both widths (16, 32), and the
+    // legend outside the plot.
     await expect(chart.locator('.recharts-line-curve').first()).toBeVisible();
     expect(await chart.locator('.recharts-line-curve').count()).toBeGreaterThanOrEqual(3);
+    await expect(chart.locator('ul.legend li').first()).toHaveText('step 1');
   }
+  // SP and µP on one y range.
+  const ticks = (p: string) =>
+    panel
+      .locator(
+        `figure.coord-chart[data-parametrization="${p}"] .recharts-yAxis .recharts-cartesian-axis-tick-value`,
+      )
+      .allInnerTexts();
+  expect(await ticks('sp')).toEqual(await ticks('mup'));
+  // One line per layer type at a step, as before.
+  await panel.getByRole('radio', { name: 'layer type' }).check();
+  await expect(panel.locator('figure.coord-chart ul.legend').first()).toContainText('embedding');
   await expect(panel).not.toContainText('NaN');
   await shotOf(panel, 'lab-coord');
   expect(pageErrors(page)).toEqual([]);

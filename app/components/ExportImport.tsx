@@ -5,7 +5,8 @@ import { pytorchSnippet } from '../../src/sweep/pytorch';
 import { parseImport } from '../../src/sweep/exportParse';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';
-import { chartPng, downloadBlob } from '../lib/chartPng';
+import { downloadBlob } from '../lib/chartPng';
+import { figureDocument, figurePng } from '../lib/figureExport';
 import { trainerZip, trainerZipName } from '../lib/pytorchTrainer';
 import './exportImport.css';
 
@@ -80,7 +81,8 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
     setStatus({ kind: 'ok', text: `Saved ${name} (${doc.evidence.runs.length} runs).` });
   };
 
-  const downloadPng = async () => {
+  /** The chart as a figure: one SVG document (legend, verdict, metrics, caption), or its PNG. */
+  const downloadFigure = async (kind: 'png' | 'svg') => {
     const container = chartRef?.current;
     if (!container) {
       setStatus({ kind: 'error', text: 'There is no chart to save yet.' });
@@ -88,9 +90,13 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
     }
     setBusy(true);
     try {
-      const blob = await chartPng(container);
+      const figure = figureDocument(container);
+      const blob =
+        kind === 'svg'
+          ? new Blob([figure.svg], { type: 'image/svg+xml' })
+          : await figurePng(figure);
       const date = new Date().toISOString().slice(0, 10);
-      const name = `${chartName ?? 'mup-lab_chart'}_${date}.png`;
+      const name = `${chartName ?? 'mup-lab_chart'}_${date}.${kind}`;
       downloadBlob(blob, name);
       setStatus({ kind: 'ok', text: `Saved ${name}.` });
     } catch (e) {
@@ -149,11 +155,19 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         </button>
         <button
           type="button"
-          onClick={() => void downloadPng()}
+          onClick={() => void downloadFigure('png')}
           disabled={!chartRef || busy}
           aria-busy={busy}
         >
           Download chart PNG
+        </button>
+        <button
+          type="button"
+          onClick={() => void downloadFigure('svg')}
+          disabled={!chartRef || busy}
+          aria-busy={busy}
+        >
+          Download chart SVG
         </button>
         <button type="button" onClick={downloadCsv} disabled={none} title={noneTitle}>
           Download CSV

@@ -9,23 +9,18 @@ import { hpGrid, scaledValues, type SweepConfig } from '../../src/sweep/config';
 import { mean, sampleSd } from '../../src/sweep/stats';
 import { toOutcomes } from '../../src/sweep/outcomes';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
+import { sequentialColor } from './figureScale';
 
 export const PARAM_LABELS: Record<Parametrization, string> = { sp: 'SP', mup: 'µP' };
 
-/** Narrow to wide: blue, violet, magenta, pink, orange, amber, then green and teal. */
-const RAMP = [
-  '#1c7ed6',
-  '#7048e8',
-  '#ae3ec9',
-  '#d6336c',
-  '#f76707',
-  '#e8a100',
-  '#2f9e44',
-  '#0c8599',
-];
-
-export function seriesColor(index: number): string {
-  return RAMP[index % RAMP.length];
+/**
+ * The colour of the index-th of `count` ordered widths (narrow dark, wide light: a sequential
+ * viridis scale, as in Tensor Programs V, Fig. 1).
+ */
+export function seriesColor(index: number, count = 8): string {
+  const dark =
+    typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+  return sequentialColor(index, Math.max(count, index + 1), dark);
 }
 
 /** The scaled value of a run: its width, or its depth in a depth sweep. */
@@ -104,9 +99,10 @@ export function buildCharts(c: SweepConfig, records: RunRecord[]): ChartModel[] 
   return c.parametrizations.map((p) => {
     const mine = records.filter((r) => r.parametrization === p);
     const analysis = analyses.find((a) => a.parametrization === p);
-    const series = scaledValues(c).map((scaled, i) => ({
+    const scales = scaledValues(c);
+    const series = scales.map((scaled, i) => ({
       scaled,
-      color: seriesColor(i),
+      color: seriesColor(i, scales.length),
       cells: cellsOf(
         grid,
         mine.filter((r) => scaledOf(c, r) === scaled),
@@ -120,6 +116,8 @@ export function buildCharts(c: SweepConfig, records: RunRecord[]): ChartModel[] 
 export interface LossAxis {
   domain: [number, number];
   ticks: number[];
+  /** Linear unless stated (the transfer charts' log-y toggle). */
+  scale?: 'linear' | 'log';
 }
 
 /** A round tick step giving about five ticks over `span`. */

@@ -5,6 +5,7 @@
  */
 import { horizonAnalysis } from '../../src/sweep/horizon';
 import type { RunRecord } from '../../src/sweep/types';
+import { withMetric } from '../lib/figureMetric';
 import { buildCharts } from '../lib/results';
 import type { AnalysisResponse, WorkerRequest } from '../analysisClient';
 
@@ -17,6 +18,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   const response: AnalysisResponse = {
     id,
     charts: buildCharts(config, records),
+    valCharts: buildCharts(config, withMetric(records, 'val')),
     horizon: horizonAnalysis(config, records, horizonRuns),
   };
   self.postMessage(response);

@@ -57,6 +57,45 @@ export function DivergedMarks({ series, scaledName, hpName }: MarksProps) {
 }
 
 /**
+ * A hollow upward triangle at the top edge of the plot for every seed-mean point above the y
+ * range (the range is clipped to the informative region), in the width's colour, on the same
+ * rows as the diverged marks.
+ */
+export function OffScaleMarks({ series, scaledName, hpName, top }: MarksProps & { top: number }) {
+  const x = useXAxisScale();
+  const area = usePlotArea();
+  if (!x || !area) return null;
+  return (
+    <g className="offscale-marks">
+      {series.flatMap((s, row) =>
+        s.cells
+          .filter((c) => c.loss !== null && c.loss > top)
+          .map((c) => {
+            const cx = x(c.log2);
+            if (cx === undefined) return null;
+            const cy = area.y + 8 + row * 11;
+            return (
+              <g
+                key={`${s.scaled}:${c.log2}`}
+                className={`offscale-marker offscale-${scaledName[0]}${s.scaled}`}
+                data-testid="offscale-marker"
+              >
+                <title>{`off scale: ${scaledName} ${s.scaled}, log2 ${hpName} ${fmt.log2(c.log2)}, loss ${fmt.loss(c.loss ?? NaN)}`}</title>
+                <path
+                  d={`M ${cx} ${cy - 5} l 5 9 l -10 0 z`}
+                  fill="var(--panel)"
+                  stroke={s.color}
+                  strokeWidth={2}
+                />
+              </g>
+            );
+          }),
+      )}
+    </g>
+  );
+}
+
+/**
  * A ring around each width's best grid point, a triangle on the x axis at its fitted optimum,
  * and, with several seeds, a bar over the fit's bootstrap ± sd.
  */

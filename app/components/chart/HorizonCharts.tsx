@@ -11,7 +11,7 @@ import { TransferChart } from './TransferChart';
 function seriesOf(a: ParametrizationAnalysis): Series[] {
   return a.optima.map((o, i) => ({
     scaled: o.width,
-    color: seriesColor(i),
+    color: seriesColor(i, a.optima.length),
     optimum: o,
     cells: o.curve.map((p) => ({
       log2: p.log2,

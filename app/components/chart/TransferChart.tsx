@@ -13,7 +13,7 @@ import * as fmt from '../../lib/format';
 import { PARAM_LABELS, type ChartModel, type LossAxis } from '../../lib/results';
 import { metricsLine } from '../../../src/sweep/analysis';
 import { ChartLegend } from './ChartLegend';
-import { DivergedMarks, OptimumMarks, TargetMarks } from './ChartMarks';
+import { DivergedMarks, OffScaleMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';
 import { TransferTooltip } from './TransferTooltip';
 import { verifyDetail, type VerifyResult } from '../../../src/sweep/verify';
@@ -37,6 +37,10 @@ interface TransferChartProps {
   overlay?: { model: ChartModel; name: string };
   /** A verification at a target width (src/sweep/verify.ts), drawn dashed in black. */
   verification?: VerifyResult;
+  /** The y axis' name (default "final train loss"). */
+  yLabel?: string;
+  /** A click on the plot picks the nearest grid value (log2) of the swept hyperparameter. */
+  onPickHp?: (log2: number) => void;
 }
 
 /** The overlaid sweep's dash pattern (this sweep's lines are solid). */
@@ -63,8 +67,11 @@ export function TransferChart({
   idPrefix = '',
   overlay,
   verification,
+  yLabel = 'final train loss',
+  onPickHp,
 }: TransferChartProps) {
   const { parametrization, series, grid, analysis } = model;
+  const log = axis.scale === 'log';
   const prefix = scaledName[0];
   const key = (scaled: number) => `${prefix}${scaled}`;
   const overlaySeries = overlay?.model.series;
@@ -82,7 +89,11 @@ export function TransferChart({
           row[`${prefix}${s.scaled}`] = cell?.loss ?? null;
           row[`${prefix}${s.scaled}band`] =
             cell && cell.loss !== null && cell.sd !== null
-              ? [cell.loss - cell.sd, cell.loss + cell.sd]
+              ? // A log axis has no place for a band end at or below 0.
+                [
+                  log ? Math.max(cell.loss - cell.sd, cell.loss / 2) : cell.loss - cell.sd,
+                  cell.loss + cell.sd,
+                ]
               : null;
         }
         for (const s of overlaySeries ?? []) {
@@ -90,7 +101,7 @@ export function TransferChart({
         }
         return row;
       }),
-    [xs, series, overlaySeries, prefix],
+    [xs, series, overlaySeries, prefix, log],
   );
   const step = grid.length > 1 ? grid[1] - grid[0] : 1;
   // The verification's values lie off the grid, and may reach beyond it.
@@ -102,6 +113,9 @@ export function TransferChart({
   const highlighted =
     scaledName === 'width' && series.some((s) => s.scaled === highlight) ? highlight : null;
   const drawn = series.filter((s) => s.cells.some((c) => c.loss !== null));
+  const cells = series.flatMap((s) => s.cells);
+  const offScale = cells.filter((c) => c.loss !== null && c.loss > axis.domain[1]).length;
+  const diverged = cells.filter((c) => c.diverged).length;
   const label = PARAM_LABELS[parametrization];
   return (
     <figure className="transfer" data-testid={`${idPrefix}chart-${parametrization}`}>
@@ -114,10 +128,18 @@ export function TransferChart({
       <div
         className="plot"
         role="img"
-        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}final training loss against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
+        aria-label={`${label}: ${idPrefix ? `${idPrefix.replace(/-$/, '')} view, ` : ''}${yLabel} against log2 ${hpName}, one line per ${scaledName}. ${analysis?.verdict ?? ''}`}
       >
         <ResponsiveContainer width="100%" height={300}>
-          <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
+          <ComposedChart
+            data={rows}
+            margin={{ top: 8, right: 16, bottom: 18, left: 0 }}
+            style={onPickHp ? { cursor: 'pointer' } : undefined}
+            onClick={(state) => {
+              const i = Number(state.activeTooltipIndex);
+              if (onPickHp && Number.isInteger(i) && xs[i] !== undefined) onPickHp(xs[i]);
+            }}
+          >
             <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
             <XAxis
               dataKey="x"
@@ -137,15 +159,16 @@ export function TransferChart({
             />
             <YAxis
               type="number"
+              scale={log ? 'log' : 'linear'}
               domain={axis.domain}
               ticks={axis.ticks}
               allowDataOverflow
               stroke="var(--muted)"
               tick={{ fontSize: 12 }}
               width={62}
-              tickFormatter={(v: number) => v.toFixed(2)}
+              tickFormatter={(v: number) => (log ? String(Number(v.toPrecision(3))) : v.toFixed(2))}
               label={{
-                value: 'final train loss',
+                value: yLabel,
                 angle: -90,
                 position: 'insideLeft',
                 offset: 4,
@@ -215,12 +238,26 @@ export function TransferChart({
             ))}
             <OptimumMarks series={series} scaledName={scaledName} hpName={hpName} />
             <DivergedMarks series={series} scaledName={scaledName} hpName={hpName} />
+            <OffScaleMarks
+              series={series}
+              scaledName={scaledName}
+              hpName={hpName}
+              top={axis.domain[1]}
+            />
             <TargetMarks runs={targets} scaledName={scaledName} hpName={hpName} />
             {verification && <VerifyMarks result={verification} hpName={hpName} />}
           </ComposedChart>
         </ResponsiveContainer>
       </div>
       <ChartLegend series={series} scaledName={scaledName} hpName={hpName} />
+      {(offScale > 0 || diverged > 0) && (
+        <p className="scale-note muted" data-testid={`${idPrefix}scale-note-${parametrization}`}>
+          {offScale > 0 &&
+            `△ ${offScale} point${offScale === 1 ? '' : 's'} off scale (loss above ${fmt.loss(axis.domain[1])})`}
+          {offScale > 0 && diverged > 0 && ' · '}
+          {diverged > 0 && `× ${diverged} point${diverged === 1 ? '' : 's'} diverged (every seed)`}
+        </p>
+      )}
       {overlay && (
         <div
           className="overlay-legend"

@@ -41,7 +41,7 @@ export function LiveLossChart() {
     const scaled = scaledValues(config);
     const specs = new Map(inFlight.map((r) => [r.id, r] as const));
     const colorOf = (spec: RunSpec | undefined) =>
-      seriesColor(spec ? Math.max(0, scaled.indexOf(scaledOf(config, spec))) : 0);
+      seriesColor(spec ? Math.max(0, scaled.indexOf(scaledOf(config, spec))) : 0, scaled.length);
     const lines = curves.map(([id, c], i) => {
       const spec = specs.get(id);
       return {

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
+import { widthStep } from '../../../src/mup/shapes';
 import type { CoordRecord } from '../../../src/sweep/coord';
 import { runCoordCheck } from '../../gpuClient';
 import { useLab } from '../../store';
-import { CoordCheckPanel } from '../CoordCheckPanel';
+import { CoordCheckPanel, parseCoordWidths } from '../CoordCheckPanel';
 
 /** Steps of the coordinate check: the first few, where a wrong parametrization shows. */
 const COORD_STEPS = 4;
@@ -16,7 +17,16 @@ export function CoordCheck({ valid }: { valid: boolean }) {
   const [axis, setAxis] = useState<'width' | 'depth'>('width');
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const widthsId = useId();
+  // Its own widths (empty: the sweep's), so that a check can span more widths than a sweep.
+  const [widthsText, setWidthsText] = useState('');
+  const step = widthStep(config.model);
+  const widths = widthsText.trim() ? parseCoordWidths(widthsText, step) : config.widths;
   const run = () => {
+    if (typeof widths === 'string') {
+      setError(widths);
+      return;
+    }
     if (!valid || active) {
       setError(
         active
@@ -29,7 +39,7 @@ export function CoordCheck({ valid }: { valid: boolean }) {
     setRunning(true);
     setAxis(config.axis);
     runCoordCheck(config, {
-      widths: config.widths,
+      widths,
       depths: config.axis === 'depth' ? config.depths : undefined,
       steps: COORD_STEPS,
       seed: config.train.seeds[0],
@@ -38,12 +48,35 @@ export function CoordCheck({ valid }: { valid: boolean }) {
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
       .finally(() => setRunning(false));
   };
+  const widthsField = config.axis === 'width' && (
+    <p className="coord-widths">
+      <label htmlFor={widthsId}>Coordinate check width list</label>{' '}
+      <input
+        id={widthsId}
+        type="text"
+        inputMode="numeric"
+        value={widthsText}
+        placeholder={config.widths.join(', ')}
+        aria-invalid={typeof widths === 'string'}
+        onChange={(e) => setWidthsText(e.currentTarget.value)}
+      />{' '}
+      <span className="muted">
+        {typeof widths === 'string' ? widths : `empty: the sweep's widths; multiples of ${step}`}
+      </span>
+    </p>
+  );
   return (
     <>
-      <CoordCheckPanel records={records} running={running} onRun={run} axisName={axis} />
+      <CoordCheckPanel
+        records={records}
+        running={running}
+        onRun={run}
+        axisName={axis}
+        controls={widthsField}
+      />
       {error && (
         <p className="alert" role="alert">
-          Coordinate check: {error}
+          {error.startsWith('Coordinate check') ? error : `Coordinate check: ${error}`}
         </p>
       )}
     </>

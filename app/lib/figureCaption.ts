@@ -1,0 +1,58 @@
+/** The one-line caption of a figure: the sweep's configuration, as a paper's figure states it. */
+import {
+  PRESET_LABELS,
+  preset,
+  SWEPT_HP_LABELS,
+  type PresetName,
+  type SweepConfig,
+} from '../../src/sweep/config';
+
+const PARAM_NAMES = { sp: 'SP', mup: 'µP' } as const;
+
+/** The preset whose settings the config has (the data aside), if any. */
+export function presetOf(c: SweepConfig): PresetName | undefined {
+  const planOf = (x: SweepConfig) => JSON.stringify({ ...x, data: undefined });
+  const mine = planOf(c);
+  return (Object.keys(PRESET_LABELS) as PresetName[]).find((p) => planOf(preset(p)) === mine);
+}
+
+function scheduleText(c: SweepConfig): string {
+  const s = c.train.schedule;
+  return s.kind === 'constant'
+    ? 'constant schedule'
+    : `cosine schedule (${s.warmupSteps} warm-up steps, floor ${s.minRatio})`;
+}
+
+/**
+ * E.g. "Tiny preset · SP and µP · widths 16, 32 (base 16), depth 1 · learning rate 2^-8 to
+ * 2^-2, 7 values · 12 steps, batch 4, constant schedule · seeds 0 · synthetic corpus ·
+ * loss: final training loss (mean of the last 10 steps)".
+ */
+export function figureCaption(
+  c: SweepConfig,
+  metric = 'final training loss (mean of the last 10 steps)',
+): string {
+  const name = presetOf(c);
+  const hp = SWEPT_HP_LABELS[c.sweep.name];
+  const values = Math.floor((c.sweep.log2Max - c.sweep.log2Min) / c.sweep.log2Step + 1e-9) + 1;
+  const scaled =
+    c.axis === 'depth'
+      ? `depths ${c.depths.join(', ')} (base ${c.baseDepth}), width ${c.baseWidth}`
+      : `widths ${c.widths.join(', ')} (base ${c.baseWidth}), depth ${c.model.depth}`;
+  const data =
+    c.data.kind === 'synthetic'
+      ? 'synthetic corpus'
+      : c.data.kind === 'shakespeare'
+        ? 'Tiny Shakespeare'
+        : `text “${c.data.name}”`;
+  return [
+    name ? `${PRESET_LABELS[name]} preset` : 'custom sweep',
+    c.parametrizations.map((p) => PARAM_NAMES[p]).join(' and '),
+    scaled,
+    `${hp} 2^${c.sweep.log2Min} to 2^${c.sweep.log2Max}, ${values} values (step ${c.sweep.log2Step} octave${c.sweep.log2Step === 1 ? '' : 's'})`,
+    `${c.train.steps} steps, batch ${c.train.batch}, ${scheduleText(c)}`,
+    `seed${c.train.seeds.length === 1 ? '' : 's'} ${c.train.seeds.join(', ')}`,
+    data,
+    `loss: ${metric}`,
+  ].join(' · ');
+}

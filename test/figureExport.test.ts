@@ -1,0 +1,56 @@
+/** The exported figure's pure parts: caption (app/lib/figureCaption.ts), wrapping and nesting. */
+import { describe, expect, it } from 'vitest';
+import { figureCaption, presetOf } from '../app/lib/figureCaption';
+import { nested, wrapText } from '../app/lib/figureExport';
+import { preset } from '../src/sweep/config';
+
+describe('figureCaption', () => {
+  it('states the preset, parametrizations, widths, grid, steps, seeds and metric in one line', () => {
+    const c = preset('tiny');
+    expect(presetOf(c)).toBe('tiny');
+    const caption = figureCaption(c);
+    expect(caption).not.toContain('\n');
+    for (const part of [
+      'Tiny preset',
+      'SP and µP',
+      'widths 16, 32 (base 16)',
+      'learning rate 2^-8 to 2^-2, 7 values',
+      '12 steps, batch 4, constant schedule',
+      'seed 0',
+      'synthetic corpus',
+      'final training loss',
+    ]) {
+      expect(caption).toContain(part);
+    }
+  });
+
+  it('says "custom sweep" once a setting differs from every preset', () => {
+    const c = { ...preset('quick'), train: { ...preset('quick').train, seeds: [0, 1, 2] } };
+    expect(presetOf(preset('quick'))).toBe('quick');
+    expect(presetOf(c)).toBeUndefined();
+    expect(figureCaption(c)).toMatch(/^custom sweep · .*seeds 0, 1, 2/);
+  });
+});
+
+describe('wrapText', () => {
+  it('keeps every word, in order, within the width estimate', () => {
+    const text = 'under µP the optima of all widths sit on top of each other within 0.3 octaves';
+    const lines = wrapText(text, 120, 12);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(text);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(Math.floor(120 / (12 * 0.56)));
+  });
+});
+
+describe('nested', () => {
+  it('places a chart SVG and drops the CSS size that would override its attributes', () => {
+    const out = nested(
+      '<svg class="recharts-surface" width="400" height="300" style="width: 100%; height: 100%;;fill:none"><g/></svg>',
+      16,
+      42,
+    );
+    expect(out).toMatch(/^<svg x="16" y="42" class="recharts-surface" width="400" height="300"/);
+    expect(out).not.toMatch(/style="[^"]*width/);
+    expect(out).toContain('fill:none');
+  });
+});

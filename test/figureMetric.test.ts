@@ -1,0 +1,38 @@
+/** The transfer figure's metric (app/lib/figureMetric.ts). */
+import { describe, expect, it } from 'vitest';
+import { metricLabel, withMetric } from '../app/lib/figureMetric';
+import type { RunRecord } from '../src/sweep/types';
+
+const run = (over: Partial<RunRecord>): RunRecord => ({
+  id: 'mup:w16:d1:s0:h-5',
+  parametrization: 'mup',
+  width: 16,
+  depth: 1,
+  seed: 0,
+  log2Hp: -5,
+  finalLoss: 1.5,
+  diverged: false,
+  divergedAtStep: null,
+  losses: [2, 1.5],
+  valLoss: 1.7,
+  tokensPerSec: 1,
+  millis: 1,
+  ...over,
+});
+
+describe('withMetric', () => {
+  it('reads the validation loss as the plotted loss, and leaves training loss as it is', () => {
+    const records = [run({}), run({ diverged: true, finalLoss: null, valLoss: null })];
+    expect(withMetric(records, 'val').map((r) => r.finalLoss)).toEqual([1.7, null]);
+    expect(withMetric(records, 'train').map((r) => r.finalLoss)).toEqual([1.5, null]);
+    // The input is not changed.
+    expect(records[0].finalLoss).toBe(1.5);
+  });
+  it('has no loss for a run that carries no validation loss', () => {
+    expect(withMetric([run({ valLoss: null })], 'val')[0].finalLoss).toBeNull();
+  });
+  it('states the split and the window', () => {
+    expect(metricLabel('val')).toMatch(/held-out last 10% of the corpus/);
+    expect(metricLabel('train')).toMatch(/last 10 steps/);
+  });
+});
