@@ -244,6 +244,6 @@ describe('choices', () => {
     if (p.help) throw new Error('help');
     const c = configFromFlags(p.values, () => new Uint8Array());
     expect(c.parametrizations).toEqual(['sp', 'mup']);
-    expect(c.widths).toEqual([16, 32]);
+    expect(c.widths).toEqual([16, 32, 64]);
   });
 });

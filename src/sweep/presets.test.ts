@@ -42,7 +42,7 @@ describe('presets bracket every optimum', () => {
   });
 
   it('Tiny, SGD', async () => {
-    expectBracketed(await optimaOf('tiny-sgd'), [16, 32]);
+    expectBracketed(await optimaOf('tiny-sgd'), [16, 32, 64]);
   }, 120_000);
 
   it.runIf(process.env.MUP_LAB_SLOW === '1')(
