@@ -13,10 +13,10 @@ describe('figureCaption', () => {
     for (const part of [
       'Tiny preset',
       'SP and µP',
-      'widths 16, 32 (base 16)',
-      'learning rate 2^-8 to 2^-2, 7 values',
-      '12 steps, batch 4, constant schedule',
-      'seed 0',
+      'widths 16, 32, 64 (base 16)',
+      'learning rate 2^-9 to 2^-3, 7 values',
+      '16 steps, batch 4, constant schedule',
+      'seeds 0, 1',
       'synthetic corpus',
       'final training loss',
     ]) {
