@@ -291,8 +291,8 @@ def test_sweep_resumes_to_the_same_records_after_sigint_and_kill_9(tmp_path, cap
     ref = without_timings(sweep.run_plan(plan, torch.device("cpu")))
 
     # A worker killed on its own (the OOM killer, say) is also detected, but that case hung once in
-    # 20 in a full run (a process killed while it holds the result queue's lock can block its
-    # readers), so it is not asserted here; see docs/pytorch.md.
+    # a full run (a process killed while it holds the result queue's lock can block its readers),
+    # so it is not asserted here; see docs/pytorch.md.
     for how in ("sigint", "kill"):
         out = tmp_path / f"{how}.json"
         argv = ["--plan", str(plan_path), "--out", str(out), "--jobs", "2"]
