@@ -445,9 +445,9 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   await expect(exportPanel.getByRole('alert')).toHaveCount(0);
   await expect(page.getByTestId('sweep-status')).toContainText('Completed');
   await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
-  const after = await resultsShown(page);
-  // The charts show the imported sweep as they showed the original; the form keeps the user's
-  // settings (the Sweeps list's "Use settings" loads an import's).
-  expect(after).toEqual(before);
+  // The charts show the imported sweep as they showed the original (once its analysis, computed
+  // off the UI thread, has arrived); the form keeps the user's settings (the Sweeps list's "Use
+  // settings" loads an import's).
+  await expect.poll(() => resultsShown(page), { timeout: 30_000 }).toEqual(before);
   expect(pageErrors(page)).toEqual([]);
 });

@@ -21,7 +21,7 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
 
   const verify = target.getByRole('button', { name: /Verify/ });
   await expect(verify).toHaveText('Verify transfer at width 32');
-  await expect(target).toContainText('(10 runs)');
+  await expect(target).toContainText('(20 runs)');
   // Cancel stops it between stacks and says so; Verify again trains only what is missing.
   await verify.click();
   await expect(target.getByRole('progressbar', { name: /Verification at width 32/ })).toBeVisible();
@@ -70,7 +70,7 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
   const v = parsed.doc.verification;
   expect(v?.width).toBe(32);
   expect(v?.results.map((r) => r.parametrization).sort()).toEqual(['mup', 'sp']);
-  for (const r of v?.results ?? []) expect(r.runs).toHaveLength(5);
+  for (const r of v?.results ?? []) expect(r.runs).toHaveLength(10); // 5 learning rates × Tiny's 2 seeds
 
   // Import it back (a new entry of the Sweeps list): the dashed curve and the report return.
   await exportPanel.getByLabel('Import JSON').setInputFiles(path);

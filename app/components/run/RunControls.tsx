@@ -141,7 +141,12 @@ export function RunControls({ errors }: { errors: ConfigError[] }) {
       <ConfirmDialog
         open={longSweep !== null}
         title="Start a long sweep?"
-        message={`This sweep is estimated at about ${fmt.duration(longSweep ?? 0)} on this adapter (${fmt.count(runCount(config))} runs, from the step times measured here). Pause and Cancel stop it at any time; its finished runs are kept.`}
+        message={
+          // Built only when asked: runCount throws on an invalid config (the form's, mid-edit).
+          longSweep === null
+            ? ''
+            : `This sweep is estimated at about ${fmt.duration(longSweep)} on this adapter (${fmt.count(runCount(config))} runs, from the step times measured here). Pause and Cancel stop it at any time; its finished runs are kept.`
+        }
         confirmLabel="Run it anyway"
         cancelLabel="Not now"
         onCancel={() => setLongSweep(null)}
