@@ -168,6 +168,7 @@ test('a corrupted saved state is set aside with a message and the page opens', a
   await idb(page, 'put', {
     ...saved,
     sweep: {
+      id: null,
       status: 'completed',
       config: badSweepConfig,
       total: 28,
