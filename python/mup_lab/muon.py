@@ -21,7 +21,7 @@ from typing import Iterable, List
 
 import torch
 
-from .optim import adamw_update_, grad_norm_and_scale
+from .optim import LabOptimizer, adamw_update_
 from .optimizers import muon_matrices, muon_update_scale
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -58,7 +58,7 @@ def muon_param_groups(groups: List[dict], tensors: List[dict], parametrization: 
     return out
 
 
-class LabMuon(torch.optim.Optimizer):
+class LabMuon(LabOptimizer):
     def __init__(
         self,
         param_groups: Iterable[dict],
@@ -67,15 +67,11 @@ class LabMuon(torch.optim.Optimizer):
         momentum: float = 0.95,
         ns_steps: int = 5,
     ):
-        defaults = dict(lr=1e-3, eps=1e-8, weight_decay=0.0, muon=[])
-        super().__init__(list(param_groups), defaults)
+        super().__init__(param_groups, dict(lr=1e-3, eps=1e-8, weight_decay=0.0, muon=[]), clip)
         self.betas = (float(betas[0]), float(betas[1]))
-        self.clip = float(clip)
         self.momentum = float(momentum)
         self.ns_steps = int(ns_steps)
         self.t = 0
-        self.skipped = 0
-        self.last_grad_norm = float("nan")
 
     @torch.no_grad()
     def step(self, closure=None, lr_scale: float = 1.0) -> bool:
@@ -84,10 +80,8 @@ class LabMuon(torch.optim.Optimizer):
         self.t += 1
         if not params:
             return True
-        norm, scale = grad_norm_and_scale(params, self.clip)
-        self.last_grad_norm = norm
-        if math.isnan(norm):
-            self.skipped += 1
+        scale = self.clip_scale(params)
+        if scale is None:
             return False
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)

@@ -14,20 +14,36 @@ which is torch.optim.AdamW's update; only the skip, the shared t and the clippin
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Optional
 
 import torch
 
 
-class LabAdamW(torch.optim.Optimizer):
-    def __init__(self, param_groups: Iterable[dict], betas=(0.9, 0.95), clip: float = 0.0):
-        defaults = dict(lr=1e-3, eps=1e-8, weight_decay=0.0)
+class LabOptimizer(torch.optim.Optimizer):
+    """What the lab's optimizers share (reduce.wgsl's statistics): one gradient norm over every
+    tensor for the clip, and the whole update skipped, and counted, on a non-finite gradient."""
+
+    def __init__(self, param_groups: Iterable[dict], defaults: dict, clip: float):
         super().__init__(list(param_groups), defaults)
-        self.betas = (float(betas[0]), float(betas[1]))
         self.clip = float(clip)
-        self.t = 0
         self.skipped = 0
         self.last_grad_norm = float("nan")
+
+    def clip_scale(self, params) -> Optional[float]:
+        """The clip factor of this step over `params`, or None when the step is skipped."""
+        norm, scale = grad_norm_and_scale(params, self.clip)
+        self.last_grad_norm = norm
+        if math.isnan(norm):
+            self.skipped += 1
+            return None
+        return scale
+
+
+class LabAdamW(LabOptimizer):
+    def __init__(self, param_groups: Iterable[dict], betas=(0.9, 0.95), clip: float = 0.0):
+        super().__init__(param_groups, dict(lr=1e-3, eps=1e-8, weight_decay=0.0), clip)
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.t = 0
 
     @torch.no_grad()
     def step(self, closure=None, lr_scale: float = 1.0) -> bool:
@@ -36,10 +52,8 @@ class LabAdamW(torch.optim.Optimizer):
         self.t += 1
         if not params:
             return True
-        norm, scale = grad_norm_and_scale(params, self.clip)
-        self.last_grad_norm = norm
-        if math.isnan(norm):
-            self.skipped += 1
+        scale = self.clip_scale(params)
+        if scale is None:
             return False
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)
@@ -81,7 +95,7 @@ def adamw_update_(p, g, state, lr, eps, weight_decay, betas, inv_bc1, inv_sqrt_b
     p.mul_(1 - lr * weight_decay).addcdiv_(m, denom, value=-lr * inv_bc1)
 
 
-class LabSGD(torch.optim.Optimizer):
+class LabSGD(LabOptimizer):
     """The lab's SGD with momentum (kernels/sgd.wgsl + kernels/reduce.wgsl), step for step.
 
     The clip and the skip are LabAdamW's (one gradient norm per optimizer, the whole update skipped
@@ -96,14 +110,10 @@ class LabSGD(torch.optim.Optimizer):
     """
 
     def __init__(self, param_groups: Iterable[dict], momentum: float = 0.9, clip: float = 0.0):
-        defaults = dict(lr=1e-3, weight_decay=0.0)
-        super().__init__(list(param_groups), defaults)
+        super().__init__(param_groups, dict(lr=1e-3, weight_decay=0.0), clip)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum: must be in [0, 1) (got {momentum})")
         self.momentum = float(momentum)
-        self.clip = float(clip)
-        self.skipped = 0
-        self.last_grad_norm = float("nan")
 
     @torch.no_grad()
     def step(self, closure=None, lr_scale: float = 1.0) -> bool:
@@ -111,10 +121,8 @@ class LabSGD(torch.optim.Optimizer):
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
         if not params:
             return True
-        norm, scale = grad_norm_and_scale(params, self.clip)
-        self.last_grad_norm = norm
-        if math.isnan(norm):
-            self.skipped += 1
+        scale = self.clip_scale(params)
+        if scale is None:
             return False
         mu = self.momentum
         for group in self.param_groups:
