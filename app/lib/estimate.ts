@@ -128,6 +128,24 @@ function shapesOf(c: SweepConfig): Array<{ width: number; depth: number; runs: n
 }
 
 /**
+ * Finished runs per shape ("WxD"), counted once per records list: the progress bar asks on every
+ * store update, and the list only changes when runs finish.
+ */
+const finishedCounts = new WeakMap<object, Map<string, number>>();
+function finishedByShape(done: Array<Pick<RunRecord, 'width' | 'depth'>>): Map<string, number> {
+  let counts = finishedCounts.get(done);
+  if (!counts) {
+    counts = new Map();
+    for (const r of done) {
+      const key = `${r.width}x${r.depth}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    finishedCounts.set(done, counts);
+  }
+  return counts;
+}
+
+/**
  * Seconds the sweep (or, with `done`, what is left of it) takes at the measured rates: the one
  * estimate of the form, the benchmark panel, the progress bar and the long-sweep confirmation.
  * Undefined without rates or when the config cannot be costed.
@@ -139,8 +157,9 @@ export function estimateSeconds(
   done: Array<Pick<RunRecord, 'width' | 'depth'>> = [],
 ): number | undefined {
   let seconds = 0;
+  const finishedOf = finishedByShape(done);
   for (const shape of shapesOf(c)) {
-    const finished = done.filter((r) => r.width === shape.width && r.depth === shape.depth).length;
+    const finished = finishedOf.get(`${shape.width}x${shape.depth}`) ?? 0;
     const left = Math.max(0, shape.runs - finished);
     if (left === 0) continue;
     const flops = stepFlops(c, shape.width, shape.depth, vocab);
