@@ -1,6 +1,14 @@
 /** Verify transfer at a target width: a small LR sweep there, drawn dashed, exported and imported. */
 import { expect, test } from '@playwright/test';
-import { openLab, pageErrors, parseExportFile, shotOf, startTinySweep } from './lab-helpers';
+import {
+  durationSeconds,
+  openLab,
+  pageErrors,
+  parseExportFile,
+  shotOf,
+  startTinySweep,
+  withinLoosely,
+} from './lab-helpers';
 
 test('Verify trains 5 LRs at the target width, draws them dashed and exports them', async ({
   page,
@@ -21,15 +29,21 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
 
   const verify = target.getByRole('button', { name: /Verify/ });
   await expect(verify).toHaveText('Verify transfer at width 32');
-  await expect(target).toContainText('(20 runs)');
+  // The sweep measured its step times, so the button says what the verification costs.
+  await expect(target).toContainText('(20 runs, about');
+  await expect(target.getByTestId('verify-estimate')).toBeVisible();
   // Cancel stops it between stacks and says so; Verify again trains only what is missing.
   await verify.click();
   await expect(target.getByRole('progressbar', { name: /Verification at width 32/ })).toBeVisible();
   await expect(verify).toBeDisabled();
-  await target.getByRole('button', { name: 'Cancel verification' }).click();
+  // Tiny's runs are short: the verification may end before the click lands (then the button is
+  // gone and there is nothing to cancel), or before the cancel reaches the worker.
+  const cancel = target.getByRole('button', { name: 'Cancel verification' });
+  await cancel.click({ timeout: 10_000 }).catch(async (e: unknown) => {
+    if (await cancel.isVisible()) throw e;
+  });
   const report = target.getByTestId('verify-report');
   const cancelled = target.getByRole('alert');
-  // Tiny's runs are short: the last stack may finish before the cancel reaches the worker.
   await expect(cancelled.or(report).first()).toBeVisible();
   await expect(verify).toBeEnabled();
   if (await cancelled.isVisible()) {
@@ -80,5 +94,21 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
   }
   await expect(report).toContainText('Transfer verified at width 32');
   await expect(page.getByTestId('sweep-verified')).toHaveCount(2);
+
+  // At width 64 its cost estimate (from the sweep's own step times) against the time it takes.
+  await slider.focus();
+  await slider.press('PageUp');
+  await expect(target.locator('output')).toHaveText(/^64\b/);
+  await expect(verify).toHaveText('Verify transfer at width 64');
+  const estimated = durationSeconds(await target.getByTestId('verify-estimate').innerText());
+  const start = Date.now();
+  await verify.click();
+  await expect(report).toContainText('Transfer verified at width 64', { timeout: 200_000 });
+  const actual = (Date.now() - start) / 1000;
+  testInfo.annotations.push({
+    type: 'verify at 64',
+    description: `estimated ${estimated} s, took ${actual.toFixed(1)} s`,
+  });
+  withinLoosely(estimated, actual, 'the estimate of Verify at width 64');
   expect(pageErrors(page)).toEqual([]);
 });

@@ -145,6 +145,24 @@ function finishedByShape(done: Array<Pick<RunRecord, 'width' | 'depth'>>): Map<s
   return counts;
 }
 
+/** Seconds `runs` runs of each shape take at the measured rates; undefined without a rate. */
+function secondsForShapes(
+  c: SweepConfig,
+  vocab: number,
+  rates: StepRate[],
+  shapes: Iterable<{ width: number; depth: number; runs: number }>,
+): number | undefined {
+  let seconds = 0;
+  for (const shape of shapes) {
+    if (shape.runs <= 0) continue;
+    const flops = stepFlops(c, shape.width, shape.depth, vocab);
+    const perStep = secondsPerStepAt(rates, flops);
+    if (perStep === undefined) return undefined;
+    seconds += shape.runs * (c.train.steps * perStep + runSecondsAt(rates, flops));
+  }
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
 /**
  * Seconds the sweep (or, with `done`, what is left of it) takes at the measured rates: the one
  * estimate of the form, the benchmark panel, the progress bar and the long-sweep confirmation.
@@ -156,18 +174,36 @@ export function estimateSeconds(
   rates: StepRate[],
   done: Array<Pick<RunRecord, 'width' | 'depth'>> = [],
 ): number | undefined {
-  let seconds = 0;
   const finishedOf = finishedByShape(done);
-  for (const shape of shapesOf(c)) {
-    const finished = finishedOf.get(`${shape.width}x${shape.depth}`) ?? 0;
-    const left = Math.max(0, shape.runs - finished);
-    if (left === 0) continue;
-    const flops = stepFlops(c, shape.width, shape.depth, vocab);
-    const perStep = secondsPerStepAt(rates, flops);
-    if (perStep === undefined) return undefined;
-    seconds += left * (c.train.steps * perStep + runSecondsAt(rates, flops));
+  return secondsForShapes(
+    c,
+    vocab,
+    rates,
+    shapesOf(c).map((s) => ({
+      ...s,
+      runs: Math.max(0, s.runs - (finishedOf.get(`${s.width}x${s.depth}`) ?? 0)),
+    })),
+  );
+}
+
+/**
+ * Seconds a list of planned runs takes (e.g. a verification at the target width) with the
+ * sweep's model and training settings, at the same rates as `estimateSeconds`.
+ */
+export function estimateRunsSeconds(
+  c: SweepConfig,
+  vocab: number,
+  rates: StepRate[],
+  runs: ReadonlyArray<Pick<RunRecord, 'width' | 'depth'>>,
+): number | undefined {
+  const shapes = new Map<string, { width: number; depth: number; runs: number }>();
+  for (const r of runs) {
+    const key = `${r.width}x${r.depth}`;
+    const shape = shapes.get(key) ?? { width: r.width, depth: r.depth, runs: 0 };
+    shape.runs += 1;
+    shapes.set(key, shape);
   }
-  return Number.isFinite(seconds) ? seconds : undefined;
+  return secondsForShapes(c, vocab, rates, shapes.values());
 }
 
 /**

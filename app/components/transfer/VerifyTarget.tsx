@@ -10,6 +10,9 @@ import {
   VERIFY_POINTS,
 } from '../../../src/sweep/verify';
 import { cancelVerification, runVerification } from '../../gpuClient';
+import { useRates } from '../../hooks/useRates';
+import { estimateRunsSeconds } from '../../lib/estimate';
+import { duration } from '../../lib/format';
 import { PARAM_LABELS } from '../../lib/results';
 import { useLab } from '../../store';
 
@@ -41,6 +44,7 @@ export function VerifyTarget({ width }: { width: number }) {
   const [running, setRunning] = useState<Running | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lastTick = useRef(0);
+  const rates = useRates();
   const limits = gpu.state === 'ready' ? gpu.limits : undefined;
   // The predictions cost a bootstrap: once per sweep result, not per slider position.
   const predictions = useMemo(
@@ -59,6 +63,19 @@ export function VerifyTarget({ width }: { width: number }) {
     () => (config ? verificationAt(config, records, targetRuns, width, predictions) : []),
     [config, records, targetRuns, width, predictions],
   );
+  // Runs a cancelled verification already trained are kept: only the rest are trained.
+  const toTrain = useMemo(() => {
+    if (!planned?.ok) return [];
+    const trained = new Set(targetRuns.map((r) => r.id));
+    return planned.plan.runs.filter((r) => !trained.has(r.id));
+  }, [planned, targetRuns]);
+  const seconds = useMemo(
+    () =>
+      config && toTrain.length > 0 && vocab !== null
+        ? estimateRunsSeconds(config, vocab, rates, toTrain)
+        : undefined,
+    [config, toTrain, vocab, rates],
+  );
   if (!config || !planned) return null;
   const busy = status === 'running' || status === 'paused' || horizonTraining || running !== null;
   const hpName = SWEPT_HP_LABELS[config.sweep.name];
@@ -66,9 +83,7 @@ export function VerifyTarget({ width }: { width: number }) {
 
   const verify = () => {
     if (!planned.ok) return;
-    // Runs a cancelled verification already trained are kept: only the rest are trained.
-    const trained = new Set(targetRuns.map((r) => r.id));
-    const runs = planned.plan.runs.filter((r) => !trained.has(r.id));
+    const runs = toTrain;
     setError(null);
     setRunning({ done: 0, total: runs.length, step: 0, stopping: false });
     let done = 0;
@@ -122,7 +137,20 @@ export function VerifyTarget({ width }: { width: number }) {
         {VERIFY_POINTS} values of {hpName} within ± {VERIFY_HALF_OCTAVES} octaves of the predicted
         optimum, seed{seeds.length === 1 ? '' : 's'} {seeds.join(', ')}, for{' '}
         {config.parametrizations.length === 1 ? 'the parametrization' : 'each parametrization'}
-        {planned.ok ? ` (${planned.plan.runs.length} runs)` : ''}
+        {planned.ok && (
+          <>
+            {' '}
+            ({planned.plan.runs.length} runs
+            {toTrain.length < planned.plan.runs.length && `, ${toTrain.length} left`}
+            {seconds !== undefined && (
+              <>
+                , about <span data-testid="verify-estimate">{duration(seconds)}</span> on this
+                adapter
+              </>
+            )}
+            )
+          </>
+        )}
         {status === 'running' || status === 'paused' ? ' · after the sweep' : ''}
       </span>
       {!planned.ok && (
