@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { preset, runCount } from '../src/sweep/config';
 import type { RunRecord } from '../src/sweep/types';
 import {
+  estimateRunsSeconds,
   estimateSeconds,
   mergeRates,
   runSecondsAt,
@@ -80,6 +81,15 @@ describe('estimateSeconds', () => {
     const done = Array.from({ length: perWidth }, (_, i) => run(16, i));
     expect(estimateSeconds(c, VOCAB, rates, done)).toBeCloseTo(perWidth * c.train.steps * 0.08, 9);
     expect(estimateSeconds(c, VOCAB, [])).toBeUndefined();
+  });
+
+  it('costs a list of planned runs (a verification) per shape, as the sweep’s', () => {
+    const rates = [sweep(w16, 0.05), { ...sweep(w32, 0.08), runSeconds: 0.5 }];
+    const planned = [run(32, 0), run(32, 1), run(16, 0)];
+    const expected = 2 * (c.train.steps * 0.08 + 0.5) + (c.train.steps * 0.05 + 0.5);
+    expect(estimateRunsSeconds(c, VOCAB, rates, planned)).toBeCloseTo(expected, 9);
+    expect(estimateRunsSeconds(c, VOCAB, rates, [])).toBe(0);
+    expect(estimateRunsSeconds(c, VOCAB, [], planned)).toBeUndefined();
   });
 
   it('measures a sweep’s own rates by wall clock, the first run of a shape (compilation) aside', () => {
