@@ -14,7 +14,7 @@ import {
   wallSeconds,
 } from './sweeps/wallClock';
 import { useLab, type ProgressBatch } from './store';
-import type { FromWorker, RunProgress, ToWorker } from './worker/protocol';
+import type { ErrorScope, FromWorker, RunProgress, ToWorker } from './worker/protocol';
 
 let worker: Worker | undefined;
 let selfTestStarted = false;
@@ -146,9 +146,6 @@ function route(message: FromWorker): void {
     case 'tune-done':
       lab.tuneDone(message.record, message.fromCache);
       break;
-    case 'tune-message':
-      lab.tuneMessage(message.message);
-      break;
     case 'device-lost':
       lab.setGpu({ state: 'lost', message: message.message });
       timingStopped();
@@ -162,9 +159,7 @@ function route(message: FromWorker): void {
       for (const id of [...tasks.keys()]) settle(id, undefined, 'The GPU device was lost.');
       break;
     case 'error':
-      if (lab.gpu.state === 'starting') lab.setGpu({ state: 'error', message: message.message });
-      else lab.setNotice(message.message);
-      lab.selfTestDone();
+      routeError(message.scope, message.message);
       break;
     case 'data-ready':
       if (message.requestId === dataRequest) {
@@ -175,10 +170,6 @@ function route(message: FromWorker): void {
           description: message.description,
         });
       }
-      break;
-    case 'data-error':
-      if (message.requestId === dataRequest)
-        lab.setData({ state: 'error', message: message.message });
       break;
     case 'run-done':
       // Grid runs come through flush(); a horizon run is one at a time.
@@ -192,14 +183,6 @@ function route(message: FromWorker): void {
       else {
         timingStopped();
         lab.sweepFinished(message.outcome);
-      }
-      break;
-    case 'sweep-error':
-      if (message.part === 'horizon')
-        lab.horizonFinished(`The horizon runs stopped: ${message.message}`);
-      else {
-        timingStopped();
-        lab.sweepInterrupted(`The sweep stopped: ${message.message}`);
       }
       break;
     case 'train-one-progress':
@@ -223,10 +206,44 @@ function route(message: FromWorker): void {
     case 'gpu-bench-done':
       settle(message.requestId, message.result);
       break;
-    case 'task-error':
-      settle(message.requestId, undefined, message.message);
-      break;
+    case 'runs-start':
+    case 'progress':
+    case 'throughput':
+      break; // batched: onMessage buffers them and flush() hands them to the store
+    default:
+      unknownMessage(message);
   }
+}
+
+/** Ends what a worker error is about (see ErrorScope) and says why. */
+function routeError(scope: ErrorScope, message: string): void {
+  const lab = useLab.getState();
+  switch (scope.kind) {
+    case 'task':
+      return settle(scope.requestId, undefined, message);
+    case 'data':
+      if (scope.requestId === dataRequest) lab.setData({ state: 'error', message });
+      return;
+    case 'sweep':
+      if (scope.part === 'horizon')
+        return lab.horizonFinished(`The horizon runs stopped: ${message}`);
+      timingStopped();
+      return lab.sweepInterrupted(`The sweep stopped: ${message}`);
+    case 'tune':
+      // Tuning could not run or its cache was ignored; the choices in force stay.
+      return lab.tuneMessage(message);
+    case 'worker':
+      if (lab.gpu.state === 'starting') lab.setGpu({ state: 'error', message });
+      else lab.setNotice(message);
+      return lab.selfTestDone();
+    default:
+      return unknownMessage(scope);
+  }
+}
+
+/** A message of a worker of another version: a notice, never a silent drop. */
+function unknownMessage(message: never): void {
+  useLab.getState().setNotice(`Unknown message from the GPU worker: ${JSON.stringify(message)}`);
 }
 
 /** Asks the worker to tokenise the config's data; the latest request wins. */

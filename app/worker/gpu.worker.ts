@@ -23,7 +23,7 @@ import type { PreparedData } from '../../src/sweep/data';
 import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
 import { idbTuneStore } from '../tuneStore';
-import type { FromWorker, ToWorker } from './protocol';
+import type { ErrorScope, FromWorker, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | undefined;
@@ -38,6 +38,11 @@ let generation = 0;
 
 function post(message: FromWorker): void {
   scope.postMessage(message);
+}
+
+/** Reports a failure (an error, or a message already in words) on the one error channel. */
+function fail(about: ErrorScope, e: unknown): void {
+  post({ type: 'error', scope: about, message: typeof e === 'string' ? e : describe(e) });
 }
 
 /** An error in words a user can act on. */
@@ -80,7 +85,7 @@ function device(): Promise<GpuContext | undefined> {
       if (e instanceof WebGpuUnavailableError) {
         post({ type: 'unavailable', reason: e.reason, message: e.message });
       } else {
-        post({ type: 'error', message: describe(e) });
+        fail({ kind: 'worker' }, e);
       }
       return undefined;
     })
@@ -101,7 +106,7 @@ async function selfTest(): Promise<void> {
   if (mine === generation) post({ type: 'selftest-done', results });
   // A tuning cached on an earlier visit applies from now on (nothing is timed).
   const cached = await loadTuneRecord(gpu, idbTuneStore, (message) =>
-    post({ type: 'tune-message', message }),
+    fail({ kind: 'tune' }, message),
   );
   if (cached && mine === generation) {
     installTuneRecord(gpu, cached);
@@ -119,7 +124,7 @@ async function tune(
   data: PreparedData,
   force: boolean,
 ): Promise<void> {
-  const onMessage = (message: string) => post({ type: 'tune-message', message });
+  const onMessage = (message: string) => fail({ kind: 'tune' }, message);
   try {
     const problems = () => sweepKernelProblems(gpu, config, data.vocab);
     const tuned = await (force ? retune : ensureTuned)(gpu, idbTuneStore, problems, {
@@ -156,7 +161,7 @@ function loadBuiltInText(data: DataConfig): Promise<void> {
 
 async function runRetune(config: SweepConfig): Promise<void> {
   if (sweep || beforeStart) {
-    post({ type: 'tune-message', message: 'Re-tune waits until the sweep has finished.' });
+    fail({ kind: 'tune' }, 'Re-tune waits until the sweep has finished.');
     return;
   }
   const gpu = await device();
@@ -166,7 +171,7 @@ async function runRetune(config: SweepConfig): Promise<void> {
     await loadBuiltInText(config.data);
     data = prepareData(config.data, config.model.context);
   } catch (e) {
-    post({ type: 'tune-message', message: `Re-tune needs valid data: ${describe(e)}` });
+    fail({ kind: 'tune' }, `Re-tune needs valid data: ${describe(e)}`);
     return;
   }
   await tune(gpu, config, data, true);
@@ -187,7 +192,7 @@ async function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): Pr
       description: data.description,
     });
   } catch (e) {
-    post({ type: 'data-error', requestId: message.requestId, message: describe(e) });
+    fail({ kind: 'data', requestId: message.requestId }, e);
   }
 }
 
@@ -195,20 +200,16 @@ async function prepare(message: Extract<ToWorker, { type: 'prepare-data' }>): Pr
 async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Promise<void> {
   const { part } = message;
   if (sweep || beforeStart) {
-    post({ type: 'sweep-error', message: 'A sweep is already running.', part });
+    fail({ kind: 'sweep', part }, 'A sweep is already running.');
     return;
   }
   if (verification) {
-    post({
-      type: 'sweep-error',
-      message: 'A verification is running: cancel it or wait for it first.',
-      part,
-    });
+    fail({ kind: 'sweep', part }, 'A verification is running: cancel it or wait for it first.');
     return;
   }
   const gpu = await device();
   if (!gpu) {
-    post({ type: 'sweep-error', message: 'No GPU device is available to run the sweep.', part });
+    fail({ kind: 'sweep', part }, 'No GPU device is available to run the sweep.');
     return;
   }
   const mine = generation;
@@ -260,7 +261,7 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
     if (requested.pause) void confirmPause(handle);
   } catch (e) {
     beforeStart = undefined;
-    post({ type: 'sweep-error', message: describe(e), part });
+    fail({ kind: 'sweep', part }, e);
     return;
   }
   try {
@@ -269,7 +270,7 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
     if (live()) post({ type: 'sweep-finished', outcome, part });
   } catch (e) {
     await journalled;
-    if (live()) post({ type: 'sweep-error', message: describe(e), part });
+    if (live()) fail({ kind: 'sweep', part }, e);
   } finally {
     if (sweep === handle) sweep = undefined;
   }
@@ -392,21 +393,21 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return sweep?.cancel();
     case 'train-one':
       return runOne(message).catch((e: unknown) =>
-        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+        fail({ kind: 'task', requestId: message.requestId }, e),
       );
     case 'verify':
       return runVerify(message).catch((e: unknown) =>
-        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+        fail({ kind: 'task', requestId: message.requestId }, e),
       );
     case 'verify-cancel':
       return verification?.cancel();
     case 'coord-check':
       return runCoordCheck(message).catch((e: unknown) =>
-        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+        fail({ kind: 'task', requestId: message.requestId }, e),
       );
     case 'gpu-bench':
       return runGpuBench(message).catch((e: unknown) =>
-        post({ type: 'task-error', requestId: message.requestId, message: describe(e) }),
+        fail({ kind: 'task', requestId: message.requestId }, e),
       );
     case 'gpu-bench-cancel':
       return gpuBenchAbort?.abort();
@@ -414,11 +415,18 @@ function handle(message: ToWorker): Promise<unknown> | void {
       return runRetune(message.config);
     case 'debug-lose-device':
       return loseDevice();
+    default:
+      return unknownMessage(message);
   }
+}
+
+/** A message this worker does not know (a page of another version): said, not ignored. */
+function unknownMessage(message: never): void {
+  fail({ kind: 'worker' }, `Unknown message to the GPU worker: ${JSON.stringify(message)}`);
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   Promise.resolve()
     .then(() => handle(event.data))
-    .catch((e: unknown) => post({ type: 'error', message: describe(e) }));
+    .catch((e: unknown) => fail({ kind: 'worker' }, e));
 };

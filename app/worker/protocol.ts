@@ -18,10 +18,22 @@ export interface RunProgress {
   loss: number;
 }
 
+/**
+ * What a worker error is about, so the page knows what it ends: a request (its promise rejects),
+ * the data it asked for, a sweep or its horizon runs, the kernel tuning (the choices in force
+ * stay), or the worker itself (no request to blame).
+ */
+export type ErrorScope =
+  | { kind: 'task'; requestId: number }
+  | { kind: 'data'; requestId: number }
+  | { kind: 'sweep'; part: RunPart }
+  | { kind: 'tune' }
+  | { kind: 'worker' };
+
 export type ToWorker =
   | { type: 'init' }
   | { type: 'selftest' }
-  /** Tokenise the data of a config (answers data-ready or data-error with the same requestId). */
+  /** Tokenise the data of a config (answers data-ready, or an error of scope data with the same requestId). */
   | { type: 'prepare-data'; requestId: number; data: DataConfig; context: number }
   /**
    * Start (or, with done records, continue) a sweep: its grid, or its horizon runs
@@ -53,7 +65,7 @@ export type ToWorker =
     }
   /** Time the kernel variants again on the config's shapes, replacing the adapter's cached choice. */
   | { type: 'retune'; config: SweepConfig }
-  /** "Benchmark this GPU" (answers gpu-bench-done or task-error with the same requestId). */
+  /** "Benchmark this GPU" (answers gpu-bench-done, or an error of scope task with the same requestId). */
   | {
       type: 'gpu-bench';
       requestId: number;
@@ -74,9 +86,8 @@ export type FromWorker =
   | { type: 'tune-progress'; progress: TuneProgress }
   /** The kernel choices in force: from the cache (nothing timed) or just timed. */
   | { type: 'tune-done'; record: TuneRecord; fromCache: boolean }
-  /** Tuning could not run or its cache was ignored; the thresholds (or the last choice) stay. */
-  | { type: 'tune-message'; message: string }
-  | { type: 'error'; message: string }
+  /** The one error channel: every failure the worker reports, with what it is about. */
+  | { type: 'error'; scope: ErrorScope; message: string }
   | {
       type: 'data-ready';
       requestId: number;
@@ -84,7 +95,6 @@ export type FromWorker =
       tokens: number;
       description: string;
     }
-  | { type: 'data-error'; requestId: number; message: string }
   | { type: 'runs-start'; runs: RunSpec[] }
   | { type: 'progress'; progress: RunProgress[] }
   | { type: 'run-done'; record: RunRecord; part: RunPart }
@@ -92,12 +102,10 @@ export type FromWorker =
   /** After a pause: the steps that were queued have finished, nothing more runs. */
   | { type: 'paused' }
   | { type: 'sweep-finished'; outcome: 'completed' | 'cancelled'; part: RunPart }
-  | { type: 'sweep-error'; message: string; part: RunPart }
   | { type: 'train-one-progress'; requestId: number; progress: RunProgress[] }
   | { type: 'train-one-done'; requestId: number; record: RunRecord }
   | { type: 'verify-run-done'; requestId: number; record: RunRecord }
   | { type: 'verify-done'; requestId: number; outcome: 'completed' | 'cancelled' }
   | { type: 'coord-done'; requestId: number; records: CoordRecord[] }
-  | { type: 'task-error'; requestId: number; message: string }
   | { type: 'gpu-bench-progress'; requestId: number; done: number; total: number; label: string }
   | { type: 'gpu-bench-done'; requestId: number; result: GpuBenchResult };
