@@ -16,11 +16,10 @@ import {
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
 import { benchmarkGpu } from '../../src/sweep/gpuBench';
-import { sweepKernelProblems } from '../../src/sweep/tuning';
+import { startPart, tuneForSweep } from '../../src/sweep/session';
 import { dataProblem, type SweepConfig } from '../../src/sweep/config';
-import { planHorizonRuns } from '../../src/sweep/horizon';
 import type { PreparedData } from '../../src/sweep/data';
-import { ensureTuned, loadTuneRecord, installTuneRecord, retune } from '../../src/tune/cache';
+import { loadTuneRecord, installTuneRecord } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
 import { idbTuneStore } from '../tuneStore';
 import type { ErrorScope, FromWorker, ToWorker } from './protocol';
@@ -114,27 +113,20 @@ async function selfTest(): Promise<void> {
   }
 }
 
-/**
- * Installs the adapter's cached kernel choices, or (first sweep on this adapter, or `force`) times
- * the variants on the sweep's shapes and caches them. A failure leaves the thresholds in force.
- */
+/** Tunes before a sweep (src/sweep/session.ts); the page hears of progress, choices and problems. */
 async function tune(
   gpu: GpuContext,
   config: SweepConfig,
   data: PreparedData,
   force: boolean,
 ): Promise<void> {
-  const onMessage = (message: string) => fail({ kind: 'tune' }, message);
-  try {
-    const problems = () => sweepKernelProblems(gpu, config, data.vocab);
-    const tuned = await (force ? retune : ensureTuned)(gpu, idbTuneStore, problems, {
-      onMessage,
-      onProgress: (progress) => post({ type: 'tune-progress', progress }),
-    });
-    post({ type: 'tune-done', ...tuned });
-  } catch (e) {
-    onMessage(`Kernel tuning failed, the default choices stay: ${describe(e)}`);
-  }
+  const tuned = await tuneForSweep(gpu, config, data.vocab, {
+    store: idbTuneStore,
+    force,
+    onMessage: (message) => fail({ kind: 'tune' }, message),
+    onProgress: (progress) => post({ type: 'tune-progress', progress }),
+  });
+  if (tuned) post({ type: 'tune-done', ...tuned });
 }
 
 let shakespeare: Promise<void> | undefined;
@@ -250,12 +242,7 @@ async function runSweep(message: Extract<ToWorker, { type: 'start-sweep' }>): Pr
       post({ type: 'sweep-finished', outcome: 'cancelled', part });
       return;
     }
-    handle = startSweep(gpu, message.config, {
-      data,
-      done: message.done,
-      callbacks,
-      runs: grid ? undefined : planHorizonRuns(message.config),
-    });
+    handle = startPart(gpu, message.config, part, { data, done: message.done, callbacks });
     sweep = handle;
     // confirmPause says 'paused' only for the current sweep: set it first.
     if (requested.pause) void confirmPause(handle);

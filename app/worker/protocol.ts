@@ -5,11 +5,12 @@ import type { DataConfig, SweepConfig } from '../../src/sweep/config';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import type { CoordRecord } from '../../src/sweep/coord';
 import type { GpuBenchResult } from '../../src/sweep/gpuBench';
+import type { SweepPart } from '../../src/sweep/session';
 import type { TuneRecord } from '../../src/tune/cache';
 import type { TuneProgress } from '../../src/tune/tuner';
 
 /** Which runs a sweep message is about: the width × LR grid, or the horizon runs (cosine). */
-export type RunPart = 'grid' | 'horizon';
+export type RunPart = SweepPart;
 
 /** One loss read-back of a run in flight. */
 export interface RunProgress {

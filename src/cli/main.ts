@@ -25,13 +25,13 @@ import { importedConfig, importedRecords } from '../sweep/imported';
 import { analyzeVerification, planVerify, verifyLine } from '../sweep/verify';
 import { parseImport } from '../sweep/exportParse';
 import { exportShapeToGpt } from '../sweep/exportShapes';
-import { horizonAnalysis, horizonNeedsRuns, planHorizonRuns } from '../sweep/horizon';
+import { horizonAnalysis, horizonNeedsRuns } from '../sweep/horizon';
 import { toOutcomes } from '../sweep/outcomes';
-import { planRuns, startSweep } from '../sweep/scheduler';
+import { startSweep } from '../sweep/scheduler';
+import { partRuns, runSession, tuneForSweep, type SessionTuning } from '../sweep/session';
 import type { SweepConfig } from '../sweep/config';
-import { sweepKernelProblems } from '../sweep/tuning';
 import type { RunRecord } from '../sweep/types';
-import { ensureTuned, retune } from '../tune/cache';
+import type { Tuned } from '../tune/cache';
 import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
 import { entryLine } from '../tune/tuner';
 import { checkWritableFile, writeFileAtomic } from '../util/atomicFile';
@@ -87,17 +87,12 @@ async function withGpu<T>(work: (ctx: GpuContext) => Promise<T>): Promise<T> {
   }
 }
 
-/** Installs the adapter's cached kernel choices, or times them (first sweep on an adapter, --retune). */
-async function tuneForSweep(
-  ctx: GpuContext,
-  config: SweepConfig,
-  vocab: number,
-  opts: { path: string; retune: boolean },
-): Promise<void> {
-  const store = fileTuneStore(opts.path);
-  const problems = () => sweepKernelProblems(ctx, config, vocab);
+/** The CLI's tuning: the cache file, progress once a second, the choices in force listed. */
+function cliTuning(path: string, force: boolean): SessionTuning {
   let last = 0;
-  const tuned = await (opts.retune ? retune : ensureTuned)(ctx, store, problems, {
+  return {
+    store: fileTuneStore(path),
+    force,
     onMessage: log,
     onProgress: ({ done, total }) => {
       if (done === total || performance.now() - last > 1000) {
@@ -105,12 +100,15 @@ async function tuneForSweep(
         log(`tuning kernels: ${done}/${total}`);
       }
     },
-  });
+  };
+}
+
+function logTuned(tuned: Tuned, path: string): void {
   const { entries, skipped } = tuned.record.result;
   log(
     tuned.fromCache
-      ? `kernel tuning: cached in ${opts.path} (${entries.length} shapes)`
-      : `kernel tuning: ${entries.length} shapes timed, ${skipped} left to the thresholds (budget); cached in ${opts.path}`,
+      ? `kernel tuning: cached in ${path} (${entries.length} shapes)`
+      : `kernel tuning: ${entries.length} shapes timed, ${skipped} left to the thresholds (budget); cached in ${path}`,
   );
   for (const e of entries) log(`  ${entryLine(e)}`);
 }
@@ -183,38 +181,34 @@ async function sweep(values: FlagValues): Promise<void> {
   const { config, data } = sweepFromFlags(values);
   await withGpu(async (ctx) => {
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
-    const total = planRuns(config).length;
-    const records: RunRecord[] = [];
     if (!flags['no-tune']) {
-      await tuneForSweep(ctx, config, data.vocab, {
-        path: tuneCache,
-        retune: flags.retune ?? false,
-      });
+      const tuned = await tuneForSweep(
+        ctx,
+        config,
+        data.vocab,
+        cliTuning(tuneCache, flags.retune ?? false),
+      );
+      if (tuned) logTuned(tuned, tuneCache);
     }
-    log(`sweep: ${total} runs on ${data.description}`);
-    await startSweep(ctx, config, {
+    let analysis: ReturnType<typeof analyzeSweep> = [];
+    const { records, horizonRuns } = await runSession(ctx, config, {
       data,
-      callbacks: { onRunDone: (r) => log(runLine(config, r, records.push(r), total)) },
-    }).finished;
-    const analysis = analyzeSweep(toOutcomes(records, config.axis), {
-      baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
-      axisName: config.axis,
+      horizons: flags.horizons ?? false,
+      onPartStart: (part, total) => {
+        if (part === 'grid') return log(`sweep: ${total} runs on ${data.description}`);
+        // The grid is analysed before the horizon runs start (the same output order as before).
+        const lengths = [...new Set(partRuns(config, part).map((r) => r.steps))].join(' and ');
+        log(`horizons: ${total} runs of ${lengths} steps, each with its own cosine schedule`);
+      },
+      onRunDone: (r, _part, done, total) => log(runLine(config, r, done, total)),
+      onGridDone: (records) => {
+        analysis = analyzeSweep(toOutcomes(records, config.axis), {
+          baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+          axisName: config.axis,
+        });
+        for (const a of analysis) logAnalysis(config, a, config.axis);
+      },
     });
-    for (const a of analysis) logAnalysis(config, a, config.axis);
-
-    const horizonRuns: RunRecord[] = [];
-    const plan = flags.horizons ? planHorizonRuns(config) : [];
-    if (plan.length > 0) {
-      const lengths = [...new Set(plan.map((r) => r.steps))].join(' and ');
-      log(`horizons: ${plan.length} runs of ${lengths} steps, each with its own cosine schedule`);
-      await startSweep(ctx, config, {
-        data,
-        runs: plan,
-        callbacks: {
-          onRunDone: (r) => log(runLine(config, r, horizonRuns.push(r), plan.length)),
-        },
-      }).finished;
-    }
     const horizon = horizonAnalysis(config, records, horizonRuns);
     if (!horizon.ok) {
       const hint = horizonNeedsRuns(config) && !flags.horizons ? ' (--horizons trains them)' : '';

@@ -9,6 +9,7 @@ import { preset, type SweepConfig } from './config';
 import { prepareData } from './data';
 import { horizonAnalysis, planHorizonRuns } from './horizon';
 import { startSweep } from './scheduler';
+import { runSession } from './session';
 import type { RunRecord } from './types';
 
 const gpu = useGpu();
@@ -31,12 +32,11 @@ function cosineSweep(): SweepConfig {
   };
 }
 
-async function train(c: SweepConfig, runs?: ReturnType<typeof planHorizonRuns>) {
+async function train(c: SweepConfig) {
   const records: RunRecord[] = [];
   const data = prepareData(c.data, c.model.context);
   const handle = startSweep(gpu(), c, {
     data,
-    runs,
     callbacks: { onRunDone: (r) => records.push(r) },
   });
   expect(await handle.finished).toBe('completed');
@@ -46,10 +46,18 @@ async function train(c: SweepConfig, runs?: ReturnType<typeof planHorizonRuns>) 
 describe('horizon runs under a cosine schedule (trained)', () => {
   it('trains each shorter horizon with its own schedule and analyzes every horizon', async () => {
     const c = cosineSweep();
-    const sweep = await train(c);
+    // The session as the CLI runs it: the grid, its analysis, then the horizon runs.
+    const events: string[] = [];
+    const { records: sweep, horizonRuns: horizons } = await runSession(gpu(), c, {
+      data: prepareData(c.data, c.model.context),
+      horizons: true,
+      onPartStart: (part, total) => events.push(`${part} ${total}`),
+      onRunDone: (_r, part, done, total) => done === total && events.push(`${part} done`),
+      onGridDone: (records) => events.push(`analysis of ${records.length}`),
+    });
+    expect(events).toEqual(['grid 6', 'grid done', 'analysis of 6', 'horizon 12', 'horizon done']);
     const plan = planHorizonRuns(c);
     expect(plan).toHaveLength(2 * 2 * 3); // horizons 2 and 4 × SP, µP × 3 LRs
-    const horizons = await train(c, plan);
     expect(horizons.map((r) => r.id).sort()).toEqual(plan.map((r) => r.id).sort());
     for (const r of horizons) expect(r.losses).toHaveLength(r.steps!);
 
