@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { preset } from '../src/sweep/config';
-import { openLab, pageErrors, parseExportFile, shotOf } from './lab-helpers';
+import { exportJson, openLab, pageErrors, shotOf } from './lab-helpers';
 
 const MUON = preset('tiny-muon');
 
@@ -92,15 +92,7 @@ test('a Muon sweep trains in the page: Muon on the hidden matrices, AdamW on the
   );
 
   // The export: every run finite, the optimizer Muon with its momentum and step count.
-  const exportPanel = page.locator('section.export');
-  const download = page.waitForEvent('download');
-  await exportPanel.getByRole('button', { name: 'Export JSON' }).click();
-  const file = await download;
-  const path = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(path);
-  const parsed = parseExportFile(path);
-  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
-  const { doc } = parsed;
+  const { doc } = await exportJson(page, testInfo);
   expect(doc.evidence.runs).toHaveLength(6);
   for (const r of doc.evidence.runs) {
     expect(r.diverged, `run ${r.id}`).toBe(false);

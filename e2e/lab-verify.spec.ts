@@ -1,6 +1,6 @@
 /** Verify transfer at a target width: a small LR sweep there, drawn dashed, exported and imported. */
 import { expect, test } from '@playwright/test';
-import { openLab, pageErrors, parseExportFile, shotOf, startTinySweep } from './lab-helpers';
+import { exportJson, openLab, pageErrors, shotOf, startTinySweep } from './lab-helpers';
 
 test('Verify trains 5 LRs at the target width, draws them dashed and exports them', async ({
   page,
@@ -60,14 +60,8 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
 
   // Export: `verification` with the predicted and observed optimum, the penalty and the runs.
   const exportPanel = page.locator('section.panel.export');
-  const download = page.waitForEvent('download');
-  await exportPanel.getByRole('button', { name: 'Export JSON' }).click();
-  const file = await download;
-  const path = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(path);
-  const parsed = parseExportFile(path);
-  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
-  const v = parsed.doc.verification;
+  const { path, doc } = await exportJson(page, testInfo);
+  const v = doc.verification;
   expect(v?.width).toBe(32);
   expect(v?.results.map((r) => r.parametrization).sort()).toEqual(['mup', 'sp']);
   for (const r of v?.results ?? []) expect(r.runs).toHaveLength(10); // 5 learning rates × Tiny's 2 seeds
