@@ -1,9 +1,10 @@
 /** Shared steps of the lab's end-to-end tests. */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { preset, runCount } from '../src/sweep/config';
 import type { ImportResult } from '../src/sweep/exportParse';
+import type { TransferExport } from '../src/sweep/exportSchema';
 
 /** The Tiny preset the specs run, and its shape (specs count on these, not on literals). */
 export const TINY = preset('tiny');
@@ -130,4 +131,22 @@ export function withinLoosely(estimate: number, actual: number, what: string): v
   expect(estimate, `${what}: estimated ${estimate} s, took ${actual} s`).toBeLessThan(
     actual * LOOSE,
   );
+}
+
+/**
+ * Presses the export panel's Export JSON, saves the download under the test's output folder and
+ * parses it as an import would: the file's path and the document (an invalid one fails the test).
+ */
+export async function exportJson(
+  page: Page,
+  testInfo: TestInfo,
+): Promise<{ path: string; doc: TransferExport }> {
+  const download = page.waitForEvent('download');
+  await page.locator('section.export').getByRole('button', { name: 'Export JSON' }).click();
+  const file = await download;
+  const path = testInfo.outputPath(file.suggestedFilename());
+  await file.saveAs(path);
+  const parsed = parseExportFile(path);
+  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
+  return { path, doc: parsed.doc };
 }

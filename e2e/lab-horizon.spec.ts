@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { clearResults, openLab, pageErrors, parseExportFile, shot } from './lab-helpers';
+import { clearResults, exportJson, openLab, pageErrors, shot } from './lab-helpers';
 
 /** Each parametrization's horizon chart: lines (one per training length), verdict, metrics. */
 async function expectHorizonCurves(page: Page): Promise<void> {
@@ -60,15 +60,9 @@ test('under a cosine schedule the shorter horizons train as runs of their own', 
 
   // The export carries them apart from the sweep's runs; Clear and import bring them back.
   const exportPanel = page.locator('section.export');
-  const download = page.waitForEvent('download');
-  await exportPanel.getByRole('button', { name: 'Export JSON' }).click();
-  const file = await download;
-  const path = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(path);
-  const parsed = parseExportFile(path);
-  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
-  expect(parsed.doc.evidence.runs).toHaveLength(6);
-  const steps = parsed.doc.evidence.horizonRuns?.map((r) => r.steps).sort();
+  const { path, doc } = await exportJson(page, testInfo);
+  expect(doc.evidence.runs).toHaveLength(6);
+  const steps = doc.evidence.horizonRuns?.map((r) => r.steps).sort();
   expect(steps).toEqual([2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4]);
   await clearResults(page);
   await expect(page.getByTestId('horizon')).toHaveCount(0);

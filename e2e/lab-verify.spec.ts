@@ -2,9 +2,9 @@
 import { expect, test } from '@playwright/test';
 import {
   durationSeconds,
+  exportJson,
   openLab,
   pageErrors,
-  parseExportFile,
   shotOf,
   startTinySweep,
   withinLoosely,
@@ -74,14 +74,8 @@ test('Verify trains 5 LRs at the target width, draws them dashed and exports the
 
   // Export: `verification` with the predicted and observed optimum, the penalty and the runs.
   const exportPanel = page.locator('section.panel.export');
-  const download = page.waitForEvent('download');
-  await exportPanel.getByRole('button', { name: 'Export JSON' }).click();
-  const file = await download;
-  const path = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(path);
-  const parsed = parseExportFile(path);
-  if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
-  const v = parsed.doc.verification;
+  const { path, doc } = await exportJson(page, testInfo);
+  const v = doc.verification;
   expect(v?.width).toBe(32);
   expect(v?.results.map((r) => r.parametrization).sort()).toEqual(['mup', 'sp']);
   for (const r of v?.results ?? []) expect(r.runs).toHaveLength(10); // 5 learning rates × Tiny's 2 seeds

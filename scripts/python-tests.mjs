@@ -139,8 +139,8 @@ run(node, [
 // The presets as plans for python -m mup_lab.sweep, and the lab's own Tiny sweep to compare
 // (84 runs each, one to three minutes on a CPU adapter).
 run(node, [cli, 'plan', '--preset', 'quick', '--out', join(generated, 'quick-plan.json')]);
-// Tiny with AdamW and with SGD, each planned and swept by the lab.
-for (const name of ['tiny', 'tiny-sgd']) {
+// Tiny with AdamW, SGD and Muon, each planned and swept by the lab (Muon's sweep: 2 to 4 min).
+for (const name of ['tiny', 'tiny-sgd', 'tiny-muon']) {
   run(node, [cli, 'plan', '--preset', name, '--out', join(generated, `${name}-plan.json`)]);
   run(node, [
     cli,

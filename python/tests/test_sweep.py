@@ -1,6 +1,6 @@
 """python -m mup_lab.sweep trains the lab's runs: `mup-lab plan` spells them out, init_(lab_seed)
-draws the lab's initial weights, and the Tiny preset trained in PyTorch ends where the lab's own
-Tiny sweep (the GPU engine) ended, run by run. On those runs the presets' grids bracket every
+draws the lab's initial weights, and the Tiny presets (AdamW, SGD, Muon) trained in PyTorch end
+where the lab's own sweeps of them (the GPU engine) ended, run by run. On those runs the presets' grids bracket every
 optimum, Tiny's and Quick's (Quick's 108 runs would take an hour on a CPU adapter, and take
 minutes here)."""
 import json
@@ -37,13 +37,13 @@ def test_lab_seed_draws_the_labs_initial_weights(dump_dir):
         assert torch.allclose(mine, lab, rtol=1e-6, atol=1e-7), name
 
 
-@pytest.mark.parametrize("preset", ["tiny", "tiny-sgd"])
-def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset):
-    """Tiny with AdamW and with SGD (the plan carries the optimizer: make_optimizer picks it)."""
+@pytest.mark.parametrize(
+    "preset, optimizer", [("tiny", "adamw"), ("tiny-sgd", "sgd"), ("tiny-muon", "muon")]
+)
+def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset, optimizer):
+    """Tiny with AdamW, SGD and Muon (the plan carries the optimizer: make_optimizer picks it)."""
     plan = load_plan(str(generated(f"{preset}-plan.json")))
-    assert {r["hyperparameters"]["optimizer"] for r in plan["runs"]} == {
-        "adamw" if preset == "tiny" else "sgd"
-    }
+    assert {r["hyperparameters"]["optimizer"] for r in plan["runs"]} == {optimizer}
     with open(generated(f"{preset}-lab.json"), encoding="utf-8") as f:
         lab = {r["id"]: r for r in json.load(f)["evidence"]["runs"]}
     records = run_plan(plan, torch.device("cpu"))

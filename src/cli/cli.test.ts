@@ -75,8 +75,9 @@ describe('CLI flags', () => {
       kind: 'constant',
     });
     expect(c(['--preset', 'tiny-sgd'])).toEqual(preset('tiny-sgd'));
+    expect(c(['--preset', 'tiny-muon'])).toEqual(preset('tiny-muon'));
     expect(() => c(['--preset', 'huge'])).toThrow(
-      /--preset: must be one of tiny, tiny-sgd, quick, paper \(got "huge"\)/,
+      /--preset: must be one of tiny, tiny-sgd, tiny-muon, quick, paper \(got "huge"\)/,
     );
   });
 

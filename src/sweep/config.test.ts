@@ -3,9 +3,11 @@ import {
   hpGrid,
   largestFittingWidth,
   preset,
+  PRESET_LABELS,
   runCount,
   validateSweepConfig,
   validHpGrid,
+  type PresetName,
   type SweepConfig,
 } from './config';
 import { widthStep } from '../mup/shapes';
@@ -16,8 +18,8 @@ function fields(c: SweepConfig, opts?: Parameters<typeof validateSweepConfig>[1]
 
 describe('sweep config', () => {
   it('accepts every preset', () => {
-    for (const name of ['tiny', 'quick', 'paper'] as const)
-      expect(validateSweepConfig(preset(name))).toEqual([]);
+    for (const name of Object.keys(PRESET_LABELS) as PresetName[])
+      expect(validateSweepConfig(preset(name)), name).toEqual([]);
   });
 
   it('builds the log2 grid inclusive of both ends', () => {
