@@ -3,7 +3,12 @@
  * lab's form; defaults are the "Quick" preset's.
  */
 import { checkUserText } from '../data/text';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../mup/optimizers';
+import {
+  OPTIMIZER_NAMES,
+  optimizerNameSchema,
+  switchOptimizer,
+  type OptimizerName,
+} from '../mup/optimizers';
 import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
 import {
   preset,
@@ -302,6 +307,10 @@ export function configFromFlags(
       `one of ${Object.keys(DEPTH_SCALINGS).join(', ')}`,
       depthScaling,
     );
+  // A new --optimizer brings its own defaults (Muon's momentum 0.95); the flags given win. An
+  // unknown name is named by the config's validation.
+  const optimizer = optimizerNameSchema.safeParse(s('optimizer'));
+  const hp = optimizer.success ? switchOptimizer(c.hp, optimizer.data) : c.hp;
   const schedule = s('schedule')?.toLowerCase() ?? c.train.schedule.kind;
   const presetCosine = c.train.schedule.kind === 'cosine' ? c.train.schedule : undefined;
   if (schedule !== 'constant' && schedule !== 'cosine')
@@ -328,13 +337,13 @@ export function configFromFlags(
     baseDepth:
       int('base-depth', s('base-depth')) ?? depths?.[0] ?? int('depth', s('depth')) ?? c.baseDepth,
     hp: {
-      ...c.hp,
+      ...hp,
       lr: num('lr', s('lr')) ?? c.hp.lr,
       initStd: num('init-std', s('init-std')) ?? c.hp.initStd,
       // Checked with the rest of the config (hp.optimizer, hp.momentum: one line naming it).
       optimizer: (s('optimizer') as OptimizerName | undefined) ?? c.hp.optimizer,
-      momentum: num('momentum', s('momentum')) ?? c.hp.momentum,
-      nsSteps: int('ns-steps', s('ns-steps')) ?? c.hp.nsSteps,
+      momentum: num('momentum', s('momentum')) ?? hp.momentum,
+      nsSteps: int('ns-steps', s('ns-steps')) ?? hp.nsSteps,
       depthAlpha:
         depthScaling === undefined
           ? c.hp.depthAlpha

@@ -94,6 +94,13 @@ describe('values', () => {
     throw new Error('no file');
   };
 
+  it('--optimizer brings that optimizer’s defaults; the flags given win', () => {
+    const hp = (argv: string[]) => configFromFlags(sweepValues(argv), noText).hp;
+    expect(hp(['--optimizer', 'muon'])).toMatchObject({ momentum: 0.95, nsSteps: 5 });
+    expect(hp(['--optimizer', 'muon', '--momentum', '0.9'])).toMatchObject({ momentum: 0.9 });
+    expect(hp(['--optimizer', 'sgd'])).toMatchObject({ optimizer: 'sgd', momentum: 0.9 });
+  });
+
   it('takes negative numbers as values, inline or as the next word', () => {
     for (const argv of [['--lr-log2=-12:-2'], ['--lr-log2', '-12:-2']]) {
       expect(configFromFlags(sweepValues(argv), noText).sweep).toEqual({

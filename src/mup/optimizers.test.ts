@@ -19,6 +19,7 @@ import {
   OPTIMIZER_RULES,
   optimizerNameOf,
   optimizerRulesOf,
+  switchOptimizer,
 } from './optimizers';
 import {
   adamEps,
@@ -311,5 +312,19 @@ describe('SGD rules (MuSGD under µP, plain SGD under SP)', () => {
     expect(validateHyperparams({ ...sgd, beta1: 2 })).toEqual([]);
     expect(SGD_RULES.fields).toEqual(['momentum']);
     expect(ADAMW_RULES.fields).toEqual(['beta1', 'beta2', 'eps']);
+  });
+});
+
+describe('switching the optimizer', () => {
+  it('brings the new optimizer’s defaults where the fields were at the old one’s', () => {
+    const adamw = { ...DEFAULT_HYPERPARAMS };
+    const muon = switchOptimizer(adamw, 'muon');
+    expect(muon).toMatchObject({ optimizer: 'muon', momentum: 0.95, nsSteps: DEFAULT_NS_STEPS });
+    expect(switchOptimizer(muon, 'sgd')).toMatchObject({ optimizer: 'sgd', momentum: 0.9 });
+    expect(switchOptimizer(muon, 'adamw')).toMatchObject({ optimizer: 'adamw', momentum: 0.95 });
+    // What the user chose stays.
+    const chosen = switchOptimizer({ ...adamw, optimizer: 'sgd', momentum: 0.5 }, 'muon');
+    expect(chosen).toMatchObject({ optimizer: 'muon', momentum: 0.5 });
+    expect(switchOptimizer({ ...muon, nsSteps: 3 }, 'muon').nsSteps).toBe(3);
   });
 });

@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import {
   adamEps,
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_MOMENTUM,
   adamLr,
   decoupledWeightDecay,
   depthLrFactor,
@@ -258,4 +260,42 @@ export function validateHyperparams(hp: MupHyperparams): HyperparamError[] {
     return errors;
   }
   return errors.concat(OPTIMIZER_RULES[parsed.data].validate(hp));
+}
+
+/**
+ * What an optimizer's own fields are set to when it is chosen without them (the form's
+ * Optimizer select, `--optimizer` without `--momentum`): each optimizer's reference defaults,
+ * SGD's momentum 0.9 (torch and MuSGD examples), Muon's 0.95 and 5 Newton-Schulz steps (Keller
+ * Jordan's Muon).
+ */
+export function optimizerDefaults(name: OptimizerName): Partial<MupHyperparams> {
+  switch (name) {
+    case 'sgd':
+      return { momentum: DEFAULT_MOMENTUM };
+    case 'muon':
+      return { momentum: MUON_DEFAULT_MOMENTUM, nsSteps: DEFAULT_NS_STEPS };
+    case 'adamw':
+      return {};
+  }
+}
+
+/**
+ * The hyperparameters after switching to `next`: its defaults replace the fields still at the
+ * previous optimizer's defaults (or unset); a value the user chose is kept.
+ */
+export function switchOptimizer(hp: MupHyperparams, next: OptimizerName): MupHyperparams {
+  const before = optimizerDefaults(optimizerNameOf(hp));
+  const out: MupHyperparams = { ...hp, optimizer: next };
+  for (const [field, value] of Object.entries(optimizerDefaults(next)) as Array<
+    [keyof MupHyperparams, number]
+  >) {
+    const current = hp[field];
+    if (
+      current === undefined ||
+      current === before[field] ||
+      current === DEFAULT_HYPERPARAMS[field]
+    )
+      Object.assign(out, { [field]: value });
+  }
+  return out;
 }

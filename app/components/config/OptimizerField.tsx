@@ -3,6 +3,7 @@ import {
   OPTIMIZER_NAMES,
   OPTIMIZER_RULES,
   optimizerNameOf,
+  switchOptimizer,
   type OptimizerName,
 } from '../../../src/mup/optimizers';
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../../../src/mup/rules';
@@ -31,7 +32,9 @@ export function OptimizerField() {
         value={name}
         options={OPTIONS}
         hint={`Per-tensor rules: ${rules.source}`}
-        onChange={(optimizer) => setHp({ optimizer })}
+        onChange={(optimizer) =>
+          editConfig((c) => ({ ...c, hp: switchOptimizer(c.hp, optimizer) }))
+        }
       />
       {rules.fields.length > 0 && (
         <div className={rules.fields.length === 3 ? 'row three' : 'row'}>
