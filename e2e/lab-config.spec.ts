@@ -119,4 +119,12 @@ test('the Optimizer select shows each optimizer’s own fields; a bad momentum i
   await expect(run).toBeEnabled();
   // The per-tensor table names the optimizer its learning rates come from.
   await expect(page.getByTestId('transfer-optimizer').first()).toHaveText('SGD (momentum)');
+  // Muon brings its own defaults (momentum 0.95, 5 Newton-Schulz steps) unless one was chosen.
+  await momentum.fill('0.9');
+  await optimizer.selectOption('muon');
+  await expect(page.getByLabel('Momentum')).toHaveValue('0.95');
+  await expect(page.getByLabel('Newton-Schulz steps')).toHaveValue('5');
+  await page.getByLabel('Momentum').fill('0.8');
+  await optimizer.selectOption('sgd');
+  await expect(page.getByLabel('Momentum')).toHaveValue('0.8');
 });
