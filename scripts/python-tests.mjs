@@ -4,7 +4,8 @@
 // (`mup-lab golden`), GPU runs for the parity test (`mup-lab dump`), a tiny sweep's export, Tiny
 // Shakespeare's split and first batches (`mup-lab batches`), the Tiny and Quick presets' plans
 // (`mup-lab plan`) and the lab's Tiny sweeps (AdamW, SGD), and the JSON Schemas python/mup_lab
-// validates exports and plans with (scripts/python-schemas.ts), then runs pytest.
+// validates exports and plans with and the parametrization table its rules read
+// (scripts/python-schemas.ts), then runs pytest.
 // The interpreter: $PYTHON if set, else the first of `python3` on PATH and /usr/bin/python3
 // that can `import torch, pytest`.
 import { spawnSync } from 'node:child_process';
@@ -49,8 +50,8 @@ run(node, [
   '--logLevel',
   'warn',
 ]);
-// The export's and the plan's JSON Schemas, generated from the zod schemas, where mup_lab finds
-// them (python/mup_lab/schemas, gitignored).
+// The export's and the plan's JSON Schemas, generated from the zod schemas, and the
+// parametrization table, where mup_lab finds them (python/mup_lab/schemas, gitignored).
 run(node, [
   join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
   join(root, 'scripts', 'python-schemas.ts'),

@@ -24,6 +24,7 @@ import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../src/mup/rules';
 import { widthStep, type GptShape } from '../src/mup/shapes';
 import { transfer } from '../src/mup/transfer';
 import type { CoordRecord } from '../src/sweep/coordVerdict';
+import type { Parametrization } from '../src/mup/parametrizations';
 
 const hp: MupHyperparams = { ...DEFAULT_HYPERPARAMS, lr: 2 ** -8, weightDecay: 0.1 };
 const base: GptShape = {
@@ -130,7 +131,7 @@ describe('TransferTable helpers', () => {
 
   it('names each group’s update under Muon: the hidden matrices’ scale, AdamW for the rest', () => {
     const target = { ...base, width: 4 * base.width };
-    const update = (p: 'sp' | 'mup') =>
+    const update = (p: Parametrization) =>
       Object.fromEntries(
         tensorGroups(transfer({ ...hp, optimizer: 'muon' }, p, base, target)).map((g) => [
           g.key,

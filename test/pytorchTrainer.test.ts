@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trainerFiles, trainerZipBytes, trainerZipName } from '../app/lib/pytorchTrainer';
+import { parametrizationTableJson } from '../src/mup/parametrizations';
 import { preset } from '../src/sweep/config';
 import { buildExport } from '../src/sweep/export';
 import { parseImport } from '../src/sweep/exportParse';
@@ -47,6 +48,13 @@ for info in z.infolist():
 `;
 
 describe('PyTorch trainer zip', () => {
+  it("carries the parametrization table mup_lab's rules read, beside the schemas", () => {
+    const files = trainerFiles(userTextExport());
+    const table: unknown = JSON.parse(files['mup_lab/schemas/parametrizations.json']);
+    expect(table).toEqual(parametrizationTableJson());
+    expect(Object.keys(files)).toContain('mup_lab/schemas/export.schema.json');
+  });
+
   it('train.sh is executable, uses $PYTHON else python3, and quotes every path as ./name', () => {
     const doc = userTextExport();
     expect(parseImport(JSON.stringify(doc)).ok).toBe(true);

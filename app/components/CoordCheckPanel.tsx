@@ -7,10 +7,14 @@ import {
   coordSeries,
   coordSteps,
   coordVerdictLines,
-  PARAMETRIZATION_LABELS,
   type CoordLayer,
   type CoordRecord,
 } from '../../src/sweep/coordVerdict';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATIONS,
+  type Parametrization,
+} from '../../src/mup/parametrizations';
 import { formatValue } from './TransferTable';
 import './exportImport.css';
 
@@ -28,7 +32,7 @@ type Row = { width: number } & Partial<Record<CoordLayer, number>>;
 /** Chart rows for one parametrization and step: one row per width, one column per layer. */
 export function coordChartRows(
   records: readonly CoordRecord[],
-  parametrization: string,
+  parametrization: Parametrization,
   step: number,
 ): Row[] {
   const rows = new Map<number, Row>();
@@ -51,7 +55,7 @@ export type CoordView = { kind: 'layers'; step: number } | { kind: 'steps'; laye
  */
 export function coordStepRows(
   records: readonly CoordRecord[],
-  parametrization: string,
+  parametrization: Parametrization,
   layer: CoordLayer,
 ): ({ width: number } & Record<string, number>)[] {
   const rows = new Map<number, { width: number } & Record<string, number>>();
@@ -83,7 +87,11 @@ export function coordLines(
   );
 }
 
-function viewRows(records: readonly CoordRecord[], parametrization: string, view: CoordView) {
+function viewRows(
+  records: readonly CoordRecord[],
+  parametrization: Parametrization,
+  view: CoordView,
+) {
   return view.kind === 'steps'
     ? coordStepRows(records, parametrization, view.layer)
     : coordChartRows(records, parametrization, view.step);
@@ -158,7 +166,7 @@ function CoordChart({
   axisName,
 }: {
   records: readonly CoordRecord[];
-  parametrization: string;
+  parametrization: Parametrization;
   view: CoordView;
   /** The y axis, shared by SP and µP. */
   y: { domain: [number, number]; ticks: number[] };
@@ -172,7 +180,7 @@ function CoordChart({
     rows.some((r) => (r as Record<string, number>)[l.key] !== undefined),
   );
   const widths = rows.map((r) => r.width);
-  const label = PARAMETRIZATION_LABELS[parametrization] ?? parametrization;
+  const label = PARAMETRIZATION_LABELS[parametrization];
   const what = view.kind === 'steps' ? COORD_LAYER_LABELS[view.layer] : `step ${view.step}`;
   return (
     <figure className="coord-chart" data-parametrization={parametrization}>
@@ -277,7 +285,7 @@ export function CoordCheckPanel({
     [lineKind, layer, step],
   );
   const params = useMemo(
-    () => ['sp', 'mup'].filter((p) => records.some((r) => r.parametrization === p)),
+    () => PARAMETRIZATIONS.filter((p) => records.some((r) => r.parametrization === p)),
     [records],
   );
   const verdict = useMemo(() => coordVerdictLines(records, { axisName }), [records, axisName]);

@@ -1,5 +1,10 @@
 import { Fragment, useMemo } from 'react';
-import type { MupHyperparams, Parametrization } from '../../src/mup/rules';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATIONS,
+  type Parametrization,
+} from '../../src/mup/parametrizations';
+import type { MupHyperparams } from '../../src/mup/rules';
 import type { GptShape } from '../../src/mup/shapes';
 import {
   isMuonTensor,
@@ -133,8 +138,6 @@ export const GLOBAL_ROWS: GlobalRow[] = [
   { key: 'depthLrFactor', label: 'Depth LR factor (in-block tensors)' },
 ];
 
-const P_LABEL: Record<Parametrization, string> = { sp: 'SP', mup: 'µP' };
-
 export interface TransferTableProps {
   /** Hyperparameters tuned at the base model. */
   hp: MupHyperparams;
@@ -183,7 +186,7 @@ function Num({ r }: { r: Range }) {
  * weight decay at the target shape.
  */
 export function TransferTable({ hp, parametrization, base, target }: TransferTableProps) {
-  const ps: Parametrization[] = parametrization === 'both' ? ['sp', 'mup'] : [parametrization];
+  const ps = parametrization === 'both' ? PARAMETRIZATIONS : [parametrization];
   const key = ps.join(',');
   const computed = useMemo(
     () => compute(hp, key.split(',') as Parametrization[], base, target),
@@ -208,7 +211,7 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
           Width {target.width} (m = {formatValue(m.widthMult)}), depth {target.depth}
           {m.depthMult !== 1 ? ` (L = ${formatValue(m.depthMult)})` : ''}, head size{' '}
           {formatValue(m.headSize)}
-          {both ? '' : ` — ${P_LABEL[results[0].parametrization]}`}, optimizer{' '}
+          {both ? '' : ` — ${PARAMETRIZATION_LABELS[results[0].parametrization]}`}, optimizer{' '}
           <span data-testid="transfer-optimizer">
             {OPTIMIZER_RULES[results[0].optimizer.name].label}
           </span>{' '}
@@ -229,7 +232,7 @@ export function TransferTable({ hp, parametrization, base, target }: TransferTab
                 </th>
                 {results.map((r) => (
                   <th key={r.parametrization} scope="colgroup" colSpan={QUANTITIES.length}>
-                    {P_LABEL[r.parametrization]}
+                    {PARAMETRIZATION_LABELS[r.parametrization]}
                   </th>
                 ))}
               </tr>

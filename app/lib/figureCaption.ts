@@ -1,4 +1,5 @@
 /** The one-line caption of a figure: the sweep's configuration, as a paper's figure states it. */
+import { PARAMETRIZATION_LABELS } from '../../src/mup/parametrizations';
 import {
   PRESET_LABELS,
   preset,
@@ -6,8 +7,6 @@ import {
   type PresetName,
   type SweepConfig,
 } from '../../src/sweep/config';
-
-const PARAM_NAMES = { sp: 'SP', mup: 'µP' } as const;
 
 /** The preset whose settings the config has (the data aside), if any. */
 export function presetOf(c: SweepConfig): PresetName | undefined {
@@ -47,7 +46,7 @@ export function figureCaption(
         : `text “${c.data.name}”`;
   return [
     name ? `${PRESET_LABELS[name]} preset` : 'custom sweep',
-    c.parametrizations.map((p) => PARAM_NAMES[p]).join(' and '),
+    c.parametrizations.map((p) => PARAMETRIZATION_LABELS[p]).join(' and '),
     scaled,
     `${hp} 2^${c.sweep.log2Min} to 2^${c.sweep.log2Max}, ${values} values (step ${c.sweep.log2Step} octave${c.sweep.log2Step === 1 ? '' : 's'})`,
     `${c.train.steps} steps, batch ${c.train.batch}, ${scheduleText(c)}`,

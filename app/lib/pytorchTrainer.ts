@@ -3,7 +3,8 @@
  * app at build time, so it works offline), the built-in corpus (synthetic, or Tiny Shakespeare
  * fetched from this origin) when the sweep used it, a README
  * and train.sh with the exact command line for the export's target width; mup_lab/schemas holds
- * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against.
+ * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against,
+ * and the parametrization table (src/mup/parametrizations.ts) its rules read.
  * train.sh runs as shipped: executable in the zip (Unix mode 0755), "${PYTHON:-python3}", every
  * path quoted and passed as ./name (a text named "-rf data.txt" is a file, not options).
  */
@@ -12,7 +13,7 @@ import { generateCorpus } from '../../src/data/corpus';
 import { TINY_SHAKESPEARE } from '../../src/data/shakespeare';
 import shakespeareUrl from '../../src/data/corpora/tinyshakespeare.txt?url';
 import { exportFileName } from '../../src/sweep/export';
-import { pythonSchemaFiles } from '../../src/sweep/jsonSchemas';
+import { pythonSchemaDirFiles } from '../../src/sweep/jsonSchemas';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
 
@@ -36,8 +37,9 @@ const unixMode = (mode: number) => ({ os: 3, attrs: ((0o100000 | mode) << 16) >>
 export function trainerFiles(doc: TransferExport, shakespeare?: string): Record<string, string> {
   const files: Record<string, string> = { ...SOURCES };
   if (!files['mup_lab/train.py']) throw new Error('The PyTorch trainer sources are missing');
-  // The schemas mup_lab validates the export with (when python3-jsonschema is installed).
-  for (const [name, schema] of Object.entries(pythonSchemaFiles())) {
+  // The schemas mup_lab validates the export with (when python3-jsonschema is installed), and
+  // the parametrization table its rules read.
+  for (const [name, schema] of Object.entries(pythonSchemaDirFiles())) {
     files[`mup_lab/schemas/${name}`] = JSON.stringify(schema, null, 1) + '\n';
   }
   files[exportFileName(doc)] = JSON.stringify(doc, null, 2) + '\n';

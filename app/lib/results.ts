@@ -11,8 +11,6 @@ import { toOutcomes } from '../../src/sweep/outcomes';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import { sequentialColor } from './figureScale';
 
-export const PARAM_LABELS: Record<Parametrization, string> = { sp: 'SP', mup: 'µP' };
-
 /**
  * The colour of the index-th of `count` ordered widths (narrow dark, wide light: a sequential
  * viridis scale, as in Tensor Programs V, Fig. 1).

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { PRESET_LABELS, hpGrid, type SweepConfig } from '../../src/sweep/config';
 import { runRecordSchema, type RunRecord } from '../../src/sweep/types';
 import { verifiedWidths } from '../../src/sweep/verify';
-import { PARAM_LABELS } from '../lib/results';
+import { PARAMETRIZATION_LABELS } from '../../src/mup/parametrizations';
 import type { SweepState, SweepStatus } from '../store';
 
 export const LIBRARY_VERSION = 1;
@@ -83,7 +83,7 @@ export function configSummary(c: SweepConfig): string {
   const seeds = c.train.seeds.length;
   const data = c.data.kind === 'text' ? `text “${c.data.name}”` : 'synthetic corpus';
   return [
-    c.parametrizations.map((p) => PARAM_LABELS[p]).join(' + '),
+    c.parametrizations.map((p) => PARAMETRIZATION_LABELS[p]).join(' + '),
     scaled,
     `${grid} ${c.sweep.name === 'lr' ? 'learning rates' : `${c.sweep.name} values`}`,
     // The seeds themselves while few: two sweeps that differ only in their seed differ here.

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict
 
-from .rules import Hyperparams
+from .rules import PARAMETRIZATIONS, Hyperparams
 from .shapes import GptShape
 from .validate import DocError, got, int_in, is_number, number_in, one_of, read_json, schema_error
 
@@ -77,7 +77,7 @@ def parse_export(doc: Any) -> LabExport:
     if problem is not None:
         raise ExportError(problem)
     try:
-        p = one_of(_get(doc, "parametrization"), ["parametrization"], ("sp", "mup"))
+        p = one_of(_get(doc, "parametrization"), ["parametrization"], PARAMETRIZATIONS)
         for field in ("hyperparameters", "base", "target.shape", "evidence.config.train.schedule"):
             _finite_numbers(_get(doc, field), field)
         hp = Hyperparams.from_json(_get(doc, "hyperparameters"))

@@ -113,14 +113,22 @@ def muon_matrices(name: str, shape) -> List[Dict[str, int]]:
     return [{"col": 0, "rows": rows, "cols": cols}]
 
 
+#: The factor on the orthogonalized update per rule of the parametrization table (its muonUpdate;
+#: src/mup/optimizers.ts MUON_UPDATE_SCALES).
+MUON_UPDATE_SCALES: Dict[str, Callable[[int, int], float]] = {
+    # SP-Muon: Moonlight's RMS matching.
+    "rms-match": lambda fan_in, fan_out: 0.2 * math.sqrt(max(fan_in, fan_out)),
+    # µP-Muon: the spectral condition.
+    "spectral": lambda fan_in, fan_out: math.sqrt(fan_out / fan_in),
+}
+
+
 def muon_update_scale(p: str, fan_in: int, fan_out: int) -> float:
     """SP-Muon: Moonlight's RMS matching 0.2·√max(fan_in, fan_out); µP-Muon: the spectral
-    condition √(fan_out/fan_in)."""
+    condition √(fan_out/fan_in) (the parametrization table's muonUpdate)."""
     if not (fan_in > 0 and fan_out > 0):
         raise ValueError(f"Bad Muon fans {fan_in} x {fan_out}")
-    if p == rules.MUP:
-        return math.sqrt(fan_out / fan_in)
-    return 0.2 * math.sqrt(max(fan_in, fan_out))
+    return MUON_UPDATE_SCALES[rules.row(p)["muonUpdate"]](fan_in, fan_out)
 
 
 def _muon_tensor(p: str, hp: Hyperparams, t: TensorContext) -> Values:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
-from .rules import Hyperparams
+from .rules import PARAMETRIZATIONS, Hyperparams
 from .shapes import GptShape
 from .text_rule import check_user_text
 from .validate import (
@@ -75,7 +75,7 @@ def _run(run: Any, i: int, swept: str) -> Dict[str, Any]:
     w = ["runs", i]
     out: Dict[str, Any] = {
         "id": string(field(run, "id", w), w + ["id"]),
-        "parametrization": one_of(field(run, "parametrization", w), w + ["parametrization"], ("sp", "mup")),
+        "parametrization": one_of(field(run, "parametrization", w), w + ["parametrization"], PARAMETRIZATIONS),
         "width": int_in(field(run, "width", w), w + ["width"], 1, 1 << 20),
         "depth": int_in(field(run, "depth", w), w + ["depth"], 1, 4096),
         "seed": int_in(field(run, "seed", w), w + ["seed"], 0, MAX_SEED),

@@ -1,7 +1,9 @@
 """The µP rules, a line-by-line port of src/mup/rules.ts (read its header for the why).
 
 One function per rule, with the TypeScript names in snake_case, so that a change to a rule there
-is ported here function by function. Golden tables written by the TypeScript side
+is ported here function by function. The exponents each rule applies per parametrization are not
+restated here: they are read from the same table as the TypeScript side's
+(src/mup/parametrizations.ts, as JSON in mup_lab/schemas/parametrizations.json). Golden tables written by the TypeScript side
 (`mup-lab golden`) hold this port to src/mup's transfer() to 1e-12 (python/tests/test_golden.py).
 
     m = fan_in / base_fan_in of the tensor (1 for embeddings); L = depth / base_depth.
@@ -13,9 +15,64 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Mapping, Optional
 
-SP = "sp"
-MUP = "mup"
-PARAMETRIZATIONS = (SP, MUP)
+from .validate import SCHEMA_DIR
+
+#: The parametrization table (src/mup/parametrizations.ts PARAMETRIZATION_TABLE): the exponents of
+#: every rule below, per parametrization. Written beside the JSON Schemas by `npm run build`
+#: (scripts/python-schemas.ts) and carried by the trainer zip; every rule reads it.
+TABLE_PATH = SCHEMA_DIR / "parametrizations.json"
+
+
+def _load_table() -> Dict[str, Any]:
+    if not TABLE_PATH.is_file():
+        raise RuntimeError(f"{TABLE_PATH} is missing: `npm run build` writes it")
+    with open(TABLE_PATH, encoding="utf-8") as f:
+        doc = json.load(f)
+    if doc.get("format") != "mup-lab/parametrizations" or doc.get("version") != 1:
+        raise RuntimeError(f"{TABLE_PATH}: not a mup-lab/parametrizations v1 table")
+    return doc["parametrizations"]
+
+
+TABLE: Dict[str, Dict[str, Any]] = _load_table()
+#: Every parametrization, in the lab's order (src/mup/parametrizations.ts PARAMETRIZATIONS).
+PARAMETRIZATIONS = tuple(TABLE)
+
+
+def row(p: str) -> Dict[str, Any]:
+    """The table's row of a parametrization; an unknown name is an error naming it."""
+    r = TABLE.get(p)
+    if r is None:
+        raise ValueError(f"parametrization: unknown {p!r} (known: {', '.join(PARAMETRIZATIONS)})")
+    return r
+
+
+def scaled(x: float, b: float, e: float) -> float:
+    """x · b^e, computed as the TypeScript side does (src/mup/parametrizations.ts scaled): x / b
+    (or √b) for negative exponents, x · b (or √b) for positive ones."""
+    if e == 0:
+        return x
+
+    def power(k: float) -> float:
+        return b if k == 1 else math.sqrt(b) if k == 0.5 else math.pow(b, k)
+
+    return x / power(-e) if e < 0 else x * power(e)
+
+
+def depth_factor(rule: Optional[Mapping[str, float]], alpha: float, depth_mult: float) -> float:
+    """L^(perAlpha·α + constant), or 1 when depth scaling is off (α = 0) or the row has none."""
+    if rule is None or alpha == 0:
+        return 1.0
+    return math.pow(depth_mult, rule["perAlpha"] * alpha + rule["constant"])
+
+
+def _depth_rule(p: str, name: str) -> Optional[Mapping[str, float]]:
+    depth = row(p)["depth"]
+    return None if depth is None else depth[name]
+
+
+def _role_of(t: "TensorContext") -> str:
+    """The table's row key of a tensor: its role for matrices, 'vector' for gains and biases."""
+    return t.role if t.kind == "matrix" else "vector"
 
 #: Depth options this port knows (src/mup/rules.ts DEPTH_ALPHAS). A new option there makes the
 #: golden tables carry it, and test_golden.py fails until it is ported here.
@@ -212,20 +269,16 @@ class TensorContext:
 
 
 def init_rule(p: str, hp: Hyperparams, t: TensorContext):
-    """(mean, std) of one tensor's init. Query columns: query_init_std()."""
+    """(mean, std) of one tensor's init: σ·m^e per role. Query columns: query_init_std()."""
     if t.kind == "gain":
         return (1.0, 0.0)
     if t.kind == "bias":
         return (0.0, 0.0)
-    if t.role in ("embedding", "position"):
-        return (0.0, hp.init_std)
-    if t.role == "hidden":
-        return (0.0, hp.init_std / math.sqrt(t.m))
-    if t.role == "readout":
-        if hp.zero_readout:
-            return (0.0, 0.0)
-        return (0.0, hp.init_std if p == MUP else hp.init_std / math.sqrt(t.m))
-    raise ValueError("A vector tensor must be a gain or a bias")
+    if t.role == "vector":
+        raise ValueError("A vector tensor must be a gain or a bias")
+    if t.role == "readout" and hp.zero_readout:
+        return (0.0, 0.0)
+    return (0.0, scaled(hp.init_std, t.m, row(p)["initStd"][t.role]))
 
 
 def query_init_std(p: str, hp: Hyperparams, m: float) -> float:
@@ -240,60 +293,49 @@ def query_init_std(p: str, hp: Hyperparams, m: float) -> float:
 
 def residual_multiplier(p: str, hp: Hyperparams, depth_mult: float) -> float:
     """Residual branch multiplier: L^-α under µP with depth scaling on, else 1."""
-    if p == SP or hp.depth_alpha == 0:
-        return 1.0
-    return math.pow(depth_mult, -hp.depth_alpha)
+    return depth_factor(_depth_rule(p, "residual"), hp.depth_alpha, depth_mult)
 
 
 def depth_lr_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
     """Learning-rate factor for tensors inside residual blocks: L^(α-1) under µP, else 1."""
-    if p == SP or hp.depth_alpha == 0:
-        return 1.0
-    return math.pow(depth_mult, hp.depth_alpha - 1)
+    return depth_factor(_depth_rule(p, "adamLr"), hp.depth_alpha, depth_mult)
 
 
 # ---- Table columns "Adam LR", ε, weight decay ------------------------------------------------
 
 
 def adam_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
-    """Adam learning rate of one tensor (width rule and depth rule)."""
-    width = 1 / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else 1
+    """Adam learning rate of one tensor (η·m^e per role, and the depth rule)."""
+    width = scaled(1, t.m, row(p)["adamLr"][_role_of(t)])
     depth = depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
     return hp.lr * width * depth
 
 
 def sgd_depth_lr_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
     """SGD's learning-rate factor inside residual blocks: L^(2α-1) under µP, else 1 (sgd_lr)."""
-    if p == SP or hp.depth_alpha == 0:
-        return 1.0
-    return depth_mult ** (2 * hp.depth_alpha - 1)
+    return depth_factor(_depth_rule(p, "sgdLr"), hp.depth_alpha, depth_mult)
 
 
 def sgd_lr(p: str, hp: Hyperparams, t: TensorContext) -> float:
-    """SGD learning rate of one tensor (src/mup/rules.ts sgdLr): microsoft/mup's MuSGD under µP
-    (vector-like tensors η·width_mult: the output dimension's for embeddings and vectors, the
-    fan-in's for the readout; hidden matrices η·m_out/m), η under SP; in-block × L^(2α-1)."""
-    if p == SP:
-        return hp.lr
-    if t.role == "hidden" and t.kind == "matrix":
-        width = t.m_out / t.m
-    elif t.role == "readout":
-        width = t.m
-    else:
-        width = t.m_out
+    """SGD learning rate of one tensor (src/mup/rules.ts sgdLr): η · m^a · m_out^b per role,
+    microsoft/mup's MuSGD under µP (vector-like tensors η·width_mult: the output dimension's for
+    embeddings and vectors, the fan-in's for the readout; hidden matrices η·m_out/m), η under SP;
+    in-block × L^(2α-1)."""
+    e = row(p)["sgdLr"][_role_of(t)]
+    width = scaled(scaled(1, t.m_out, e["mOut"]), t.m, e["m"])
     depth = sgd_depth_lr_factor(p, hp, t.depth_mult) if t.in_block else 1
     return hp.lr * width * depth
 
 
 def depth_eps_factor(p: str, hp: Hyperparams, depth_mult: float) -> float:
     """Adam ε factor for tensors inside residual blocks: L^-α under µP with depth scaling, else 1."""
-    return residual_multiplier(p, hp, depth_mult)
+    return depth_factor(_depth_rule(p, "adamEps"), hp.depth_alpha, depth_mult)
 
 
 def adam_eps(p: str, hp: Hyperparams, t: TensorContext) -> float:
-    """Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise; with depth scaling
+    """Adam ε of one tensor: ε·m^e per role (ε/m on hidden matrices under µP); with depth scaling
     (depth-µP, CompleteP) every tensor inside a block also × L^-α (src/mup/rules.ts adamEps)."""
-    eps = hp.eps / t.m if p == MUP and t.role == "hidden" and t.kind == "matrix" else hp.eps
+    eps = scaled(hp.eps, t.m, row(p)["adamEps"][_role_of(t)])
     return eps * depth_eps_factor(p, hp, t.depth_mult) if t.in_block else eps
 
 
@@ -324,11 +366,12 @@ def input_multiplier(_p: str, hp: Hyperparams) -> float:
 
 
 def readout_multiplier(p: str, hp: Hyperparams, m: float) -> float:
-    """Logit multiplier: α_out / m under µP (m = d / d_base), α_out under SP."""
-    return hp.alpha_out / m if p == MUP else hp.alpha_out
+    """Logit multiplier α_out·m^e: α_out / m under µP (m = d / d_base), α_out under SP."""
+    return scaled(hp.alpha_out, m, row(p)["readoutMult"])
 
 
 def attention_scale(p: str, hp: Hyperparams, head_size: float, base_head_size: float) -> float:
-    """SP α_attn/√d_head; µP α_attn·√d_base/d_head (bit-identical to SP at d_head = d_base)."""
+    """SP α_attn/√d_head; µP α_attn·√d_base/d_head: α_attn/√d_base · (d_head/d_base)^e, written as
+    SP's value × (d_base/d_head)^(-e-1/2) (bit-identical to SP at d_head = d_base)."""
     sp = hp.alpha_attn / math.sqrt(head_size)
-    return sp if p == SP else sp * math.sqrt(base_head_size / head_size)
+    return scaled(sp, base_head_size / head_size, -row(p)["attentionHeadSize"] - 0.5)

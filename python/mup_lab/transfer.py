@@ -31,7 +31,8 @@ def _paired_tensors(base: GptShape, target: GptShape):
 
 def transfer(hp: Hyperparams, parametrization: str, base: GptShape, target: GptShape) -> Dict[str, Any]:
     if parametrization not in rules.PARAMETRIZATIONS:
-        raise ValueError(f"parametrization: must be 'sp' or 'mup' (got {parametrization!r})")
+        known = " or ".join(repr(p) for p in rules.PARAMETRIZATIONS)
+        raise ValueError(f"parametrization: must be {known} (got {parametrization!r})")
     errors = rules.validate_hyperparams(hp)
     if errors:
         raise ValueError(f"hyperparameters.{errors[0][0]}: {errors[0][1]}")

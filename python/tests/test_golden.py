@@ -2,7 +2,7 @@
 import math
 
 from mup_lab.optimizers import OPTIMIZER_RULES
-from mup_lab.rules import DEPTH_ALPHAS, Hyperparams
+from mup_lab.rules import DEPTH_ALPHAS, PARAMETRIZATIONS, Hyperparams
 from mup_lab.shapes import GptShape
 from mup_lab.transfer import transfer
 
@@ -58,5 +58,5 @@ def test_transfer_equals_typescript(golden):
         if len(problems) > 20:
             break
     assert not problems, "\n".join(problems[:20])
-    # Both parametrizations, every depth option, width and depth both changed.
-    assert {(p, a, True, True) for p in ("sp", "mup") for a in golden["depthAlphas"]} <= seen
+    # Every parametrization, every depth option, width and depth both changed.
+    assert {(p, a, True, True) for p in PARAMETRIZATIONS for a in golden["depthAlphas"]} <= seen

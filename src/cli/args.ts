@@ -9,7 +9,12 @@ import {
   switchOptimizer,
   type OptimizerName,
 } from '../mup/optimizers';
-import { DEPTH_SCALINGS, type DepthScaling, type Parametrization } from '../mup/rules';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATIONS,
+  type Parametrization,
+} from '../mup/parametrizations';
+import { DEPTH_SCALINGS, type DepthScaling } from '../mup/rules';
 import {
   preset,
   PRESET_LABELS,
@@ -19,6 +24,13 @@ import {
   type SweptHp,
 } from '../sweep/config';
 import { checkValue, invalid, UsageError, type FlagSpecs, type FlagValues } from './flags';
+
+/** A parametrization's label, lower-cased, where it is not its name (µp): the flag accepts it. */
+const BY_LABEL: Readonly<Record<string, Parametrization>> = Object.fromEntries(
+  PARAMETRIZATIONS.map((p) => [PARAMETRIZATION_LABELS[p].toLowerCase(), p] as const).filter(
+    ([label, p]) => label !== p,
+  ),
+);
 
 export { UsageError };
 
@@ -81,9 +93,9 @@ export const MODEL_FLAGS = {
     defaultNote: '200000',
   },
   parametrization: {
-    kind: { choices: ['sp', 'mup'], list: true, aliases: ['µp'] },
+    kind: { choices: PARAMETRIZATIONS, list: true, aliases: Object.keys(BY_LABEL) },
     help: 'parametrizations to train',
-    defaultNote: 'sp,mup',
+    defaultNote: PARAMETRIZATIONS.join(','),
   },
   'base-width': {
     kind: 'positive-int',
@@ -260,9 +272,14 @@ export function configFromFlags(
   const headSize = int('head-size', s('head-size'));
   const params = s('parametrization')
     ?.split(',')
-    .map((p) => p.trim().toLowerCase().replace('µp', 'mup'));
-  if (params?.some((p) => p !== 'sp' && p !== 'mup'))
-    throw invalid('parametrization', 'sp, mup or sp,mup', s('parametrization')!);
+    .map((p) => p.trim().toLowerCase())
+    .map((p) => BY_LABEL[p] ?? p);
+  if (params?.some((p) => !(PARAMETRIZATIONS as readonly string[]).includes(p)))
+    throw invalid(
+      'parametrization',
+      `${PARAMETRIZATIONS.join(', ')} or ${PARAMETRIZATIONS.join(',')}`,
+      s('parametrization')!,
+    );
   const seeds =
     intList('seeds', s('seeds')) ??
     (s('seed') !== undefined ? [int('seed', s('seed'))!] : undefined);

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_HYPERPARAMS, DEPTH_ALPHAS, type MupHyperparams } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
+import { PARAMETRIZATIONS } from '../mup/parametrizations';
 import { isMuonTensor, muonMatrices, muonUpdateScale, OPTIMIZER_NAMES } from '../mup/optimizers';
 import { transfer, type TransferResult } from '../mup/transfer';
 import { toExportShape } from '../sweep/exportShapes';
@@ -52,7 +53,7 @@ const DEPTH_FACTORS = [1, 2, 6];
 
 export function goldenTables() {
   const cases = [];
-  for (const parametrization of ['sp', 'mup'] as const) {
+  for (const parametrization of PARAMETRIZATIONS) {
     for (const depthAlpha of DEPTH_ALPHAS) {
       for (const variant of OPTIMIZER_NAMES.flatMap((optimizer) =>
         HP_VARIANTS.map((v) => ({ ...v, optimizer })),

@@ -13,8 +13,8 @@ import {
   DEFAULT_MOMENTUM,
   DEPTH_ALPHAS,
   type MupHyperparams,
-  type Parametrization,
 } from '../mup/rules';
+import { PARAMETRIZATIONS, type Parametrization } from '../mup/parametrizations';
 import { transfer } from '../mup/transfer';
 import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
@@ -391,8 +391,8 @@ const DUMP_FLAGS = {
   out: { kind: 'dir', help: 'write one folder per case here (created if absent)' },
   widths: { kind: 'positive-int-list', default: '32,64', help: 'target widths' },
   parametrization: {
-    kind: { choices: ['sp', 'mup'], list: true },
-    default: 'sp,mup',
+    kind: { choices: PARAMETRIZATIONS, list: true },
+    default: PARAMETRIZATIONS.join(','),
     help: 'parametrizations',
   },
   tied: {

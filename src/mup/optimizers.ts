@@ -1,6 +1,7 @@
 /**
  * The optimizers' per-tensor rules, one entry per optimizer: what learning rate, ε and decoupled
- * weight decay each tensor gets under SP and µP. transfer() asks the run's optimizer
+ * weight decay each tensor gets under each parametrization (whose exponents are rows of
+ * parametrizations.ts). transfer() asks the run's optimizer
  * (hp.optimizer, AdamW when absent: files written before the field existed) for these values;
  * the GPU half of each optimizer (its state buffers and update kernels) lives in
  * src/train/optimizers/, keyed by the same name.
@@ -18,10 +19,14 @@ import {
   momentumOf,
   type HyperparamError,
   type MupHyperparams,
-  type Parametrization,
   type TensorContext,
   validateSharedHyperparams,
 } from './rules';
+import {
+  PARAMETRIZATION_TABLE,
+  type MuonUpdateRule,
+  type Parametrization,
+} from './parametrizations';
 
 /** Every optimizer the lab trains with: the one list of names. */
 const NAMES = ['adamw', 'sgd', 'muon'] as const;
@@ -163,20 +168,28 @@ export function muonMatrices(
 }
 
 /**
- * The factor on the orthogonalized update of one fan_in x fan_out matrix (the parametrization
- * picks it):
- * - SP-Muon: Moonlight's RMS matching, 0.2·√max(fan_in, fan_out) (Liu et al. 2025, "Muon is
- *   Scalable for LLM Training", §2.2; MoonshotAI/Moonlight's adjust_lr_for_muon): the update's RMS
- *   becomes 0.2, AdamW's typical update RMS, so Muon reuses AdamW's learning rate; it grows as
- *   √width, so the optimal η shrinks with width.
- * - µP-Muon: the spectral condition, √(fan_out/fan_in) (Yang, Simon and Bernstein 2023, "A
- *   Spectral Condition for Feature Learning"; Keller Jordan's max(1, rows/cols)^0.5 is its
- *   one-sided form): an orthogonal update has spectral norm 1, so this gives
+ * The factors on the orthogonalized update of one fan_in x fan_out matrix, one per rule of the
+ * parametrization table (its `muonUpdate`):
+ * - 'rms-match' (SP-Muon): Moonlight's RMS matching, 0.2·√max(fan_in, fan_out) (Liu et al. 2025,
+ *   "Muon is Scalable for LLM Training", §2.2; MoonshotAI/Moonlight's adjust_lr_for_muon): the
+ *   update's RMS becomes 0.2, AdamW's typical update RMS, so Muon reuses AdamW's learning rate;
+ *   it grows as √width, so the optimal η shrinks with width.
+ * - 'spectral' (µP-Muon): the spectral condition, √(fan_out/fan_in) (Yang, Simon and Bernstein
+ *   2023, "A Spectral Condition for Feature Learning"; Keller Jordan's max(1, rows/cols)^0.5 is
+ *   its one-sided form): an orthogonal update has spectral norm 1, so this gives
  *   ‖ΔW‖ = Θ(√(fan_out/fan_in)) at every width, and η transfers.
  */
+const MUON_UPDATE_SCALES: Readonly<
+  Record<MuonUpdateRule, (fanIn: number, fanOut: number) => number>
+> = {
+  'rms-match': (fanIn, fanOut) => 0.2 * Math.sqrt(Math.max(fanIn, fanOut)),
+  spectral: (fanIn, fanOut) => Math.sqrt(fanOut / fanIn),
+};
+
+/** The factor on Muon's orthogonalized update of one fan_in x fan_out matrix under `p`. */
 export function muonUpdateScale(p: Parametrization, fanIn: number, fanOut: number): number {
   if (!(fanIn > 0 && fanOut > 0)) throw new Error(`Bad Muon fans ${fanIn} x ${fanOut}`);
-  return p === 'mup' ? Math.sqrt(fanOut / fanIn) : 0.2 * Math.sqrt(Math.max(fanIn, fanOut));
+  return MUON_UPDATE_SCALES[PARAMETRIZATION_TABLE[p].muonUpdate](fanIn, fanOut);
 }
 
 /**

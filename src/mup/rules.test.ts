@@ -19,6 +19,8 @@ import {
   queryInitStd,
   readoutMultiplier,
   residualMultiplier,
+  sgdDepthLrFactor,
+  sgdLr,
   weightDecay,
   widthMultiplier,
   type MupHyperparams,
@@ -26,6 +28,7 @@ import {
   type TensorContext,
 } from './rules';
 import { OPTIMIZER_NAMES, validateHyperparams } from './optimizers';
+import { PARAMETRIZATIONS } from './parametrizations';
 import type { TensorKind, TensorRole } from './shapes';
 
 /** Distinct, non-default values so that a mixed-up hyperparameter shows. */
@@ -353,8 +356,8 @@ describe('decoupled weight decay: lr · wd = η · λ per tensor', () => {
   });
 });
 
-describe('SP and µP coincide at the base width (m = 1, d_head = d_base, L = 1)', () => {
-  it('every rule', () => {
+describe('every parametrization is SP at the base width (m = 1, d_head = d_base, L = 1)', () => {
+  it.each(PARAMETRIZATIONS.filter((p) => p !== 'sp'))('%s: every rule', (p) => {
     const flags = [
       { zeroQuery: false, zeroReadout: false },
       { zeroQuery: true, zeroReadout: true },
@@ -370,16 +373,19 @@ describe('SP and µP coincide at the base width (m = 1, d_head = d_base, L = 1)'
     for (const f of flags) {
       const h = { ...hp, ...f, depthAlpha: 1 as const };
       for (const c of cases) {
-        expect(initRule('mup', h, c)).toEqual(initRule('sp', h, c));
-        expect(adamLr('mup', h, c)).toBe(adamLr('sp', h, c));
-        expect(adamEps('mup', h, c)).toBe(adamEps('sp', h, c));
-        expect(weightDecay('mup', h, c)).toBe(weightDecay('sp', h, c));
+        expect(initRule(p, h, c)).toEqual(initRule('sp', h, c));
+        expect(adamLr(p, h, c)).toBe(adamLr('sp', h, c));
+        expect(adamEps(p, h, c)).toBe(adamEps('sp', h, c));
+        expect(weightDecay(p, h, c)).toBe(weightDecay('sp', h, c));
+        expect(sgdLr(p, h, c)).toBe(sgdLr('sp', h, c));
       }
-      expect(queryInitStd('mup', h, 1)).toBe(queryInitStd('sp', h, 1));
-      expect(readoutMultiplier('mup', h, 1)).toBe(readoutMultiplier('sp', h, 1));
-      expect(inputMultiplier('mup', h)).toBe(inputMultiplier('sp', h));
-      expect(attentionScale('mup', h, 32, 32)).toBeCloseTo(attentionScale('sp', h, 32, 32), 15);
-      expect(residualMultiplier('mup', h, 1)).toBe(residualMultiplier('sp', h, 1));
+      expect(queryInitStd(p, h, 1)).toBe(queryInitStd('sp', h, 1));
+      expect(readoutMultiplier(p, h, 1)).toBe(readoutMultiplier('sp', h, 1));
+      expect(inputMultiplier(p, h)).toBe(inputMultiplier('sp', h));
+      expect(attentionScale(p, h, 32, 32)).toBeCloseTo(attentionScale('sp', h, 32, 32), 15);
+      expect(residualMultiplier(p, h, 1)).toBe(residualMultiplier('sp', h, 1));
+      expect(depthLrFactor(p, h, 1)).toBe(depthLrFactor('sp', h, 1));
+      expect(sgdDepthLrFactor(p, h, 1)).toBe(sgdDepthLrFactor('sp', h, 1));
     }
   });
 });

@@ -68,9 +68,15 @@
  * - β1, β2 and the gradient clip are the same for every tensor and width.
  */
 import type { OptimizerName } from './optimizers';
+import {
+  depthFactor,
+  PARAMETRIZATION_TABLE,
+  scaled,
+  type Parametrization,
+} from './parametrizations';
 import type { TensorKind, TensorRole } from './shapes';
 
-export type Parametrization = 'sp' | 'mup';
+export type { Parametrization } from './parametrizations';
 /** Every depth option (0 off, 0.5 depth-µP, 1 CompleteP); the golden tables enumerate them. */
 export const DEPTH_ALPHAS = [0, 0.5, 1] as const;
 export type DepthAlpha = (typeof DEPTH_ALPHAS)[number];
@@ -255,22 +261,18 @@ export interface InitRule {
 
 // ---- Table columns "init std" -------------------------------------------------------------
 
-/** Init of one tensor (DESIGN table, SP and µP init columns). Query columns: queryInit(). */
+/** The table's row key of a tensor: its role for matrices, 'vector' for gains and biases. */
+function roleOf(t: Pick<TensorContext, 'role' | 'kind'>): TensorRole {
+  return t.kind === 'matrix' ? t.role : 'vector';
+}
+
+/** Init of one tensor (the init columns: σ·m^e per role). Query columns: queryInitStd(). */
 export function initRule(p: Parametrization, hp: MupHyperparams, t: TensorContext): InitRule {
   if (t.kind === 'gain') return { mean: 1, std: 0 };
   if (t.kind === 'bias') return { mean: 0, std: 0 };
-  switch (t.role) {
-    case 'embedding':
-    case 'position':
-      return { mean: 0, std: hp.initStd };
-    case 'hidden':
-      return { mean: 0, std: hp.initStd / Math.sqrt(t.m) };
-    case 'readout':
-      if (hp.zeroReadout) return { mean: 0, std: 0 };
-      return { mean: 0, std: p === 'mup' ? hp.initStd : hp.initStd / Math.sqrt(t.m) };
-    case 'vector':
-      throw new Error('A vector tensor must be a gain or a bias');
-  }
+  if (t.role === 'vector') throw new Error('A vector tensor must be a gain or a bias');
+  if (t.role === 'readout' && hp.zeroReadout) return { mean: 0, std: 0 };
+  return { mean: 0, std: scaled(hp.initStd, t.m, PARAMETRIZATION_TABLE[p].initStd[t.role]) };
 }
 
 /** Std of the query columns of a qkv matrix: 0 when zeroQuery, else the hidden rule. */
@@ -282,44 +284,44 @@ export function queryInitStd(p: Parametrization, hp: MupHyperparams, m: number):
 
 // ---- Depth rules --------------------------------------------------------------------------
 
-/** Residual branch multiplier: L^-α under µP with depth scaling on, else 1. */
+/** Residual branch multiplier: L^-α under µP with depth scaling on, else 1 (the table's depth). */
 export function residualMultiplier(p: Parametrization, hp: MupHyperparams, depthMult: number) {
-  if (p === 'sp' || hp.depthAlpha === 0) return 1;
-  return Math.pow(depthMult, -hp.depthAlpha);
+  return depthFactor(PARAMETRIZATION_TABLE[p].depth?.residual, hp.depthAlpha, depthMult);
 }
 
 /** Adam ε factor for tensors inside residual blocks: L^-α under µP with depth scaling, else 1. */
 export function depthEpsFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number {
-  return residualMultiplier(p, hp, depthMult);
+  return depthFactor(PARAMETRIZATION_TABLE[p].depth?.adamEps, hp.depthAlpha, depthMult);
 }
 
 /** Learning-rate factor for tensors inside residual blocks: L^(α-1) under µP, else 1. */
 export function depthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number): number {
-  if (p === 'sp' || hp.depthAlpha === 0) return 1;
-  return Math.pow(depthMult, hp.depthAlpha - 1);
+  return depthFactor(PARAMETRIZATION_TABLE[p].depth?.adamLr, hp.depthAlpha, depthMult);
 }
 
 // ---- Table columns "Adam LR", ε, weight decay ---------------------------------------------
 
-/** Adam learning rate of one tensor (DESIGN table, LR columns, and the depth rule). */
+/** Adam learning rate of one tensor (the LR columns: η·m^e per role, and the depth rule). */
 export function adamLr(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
-  const width = p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? 1 / t.m : 1;
+  const width = scaled(1, t.m, PARAMETRIZATION_TABLE[p].adamLr[roleOf(t)]);
   const depth = t.inBlock ? depthLrFactor(p, hp, t.depthMult) : 1;
   return hp.lr * width * depth;
 }
 
 /**
- * Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise; with depth scaling every
- * tensor inside a block also × L^-α (its gradient shrinks with the branch multiplier).
+ * Adam ε of one tensor: ε/m on hidden matrices under µP, ε otherwise (ε·m^e per role); with
+ * depth scaling every tensor inside a block also × L^-α (its gradient shrinks with the branch
+ * multiplier).
  */
 export function adamEps(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
-  const eps = p === 'mup' && t.role === 'hidden' && t.kind === 'matrix' ? hp.eps / t.m : hp.eps;
+  const eps = scaled(hp.eps, t.m, PARAMETRIZATION_TABLE[p].adamEps[roleOf(t)]);
   return t.inBlock ? eps * depthEpsFactor(p, hp, t.depthMult) : eps;
 }
 
 /**
- * SGD learning rate of one tensor: microsoft/mup's MuSGD (mup/optim.py) under µP, η under SP.
- * MuSGD sorts tensors by their number of width-like dimensions (InfShape.ninf()):
+ * SGD learning rate of one tensor (η · m^a · mOut^b per role): microsoft/mup's MuSGD
+ * (mup/optim.py) under µP, η under SP. MuSGD sorts tensors by their number of width-like
+ * dimensions (InfShape.ninf()):
  * - one (vector-like: embeddings [V or T, d], the readout [d, V], LayerNorm gains and biases,
  *   linear biases): lr = η · width_mult, where width_mult is that one dimension's multiplier:
  *   the output dimension's (mOut = d / d_base, or the MLP width's) for embeddings and vectors,
@@ -334,19 +336,15 @@ export function adamEps(p: Parametrization, hp: MupHyperparams, t: TensorContext
  * multiplier a/√L, learning rate η).
  */
 export function sgdLr(p: Parametrization, hp: MupHyperparams, t: TensorContext): number {
-  if (p === 'sp') return hp.lr;
-  let width: number;
-  if (t.role === 'hidden' && t.kind === 'matrix') width = t.mOut / t.m;
-  else if (t.role === 'readout') width = t.m;
-  else width = t.mOut;
+  const e = PARAMETRIZATION_TABLE[p].sgdLr[roleOf(t)];
+  const width = scaled(scaled(1, t.mOut, e.mOut), t.m, e.m);
   const depth = t.inBlock ? sgdDepthLrFactor(p, hp, t.depthMult) : 1;
   return hp.lr * width * depth;
 }
 
 /** SGD's learning-rate factor inside residual blocks: L^(2α-1) under µP (sgdLr), else 1. */
 export function sgdDepthLrFactor(p: Parametrization, hp: MupHyperparams, depthMult: number) {
-  if (p === 'sp' || hp.depthAlpha === 0) return 1;
-  return Math.pow(depthMult, 2 * hp.depthAlpha - 1);
+  return depthFactor(PARAMETRIZATION_TABLE[p].depth?.sgdLr, hp.depthAlpha, depthMult);
 }
 
 /** Whether a tensor is weight-decayed at all (matrices yes, gains and biases no). */
@@ -380,14 +378,15 @@ export function inputMultiplier(_p: Parametrization, hp: MupHyperparams): number
   return hp.alphaIn;
 }
 
-/** Logit multiplier: α_out / m under µP (m = d / d_base), α_out under SP. */
+/** Logit multiplier: α_out / m under µP (m = d / d_base), α_out under SP (α_out·m^e). */
 export function readoutMultiplier(p: Parametrization, hp: MupHyperparams, m: number): number {
-  return p === 'mup' ? hp.alphaOut / m : hp.alphaOut;
+  return scaled(hp.alphaOut, m, PARAMETRIZATION_TABLE[p].readoutMult);
 }
 
 /**
  * Attention logit scale (softmax(scale · q·k)): SP α_attn / √d_head; µP α_attn·√d_base/d_head,
- * equal to SP at d_head = d_base.
+ * equal to SP at d_head = d_base. In general α_attn/√d_base · (d_head/d_base)^e, written as SP's
+ * value × (d_base/d_head)^(-e-1/2) so that it is bit-identical to SP at d_head = d_base.
  */
 export function attentionScale(
   p: Parametrization,
@@ -396,6 +395,6 @@ export function attentionScale(
   baseHeadSize: number,
 ): number {
   const sp = hp.alphaAttn / Math.sqrt(headSize);
-  // α_attn·√d_base/d_head, written so that it is bit-identical to SP at d_head = d_base.
-  return p === 'sp' ? sp : sp * Math.sqrt(baseHeadSize / headSize);
+  const e = PARAMETRIZATION_TABLE[p].attentionHeadSize;
+  return scaled(sp, baseHeadSize / headSize, -e - 0.5);
 }

@@ -1,6 +1,7 @@
 /**
  * transfer(): hyperparameters tuned at a base model -> the concrete per-tensor values (init,
- * learning rate, ε, weight decay) and forward multipliers of a target model, under SP or µP.
+ * learning rate, ε, weight decay) and forward multipliers of a target model, under any
+ * parametrization (parametrizations.ts).
  * The rules themselves live in rules.ts; this module only applies them tensor by tensor.
  * recoverHyperparams() inverts transfer(), and mupPytorchHints() restates the result in the
  * terms of the PyTorch `mup` package (microsoft/mup).
@@ -32,6 +33,12 @@ import {
   type TensorContext,
 } from './rules';
 import type { OptimizerName } from './optimizers';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATION_TABLE,
+  PARAMETRIZATIONS,
+  scaled,
+} from './parametrizations';
 import {
   assertGptShape,
   gptTensors,
@@ -207,10 +214,15 @@ export function transfer(
   if (target.tiedReadout && hp.zeroReadout) {
     notes.push('zeroReadout has no effect: the readout is tied to the token embedding.');
   }
-  if (p === 'sp' && hp.depthAlpha !== 0) {
-    notes.push('depthAlpha has no effect under SP: depth scaling is part of µP only.');
+  const row = PARAMETRIZATION_TABLE[p];
+  if (row.depth === null && hp.depthAlpha !== 0) {
+    const withDepth = PARAMETRIZATIONS.filter((q) => PARAMETRIZATION_TABLE[q].depth !== null);
+    const labels = withDepth.map((q) => PARAMETRIZATION_LABELS[q]).join(' and ');
+    notes.push(
+      `depthAlpha has no effect under ${row.label}: depth scaling is part of ${labels} only.`,
+    );
   }
-  if (p === 'mup' && hp.depthAlpha !== 0 && depthMult === 1) {
+  if (row.depth !== null && hp.depthAlpha !== 0 && depthMult === 1) {
     notes.push('depthAlpha has no effect at the base depth (L = 1).');
   }
   return {
@@ -264,20 +276,27 @@ export function recoverHyperparams(result: TransferResult): MupHyperparams {
   const eta = emb.lr / unit;
   const readout = find(result, 'readout');
   const qkv = result.tensors.find((t) => t.queryColumns !== undefined);
+  const row = PARAMETRIZATION_TABLE[p];
   let depthAlpha: DepthAlpha = 0;
-  if (p === 'mup' && mult.depthMult !== 1) {
-    const alpha = -Math.log(mult.residualMult) / Math.log(mult.depthMult);
+  if (row.depth !== null && mult.depthMult !== 1) {
+    // residualMult = L^(perAlpha·α + constant): solve for α.
+    const { perAlpha, constant } = row.depth.residual;
+    const alpha = (Math.log(mult.residualMult) / Math.log(mult.depthMult) - constant) / perAlpha;
     depthAlpha = Math.abs(alpha - 1) < 1e-9 ? 1 : Math.abs(alpha - 0.5) < 1e-9 ? 0.5 : 0;
   }
+  // α_attn/√d_head (SP's scale) × (d_base/d_head)^(-e-1/2) = attnScale (rules.ts attentionScale).
+  const spAttnScale = scaled(
+    mult.attnScale,
+    mult.baseHeadSize / mult.headSize,
+    row.attentionHeadSize + 0.5,
+  );
   return {
     lr: eta,
     initStd: emb.initStd,
     alphaIn: mult.inputMult,
-    alphaOut: p === 'mup' ? mult.readoutMult * mult.widthMult : mult.readoutMult,
-    alphaAttn:
-      p === 'mup'
-        ? (mult.attnScale * mult.headSize) / Math.sqrt(mult.baseHeadSize)
-        : mult.attnScale * Math.sqrt(mult.headSize),
+    // readoutMult = α_out·m^e (rules.ts readoutMultiplier).
+    alphaOut: scaled(mult.readoutMult, mult.widthMult, -row.readoutMult),
+    alphaAttn: spAttnScale * Math.sqrt(mult.headSize),
     weightDecay: (emb.lr * emb.weightDecay) / eta,
     beta1: result.optimizer.beta1,
     beta2: result.optimizer.beta2,

@@ -8,6 +8,11 @@
 import * as z from 'zod';
 import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE, MAX_WIDTH } from '../limits';
 import { DEFAULT_NS_STEPS, MUON_DEFAULT_MOMENTUM } from '../mup/optimizers';
+import {
+  PARAMETRIZATION_CHOICES,
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATIONS,
+} from '../mup/parametrizations';
 import { DEFAULT_HYPERPARAMS, DEFAULT_MOMENTUM } from '../mup/rules';
 import { validateGptShape, widthStep, type GptShape } from '../mup/shapes';
 import {
@@ -208,18 +213,17 @@ const trainSchema = z.strictObject(
   missing('Training'),
 );
 
-const PARAMETRIZATIONS = 'Pick SP, µP or both';
+const PICK_PARAMETRIZATIONS = `Pick ${PARAMETRIZATIONS.map((p) => PARAMETRIZATION_LABELS[p]).join(', ')} or both`;
+const DISTINCT_PARAMETRIZATIONS = `Parametrizations must be distinct values of ${PARAMETRIZATION_CHOICES}`;
 
 /** Every field of a config but the data (which the lab and exports hold differently). */
 const planFields = {
   model: modelSchema,
   parametrizations: z
-    .array(parametrizationSchema, {
-      error: 'Parametrizations must be distinct values of "sp" and "mup"',
-    })
-    .min(1, { error: PARAMETRIZATIONS })
-    .max(2, { error: PARAMETRIZATIONS })
-    .refine(distinct, { error: 'Parametrizations must be distinct values of "sp" and "mup"' }),
+    .array(parametrizationSchema, { error: DISTINCT_PARAMETRIZATIONS })
+    .min(1, { error: PICK_PARAMETRIZATIONS })
+    .max(PARAMETRIZATIONS.length, { error: PICK_PARAMETRIZATIONS })
+    .refine(distinct, { error: DISTINCT_PARAMETRIZATIONS }),
   /** What is scaled: the width (µTransfer across width) or the depth. */
   axis: z.enum(['width', 'depth'], { error: 'Axis must be "width" or "depth"' }),
   /** Widths trained (axis = width), or the one width used (axis = depth: widths[0]). */

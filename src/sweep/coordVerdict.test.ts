@@ -10,12 +10,13 @@ import {
   type CoordLayer,
   type CoordRecord,
 } from './coordVerdict';
+import type { Parametrization } from '../mup/parametrizations';
 
 const WIDTHS = [32, 64, 128, 256];
 
 /** meanAbs = c · width^slope · (1 + tiny noise), for steps 1..3 (slopes apply at every step). */
 function records(
-  parametrization: 'sp' | 'mup',
+  parametrization: Parametrization,
   slopes: Partial<Record<CoordLayer, number>>,
   opts: { noise?: number; seeds?: number } = {},
 ): CoordRecord[] {

@@ -5,14 +5,16 @@
  * hidden activations) grow like a power of the width.
  *
  * CoordRecord and CoordLayer are the types of ENGINE-API.md (src/sweep/coord.ts); they are
- * declared here so this pure module depends on nothing, and coord.ts can import them from here.
+ * declared here so this pure module depends on nothing but the parametrization table (a leaf),
+ * and coord.ts can import them from here.
  */
+import { PARAMETRIZATION_LABELS, type Parametrization } from '../mup/parametrizations';
 
 export type CoordLayer =
   'embedding' | 'attnLogits' | 'attnOutput' | 'mlpOutput' | 'blockOutput' | 'readoutLogits';
 
 export interface CoordRecord {
-  parametrization: 'sp' | 'mup';
+  parametrization: Parametrization;
   /** The scaled value: the width, or the depth in a check across depths. */
   width: number;
   step: number;
@@ -38,13 +40,11 @@ export const COORD_LAYER_LABELS: Record<CoordLayer, string> = {
   readoutLogits: 'readout logits',
 };
 
-export const PARAMETRIZATION_LABELS: Record<string, string> = { sp: 'SP', mup: 'µP' };
-
 /** |slope| above this counts as growing (or shrinking) with width. */
 export const FLAT_SLOPE = 0.25;
 
 export interface CoordSlope {
-  parametrization: string;
+  parametrization: Parametrization;
   layer: CoordLayer;
   /** d log(meanAbs) / d log(width) at the last step; NaN with fewer than two usable widths. */
   slope: number;
@@ -77,7 +77,7 @@ export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]):
  */
 export function coordSeries(
   records: readonly CoordRecord[],
-  parametrization: string,
+  parametrization: Parametrization,
   layer: CoordLayer,
   step: number,
 ): Array<{ width: number; meanAbs: number }> {
@@ -147,12 +147,12 @@ export function formatSlope(x: number): string {
 export function coordVerdictLines(
   records: readonly CoordRecord[],
   opts: { threshold?: number; axisName?: string } = {},
-): Array<{ parametrization: string; ok: boolean; text: string }> {
+): Array<{ parametrization: Parametrization; ok: boolean; text: string }> {
   const axis = opts.axisName ?? 'width';
   const slopes = coordVerdict(records, opts);
   const params = [...new Set(slopes.map((s) => s.parametrization))];
   return params.map((p) => {
-    const label = PARAMETRIZATION_LABELS[p] ?? p;
+    const label = PARAMETRIZATION_LABELS[p];
     const mine = slopes.filter((s) => s.parametrization === p);
     const usable = mine.filter((s) => Number.isFinite(s.slope));
     if (usable.length === 0) {

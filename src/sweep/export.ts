@@ -3,7 +3,12 @@
  * of the swept hyperparameter, the transfer rules and per-tensor values at a target width, and
  * the evidence. (The PyTorch snippet of a document is src/sweep/pytorch.ts.)
  */
-import type { MupHyperparams, Parametrization } from '../mup/rules';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATIONS,
+  type Parametrization,
+} from '../mup/parametrizations';
+import type { MupHyperparams } from '../mup/rules';
 import { mupPytorchHints, transfer } from '../mup/transfer';
 import { analyzeSweep, tunedLog2, type ParametrizationAnalysis } from './analysis';
 import {
@@ -152,7 +157,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
         : `The base ${config.axis} ${baseScale} was not trained: optimum at ${config.axis} ${at.width}.`;
     if (at.atEdge) note += ' It lies on the edge of the grid: widen the range to be sure.';
   } else {
-    note = `No ${p === 'mup' ? 'µP' : 'SP'} run converged: the base value was kept.`;
+    note = `No ${PARAMETRIZATION_LABELS[p]} run converged: the base value was kept.`;
   }
   const tuning: TransferExport['tuning'] = {
     hp: swept,
@@ -203,7 +208,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
       ...(horizonRuns.length > 0 ? { horizonRuns } : {}),
       optima: analysis
         .filter((a): a is ParametrizationAnalysis & { parametrization: Parametrization } =>
-          ['sp', 'mup'].includes(a.parametrization),
+          (PARAMETRIZATIONS as readonly string[]).includes(a.parametrization),
         )
         .map((a) => ({
           parametrization: a.parametrization,

@@ -3,12 +3,8 @@
  * a reader (rules.test.ts pins the functions themselves); and the schema of that text.
  */
 import * as z from 'zod';
-import {
-  DEPTH_SCALINGS,
-  depthScalingOf,
-  type MupHyperparams,
-  type Parametrization,
-} from '../mup/rules';
+import { PARAMETRIZATION_TABLE, type Parametrization } from '../mup/parametrizations';
+import { DEPTH_SCALINGS, depthScalingOf, type MupHyperparams } from '../mup/rules';
 import { list, parametrizationSchema, str } from './schemaParts';
 
 export const ruleTextSchema = z.strictObject({
@@ -35,63 +31,85 @@ export type TransferRulesText = z.infer<typeof rulesTextSchema>;
 
 const fmt = (x: number) => String(Number(x.toPrecision(6)));
 
+/** x·m^e in words: 'η', 'η/m', 'λ·m', 'σ²/√m', 'η·m^(1.5)'. */
+function timesM(x: string, e: number, m = 'm'): string {
+  if (e === 0) return x;
+  const power = (k: number) => (k === 1 ? m : k === 0.5 ? `√${m}` : `${m}^(${k})`);
+  return e < 0 ? `${x}/${power(-e)}` : `${x}·${power(e)}`;
+}
+
+/** The attention logits' scale α_attn/√d_base · (d_head/d_base)^e in words. */
+function attentionWords(e: number): string {
+  if (e === -0.5) return 'α_attn/√d_head';
+  if (e === -1) return 'α_attn·√d_base/d_head';
+  return `α_attn/√d_base · (d_head/d_base)^(${e})`;
+}
+
 /**
  * The transfer rules of src/mup/rules.ts in words, per tensor role, for one parametrization
- * (m = fan_in / base_fan_in, L = depth / base_depth). rules.test.ts pins the functions; this
- * text states them for a reader of the export.
+ * (m = fan_in / base_fan_in, L = depth / base_depth), read off its row of the parametrization
+ * table. rules.test.ts pins the functions; this text states them for a reader of the export.
  */
 export function describeRules(p: Parametrization, hp: MupHyperparams): TransferRulesText {
-  const mup = p === 'mup';
-  const depth = mup && hp.depthAlpha !== 0;
+  const row = PARAMETRIZATION_TABLE[p];
+  const depth = row.depth !== null && hp.depthAlpha !== 0;
   const a = hp.depthAlpha;
   const blockLr = depth ? ` × L^(${a - 1})` : '';
+  const hiddenLr = row.adamLr.hidden;
+  const readoutInit = row.initStd.readout;
   const perRole: TransferRuleText[] = [
     {
       role: 'embedding',
       tensors: 'tok_emb (also the readout when tied)',
-      init: `N(0, σ²), σ = ${fmt(hp.initStd)}`,
-      lr: 'η',
-      eps: 'ε',
-      weightDecay: 'λ (lr·wd = η·λ)',
+      init: `N(0, ${timesM('σ²', 2 * row.initStd.embedding)}), σ = ${fmt(hp.initStd)}`,
+      lr: timesM('η', row.adamLr.embedding),
+      eps: timesM('ε', row.adamEps.embedding),
+      weightDecay: `${timesM('λ', -row.adamLr.embedding)} (lr·wd = η·λ)`,
       forward: `(tok_emb + pos_emb) × α_in, α_in = ${fmt(hp.alphaIn)}`,
     },
     {
       role: 'position',
       tensors: 'pos_emb',
-      init: 'N(0, σ²)',
-      lr: 'η',
-      eps: 'ε',
-      weightDecay: 'λ (lr·wd = η·λ)',
+      init: `N(0, ${timesM('σ²', 2 * row.initStd.position)})`,
+      lr: timesM('η', row.adamLr.position),
+      eps: timesM('ε', row.adamEps.position),
+      weightDecay: `${timesM('λ', -row.adamLr.position)} (lr·wd = η·λ)`,
       forward: '× α_in (with tok_emb)',
     },
     {
       role: 'hidden',
       tensors: 'blocks.*.attn.qkv, blocks.*.attn.out, blocks.*.mlp.in, blocks.*.mlp.out',
-      init: 'N(0, σ²/m)' + (hp.zeroQuery ? '; query columns of qkv: 0' : ''),
-      lr: (mup ? 'η/m' : 'η') + blockLr,
-      eps: (mup ? 'ε/m' : 'ε') + (depth ? ` × L^(-${a})` : ''),
-      weightDecay: mup ? `λ·m${depth ? ` × L^(${1 - a})` : ''} (lr·wd = η·λ)` : 'λ',
+      init:
+        `N(0, ${timesM('σ²', 2 * row.initStd.hidden)})` +
+        (hp.zeroQuery ? '; query columns of qkv: 0' : ''),
+      lr: timesM('η', hiddenLr) + blockLr,
+      eps: timesM('ε', row.adamEps.hidden) + (depth ? ` × L^(-${a})` : ''),
+      weightDecay:
+        hiddenLr !== 0 || depth
+          ? `${timesM('λ', -hiddenLr)}${depth ? ` × L^(${1 - a})` : ''} (lr·wd = η·λ)`
+          : 'λ',
       forward: depth ? `residual branch × L^(-${a})` : '-',
     },
     {
       role: 'vector',
       tensors: 'layernorm gains and biases, linear biases',
       init: 'gain 1, bias 0',
-      lr: 'η' + blockLr + (depth ? ' (inside blocks)' : ''),
-      eps: 'ε' + (depth ? ` × L^(-${a}) (inside blocks)` : ''),
+      lr: timesM('η', row.adamLr.vector) + blockLr + (depth ? ' (inside blocks)' : ''),
+      eps: timesM('ε', row.adamEps.vector) + (depth ? ` × L^(-${a}) (inside blocks)` : ''),
       weightDecay: '0 (not decayed)',
       forward: '-',
     },
     {
       role: 'readout',
       tensors: 'readout (unembedding; tok_embᵀ when tied)',
-      init: hp.zeroReadout ? '0 (zeroReadout)' : mup ? 'N(0, σ²)' : 'N(0, σ²/m)',
-      lr: 'η',
-      eps: 'ε',
-      weightDecay: 'λ (lr·wd = η·λ)',
-      forward: mup
-        ? `logits × α_out/m, α_out = ${fmt(hp.alphaOut)} (mup MuReadout output_mult)`
-        : `logits × α_out, α_out = ${fmt(hp.alphaOut)}`,
+      init: hp.zeroReadout ? '0 (zeroReadout)' : `N(0, ${timesM('σ²', 2 * readoutInit)})`,
+      lr: timesM('η', row.adamLr.readout),
+      eps: timesM('ε', row.adamEps.readout),
+      weightDecay: `${timesM('λ', -row.adamLr.readout)} (lr·wd = η·λ)`,
+      forward:
+        `logits × ${timesM('α_out', row.readoutMult)}, α_out = ${fmt(hp.alphaOut)}` +
+        // α_out/m is microsoft/mup's MuReadout.
+        (row.readoutMult === -1 ? ' (mup MuReadout output_mult)' : ''),
     },
     {
       role: 'attention',
@@ -100,9 +118,9 @@ export function describeRules(p: Parametrization, hp: MupHyperparams): TransferR
       lr: '-',
       eps: '-',
       weightDecay: '-',
-      forward: mup
-        ? `softmax(α_attn·√d_base/d_head · q·k), α_attn = ${fmt(hp.alphaAttn)} (equal to SP at the base head size)`
-        : `softmax(α_attn/√d_head · q·k), α_attn = ${fmt(hp.alphaAttn)}`,
+      forward:
+        `softmax(${attentionWords(row.attentionHeadSize)} · q·k), α_attn = ${fmt(hp.alphaAttn)}` +
+        (row.attentionHeadSize !== -0.5 ? ' (equal to SP at the base head size)' : ''),
     },
   ];
   if (depth) {
@@ -121,9 +139,9 @@ export function describeRules(p: Parametrization, hp: MupHyperparams): TransferR
     widthMultiplier: 'm = fan_in / base_fan_in of each tensor (1 for embeddings)',
     depthMultiplier: depth
       ? `L = depth / base_depth, α = ${a}: ${DEPTH_SCALINGS[depthScalingOf(a)].label}, ${DEPTH_SCALINGS[depthScalingOf(a)].source}`
-      : mup
+      : row.depth !== null
         ? 'depth scaling off (depthAlpha = 0)'
-        : 'SP: no depth scaling',
+        : `${row.label}: no depth scaling`,
     source: 'µP Lab src/mup/rules.ts; microsoft/mup; Tensor Programs V (Table 8, Appendix B)',
     perRole,
     constant: 'β1, β2 and the gradient clip are the same for every tensor, width and depth',

@@ -2,7 +2,8 @@
  * The export's and the plan's zod schemas as JSON Schema (zod 4's z.toJSONSchema), for
  * python/mup_lab to validate the same documents by the same rules (with Debian's
  * python3-jsonschema). Written at build and test time (scripts/python-schemas.ts) into
- * python/mup_lab/schemas/, never committed, and into the PyTorch trainer zip at download time.
+ * python/mup_lab/schemas/, never committed, and into the PyTorch trainer zip at download time,
+ * beside the parametrization table (pythonSchemaDirFiles).
  *
  * What JSON Schema cannot say is left to Python's cross-field checks: zod refinements (a shape's
  * heads × headSize = width, the hyperparameters' rules) are dropped by toJSONSchema; the
@@ -10,6 +11,7 @@
  */
 import * as z from 'zod';
 import { OPTIMIZER_NAMES } from '../mup/optimizers';
+import { PARAMETRIZATION_TABLE_FILE, parametrizationTableJson } from '../mup/parametrizations';
 import { DEFAULT_HYPERPARAMS, OPTIONAL_HYPERPARAMS } from '../mup/rules';
 import { transferExportSchema } from './exportSchema';
 import { planSchema } from './planSchema';
@@ -65,4 +67,12 @@ export function pythonSchemaFiles(): Record<string, Record<string, unknown>> {
     'export.schema.json': toJsonSchema(transferExportSchema, 'mup-lab/transfer v1'),
     'plan.schema.json': toJsonSchema(planSchema, 'mup-lab/plan v1'),
   };
+}
+
+/**
+ * Every file of python/mup_lab/schemas (name -> JSON): the JSON Schemas, and the parametrization
+ * table python/mup_lab/rules.py reads its rules from (src/mup/parametrizations.ts).
+ */
+export function pythonSchemaDirFiles(): Record<string, Record<string, unknown>> {
+  return { ...pythonSchemaFiles(), [PARAMETRIZATION_TABLE_FILE]: parametrizationTableJson() };
 }

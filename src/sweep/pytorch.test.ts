@@ -5,6 +5,7 @@ import { preset } from './config';
 import { buildExport, exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
 import { pytorchSnippet, torchParamName, trainerCommand, trainerReadme } from './pytorch';
+import type { Parametrization } from '../mup/parametrizations';
 
 const PY_KEYWORDS = new Set([
   'in',
@@ -40,7 +41,7 @@ function doc(
     biases?: boolean;
     sgd?: boolean;
     muon?: boolean;
-    parametrization?: 'sp' | 'mup';
+    parametrization?: Parametrization;
   } = {},
 ) {
   const c = preset('tiny');

@@ -5,6 +5,12 @@
  */
 import { TINY_SHAKESPEARE } from '../data/shakespeare';
 import { muonMomentumOf, nsStepsOf } from '../mup/optimizers';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATION_TABLE,
+  type MuonUpdateRule,
+  type Parametrization,
+} from '../mup/parametrizations';
 import { DEFAULT_MOMENTUM, DEPTH_SCALINGS, depthScalingOf } from '../mup/rules';
 import { exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
@@ -47,6 +53,16 @@ function py(x: number): string {
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
+/** The parametrization microsoft/mup implements: the snippet sets it up with the tuned values. */
+const MUP_PACKAGE_PARAMETRIZATION: Parametrization = 'mup';
+
+/** Muon's update scale (src/mup/optimizers.ts muonUpdateScale) as Python, per rule. */
+const MUON_SCALE_PYTHON: Readonly<Record<MuonUpdateRule, string>> = {
+  'rms-match':
+    "0.2 * max(fan_in, fan_out) ** 0.5  # SP-Muon: Moonlight's RMS matching (arXiv 2502.16982)",
+  spectral: '(fan_out / fan_in) ** 0.5  # µP-Muon: the spectral condition (arXiv 2310.17813)',
+};
+
 /**
  * Python that sets up microsoft/mup with the document's values: base shapes, MuReadout
  * (output_mult), MuAdamW (lr, betas, eps, weight decay), an explicit init, and notes for what
@@ -73,14 +89,16 @@ export function pytorchSnippet(doc: TransferExport): string {
       : `HEAD_SIZE = ${b.headSize}  # fixed head size: heads = d_model / HEAD_SIZE (${b.heads} at the base)`;
   const lines: string[] = [
     `# µP Lab export (${doc.format} v${doc.version}), ${doc.environment.date.slice(0, 10)}, lab ${doc.environment.labVersion}`,
-    `# Tuned under ${doc.parametrization === 'mup' ? 'µP' : 'SP'}: ${tuned.label} = ${py(tuned.value)}` +
+    `# Tuned under ${PARAMETRIZATION_LABELS[doc.parametrization]}: ${tuned.label} = ${py(tuned.value)}` +
       (tuned.log2 !== null ? ` (log2 = ${tuned.log2.toFixed(3)})` : '') +
       `. ${tuned.note}`,
   ];
-  if (doc.parametrization === 'sp') {
+  if (doc.parametrization !== MUP_PACKAGE_PARAMETRIZATION) {
+    const label = PARAMETRIZATION_LABELS[doc.parametrization];
+    const mup = PARAMETRIZATION_LABELS[MUP_PACKAGE_PARAMETRIZATION];
     lines.push(
-      '# SP and µP are the same model at the base shape, so values tuned there under SP are',
-      '# valid µP base values; µP (below) is what carries them to other widths.',
+      `# ${label} and ${mup} are the same model at the base shape, so values tuned there under ${label} are`,
+      `# valid ${mup} base values; ${mup} (below) is what carries them to other widths.`,
     );
   }
   lines.push(
@@ -206,10 +224,7 @@ export function pytorchSnippet(doc: TransferExport): string {
       '#   optimizer.step()',
     );
   } else if (muon) {
-    const scale =
-      doc.parametrization === 'mup'
-        ? '(fan_out / fan_in) ** 0.5  # µP-Muon: the spectral condition (arXiv 2310.17813)'
-        : "0.2 * max(fan_in, fan_out) ** 0.5  # SP-Muon: Moonlight's RMS matching (arXiv 2502.16982)";
+    const scale = MUON_SCALE_PYTHON[PARAMETRIZATION_TABLE[doc.parametrization].muonUpdate];
     lines.push(
       "# ---- Optimizer: Muon on the hidden matrices, AdamW on the rest (the lab's Muon) ----",
       '# mup has no Muon. This is the lab\'s, step for step (mup_lab.LabMuon in "Download PyTorch',
@@ -336,7 +351,7 @@ export function trainerReadme(doc: TransferExport): string {
   const kind = doc.evidence.config.data.kind;
   const cmd = trainerCommand(doc);
   return [
-    `µP Lab PyTorch trainer, ${doc.parametrization === 'mup' ? 'µP' : 'SP'} export of ${doc.environment.date.slice(0, 10)}`,
+    `µP Lab PyTorch trainer, ${PARAMETRIZATION_LABELS[doc.parametrization]} export of ${doc.environment.date.slice(0, 10)}`,
     '',
     `  ${exportFileName(doc)}   the export (hyperparameters tuned at base width ${doc.base.width})`,
     "  mup_lab/             the lab's GPT, µP rules, AdamW and data pipeline in PyTorch (>= 1.13)",

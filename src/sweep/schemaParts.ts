@@ -51,9 +51,8 @@ export const nonNegInt = z.int().min(0);
 export const str = z.string().max(L.string);
 export const list = <T extends z.ZodType>(item: T, max: number = L.list) => z.array(item).max(max);
 
-export const parametrizationSchema = z.enum(['sp', 'mup'], {
-  error: 'Parametrization must be "sp" or "mup"',
-});
+/** The one enum of parametrization names (src/mup/parametrizations.ts), as the schemas use it. */
+export { parametrizationSchema } from '../mup/parametrizations';
 
 /** The hyperparameters a sweep can scan (Tensor Programs V, Fig. 4). */
 export const sweptHpSchema = z.enum(['lr', 'initStd', 'alphaOut', 'alphaAttn', 'alphaIn'], {

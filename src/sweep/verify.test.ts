@@ -12,6 +12,7 @@ import {
   verifyGrid,
   verifyLine,
 } from './verify';
+import type { Parametrization } from '../mup/parametrizations';
 
 const config: SweepConfig = {
   ...preset('tiny'),
@@ -93,7 +94,7 @@ describe('verify: planning', () => {
 
 describe('verify: analysis', () => {
   /** Verification runs at width 64 whose optimum sits at `min`. */
-  function verifyRuns(p: 'sp' | 'mup', center: number, min: number, divergeAbove = Infinity) {
+  function verifyRuns(p: Parametrization, center: number, min: number, divergeAbove = Infinity) {
     return verifyGrid(center, 5, 2).flatMap((log2Hp) =>
       [0, 1].map((seed) =>
         record({ parametrization: p, width: 64, depth: 1, seed, log2Hp }, min, divergeAbove),

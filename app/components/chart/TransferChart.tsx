@@ -10,7 +10,8 @@ import {
   YAxis,
 } from 'recharts';
 import * as fmt from '../../lib/format';
-import { PARAM_LABELS, type ChartModel, type LossAxis } from '../../lib/results';
+import { type ChartModel, type LossAxis } from '../../lib/results';
+import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
 import { metricsLine } from '../../../src/sweep/analysis';
 import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OffScaleMarks, OptimumMarks, TargetMarks } from './ChartMarks';
@@ -116,7 +117,7 @@ export function TransferChart({
   const cells = series.flatMap((s) => s.cells);
   const offScale = cells.filter((c) => c.loss !== null && c.loss > axis.domain[1]).length;
   const diverged = cells.filter((c) => c.diverged).length;
-  const label = PARAM_LABELS[parametrization];
+  const label = PARAMETRIZATION_LABELS[parametrization];
   return (
     <figure className="transfer" data-testid={`${idPrefix}chart-${parametrization}`}>
       <figcaption>

@@ -1,6 +1,6 @@
 import { useDeferredValue, useMemo, useState, type RefObject } from 'react';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
-import type { Parametrization } from '../../../src/mup/rules';
+import { PARAMETRIZATION_LABELS, type Parametrization } from '../../../src/mup/parametrizations';
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
 import { figureCaption } from '../../lib/figureCaption';
@@ -190,7 +190,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           runs={records.filter((r) => r.parametrization === picked.p && r.log2Hp === picked.log2)}
           series={charts.find((c) => c.parametrization === picked.p)?.series ?? []}
           scaledOf={(r) => (config.axis === 'depth' ? r.depth : r.width)}
-          title={`${picked.p === 'mup' ? 'µP' : 'SP'}, log2 ${hpName} ${picked.log2}: training loss of each run`}
+          title={`${PARAMETRIZATION_LABELS[picked.p]}, log2 ${hpName} ${picked.log2}: training loss of each run`}
           onClose={() => setPicked(null)}
         />
       )}

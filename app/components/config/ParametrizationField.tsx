@@ -1,35 +1,45 @@
-import type { Parametrization } from '../../../src/mup/rules';
+import {
+  PARAMETRIZATION_LABELS,
+  PARAMETRIZATION_TABLE,
+  PARAMETRIZATIONS,
+  type Parametrization,
+} from '../../../src/mup/parametrizations';
 import { useLab } from '../../store';
 import { SelectField } from '../form/SelectField';
 
-type Choice = 'both' | 'sp' | 'mup';
+type Choice = 'both' | Parametrization;
 
-const CHOICES: Record<Choice, Parametrization[]> = {
-  both: ['sp', 'mup'],
-  sp: ['sp'],
-  mup: ['mup'],
-};
-
-function choiceOf(ps: Parametrization[]): Choice {
-  if (ps.length === 2) return 'both';
-  return ps[0] === 'sp' ? 'sp' : 'mup';
+function parametrizationsOf(choice: Choice): Parametrization[] {
+  return choice === 'both' ? [...PARAMETRIZATIONS] : [choice];
 }
 
-/** SP, µP, or both side by side on the same axes. */
+function choiceOf(ps: Parametrization[]): Choice {
+  return ps.length === 1 ? ps[0] : 'both';
+}
+
+/** Each parametrization alone, or all of them side by side on the same axes (SP and µP). */
 export function ParametrizationField() {
   const ps = useLab((s) => s.config.parametrizations);
   const editConfig = useLab((s) => s.editConfig);
+  const alone = PARAMETRIZATIONS.map((p) => ({
+    value: p,
+    label: `${PARAMETRIZATION_TABLE[p].title} only`,
+  }));
   return (
     <SelectField<Choice>
       label="Parametrization"
       field="parametrizations"
       value={choiceOf(ps)}
       options={[
-        { value: 'both', label: 'SP and µP side by side' },
-        { value: 'mup', label: 'µP only' },
-        { value: 'sp', label: 'SP (standard) only' },
+        {
+          value: 'both',
+          label: `${PARAMETRIZATIONS.map((p) => PARAMETRIZATION_LABELS[p]).join(' and ')} side by side`,
+        },
+        ...alone,
       ]}
-      onChange={(choice) => editConfig((c) => ({ ...c, parametrizations: CHOICES[choice] }))}
+      onChange={(choice) =>
+        editConfig((c) => ({ ...c, parametrizations: parametrizationsOf(choice) }))
+      }
     />
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { SWEPT_HP_LABELS, validateSweepConfig } from '../../../src/sweep/config';
 import { trainOneRun } from '../../gpuClient';
 import * as fmt from '../../lib/format';
-import { PARAM_LABELS } from '../../lib/results';
+import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
 import { useShallow } from 'zustand/react/shallow';
 import type { RunRecord } from '../../../src/sweep/types';
 import { useLab } from '../../store';
@@ -82,8 +82,8 @@ export function TrainTarget({ width, depth }: { width: number; depth: number }) 
       </button>
       <span className="muted">
         {' '}
-        {PARAM_LABELS[parametrization]}, log2 {SWEPT_HP_LABELS[config.sweep.name]} {fmt.log2(log2)},{' '}
-        {steps} steps
+        {PARAMETRIZATION_LABELS[parametrization]}, log2 {SWEPT_HP_LABELS[config.sweep.name]}{' '}
+        {fmt.log2(log2)}, {steps} steps
         {busy && ' · after the sweep'}
       </span>
       {refused && (

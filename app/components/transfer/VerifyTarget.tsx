@@ -13,7 +13,7 @@ import { cancelVerification, runVerification } from '../../gpuClient';
 import { useRates } from '../../hooks/useRates';
 import { estimateRunsSeconds } from '../../lib/estimate';
 import { duration } from '../../lib/format';
-import { PARAM_LABELS } from '../../lib/results';
+import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
 import { useLab } from '../../store';
 
 /** How often the progress bar follows the worker's per-step read-backs (ms). */
@@ -174,7 +174,7 @@ export function VerifyTarget({ width }: { width: number }) {
           <ul>
             {results.map((r) => (
               <li key={r.parametrization}>
-                {verifyLine(r, hpName, PARAM_LABELS[r.parametrization])}
+                {verifyLine(r, hpName, PARAMETRIZATION_LABELS[r.parametrization])}
               </li>
             ))}
           </ul>
