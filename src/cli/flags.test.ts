@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TEXT_BYTES } from '../data/text';
+import { PARAMETRIZATIONS } from '../mup/parametrizations';
 import { configFromFlags, SWEEP_FLAGS } from './args';
 import { parseFlags } from './flags';
 import { commandFlags, commandHelp, main } from './main';
@@ -136,7 +137,9 @@ describe('values', () => {
     ],
     [
       ['sweep', '--parametrization', 'ntk'],
-      /^mup-lab: --parametrization: must be sp, mup or a comma-separated list of them \(got "ntk"\)$/,
+      new RegExp(
+        `^mup-lab: --parametrization: must be ${PARAMETRIZATIONS.join(', ')} or a comma-separated list of them \\(got "ntk"\\)$`,
+      ),
     ],
     [['sweep', '--out'], /^mup-lab: --out: needs a value \(FILE\)$/],
     [['sweep', '--out', '--steps', '3'], /^mup-lab: --out: needs a value \(FILE\)$/],

@@ -1,6 +1,8 @@
 /**
  * The µP rules (docs/ARCHITECTURE.md, "The µP rules as implemented"), each stated once, as pure
- * functions of the hyperparameters tuned at the base model and the tensor's multipliers.
+ * functions of the hyperparameters tuned at the base model and the tensor's multipliers. What
+ * differs between parametrizations (the exponents below, per tensor role) is data: each function
+ * reads its parametrization's row of parametrizations.ts.
  *
  *   m = fan_in / base_fan_in of the tensor (1 for embeddings, whose fan-in is the vocabulary
  *       or context, not the width); L = depth / base_depth.
