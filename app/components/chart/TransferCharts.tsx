@@ -4,7 +4,7 @@ import type { Parametrization } from '../../../src/mup/rules';
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
 import { figureCaption } from '../../lib/figureCaption';
-import { metricAxisLabel, metricLabel, withMetric, type LossMetric } from '../../lib/figureMetric';
+import { metricAxisLabel, metricLabel, withMetric } from '../../../src/sweep/exportMetric';
 import { useLab } from '../../store';
 import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import { useSweepList } from '../../sweeps/sweepList';
@@ -41,7 +41,9 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const status = useLab((s) => s.sweep.status);
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
-  const [metric, setMetric] = useState<LossMetric>('val');
+  // In the store: the export reads its optima on the metric the figure shows.
+  const metric = useLab((s) => s.metric);
+  const setMetric = useLab((s) => s.setMetric);
   // A grid value picked by a click on a chart: its runs' loss curves are shown below.
   const [picked, setPicked] = useState<{ p: Parametrization; log2: number } | null>(null);
   // Computed off the UI thread (app/analysisClient.ts), for both metrics; the last analysis of

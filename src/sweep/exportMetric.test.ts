@@ -1,7 +1,7 @@
-/** The transfer figure's metric (app/lib/figureMetric.ts). */
+/** The loss metric of the figures, the export and the CLI (src/sweep/exportMetric.ts). */
 import { describe, expect, it } from 'vitest';
-import { metricLabel, withMetric } from '../app/lib/figureMetric';
-import type { RunRecord } from '../src/sweep/types';
+import { metricLabel, withMetric } from './exportMetric';
+import type { RunRecord } from './types';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
   id: 'mup:w16:d1:s0:h-5',
