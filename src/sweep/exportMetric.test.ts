@@ -1,6 +1,7 @@
 /** The loss metric of the figures, the export and the CLI (src/sweep/exportMetric.ts). */
 import { describe, expect, it } from 'vitest';
-import { metricLabel, withMetric } from './exportMetric';
+import { FINAL_LOSS_WINDOW, metricLabel, withMetric } from './exportMetric';
+import { FINAL_LOSS_WINDOW as TRAINER_WINDOW } from '../train/trainer';
 import type { RunRecord } from './types';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
@@ -30,6 +31,9 @@ describe('withMetric', () => {
   });
   it('has no loss for a run that carries no validation loss', () => {
     expect(withMetric([run({ valLoss: null })], 'val')[0].finalLoss).toBeNull();
+  });
+  it("states the trainer's final-loss window", () => {
+    expect(FINAL_LOSS_WINDOW).toBe(TRAINER_WINDOW);
   });
   it('states the split and the window', () => {
     expect(metricLabel('val')).toMatch(/held-out last 10% of the corpus/);

@@ -10,14 +10,18 @@ export const LOSS_METRICS = ['val', 'train'] as const;
 export const lossMetricSchema = z.enum(LOSS_METRICS);
 export type LossMetric = z.infer<typeof lossMetricSchema>;
 
+/**
+ * Steps the final training loss averages: src/train/trainer.ts's FINAL_LOSS_WINDOW (not imported:
+ * this module is read by Node scripts and the Python schemas, which load no kernels; a test holds
+ * the two equal).
+ */
+export const FINAL_LOSS_WINDOW = 10;
+
 /** The presets' metric: the held-out loss, which a too-high LR cannot overfit. */
 export const DEFAULT_LOSS_METRIC: LossMetric = 'val';
 
 /** Held-out batches the engine evaluates at the end of a run (trainer.ts: evalBatches ?? 2). */
 export const EVAL_BATCHES = 2;
-
-/** Steps the final training loss averages (RunRecord.finalLoss). */
-export const FINAL_LOSS_WINDOW = 10;
 
 /** The metric as a figure or a log states it (axis, caption). */
 export function metricLabel(metric: LossMetric): string {

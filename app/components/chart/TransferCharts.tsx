@@ -9,6 +9,7 @@ import { useLab } from '../../store';
 import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import { useSweepList } from '../../sweeps/sweepList';
 import { RunCurves } from './RunCurves';
+import { RUNS_VIEW_ID } from './RunsView';
 import { TransferChart } from './TransferChart';
 
 const NO_CHARTS: ChartModel[] = [];
@@ -44,6 +45,7 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   // In the store: the export reads its optima on the metric the figure shows.
   const metric = useLab((s) => s.metric);
   const setMetric = useLab((s) => s.setMetric);
+  const showRunsAt = useLab((s) => s.showRunsAt);
   // A grid value picked by a click on a chart: its runs' loss curves are shown below.
   const [picked, setPicked] = useState<{ p: Parametrization; log2: number } | null>(null);
   // Computed off the UI thread (app/analysisClient.ts), for both metrics; the last analysis of
@@ -194,6 +196,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           scaledOf={(r) => (config.axis === 'depth' ? r.depth : r.width)}
           title={`${picked.p === 'mup' ? 'µP' : 'SP'}, log2 ${hpName} ${picked.log2}: training loss of each run`}
           onClose={() => setPicked(null)}
+          onShowAll={() => {
+            showRunsAt(config, picked.p, picked.log2);
+            document.getElementById(RUNS_VIEW_ID)?.scrollIntoView({ block: 'start' });
+          }}
         />
       )}
     </section>
