@@ -83,7 +83,7 @@ export function coordCaption(c: SweepConfig, run: CoordRun): string {
     'Coordinate check',
     c.parametrizations.map((p) => PARAM_NAMES[p]).join(' and '),
     scaled,
-    `${run.steps} steps of ${optimizerRulesOf(c.hp).label} at learning rate 2^${Number(Math.log2(c.hp.lr).toFixed(2))}, batch ${c.train.batch}, seed ${run.seed}`,
+    `${run.steps} steps of ${optimizerRulesOf(c.hp).label} at learning rate ${Number(c.hp.lr.toPrecision(3))}, batch ${c.train.batch}, seed ${run.seed}`,
     dataText(c),
     'mean |activation| of each layer type after each step',
   ].join(' · ');
