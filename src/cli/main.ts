@@ -19,12 +19,14 @@ import { transfer } from '../mup/transfer';
 import { metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, exportedVerification, LAB_VERSION, sweepAnalysis } from '../sweep/export';
+import { buildExport, exportedVerification, LAB_VERSION, analysisOn } from '../sweep/export';
 import {
+  asRecorded,
   DEFAULT_LOSS_METRIC,
   LOSS_METRICS,
   lossMetricSchema,
   metricLabel,
+  withMetric,
 } from '../sweep/exportMetric';
 import { transferExportSchema, type TransferExport } from '../sweep/exportSchema';
 import { importedConfig, importedRecords } from '../sweep/imported';
@@ -213,7 +215,7 @@ async function sweep(values: FlagValues): Promise<void> {
       callbacks: { onRunDone: (r) => log(runLine(config, r, records.push(r), total)) },
     }).finished;
     const metric = lossMetricSchema.parse(flags.metric ?? DEFAULT_LOSS_METRIC);
-    const analysis = sweepAnalysis(config, records, metric);
+    const analysis = analysisOn(config, records, metric);
     log(`optima on the ${metricLabel(metric)} (--metric ${metric}):`);
     for (const a of analysis) logAnalysis(config, a, config.axis);
 
@@ -366,7 +368,9 @@ async function verifyCommand(values: FlagValues): Promise<void> {
     }
     config.data = { ...config.data, text: readText(flags.text, '--text') };
   }
-  const records = importedRecords(doc);
+  // On the loss the export's optima were read on (files from before the choice: training loss).
+  const metric = doc.evidence.metric ?? 'train';
+  const records = withMetric(importedRecords(doc), metric);
   const width = Number(flags.width);
   const seeds = flags.seeds?.split(',').map((x) => Number(x.trim()));
   let data;
@@ -393,13 +397,17 @@ async function verifyCommand(values: FlagValues): Promise<void> {
       );
     }
     log(`verify: ${plan.runs.length} runs at width ${width} on ${data.description}`);
+    log(`optima on the ${metricLabel(metric)} (the export's evidence.metric)`);
     const runs: RunRecord[] = [];
     await startSweep(ctx, config, {
       data,
       runs: plan.runs,
       callbacks: { onRunDone: (r) => log(runLine(config, r, runs.push(r), plan.runs.length)) },
     }).finished;
-    const results = plan.predictions.map((p) => analyzeVerification(p, width, runs));
+    const results = asRecorded(
+      plan.predictions.map((p) => analyzeVerification(p, width, withMetric(runs, metric))),
+      runs,
+    );
     for (const r of results) log(verifyLine(r, config.sweep.name));
     const out = { ...doc, verification: exportedVerification(results, config) };
     const checked = transferExportSchema.safeParse(out);

@@ -121,7 +121,7 @@ export interface BuildExportInput {
    * the other one's optima are carried beside them.
    */
   metric?: LossMetric;
-  /** sweepAnalysis(config, records, metric) of either metric, when already computed. */
+  /** analysisOn(config, records, metric) of either metric, when already computed. */
   analyses?: Partial<Record<LossMetric, ParametrizationAnalysis[]>>;
   /** A verification at a target width (src/sweep/verify.ts), when one was trained. */
   verification?: readonly VerifyResult[];
@@ -138,8 +138,8 @@ export function buildExport(input: BuildExportInput): TransferExport {
     (config.parametrizations.includes('mup') ? 'mup' : config.parametrizations[0]);
   const metric = input.metric ?? DEFAULT_LOSS_METRIC;
   const other = otherMetric(metric);
-  const analysis = input.analyses?.[metric] ?? sweepAnalysis(config, input.records, metric);
-  const otherAnalysis = input.analyses?.[other] ?? sweepAnalysis(config, input.records, other);
+  const analysis = input.analyses?.[metric] ?? analysisOn(config, input.records, metric);
+  const otherAnalysis = input.analyses?.[other] ?? analysisOn(config, input.records, other);
   const mine = analysis.find((a) => a.parametrization === p);
   const baseScale = config.axis === 'width' ? config.baseWidth : config.baseDepth;
 
@@ -225,7 +225,7 @@ export function buildExport(input: BuildExportInput): TransferExport {
 }
 
 /** The analysis of one sweep on one loss metric (the records' finalLoss read as it). */
-export function sweepAnalysis(
+export function analysisOn(
   config: SweepConfig,
   records: readonly RunRecord[],
   metric: LossMetric,

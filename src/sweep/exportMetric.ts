@@ -47,3 +47,15 @@ export function withMetric(records: readonly RunRecord[], metric: LossMetric): R
   if (metric === 'train') return [...records];
   return records.map((r) => ({ ...r, finalLoss: r.diverged ? null : r.valLoss }));
 }
+
+/**
+ * Results computed on withMetric's records (a verification), with their runs put back as they
+ * were recorded: an export keeps the training loss as `finalLoss` whatever the metric.
+ */
+export function asRecorded<T extends { runs: RunRecord[] }>(
+  results: readonly T[],
+  recorded: readonly RunRecord[],
+): T[] {
+  const byId = new Map(recorded.map((r) => [r.id, r]));
+  return results.map((x) => ({ ...x, runs: x.runs.map((r) => byId.get(r.id) ?? r) }));
+}

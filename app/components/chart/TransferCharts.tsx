@@ -65,9 +65,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const verification = useMemo(
     () =>
       analysis && verifiedWidth !== undefined
-        ? verificationAt(analysis.config, analysis.records, targetRuns, verifiedWidth)
+        ? verificationAt(
+            analysis.config,
+            withMetric(analysis.records, metric),
+            withMetric(targetRuns, metric),
+            verifiedWidth,
+          )
         : [],
-    [analysis, targetRuns, verifiedWidth],
+    [analysis, targetRuns, verifiedWidth, metric],
   );
   const verifyIds = useMemo(
     () => new Set(verification.flatMap((v) => v.runs.map((r) => r.id))),

@@ -13,7 +13,7 @@ import {
 } from '../../../src/sweep/imported';
 import { useLab, type AnalysisState } from '../../store';
 import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
-import type { LossMetric } from '../../../src/sweep/exportMetric';
+import { asRecorded, withMetric, type LossMetric } from '../../../src/sweep/exportMetric';
 import type { ChartModel } from '../../lib/results';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
@@ -80,9 +80,17 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
   const verification = useMemo(
     () =>
       sweep?.config && verifiedWidth !== undefined
-        ? verificationAt(sweep.config, sweep.records, sweep.targetRuns, verifiedWidth)
+        ? asRecorded(
+            verificationAt(
+              sweep.config,
+              withMetric(sweep.records, metric),
+              withMetric(sweep.targetRuns, metric),
+              verifiedWidth,
+            ),
+            sweep.targetRuns,
+          )
         : [],
-    [sweep, verifiedWidth],
+    [sweep, verifiedWidth, metric],
   );
   const doc = useMemo(() => {
     if (!sweep) return null;
