@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import {
   oneLine,
+  openExample,
   openLab,
   pageErrors,
   pngSize,
@@ -41,11 +42,7 @@ async function saveBoth(page: Page, panel: Locator, what: string, testInfo: Test
 test('the horizon figure saves as SVG and PNG with legend, verdicts, drift and caption', async ({
   page,
 }, testInfo) => {
-  await openLab(page);
-  await page
-    .getByRole('region', { name: 'What this lab shows' })
-    .getByRole('button', { name: 'Explore an example result' })
-    .click();
+  await openExample(page);
   const horizon = page.getByTestId('horizon');
   await expect(horizon.getByTestId('horizon-chart-mup')).toBeVisible();
   const caption = oneLine(await horizon.getByTestId('horizon-caption').innerText());

@@ -24,6 +24,16 @@ export async function openLab(page: Page, query = ''): Promise<void> {
   (page as Page & { labErrors?: string[] }).labErrors = errors;
 }
 
+/** Opens the lab and shows the built-in example result (no training). */
+export async function openExample(page: Page): Promise<void> {
+  await openLab(page);
+  await page
+    .getByRole('region', { name: 'What this lab shows' })
+    .getByRole('button', { name: 'Explore an example result' })
+    .click();
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed');
+}
+
 /** Uncaught errors of the page since openLab. */
 export function pageErrors(page: Page): string[] {
   return (page as Page & { labErrors?: string[] }).labErrors ?? [];

@@ -5,11 +5,11 @@
  * loss the chart shows.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { hpGrid } from '../src/sweep/config';
 import {
   oneLine,
-  openLab,
+  openExample,
   pageErrors,
   parseExportFile,
   pngSize,
@@ -20,15 +20,6 @@ import {
   TINY_RUNS,
   TINY_RUNS_EACH,
 } from './lab-helpers';
-
-async function openExample(page: Page): Promise<void> {
-  await openLab(page);
-  await page
-    .getByRole('region', { name: 'What this lab shows' })
-    .getByRole('button', { name: 'Explore an example result' })
-    .click();
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed');
-}
 
 // The grid's sizes: widths, learning rates and seeds (per parametrization W × L × S runs).
 const W = TINY.widths.length;
