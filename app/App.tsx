@@ -7,6 +7,7 @@ import { Notice } from './components/Notice';
 import { GpuBenchPanel } from './components/GpuBenchPanel';
 import { SelfTestPanel } from './components/SelfTestPanel';
 import { HorizonCharts } from './components/chart/HorizonCharts';
+import { RunsView } from './components/chart/RunsView';
 import { TransferCharts } from './components/chart/TransferCharts';
 import { ConfigPanel } from './components/config/ConfigPanel';
 import { InFlightRuns } from './components/run/InFlightRuns';
@@ -37,6 +38,7 @@ function Lab() {
         )}
         <RunControls errors={errors} />
         <TransferCharts chartRef={chartRef} />
+        <RunsView />
         <SweepsPanel />
         <InFlightRuns />
         <HorizonCharts />
@@ -59,6 +61,7 @@ function ResultsOnly() {
       {shown && (
         <>
           <TransferCharts chartRef={chartRef} />
+          <RunsView />
           <HorizonCharts />
           <TargetWidthPanel />
         </>

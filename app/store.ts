@@ -9,6 +9,8 @@ import type { TuneRecord } from '../src/tune/cache';
 import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
+import { DEFAULT_LOSS_METRIC, type LossMetric } from '../src/sweep/exportMetric';
+import type { Parametrization } from '../src/mup/rules';
 import type { StepRate } from './lib/estimate';
 import type { HorizonResult } from '../src/sweep/horizon';
 import type { ChartModel } from './lib/results';
@@ -168,6 +170,15 @@ export interface LabState {
   saved: { at: number; runs: number } | null;
   /** The analysis of sweep.records (null before the first one arrives). */
   analysis: AnalysisState | null;
+  /** The loss the figures plot and the export's optima are read on. */
+  metric: LossMetric;
+  /** A grid point whose runs the Runs view was asked to show (`seq` counts the requests). */
+  runsFocus: {
+    config: SweepConfig;
+    parametrization: Parametrization;
+    log2: number;
+    seq: number;
+  } | null;
 
   setGpu(status: GpuStatus): void;
   selfTestStarted(): void;
@@ -219,6 +230,8 @@ export interface LabState {
   /** A batch of progress, finished runs and throughput, in one update. */
   progressBatch(batch: ProgressBatch): void;
   setAnalysis(analysis: AnalysisState): void;
+  setMetric(metric: LossMetric): void;
+  showRunsAt(config: SweepConfig, parametrization: Parametrization, log2: number): void;
   sweepFinished(outcome: 'completed' | 'cancelled'): void;
   sweepInterrupted(message: string): void;
   clearResults(): void;
@@ -304,6 +317,8 @@ export const useLab = create<LabState>((set) => ({
   targetWidth: null,
   saved: null,
   analysis: null,
+  metric: DEFAULT_LOSS_METRIC,
+  runsFocus: null,
 
   setGpu: (gpu) => set({ gpu }),
   selfTestStarted: () => set({ selfTest: { running: true, results: [] } }),
@@ -426,6 +441,11 @@ export const useLab = create<LabState>((set) => ({
   throughput: (tokensPerSec) => set((s) => ({ sweep: { ...s.sweep, tokensPerSec } })),
   progressBatch: (batch) => set((s) => ({ sweep: withBatch(s.sweep, batch) })),
   setAnalysis: (analysis) => set({ analysis }),
+  setMetric: (metric) => set({ metric }),
+  showRunsAt: (config, parametrization, log2) =>
+    set((s) => ({
+      runsFocus: { config, parametrization, log2, seq: (s.runsFocus?.seq ?? 0) + 1 },
+    })),
   sweepFinished: (outcome) =>
     set((s) => ({
       sweep: {

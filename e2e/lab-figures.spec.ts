@@ -8,7 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { openLab, pageErrors, shotOf } from './lab-helpers';
+import {
+  oneLine,
+  openLab,
+  pageErrors,
+  pngSize,
+  readFigureSvg,
+  saveDownload,
+  shotOf,
+} from './lab-helpers';
 
 test('the transfer figure: clipped range, log y, PNG and SVG with legend, verdict and caption', async ({
   page,
@@ -60,44 +68,28 @@ test('the transfer figure: clipped range, log y, PNG and SVG with legend, verdic
   expect(metrics).toMatch(/drift .* ± /);
   expect(metrics).toContain('penalty');
 
-  const save = async (name: string) => {
-    const download = page.waitForEvent('download');
-    await exportPanel.getByRole('button', { name }).click();
-    const file = await download;
-    const path = testInfo.outputPath(file.suggestedFilename());
-    await file.saveAs(path);
-    return { path, name: file.suggestedFilename() };
-  };
+  const save = (name: string) =>
+    saveDownload(page, exportPanel.getByRole('button', { name }), (n) => testInfo.outputPath(n));
   const svgFile = await save('Download chart SVG');
   expect(svgFile.name).toMatch(/^mup-lab_transfer_\d{4}-\d{2}-\d{2}\.svg$/);
-  const svg = readFileSync(svgFile.path, 'utf8');
-  const unescape = (s: string) =>
-    s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
-  const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1]));
-  const all = texts.join(' ');
+  const { texts, flat, width, height } = readFigureSvg(readFileSync(svgFile.path, 'utf8'));
   for (const t of ['SP', 'µP']) expect(texts).toContain(t);
-  expect(all).toContain('width 16');
-  expect(all).toContain('width 32');
-  expect(all.replace(/\s+/g, ' ')).toContain(caption.replace(/\s+/g, ' '));
-  expect(all).toContain('1 point diverged');
+  expect(flat).toContain('width 16');
+  expect(flat).toContain('width 32');
+  expect(flat).toContain(oneLine(caption));
+  expect(flat).toContain('1 point diverged');
   // Wrapped lines: compare without line breaks.
-  const flat = all.replace(/\s+/g, ' ');
-  expect(flat).toContain(verdict.replace(/\s+/g, ' '));
-  expect(flat).toContain(metrics.replace(/\s+/g, ' '));
+  expect(flat).toContain(oneLine(verdict));
+  expect(flat).toContain(oneLine(metrics));
   // The titles are drawn once each, in their own row (no collisions with the charts).
   expect(texts.filter((t) => t === 'µP')).toHaveLength(1);
-  const width = Number(/^<svg[^>]* width="(\d+)"/.exec(svg)?.[1]);
-  const height = Number(/^<svg[^>]* height="(\d+)"/.exec(svg)?.[1]);
   expect(width).toBeGreaterThan(300);
   expect(height).toBeGreaterThan(300);
 
   const pngFile = await save('Download chart PNG');
   expect(pngFile.name).toMatch(/\.png$/);
-  const png = readFileSync(pngFile.path);
-  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-  // IHDR: width and height, big-endian, at bytes 16 and 20: twice the SVG's size.
-  expect(png.readUInt32BE(16)).toBe(2 * width);
-  expect(png.readUInt32BE(20)).toBe(2 * height);
+  // Twice the SVG's size.
+  expect(pngSize(readFileSync(pngFile.path))).toEqual({ width: 2 * width, height: 2 * height });
   // Kept for a look (test-results/ is not committed).
   copyFileSync(pngFile.path, 'test-results/figure-export.png');
   await shotOf(page.locator('section.panel.charts').first(), 'figure-transfer');

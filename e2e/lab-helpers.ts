@@ -25,6 +25,16 @@ export async function openLab(page: Page, query = ''): Promise<void> {
   (page as Page & { labErrors?: string[] }).labErrors = errors;
 }
 
+/** Opens the lab and shows the built-in example result (no training). */
+export async function openExample(page: Page): Promise<void> {
+  await openLab(page);
+  await page
+    .getByRole('region', { name: 'What this lab shows' })
+    .getByRole('button', { name: 'Explore an example result' })
+    .click();
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed');
+}
+
 /** Uncaught errors of the page since openLab. */
 export function pageErrors(page: Page): string[] {
   return (page as Page & { labErrors?: string[] }).labErrors ?? [];
@@ -149,4 +159,47 @@ export async function exportJson(
   const parsed = parseExportFile(path);
   if (!parsed.ok) throw new Error(`the export does not validate: ${parsed.message}`);
   return { path, doc: parsed.doc };
+}
+
+/** Clicks `button` and saves the download it starts under the test's output folder. */
+export async function saveDownload(
+  page: Page,
+  button: Locator,
+  outputPath: (name: string) => string,
+): Promise<{ path: string; name: string }> {
+  const download = page.waitForEvent('download');
+  await button.click();
+  const file = await download;
+  const path = outputPath(file.suggestedFilename());
+  await file.saveAs(path);
+  return { path, name: file.suggestedFilename() };
+}
+
+/** An exported figure's SVG: its texts (entities decoded), all of them on one line, and its size. */
+export function readFigureSvg(svg: string): {
+  texts: string[];
+  flat: string;
+  width: number;
+  height: number;
+} {
+  const unescape = (s: string) =>
+    s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
+  const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1]));
+  return {
+    texts,
+    flat: texts.join(' ').replace(/\s+/g, ' '),
+    width: Number(/^<svg[^>]* width="(\d+)"/.exec(svg)?.[1]),
+    height: Number(/^<svg[^>]* height="(\d+)"/.exec(svg)?.[1]),
+  };
+}
+
+/** A PNG's width and height (its IHDR chunk, big-endian at bytes 16 and 20). */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  if (png.subarray(1, 4).toString('latin1') !== 'PNG') throw new Error('not a PNG file');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+/** Text as the page shows it, on one line (wrapped figure text compares to it). */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }

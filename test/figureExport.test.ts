@@ -1,6 +1,6 @@
 /** The exported figure's pure parts: caption (app/lib/figureCaption.ts), wrapping and nesting. */
 import { describe, expect, it } from 'vitest';
-import { figureCaption, presetOf } from '../app/lib/figureCaption';
+import { coordCaption, figureCaption, presetOf } from '../app/lib/figureCaption';
 import { nested, wrapText } from '../app/lib/figureExport';
 import { preset } from '../src/sweep/config';
 
@@ -29,6 +29,32 @@ describe('figureCaption', () => {
     expect(presetOf(preset('quick'))).toBe('quick');
     expect(presetOf(c)).toBeUndefined();
     expect(figureCaption(c)).toMatch(/^custom sweep · .*seeds 0, 1, 2/);
+  });
+});
+
+describe('coordCaption', () => {
+  it("states the check's own widths, steps, optimizer, learning rate, seed and data", () => {
+    const c = preset('tiny');
+    const caption = coordCaption(c, {
+      axis: 'width',
+      scaled: [16, 32, 64, 128],
+      steps: 4,
+      seed: 0,
+    });
+    expect(caption).not.toContain('\n');
+    for (const part of [
+      'Coordinate check',
+      'SP and µP',
+      'widths 16, 32, 64, 128 (base 16), depth 1',
+      `4 steps of AdamW at learning rate ${c.hp.lr}, batch ${c.train.batch}, seed 0`,
+      'synthetic corpus',
+    ])
+      expect(caption).toContain(part);
+    const depth = coordCaption(
+      { ...c, axis: 'depth', depths: [1, 2, 4], baseDepth: 1 },
+      { axis: 'depth', scaled: [1, 2, 4], steps: 4, seed: 1 },
+    );
+    expect(depth).toContain('depths 1, 2, 4 (base 1), width 16');
   });
 });
 

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { sequentialColor } from '../lib/figureScale';
 import {
@@ -15,6 +15,7 @@ import {
   PARAMETRIZATIONS,
   type Parametrization,
 } from '../../src/mup/parametrizations';
+import { FigureDownloads } from './chart/FigureDownloads';
 import { formatValue } from './TransferTable';
 import './exportImport.css';
 
@@ -156,6 +157,8 @@ export interface CoordCheckPanelProps {
   axisName?: string;
   /** Settings of the next check (its widths), shown under the heading. */
   controls?: ReactNode;
+  /** One line stating what the shown check trained (the exported figure's caption). */
+  caption?: string;
 }
 
 function CoordChart({
@@ -264,7 +267,9 @@ export function CoordCheckPanel({
   onRun,
   axisName = 'width',
   controls,
+  caption,
 }: CoordCheckPanelProps) {
+  const figureRef = useRef<HTMLDivElement>(null);
   const titleId = useId();
   const stepId = useId();
   const steps = useMemo(() => coordSteps(records), [records]);
@@ -379,29 +384,38 @@ export function CoordCheckPanel({
               )
             )}
           </div>
-          <div className="coord-charts">
-            {params.map((p) => (
-              <CoordChart
-                key={p}
-                records={records}
-                parametrization={p}
-                view={view}
-                y={y}
-                axisName={axisName}
-              />
-            ))}
+          <div ref={figureRef} className="coord-figure">
+            <div className="coord-charts">
+              {params.map((p) => (
+                <CoordChart
+                  key={p}
+                  records={records}
+                  parametrization={p}
+                  view={view}
+                  y={y}
+                  axisName={axisName}
+                />
+              ))}
+            </div>
+            <ul
+              className="coord-verdict"
+              role="status"
+              aria-label="Coordinate check verdict"
+              data-figure-note
+            >
+              {verdict.map((v) => (
+                <li key={v.parametrization} className={v.ok ? 'coord-flat' : 'coord-grows'}>
+                  {v.text}
+                </li>
+              ))}
+            </ul>
+            {caption && (
+              <p className="figure-caption muted" data-figure-caption data-testid="coord-caption">
+                {caption}
+              </p>
+            )}
           </div>
-          <ul className="coord-verdict" role="status" aria-label="Coordinate check verdict">
-            {verdict.map((v) => (
-              <li
-                key={v.parametrization}
-                className={v.ok ? 'coord-flat' : 'coord-grows'}
-                data-png-text=""
-              >
-                {v.text}
-              </li>
-            ))}
-          </ul>
+          <FigureDownloads target={figureRef} what="coordinate check" stem="mup-lab_coord-check" />
         </>
       )}
     </section>

@@ -6,7 +6,7 @@ import { parseImport } from '../../src/sweep/exportParse';
 import type { TransferExport } from '../../src/sweep/exportSchema';
 import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';
 import { downloadBlob } from '../lib/chartPng';
-import { figureDocument, figurePng } from '../lib/figureExport';
+import { saveFigure } from '../lib/figureExport';
 import { trainerZip, trainerZipName } from '../lib/pytorchTrainer';
 import './exportImport.css';
 
@@ -90,14 +90,7 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
     }
     setBusy(true);
     try {
-      const figure = figureDocument(container);
-      const blob =
-        kind === 'svg'
-          ? new Blob([figure.svg], { type: 'image/svg+xml' })
-          : await figurePng(figure);
-      const date = new Date().toISOString().slice(0, 10);
-      const name = `${chartName ?? 'mup-lab_chart'}_${date}.${kind}`;
-      downloadBlob(blob, name);
+      const name = await saveFigure(container, kind, chartName ?? 'mup-lab_chart');
       setStatus({ kind: 'ok', text: `Saved ${name}.` });
     } catch (e) {
       setStatus({ kind: 'error', text: e instanceof Error ? e.message : String(e) });

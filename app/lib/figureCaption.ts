@@ -1,5 +1,6 @@
 /** The one-line caption of a figure: the sweep's configuration, as a paper's figure states it. */
 import { PARAMETRIZATION_LABELS } from '../../src/mup/parametrizations';
+import { optimizerRulesOf } from '../../src/mup/optimizers';
 import {
   PRESET_LABELS,
   preset,
@@ -38,12 +39,6 @@ export function figureCaption(
     c.axis === 'depth'
       ? `depths ${c.depths.join(', ')} (base ${c.baseDepth}), width ${c.baseWidth}`
       : `widths ${c.widths.join(', ')} (base ${c.baseWidth}), depth ${c.model.depth}`;
-  const data =
-    c.data.kind === 'synthetic'
-      ? 'synthetic corpus'
-      : c.data.kind === 'shakespeare'
-        ? 'Tiny Shakespeare'
-        : `text “${c.data.name}”`;
   return [
     name ? `${PRESET_LABELS[name]} preset` : 'custom sweep',
     c.parametrizations.map((p) => PARAMETRIZATION_LABELS[p]).join(' and '),
@@ -51,7 +46,44 @@ export function figureCaption(
     `${hp} 2^${c.sweep.log2Min} to 2^${c.sweep.log2Max}, ${values} values (step ${c.sweep.log2Step} octave${c.sweep.log2Step === 1 ? '' : 's'})`,
     `${c.train.steps} steps, batch ${c.train.batch}, ${scheduleText(c)}`,
     `seed${c.train.seeds.length === 1 ? '' : 's'} ${c.train.seeds.join(', ')}`,
-    data,
+    dataText(c),
     `loss: ${metric}`,
+  ].join(' · ');
+}
+
+function dataText(c: SweepConfig): string {
+  return c.data.kind === 'synthetic'
+    ? 'synthetic corpus'
+    : c.data.kind === 'shakespeare'
+      ? 'Tiny Shakespeare'
+      : `text “${c.data.name}”`;
+}
+
+/** What a coordinate check trained: its own widths (or the sweep's depths), steps and seed. */
+export interface CoordRun {
+  axis: 'width' | 'depth';
+  /** The widths, or the depths of a depth check. */
+  scaled: number[];
+  steps: number;
+  seed: number;
+}
+
+/**
+ * The coordinate check's caption, e.g. "Coordinate check · SP and µP · widths 16, 32, 64, 128
+ * (base 16), depth 1 · 4 steps of AdamW at learning rate 2^-6, batch 4, seed 0 · synthetic
+ * corpus · mean |activation| of each layer type after each step".
+ */
+export function coordCaption(c: SweepConfig, run: CoordRun): string {
+  const scaled =
+    run.axis === 'depth'
+      ? `depths ${run.scaled.join(', ')} (base ${c.baseDepth}), width ${c.widths[0]}`
+      : `widths ${run.scaled.join(', ')} (base ${c.baseWidth}), depth ${c.model.depth}`;
+  return [
+    'Coordinate check',
+    c.parametrizations.map((p) => PARAMETRIZATION_LABELS[p]).join(' and '),
+    scaled,
+    `${run.steps} steps of ${optimizerRulesOf(c.hp).label} at learning rate ${Number(c.hp.lr.toPrecision(3))}, batch ${c.train.batch}, seed ${run.seed}`,
+    dataText(c),
+    'mean |activation| of each layer type after each step',
   ].join(' · ');
 }

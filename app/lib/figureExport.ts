@@ -4,7 +4,7 @@
  * (drift ± sd, penalty) as SVG text below it, and the figure's one-line caption at the bottom.
  * The PNG is this document rasterized (Image + canvas), so both files show the same thing.
  */
-import { standaloneSvg } from './chartPng';
+import { downloadBlob, standaloneSvg } from './chartPng';
 
 export interface FigureDocument {
   svg: string;
@@ -12,6 +12,9 @@ export interface FigureDocument {
   width: number;
   height: number;
 }
+
+/** A figure's plot: a recharts chart, or an SVG the lab draws itself (the Runs view). */
+const PLOT = 'svg.recharts-surface, svg[data-figure-plot]';
 
 const FONT = 12;
 const LINE = 17;
@@ -50,14 +53,19 @@ interface Block {
   swatch?: { color: string; dashed: boolean };
 }
 
+/** A legend entry: its colour swatch, when it has one, and its text. */
+function legendBlock(li: Element, width: number): Block {
+  const swatch = li.querySelector('.swatch');
+  if (!swatch) return { lines: wrapText(textOf(li), width) };
+  const color = getComputedStyle(swatch).backgroundColor;
+  return { lines: wrapText(textOf(li), width - 26), swatch: { color, dashed: false } };
+}
+
 /** The blocks under one figure's chart, from its legend and notes as the page shows them. */
 function blocksOf(figure: Element, width: number): Block[] {
   const blocks: Block[] = [];
-  for (const li of figure.querySelectorAll(':scope > ul.legend > li')) {
-    const swatch = li.querySelector('.swatch');
-    const color = swatch ? getComputedStyle(swatch).backgroundColor : 'currentColor';
-    blocks.push({ lines: wrapText(textOf(li), width - 26), swatch: { color, dashed: false } });
-  }
+  for (const li of figure.querySelectorAll(':scope > ul.legend > li'))
+    blocks.push(legendBlock(li, width));
   const overlay = figure.querySelector(':scope > .overlay-legend');
   if (overlay) {
     blocks.push({
@@ -97,12 +105,25 @@ function blockSvg(b: Block, x: number, y: number, text: string, muted: string): 
 }
 
 /**
+ * Notes about all the figures of a container (the coordinate check's verdict, the Runs view's
+ * legend), marked `data-figure-note`: one block per list item, or one for the element.
+ */
+function notesOf(container: HTMLElement, width: number): Block[] {
+  return Array.from(container.querySelectorAll('[data-figure-note]')).flatMap((el) => {
+    if (el.matches('ul.legend'))
+      return Array.from(el.querySelectorAll(':scope > li')).map((li) => legendBlock(li, width));
+    const items = el.matches('ul, ol') ? Array.from(el.querySelectorAll(':scope > li')) : [el];
+    return items.map((item) => ({ lines: wrapText(textOf(item), width) }));
+  });
+}
+
+/**
  * The export document of the figures in `container` (its <figure> elements, side by side as on
- * the page) and its caption (the element marked `data-figure-caption`).
+ * the page), its notes (`data-figure-note`) and its caption (`data-figure-caption`).
  */
 export function figureDocument(container: HTMLElement): FigureDocument {
   const figures = Array.from(container.querySelectorAll('figure')).filter((f) =>
-    f.querySelector('svg.recharts-surface'),
+    f.querySelector(PLOT),
   );
   if (figures.length === 0) throw new Error('There is no chart to save yet.');
   const cs = getComputedStyle(container);
@@ -113,7 +134,7 @@ export function figureDocument(container: HTMLElement): FigureDocument {
   const font = cs.fontFamily || 'sans-serif';
 
   const panels = figures.map((figure) => {
-    const chart = figure.querySelector('svg.recharts-surface') as SVGSVGElement;
+    const chart = figure.querySelector(PLOT) as SVGSVGElement;
     const rect = chart.getBoundingClientRect();
     const width = Math.ceil(rect.width);
     const height = Math.ceil(rect.height);
@@ -123,12 +144,18 @@ export function figureDocument(container: HTMLElement): FigureDocument {
     return { chart, width, height, title, blocks, total: 26 + height + 8 + below };
   });
   const contentWidth = panels.reduce((w, p) => w + p.width, 0) + GAP * (panels.length - 1);
+  const notes = notesOf(container, contentWidth);
+  const notesHeight = notes.reduce((h, b) => h + blockHeight(b) + 4, 0);
   const caption = textOf(container.querySelector('[data-figure-caption]'));
   const captionLines = caption ? wrapText(caption, contentWidth) : [];
   const panelsHeight = Math.max(...panels.map((p) => p.total));
   const width = Math.ceil(contentWidth + 2 * PAD);
   const height = Math.ceil(
-    PAD + panelsHeight + (captionLines.length ? 8 + captionLines.length * LINE : 0) + PAD,
+    PAD +
+      panelsHeight +
+      notesHeight +
+      (captionLines.length ? 8 + captionLines.length * LINE : 0) +
+      PAD,
   );
 
   const parts: string[] = [];
@@ -146,15 +173,17 @@ export function figureDocument(container: HTMLElement): FigureDocument {
     }
     x += p.width + GAP;
   }
+  let y = PAD + panelsHeight;
+  for (const b of notes) {
+    parts.push(blockSvg(b, PAD, y, text, muted));
+    y += blockHeight(b) + 4;
+  }
   if (captionLines.length) {
     parts.push(
-      blockSvg(
-        { lines: captionLines, muted: true },
-        PAD,
-        PAD + panelsHeight + 8,
-        text,
-        muted,
-      ).replace(/<text /g, '<text class="figure-caption" '),
+      blockSvg({ lines: captionLines, muted: true }, PAD, y + 8, text, muted).replace(
+        /<text /g,
+        '<text class="figure-caption" ',
+      ),
     );
   }
   const svg =
@@ -210,4 +239,22 @@ export async function figurePng(doc: FigureDocument, scale = 2): Promise<Blob> {
       'image/png',
     ),
   );
+}
+
+/**
+ * Saves the figures in `container` as one file (the SVG document, or its PNG) named
+ * `<stem>_<date>.<kind>`; returns the name. Every figure of the page is saved through here.
+ */
+export async function saveFigure(
+  container: HTMLElement,
+  kind: 'png' | 'svg',
+  stem: string,
+  date = new Date(),
+): Promise<string> {
+  const figure = figureDocument(container);
+  const blob =
+    kind === 'svg' ? new Blob([figure.svg], { type: 'image/svg+xml' }) : await figurePng(figure);
+  const name = `${stem}_${date.toISOString().slice(0, 10)}.${kind}`;
+  downloadBlob(blob, name);
+  return name;
 }

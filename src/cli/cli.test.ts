@@ -182,6 +182,11 @@ describe('CLI commands', () => {
     ],
     ['golden without --out', ['golden'], /golden needs --out FILE/],
     [
+      'an unknown loss metric',
+      ['sweep', '--metric', 'test'],
+      /^mup-lab: --metric: must be one of val, train \(got "test"\)\n$/,
+    ],
+    [
       'an unknown optimizer',
       ['sweep', '--optimizer', 'lion'],
       /^mup-lab: --optimizer: must be one of adamw, sgd, muon \(got "lion"\)/,
@@ -261,6 +266,12 @@ describe('CLI commands', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.doc.evidence.runs).toHaveLength(4);
+    // Without --metric the optima are read on the validation loss, as the page's default, and
+    // the output and the export both say so; the training loss's optima come along.
+    expect(stderr.join('')).toMatch(/optima on the validation loss \(.*\) \(--metric val\):/);
+    expect(stderr.join('')).toMatch(/final loss \d\.\d{4}, val loss \d\.\d{4}/);
+    expect(parsed.doc.evidence.metric).toBe('val');
+    expect(parsed.doc.evidence.otherMetric?.metric).toBe('train');
     for (const r of parsed.doc.evidence.runs) {
       expect(r).toMatchObject({ parametrization: 'mup' });
       expect(r.losses).toHaveLength(3);
@@ -275,9 +286,12 @@ describe('CLI commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mup-cli-'));
     const out = join(dir, 'result.json');
     writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
-    const argv = `sweep --widths 16 --lr-log2=-8:-4:2 --steps 8 --batch 4 --context 16 --depth 1 --heads 2 --seed 0 --parametrization mup --schedule cosine --warmup 2 --horizons --no-tune --text ${join(dir, 'corpus.txt')} --out ${out}`;
+    const argv = `sweep --widths 16 --lr-log2=-8:-4:2 --steps 8 --batch 4 --context 16 --depth 1 --heads 2 --seed 0 --parametrization mup --schedule cosine --warmup 2 --horizons --no-tune --metric train --text ${join(dir, 'corpus.txt')} --out ${out}`;
     expect(await main(argv.split(' '))).toBe(0);
     const text = stderr.join('');
+    expect(text).toMatch(
+      /optima on the final training loss \(mean of the last 10 steps\) \(--metric train\):/,
+    );
     expect(text).toMatch(/horizons: 6 runs of 2 and 4 steps, each with its own cosine schedule/);
     expect(text).toMatch(/across training length at width 16, 2, 4, 8 steps \(separate runs\):/);
     expect(text).toMatch(/mup: optimum .* from steps 2 to 8/);
@@ -285,6 +299,7 @@ describe('CLI commands', () => {
     for (const s of [2, 4, 8]) expect(text).toMatch(new RegExp(`steps ${s}: optimum log2 lr = `));
     const parsed = parseImport(readFileSync(out, 'utf8'));
     if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.doc.evidence.metric).toBe('train');
     // The sweep's 3 runs stay the width evidence; the 6 horizon runs are apart.
     expect(parsed.doc.evidence.runs).toHaveLength(3);
     const horizons = parsed.doc.evidence.horizonRuns!;

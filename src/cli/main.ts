@@ -16,17 +16,24 @@ import {
 } from '../mup/rules';
 import { PARAMETRIZATIONS, type Parametrization } from '../mup/parametrizations';
 import { transfer } from '../mup/transfer';
-import { analyzeSweep, metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
+import { metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, exportedVerification, LAB_VERSION } from '../sweep/export';
+import { buildExport, exportedVerification, LAB_VERSION, analysisOn } from '../sweep/export';
+import {
+  asRecorded,
+  DEFAULT_LOSS_METRIC,
+  LOSS_METRICS,
+  lossMetricSchema,
+  metricLabel,
+  withMetric,
+} from '../sweep/exportMetric';
 import { transferExportSchema, type TransferExport } from '../sweep/exportSchema';
 import { importedConfig, importedRecords } from '../sweep/imported';
 import { analyzeVerification, planVerify, verifyLine } from '../sweep/verify';
 import { parseImport } from '../sweep/exportParse';
 import { exportShapeToGpt } from '../sweep/exportShapes';
 import { horizonAnalysis, horizonNeedsRuns } from '../sweep/horizon';
-import { toOutcomes } from '../sweep/outcomes';
 import { startSweep } from '../sweep/scheduler';
 import { partRuns, runSession, tuneForSweep, type SessionTuning } from '../sweep/session';
 import type { SweepConfig } from '../sweep/config';
@@ -113,11 +120,12 @@ function logTuned(tuned: Tuned, path: string): void {
   for (const e of entries) log(`  ${entryLine(e)}`);
 }
 
-/** "[3/28] mup width 32 depth 1 log2 lr -5: final loss 2.9031 (812 tok/s)" */
+/** "[3/28] mup width 32 depth 1 log2 lr -5: final loss 2.9031, val loss 2.9544 (812 tok/s)" */
 function runLine(config: SweepConfig, r: RunRecord, done: number, total: number): string {
+  const val = r.valLoss === null ? '' : `, val loss ${r.valLoss.toFixed(4)}`;
   const loss = r.diverged
     ? `diverged at step ${r.divergedAtStep}`
-    : `final loss ${r.finalLoss!.toFixed(4)}`;
+    : `final loss ${r.finalLoss!.toFixed(4)}${val}`;
   const steps = r.steps === undefined ? '' : ` ${r.steps} steps`;
   return `[${done}/${total}] ${r.parametrization} width ${r.width} depth ${r.depth}${steps} log2 ${config.sweep.name} ${r.log2Hp}: ${loss} (${Math.round(r.tokensPerSec)} tok/s)`;
 }
@@ -150,10 +158,20 @@ function sweepFromFlags(flags: FlagValues) {
   return { config, data };
 }
 
+/** `sweep`'s flags: the grid's, and which loss its optima are read on. */
+const SWEEP_COMMAND_FLAGS = {
+  ...SWEEP_FLAGS,
+  metric: {
+    kind: { choices: LOSS_METRICS },
+    default: DEFAULT_LOSS_METRIC,
+    help: "the loss the optima are read on: val (the held-out split, the presets' choice) or train (mean of the last 10 steps)",
+  },
+} as const satisfies FlagSpecs;
+
 type SweepFlags = {
-  [K in keyof typeof SWEEP_FLAGS]?: (typeof SWEEP_FLAGS)[K]['kind'] extends 'boolean'
-    ? boolean
-    : string;
+  [
+    K in keyof typeof SWEEP_COMMAND_FLAGS
+  ]?: (typeof SWEEP_COMMAND_FLAGS)[K]['kind'] extends 'boolean' ? boolean : string;
 };
 
 function batches(values: FlagValues): void {
@@ -190,22 +208,21 @@ async function sweep(values: FlagValues): Promise<void> {
       );
       if (tuned) logTuned(tuned, tuneCache);
     }
-    let analysis: ReturnType<typeof analyzeSweep> = [];
+    const metric = lossMetricSchema.parse(flags.metric ?? DEFAULT_LOSS_METRIC);
+    let analysis: ReturnType<typeof analysisOn> = [];
     const { records, horizonRuns } = await runSession(ctx, config, {
       data,
       horizons: flags.horizons ?? false,
       onPartStart: (part, total) => {
         if (part === 'grid') return log(`sweep: ${total} runs on ${data.description}`);
-        // The grid is analysed before the horizon runs start (the same output order as before).
         const lengths = [...new Set(partRuns(config, part).map((r) => r.steps))].join(' and ');
         log(`horizons: ${total} runs of ${lengths} steps, each with its own cosine schedule`);
       },
       onRunDone: (r, _part, done, total) => log(runLine(config, r, done, total)),
+      // The grid's optima are reported before the horizon runs start.
       onGridDone: (records) => {
-        analysis = analyzeSweep(toOutcomes(records, config.axis), {
-          baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
-          axisName: config.axis,
-        });
+        analysis = analysisOn(config, records, metric);
+        log(`optima on the ${metricLabel(metric)} (--metric ${metric}):`);
         for (const a of analysis) logAnalysis(config, a, config.axis);
       },
     });
@@ -226,7 +243,8 @@ async function sweep(values: FlagValues): Promise<void> {
       horizonRuns,
       vocab: data.vocab,
       targetWidth: Math.max(...config.widths),
-      analysis,
+      metric,
+      analyses: { [metric]: analysis },
       environment: {
         adapter: adapterLabel(ctx.adapter),
         labVersion: LAB_VERSION,
@@ -344,7 +362,9 @@ async function verifyCommand(values: FlagValues): Promise<void> {
     }
     config.data = { ...config.data, text: readText(flags.text, '--text') };
   }
-  const records = importedRecords(doc);
+  // On the loss the export's optima were read on (files from before the choice: training loss).
+  const metric = doc.evidence.metric ?? 'train';
+  const records = withMetric(importedRecords(doc), metric);
   const width = Number(flags.width);
   const seeds = flags.seeds?.split(',').map((x) => Number(x.trim()));
   let data;
@@ -371,13 +391,17 @@ async function verifyCommand(values: FlagValues): Promise<void> {
       );
     }
     log(`verify: ${plan.runs.length} runs at width ${width} on ${data.description}`);
+    log(`optima on the ${metricLabel(metric)} (the export's evidence.metric)`);
     const runs: RunRecord[] = [];
     await startSweep(ctx, config, {
       data,
       runs: plan.runs,
       callbacks: { onRunDone: (r) => log(runLine(config, r, runs.push(r), plan.runs.length)) },
     }).finished;
-    const results = plan.predictions.map((p) => analyzeVerification(p, width, runs));
+    const results = asRecorded(
+      plan.predictions.map((p) => analyzeVerification(p, width, withMetric(runs, metric))),
+      runs,
+    );
     for (const r of results) log(verifyLine(r, config.sweep.name));
     const out = { ...doc, verification: exportedVerification(results, config) };
     const checked = transferExportSchema.safeParse(out);
@@ -555,10 +579,11 @@ const COMMANDS: Record<string, Command> = {
     usage: '[options]   e.g. --preset tiny --widths 32,64,128 --lr-log2 -12:-2 --out result.json',
     description:
       'Trains every run of the grid on the GPU (Dawn), prints each run and the optimum per width\n' +
-      'and across training lengths (a quarter, half and all of the steps), and writes the\n' +
-      "result as the page's export (mup-lab/transfer JSON). The first sweep on an adapter times\n" +
+      '(on the --metric loss, stated in the output) and across training lengths (a quarter, half\n' +
+      "and all of the steps, on the training loss), and writes the result as the page's export\n" +
+      '(mup-lab/transfer JSON, its optima on both losses). The first sweep on an adapter times\n' +
       'each kernel variant on its shapes (a few seconds) and caches the choice in --tune-cache.',
-    flags: SWEEP_FLAGS,
+    flags: SWEEP_COMMAND_FLAGS,
     run: sweep,
   },
   plan: {

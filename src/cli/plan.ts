@@ -14,13 +14,12 @@ import type { PreparedData } from '../sweep/data';
 import { exportedConfig } from '../sweep/export';
 import { toExportShape } from '../sweep/exportShapes';
 import { baseShapeOf, hpOf, planRuns, runShapeOf } from '../sweep/plan';
+// Validation batches the lab's sweeps evaluate each run on (src/train/trainer.ts default).
+import { EVAL_BATCHES } from '../sweep/exportMetric';
 
 import { PLAN_FORMAT, PLAN_VERSION, type Plan } from '../sweep/planSchema';
 
 export { PLAN_FORMAT, PLAN_VERSION } from '../sweep/planSchema';
-
-/** Validation batches the lab's sweeps evaluate each run on (src/train/trainer.ts default). */
-const EVAL_BATCHES = 2;
 
 /** The plan; its type is the schema's (src/sweep/planSchema.ts), which Python validates against. */
 export function buildPlan(config: SweepConfig, data: PreparedData): Plan {

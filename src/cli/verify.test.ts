@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseImport } from '../sweep/exportParse';
 import { importedConfig, importedRecords, importedVerificationRuns } from '../sweep/imported';
+import { withMetric } from '../sweep/exportMetric';
 import { verificationAt } from '../sweep/verify';
 import { main } from './main';
 
@@ -58,10 +59,17 @@ describe('mup-lab verify', () => {
     const before = parseImport(readFileSync(result, 'utf8'));
     if (!before.ok) throw new Error(before.message);
     expect(parsed.doc.evidence).toEqual(before.doc.evidence);
+    // Predicted and observed on the loss the export's optima were read on (validation here);
+    // the runs keep their training loss as finalLoss.
+    const metric = parsed.doc.evidence.metric!;
+    expect(metric).toBe('val');
+    expect(log).toMatch(/optima on the validation loss .*\(the export's evidence\.metric\)/);
+    for (const run of v.results.flatMap((r) => r.runs))
+      if (!run.diverged) expect(run.finalLoss).not.toBe(run.valLoss);
     const again = verificationAt(
       importedConfig(parsed.doc),
-      importedRecords(parsed.doc),
-      importedVerificationRuns(parsed.doc),
+      withMetric(importedRecords(parsed.doc), metric),
+      withMetric(importedVerificationRuns(parsed.doc), metric),
       32,
     );
     for (const r of again) {

@@ -117,6 +117,38 @@ describe('buildExport', () => {
     expect(parseImport(JSON.stringify(old)).ok).toBe(true);
   });
 
+  it('reads the optima on the chosen loss (validation by default) and carries the other', () => {
+    const config = quickConfig();
+    // The validation loss's optimum two octaves above the training loss's (-8).
+    const records = syntheticRecords(config).map((r) =>
+      r.diverged ? r : { ...r, valLoss: 2 + (r.log2Hp + 6) ** 2 / 8 },
+    );
+    const tunedAt = (doc: TransferExport) => doc.tuning.log2!;
+    const mupOptima = (optima: TransferExport['evidence']['optima']) =>
+      optima.find((o) => o.parametrization === 'mup')!.optima.map((o) => o.gridLog2);
+    const val = build({ records });
+    expect(val.evidence.metric).toBe('val');
+    expect(tunedAt(val)).toBeCloseTo(-6, 6);
+    expect(mupOptima(val.evidence.optima)).toEqual([-6, -6, -6]);
+    expect(val.evidence.otherMetric?.metric).toBe('train');
+    expect(mupOptima(val.evidence.otherMetric!.optima)).toEqual([-8, -8, -8]);
+    const train = build({ records, metric: 'train' });
+    expect(train.evidence.metric).toBe('train');
+    expect(tunedAt(train)).toBeCloseTo(-8, 6);
+    expect(train.evidence.otherMetric).toEqual({ metric: 'val', optima: val.evidence.optima });
+    // Both round-trip; a file from before the choice (no metric: training loss) still imports.
+    expect(parseImport(JSON.stringify(val)).ok).toBe(true);
+    const old = JSON.parse(JSON.stringify(train)) as TransferExport;
+    delete old.evidence.metric;
+    delete old.evidence.otherMetric;
+    expect(parseImport(JSON.stringify(old)).ok).toBe(true);
+    const bad = JSON.parse(JSON.stringify(val)) as { evidence: { metric: string } };
+    bad.evidence.metric = 'test';
+    const refused = parseImport(JSON.stringify(bad));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.message).toMatch(/^evidence\.metric: /);
+  });
+
   it('writes the format, base shapes, tuned value, target values and evidence', () => {
     const doc = build();
     expect(doc.format).toBe(EXPORT_FORMAT);

@@ -27,6 +27,7 @@ import {
   type TransferExport,
 } from './exportSchema';
 import { toExportShape } from './exportShapes';
+import { DEFAULT_LOSS_METRIC, otherMetric, withMetric, type LossMetric } from './exportMetric';
 import { IMPORT_LIMITS as L } from './schemaParts';
 import { toOutcomes } from './outcomes';
 import type { RunRecord } from './types';
@@ -120,8 +121,13 @@ export interface BuildExportInput {
   /** Whose tuned value to export; default µP when it was swept, else the first one. */
   parametrization?: Parametrization;
   environment: { adapter: string; labVersion?: string; date?: Date };
-  /** analyzeSweep(toOutcomes(records)) when already computed. */
-  analysis?: ParametrizationAnalysis[];
+  /**
+   * The loss the optima and the tuned value are read on (default: the presets', validation);
+   * the other one's optima are carried beside them.
+   */
+  metric?: LossMetric;
+  /** analysisOn(config, records, metric) of either metric, when already computed. */
+  analyses?: Partial<Record<LossMetric, ParametrizationAnalysis[]>>;
   /** A verification at a target width (src/sweep/verify.ts), when one was trained. */
   verification?: readonly VerifyResult[];
 }
@@ -135,12 +141,10 @@ export function buildExport(input: BuildExportInput): TransferExport {
   const p: Parametrization =
     input.parametrization ??
     (config.parametrizations.includes('mup') ? 'mup' : config.parametrizations[0]);
-  const analysis =
-    input.analysis ??
-    analyzeSweep(toOutcomes(input.records, config.axis), {
-      baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
-      axisName: config.axis,
-    });
+  const metric = input.metric ?? DEFAULT_LOSS_METRIC;
+  const other = otherMetric(metric);
+  const analysis = input.analyses?.[metric] ?? analysisOn(config, input.records, metric);
+  const otherAnalysis = input.analyses?.[other] ?? analysisOn(config, input.records, other);
   const mine = analysis.find((a) => a.parametrization === p);
   const baseScale = config.axis === 'width' ? config.baseWidth : config.baseDepth;
 
@@ -206,37 +210,9 @@ export function buildExport(input: BuildExportInput): TransferExport {
       config: exportedConfig(config),
       runs,
       ...(horizonRuns.length > 0 ? { horizonRuns } : {}),
-      optima: analysis
-        .filter((a): a is ParametrizationAnalysis & { parametrization: Parametrization } =>
-          (PARAMETRIZATIONS as readonly string[]).includes(a.parametrization),
-        )
-        .map((a) => ({
-          parametrization: a.parametrization,
-          verdict: a.verdict,
-          shiftOctaves: finiteOr(a.shiftOctaves, null),
-          ...(a.drift && Number.isFinite(a.drift.value)
-            ? { drift: { value: a.drift.value, sd: finiteOr(a.drift.sd, null) } }
-            : {}),
-          ...(a.penalty
-            ? {
-                penalty: {
-                  ...a.penalty,
-                  loss: finiteOr(a.penalty.loss, null),
-                  sd: finiteOr(a.penalty.sd, null),
-                },
-              }
-            : {}),
-          optima: a.optima
-            .filter((o) => Number.isFinite(o.gridLoss) && Number.isFinite(o.fitLog2))
-            .map((o) => ({
-              width: o.width,
-              gridLog2: o.gridLog2,
-              gridLoss: o.gridLoss,
-              fitLog2: o.fitLog2,
-              fitSd: finiteOr(o.fitSd, null),
-              atEdge: o.atEdge,
-            })),
-        })),
+      metric,
+      optima: exportedOptima(analysis),
+      otherMetric: { metric: other, optima: exportedOptima(otherAnalysis) },
     },
     ...(input.verification && input.verification.length > 0
       ? { verification: exportedVerification(input.verification, config) }
@@ -251,6 +227,53 @@ export function buildExport(input: BuildExportInput): TransferExport {
       muAdamW: { ...pytorch.muAdamW, betas: [pytorch.muAdamW.betas[0], pytorch.muAdamW.betas[1]] },
     },
   };
+}
+
+/** The analysis of one sweep on one loss metric (the records' finalLoss read as it). */
+export function analysisOn(
+  config: SweepConfig,
+  records: readonly RunRecord[],
+  metric: LossMetric,
+): ParametrizationAnalysis[] {
+  return analyzeSweep(toOutcomes(withMetric(records, metric), config.axis), {
+    baseWidth: config.axis === 'width' ? config.baseWidth : config.baseDepth,
+    axisName: config.axis,
+  });
+}
+
+/** Each parametrization's optima, verdict, drift and penalty as the export holds them. */
+function exportedOptima(analysis: ParametrizationAnalysis[]): TransferExport['evidence']['optima'] {
+  return analysis
+    .filter((a): a is ParametrizationAnalysis & { parametrization: Parametrization } =>
+      (PARAMETRIZATIONS as readonly string[]).includes(a.parametrization),
+    )
+    .map((a) => ({
+      parametrization: a.parametrization,
+      verdict: a.verdict,
+      shiftOctaves: finiteOr(a.shiftOctaves, null),
+      ...(a.drift && Number.isFinite(a.drift.value)
+        ? { drift: { value: a.drift.value, sd: finiteOr(a.drift.sd, null) } }
+        : {}),
+      ...(a.penalty
+        ? {
+            penalty: {
+              ...a.penalty,
+              loss: finiteOr(a.penalty.loss, null),
+              sd: finiteOr(a.penalty.sd, null),
+            },
+          }
+        : {}),
+      optima: a.optima
+        .filter((o) => Number.isFinite(o.gridLoss) && Number.isFinite(o.fitLog2))
+        .map((o) => ({
+          width: o.width,
+          gridLog2: o.gridLog2,
+          gridLoss: o.gridLoss,
+          fitLog2: o.fitLog2,
+          fitSd: finiteOr(o.fitSd, null),
+          atEdge: o.atEdge,
+        })),
+    }));
 }
 
 /** A run of `config` as the export holds it (log2Lr: the swept value when sweeping the LR). */

@@ -16,6 +16,7 @@ import * as z from 'zod';
 import { optimizerNameSchema } from '../mup/optimizers';
 import { exportedSweepConfigSchema, SWEEP_LIMITS } from './config';
 import { exportShapeSchema } from './exportShapes';
+import { lossMetricSchema } from './exportMetric';
 import { rulesTextSchema } from './exportRules';
 import {
   hyperparamsSchema,
@@ -146,6 +147,22 @@ const penaltySchema = z.strictObject({
   diverged: z.boolean(),
 });
 
+/** Each parametrization's optima, verdict and transfer metrics, on one loss metric. */
+const optimaSchema = list(
+  z.strictObject({
+    parametrization: parametrizationSchema,
+    verdict: str,
+    /** Optimum shift narrowest → widest in octaves; null with fewer than one optimum. */
+    shiftOctaves: num.nullable(),
+    /** Drift of the optimum per doubling of the scaled axis, in octaves (absent before). */
+    drift: estimateSchema.optional(),
+    /** Transfer penalty at the widest trained width (absent before, or with one width). */
+    penalty: penaltySchema.optional(),
+    optima: list(optimumSchema),
+  }),
+  2,
+);
+
 const evidenceSchema = z.strictObject({
   axis: z.enum(['width', 'depth']),
   grid: z.strictObject({ hp: sweptHpSchema, log2: list(num) }),
@@ -161,20 +178,14 @@ const evidenceSchema = z.strictObject({
    * sweep's runs (absent before, and when none were trained).
    */
   horizonRuns: list(exportedRunSchema, L.runs).optional(),
-  optima: list(
-    z.strictObject({
-      parametrization: parametrizationSchema,
-      verdict: str,
-      /** Optimum shift narrowest → widest in octaves; null with fewer than one optimum. */
-      shiftOctaves: num.nullable(),
-      /** Drift of the optimum per doubling of the scaled axis, in octaves (absent before). */
-      drift: estimateSchema.optional(),
-      /** Transfer penalty at the widest trained width (absent before, or with one width). */
-      penalty: penaltySchema.optional(),
-      optima: list(optimumSchema),
-    }),
-    2,
-  ),
+  /**
+   * The loss the optima, the verdicts and the tuned value were read on (src/sweep/exportMetric.ts).
+   * Absent in files written before the choice: they used the final training loss.
+   */
+  metric: lossMetricSchema.optional(),
+  optima: optimaSchema,
+  /** The same analysis on the other metric (absent before). */
+  otherMetric: z.strictObject({ metric: lossMetricSchema, optima: optimaSchema }).optional(),
 });
 
 /**

@@ -1,4 +1,7 @@
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
+import { FINAL_LOSS_WINDOW } from '../../../src/sweep/exportMetric';
+import { figureCaption } from '../../lib/figureCaption';
+import { FigureDownloads } from './FigureDownloads';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { planHorizonRuns } from '../../../src/sweep/horizon';
 import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
@@ -24,6 +27,14 @@ function seriesOf(a: ParametrizationAnalysis): Series[] {
   }));
 }
 
+/** What the horizon charts plot, as their caption states it. */
+export function horizonMetric(
+  h: { steps: number[]; scaled: number; separate: boolean },
+  axis: string,
+): string {
+  return `final training loss (mean of the last ${FINAL_LOSS_WINDOW} steps) after ${h.steps.join(', ')} steps at ${axis} ${h.scaled}, ${h.separate ? 'each length a run of its own' : 'read off the same runs'}`;
+}
+
 /**
  * "Transfer across → training length": the loss against the swept hyperparameter after a
  * quarter, half and all of the steps, at the widest trained width, for SP and µP; the drift
@@ -32,6 +43,7 @@ function seriesOf(a: ParametrizationAnalysis): Series[] {
  * their own (HorizonRuns trains them).
  */
 export function HorizonCharts() {
+  const figureRef = useRef<HTMLDivElement>(null);
   const config = useLab((s) => s.sweep.config);
   const records = useLab((s) => s.sweep.records);
   const horizonRuns = useLab((s) => s.sweep.horizonRuns);
@@ -91,7 +103,7 @@ export function HorizonCharts() {
         Does the best {hpName} move with the training length? The penalty is that of tuning at{' '}
         {horizon.steps[0]} steps and training for {horizon.steps[horizon.steps.length - 1]}.
       </p>
-      <div className={`chart-grid n${charts.length}`}>
+      <div className={`chart-grid n${charts.length}`} ref={figureRef}>
         {charts.map((model) => (
           <TransferChart
             key={model.parametrization}
@@ -104,7 +116,11 @@ export function HorizonCharts() {
             idPrefix="horizon-"
           />
         ))}
+        <p className="figure-caption muted" data-figure-caption data-testid="horizon-caption">
+          {figureCaption(config, horizonMetric(horizon, config.axis))}
+        </p>
       </div>
+      <FigureDownloads target={figureRef} what="horizon chart" stem="mup-lab_horizon" />
       {runs}
     </section>
   );

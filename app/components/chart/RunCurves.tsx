@@ -13,12 +13,15 @@ export function RunCurves({
   scaledOf,
   title,
   onClose,
+  onShowAll,
 }: {
   runs: RunRecord[];
   series: Series[];
   scaledOf: (r: RunRecord) => number;
   title: string;
   onClose: () => void;
+  /** Shows these runs in the Runs view (with its filters and figure export). */
+  onShowAll?: () => void;
 }) {
   const steps = Math.max(0, ...runs.map((r) => r.losses.length));
   const rows = Array.from({ length: steps }, (_, i) => {
@@ -32,6 +35,11 @@ export function RunCurves({
     <figure className="run-curves" data-testid="run-curves">
       <figcaption>
         <h3>{title}</h3>
+        {onShowAll && (
+          <button type="button" className="secondary" onClick={onShowAll}>
+            Show in Runs view
+          </button>
+        )}
         <button type="button" onClick={onClose}>
           Close
         </button>

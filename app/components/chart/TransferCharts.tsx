@@ -4,11 +4,12 @@ import { PARAMETRIZATION_LABELS, type Parametrization } from '../../../src/mup/p
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
 import { figureCaption } from '../../lib/figureCaption';
-import { metricAxisLabel, metricLabel, withMetric, type LossMetric } from '../../lib/figureMetric';
+import { metricAxisLabel, metricLabel, withMetric } from '../../../src/sweep/exportMetric';
 import { useLab } from '../../store';
 import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import { useSweepList } from '../../sweeps/sweepList';
 import { RunCurves } from './RunCurves';
+import { RUNS_VIEW_ID } from './RunsView';
 import { TransferChart } from './TransferChart';
 
 const NO_CHARTS: ChartModel[] = [];
@@ -41,7 +42,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const status = useLab((s) => s.sweep.status);
   const targetWidth = useLab((s) => s.targetWidth);
   const overlay = useSweepList((s) => s.overlay);
-  const [metric, setMetric] = useState<LossMetric>('val');
+  // In the store: the export reads its optima on the metric the figure shows.
+  const metric = useLab((s) => s.metric);
+  const setMetric = useLab((s) => s.setMetric);
+  const showRunsAt = useLab((s) => s.showRunsAt);
   // A grid value picked by a click on a chart: its runs' loss curves are shown below.
   const [picked, setPicked] = useState<{ p: Parametrization; log2: number } | null>(null);
   // Computed off the UI thread (app/analysisClient.ts), for both metrics; the last analysis of
@@ -61,9 +65,14 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
   const verification = useMemo(
     () =>
       analysis && verifiedWidth !== undefined
-        ? verificationAt(analysis.config, analysis.records, targetRuns, verifiedWidth)
+        ? verificationAt(
+            analysis.config,
+            withMetric(analysis.records, metric),
+            withMetric(targetRuns, metric),
+            verifiedWidth,
+          )
         : [],
-    [analysis, targetRuns, verifiedWidth],
+    [analysis, targetRuns, verifiedWidth, metric],
   );
   const verifyIds = useMemo(
     () => new Set(verification.flatMap((v) => v.runs.map((r) => r.id))),
@@ -192,6 +201,10 @@ export function TransferCharts({ chartRef }: { chartRef?: RefObject<HTMLDivEleme
           scaledOf={(r) => (config.axis === 'depth' ? r.depth : r.width)}
           title={`${PARAMETRIZATION_LABELS[picked.p]}, log2 ${hpName} ${picked.log2}: training loss of each run`}
           onClose={() => setPicked(null)}
+          onShowAll={() => {
+            showRunsAt(config, picked.p, picked.log2);
+            document.getElementById(RUNS_VIEW_ID)?.scrollIntoView({ block: 'start' });
+          }}
         />
       )}
     </section>

@@ -1,7 +1,9 @@
 import { useId, useState } from 'react';
 import { widthStep } from '../../../src/mup/shapes';
 import type { CoordRecord } from '../../../src/sweep/coord';
+import type { SweepConfig } from '../../../src/sweep/config';
 import { runCoordCheck } from '../../gpuClient';
+import { coordCaption, type CoordRun } from '../../lib/figureCaption';
 import { useLab } from '../../store';
 import { CoordCheckPanel, parseCoordWidths } from '../CoordCheckPanel';
 
@@ -13,6 +15,8 @@ export function CoordCheck({ valid }: { valid: boolean }) {
   const config = useLab((s) => s.config);
   const active = useLab((s) => s.sweep.status === 'running' || s.sweep.status === 'paused');
   const [records, setRecords] = useState<CoordRecord[]>([]);
+  // What the shown records were trained with (the form may have changed since): the caption.
+  const [ran, setRan] = useState<{ config: SweepConfig; run: CoordRun } | null>(null);
   // A depth sweep checks across its depths (depth-µP, CompleteP), at its one width.
   const [axis, setAxis] = useState<'width' | 'depth'>('width');
   const [running, setRunning] = useState(false);
@@ -38,13 +42,14 @@ export function CoordCheck({ valid }: { valid: boolean }) {
     setError(null);
     setRunning(true);
     setAxis(config.axis);
-    runCoordCheck(config, {
-      widths,
-      depths: config.axis === 'depth' ? config.depths : undefined,
-      steps: COORD_STEPS,
-      seed: config.train.seeds[0],
-    })
-      .then(setRecords)
+    const depths = config.axis === 'depth' ? config.depths : undefined;
+    const seed = config.train.seeds[0];
+    runCoordCheck(config, { widths, depths, steps: COORD_STEPS, seed })
+      .then((r) => {
+        setRecords(r);
+        const run = { axis: config.axis, scaled: depths ?? widths, steps: COORD_STEPS, seed };
+        setRan({ config, run });
+      })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
       .finally(() => setRunning(false));
   };
@@ -73,6 +78,7 @@ export function CoordCheck({ valid }: { valid: boolean }) {
         onRun={run}
         axisName={axis}
         controls={widthsField}
+        caption={ran ? coordCaption(ran.config, ran.run) : undefined}
       />
       {error && (
         <p className="alert" role="alert">

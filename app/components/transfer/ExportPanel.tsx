@@ -11,7 +11,10 @@ import {
   importedRecords,
   importedVerificationRuns,
 } from '../../../src/sweep/imported';
-import { useLab } from '../../store';
+import { useLab, type AnalysisState } from '../../store';
+import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
+import { asRecorded, withMetric, type LossMetric } from '../../../src/sweep/exportMetric';
+import type { ChartModel } from '../../lib/results';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';
 import { defaultTarget } from './TargetWidthPanel';
@@ -42,6 +45,12 @@ export function importDocument(imported: TransferExport, example = false): void 
     );
 }
 
+/** The off-thread analysis's results per metric, as buildExport takes them. */
+function analysisByMetric(a: AnalysisState): Record<LossMetric, ParametrizationAnalysis[]> {
+  const of = (charts: ChartModel[]) => charts.flatMap((c) => (c.analysis ? [c.analysis] : []));
+  return { train: of(a.charts), val: of(a.valCharts) };
+}
+
 /** Export the tuned hyperparameters (JSON, PyTorch, PNG, CSV) or import an earlier export. */
 export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | null> }) {
   // While the sweep runs the export waits (it analyses every run): Pause or the end builds it.
@@ -59,6 +68,11 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
     ),
   );
   const gpu = useLab((s) => s.gpu);
+  const metric = useLab((s) => s.metric);
+  // The off-thread analysis of these very records, when it has arrived (else buildExport runs it).
+  const analyses = useLab((s) =>
+    s.analysis && s.analysis.records === s.sweep.records ? s.analysis : null,
+  );
   const chosen = useLab((s) => s.targetWidth);
   const adapter = gpu.state === 'ready' ? adapterLabel(gpu.adapter) : 'unknown adapter';
   // Keyed by the width it shows, so that moving the slider does not redo its analysis.
@@ -66,9 +80,17 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
   const verification = useMemo(
     () =>
       sweep?.config && verifiedWidth !== undefined
-        ? verificationAt(sweep.config, sweep.records, sweep.targetRuns, verifiedWidth)
+        ? asRecorded(
+            verificationAt(
+              sweep.config,
+              withMetric(sweep.records, metric),
+              withMetric(sweep.targetRuns, metric),
+              verifiedWidth,
+            ),
+            sweep.targetRuns,
+          )
         : [],
-    [sweep, verifiedWidth],
+    [sweep, verifiedWidth, metric],
   );
   const doc = useMemo(() => {
     if (!sweep) return null;
@@ -83,11 +105,13 @@ export function ExportPanel({ chartRef }: { chartRef: RefObject<HTMLElement | nu
         targetWidth: chosen ?? defaultTarget(c.widths, widthStep(c.model)),
         environment: { adapter },
         verification,
+        metric,
+        analyses: analyses ? analysisByMetric(analyses) : undefined,
       });
     } catch {
       return null;
     }
-  }, [sweep, verification, chosen, adapter]);
+  }, [sweep, verification, chosen, adapter, metric, analyses]);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>

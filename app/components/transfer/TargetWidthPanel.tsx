@@ -3,6 +3,7 @@ import { shapeFor, SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { useLab } from '../../store';
 import * as fmt from '../../lib/format';
 import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
+import { metricAxisLabel } from '../../../src/sweep/exportMetric';
 import { TransferTable } from '../TransferTable';
 import { WidthSlider, widthStops, nearestStop, MAX_TARGET_WIDTH } from '../WidthSlider';
 import { TrainTarget } from './TrainTarget';
@@ -40,7 +41,7 @@ export function TargetWidthPanel() {
       <h2 id="target-title">Transfer to any width</h2>
       <p className="muted">
         {log2 !== undefined
-          ? `Tuned at the base width ${config.baseWidth}: ${hpName} = ${fmt.pow2(log2)} (log2 ${fmt.log2(log2)}, the ${PARAMETRIZATION_LABELS[tuned.parametrization]} optimum). `
+          ? `Tuned at the base width ${config.baseWidth}: ${hpName} = ${fmt.pow2(log2)} (log2 ${fmt.log2(log2)}, the ${PARAMETRIZATION_LABELS[tuned.parametrization]} optimum of the ${metricAxisLabel(tuned.metric)}). `
           : `No tuned value yet: the table uses the base ${hpName} ${fmt.pow2(Math.log2(config.hp[config.sweep.name]))}. `}
         Each tensor&rsquo;s values at the target width follow from the rules of the parametrization.
       </p>

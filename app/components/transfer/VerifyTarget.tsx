@@ -15,6 +15,7 @@ import { estimateRunsSeconds } from '../../lib/estimate';
 import { duration } from '../../lib/format';
 import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
 import { useLab } from '../../store';
+import { withMetric } from '../../../src/sweep/exportMetric';
 
 /** How often the progress bar follows the worker's per-step read-backs (ms). */
 const PROGRESS_EVERY_MS = 250;
@@ -34,8 +35,12 @@ interface Running {
  */
 export function VerifyTarget({ width }: { width: number }) {
   const config = useLab((s) => s.sweep.config);
-  const records = useLab((s) => s.sweep.records);
-  const targetRuns = useLab((s) => s.sweep.targetRuns);
+  const metric = useLab((s) => s.metric);
+  const sweepRecords = useLab((s) => s.sweep.records);
+  const sweepTargetRuns = useLab((s) => s.sweep.targetRuns);
+  // Predicted and observed optima on the loss the chart shows (and the export states).
+  const records = useMemo(() => withMetric(sweepRecords, metric), [sweepRecords, metric]);
+  const targetRuns = useMemo(() => withMetric(sweepTargetRuns, metric), [sweepTargetRuns, metric]);
   const vocab = useLab((s) => s.sweep.vocab);
   const status = useLab((s) => s.sweep.status);
   const gpu = useLab((s) => s.gpu);

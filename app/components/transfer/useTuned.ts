@@ -5,14 +5,16 @@ import { tunedLog2 } from '../../../src/sweep/analysis';
 import type { SweepConfig } from '../../../src/sweep/config';
 import { validOrNull } from '../../lib/validConfig';
 import { useLab } from '../../store';
+import type { LossMetric } from '../../../src/sweep/exportMetric';
 
 export interface Tuned {
   config: SweepConfig;
   vocab: number | null;
   /** log2 of the tuned swept value (µP's when it was swept), undefined before any result. */
   log2: number | undefined;
-  /** Whose optimum it is. */
+  /** Whose optimum it is, and on which loss. */
   parametrization: Parametrization;
+  metric: LossMetric;
   /** The base hyperparameters with the tuned value in place. */
   hp: MupHyperparams;
 }
@@ -21,9 +23,15 @@ export interface Tuned {
 export function useTuned(): Tuned | null {
   const sweepConfig = useLab((s) => s.sweep.config);
   const formConfig = useLab((s) => validOrNull(s.config));
-  // The sweep's analysis, computed off the UI thread (app/analysisClient.ts).
+  // The sweep's analysis, computed off the UI thread (app/analysisClient.ts), on the loss the
+  // chart shows (and the export states).
+  const metric = useLab((s) => s.metric);
   const charts = useLab((s) =>
-    s.analysis && s.analysis.config === s.sweep.config ? s.analysis.charts : undefined,
+    s.analysis && s.analysis.config === s.sweep.config
+      ? metric === 'val'
+        ? s.analysis.valCharts
+        : s.analysis.charts
+      : undefined,
   );
   const sweepVocab = useLab((s) => s.sweep.vocab);
   const data = useLab((s) => s.data);
@@ -43,6 +51,6 @@ export function useTuned(): Tuned | null {
     const log2 = fit !== undefined && Number.isFinite(fit) ? Number(fit.toFixed(4)) : undefined;
     const hp = { ...config.hp };
     if (log2 !== undefined) hp[config.sweep.name] = 2 ** log2;
-    return { config, vocab, log2, parametrization: p, hp };
-  }, [config, charts, sweepConfig, vocab]);
+    return { config, vocab, log2, parametrization: p, metric, hp };
+  }, [config, charts, sweepConfig, vocab, metric]);
 }

@@ -1,7 +1,8 @@
-/** The transfer figure's metric (app/lib/figureMetric.ts). */
+/** The loss metric of the figures, the export and the CLI (src/sweep/exportMetric.ts). */
 import { describe, expect, it } from 'vitest';
-import { metricLabel, withMetric } from '../app/lib/figureMetric';
-import type { RunRecord } from '../src/sweep/types';
+import { asRecorded, FINAL_LOSS_WINDOW, metricLabel, withMetric } from './exportMetric';
+import { FINAL_LOSS_WINDOW as TRAINER_WINDOW } from '../train/trainer';
+import type { RunRecord } from './types';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
   id: 'mup:w16:d1:s0:h-5',
@@ -31,8 +32,23 @@ describe('withMetric', () => {
   it('has no loss for a run that carries no validation loss', () => {
     expect(withMetric([run({ valLoss: null })], 'val')[0].finalLoss).toBeNull();
   });
+  it("states the trainer's final-loss window", () => {
+    expect(FINAL_LOSS_WINDOW).toBe(TRAINER_WINDOW);
+  });
   it('states the split and the window', () => {
     expect(metricLabel('val')).toMatch(/held-out last 10% of the corpus/);
     expect(metricLabel('train')).toMatch(/last 10 steps/);
+  });
+});
+
+describe('asRecorded', () => {
+  it("puts back the recorded runs of results computed on withMetric's copies", () => {
+    const recorded = [run({}), run({ id: 'mup:w16:d1:s0:h-4', log2Hp: -4 })];
+    const results = [{ width: 32, runs: withMetric(recorded, 'val') }];
+    expect(results[0].runs[0].finalLoss).toBe(1.7);
+    const back = asRecorded(results, recorded);
+    expect(back[0].runs).toEqual(recorded);
+    expect(back[0].runs[0]).toBe(recorded[0]);
+    expect(back[0].width).toBe(32);
   });
 });
