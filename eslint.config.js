@@ -41,4 +41,33 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The rooms of a sweep: analysis (fits, bootstraps, verdicts) and exchange (export, import,
+    // PyTorch) are pure data work; only planning and running (src/sweep) touch the GPU. Test
+    // files may train (the export tests do).
+    files: ['src/analysis/**/*.ts', 'src/exchange/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'react',
+            'react-dom',
+            'zustand',
+            'recharts',
+            '**/app/**',
+            '**/gpu',
+            '**/gpu/**',
+            '**/ops/**',
+            '**/model/**',
+            '**/train/**',
+            '**/tune/**',
+            '**/sweep/scheduler',
+            '**/sweep/session',
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -7,7 +7,7 @@
 import { horizonAnalysis, type HorizonResult } from '../src/sweep/horizon';
 import type { SweepConfig } from '../src/sweep/config';
 import type { RunRecord } from '../src/sweep/types';
-import { withMetric } from '../src/sweep/exportMetric';
+import { withMetric } from '../src/analysis/metric';
 import { buildCharts, type ChartModel } from './lib/results';
 import { useLab } from './store';
 

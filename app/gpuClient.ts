@@ -3,7 +3,7 @@ import { adapterLabel } from '../src/gpu/device';
 import { dataProblem, runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
-import type { GpuBenchResult } from '../src/sweep/gpuBench';
+import type { GpuBenchResult } from '../src/benchmark/gpuBench';
 import { mergeRates, sweepRates } from './lib/estimate';
 import {
   runTimed,

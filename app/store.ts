@@ -9,7 +9,7 @@ import type { TuneRecord } from '../src/tune/cache';
 import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
-import { DEFAULT_LOSS_METRIC, type LossMetric } from '../src/sweep/exportMetric';
+import { DEFAULT_LOSS_METRIC, type LossMetric } from '../src/analysis/metric';
 import type { Parametrization } from '../src/mup/rules';
 import type { StepRate } from './lib/estimate';
 import type { HorizonResult } from '../src/sweep/horizon';

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { preset, runCount } from '../src/sweep/config';
-import type { ImportResult } from '../src/sweep/exportParse';
-import type { TransferExport } from '../src/sweep/exportSchema';
+import type { ImportResult } from '../src/exchange/exportParse';
+import type { TransferExport } from '../src/exchange/exportSchema';
 
 /** The Tiny preset the specs run, and its shape (specs count on these, not on literals). */
 export const TINY = preset('tiny');
@@ -104,7 +104,7 @@ export async function clearResults(page: Page): Promise<void> {
   await expect(page.getByTestId('sweep-status')).toContainText('Not started');
 }
 
-/** parseImport(file's text) from src/sweep/export.ts, run by tsx (see parse-export.ts). */
+/** parseImport(file's text) from src/exchange/export.ts, run by tsx (see parse-export.ts). */
 export function parseExportFile(file: string): ImportResult {
   const script = fileURLToPath(new URL('./parse-export.ts', import.meta.url));
   const out = execFileSync(process.execPath, ['--import', 'tsx', script, file], {

@@ -12,7 +12,7 @@ import type { GptShape } from '../src/mup/shapes';
 import { transfer, type TensorValues } from '../src/mup/transfer';
 import { OPTIMIZER_RULES } from '../src/mup/optimizers';
 import { preset, shapeFor } from '../src/sweep/config';
-import { parseCsv } from '../src/sweep/csv';
+import { parseCsv } from '../src/exchange/csv';
 import {
   clearResults,
   formValues,

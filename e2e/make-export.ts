@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { hpGrid, preset } from '../src/sweep/config';
-import { buildExport } from '../src/sweep/export';
+import { buildExport } from '../src/exchange/export';
 import { runId, type RunRecord } from '../src/sweep/types';
 
 const file = process.argv[2];

@@ -1,11 +1,11 @@
-// Writes the export's and the plan's JSON Schemas (src/sweep/jsonSchemas.ts) and the
+// Writes the export's and the plan's JSON Schemas (src/exchange/jsonSchemas.ts) and the
 // parametrization table (src/mup/parametrizations.ts) where python/mup_lab finds them: python/mup_lab/schemas/ (gitignored; run by `npm run build` and
 // scripts/python-tests.mjs), or the directory given as the first argument.
 //   npx tsx scripts/python-schemas.ts [DIR]
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pythonSchemaDirFiles } from '../src/sweep/jsonSchemas';
+import { pythonSchemaDirFiles } from '../src/exchange/jsonSchemas';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(process.argv[2] ?? join(root, 'python', 'mup_lab', 'schemas'));

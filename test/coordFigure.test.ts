@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { coordLines, coordStepRows, parseCoordWidths } from '../app/components/CoordCheckPanel';
 import { luminance } from '../app/lib/figureScale';
-import type { CoordRecord } from '../src/sweep/coordVerdict';
+import type { CoordRecord } from '../src/analysis/coordVerdict';
 
 describe('parseCoordWidths', () => {
   it('reads a sorted, deduplicated list of multiples of the width step', () => {

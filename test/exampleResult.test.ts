@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { preset, runCount, type SweepConfig } from '../src/sweep/config';
-import { buildExport, exportedConfig } from '../src/sweep/export';
-import { parseImport } from '../src/sweep/exportParse';
+import { buildExport, exportedConfig } from '../src/exchange/export';
+import { parseImport } from '../src/exchange/exportParse';
 import { runRecordSchema } from '../src/sweep/types';
 
 const FILE = new URL('../public/example-result.json', import.meta.url);

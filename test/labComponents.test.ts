@@ -23,7 +23,7 @@ import {
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../src/mup/rules';
 import { widthStep, type GptShape } from '../src/mup/shapes';
 import { transfer } from '../src/mup/transfer';
-import type { CoordRecord } from '../src/sweep/coordVerdict';
+import type { CoordRecord } from '../src/analysis/coordVerdict';
 import type { Parametrization } from '../src/mup/parametrizations';
 
 const hp: MupHyperparams = { ...DEFAULT_HYPERPARAMS, lr: 2 ** -8, weightDecay: 0.1 };

@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { trainerFiles, trainerZipBytes, trainerZipName } from '../app/lib/pytorchTrainer';
 import { parametrizationTableJson } from '../src/mup/parametrizations';
 import { preset } from '../src/sweep/config';
-import { buildExport } from '../src/sweep/export';
-import { parseImport } from '../src/sweep/exportParse';
+import { buildExport } from '../src/exchange/export';
+import { parseImport } from '../src/exchange/exportParse';
 
 /** $PYTHON, else python3, else /usr/bin/python3: the first that imports torch (as npm run test:python). */
 function pythonWithTorch(): string {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { trainerFiles } from '../app/lib/pytorchTrainer';
 import { preset, type SweepConfig } from '../src/sweep/config';
-import { buildExport } from '../src/sweep/export';
+import { buildExport } from '../src/exchange/export';
 
 const text = readFileSync(
   new URL('../src/data/corpora/tinyshakespeare.txt', import.meta.url),

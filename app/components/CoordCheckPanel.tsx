@@ -9,7 +9,7 @@ import {
   coordVerdictLines,
   type CoordLayer,
   type CoordRecord,
-} from '../../src/sweep/coordVerdict';
+} from '../../src/analysis/coordVerdict';
 import {
   PARAMETRIZATION_LABELS,
   PARAMETRIZATIONS,

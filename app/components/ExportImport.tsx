@@ -1,9 +1,9 @@
 import { useId, useState, type ChangeEvent, type RefObject } from 'react';
-import { csvFileName, runsToCsv } from '../../src/sweep/csv';
-import { exportFileName } from '../../src/sweep/export';
-import { pytorchSnippet } from '../../src/sweep/pytorch';
-import { parseImport } from '../../src/sweep/exportParse';
-import type { TransferExport } from '../../src/sweep/exportSchema';
+import { csvFileName, runsToCsv } from '../../src/exchange/csv';
+import { exportFileName } from '../../src/exchange/export';
+import { pytorchSnippet } from '../../src/exchange/pytorch';
+import { parseImport } from '../../src/exchange/exportParse';
+import type { TransferExport } from '../../src/exchange/exportSchema';
 import { IMPORT_LIMITS } from '../../src/sweep/schemaParts';
 import { downloadBlob } from '../lib/chartPng';
 import { saveFigure } from '../lib/figureExport';

@@ -3,8 +3,8 @@
  * from a real CLI sweep of the Tiny preset): fetched from this origin on demand, checked by
  * parseImport like any imported file, so it can be explored without WebGPU.
  */
-import { parseImport } from '../../src/sweep/exportParse';
-import type { TransferExport } from '../../src/sweep/exportSchema';
+import { parseImport } from '../../src/exchange/exportParse';
+import type { TransferExport } from '../../src/exchange/exportSchema';
 
 /** Relative to the page (the build's base is './'), so it works under any path. */
 export const EXAMPLE_RESULT_FILE = 'example-result.json';

@@ -3,7 +3,7 @@
  * app at build time, so it works offline), the built-in corpus (synthetic, or Tiny Shakespeare
  * fetched from this origin) when the sweep used it, a README
  * and train.sh with the exact command line for the export's target width; mup_lab/schemas holds
- * the export's JSON Schema (src/sweep/jsonSchemas.ts), which mup_lab checks the export against,
+ * the export's JSON Schema (src/exchange/jsonSchemas.ts), which mup_lab checks the export against,
  * and the parametrization table (src/mup/parametrizations.ts) its rules read.
  * train.sh runs as shipped: executable in the zip (Unix mode 0755), "${PYTHON:-python3}", every
  * path quoted and passed as ./name (a text named "-rf data.txt" is a file, not options).
@@ -12,10 +12,10 @@ import { zipSync, strToU8, type Zippable } from 'fflate';
 import { generateCorpus } from '../../src/data/corpus';
 import { TINY_SHAKESPEARE } from '../../src/data/shakespeare';
 import shakespeareUrl from '../../src/data/corpora/tinyshakespeare.txt?url';
-import { exportFileName } from '../../src/sweep/export';
-import { pythonSchemaDirFiles } from '../../src/sweep/jsonSchemas';
-import type { TransferExport } from '../../src/sweep/exportSchema';
-import { trainerCommand, trainerReadme, trainerTextName } from '../../src/sweep/pytorch';
+import { exportFileName } from '../../src/exchange/export';
+import { pythonSchemaDirFiles } from '../../src/exchange/jsonSchemas';
+import type { TransferExport } from '../../src/exchange/exportSchema';
+import { trainerCommand, trainerReadme, trainerTextName } from '../../src/exchange/pytorch';
 
 /** python/mup_lab/*.py as text, keyed by their path relative to python/. */
 const SOURCES: Record<string, string> = Object.fromEntries(

@@ -4,10 +4,10 @@ import {
   analyzeSweep,
   type ParametrizationAnalysis,
   type WidthOptimum,
-} from '../../src/sweep/analysis';
+} from '../../src/analysis/analysis';
 import { hpGrid, scaledValues, type SweepConfig } from '../../src/sweep/config';
-import { mean, sampleSd } from '../../src/sweep/stats';
-import { toOutcomes } from '../../src/sweep/outcomes';
+import { mean, sampleSd } from '../../src/analysis/stats';
+import { toOutcomes } from '../../src/analysis/outcomes';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import { sequentialColor } from './figureScale';
 

@@ -5,7 +5,7 @@
  */
 import { horizonAnalysis } from '../../src/sweep/horizon';
 import type { RunRecord } from '../../src/sweep/types';
-import { withMetric } from '../../src/sweep/exportMetric';
+import { withMetric } from '../../src/analysis/metric';
 import { buildCharts } from '../lib/results';
 import type { AnalysisResponse, WorkerRequest } from '../analysisClient';
 

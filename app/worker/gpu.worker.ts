@@ -15,7 +15,7 @@ import {
   type SweepHandle,
 } from '../../src/sweep/scheduler';
 import { coordCheck } from '../../src/sweep/coord';
-import { benchmarkGpu } from '../../src/sweep/gpuBench';
+import { benchmarkGpu } from '../../src/benchmark/gpuBench';
 import { startPart, tuneForSweep } from '../../src/sweep/session';
 import { dataProblem, type SweepConfig } from '../../src/sweep/config';
 import type { PreparedData } from '../../src/sweep/data';

@@ -1,5 +1,5 @@
-"""load_export(): reads a `mup-lab/transfer` v1 file (src/sweep/export.ts) and checks it as the lab's
-import does (src/sweep/exportParse.ts): the JSON's structure, then the whole document against the
+"""load_export(): reads a `mup-lab/transfer` v1 file (src/exchange/export.ts) and checks it as the lab's
+import does (src/exchange/exportParse.ts): the JSON's structure, then the whole document against the
 export's JSON Schema (generated from its zod schema; see validate.py), then by hand every field
 mup_lab uses and the rules that span fields. Anything wrong raises ExportError with one line
 naming the field."""

@@ -1,6 +1,6 @@
 """load_plan(): reads a `mup-lab plan` file (src/cli/plan.ts buildPlan) for python -m mup_lab.sweep
 and checks it before any run starts: the JSON's structure (validate.py), the whole document
-against the plan's JSON Schema (generated from src/sweep/planSchema.ts), then by hand every field
+against the plan's JSON Schema (generated from src/exchange/planSchema.ts), then by hand every field
 the sweep reads and the rules that span fields: each run's target has the run's width and depth,
 base and target agree on the vocabulary and context, all runs share them, the swept
 hyperparameter equals 2^log2Hp, ids are distinct, and the text passes the lab's text rule with

@@ -81,7 +81,7 @@ class GptShape:
             if key not in s:
                 raise ValueError(f"{where}.{key}: missing")
         one_of(s["fixed"], [where, "fixed"], ("heads", "headSize"))
-        # The types and the bounds of src/sweep/exportShapes.ts (IMPORT_LIMITS), before any
+        # The types and the bounds of src/exchange/exportShapes.ts (IMPORT_LIMITS), before any
         # arithmetic on them.
         limits = {"width": 1 << 20, "depth": 4096, "heads": 1 << 20, "headSize": 1 << 20}
         limits.update(vocab=1 << 24, context=1 << 20)

@@ -91,7 +91,7 @@ def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.d
 def best_points(records: Sequence[Dict[str, Any]], axis: str = "width") -> List[Dict[str, Any]]:
     """Per parametrization and width (or depth): the grid point with the lowest mean final loss
     over the seeds that did not diverge, and whether it lies on the grid's edge (the lab's
-    analysis, src/sweep/analysis.ts fitCurve, takes the same point)."""
+    analysis, src/analysis/analysis.ts fitCurve, takes the same point)."""
     out = []
     for p in sorted({r["parametrization"] for r in records}):
         mine = [r for r in records if r["parametrization"] == p]

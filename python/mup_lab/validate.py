@@ -6,9 +6,9 @@ Every failure is a DocError whose message is one line naming the field, e.g.
 1. read_json(): the file's size (at most 64 MB, the lab's import limit), strict UTF-8, JSON
    without NaN/Infinity or numbers that overflow to them (1e999), then the structure without
    recursion: nesting at most 64 deep and no `__proto__`/`constructor`/`prototype` keys (as
-   src/sweep/exportParse.ts). Deep nesting never reaches a RecursionError.
+   src/exchange/exportParse.ts). Deep nesting never reaches a RecursionError.
 2. schema_error(): the document against the JSON Schema generated from the lab's zod schema
-   (src/sweep/jsonSchemas.ts; mup_lab/schemas/*.schema.json, written at build time and shipped
+   (src/exchange/jsonSchemas.ts; mup_lab/schemas/*.schema.json, written at build time and shipped
    in the trainer zip), with python3-jsonschema. When jsonschema or the schema file is absent
    (the trainer zip needs only PyTorch), this step is skipped: the hand-written checks of step 3
    still check every field mup_lab reads, so a bad document is still refused in one line; only
@@ -40,7 +40,7 @@ PathLike = Sequence[Union[str, int]]
 
 
 def format_path(path: Iterable[Union[str, int]]) -> str:
-    """["runs", 3, "width"] -> "runs[3].width" (src/sweep/exportParse.ts formatPath)."""
+    """["runs", 3, "width"] -> "runs[3].width" (src/exchange/exportParse.ts formatPath)."""
     out = ""
     for k in path:
         if isinstance(k, int):

@@ -6,7 +6,7 @@
 import { BatchSampler, DEFAULT_VAL_FRACTION, evalBatches, type Batch } from '../data/batches';
 import type { SweepConfig } from '../sweep/config';
 import type { PreparedData } from '../sweep/data';
-import { exportedConfig } from '../sweep/export';
+import { exportedConfig } from '../exchange/export';
 
 export const BATCHES_FORMAT = 'mup-lab/batches';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { preset, runCount } from '../sweep/config';
-import { parseImport } from '../sweep/exportParse';
+import { parseImport } from '../exchange/exportParse';
 import { configFromFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
 import { parseFlags, type FlagValues } from './flags';
 import { main } from './main';

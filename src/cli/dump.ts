@@ -26,7 +26,7 @@ import type { MupHyperparams, Parametrization } from '../mup/rules';
 import type { GptShape } from '../mup/shapes';
 import { transfer } from '../mup/transfer';
 import { prepareData } from '../sweep/data';
-import { toExportShape } from '../sweep/exportShapes';
+import { toExportShape } from '../exchange/exportShapes';
 import { initParams } from '../train/init';
 import type { Schedule } from '../train/schedule';
 import { trainStack } from '../train/trainer';

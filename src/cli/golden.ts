@@ -10,7 +10,7 @@ import type { GptShape } from '../mup/shapes';
 import { PARAMETRIZATIONS } from '../mup/parametrizations';
 import { isMuonTensor, muonMatrices, muonUpdateScale, OPTIMIZER_NAMES } from '../mup/optimizers';
 import { transfer, type TransferResult } from '../mup/transfer';
-import { toExportShape } from '../sweep/exportShapes';
+import { toExportShape } from '../exchange/exportShapes';
 
 export const GOLDEN_FORMAT = 'mup-lab/golden-transfer';
 

@@ -16,10 +16,10 @@ import {
 } from '../mup/rules';
 import { PARAMETRIZATIONS, type Parametrization } from '../mup/parametrizations';
 import { transfer } from '../mup/transfer';
-import { metricsLine, type ParametrizationAnalysis } from '../sweep/analysis';
+import { metricsLine, type ParametrizationAnalysis } from '../analysis/analysis';
 import { coordCheck, coordVerdict } from '../sweep/coord';
 import { prepareData } from '../sweep/data';
-import { buildExport, exportedVerification, LAB_VERSION, analysisOn } from '../sweep/export';
+import { buildExport, exportedVerification, LAB_VERSION, analysisOn } from '../exchange/export';
 import {
   asRecorded,
   DEFAULT_LOSS_METRIC,
@@ -27,12 +27,12 @@ import {
   lossMetricSchema,
   metricLabel,
   withMetric,
-} from '../sweep/exportMetric';
-import { transferExportSchema, type TransferExport } from '../sweep/exportSchema';
-import { importedConfig, importedRecords } from '../sweep/imported';
+} from '../analysis/metric';
+import { transferExportSchema, type TransferExport } from '../exchange/exportSchema';
+import { importedConfig, importedRecords } from '../exchange/imported';
 import { analyzeVerification, planVerify, verifyLine } from '../sweep/verify';
-import { parseImport } from '../sweep/exportParse';
-import { exportShapeToGpt } from '../sweep/exportShapes';
+import { parseImport } from '../exchange/exportParse';
+import { exportShapeToGpt } from '../exchange/exportShapes';
 import { horizonAnalysis, horizonNeedsRuns } from '../sweep/horizon';
 import { startSweep } from '../sweep/scheduler';
 import { partRuns, runSession, tuneForSweep, type SessionTuning } from '../sweep/session';

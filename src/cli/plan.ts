@@ -11,17 +11,17 @@ import { FINAL_LOSS_WINDOW } from '../train/trainer';
 import { divergenceBound } from '../train/divergence';
 import type { SweepConfig } from '../sweep/config';
 import type { PreparedData } from '../sweep/data';
-import { exportedConfig } from '../sweep/export';
-import { toExportShape } from '../sweep/exportShapes';
+import { exportedConfig } from '../exchange/export';
+import { toExportShape } from '../exchange/exportShapes';
 import { baseShapeOf, hpOf, planRuns, runShapeOf } from '../sweep/plan';
 // Validation batches the lab's sweeps evaluate each run on (src/train/trainer.ts default).
-import { EVAL_BATCHES } from '../sweep/exportMetric';
+import { EVAL_BATCHES } from '../analysis/metric';
 
-import { PLAN_FORMAT, PLAN_VERSION, type Plan } from '../sweep/planSchema';
+import { PLAN_FORMAT, PLAN_VERSION, type Plan } from '../exchange/planSchema';
 
-export { PLAN_FORMAT, PLAN_VERSION } from '../sweep/planSchema';
+export { PLAN_FORMAT, PLAN_VERSION } from '../exchange/planSchema';
 
-/** The plan; its type is the schema's (src/sweep/planSchema.ts), which Python validates against. */
+/** The plan; its type is the schema's (src/exchange/planSchema.ts), which Python validates against. */
 export function buildPlan(config: SweepConfig, data: PreparedData): Plan {
   const base = toExportShape(baseShapeOf(config, data.vocab));
   return {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from './plan';
 import { preset } from '../sweep/config';
 import { prepareData } from '../sweep/data';
-import { pythonSchemaFiles } from '../sweep/jsonSchemas';
-import { planSchema } from '../sweep/planSchema';
+import { pythonSchemaFiles } from '../exchange/jsonSchemas';
+import { planSchema } from '../exchange/planSchema';
 
 describe('the plan schema and the JSON Schemas python/mup_lab validates with', () => {
   const tiny = preset('tiny');

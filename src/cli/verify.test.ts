@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseImport } from '../sweep/exportParse';
-import { importedConfig, importedRecords, importedVerificationRuns } from '../sweep/imported';
-import { withMetric } from '../sweep/exportMetric';
+import { parseImport } from '../exchange/exportParse';
+import { importedConfig, importedRecords, importedVerificationRuns } from '../exchange/imported';
+import { withMetric } from '../analysis/metric';
 import { verificationAt } from '../sweep/verify';
 import { main } from './main';
 

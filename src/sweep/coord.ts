@@ -8,12 +8,12 @@ import { readTensor, type GpuContext } from '../gpu';
 import type { GptGpu } from '../model/gpt';
 import { trainStack } from '../train/trainer';
 import type { SweepConfig } from './config';
-import type { CoordLayer, CoordRecord } from './coordVerdict';
+import type { CoordLayer, CoordRecord } from '../analysis/coordVerdict';
 import { prepareData, type PreparedData } from './data';
 import { baseShapeOf, runShapeOf } from './plan';
 
-export { coordVerdict } from './coordVerdict';
-export type { CoordLayer, CoordRecord } from './coordVerdict';
+export { coordVerdict } from '../analysis/coordVerdict';
+export type { CoordLayer, CoordRecord } from '../analysis/coordVerdict';
 
 function meanAbs(x: Float32Array): number {
   let s = 0;

@@ -11,9 +11,13 @@
  * bootstrap over seeds, and the drift per doubling of the training length.
  */
 import { finalLossOf } from '../train/trainer';
-import { analyzeParametrization, type ParametrizationAnalysis, type RunOutcome } from './analysis';
+import {
+  analyzeParametrization,
+  type ParametrizationAnalysis,
+  type RunOutcome,
+} from '../analysis/analysis';
 import { hpGrid, scaledValues, type SweepConfig } from './config';
-import { toOutcomes } from './outcomes';
+import { toOutcomes } from '../analysis/outcomes';
 import { runId, type RunRecord, type RunSpec } from './types';
 
 /** Step counts to compare: a quarter, half and all of the run (distinct, at least 2 steps). */

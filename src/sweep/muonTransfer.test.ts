@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { configFromFlags, SWEEP_FLAGS } from '../cli/args';
 import { parseFlags } from '../cli/flags';
 import { useGpu } from '../../test/gpu';
-import { analyzeSweep } from './analysis';
+import { analyzeSweep } from '../analysis/analysis';
 import { prepareData } from './data';
-import { toOutcomes } from './outcomes';
+import { toOutcomes } from '../analysis/outcomes';
 import { startSweep } from './scheduler';
 import type { RunRecord } from './types';
 

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { analyzeSweep } from './analysis';
+import { analyzeSweep } from '../analysis/analysis';
 import { preset, runCount, type PresetName } from './config';
 import { startSweep } from './scheduler';
 import type { RunRecord } from './types';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main';
-import { parseImport } from './exportParse';
+import { parseImport } from '../exchange/exportParse';
 
 let stderr: string[] = [];
 beforeEach(() => {

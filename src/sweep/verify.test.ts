@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { preset, type SweepConfig } from './config';
-import { buildExport } from './export';
-import { parseImport } from './exportParse';
-import { importedVerificationRuns } from './imported';
+import { buildExport } from '../exchange/export';
+import { parseImport } from '../exchange/exportParse';
+import { importedVerificationRuns } from '../exchange/imported';
 import { runId, type RunRecord, type RunSpec } from './types';
 import {
   analyzeVerification,

@@ -13,10 +13,10 @@ import {
   tunedLog2,
   type CurvePoint,
   type ParametrizationAnalysis,
-} from './analysis';
+} from '../analysis/analysis';
 import { validateSweepConfig, type AdapterLimitsLike, type SweepConfig } from './config';
-import { toOutcomes } from './outcomes';
-import { lsqParabola, parabolaAt, type Parabola } from './stats';
+import { toOutcomes } from '../analysis/outcomes';
+import { lsqParabola, parabolaAt, type Parabola } from '../analysis/stats';
 import { runId, type RunRecord, type RunSpec } from './types';
 
 /** Learning rates (values of the swept hyperparameter) a verification trains by default. */

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preset } from '../../src/sweep/config';
-import { buildExport } from '../../src/sweep/export';
+import { buildExport } from '../../src/exchange/export';
 import { adapterKey } from '../../src/ops/variants';
 import { useGpu } from '../gpu';
 

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { preset, type SweepConfig } from '../../src/sweep/config';
-import { buildExport } from '../../src/sweep/export';
-import { parseImport, type ImportResult } from '../../src/sweep/exportParse';
+import { buildExport } from '../../src/exchange/export';
+import { parseImport, type ImportResult } from '../../src/exchange/exportParse';
 import { runId, type RunRecord } from '../../src/sweep/types';
 import { Rng } from '../../src/util/random';
 

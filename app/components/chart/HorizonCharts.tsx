@@ -1,10 +1,10 @@
 import { useMemo, useRef } from 'react';
-import { FINAL_LOSS_WINDOW } from '../../../src/sweep/exportMetric';
+import { FINAL_LOSS_WINDOW } from '../../../src/analysis/metric';
 import { figureCaption } from '../../lib/figureCaption';
 import { FigureDownloads } from './FigureDownloads';
 import { SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { planHorizonRuns } from '../../../src/sweep/horizon';
-import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
+import type { ParametrizationAnalysis } from '../../../src/analysis/analysis';
 import { lossAxis, seriesColor, type ChartModel, type Series } from '../../lib/results';
 import { useLab } from '../../store';
 import { HorizonRuns } from './HorizonRuns';

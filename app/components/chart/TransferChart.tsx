@@ -12,7 +12,7 @@ import {
 import * as fmt from '../../lib/format';
 import { type ChartModel, type LossAxis } from '../../lib/results';
 import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
-import { metricsLine } from '../../../src/sweep/analysis';
+import { metricsLine } from '../../../src/analysis/analysis';
 import { ChartLegend } from './ChartLegend';
 import { DivergedMarks, OffScaleMarks, OptimumMarks, TargetMarks } from './ChartMarks';
 import type { RunRecord } from '../../../src/sweep/types';

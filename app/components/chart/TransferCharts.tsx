@@ -4,7 +4,7 @@ import { PARAMETRIZATION_LABELS, type Parametrization } from '../../../src/mup/p
 import { baseScaleOf, buildCharts, type ChartModel } from '../../lib/results';
 import { yRange } from '../../lib/figureScale';
 import { figureCaption } from '../../lib/figureCaption';
-import { metricAxisLabel, metricLabel, withMetric } from '../../../src/sweep/exportMetric';
+import { metricAxisLabel, metricLabel, withMetric } from '../../../src/analysis/metric';
 import { useLab } from '../../store';
 import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import { useSweepList } from '../../sweeps/sweepList';

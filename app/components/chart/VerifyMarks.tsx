@@ -1,6 +1,6 @@
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 import * as fmt from '../../lib/format';
-import { parabolaAt } from '../../../src/sweep/stats';
+import { parabolaAt } from '../../../src/analysis/stats';
 import type { VerifyResult } from '../../../src/sweep/verify';
 
 /** The verification curve's dash pattern (the overlay's is "6 4"). */

@@ -1,8 +1,8 @@
 import { useMemo, type RefObject } from 'react';
 import { adapterLabel } from '../../../src/gpu/device';
 import { widthStep } from '../../../src/mup/shapes';
-import { buildExport } from '../../../src/sweep/export';
-import type { TransferExport } from '../../../src/sweep/exportSchema';
+import { buildExport } from '../../../src/exchange/export';
+import type { TransferExport } from '../../../src/exchange/exportSchema';
 import { useShallow } from 'zustand/react/shallow';
 import { shownVerificationWidth, verificationAt } from '../../../src/sweep/verify';
 import {
@@ -10,10 +10,10 @@ import {
   importedHorizonRuns,
   importedRecords,
   importedVerificationRuns,
-} from '../../../src/sweep/imported';
+} from '../../../src/exchange/imported';
 import { useLab, type AnalysisState } from '../../store';
-import type { ParametrizationAnalysis } from '../../../src/sweep/analysis';
-import { asRecorded, withMetric, type LossMetric } from '../../../src/sweep/exportMetric';
+import type { ParametrizationAnalysis } from '../../../src/analysis/analysis';
+import { asRecorded, withMetric, type LossMetric } from '../../../src/analysis/metric';
 import type { ChartModel } from '../../lib/results';
 import { nameNextEntry } from '../../sweeps/sweepList';
 import { ExportImport } from '../ExportImport';

@@ -3,7 +3,7 @@ import { shapeFor, SWEPT_HP_LABELS } from '../../../src/sweep/config';
 import { useLab } from '../../store';
 import * as fmt from '../../lib/format';
 import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
-import { metricAxisLabel } from '../../../src/sweep/exportMetric';
+import { metricAxisLabel } from '../../../src/analysis/metric';
 import { TransferTable } from '../TransferTable';
 import { WidthSlider, widthStops, nearestStop, MAX_TARGET_WIDTH } from '../WidthSlider';
 import { TrainTarget } from './TrainTarget';

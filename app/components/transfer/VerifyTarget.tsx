@@ -15,7 +15,7 @@ import { estimateRunsSeconds } from '../../lib/estimate';
 import { duration } from '../../lib/format';
 import { PARAMETRIZATION_LABELS } from '../../../src/mup/parametrizations';
 import { useLab } from '../../store';
-import { withMetric } from '../../../src/sweep/exportMetric';
+import { withMetric } from '../../../src/analysis/metric';
 
 /** How often the progress bar follows the worker's per-step read-backs (ms). */
 const PROGRESS_EVERY_MS = 250;

@@ -1,11 +1,11 @@
 /** The config the transfer panels work from, and the µP-tuned value of its swept hyperparameter. */
 import { useMemo } from 'react';
 import type { MupHyperparams, Parametrization } from '../../../src/mup/rules';
-import { tunedLog2 } from '../../../src/sweep/analysis';
+import { tunedLog2 } from '../../../src/analysis/analysis';
 import type { SweepConfig } from '../../../src/sweep/config';
 import { validOrNull } from '../../lib/validConfig';
 import { useLab } from '../../store';
-import type { LossMetric } from '../../../src/sweep/exportMetric';
+import type { LossMetric } from '../../../src/analysis/metric';
 
 export interface Tuned {
   config: SweepConfig;

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { headSizeOf, headsOf, mlpRatioOf, validateGptShape, type GptShape } from '../mup/shapes';
-import { IMPORT_LIMITS as L, posInt, positive } from './schemaParts';
+import { IMPORT_LIMITS as L, posInt, positive } from '../sweep/schemaParts';
 
 /** Target shapes may lie far beyond what the lab trains: only the structure is checked. */
 export const exportShapeSchema = z

@@ -5,7 +5,7 @@
  * formula (starting with =, +, -, @) get a leading apostrophe.
  */
 import type { Parametrization } from '../mup/rules';
-import type { SweptHp } from './config';
+import type { SweptHp } from '../sweep/config';
 
 /** What a row needs from a run: RunRecord and the export's ExportedRun both fit. */
 export interface CsvRun {

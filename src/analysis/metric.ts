@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { DEFAULT_VAL_FRACTION } from '../data/batches';
-import type { RunRecord } from './types';
+import type { RunRecord } from '../sweep/types';
 
 export const LOSS_METRICS = ['val', 'train'] as const;
 export const lossMetricSchema = z.enum(LOSS_METRICS);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { transfer } from '../mup/transfer';
-import { preset, shapeFor, type SweepConfig } from './config';
+import { preset, shapeFor, type SweepConfig } from '../sweep/config';
 import { buildExport, exportFileName, sanitizeRun } from './export';
 import { pytorchSnippet } from './pytorch';
 import { parseImport } from './exportParse';
 import { EXPORT_FORMAT, type TransferExport } from './exportSchema';
 import { exportShapeToGpt, toExportShape } from './exportShapes';
-import { IMPORT_LIMITS } from './schemaParts';
-import { runId, runRecordSchema, type RunRecord } from './types';
+import { IMPORT_LIMITS } from '../sweep/schemaParts';
+import { runId, runRecordSchema, type RunRecord } from '../sweep/types';
 
 const VOCAB = 40;
 const DATE = new Date('2026-11-26T10:20:30.000Z');

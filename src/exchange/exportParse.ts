@@ -8,7 +8,7 @@ import {
   transferExportSchema,
   type TransferExport,
 } from './exportSchema';
-import { IMPORT_LIMITS as L } from './schemaParts';
+import { IMPORT_LIMITS as L } from '../sweep/schemaParts';
 
 export type ImportResult = { ok: true; doc: TransferExport } | { ok: false; message: string };
 

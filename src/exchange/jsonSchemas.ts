@@ -15,7 +15,7 @@ import { PARAMETRIZATION_TABLE_FILE, parametrizationTableJson } from '../mup/par
 import { DEFAULT_HYPERPARAMS, OPTIONAL_HYPERPARAMS } from '../mup/rules';
 import { transferExportSchema } from './exportSchema';
 import { planSchema } from './planSchema';
-import { hyperparamsSchema } from './schemaParts';
+import { hyperparamsSchema } from '../sweep/schemaParts';
 
 /**
  * JSON Schema of the hyperparameters: every field of the defaults, typed as they are (the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS } from '../mup/rules';
 import { gptTensors } from '../mup/shapes';
-import { preset } from './config';
+import { preset } from '../sweep/config';
 import { buildExport, exportFileName } from './export';
 import type { TransferExport } from './exportSchema';
 import { pytorchSnippet, torchParamName, trainerCommand, trainerReadme } from './pytorch';

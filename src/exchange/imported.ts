@@ -2,9 +2,9 @@
  * An imported export document as the lab's own data: its sweep config (a user's text is not in
  * exports: it stays empty), its grid runs, horizon runs and verification runs as run records.
  */
-import type { SweepConfig } from './config';
+import type { SweepConfig } from '../sweep/config';
 import type { TransferExport } from './exportSchema';
-import { runRecordSchema, type RunRecord } from './types';
+import { runRecordSchema, type RunRecord } from '../sweep/types';
 
 export function importedConfig(doc: TransferExport): SweepConfig {
   const c = doc.evidence.config;

@@ -1,8 +1,8 @@
-/** The loss metric of the figures, the export and the CLI (src/sweep/exportMetric.ts). */
+/** The loss metric of the figures, the export and the CLI (src/analysis/metric.ts). */
 import { describe, expect, it } from 'vitest';
-import { asRecorded, FINAL_LOSS_WINDOW, metricLabel, withMetric } from './exportMetric';
+import { asRecorded, FINAL_LOSS_WINDOW, metricLabel, withMetric } from './metric';
 import { FINAL_LOSS_WINDOW as TRAINER_WINDOW } from '../train/trainer';
-import type { RunRecord } from './types';
+import type { RunRecord } from '../sweep/types';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
   id: 'mup:w16:d1:s0:h-5',

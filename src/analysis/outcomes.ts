@@ -3,7 +3,7 @@
  * export): one place decides which runs count as diverged and what a run's scaled value is.
  */
 import type { RunOutcome } from './analysis';
-import type { RunRecord } from './types';
+import type { RunRecord } from '../sweep/types';
 
 /**
  * A run counts as diverged when flagged or when its final loss is missing or non-finite; its

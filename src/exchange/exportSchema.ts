@@ -14,9 +14,9 @@
  */
 import * as z from 'zod';
 import { optimizerNameSchema } from '../mup/optimizers';
-import { exportedSweepConfigSchema, SWEEP_LIMITS } from './config';
+import { exportedSweepConfigSchema, SWEEP_LIMITS } from '../sweep/config';
 import { exportShapeSchema } from './exportShapes';
-import { lossMetricSchema } from './exportMetric';
+import { lossMetricSchema } from '../analysis/metric';
 import { rulesTextSchema } from './exportRules';
 import {
   hyperparamsSchema,
@@ -30,8 +30,8 @@ import {
   positive,
   str,
   sweptHpSchema,
-} from './schemaParts';
-import { runRecordSchema } from './types';
+} from '../sweep/schemaParts';
+import { runRecordSchema } from '../sweep/types';
 
 export const EXPORT_FORMAT = 'mup-lab/transfer';
 /** 2: the optimizer is named everywhere (SGD beside AdamW) and carries its momentum. */
@@ -179,7 +179,7 @@ const evidenceSchema = z.strictObject({
    */
   horizonRuns: list(exportedRunSchema, L.runs).optional(),
   /**
-   * The loss the optima, the verdicts and the tuned value were read on (src/sweep/exportMetric.ts).
+   * The loss the optima, the verdicts and the tuned value were read on (src/analysis/metric.ts).
    * Absent in files written before the choice: they used the final training loss.
    */
   metric: lossMetricSchema.optional(),

@@ -2,11 +2,11 @@
  * The schema of a `mup-lab plan` document (src/cli/plan.ts buildPlan writes it, `python -m
  * mup_lab.sweep` reads it): the sweep's config as exports carry it, the trainer's constants, the
  * training text and every run spelled out. Python validates plans against this schema turned into
- * JSON Schema (src/sweep/jsonSchemas.ts), plus the cross-field checks of python/mup_lab/plan.py.
+ * JSON Schema (src/exchange/jsonSchemas.ts), plus the cross-field checks of python/mup_lab/plan.py.
  */
 import * as z from 'zod';
 import { MAX_TEXT_BYTES } from '../data/text';
-import { exportedSweepConfigSchema, scheduleSchema, SWEEP_LIMITS } from './config';
+import { exportedSweepConfigSchema, scheduleSchema, SWEEP_LIMITS } from '../sweep/config';
 import { exportShapeSchema } from './exportShapes';
 import {
   hyperparamsSchema,
@@ -17,7 +17,7 @@ import {
   posInt,
   positive,
   sweptHpSchema,
-} from './schemaParts';
+} from '../sweep/schemaParts';
 
 export const PLAN_FORMAT = 'mup-lab/plan';
 export const PLAN_VERSION = 1;

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { PARAMETRIZATION_TABLE, type Parametrization } from '../mup/parametrizations';
 import { DEPTH_SCALINGS, depthScalingOf, type MupHyperparams } from '../mup/rules';
-import { list, parametrizationSchema, str } from './schemaParts';
+import { list, parametrizationSchema, str } from '../sweep/schemaParts';
 
 export const ruleTextSchema = z.strictObject({
   role: z.enum(['embedding', 'position', 'hidden', 'vector', 'readout', 'attention', 'depth']),

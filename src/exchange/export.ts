@@ -1,7 +1,7 @@
 /**
- * Builds the export document (src/sweep/exportSchema.ts) of a finished sweep: the tuned value
+ * Builds the export document (src/exchange/exportSchema.ts) of a finished sweep: the tuned value
  * of the swept hyperparameter, the transfer rules and per-tensor values at a target width, and
- * the evidence. (The PyTorch snippet of a document is src/sweep/pytorch.ts.)
+ * the evidence. (The PyTorch snippet of a document is src/exchange/pytorch.ts.)
  */
 import {
   PARAMETRIZATION_LABELS,
@@ -10,14 +10,14 @@ import {
 } from '../mup/parametrizations';
 import type { MupHyperparams } from '../mup/rules';
 import { mupPytorchHints, transfer } from '../mup/transfer';
-import { analyzeSweep, tunedLog2, type ParametrizationAnalysis } from './analysis';
+import { analyzeSweep, tunedLog2, type ParametrizationAnalysis } from '../analysis/analysis';
 import {
   hpGrid,
   shapeFor,
   SWEPT_HP_LABELS,
   type ExportedSweepConfig,
   type SweepConfig,
-} from './config';
+} from '../sweep/config';
 import { describeRules } from './exportRules';
 import {
   EXPORT_FORMAT,
@@ -27,11 +27,11 @@ import {
   type TransferExport,
 } from './exportSchema';
 import { toExportShape } from './exportShapes';
-import { DEFAULT_LOSS_METRIC, otherMetric, withMetric, type LossMetric } from './exportMetric';
-import { IMPORT_LIMITS as L } from './schemaParts';
-import { toOutcomes } from './outcomes';
-import type { RunRecord } from './types';
-import type { VerifyResult } from './verify';
+import { DEFAULT_LOSS_METRIC, otherMetric, withMetric, type LossMetric } from '../analysis/metric';
+import { IMPORT_LIMITS as L } from '../sweep/schemaParts';
+import { toOutcomes } from '../analysis/outcomes';
+import type { RunRecord } from '../sweep/types';
+import type { VerifyResult } from '../sweep/verify';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** This lab's version (package.json), written into every export. */

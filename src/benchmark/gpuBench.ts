@@ -15,9 +15,9 @@ import {
 import { createTimer, median } from '../gpu/timing';
 import { parameterCount } from '../mup/shapes';
 import { chooseMatmulVariant, prepareMatmul } from '../ops/matmul';
-import { preset, shapeFor, type SweepConfig } from './config';
-import { prepareData } from './data';
-import { trainOne } from './scheduler';
+import { preset, shapeFor, type SweepConfig } from '../sweep/config';
+import { prepareData } from '../sweep/data';
+import { trainOne } from '../sweep/scheduler';
 
 export const GPU_BENCH_FORMAT = 'mup-lab/gpu-bench';
 
