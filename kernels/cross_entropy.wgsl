@@ -37,44 +37,15 @@
 // or whose target is >= V gets a NaN loss and an all-NaN gradient row, and a run holding such a
 // row gets a NaN mean loss, so that the optimizer's non-finite check skips the update.
 
-struct Params {
-  rows: u32,
-  vocab: u32,
-  rowsPerRun: u32,
-  runs: u32,
-  logitScale: f32,
-  gradCoef: f32,
-  invRowsPerRun: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> targets: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+// Params, bindings 0-4, RowStats and the gradient (kernels/shared/cross_entropy_rows.wgsl):
+// @use cross_entropy_rows
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
 override WG: u32 = 256u;
 
-const NAN_BITS = 0x7fc00000u;
-// Below every scaled logit that can take part in the softmax (the running max starts here).
-const LOWEST = -3.0e38;
-
 var<workgroup> redM: array<f32, WG>;
 var<workgroup> redS: array<f32, WG>;
 var<workgroup> redBad: array<u32, WG>;
-
-fn quietNan() -> f32 {
-  let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
-  return bitcast<f32>(bits);
-}
-
-struct RowStats {
-  maxZ: f32,
-  invSum: f32,
-  loss: f32,
-  bad: bool,
-}
 
 // Softmax statistics of one row, identical in every thread of the workgroup. Must be called in
 // uniform control flow. All reads of the row happen before its last barrier, so the caller may
@@ -135,77 +106,37 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   return st;
 }
 
-fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
-  if (st.bad) {
-    return quietNan();
-  }
-  var q = exp(z - st.maxZ) * st.invSum;
-  if (isTarget) {
-    q -= 1.0;
-  }
-  return p.gradCoef * q;
-}
-
-fn rowIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return flatIndex(0u, wid, nwg.x, 1u);
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
+// One row per workgroup: writes its loss.
+fn workgroupRow(tid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
+  let row = flatIndex(0u, wid, nwg.x, 1u);
   if (row >= p.rows) {
-    return;
+    return RowAt();
   }
   let st = rowStats(row, tid);
   if (tid == 0u) {
     rowLoss[row] = st.loss;
   }
+  return rowAt(row, st);
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward_backward(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = tid; i < p.vocab; i += WG) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  workgroupRow(tid, wid, nwg);
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn forward_backward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = workgroupRow(tid, wid, nwg);
+  for (var i = tid; r.valid && i < p.vocab; i += WG) {
+    dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward_backward_in_place(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  // Each element is read and then written by the same thread.
-  for (var i = tid; i < p.vocab; i += WG) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+fn forward_backward_in_place(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = workgroupRow(tid, wid, nwg);
+  for (var i = tid; r.valid && i < p.vocab; i += WG) {
+    logits[r.base + i] = gradOf(r, i);
   }
 }
 
@@ -249,7 +180,8 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
 
 override ROW_WG: u32 = 64u;
 
-// The row entry points sum pairwise: kernels/pair_sum.wgsl.
+// The row entry points sum pairwise (kernels/shared/pair_sum.wgsl, of this term type):
+// @use pair_sum
 alias PairTerm = f32;
 
 // Softmax statistics of one row computed by one thread; reads the row twice.
@@ -290,55 +222,35 @@ fn rowStatsSerial(row: u32) -> RowStats {
   return st;
 }
 
-@compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
+// One row per invocation: writes its loss.
+fn serialRow(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
   let row = flatIndex(lid, wid, nwg.x, ROW_WG);
   if (row >= p.rows) {
-    return;
-  }
-  rowLoss[row] = rowStatsSerial(row).loss;
-}
-
-@compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
-  if (row >= p.rows) {
-    return;
+    return RowAt();
   }
   let st = rowStatsSerial(row);
   rowLoss[row] = st.loss;
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = 0u; i < p.vocab; i++) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+  return rowAt(row, st);
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  serialRow(lid, wid, nwg);
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_backward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = serialRow(lid, wid, nwg);
+  for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
+    dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_in_place_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStatsSerial(row);
-  rowLoss[row] = st.loss;
-  let base = row * p.vocab;
-  let t = targets[row];
-  // The row's statistics are complete before its first element is overwritten.
-  for (var i = 0u; i < p.vocab; i++) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+fn forward_backward_in_place_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = serialRow(lid, wid, nwg);
+  for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
+    logits[r.base + i] = gradOf(r, i);
   }
 }
 

@@ -21,40 +21,11 @@ enable subgroups;
 // reaches the other lanes through subgroupAdd (its owner adds it, the others add 0: exact), so no
 // lane reads a logit another lane may already have overwritten.
 
-struct Params {
-  rows: u32,
-  vocab: u32,
-  rowsPerRun: u32,
-  runs: u32,
-  logitScale: f32,
-  gradCoef: f32,
-  invRowsPerRun: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> targets: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+// Params, bindings 0-4, RowStats and the gradient (kernels/shared/cross_entropy_rows.wgsl):
+// @use cross_entropy_rows
 
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
 override SG: u32 = 32u;
-
-const NAN_BITS = 0x7fc00000u;
-// Below every scaled logit that can take part in the softmax (the running max starts here).
-const LOWEST = -3.0e38;
-
-fn quietNan() -> f32 {
-  let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
-  return bitcast<f32>(bits);
-}
-
-struct RowStats {
-  maxZ: f32,
-  invSum: f32,
-  loss: f32,
-  bad: bool,
-}
 
 // Softmax statistics of one row, identical in every lane; called by the whole subgroup.
 fn rowStats(row: u32, lid: u32) -> RowStats {
@@ -96,72 +67,36 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   return st;
 }
 
-fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
-  if (st.bad) {
-    return quietNan();
-  }
-  var q = exp(z - st.maxZ) * st.invSum;
-  if (isTarget) {
-    q -= 1.0;
-  }
-  return p.gradCoef * q;
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
+// One row per workgroup (one subgroup): writes its loss.
+fn subgroupRow(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
   let row = flatIndex(0u, wid, nwg.x, 1u);
   if (row >= p.rows) {
-    return; // uniform: the whole workgroup (one subgroup) leaves together
+    return RowAt(); // uniform: the whole workgroup (one subgroup) leaves together
   }
   let st = rowStats(row, lid);
   if (lid == 0u) {
     rowLoss[row] = st.loss;
   }
+  return rowAt(row, st);
 }
 
 @compute @workgroup_size(SG, 1, 1)
-fn forward_backward_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = lid; i < p.vocab; i += SG) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+fn forward_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  subgroupRow(lid, wid, nwg);
+}
+
+@compute @workgroup_size(SG, 1, 1)
+fn forward_backward_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = subgroupRow(lid, wid, nwg);
+  for (var i = lid; r.valid && i < p.vocab; i += SG) {
+    dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(SG, 1, 1)
-fn forward_backward_in_place_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  // Each element is read and then written by the same lane.
-  for (var i = lid; i < p.vocab; i += SG) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
+fn forward_backward_in_place_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = subgroupRow(lid, wid, nwg);
+  for (var i = lid; r.valid && i < p.vocab; i += SG) {
+    logits[r.base + i] = gradOf(r, i);
   }
 }

@@ -266,7 +266,8 @@ fn backward_params_final(@builtin(global_invocation_id) gid: vec3<u32>) {
 // Threads per workgroup of the row entry points; set by the wrapper.
 override ROW_WG: u32 = 64u;
 
-// The row entry points sum (value, second value) pairs pairwise: kernels/pair_sum.wgsl.
+// The row entry points sum (value, second value) pairs pairwise (kernels/shared/pair_sum.wgsl):
+// @use pair_sum
 alias PairTerm = vec2<f32>;
 
 @compute @workgroup_size(ROW_WG, 1, 1)

@@ -12,7 +12,7 @@ enable subgroups;
 //   chunk_stats_subgroup: one workgroup per chunk (flatGrid, chunk = wid.x + wid.y * nwg.x);
 //                         lane `lid` takes elements start + lid, start + lid + SG, ...
 //   group_stats_subgroup: one workgroup per group, (groups, 1, 1); lanes stride the partials.
-// Each lane sums its squares pairwise (kernels/pair_sum.wgsl): a term of the sum of squares is
+// Each lane sums its squares pairwise (kernels/shared/pair_sum.wgsl): a term of the sum of squares is
 // rounded once for the square, at most floor(log2 ceil(n / SG)) + 1 times in its lane, and at
 // most SG - 1 times by subgroupAdd (whose order the driver picks; fixed for one device, so the
 // bits repeat): src/ops/errorBounds.ts sumSquaresRelBound.
@@ -33,6 +33,7 @@ struct Params {
 override SG: u32 = 32u;
 const ABS_MASK = 0x7fffffffu;
 
+// @use pair_sum
 alias PairTerm = f32;
 
 @compute @workgroup_size(SG, 1, 1)

@@ -5,7 +5,6 @@
  */
 import { registerBindGroup } from './accounting';
 import type { GpuContext } from './device';
-import { BufferUsage } from './constants';
 import { withErrorScopes } from './errors';
 import { bindingOf, releaseTensor, type GpuTensor } from './tensor';
 
@@ -35,38 +34,6 @@ export async function runOps(
   const name = ops.map((o) => o.label).join(', ') || label;
   await withErrorScopes(ctx.device, name, () => submitOps(ctx, ops, label));
   await ctx.device.queue.onSubmittedWorkDone();
-}
-
-export type UniformField = ['u32' | 'i32' | 'f32', number];
-
-/**
- * Packs scalar fields into a uniform buffer taken from the pool and writes it once.
- * Fields are 4 bytes each in declaration order; the WGSL struct must match.
- */
-export function createUniform(
-  ctx: GpuContext,
-  fields: readonly UniformField[],
-  label: string,
-): GPUBuffer {
-  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
-  const data = new DataView(new ArrayBuffer(bytes));
-  fields.forEach(([type, value], i) => {
-    if (type === 'f32') data.setFloat32(i * 4, value, true);
-    else if (type === 'i32') data.setInt32(i * 4, value, true);
-    else {
-      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-        throw new Error(`${label}: uniform field ${i} = ${value} is not a u32`);
-      }
-      data.setUint32(i * 4, value, true);
-    }
-  });
-  const buffer = ctx.pool.acquire(
-    bytes,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
-  ctx.device.queue.writeBuffer(buffer, 0, data.buffer);
-  return buffer;
 }
 
 /** Dispatch size along one dimension, checked against the device limit. */

@@ -12,12 +12,12 @@
 import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import {
   bindingOf,
-  BufferUsage,
   singleDispatchOp,
   STORAGE_USAGE,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  createUniformBlock,
 } from '../gpu';
 import {
   GROUP_STATS_VARIANTS,
@@ -156,26 +156,20 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   const numChunks = gradStats.table.numChunks;
   const grid = flatGrid(ctx, numChunks, label);
 
-  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks (u32).
-  const uniformData = new DataView(new ArrayBuffer(32));
-  const uniforms = ctx.pool.acquire(
-    32,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
+  const uniforms = createUniformBlock(ctx, ADAMW_KERNEL, label);
   let step = 1;
   let lrScale = args.lrScale ?? 1;
   let clip = args.clip ?? 0;
-  const writeUniforms = () => {
-    uniformData.setFloat32(0, beta1, true);
-    uniformData.setFloat32(4, beta2, true);
-    uniformData.setFloat32(8, lrScale, true);
-    uniformData.setFloat32(12, clip, true);
-    uniformData.setFloat32(16, 1 / (1 - beta1 ** step), true);
-    uniformData.setFloat32(20, 1 / Math.sqrt(1 - beta2 ** step), true);
-    uniformData.setUint32(24, numChunks, true);
-    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
-  };
+  const writeUniforms = () =>
+    uniforms.write({
+      beta1,
+      beta2,
+      lrScale,
+      clip,
+      invBc1: 1 / (1 - beta1 ** step),
+      invSqrtBc2: 1 / Math.sqrt(1 - beta2 ** step),
+      numChunks,
+    });
   const setStep = (t: number, scale?: number) => {
     if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be >= 1, got ${t}`);
     if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0)) {
@@ -198,7 +192,7 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     label: `${label} [${variant}]`,
     pipeline,
     entries: [
-      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 0, resource: { buffer: uniforms.buffer } },
       { binding: 1, resource: bindingOf(params) },
       { binding: 2, resource: bindingOf(grads) },
       { binding: 3, resource: bindingOf(m) },
@@ -208,7 +202,7 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
       { binding: 7, resource: bindingOf(gradStats.stats) },
     ],
     groups: grid,
-    owned: [tableBuffer, uniforms],
+    owned: [tableBuffer, uniforms.buffer],
   });
   return {
     label: `${label} [${variant}]`,

@@ -47,6 +47,7 @@ import {
   type KernelSource,
   type OverrideConstants,
   type PreparedOp,
+  type UniformValues,
 } from '../gpu';
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
@@ -200,7 +201,7 @@ export interface AttentionBackwardArgs extends AttentionShape {
 interface Checked {
   label: string;
   sizes: { qkv: number; rows: number; out: number };
-  uniformFields: Array<['u32' | 'f32', number]>;
+  uniformValues: UniformValues;
   groups: [number, number, number];
   kernel: KernelSource;
   constants: OverrideConstants;
@@ -242,14 +243,7 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       rows,
       out: batch * context * heads * headSize,
     },
-    uniformFields: [
-      ['u32', context],
-      ['u32', heads],
-      ['u32', headSize],
-      ['u32', tile],
-      ['f32', scale],
-      ['u32', rows],
-    ] satisfies Checked['uniformFields'],
+    uniformValues: { T: context, H: heads, D: headSize, tile, scale, rows },
   };
   switch (variant) {
     case 'unrolled': {
@@ -320,7 +314,7 @@ export async function prepareAttentionForward(
   ctx: GpuContext,
   args: AttentionForwardArgs,
 ): Promise<PreparedOp> {
-  const { label, sizes, uniformFields, groups, kernel, constants, entry } = checkShape(
+  const { label, sizes, uniformValues, groups, kernel, constants, entry } = checkShape(
     ctx,
     args,
     'forward',
@@ -331,7 +325,7 @@ export async function prepareAttentionForward(
   checkNoAliasing(label, { out: args.out, lse: args.lse }, { qkv: args.qkv });
 
   const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
-  const uniforms = createUniform(ctx, uniformFields, label);
+  const uniforms = createUniform(ctx, kernel, uniformValues, label);
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: uniforms } },
     { binding: 1, resource: bindingOf(args.qkv) },
@@ -350,7 +344,7 @@ export async function prepareAttentionBackward(
   ctx: GpuContext,
   args: AttentionBackwardArgs,
 ): Promise<PreparedOp> {
-  const { label, sizes, uniformFields, groups, kernel, constants, entry } = checkShape(
+  const { label, sizes, uniformValues, groups, kernel, constants, entry } = checkShape(
     ctx,
     args,
     'backward',
@@ -369,7 +363,7 @@ export async function prepareAttentionBackward(
   // One at a time: each creation pushes and pops device error scopes.
   const dqPipeline = await ctx.pipelines.get(kernel, entry('backward_dq'), constants);
   const dkvPipeline = await ctx.pipelines.get(kernel, entry('backward_dkv'), constants);
-  const uniforms = createUniform(ctx, uniformFields, label);
+  const uniforms = createUniform(ctx, kernel, uniformValues, label);
   const delta = createTensor(ctx, [args.batch, args.heads, args.context], 'f32', `${label}:delta`);
   // dK, dV read the Delta that the dQ dispatch writes: keep this order.
   return dispatchOp(ctx, {

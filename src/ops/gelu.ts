@@ -39,7 +39,7 @@ async function prepareGelu(
   bindings: Array<[number, GpuTensor]>,
 ): Promise<PreparedOp> {
   const pipeline = await ctx.pipelines.get(GELU_KERNEL, entry);
-  const uniforms = createUniform(ctx, [['u32', n]], label);
+  const uniforms = createUniform(ctx, GELU_KERNEL, { n }, label);
   return singleDispatchOp(ctx, {
     pipeline,
     entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],

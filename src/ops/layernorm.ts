@@ -30,6 +30,7 @@ import {
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  type UniformValues,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
@@ -176,7 +177,11 @@ export async function prepareLayerNormForward(
           row ? 'forward_row' : 'forward',
           row ? { HAS_BIAS: hasBias, ROW_WG: LAYERNORM_ROW_WORKGROUP } : { HAS_BIAS: hasBias },
         );
-  const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
+  const uniforms = layerNormUniform(
+    ctx,
+    { rows, width, rowBlocks: 0, eps, dxBeta: 0, paramBeta: 0 },
+    label,
+  );
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: uniforms } },
     { binding: 1, resource: bindingOf(args.x) },
@@ -254,12 +259,7 @@ export async function prepareLayerNormBackward(
   });
   const uniforms = layerNormUniform(
     ctx,
-    rows,
-    width,
-    rowBlocks,
-    0,
-    args.dxBeta ?? 0,
-    args.paramBeta ?? 0,
+    { rows, width, rowBlocks, eps: 0, dxBeta: args.dxBeta ?? 0, paramBeta: args.paramBeta ?? 0 },
     label,
   );
   const partial = createTensor(ctx, [2, rowBlocks, width], 'f32', `${label}:partial`);
@@ -349,26 +349,7 @@ function rowGroups(threads: number): number {
   return Math.ceil(threads / LAYERNORM_ROW_WORKGROUP);
 }
 
-function layerNormUniform(
-  ctx: GpuContext,
-  rows: number,
-  width: number,
-  rowBlocks: number,
-  eps: number,
-  dxBeta: number,
-  paramBeta: number,
-  label: string,
-): GPUBuffer {
-  return createUniform(
-    ctx,
-    [
-      ['u32', rows],
-      ['u32', width],
-      ['u32', rowBlocks],
-      ['f32', eps],
-      ['f32', dxBeta],
-      ['f32', paramBeta],
-    ],
-    label,
-  );
+// Both layernorm kernels read the one Params of kernels/shared/layernorm_params.wgsl.
+function layerNormUniform(ctx: GpuContext, values: UniformValues, label: string): GPUBuffer {
+  return createUniform(ctx, LAYERNORM_KERNEL, values, label);
 }

@@ -35,6 +35,7 @@ import {
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  type KernelSource,
 } from '../gpu';
 import { checkDims, checkNoAliasing, needTensor } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
@@ -167,13 +168,14 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   }
 
   let pipeline: GPUComputePipeline;
+  let kernel: KernelSource;
   let groups: [number, number, number];
   let flags = 0;
   const hasBias = args.bias !== undefined;
   const tiled = variant === 'tiled64' || variant === 'tiled128';
   if (!tiled) {
     // 'direct' and 'quad': the same bindings, overrides and 32 x 64 workgroup tiles.
-    const kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
+    kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
     pipeline = await ctx.pipelines.get(kernel, 'main', {
       TRANS_A: transA,
       TRANS_B: transB,
@@ -194,7 +196,8 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
       (transB ? true : n % 4 === 0) &&
       (batch === 1 || (strideA % 4 === 0 && strideB % 4 === 0));
     flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (hasBias ? 4 : 0) | (fast ? 8 : 0);
-    pipeline = await ctx.pipelines.get(MATMUL_KERNEL, 'main', { WG: wg });
+    kernel = MATMUL_KERNEL;
+    pipeline = await ctx.pipelines.get(kernel, 'main', { WG: wg });
     groups = [
       workgroupCount(ctx, n, tile, label),
       workgroupCount(ctx, m, tile, label),
@@ -204,17 +207,18 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
 
   const uniforms = createUniform(
     ctx,
-    [
-      ['u32', m],
-      ['u32', k],
-      ['u32', n],
-      ['u32', strideA],
-      ['u32', strideB],
-      ['u32', strideC],
-      ['f32', args.alpha ?? 1],
-      ['f32', args.beta ?? 0],
-      ['u32', flags],
-    ],
+    kernel,
+    {
+      M: m,
+      K: k,
+      N: n,
+      strideA,
+      strideB,
+      strideC,
+      alpha: args.alpha ?? 1,
+      beta: args.beta ?? 0,
+      flags,
+    },
     label,
   );
   const entries: GPUBindGroupEntry[] = [

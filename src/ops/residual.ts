@@ -60,15 +60,7 @@ async function prepareResidual(
     if (!Number.isFinite(v)) throw new Error(`${label}: ${name} must be finite, got ${v}`);
   }
   const pipeline = await ctx.pipelines.get(RESIDUAL_KERNEL, entry);
-  const uniforms = createUniform(
-    ctx,
-    [
-      ['u32', n],
-      ['f32', alpha],
-      ['f32', beta],
-    ],
-    label,
-  );
+  const uniforms = createUniform(ctx, RESIDUAL_KERNEL, { n, alpha, beta }, label);
   return singleDispatchOp(ctx, {
     pipeline,
     entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],

@@ -11,12 +11,12 @@
 import sgdWgsl from '../../kernels/sgd.wgsl?raw';
 import {
   bindingOf,
-  BufferUsage,
   singleDispatchOp,
   STORAGE_USAGE,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  createUniformBlock,
 } from '../gpu';
 import { adamwVariantOn, type AdamWVariant } from './adamw';
 import { prepareGroupStats, type GroupStatsOp } from './reduce';
@@ -102,22 +102,10 @@ export async function prepareSgd(ctx: GpuContext, args: SgdArgs): Promise<SgdOp>
   const numChunks = gradStats.table.numChunks;
   const grid = flatGrid(ctx, numChunks, label);
 
-  // Params: momentum, lrScale, clip (f32), numChunks (u32).
-  const uniformData = new DataView(new ArrayBuffer(16));
-  const uniforms = ctx.pool.acquire(
-    16,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
+  const uniforms = createUniformBlock(ctx, SGD_KERNEL, label);
   let lrScale = args.lrScale ?? 1;
   let clip = args.clip ?? 0;
-  const writeUniforms = () => {
-    uniformData.setFloat32(0, momentum, true);
-    uniformData.setFloat32(4, lrScale, true);
-    uniformData.setFloat32(8, clip, true);
-    uniformData.setUint32(12, numChunks, true);
-    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
-  };
+  const writeUniforms = () => uniforms.write({ momentum, lrScale, clip, numChunks });
   const setLrScale = (scale: number) => {
     if (!(Number.isFinite(scale) && scale >= 0)) {
       throw new Error(`${label}: lrScale must be finite and >= 0, got ${scale}`);
@@ -137,7 +125,7 @@ export async function prepareSgd(ctx: GpuContext, args: SgdArgs): Promise<SgdOp>
     label: `${label} [${variant}]`,
     pipeline,
     entries: [
-      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 0, resource: { buffer: uniforms.buffer } },
       { binding: 1, resource: bindingOf(params) },
       { binding: 2, resource: bindingOf(grads) },
       { binding: 3, resource: bindingOf(buf) },
@@ -146,7 +134,7 @@ export async function prepareSgd(ctx: GpuContext, args: SgdArgs): Promise<SgdOp>
       { binding: 6, resource: bindingOf(gradStats.stats) },
     ],
     groups: grid,
-    owned: [tableBuffer, uniforms],
+    owned: [tableBuffer, uniforms.buffer],
   });
   return {
     label: `${label} [${variant}]`,

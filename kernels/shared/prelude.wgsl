@@ -1,6 +1,7 @@
 // Helpers shared by every kernel. The kernel loader (src/gpu/pipelines.ts) appends this file to
 // each kernel's source; WGSL module-scope declarations may come in any order, and appending (not
-// prepending) keeps the line numbers of compile errors those of the kernel file.
+// prepending) keeps the line numbers of compile errors those of the kernel file. The other files
+// of kernels/shared are appended to the kernels that name them in a line `// @use NAME`.
 //
 // Naming: functions and variables camelCase, constants UPPER_SNAKE, entry points snake_case.
 
