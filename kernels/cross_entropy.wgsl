@@ -106,36 +106,23 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   return st;
 }
 
-// One row per workgroup: writes its loss.
-fn workgroupRow(tid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return RowAt();
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  return rowAt(row, st);
+@compute @workgroup_size(WG, 1, 1)
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  workgroupRow(lid, grid);
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  workgroupRow(tid, wid, nwg);
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward_backward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = workgroupRow(tid, wid, nwg);
-  for (var i = tid; r.valid && i < p.vocab; i += WG) {
+fn forward_backward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = workgroupRow(lid, grid);
+  for (var i = lid; r.valid && i < p.vocab; i += WG) {
     dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(WG, 1, 1)
-fn forward_backward_in_place(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = workgroupRow(tid, wid, nwg);
-  for (var i = tid; r.valid && i < p.vocab; i += WG) {
+fn forward_backward_in_place(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = workgroupRow(lid, grid);
+  for (var i = lid; r.valid && i < p.vocab; i += WG) {
     logits[r.base + i] = gradOf(r, i);
   }
 }
@@ -223,8 +210,8 @@ fn rowStatsSerial(row: u32) -> RowStats {
 }
 
 // One row per invocation: writes its loss.
-fn serialRow(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn serialRow(lid: u32, grid: FlatGrid) -> RowAt {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
     return RowAt();
   }
@@ -234,21 +221,21 @@ fn serialRow(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  serialRow(lid, wid, nwg);
+fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  serialRow(lid, grid);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = serialRow(lid, wid, nwg);
+fn forward_backward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = serialRow(lid, grid);
   for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
     dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_in_place_row(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = serialRow(lid, wid, nwg);
+fn forward_backward_in_place_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = serialRow(lid, grid);
   for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
     logits[r.base + i] = gradOf(r, i);
   }

@@ -67,35 +67,22 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   return st;
 }
 
-// One row per workgroup (one subgroup): writes its loss.
-fn subgroupRow(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> RowAt {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return RowAt(); // uniform: the whole workgroup (one subgroup) leaves together
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  return rowAt(row, st);
+@compute @workgroup_size(SG, 1, 1)
+fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  workgroupRow(lid, grid);
 }
 
 @compute @workgroup_size(SG, 1, 1)
-fn forward_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  subgroupRow(lid, wid, nwg);
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_backward_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = subgroupRow(lid, wid, nwg);
+fn forward_backward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = workgroupRow(lid, grid);
   for (var i = lid; r.valid && i < p.vocab; i += SG) {
     dLogits[r.base + i] = gradOf(r, i);
   }
 }
 
 @compute @workgroup_size(SG, 1, 1)
-fn forward_backward_in_place_subgroup(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = subgroupRow(lid, wid, nwg);
+fn forward_backward_in_place_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let r = workgroupRow(lid, grid);
   for (var i = lid; r.valid && i < p.vocab; i += SG) {
     logits[r.base + i] = gradOf(r, i);
   }

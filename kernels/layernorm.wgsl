@@ -53,32 +53,12 @@
 // never more than the workgroup variant's ceil(n / 256) + 8.
 // No float atomics: every sum has a fixed order, so results repeat bit for bit.
 
-struct Params {
-  rows: u32,
-  width: u32,
-  rowBlocks: u32,
-  eps: f32,
-  dxBeta: f32,
-  paramBeta: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
-@group(0) @binding(7) var<storage, read> dy: array<f32>;
-@group(0) @binding(8) var<storage, read> meanIn: array<f32>;
-@group(0) @binding(9) var<storage, read> rstdIn: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dx: array<f32>;
+// Params, bindings 0-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
+// @use layernorm_rows
 @group(0) @binding(11) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(12) var<storage, read> partialIn: array<f32>;
 @group(0) @binding(13) var<storage, read_write> dgain: array<f32>;
 @group(0) @binding(14) var<storage, read_write> dbias: array<f32>;
-
-override HAS_BIAS: bool = true;
 
 const WG = 256u;
 // Rows summed by one workgroup of backward_params_partial (8 row lanes); set by the wrapper,
@@ -121,16 +101,12 @@ fn sum2(tid: u32, v: vec2<f32>) -> vec2<f32> {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = wid.x + wid.y * nwg.x;
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatGroup(grid);
   if (row >= p.rows) {
     return; // uniform: the whole workgroup leaves together
   }
-  let tid = lid.x;
+  let tid = lid;
   let n = p.width;
   let base = row * n;
   let count = f32(n);
@@ -151,11 +127,7 @@ fn forward(
   let rstd = inverseSqrt(variance + p.eps);
 
   for (var j = tid; j < n; j += WG) {
-    var v = (x[base + j] - mean) * rstd * gain[j];
-    if (HAS_BIAS) {
-      v += bias[j];
-    }
-    y[base + j] = v;
+    writeY(base, j, mean, rstd);
   }
   if (tid == 0u) {
     meanOut[row] = mean;
@@ -164,16 +136,12 @@ fn forward(
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn backward_dx(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = wid.x + wid.y * nwg.x;
+fn backward_dx(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatGroup(grid);
   if (row >= p.rows) {
     return;
   }
-  let tid = lid.x;
+  let tid = lid;
   let n = p.width;
   let base = row * n;
   let mean = meanIn[row];
@@ -181,20 +149,12 @@ fn backward_dx(
 
   var acc = vec2<f32>(0.0, 0.0);
   for (var j = tid; j < n; j += WG) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    acc += vec2<f32>(g, g * xhat);
+    acc += dxTerms(base, j, mean, rstd);
   }
   let sums = sum2(tid, acc) / f32(n);
 
   for (var j = tid; j < n; j += WG) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    var v = rstd * (g - sums.x - xhat * sums.y);
-    if (p.dxBeta != 0.0) {
-      v += p.dxBeta * dx[base + j];
-    }
-    dx[base + j] = v;
+    writeDx(base, j, mean, rstd, sums);
   }
 }
 
@@ -271,12 +231,8 @@ override ROW_WG: u32 = 64u;
 alias PairTerm = vec2<f32>;
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -300,23 +256,15 @@ fn forward_row(
   let rstd = inverseSqrt(variance + p.eps);
 
   for (var j = 0u; j < n; j++) {
-    var v = (x[base + j] - mean) * rstd * gain[j];
-    if (HAS_BIAS) {
-      v += bias[j];
-    }
-    y[base + j] = v;
+    writeY(base, j, mean, rstd);
   }
   meanOut[row] = mean;
   rstdOut[row] = rstd;
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_dx_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_dx_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -327,30 +275,18 @@ fn backward_dx_row(
 
   var s: PairSum;
   for (var j = 0u; j < n; j++) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    pairAdd(&s, vec2<f32>(g, g * xhat));
+    pairAdd(&s, dxTerms(base, j, mean, rstd));
   }
   let sums = pairTotal(&s) / f32(n);
 
   for (var j = 0u; j < n; j++) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    var v = rstd * (g - sums.x - xhat * sums.y);
-    if (p.dxBeta != 0.0) {
-      v += p.dxBeta * dx[base + j];
-    }
-    dx[base + j] = v;
+    writeDx(base, j, mean, rstd, sums);
   }
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_params_partial_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let t = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_params_partial_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let t = flatItem(lid, grid, ROW_WG);
   let col = t % p.width;
   let block = t / p.width;
   if (block >= p.rowBlocks) {

@@ -62,3 +62,18 @@ fn rowAt(row: u32, st: RowStats) -> RowAt {
 fn gradOf(r: RowAt, i: u32) -> f32 {
   return gradAt(r.st, p.logitScale * logits[r.base + i], i == r.targetId);
 }
+
+// One row per workgroup (the workgroup and subgroup entry points): writes its loss. The kernel
+// defines rowStats(row, lane), called by the whole workgroup; the exit past the last row is
+// uniform (the whole workgroup leaves together).
+fn workgroupRow(lid: u32, grid: FlatGrid) -> RowAt {
+  let row = flatGroup(grid);
+  if (row >= p.rows) {
+    return RowAt();
+  }
+  let st = rowStats(row, lid);
+  if (lid == 0u) {
+    rowLoss[row] = st.loss;
+  }
+  return rowAt(row, st);
+}

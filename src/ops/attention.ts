@@ -243,7 +243,7 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       rows,
       out: batch * context * heads * headSize,
     },
-    uniformValues: { T: context, H: heads, D: headSize, tile, scale, rows },
+    uniformValues: { T: context, H: heads, headSize, tile, scale, rows },
   };
   switch (variant) {
     case 'unrolled': {

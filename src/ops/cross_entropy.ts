@@ -181,7 +181,7 @@ export async function prepareCrossEntropy(
   const runsPerGroup = variant === 'workgroup' ? 1 : CROSS_ENTROPY_ROW_WORKGROUP;
   const runGroups = workgroupCount(ctx, runs, runsPerGroup, label);
   const rowsPerRun = rows / runs;
-  // One buffer for both dispatches: the two kernels append one Params (cross_entropy_common).
+  // One buffer for both dispatches: both kernels use one Params (kernels/shared/cross_entropy_rows.wgsl).
   const uniforms = createUniformBlock(ctx, CROSS_ENTROPY_KERNEL, label);
   let logitScale = args.logitScale ?? 1;
   let gradScale = args.gradScale ?? 1;

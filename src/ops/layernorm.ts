@@ -349,7 +349,7 @@ function rowGroups(threads: number): number {
   return Math.ceil(threads / LAYERNORM_ROW_WORKGROUP);
 }
 
-// Both layernorm kernels read the one Params of kernels/shared/layernorm_params.wgsl.
+// Both layernorm kernels read the one Params of kernels/shared/layernorm_rows.wgsl.
 function layerNormUniform(ctx: GpuContext, values: UniformValues, label: string): GPUBuffer {
   return createUniform(ctx, LAYERNORM_KERNEL, values, label);
 }

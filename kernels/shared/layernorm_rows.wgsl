@@ -1,0 +1,53 @@
+// Shared by kernels/layernorm.wgsl and kernels/layernorm_subgroup.wgsl (`// @use layernorm_rows`):
+// their one uniform Params, bindings 0-10 (see the header of layernorm.wgsl) and what the row
+// entry points do per element once a row's sums are known.
+
+struct Params {
+  rows: u32,
+  width: u32,
+  rowBlocks: u32,
+  eps: f32,
+  dxBeta: f32,
+  paramBeta: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gain: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+@group(0) @binding(8) var<storage, read> meanIn: array<f32>;
+@group(0) @binding(9) var<storage, read> rstdIn: array<f32>;
+@group(0) @binding(10) var<storage, read_write> dx: array<f32>;
+
+override HAS_BIAS: bool = true;
+
+// y at element j of the row at `base`.
+fn writeY(base: u32, j: u32, mean: f32, rstd: f32) {
+  var v = (x[base + j] - mean) * rstd * gain[j];
+  if (HAS_BIAS) {
+    v += bias[j];
+  }
+  y[base + j] = v;
+}
+
+// (g, g * xhat) at element j, g = dy * gain: the terms of the two sums dx needs.
+fn dxTerms(base: u32, j: u32, mean: f32, rstd: f32) -> vec2<f32> {
+  let g = dy[base + j] * gain[j];
+  let xhat = (x[base + j] - mean) * rstd;
+  return vec2<f32>(g, g * xhat);
+}
+
+// dx at element j from the row's means of the dxTerms.
+fn writeDx(base: u32, j: u32, mean: f32, rstd: f32, sums: vec2<f32>) {
+  let g = dy[base + j] * gain[j];
+  let xhat = (x[base + j] - mean) * rstd;
+  var v = rstd * (g - sums.x - xhat * sums.y);
+  if (p.dxBeta != 0.0) {
+    v += p.dxBeta * dx[base + j];
+  }
+  dx[base + j] = v;
+}
