@@ -113,18 +113,12 @@ fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn forward_backward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = workgroupRow(lid, grid);
-  for (var i = lid; r.valid && i < p.vocab; i += WG) {
-    dLogits[r.base + i] = gradOf(r, i);
-  }
+  gradientTo(workgroupRow(lid, grid), lid, WG);
 }
 
 @compute @workgroup_size(WG, 1, 1)
 fn forward_backward_in_place(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = workgroupRow(lid, grid);
-  for (var i = lid; r.valid && i < p.vocab; i += WG) {
-    logits[r.base + i] = gradOf(r, i);
-  }
+  gradientInPlace(workgroupRow(lid, grid), lid, WG);
 }
 
 @compute @workgroup_size(WG, 1, 1)
@@ -227,18 +221,12 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_backward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = serialRow(lid, grid);
-  for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
-    dLogits[r.base + i] = gradOf(r, i);
-  }
+  gradientTo(serialRow(lid, grid), 0u, 1u);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_backward_in_place_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = serialRow(lid, grid);
-  for (var i = 0u; r.valid && i < p.vocab; i += 1u) {
-    logits[r.base + i] = gradOf(r, i);
-  }
+  gradientInPlace(serialRow(lid, grid), 0u, 1u);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)

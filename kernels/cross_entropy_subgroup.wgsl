@@ -74,16 +74,10 @@ fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 
 @compute @workgroup_size(SG, 1, 1)
 fn forward_backward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = workgroupRow(lid, grid);
-  for (var i = lid; r.valid && i < p.vocab; i += SG) {
-    dLogits[r.base + i] = gradOf(r, i);
-  }
+  gradientTo(workgroupRow(lid, grid), lid, SG);
 }
 
 @compute @workgroup_size(SG, 1, 1)
 fn forward_backward_in_place_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let r = workgroupRow(lid, grid);
-  for (var i = lid; r.valid && i < p.vocab; i += SG) {
-    logits[r.base + i] = gradOf(r, i);
-  }
+  gradientInPlace(workgroupRow(lid, grid), lid, SG);
 }

@@ -106,30 +106,13 @@ fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   if (row >= p.rows) {
     return; // uniform: the whole workgroup leaves together
   }
-  let tid = lid;
-  let n = p.width;
-  let base = row * n;
-  let count = f32(n);
-
-  var s = 0.0;
-  for (var j = tid; j < n; j += WG) {
-    s += x[base + j];
-  }
-  let mean = sum1(tid, s) / count;
-
-  // Second pass over centred values: no cancellation when |mean| >> std.
-  var q = 0.0;
-  for (var j = tid; j < n; j += WG) {
-    let d = x[base + j] - mean;
-    q = fma(d, d, q);
-  }
-  let variance = sum1(tid, q) / count;
+  let base = row * p.width;
+  let count = f32(p.width);
+  let mean = sum1(lid, laneSum(base, lid, WG)) / count;
+  let variance = sum1(lid, laneCentredSquares(base, lid, WG, mean)) / count;
   let rstd = inverseSqrt(variance + p.eps);
-
-  for (var j = tid; j < n; j += WG) {
-    writeY(base, j, mean, rstd);
-  }
-  if (tid == 0u) {
+  laneWriteY(base, lid, WG, mean, rstd);
+  if (lid == 0u) {
     meanOut[row] = mean;
     rstdOut[row] = rstd;
   }
@@ -141,21 +124,11 @@ fn backward_dx(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   if (row >= p.rows) {
     return;
   }
-  let tid = lid;
-  let n = p.width;
-  let base = row * n;
+  let base = row * p.width;
   let mean = meanIn[row];
   let rstd = rstdIn[row];
-
-  var acc = vec2<f32>(0.0, 0.0);
-  for (var j = tid; j < n; j += WG) {
-    acc += dxTerms(base, j, mean, rstd);
-  }
-  let sums = sum2(tid, acc) / f32(n);
-
-  for (var j = tid; j < n; j += WG) {
-    writeDx(base, j, mean, rstd, sums);
-  }
+  let sums = sum2(lid, laneDxTerms(base, lid, WG, mean, rstd)) / f32(p.width);
+  laneWriteDx(base, lid, WG, mean, rstd, sums);
 }
 
 var<workgroup> colG: array<f32, 256>; // [8 row lanes][32 columns]
@@ -255,9 +228,7 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   let variance = pairTotal(&q).x / count;
   let rstd = inverseSqrt(variance + p.eps);
 
-  for (var j = 0u; j < n; j++) {
-    writeY(base, j, mean, rstd);
-  }
+  laneWriteY(base, 0u, 1u, mean, rstd);
   meanOut[row] = mean;
   rstdOut[row] = rstd;
 }
@@ -279,9 +250,7 @@ fn backward_dx_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   }
   let sums = pairTotal(&s) / f32(n);
 
-  for (var j = 0u; j < n; j++) {
-    writeDx(base, j, mean, rstd, sums);
-  }
+  laneWriteDx(base, 0u, 1u, mean, rstd, sums);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)

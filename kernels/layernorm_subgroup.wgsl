@@ -30,28 +30,12 @@ fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   if (row >= p.rows) {
     return; // uniform: the whole workgroup (one subgroup) leaves together
   }
-  let n = p.width;
-  let base = row * n;
-  let count = f32(n);
-
-  var s = 0.0;
-  for (var j = lid; j < n; j += SG) {
-    s += x[base + j];
-  }
-  let mean = subgroupAdd(s) / count;
-
-  // Second pass over centred values: no cancellation when |mean| >> std.
-  var q = 0.0;
-  for (var j = lid; j < n; j += SG) {
-    let d = x[base + j] - mean;
-    q = fma(d, d, q);
-  }
-  let variance = subgroupAdd(q) / count;
+  let base = row * p.width;
+  let count = f32(p.width);
+  let mean = subgroupAdd(laneSum(base, lid, SG)) / count;
+  let variance = subgroupAdd(laneCentredSquares(base, lid, SG, mean)) / count;
   let rstd = inverseSqrt(variance + p.eps);
-
-  for (var j = lid; j < n; j += SG) {
-    writeY(base, j, mean, rstd);
-  }
+  laneWriteY(base, lid, SG, mean, rstd);
   if (lid == 0u) {
     meanOut[row] = mean;
     rstdOut[row] = rstd;
@@ -64,18 +48,9 @@ fn backward_dx_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGri
   if (row >= p.rows) {
     return;
   }
-  let n = p.width;
-  let base = row * n;
+  let base = row * p.width;
   let mean = meanIn[row];
   let rstd = rstdIn[row];
-
-  var acc = vec2<f32>(0.0, 0.0);
-  for (var j = lid; j < n; j += SG) {
-    acc += dxTerms(base, j, mean, rstd);
-  }
-  let sums = subgroupAdd(acc) / f32(n);
-
-  for (var j = lid; j < n; j += SG) {
-    writeDx(base, j, mean, rstd, sums);
-  }
+  let sums = subgroupAdd(laneDxTerms(base, lid, SG, mean, rstd)) / f32(p.width);
+  laneWriteDx(base, lid, SG, mean, rstd, sums);
 }

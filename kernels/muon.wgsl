@@ -52,8 +52,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read> chunks: array<vec4<u32>>;
 @group(0) @binding(7) var<storage, read> stats: array<vec4<u32>>;
 
-// The gradient clip factor (kernels/shared/gradient_clip.wgsl):
-// @use gradient_clip
+// The chunk to update and the gradient clip factor (kernels/shared/optimizer_update.wgsl):
+// @use optimizer_update
 
 const WG = 256u;
 

@@ -50,20 +50,18 @@ struct Params {
 @group(0) @binding(5) var<storage, read> chunks: array<vec4<u32>>;
 @group(0) @binding(6) var<storage, read> stats: array<vec4<u32>>;
 
-// The gradient clip factor (kernels/shared/gradient_clip.wgsl):
-// @use gradient_clip
+// The chunk to update and the gradient clip factor (kernels/shared/optimizer_update.wgsl):
+// @use optimizer_update
 
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
 fn main(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let c = flatGroup(grid);
-  // Past the last chunk, or non-finite gradients (or norm) in the group: no update.
-  if (c >= p.numChunks || stats[chunks[c].z].z != 0u) {
+  let ch = chunkToUpdate(grid);
+  let t = tensors[ch.w];
+  if (ch.x == ch.y) {
     return;
   }
-  let ch = chunks[c];
-  let t = tensors[ch.w];
   let scale = clipFactor(p.clip, stats[ch.z]);
   let lr = t.lr * p.lrScale;
   let decay = 1.0 - lr * t.weightDecay;

@@ -57,10 +57,24 @@ fn rowAt(row: u32, st: RowStats) -> RowAt {
   return RowAt(true, row * p.vocab, targets[row], st);
 }
 
-// The gradient at element i of the row. In place, each element is read here and then written by
-// the same invocation, after the row's statistics are complete.
+// The gradient at element i of the row.
 fn gradOf(r: RowAt, i: u32) -> f32 {
   return gradAt(r.st, p.logitScale * logits[r.base + i], i == r.targetId);
+}
+
+// The row's gradient at elements first, first + step, ... into dLogits.
+fn gradientTo(r: RowAt, first: u32, step: u32) {
+  for (var i = first; r.valid && i < p.vocab; i += step) {
+    dLogits[r.base + i] = gradOf(r, i);
+  }
+}
+
+// The same over the logits: each element is read and then written by the same invocation, after
+// the row's statistics are complete.
+fn gradientInPlace(r: RowAt, first: u32, step: u32) {
+  for (var i = first; r.valid && i < p.vocab; i += step) {
+    logits[r.base + i] = gradOf(r, i);
+  }
 }
 
 // One row per workgroup (the workgroup and subgroup entry points): writes its loss. The kernel

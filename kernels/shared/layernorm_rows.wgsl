@@ -51,3 +51,47 @@ fn writeDx(base: u32, j: u32, mean: f32, rstd: f32, sums: vec2<f32>) {
   }
   dx[base + j] = v;
 }
+
+// An invocation's share of a row at `base`: elements first, first + step, ... (the workgroup and
+// subgroup variants: lane `lid` of `step`; the row variant: 0 and 1, the whole row).
+
+// Its sum of x, in order.
+fn laneSum(base: u32, first: u32, step: u32) -> f32 {
+  var s = 0.0;
+  for (var j = first; j < p.width; j += step) {
+    s += x[base + j];
+  }
+  return s;
+}
+
+// Its sum of squared distances from the mean, in order (a second pass over centred values: no
+// cancellation when |mean| >> std).
+fn laneCentredSquares(base: u32, first: u32, step: u32, mean: f32) -> f32 {
+  var q = 0.0;
+  for (var j = first; j < p.width; j += step) {
+    let d = x[base + j] - mean;
+    q = fma(d, d, q);
+  }
+  return q;
+}
+
+// Its sum of the dxTerms, in order.
+fn laneDxTerms(base: u32, first: u32, step: u32, mean: f32, rstd: f32) -> vec2<f32> {
+  var acc = vec2<f32>(0.0, 0.0);
+  for (var j = first; j < p.width; j += step) {
+    acc += dxTerms(base, j, mean, rstd);
+  }
+  return acc;
+}
+
+fn laneWriteY(base: u32, first: u32, step: u32, mean: f32, rstd: f32) {
+  for (var j = first; j < p.width; j += step) {
+    writeY(base, j, mean, rstd);
+  }
+}
+
+fn laneWriteDx(base: u32, first: u32, step: u32, mean: f32, rstd: f32, sums: vec2<f32>) {
+  for (var j = first; j < p.width; j += step) {
+    writeDx(base, j, mean, rstd, sums);
+  }
+}
