@@ -4,9 +4,11 @@
  * encoder and submits once: storage writes of one dispatch are visible to the next.
  */
 import { registerBindGroup } from './accounting';
+import type { KernelSource, OverrideConstants } from './pipelines';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import { bindingOf, releaseTensor, type GpuTensor } from './tensor';
+import { createUniform, type UniformValues } from './uniforms';
 
 export interface PreparedOp {
   /** Kernel name and purpose, for error messages and profiling. */
@@ -123,4 +125,37 @@ export function singleDispatchOp(ctx: GpuContext, d: SingleDispatch): PreparedOp
 /** Bind-group entries for tensors, as [binding, tensor] pairs. */
 export function tensorEntries(bindings: ReadonlyArray<[number, GpuTensor]>): GPUBindGroupEntry[] {
   return bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) }));
+}
+
+export interface KernelDispatch {
+  kernel: KernelSource;
+  entry: string;
+  constants?: OverrideConstants;
+  /** The kernel's `Params` by field name, written once. */
+  uniforms: UniformValues;
+  /** The bindings after the uniforms (tensorEntries for tensors). */
+  entries: GPUBindGroupEntry[];
+  groups: readonly [number, number, number];
+  label: string;
+  unused?: readonly number[];
+}
+
+/**
+ * One dispatch of one entry point: the pipeline from the cache, the uniform buffer written once
+ * (binding 0) and the bind group made once; the op owns the uniform buffer.
+ */
+export async function prepareKernelDispatch(
+  ctx: GpuContext,
+  d: KernelDispatch,
+): Promise<PreparedOp> {
+  const pipeline = await ctx.pipelines.get(d.kernel, d.entry, d.constants);
+  const uniforms = createUniform(ctx, d.kernel, d.uniforms, d.label);
+  return singleDispatchOp(ctx, {
+    pipeline,
+    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...d.entries],
+    groups: d.groups,
+    label: d.label,
+    owned: [uniforms],
+    ...(d.unused ? { unused: d.unused } : {}),
+  });
 }

@@ -36,7 +36,6 @@ import attentionSubgroupWgsl from '../../kernels/attention_subgroup.wgsl?raw';
 import attentionUnrolledWgsl from '../../kernels/attention_unrolled.wgsl?raw';
 import {
   dispatchOp,
-  singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
@@ -48,6 +47,8 @@ import {
   type OverrideConstants,
   type PreparedOp,
   type UniformValues,
+  prepareKernelDispatch,
+  tensorEntries,
 } from '../gpu';
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
@@ -324,15 +325,19 @@ export async function prepareAttentionForward(
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
   checkNoAliasing(label, { out: args.out, lse: args.lse }, { qkv: args.qkv });
 
-  const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
-  const uniforms = createUniform(ctx, kernel, uniformValues, label);
-  const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniforms } },
-    { binding: 1, resource: bindingOf(args.qkv) },
-    { binding: 2, resource: bindingOf(args.out) },
-    { binding: 3, resource: bindingOf(args.lse) },
-  ];
-  return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
+  return prepareKernelDispatch(ctx, {
+    kernel,
+    entry: entry('forward'),
+    constants,
+    uniforms: uniformValues,
+    entries: tensorEntries([
+      [1, args.qkv],
+      [2, args.out],
+      [3, args.lse],
+    ]),
+    groups,
+    label,
+  });
 }
 
 /**

@@ -3,15 +3,9 @@
  * dst = alpha * src + beta * dst (the residual's backward: db = scale * dout; da = dout itself).
  */
 import residualWgsl from '../../kernels/residual.wgsl?raw';
-import {
-  createUniform,
-  singleDispatchOp,
-  tensorEntries,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
-import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import { type GpuContext, type GpuTensor, type PreparedOp } from '../gpu';
+import { prepareElementwise } from './elementwise';
+import { checkDims, checkNoAliasing, needTensor } from './shapes';
 
 export const RESIDUAL_KERNEL = { name: 'residual', code: residualWgsl };
 
@@ -59,15 +53,7 @@ async function prepareResidual(
   for (const [name, v] of Object.entries({ alpha, beta })) {
     if (!Number.isFinite(v)) throw new Error(`${label}: ${name} must be finite, got ${v}`);
   }
-  const pipeline = await ctx.pipelines.get(RESIDUAL_KERNEL, entry);
-  const uniforms = createUniform(ctx, RESIDUAL_KERNEL, { n, alpha, beta }, label);
-  return singleDispatchOp(ctx, {
-    pipeline,
-    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],
-    groups: flatGrid(ctx, Math.ceil(n / 256), label),
-    label,
-    owned: [uniforms],
-  });
+  return prepareElementwise(ctx, RESIDUAL_KERNEL, entry, { n, alpha, beta }, bindings, label);
 }
 
 /** out = a + scale * b. */
