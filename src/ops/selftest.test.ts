@@ -117,9 +117,10 @@ describe('kernel self-tests', () => {
       expect(r.worstRatio, row(r)).toBeGreaterThan(0);
     }
     // The row variance divided by width + 1: layernorm's y, mean or rstd leave their bounds.
+    const sumOfSquares = 'subgroupAdd(laneCentredSquares(base, lid, SG, mean))';
     const badLn = layernormSubgroupWgsl.replace(
-      'let variance = subgroupAdd(q) / count;',
-      'let variance = subgroupAdd(q) / (count + 1.0);',
+      `let variance = ${sumOfSquares} / count;`,
+      `let variance = ${sumOfSquares} / (count + 1.0);`,
     );
     // One lane's squares left out of the gradient norm: AdamW clips with a wrong factor.
     const badReduce = reduceSubgroupWgsl.replace(
