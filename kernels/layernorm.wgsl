@@ -100,35 +100,22 @@ fn sum2(tid: u32, v: vec2<f32>) -> vec2<f32> {
   return total;
 }
 
+fn rowSum(lid: u32, v: f32) -> f32 {
+  return sum1(lid, v);
+}
+
+fn rowSum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  return sum2(lid, v);
+}
+
 @compute @workgroup_size(256, 1, 1)
 fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let row = flatGroup(grid);
-  if (row >= p.rows) {
-    return; // uniform: the whole workgroup leaves together
-  }
-  let base = row * p.width;
-  let count = f32(p.width);
-  let mean = sum1(lid, laneSum(base, lid, WG)) / count;
-  let variance = sum1(lid, laneCentredSquares(base, lid, WG, mean)) / count;
-  let rstd = inverseSqrt(variance + p.eps);
-  laneWriteY(base, lid, WG, mean, rstd);
-  if (lid == 0u) {
-    meanOut[row] = mean;
-    rstdOut[row] = rstd;
-  }
+  forwardRow(lid, grid, WG);
 }
 
 @compute @workgroup_size(256, 1, 1)
 fn backward_dx(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let row = flatGroup(grid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.width;
-  let mean = meanIn[row];
-  let rstd = rstdIn[row];
-  let sums = sum2(lid, laneDxTerms(base, lid, WG, mean, rstd)) / f32(p.width);
-  laneWriteDx(base, lid, WG, mean, rstd, sums);
+  backwardDxRow(lid, grid, WG);
 }
 
 var<workgroup> colG: array<f32, 256>; // [8 row lanes][32 columns]

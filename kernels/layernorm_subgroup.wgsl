@@ -24,33 +24,20 @@ enable subgroups;
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
 override SG: u32 = 32u;
 
+fn rowSum(lid: u32, v: f32) -> f32 {
+  return subgroupAdd(v);
+}
+
+fn rowSum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  return subgroupAdd(v);
+}
+
 @compute @workgroup_size(SG, 1, 1)
 fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let row = flatGroup(grid);
-  if (row >= p.rows) {
-    return; // uniform: the whole workgroup (one subgroup) leaves together
-  }
-  let base = row * p.width;
-  let count = f32(p.width);
-  let mean = subgroupAdd(laneSum(base, lid, SG)) / count;
-  let variance = subgroupAdd(laneCentredSquares(base, lid, SG, mean)) / count;
-  let rstd = inverseSqrt(variance + p.eps);
-  laneWriteY(base, lid, SG, mean, rstd);
-  if (lid == 0u) {
-    meanOut[row] = mean;
-    rstdOut[row] = rstd;
-  }
+  forwardRow(lid, grid, SG);
 }
 
 @compute @workgroup_size(SG, 1, 1)
 fn backward_dx_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let row = flatGroup(grid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.width;
-  let mean = meanIn[row];
-  let rstd = rstdIn[row];
-  let sums = subgroupAdd(laneDxTerms(base, lid, SG, mean, rstd)) / f32(p.width);
-  laneWriteDx(base, lid, SG, mean, rstd, sums);
+  backwardDxRow(lid, grid, SG);
 }

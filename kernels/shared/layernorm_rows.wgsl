@@ -95,3 +95,36 @@ fn laneWriteDx(base: u32, first: u32, step: u32, mean: f32, rstd: f32, sums: vec
     writeDx(base, j, mean, rstd, sums);
   }
 }
+
+// The workgroup and subgroup variants: one row per workgroup of `lanes` invocations. The kernel
+// defines rowSum(lid, v) and rowSum2(lid, v), the sums of v (f32, vec2<f32>) over the
+// workgroup, which all its invocations call together.
+
+fn forwardRow(lid: u32, grid: FlatGrid, lanes: u32) {
+  let row = flatGroup(grid);
+  if (row >= p.rows) {
+    return; // uniform: the whole workgroup leaves together
+  }
+  let base = row * p.width;
+  let count = f32(p.width);
+  let mean = rowSum(lid, laneSum(base, lid, lanes)) / count;
+  let variance = rowSum(lid, laneCentredSquares(base, lid, lanes, mean)) / count;
+  let rstd = inverseSqrt(variance + p.eps);
+  laneWriteY(base, lid, lanes, mean, rstd);
+  if (lid == 0u) {
+    meanOut[row] = mean;
+    rstdOut[row] = rstd;
+  }
+}
+
+fn backwardDxRow(lid: u32, grid: FlatGrid, lanes: u32) {
+  let row = flatGroup(grid);
+  if (row >= p.rows) {
+    return;
+  }
+  let base = row * p.width;
+  let mean = meanIn[row];
+  let rstd = rstdIn[row];
+  let sums = rowSum2(lid, laneDxTerms(base, lid, lanes, mean, rstd)) / f32(p.width);
+  laneWriteDx(base, lid, lanes, mean, rstd, sums);
+}
