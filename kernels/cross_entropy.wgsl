@@ -17,11 +17,12 @@
 //   4 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
 //   5 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
 // Entry points and dispatch:
-//   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
-//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
+//   forward, forward_backward, forward_backward_in_place (kernels/shared/cross_entropy_rows.wgsl):
+//     one workgroup of LANES threads per row, (x, y) workgroups (flatGrid),
+//     row = wid.x + wid.y * nwg.x.
 //   mean_loss: one workgroup per run, (runs, 1, 1), after a row entry point (same pass is fine).
-// WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
-// thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
+// LANES (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp
+// per thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
 //
 // Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
 // barrier suspends every subgroup, and for small vocabularies):
@@ -41,11 +42,11 @@
 // @use cross_entropy_rows
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
-override WG: u32 = 256u;
+override LANES: u32 = 256u;
 
-var<workgroup> redM: array<f32, WG>;
-var<workgroup> redS: array<f32, WG>;
-var<workgroup> redBad: array<u32, WG>;
+var<workgroup> redM: array<f32, LANES>;
+var<workgroup> redS: array<f32, LANES>;
+var<workgroup> redBad: array<u32, LANES>;
 
 // Softmax statistics of one row, identical in every thread of the workgroup. Must be called in
 // uniform control flow. All reads of the row happen before its last barrier, so the caller may
@@ -60,7 +61,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   var mz = LOWEST;
   var s = 0.0;
   var bad = 0u;
-  for (var i = tid; i < p.vocab; i += WG) {
+  for (var i = tid; i < p.vocab; i += LANES) {
     let l = logits[base + i];
     let z = p.logitScale * l;
     if (nonFinite(l) || nonFinite(z)) {
@@ -76,7 +77,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   redS[tid] = s;
   redBad[tid] = bad;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+  for (var stride = LANES / 2u; stride > 0u; stride = stride / 2u) {
     if (tid < stride) {
       let m1 = redM[tid];
       let s1 = redS[tid];
@@ -106,22 +107,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   return st;
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  workgroupRow(lid, grid);
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward_backward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  gradientTo(workgroupRow(lid, grid), lid, WG);
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward_backward_in_place(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  gradientInPlace(workgroupRow(lid, grid), lid, WG);
-}
-
-@compute @workgroup_size(WG, 1, 1)
+@compute @workgroup_size(LANES, 1, 1)
 fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let run = wid.x;
   if (run >= p.runs) {
@@ -130,7 +116,7 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
   let first = run * p.rowsPerRun;
   var s = 0.0;
   var bad = 0u;
-  for (var i = tid; i < p.rowsPerRun; i += WG) {
+  for (var i = tid; i < p.rowsPerRun; i += LANES) {
     let l = rowLoss[first + i];
     if (nonFinite(l)) {
       bad = 1u;
@@ -141,7 +127,7 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
   redS[tid] = s;
   redBad[tid] = bad;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+  for (var stride = LANES / 2u; stride > 0u; stride = stride / 2u) {
     if (tid < stride) {
       redS[tid] = redS[tid] + redS[tid + stride];
       redBad[tid] = redBad[tid] | redBad[tid + stride];

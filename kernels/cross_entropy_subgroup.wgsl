@@ -6,17 +6,17 @@ enable subgroups;
 // `enable subgroups;` (which must come first in the module) fails to compile on a device without
 // the `subgroups` feature.
 //
-// One workgroup of SG threads per row, SG (override) = the adapter's subgroupMinSize (at most
+// One workgroup of LANES threads per row, LANES (override) = the adapter's subgroupMinSize (at most
 // 256): a workgroup no larger than the smallest subgroup is always exactly one subgroup, whatever
 // size the driver picks, so subgroupMax / subgroupAdd / subgroupAny over its active invocations
-// combine the whole row. Lane `lid` takes logits lid, lid + SG, ...
-//   forward_subgroup, forward_backward_subgroup, forward_backward_in_place_subgroup:
-//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x. Bindings as the same entry
-//     points of cross_entropy.wgsl.
+// combine the whole row. Lane `lid` takes logits lid, lid + LANES, ...
+//   forward, forward_backward, forward_backward_in_place (kernels/shared/cross_entropy_rows.wgsl,
+//     as for the workgroup variant): (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
+//     Bindings as the same entry points of cross_entropy.wgsl.
 // The mean loss per run is cross_entropy.wgsl's `mean_loss_row`.
 // Per lane: the max of its scaled logits, then the sum of exp(z - rowMax) over them in order
-// (each term rounded at most ceil(V / SG) times), then subgroupAdd over the lanes (at most
-// SG - 1 more, in the driver's order: fixed for one device, so the bits repeat).
+// (each term rounded at most ceil(V / LANES) times), then subgroupAdd over the lanes (at most
+// LANES - 1 more, in the driver's order: fixed for one device, so the bits repeat).
 // In place: each lane reads and then overwrites only its own logits; the target's scaled logit
 // reaches the other lanes through subgroupAdd (its owner adds it, the others add 0: exact), so no
 // lane reads a logit another lane may already have overwritten.
@@ -25,7 +25,7 @@ enable subgroups;
 // @use cross_entropy_rows
 
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
-override SG: u32 = 32u;
+override LANES: u32 = 32u;
 
 // Softmax statistics of one row, identical in every lane; called by the whole subgroup.
 fn rowStats(row: u32, lid: u32) -> RowStats {
@@ -34,7 +34,7 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   var mz = LOWEST;
   var bad = false;
   var zt = 0.0;
-  for (var i = lid; i < p.vocab; i += SG) {
+  for (var i = lid; i < p.vocab; i += LANES) {
     let l = logits[base + i];
     let z = p.logitScale * l;
     if (nonFinite(l) || nonFinite(z)) {
@@ -53,7 +53,7 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   let targetZ = subgroupAdd(zt);
   var s = 0.0;
   if (!st.bad) {
-    for (var i = lid; i < p.vocab; i += SG) {
+    for (var i = lid; i < p.vocab; i += LANES) {
       s += exp(p.logitScale * logits[base + i] - st.maxZ);
     }
   }
@@ -65,19 +65,4 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
     st.loss = quietNan();
   }
   return st;
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  workgroupRow(lid, grid);
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_backward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  gradientTo(workgroupRow(lid, grid), lid, SG);
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_backward_in_place_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  gradientInPlace(workgroupRow(lid, grid), lid, SG);
 }

@@ -77,9 +77,12 @@ fn gradientInPlace(r: RowAt, first: u32, step: u32) {
   }
 }
 
-// One row per workgroup (the workgroup and subgroup entry points): writes its loss. The kernel
-// defines rowStats(row, lane), called by the whole workgroup; the exit past the last row is
-// uniform (the whole workgroup leaves together).
+// The row entry points of the workgroup and subgroup variants: one row per workgroup of LANES
+// invocations (the kernel's override), each taking logits lid, lid + LANES, ... The kernel defines
+// rowStats(row, lane), called by the whole workgroup; the exit past the last row is uniform (the
+// whole workgroup leaves together).
+
+// One row per workgroup: writes its loss.
 fn workgroupRow(lid: u32, grid: FlatGrid) -> RowAt {
   let row = flatGroup(grid);
   if (row >= p.rows) {
@@ -90,4 +93,19 @@ fn workgroupRow(lid: u32, grid: FlatGrid) -> RowAt {
     rowLoss[row] = st.loss;
   }
   return rowAt(row, st);
+}
+
+@compute @workgroup_size(LANES, 1, 1)
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  workgroupRow(lid, grid);
+}
+
+@compute @workgroup_size(LANES, 1, 1)
+fn forward_backward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  gradientTo(workgroupRow(lid, grid), lid, LANES);
+}
+
+@compute @workgroup_size(LANES, 1, 1)
+fn forward_backward_in_place(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  gradientInPlace(workgroupRow(lid, grid), lid, LANES);
 }

@@ -151,7 +151,7 @@ export async function prepareCrossEntropy(
   const [rowPipeline, meanPipeline] = await Promise.all(
     variant === 'subgroup'
       ? [
-          ctx.pipelines.get(CROSS_ENTROPY_SUBGROUP_KERNEL, `${entry}_subgroup`, { SG: lanes }),
+          ctx.pipelines.get(CROSS_ENTROPY_SUBGROUP_KERNEL, entry, { LANES: lanes }),
           ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss_row', {
             ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
           }),
@@ -166,8 +166,8 @@ export async function prepareCrossEntropy(
             }),
           ]
         : [
-            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
-            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { LANES: workgroupSizeFor(vocab) }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { LANES: 256 }),
           ],
   );
   const ownRowLoss = args.rowLoss ? undefined : createTensor(ctx, [rows], 'f32', `${label}:rows`);
