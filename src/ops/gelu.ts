@@ -36,17 +36,7 @@ export async function prepareGeluForward(
   needTensor(label, 'x', args.x, n);
   needTensor(label, 'y', args.y, n);
   checkNoAliasing(label, { y: args.y }, { x: args.x });
-  return prepareElementwise(
-    ctx,
-    GELU_KERNEL,
-    'forward',
-    { n },
-    [
-      [1, args.x],
-      [2, args.y],
-    ],
-    label,
-  );
+  return prepareElementwise(ctx, GELU_KERNEL, 'forward', { n }, { 1: args.x, 2: args.y }, label);
 }
 
 /** dx = dy * gelu'(x), elementwise. */
@@ -66,11 +56,7 @@ export async function prepareGeluBackward(
     GELU_KERNEL,
     'backward',
     { n },
-    [
-      [1, args.x],
-      [3, args.dy],
-      [4, args.dx],
-    ],
+    { 1: args.x, 3: args.dy, 4: args.dx },
     label,
   );
 }

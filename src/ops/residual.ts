@@ -48,7 +48,7 @@ async function prepareResidual(
   alpha: number,
   beta: number,
   label: string,
-  bindings: Array<[number, GpuTensor]>,
+  bindings: Readonly<Record<number, GpuTensor>>,
 ): Promise<PreparedOp> {
   for (const [name, v] of Object.entries({ alpha, beta })) {
     if (!Number.isFinite(v)) throw new Error(`${label}: ${name} must be finite, got ${v}`);
@@ -68,11 +68,11 @@ export async function prepareResidualAdd(
   needTensor(label, 'b', args.b, n);
   needTensor(label, 'out', args.out, n);
   checkNoAliasing(label, { out: args.out }, { a: args.a, b: args.b });
-  return prepareResidual(ctx, 'add', n, args.scale ?? 1, 0, label, [
-    [1, args.a],
-    [2, args.b],
-    [3, args.out],
-  ]);
+  return prepareResidual(ctx, 'add', n, args.scale ?? 1, 0, label, {
+    1: args.a,
+    2: args.b,
+    3: args.out,
+  });
 }
 
 /** x += scale * b, in place (one read_write binding for x). */
@@ -98,8 +98,8 @@ export async function prepareResidualAxpy(ctx: GpuContext, args: AxpyArgs): Prom
   needTensor(label, 'src', args.src, n);
   needTensor(label, 'dst', args.dst, n);
   checkNoAliasing(label, { dst: args.dst }, { src: args.src });
-  return prepareResidual(ctx, 'axpy', n, args.alpha ?? 1, args.beta ?? 0, label, [
-    [4, args.src],
-    [5, args.dst],
-  ]);
+  return prepareResidual(ctx, 'axpy', n, args.alpha ?? 1, args.beta ?? 0, label, {
+    4: args.src,
+    5: args.dst,
+  });
 }
