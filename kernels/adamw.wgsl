@@ -65,33 +65,19 @@ struct Params {
 @group(0) @binding(6) var<storage, read> chunks: array<vec4<u32>>;
 @group(0) @binding(7) var<storage, read> stats: array<vec4<u32>>;
 
+// The chunk to update and the gradient clip factor (kernels/shared/optimizer_update.wgsl):
+// @use optimizer_update
+
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn main(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
-  if (c >= p.numChunks) {
-    return;
-  }
-  let ch = chunks[c];
-  let st = stats[ch.z];
-  if (st.z != 0u) {
-    // Non-finite gradients (or norm) in this group: skip the whole update.
-    return;
-  }
+fn main(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let ch = chunkToUpdate(grid);
   let t = tensors[ch.w];
-  if (t.statsOnly != 0u) {
+  if (ch.x == ch.y || t.statsOnly != 0u) {
     return;
   }
-  var scale = 1.0;
-  if (p.clip > 0.0) {
-    let norm = sqrt(bitcast<f32>(st.x));
-    scale = min(1.0, p.clip / (norm + 1e-6));
-  }
+  let scale = clipFactor(p.clip, stats[ch.z]);
   let lr = t.lr * p.lrScale;
   let decay = 1.0 - lr * t.weightDecay;
   let stepSize = lr * p.invBc1;
@@ -99,7 +85,7 @@ fn main(
   let b2 = p.beta2;
   let c1 = 1.0 - b1;
   let c2 = 1.0 - b2;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     let g = grads[i] * scale;
     let mi = b1 * m[i] + c1 * g;
     let vi = b2 * v[i] + c2 * (g * g);

@@ -45,27 +45,8 @@
 // The backward never uses atomics: dQ is summed by its query's thread, dK and dV by their key's
 // thread, in a fixed order, so results are deterministic.
 
-struct Params {
-  T: u32,
-  H: u32,
-  D: u32,
-  // Rows per staged tile ('tiled'): min(64, 2048 / D), so that tile * D <= TILE_FLOATS.
-  tile: u32,
-  scale: f32,
-  // B * H * T: invocations of the 'row' entry points.
-  rows: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;
-@group(0) @binding(3) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(4) var<storage, read> oIn: array<f32>;
-@group(0) @binding(5) var<storage, read> dout: array<f32>;
-@group(0) @binding(6) var<storage, read> lseIn: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dqkv: array<f32>;
-@group(0) @binding(8) var<storage, read_write> deltaOut: array<f32>;
-@group(0) @binding(9) var<storage, read> deltaIn: array<f32>;
+// Params, bindings 0-9, NEG_BIG and rowIndex (kernels/shared/attention_io.wgsl):
+// @use attention_io
 
 const WG = 64u;
 // Largest head size this module supports; rewritten per bucket by src/ops/attention.ts.
@@ -74,8 +55,6 @@ const MAX_TILE = 64u;
 const TILE_FLOATS = 2048u;
 // Invocations per workgroup of the 'row' entry points.
 override ROW_WG: u32 = 32u;
-// Below any logit; finite so that exp(NEG_BIG - m) is 0 rather than NaN.
-const NEG_BIG = -3.0e38;
 
 // K (forward, backward_dq) or Q (backward_dkv) rows, [tile][D].
 var<workgroup> tileA: array<f32, TILE_FLOATS>;
@@ -84,22 +63,18 @@ var<workgroup> tileB: array<f32, TILE_FLOATS>;
 
 // Index of qkv[b, t, slot, h, 0] (and of dqkv's).
 fn qkvBase(b: u32, t: u32, slot: u32, h: u32) -> u32 {
-  return (((b * p.T + t) * 3u + slot) * p.H + h) * p.D;
+  return (((b * p.T + t) * 3u + slot) * p.H + h) * p.headSize;
 }
 
 // Index of o[b, t, h, 0] (and of dout's).
 fn oBase(b: u32, t: u32, h: u32) -> u32 {
-  return ((b * p.T + t) * p.H + h) * p.D;
+  return ((b * p.T + t) * p.H + h) * p.headSize;
 }
 
-// Index of lse[b, h, t] (and of delta's).
-fn rowIndex(b: u32, h: u32, t: u32) -> u32 {
-  return (b * p.H + h) * p.T + t;
-}
 
 // Stages `n` rows starting at row t0 of slots slotA, slotA + 1 of qkv into tileA, tileB.
 fn stageQkv(b: u32, h: u32, t0: u32, n: u32, slotA: u32, tid: u32) {
-  let D = p.D;
+  let D = p.headSize;
   let hd = p.H * D;
   for (var e = tid; e < n * D; e += WG) {
     let r = e / D;
@@ -112,7 +87,7 @@ fn stageQkv(b: u32, h: u32, t0: u32, n: u32, slotA: u32, tid: u32) {
 @compute @workgroup_size(64, 1, 1)
 fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let T = p.T;
-  let D = p.D;
+  let D = p.headSize;
   let b = wid.z;
   let h = wid.y;
   let q0 = wid.x * WG;
@@ -182,7 +157,7 @@ fn forward(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid
 @compute @workgroup_size(64, 1, 1)
 fn backward_dq(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let T = p.T;
-  let D = p.D;
+  let D = p.headSize;
   let b = wid.z;
   let h = wid.y;
   let q0 = wid.x * WG;
@@ -242,7 +217,7 @@ fn backward_dq(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
 @compute @workgroup_size(64, 1, 1)
 fn backward_dkv(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let T = p.T;
-  let D = p.D;
+  let D = p.headSize;
   let b = wid.z;
   let h = wid.y;
   let j0 = wid.x * WG;
@@ -329,17 +304,13 @@ fn rowId(flat: u32) -> RowId {
 // a lot per loop iteration. Every sum still runs over d in ascending order, as a plain loop would.
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let flat = flatItem(lid, grid, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
   let id = rowId(flat);
-  let D = p.D;
+  let D = p.headSize;
   let D4 = D & ~3u;
   let hd = p.H * D;
   // qkv elements between consecutive positions t of one (b, h, slot).
@@ -398,17 +369,13 @@ fn forward_row(
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_dq_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_dq_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let flat = flatItem(lid, grid, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
   let id = rowId(flat);
-  let D = p.D;
+  let D = p.headSize;
   let D4 = D & ~3u;
   let hd = p.H * D;
   let stride = 3u * hd;
@@ -470,18 +437,14 @@ fn backward_dq_row(
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_dkv_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let flat = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_dkv_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let flat = flatItem(lid, grid, ROW_WG);
   if (flat >= p.rows) {
     return;
   }
   let id = rowId(flat);
   let j = id.t;
-  let D = p.D;
+  let D = p.headSize;
   let D4 = D & ~3u;
   let hd = p.H * D;
   let stride = 3u * hd;

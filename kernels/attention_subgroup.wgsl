@@ -33,92 +33,15 @@
 enable subgroups;
 diagnostic(off, subgroup_uniformity);
 
-struct Params {
-  T: u32,
-  H: u32,
-  // Equal to the D below (the wrapper builds one module per head size).
-  Dparam: u32,
-  tile: u32,
-  scale: f32,
-  // B * H * T.
-  rows: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;
-@group(0) @binding(3) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(4) var<storage, read> oIn: array<f32>;
-@group(0) @binding(5) var<storage, read> dout: array<f32>;
-@group(0) @binding(6) var<storage, read> lseIn: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dqkv: array<f32>;
-@group(0) @binding(8) var<storage, read_write> deltaOut: array<f32>;
-@group(0) @binding(9) var<storage, read> deltaIn: array<f32>;
+// Params, bindings 0-9, NEG_BIG and rowIndex (kernels/shared/attention_io.wgsl):
+// @use attention_io
+// Head rows as vec4 chunks of D (kernels/shared/attention_chunks.wgsl):
+// @use attention_chunks
 
 // Head size; rewritten by src/ops/wgslTemplate.ts.
 const D = 16u;
 // Invocations per workgroup, and rows (query or key) per workgroup.
 const WG = 64u;
-// Below any logit; finite so that exp(NEG_BIG - m) is 0 rather than NaN.
-const NEG_BIG = -3.0e38;
-
-fn qkvBase(b: u32, t: u32, slot: u32, h: u32) -> u32 {
-  return (((b * p.T + t) * 3u + slot) * p.H + h) * D;
-}
-
-fn oBase(b: u32, t: u32, h: u32) -> u32 {
-  return ((b * p.T + t) * p.H + h) * D;
-}
-
-fn rowIndex(b: u32, h: u32, t: u32) -> u32 {
-  return (b * p.H + h) * p.T + t;
-}
-
-// Which lanes of chunk c hold elements of the head (the last chunk is partial when 4 does not
-// divide D). With D constant and c a literal at every call, the compiler folds this away.
-fn inHead(c: u32) -> vec4<bool> {
-  return vec4<u32>(4u * c) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(D);
-}
-
-// Chunk c of the row starting at element e, zero past D (the neighbour's elements are read, and
-// then dropped, so that the four loads stay unconditional).
-fn ldQkv(e: u32, c: u32) -> vec4<f32> {
-  let i = e + 4u * c;
-  return select(vec4<f32>(0.0), vec4<f32>(qkv[i], qkv[i + 1u], qkv[i + 2u], qkv[i + 3u]), inHead(c));
-}
-
-fn ldDout(e: u32, c: u32) -> vec4<f32> {
-  let i = e + 4u * c;
-  return select(vec4<f32>(0.0), vec4<f32>(dout[i], dout[i + 1u], dout[i + 2u], dout[i + 3u]), inHead(c));
-}
-
-fn ldO(e: u32, c: u32) -> vec4<f32> {
-  let i = e + 4u * c;
-  return select(vec4<f32>(0.0), vec4<f32>(oIn[i], oIn[i + 1u], oIn[i + 2u], oIn[i + 3u]), inHead(c));
-}
-
-// Stores the elements of chunk c that lie in the head.
-fn stO(e: u32, c: u32, x: vec4<f32>) {
-  let i = e + 4u * c;
-  let m = inHead(c);
-  o[i] = x.x;
-  if (m.y) { o[i + 1u] = x.y; }
-  if (m.z) { o[i + 2u] = x.z; }
-  if (m.w) { o[i + 3u] = x.w; }
-}
-
-fn stDqkv(e: u32, c: u32, x: vec4<f32>) {
-  let i = e + 4u * c;
-  let m = inHead(c);
-  dqkv[i] = x.x;
-  if (m.y) { dqkv[i + 1u] = x.y; }
-  if (m.z) { dqkv[i + 2u] = x.z; }
-  if (m.w) { dqkv[i + 3u] = x.w; }
-}
-
-fn hsum(x: vec4<f32>) -> f32 {
-  return (x.x + x.y) + (x.z + x.w);
-}
 
 // The subgroup's place in the workgroup; `ok` false where subgroups are not aligned runs.
 struct Lanes {

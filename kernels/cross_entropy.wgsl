@@ -17,11 +17,12 @@
 //   4 rowLoss: storage<read_write>  [R] f32, loss_r (written by all three row entry points).
 //   5 loss:    storage<read_write>  [runs] f32, written by `mean_loss`.
 // Entry points and dispatch:
-//   forward, forward_backward, forward_backward_in_place: one workgroup of WG threads per row,
-//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
+//   forward, forward_backward, forward_backward_in_place (kernels/shared/cross_entropy_rows.wgsl):
+//     one workgroup of LANES threads per row, (x, y) workgroups (flatGrid),
+//     row = wid.x + wid.y * nwg.x.
 //   mean_loss: one workgroup per run, (runs, 1, 1), after a row entry point (same pass is fine).
-// WG (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp per
-// thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
+// LANES (override, a power of two <= 256) threads stride over the row: an online max/sum-of-exp
+// per thread, then a fixed-order tree across the workgroup (deterministic; no float atomics).
 //
 // Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
 // barrier suspends every subgroup, and for small vocabularies):
@@ -37,44 +38,15 @@
 // or whose target is >= V gets a NaN loss and an all-NaN gradient row, and a run holding such a
 // row gets a NaN mean loss, so that the optimizer's non-finite check skips the update.
 
-struct Params {
-  rows: u32,
-  vocab: u32,
-  rowsPerRun: u32,
-  runs: u32,
-  logitScale: f32,
-  gradCoef: f32,
-  invRowsPerRun: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> targets: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+// Params, bindings 0-4, RowStats and the gradient (kernels/shared/cross_entropy_rows.wgsl):
+// @use cross_entropy_rows
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
-override WG: u32 = 256u;
+override LANES: u32 = 256u;
 
-const NAN_BITS = 0x7fc00000u;
-// Below every scaled logit that can take part in the softmax (the running max starts here).
-const LOWEST = -3.0e38;
-
-var<workgroup> redM: array<f32, WG>;
-var<workgroup> redS: array<f32, WG>;
-var<workgroup> redBad: array<u32, WG>;
-
-fn quietNan() -> f32 {
-  let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
-  return bitcast<f32>(bits);
-}
-
-struct RowStats {
-  maxZ: f32,
-  invSum: f32,
-  loss: f32,
-  bad: bool,
-}
+var<workgroup> redM: array<f32, LANES>;
+var<workgroup> redS: array<f32, LANES>;
+var<workgroup> redBad: array<u32, LANES>;
 
 // Softmax statistics of one row, identical in every thread of the workgroup. Must be called in
 // uniform control flow. All reads of the row happen before its last barrier, so the caller may
@@ -89,7 +61,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   var mz = LOWEST;
   var s = 0.0;
   var bad = 0u;
-  for (var i = tid; i < p.vocab; i += WG) {
+  for (var i = tid; i < p.vocab; i += LANES) {
     let l = logits[base + i];
     let z = p.logitScale * l;
     if (nonFinite(l) || nonFinite(z)) {
@@ -105,7 +77,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   redS[tid] = s;
   redBad[tid] = bad;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+  for (var stride = LANES / 2u; stride > 0u; stride = stride / 2u) {
     if (tid < stride) {
       let m1 = redM[tid];
       let s1 = redS[tid];
@@ -135,81 +107,7 @@ fn rowStats(row: u32, tid: u32) -> RowStats {
   return st;
 }
 
-fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
-  if (st.bad) {
-    return quietNan();
-  }
-  var q = exp(z - st.maxZ) * st.invSum;
-  if (isTarget) {
-    q -= 1.0;
-  }
-  return p.gradCoef * q;
-}
-
-fn rowIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return flatIndex(0u, wid, nwg.x, 1u);
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward_backward(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = tid; i < p.vocab; i += WG) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn forward_backward_in_place(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = rowIndex(wid, nwg);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, tid);
-  if (tid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  // Each element is read and then written by the same thread.
-  for (var i = tid; i < p.vocab; i += WG) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
-}
-
-@compute @workgroup_size(WG, 1, 1)
+@compute @workgroup_size(LANES, 1, 1)
 fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let run = wid.x;
   if (run >= p.runs) {
@@ -218,7 +116,7 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
   let first = run * p.rowsPerRun;
   var s = 0.0;
   var bad = 0u;
-  for (var i = tid; i < p.rowsPerRun; i += WG) {
+  for (var i = tid; i < p.rowsPerRun; i += LANES) {
     let l = rowLoss[first + i];
     if (nonFinite(l)) {
       bad = 1u;
@@ -229,7 +127,7 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
   redS[tid] = s;
   redBad[tid] = bad;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+  for (var stride = LANES / 2u; stride > 0u; stride = stride / 2u) {
     if (tid < stride) {
       redS[tid] = redS[tid] + redS[tid + stride];
       redBad[tid] = redBad[tid] | redBad[tid + stride];
@@ -249,7 +147,8 @@ fn mean_loss(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) w
 
 override ROW_WG: u32 = 64u;
 
-// The row entry points sum pairwise: kernels/pair_sum.wgsl.
+// The row entry points sum pairwise (kernels/shared/pair_sum.wgsl, of this term type):
+// @use pair_sum
 alias PairTerm = f32;
 
 // Softmax statistics of one row computed by one thread; reads the row twice.
@@ -290,56 +189,30 @@ fn rowStatsSerial(row: u32) -> RowStats {
   return st;
 }
 
-@compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+// One row per invocation: writes its loss.
+fn serialRow(lid: u32, grid: FlatGrid) -> RowAt {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
-    return;
-  }
-  rowLoss[row] = rowStatsSerial(row).loss;
-}
-
-@compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
-  if (row >= p.rows) {
-    return;
+    return RowAt();
   }
   let st = rowStatsSerial(row);
   rowLoss[row] = st.loss;
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = 0u; i < p.vocab; i++) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
+  return rowAt(row, st);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_backward_in_place_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStatsSerial(row);
-  rowLoss[row] = st.loss;
-  let base = row * p.vocab;
-  let t = targets[row];
-  // The row's statistics are complete before its first element is overwritten.
-  for (var i = 0u; i < p.vocab; i++) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
+fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  serialRow(lid, grid);
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_backward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  gradientTo(serialRow(lid, grid), 0u, 1u);
+}
+
+@compute @workgroup_size(ROW_WG, 1, 1)
+fn forward_backward_in_place_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  gradientInPlace(serialRow(lid, grid), 0u, 1u);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)

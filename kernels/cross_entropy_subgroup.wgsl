@@ -6,55 +6,26 @@ enable subgroups;
 // `enable subgroups;` (which must come first in the module) fails to compile on a device without
 // the `subgroups` feature.
 //
-// One workgroup of SG threads per row, SG (override) = the adapter's subgroupMinSize (at most
+// One workgroup of LANES threads per row, LANES (override) = the adapter's subgroupMinSize (at most
 // 256): a workgroup no larger than the smallest subgroup is always exactly one subgroup, whatever
 // size the driver picks, so subgroupMax / subgroupAdd / subgroupAny over its active invocations
-// combine the whole row. Lane `lid` takes logits lid, lid + SG, ...
-//   forward_subgroup, forward_backward_subgroup, forward_backward_in_place_subgroup:
-//     (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x. Bindings as the same entry
-//     points of cross_entropy.wgsl.
+// combine the whole row. Lane `lid` takes logits lid, lid + LANES, ...
+//   forward, forward_backward, forward_backward_in_place (kernels/shared/cross_entropy_rows.wgsl,
+//     as for the workgroup variant): (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x.
+//     Bindings as the same entry points of cross_entropy.wgsl.
 // The mean loss per run is cross_entropy.wgsl's `mean_loss_row`.
 // Per lane: the max of its scaled logits, then the sum of exp(z - rowMax) over them in order
-// (each term rounded at most ceil(V / SG) times), then subgroupAdd over the lanes (at most
-// SG - 1 more, in the driver's order: fixed for one device, so the bits repeat).
+// (each term rounded at most ceil(V / LANES) times), then subgroupAdd over the lanes (at most
+// LANES - 1 more, in the driver's order: fixed for one device, so the bits repeat).
 // In place: each lane reads and then overwrites only its own logits; the target's scaled logit
 // reaches the other lanes through subgroupAdd (its owner adds it, the others add 0: exact), so no
 // lane reads a logit another lane may already have overwritten.
 
-struct Params {
-  rows: u32,
-  vocab: u32,
-  rowsPerRun: u32,
-  runs: u32,
-  logitScale: f32,
-  gradCoef: f32,
-  invRowsPerRun: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> targets: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+// Params, bindings 0-4, RowStats and the gradient (kernels/shared/cross_entropy_rows.wgsl):
+// @use cross_entropy_rows
 
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
-override SG: u32 = 32u;
-
-const NAN_BITS = 0x7fc00000u;
-// Below every scaled logit that can take part in the softmax (the running max starts here).
-const LOWEST = -3.0e38;
-
-fn quietNan() -> f32 {
-  let bits = NAN_BITS; // a runtime value: a constant NaN expression is a shader-creation error
-  return bitcast<f32>(bits);
-}
-
-struct RowStats {
-  maxZ: f32,
-  invSum: f32,
-  loss: f32,
-  bad: bool,
-}
+override LANES: u32 = 32u;
 
 // Softmax statistics of one row, identical in every lane; called by the whole subgroup.
 fn rowStats(row: u32, lid: u32) -> RowStats {
@@ -63,7 +34,7 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   var mz = LOWEST;
   var bad = false;
   var zt = 0.0;
-  for (var i = lid; i < p.vocab; i += SG) {
+  for (var i = lid; i < p.vocab; i += LANES) {
     let l = logits[base + i];
     let z = p.logitScale * l;
     if (nonFinite(l) || nonFinite(z)) {
@@ -82,7 +53,7 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   let targetZ = subgroupAdd(zt);
   var s = 0.0;
   if (!st.bad) {
-    for (var i = lid; i < p.vocab; i += SG) {
+    for (var i = lid; i < p.vocab; i += LANES) {
       s += exp(p.logitScale * logits[base + i] - st.maxZ);
     }
   }
@@ -94,74 +65,4 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
     st.loss = quietNan();
   }
   return st;
-}
-
-fn gradAt(st: RowStats, z: f32, isTarget: bool) -> f32 {
-  if (st.bad) {
-    return quietNan();
-  }
-  var q = exp(z - st.maxZ) * st.invSum;
-  if (isTarget) {
-    q -= 1.0;
-  }
-  return p.gradCoef * q;
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return; // uniform: the whole workgroup (one subgroup) leaves together
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_backward_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  for (var i = lid; i < p.vocab; i += SG) {
-    dLogits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_backward_in_place_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(0u, wid, nwg.x, 1u);
-  if (row >= p.rows) {
-    return;
-  }
-  let st = rowStats(row, lid);
-  if (lid == 0u) {
-    rowLoss[row] = st.loss;
-  }
-  let base = row * p.vocab;
-  let t = targets[row];
-  // Each element is read and then written by the same lane.
-  for (var i = lid; i < p.vocab; i += SG) {
-    logits[base + i] = gradAt(st, p.logitScale * logits[base + i], i == t);
-  }
 }

@@ -71,12 +71,8 @@ struct Params {
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.batch * p.seq * p.dim) {
     return;
   }
@@ -136,12 +132,8 @@ fn backward_tok(
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn backward_pos(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn backward_pos(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.posRows * p.dim) {
     return;
   }

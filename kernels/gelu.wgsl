@@ -48,12 +48,8 @@ fn tanhParts(v: f32) -> Tanh {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.n) {
     return;
   }
@@ -62,12 +58,8 @@ fn forward(
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn backward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn backward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.n) {
     return;
   }

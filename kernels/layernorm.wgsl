@@ -53,32 +53,12 @@
 // never more than the workgroup variant's ceil(n / 256) + 8.
 // No float atomics: every sum has a fixed order, so results repeat bit for bit.
 
-struct Params {
-  rows: u32,
-  width: u32,
-  rowBlocks: u32,
-  eps: f32,
-  dxBeta: f32,
-  paramBeta: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
-@group(0) @binding(7) var<storage, read> dy: array<f32>;
-@group(0) @binding(8) var<storage, read> meanIn: array<f32>;
-@group(0) @binding(9) var<storage, read> rstdIn: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dx: array<f32>;
+// Params, bindings 0-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
+// @use layernorm_rows
 @group(0) @binding(11) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(12) var<storage, read> partialIn: array<f32>;
 @group(0) @binding(13) var<storage, read_write> dgain: array<f32>;
 @group(0) @binding(14) var<storage, read_write> dbias: array<f32>;
-
-override HAS_BIAS: bool = true;
 
 const WG = 256u;
 // Rows summed by one workgroup of backward_params_partial (8 row lanes); set by the wrapper,
@@ -120,82 +100,22 @@ fn sum2(tid: u32, v: vec2<f32>) -> vec2<f32> {
   return total;
 }
 
-@compute @workgroup_size(256, 1, 1)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.rows) {
-    return; // uniform: the whole workgroup leaves together
-  }
-  let tid = lid.x;
-  let n = p.width;
-  let base = row * n;
-  let count = f32(n);
+fn rowSum(lid: u32, v: f32) -> f32 {
+  return sum1(lid, v);
+}
 
-  var s = 0.0;
-  for (var j = tid; j < n; j += WG) {
-    s += x[base + j];
-  }
-  let mean = sum1(tid, s) / count;
-
-  // Second pass over centred values: no cancellation when |mean| >> std.
-  var q = 0.0;
-  for (var j = tid; j < n; j += WG) {
-    let d = x[base + j] - mean;
-    q = fma(d, d, q);
-  }
-  let variance = sum1(tid, q) / count;
-  let rstd = inverseSqrt(variance + p.eps);
-
-  for (var j = tid; j < n; j += WG) {
-    var v = (x[base + j] - mean) * rstd * gain[j];
-    if (HAS_BIAS) {
-      v += bias[j];
-    }
-    y[base + j] = v;
-  }
-  if (tid == 0u) {
-    meanOut[row] = mean;
-    rstdOut[row] = rstd;
-  }
+fn rowSum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  return sum2(lid, v);
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn backward_dx(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.rows) {
-    return;
-  }
-  let tid = lid.x;
-  let n = p.width;
-  let base = row * n;
-  let mean = meanIn[row];
-  let rstd = rstdIn[row];
+fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  forwardRow(lid, grid, WG);
+}
 
-  var acc = vec2<f32>(0.0, 0.0);
-  for (var j = tid; j < n; j += WG) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    acc += vec2<f32>(g, g * xhat);
-  }
-  let sums = sum2(tid, acc) / f32(n);
-
-  for (var j = tid; j < n; j += WG) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    var v = rstd * (g - sums.x - xhat * sums.y);
-    if (p.dxBeta != 0.0) {
-      v += p.dxBeta * dx[base + j];
-    }
-    dx[base + j] = v;
-  }
+@compute @workgroup_size(256, 1, 1)
+fn backward_dx(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  backwardDxRow(lid, grid, WG);
 }
 
 var<workgroup> colG: array<f32, 256>; // [8 row lanes][32 columns]
@@ -266,16 +186,13 @@ fn backward_params_final(@builtin(global_invocation_id) gid: vec3<u32>) {
 // Threads per workgroup of the row entry points; set by the wrapper.
 override ROW_WG: u32 = 64u;
 
-// The row entry points sum (value, second value) pairs pairwise: kernels/pair_sum.wgsl.
+// The row entry points sum (value, second value) pairs pairwise (kernels/shared/pair_sum.wgsl):
+// @use pair_sum
 alias PairTerm = vec2<f32>;
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -298,24 +215,14 @@ fn forward_row(
   let variance = pairTotal(&q).x / count;
   let rstd = inverseSqrt(variance + p.eps);
 
-  for (var j = 0u; j < n; j++) {
-    var v = (x[base + j] - mean) * rstd * gain[j];
-    if (HAS_BIAS) {
-      v += bias[j];
-    }
-    y[base + j] = v;
-  }
+  laneWriteY(base, 0u, 1u, mean, rstd);
   meanOut[row] = mean;
   rstdOut[row] = rstd;
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_dx_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let row = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_dx_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let row = flatItem(lid, grid, ROW_WG);
   if (row >= p.rows) {
     return;
   }
@@ -326,30 +233,16 @@ fn backward_dx_row(
 
   var s: PairSum;
   for (var j = 0u; j < n; j++) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    pairAdd(&s, vec2<f32>(g, g * xhat));
+    pairAdd(&s, dxTerms(base, j, mean, rstd));
   }
   let sums = pairTotal(&s) / f32(n);
 
-  for (var j = 0u; j < n; j++) {
-    let g = dy[base + j] * gain[j];
-    let xhat = (x[base + j] - mean) * rstd;
-    var v = rstd * (g - sums.x - xhat * sums.y);
-    if (p.dxBeta != 0.0) {
-      v += p.dxBeta * dx[base + j];
-    }
-    dx[base + j] = v;
-  }
+  laneWriteDx(base, 0u, 1u, mean, rstd, sums);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
-fn backward_params_partial_row(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let t = flatIndex(lid, wid, nwg.x, ROW_WG);
+fn backward_params_partial_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let t = flatItem(lid, grid, ROW_WG);
   let col = t % p.width;
   let block = t / p.width;
   if (block >= p.rowBlocks) {

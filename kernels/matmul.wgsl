@@ -29,23 +29,10 @@
 // The transposed variants let the backward pass use this kernel directly (dA = dC . B^T,
 // dB = A^T . dC) with no transpose op.
 
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  alpha: f32,
-  beta: f32,
-  flags: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 // Threads per side of the workgroup; the tile is T = 8 * WG square. 8 or 16.
 override WG: u32 = 16;
@@ -195,28 +182,6 @@ fn storeSliceB(buf: u32, e: u32, v: vec4<f32>) {
   tileB[at + (k + 3u) * q][n % 4u] = v.w;
 }
 
-// Stores 4 consecutive columns of one row with the epilogue, in range only.
-fn store4(baseC: u32, row: u32, col: u32, v: vec4<f32>) {
-  if (row >= p.M) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    let n = col + j;
-    if (n >= p.N) {
-      return;
-    }
-    let idx = baseC + row * p.N + n;
-    var x = p.alpha * v[j];
-    if (hasBias()) {
-      x += bias[n];
-    }
-    if (p.beta != 0.0) {
-      x += p.beta * c[idx];
-    }
-    c[idx] = x;
-  }
-}
-
 @compute @workgroup_size(WG, WG, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let T = 8u * WG;
@@ -287,20 +252,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let r1 = m0 + T / 2u + 4u * lid.y;
   let c0 = n0 + 4u * lid.x;
   let c1 = n0 + T / 2u + 4u * lid.x;
-  store4(baseC, r0, c0, acc[0]);
-  store4(baseC, r0, c1, acc[1]);
-  store4(baseC, r0 + 1u, c0, acc[2]);
-  store4(baseC, r0 + 1u, c1, acc[3]);
-  store4(baseC, r0 + 2u, c0, acc[4]);
-  store4(baseC, r0 + 2u, c1, acc[5]);
-  store4(baseC, r0 + 3u, c0, acc[6]);
-  store4(baseC, r0 + 3u, c1, acc[7]);
-  store4(baseC, r1, c0, acc[8]);
-  store4(baseC, r1, c1, acc[9]);
-  store4(baseC, r1 + 1u, c0, acc[10]);
-  store4(baseC, r1 + 1u, c1, acc[11]);
-  store4(baseC, r1 + 2u, c0, acc[12]);
-  store4(baseC, r1 + 2u, c1, acc[13]);
-  store4(baseC, r1 + 3u, c0, acc[14]);
-  store4(baseC, r1 + 3u, c1, acc[15]);
+  store4(baseC, r0, c0, 1u, acc[0]);
+  store4(baseC, r0, c1, 1u, acc[1]);
+  store4(baseC, r0 + 1u, c0, 1u, acc[2]);
+  store4(baseC, r0 + 1u, c1, 1u, acc[3]);
+  store4(baseC, r0 + 2u, c0, 1u, acc[4]);
+  store4(baseC, r0 + 2u, c1, 1u, acc[5]);
+  store4(baseC, r0 + 3u, c0, 1u, acc[6]);
+  store4(baseC, r0 + 3u, c1, 1u, acc[7]);
+  store4(baseC, r1, c0, 1u, acc[8]);
+  store4(baseC, r1, c1, 1u, acc[9]);
+  store4(baseC, r1 + 1u, c0, 1u, acc[10]);
+  store4(baseC, r1 + 1u, c1, 1u, acc[11]);
+  store4(baseC, r1 + 2u, c0, 1u, acc[12]);
+  store4(baseC, r1 + 2u, c1, 1u, acc[13]);
+  store4(baseC, r1 + 3u, c0, 1u, acc[14]);
+  store4(baseC, r1 + 3u, c1, 1u, acc[15]);
 }

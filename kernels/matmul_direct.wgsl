@@ -29,27 +29,18 @@
 // Out-of-range rows and columns are clamped to the last valid one for loading (their results are
 // never stored), so the k loop carries no bounds checks for any shape.
 
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  alpha: f32,
-  beta: f32,
-  flags: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+
+fn hasBias() -> bool {
+  return HAS_BIAS;
+}
 
 const WX = 8u;
 const WY = 4u;
@@ -91,28 +82,6 @@ fn kstep(
   let a7 = a[(*ia)[7] + ka];
   (*acc)[14] += a7 * b0;
   (*acc)[15] += a7 * b1;
-}
-
-// Stores v[q] at (row, col + q WX) for q < 4, with the epilogue (alpha, bias, beta), in range only.
-fn store4(baseC: u32, row: u32, col: u32, v: vec4<f32>) {
-  if (row >= p.M) {
-    return;
-  }
-  for (var q = 0u; q < 4u; q++) {
-    let n = col + q * WX;
-    if (n >= p.N) {
-      return;
-    }
-    let idx = baseC + row * p.N + n;
-    var x = p.alpha * v[q];
-    if (HAS_BIAS) {
-      x += bias[n];
-    }
-    if (p.beta != 0.0) {
-      x += p.beta * c[idx];
-    }
-    c[idx] = x;
-  }
 }
 
 @compute @workgroup_size(8, 4, 1)
@@ -162,20 +131,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
 
   // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
-  store4(baseC, row0, col0, acc[0]);
-  store4(baseC, row0, col0 + 4u * WX, acc[1]);
-  store4(baseC, row0 + 1u, col0, acc[2]);
-  store4(baseC, row0 + 1u, col0 + 4u * WX, acc[3]);
-  store4(baseC, row0 + 2u, col0, acc[4]);
-  store4(baseC, row0 + 2u, col0 + 4u * WX, acc[5]);
-  store4(baseC, row0 + 3u, col0, acc[6]);
-  store4(baseC, row0 + 3u, col0 + 4u * WX, acc[7]);
-  store4(baseC, row0 + 4u, col0, acc[8]);
-  store4(baseC, row0 + 4u, col0 + 4u * WX, acc[9]);
-  store4(baseC, row0 + 5u, col0, acc[10]);
-  store4(baseC, row0 + 5u, col0 + 4u * WX, acc[11]);
-  store4(baseC, row0 + 6u, col0, acc[12]);
-  store4(baseC, row0 + 6u, col0 + 4u * WX, acc[13]);
-  store4(baseC, row0 + 7u, col0, acc[14]);
-  store4(baseC, row0 + 7u, col0 + 4u * WX, acc[15]);
+  store4(baseC, row0, col0, WX, acc[0]);
+  store4(baseC, row0, col0 + 4u * WX, WX, acc[1]);
+  store4(baseC, row0 + 1u, col0, WX, acc[2]);
+  store4(baseC, row0 + 1u, col0 + 4u * WX, WX, acc[3]);
+  store4(baseC, row0 + 2u, col0, WX, acc[4]);
+  store4(baseC, row0 + 2u, col0 + 4u * WX, WX, acc[5]);
+  store4(baseC, row0 + 3u, col0, WX, acc[6]);
+  store4(baseC, row0 + 3u, col0 + 4u * WX, WX, acc[7]);
+  store4(baseC, row0 + 4u, col0, WX, acc[8]);
+  store4(baseC, row0 + 4u, col0 + 4u * WX, WX, acc[9]);
+  store4(baseC, row0 + 5u, col0, WX, acc[10]);
+  store4(baseC, row0 + 5u, col0 + 4u * WX, WX, acc[11]);
+  store4(baseC, row0 + 6u, col0, WX, acc[12]);
+  store4(baseC, row0 + 6u, col0 + 4u * WX, WX, acc[13]);
+  store4(baseC, row0 + 7u, col0, WX, acc[14]);
+  store4(baseC, row0 + 7u, col0 + 4u * WX, WX, acc[15]);
 }

@@ -32,27 +32,18 @@ enable subgroups;
 // As in matmul_direct: no workgroup memory or barrier, accumulators indexed by constants only,
 // k unrolled by two, out-of-range rows and columns clamped for loading and never stored.
 
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  alpha: f32,
-  beta: f32,
-  flags: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+
+fn hasBias() -> bool {
+  return HAS_BIAS;
+}
 
 // A quad's block: 16 rows by 16 columns; a workgroup's: 32 by 64.
 const QM = 16u;
@@ -95,28 +86,6 @@ fn kstep(
   (*acc)[13] += a3 * b1;
   (*acc)[14] += a3 * b2;
   (*acc)[15] += a3 * b3;
-}
-
-// Stores v[j] at (row, col + 4 j) for j < 4, with the epilogue (alpha, bias, beta), in range only.
-fn store4(baseC: u32, row: u32, col: u32, v: vec4<f32>) {
-  if (row >= p.M) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    let n = col + 4u * j;
-    if (n >= p.N) {
-      return;
-    }
-    let idx = baseC + row * p.N + n;
-    var x = p.alpha * v[j];
-    if (HAS_BIAS) {
-      x += bias[n];
-    }
-    if (p.beta != 0.0) {
-      x += p.beta * c[idx];
-    }
-    c[idx] = x;
-  }
 }
 
 @compute @workgroup_size(32, 1, 1)
@@ -163,20 +132,20 @@ fn main(
   }
 
   // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 0u), acc[0]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 1u), acc[1]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 2u), acc[2]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 3u), acc[3]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 0u), acc[4]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 1u), acc[5]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 2u), acc[6]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 3u), acc[7]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 0u), acc[8]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 1u), acc[9]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 2u), acc[10]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 3u), acc[11]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 0u), acc[12]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 1u), acc[13]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 2u), acc[14]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 3u), acc[15]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 0u), 4u, acc[0]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 1u), 4u, acc[1]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 2u), 4u, acc[2]);
+  store4(baseC, row0 + q + 0u, col0 + (q ^ 3u), 4u, acc[3]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 0u), 4u, acc[4]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 1u), 4u, acc[5]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 2u), 4u, acc[6]);
+  store4(baseC, row0 + q + 4u, col0 + (q ^ 3u), 4u, acc[7]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 0u), 4u, acc[8]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 1u), 4u, acc[9]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 2u), 4u, acc[10]);
+  store4(baseC, row0 + q + 8u, col0 + (q ^ 3u), 4u, acc[11]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 0u), 4u, acc[12]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 1u), 4u, acc[13]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 2u), 4u, acc[14]);
+  store4(baseC, row0 + q + 12u, col0 + (q ^ 3u), 4u, acc[15]);
 }

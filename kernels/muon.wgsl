@@ -52,6 +52,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read> chunks: array<vec4<u32>>;
 @group(0) @binding(7) var<storage, read> stats: array<vec4<u32>>;
 
+// The chunk to update and the gradient clip factor (kernels/shared/optimizer_update.wgsl):
+// @use optimizer_update
+
 const WG = 256u;
 
 fn paramIndex(mt: Matrix, i: u32) -> u32 {
@@ -60,12 +63,8 @@ fn paramIndex(mt: Matrix, i: u32) -> u32 {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn momentum(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
+fn momentum(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let c = flatGroup(grid);
   if (c >= p.numChunks) {
     return;
   }
@@ -75,12 +74,9 @@ fn momentum(
   if (st.z != 0u) {
     return;
   }
-  var scale = 1.0;
-  if (p.clip > 0.0) {
-    scale = min(1.0, p.clip / (sqrt(bitcast<f32>(st.x)) + 1e-6));
-  }
+  let scale = clipFactor(p.clip, st);
   let mu = p.momentum;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     let j = paramIndex(mt, i);
     let g = grads[j] * scale;
     let b = buf[j];
@@ -91,12 +87,8 @@ fn momentum(
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn apply(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
+fn apply(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let c = flatGroup(grid);
   if (c >= p.numChunks) {
     return;
   }
@@ -108,7 +100,7 @@ fn apply(
   let lr = mt.lr * p.lrScale;
   let decay = 1.0 - lr * mt.weightDecay;
   let step = lr * mt.scale;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     let j = paramIndex(mt, i);
     params[j] = params[j] * decay - step * work[i];
   }

@@ -38,29 +38,21 @@ const WG = 256u;
 const NORM_EPS = 1e-7;
 
 @compute @workgroup_size(256, 1, 1)
-fn normalize(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
+fn normalize(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let c = flatGroup(grid);
   if (c >= p.numChunks) {
     return;
   }
   let ch = chunks[c];
   let denom = sqrt(bitcast<f32>(stats[ch.z].x)) + NORM_EPS;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     dst[i] = src[i] / denom;
   }
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn poly_init(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(tid, wid, nwg.x, WG);
+fn poly_init(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.count) {
     return;
   }

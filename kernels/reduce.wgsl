@@ -27,20 +27,10 @@
 // cleared, which orders non-negative floats exactly (+Inf above finite values, NaN above +Inf):
 // it is NaN when x holds a NaN and +Inf when x holds an infinity.
 
-struct Params {
-  numChunks: u32,
-  groups: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> chunks: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> partials: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> groupRanges: array<vec2<u32>>;
-@group(0) @binding(5) var<storage, read_write> stats: array<vec4<u32>>;
+// Params, the bindings and writeGroupStats (kernels/shared/reduce_stats.wgsl):
+// @use reduce_stats
 
 const WG = 256u;
-const ABS_MASK = 0x7fffffffu;
 
 var<workgroup> wsum: array<f32, WG>;
 var<workgroup> wmax: array<u32, WG>;
@@ -60,12 +50,8 @@ fn reduceWorkgroup(tid: u32) {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn chunk_stats(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
+fn chunk_stats(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let c = flatGroup(grid);
   if (c >= p.numChunks) {
     return;
   }
@@ -73,7 +59,7 @@ fn chunk_stats(
   var s = 0.0;
   var mx = 0u;
   var bad = 0u;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     let v = x[i];
     let a = bitcast<u32>(v) & ABS_MASK;
     mx = max(mx, a);
@@ -83,11 +69,11 @@ fn chunk_stats(
       s = fma(v, v, s);
     }
   }
-  wsum[tid] = s;
-  wmax[tid] = mx;
-  wbad[tid] = bad;
-  reduceWorkgroup(tid);
-  if (tid == 0u) {
+  wsum[lid] = s;
+  wmax[lid] = mx;
+  wbad[lid] = bad;
+  reduceWorkgroup(lid);
+  if (lid == 0u) {
     partials[c] = vec4<u32>(bitcast<u32>(wsum[0]), wmax[0], wbad[0], 0u);
   }
 }
@@ -113,12 +99,6 @@ fn group_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
   wbad[tid] = bad;
   reduceWorkgroup(tid);
   if (tid == 0u) {
-    let sumBits = bitcast<u32>(wsum[0]);
-    var flag = wbad[0];
-    if (nonFiniteBits(sumBits)) {
-      flag = 1u;
-    }
-    let count = stats[g].w + flag;
-    stats[g] = vec4<u32>(sumBits, wmax[0], flag, count);
+    writeGroupStats(g, wsum[0], wmax[0], wbad[0]);
   }
 }

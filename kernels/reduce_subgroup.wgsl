@@ -12,36 +12,23 @@ enable subgroups;
 //   chunk_stats_subgroup: one workgroup per chunk (flatGrid, chunk = wid.x + wid.y * nwg.x);
 //                         lane `lid` takes elements start + lid, start + lid + SG, ...
 //   group_stats_subgroup: one workgroup per group, (groups, 1, 1); lanes stride the partials.
-// Each lane sums its squares pairwise (kernels/pair_sum.wgsl): a term of the sum of squares is
+// Each lane sums its squares pairwise (kernels/shared/pair_sum.wgsl): a term of the sum of squares is
 // rounded once for the square, at most floor(log2 ceil(n / SG)) + 1 times in its lane, and at
 // most SG - 1 times by subgroupAdd (whose order the driver picks; fixed for one device, so the
 // bits repeat): src/ops/errorBounds.ts sumSquaresRelBound.
 
-struct Params {
-  numChunks: u32,
-  groups: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> chunks: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> partials: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> groupRanges: array<vec2<u32>>;
-@group(0) @binding(5) var<storage, read_write> stats: array<vec4<u32>>;
+// Params, the bindings and writeGroupStats (kernels/shared/reduce_stats.wgsl):
+// @use reduce_stats
 
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
 override SG: u32 = 32u;
-const ABS_MASK = 0x7fffffffu;
 
+// @use pair_sum
 alias PairTerm = f32;
 
 @compute @workgroup_size(SG, 1, 1)
-fn chunk_stats_subgroup(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
+fn chunk_stats_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let c = flatGroup(grid);
   if (c >= p.numChunks) {
     return; // uniform: the whole workgroup (one subgroup) leaves together
   }
@@ -90,12 +77,6 @@ fn group_stats_subgroup(
   let groupMax = subgroupMax(mx);
   let groupBad = subgroupOr(bad);
   if (lid == 0u) {
-    let sumBits = bitcast<u32>(sum);
-    var flag = groupBad;
-    if (nonFiniteBits(sumBits)) {
-      flag = 1u;
-    }
-    let count = stats[g].w + flag;
-    stats[g] = vec4<u32>(sumBits, groupMax, flag, count);
+    writeGroupStats(g, sum, groupMax, groupBad);
   }
 }

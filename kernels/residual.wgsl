@@ -34,12 +34,8 @@ struct Params {
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn add(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn add(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.n) {
     return;
   }
@@ -47,12 +43,8 @@ fn add(
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn axpy(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let i = flatIndex(lid.x, wid, nwg.x, WG);
+fn axpy(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let i = flatItem(lid, grid, WG);
   if (i >= p.n) {
     return;
   }

@@ -50,34 +50,23 @@ struct Params {
 @group(0) @binding(5) var<storage, read> chunks: array<vec4<u32>>;
 @group(0) @binding(6) var<storage, read> stats: array<vec4<u32>>;
 
+// The chunk to update and the gradient clip factor (kernels/shared/optimizer_update.wgsl):
+// @use optimizer_update
+
 const WG = 256u;
 
 @compute @workgroup_size(256, 1, 1)
-fn main(
-  @builtin(local_invocation_index) tid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let c = flatIndex(0u, wid, nwg.x, 1u);
-  if (c >= p.numChunks) {
-    return;
-  }
-  let ch = chunks[c];
-  let st = stats[ch.z];
-  if (st.z != 0u) {
-    // Non-finite gradients (or norm) in this group: skip the whole update.
-    return;
-  }
+fn main(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
+  let ch = chunkToUpdate(grid);
   let t = tensors[ch.w];
-  var scale = 1.0;
-  if (p.clip > 0.0) {
-    let norm = sqrt(bitcast<f32>(st.x));
-    scale = min(1.0, p.clip / (norm + 1e-6));
+  if (ch.x == ch.y) {
+    return;
   }
+  let scale = clipFactor(p.clip, stats[ch.z]);
   let lr = t.lr * p.lrScale;
   let decay = 1.0 - lr * t.weightDecay;
   let mu = p.momentum;
-  for (var i = ch.x + tid; i < ch.y; i += WG) {
+  for (var i = ch.x + lid; i < ch.y; i += WG) {
     let b = mu * buf[i] + grads[i] * scale;
     buf[i] = b;
     params[i] = params[i] * decay - lr * b;

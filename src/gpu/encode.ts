@@ -4,10 +4,11 @@
  * encoder and submits once: storage writes of one dispatch are visible to the next.
  */
 import { registerBindGroup } from './accounting';
+import type { KernelSource, OverrideConstants } from './pipelines';
 import type { GpuContext } from './device';
-import { BufferUsage } from './constants';
 import { withErrorScopes } from './errors';
 import { bindingOf, releaseTensor, type GpuTensor } from './tensor';
+import { createUniform, type UniformValues } from './uniforms';
 
 export interface PreparedOp {
   /** Kernel name and purpose, for error messages and profiling. */
@@ -35,38 +36,6 @@ export async function runOps(
   const name = ops.map((o) => o.label).join(', ') || label;
   await withErrorScopes(ctx.device, name, () => submitOps(ctx, ops, label));
   await ctx.device.queue.onSubmittedWorkDone();
-}
-
-export type UniformField = ['u32' | 'i32' | 'f32', number];
-
-/**
- * Packs scalar fields into a uniform buffer taken from the pool and writes it once.
- * Fields are 4 bytes each in declaration order; the WGSL struct must match.
- */
-export function createUniform(
-  ctx: GpuContext,
-  fields: readonly UniformField[],
-  label: string,
-): GPUBuffer {
-  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
-  const data = new DataView(new ArrayBuffer(bytes));
-  fields.forEach(([type, value], i) => {
-    if (type === 'f32') data.setFloat32(i * 4, value, true);
-    else if (type === 'i32') data.setInt32(i * 4, value, true);
-    else {
-      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-        throw new Error(`${label}: uniform field ${i} = ${value} is not a u32`);
-      }
-      data.setUint32(i * 4, value, true);
-    }
-  });
-  const buffer = ctx.pool.acquire(
-    bytes,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
-  ctx.device.queue.writeBuffer(buffer, 0, data.buffer);
-  return buffer;
 }
 
 /** Dispatch size along one dimension, checked against the device limit. */
@@ -156,4 +125,37 @@ export function singleDispatchOp(ctx: GpuContext, d: SingleDispatch): PreparedOp
 /** Bind-group entries for tensors, as [binding, tensor] pairs. */
 export function tensorEntries(bindings: ReadonlyArray<[number, GpuTensor]>): GPUBindGroupEntry[] {
   return bindings.map(([binding, t]) => ({ binding, resource: bindingOf(t) }));
+}
+
+export interface KernelDispatch {
+  kernel: KernelSource;
+  entry: string;
+  constants?: OverrideConstants;
+  /** The kernel's `Params` by field name, written once. */
+  uniforms: UniformValues;
+  /** The bindings after the uniforms (tensorEntries for tensors). */
+  entries: GPUBindGroupEntry[];
+  groups: readonly [number, number, number];
+  label: string;
+  unused?: readonly number[];
+}
+
+/**
+ * One dispatch of one entry point: the pipeline from the cache, the uniform buffer written once
+ * (binding 0) and the bind group made once; the op owns the uniform buffer.
+ */
+export async function prepareKernelDispatch(
+  ctx: GpuContext,
+  d: KernelDispatch,
+): Promise<PreparedOp> {
+  const pipeline = await ctx.pipelines.get(d.kernel, d.entry, d.constants);
+  const uniforms = createUniform(ctx, d.kernel, d.uniforms, d.label);
+  return singleDispatchOp(ctx, {
+    pipeline,
+    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...d.entries],
+    groups: d.groups,
+    label: d.label,
+    owned: [uniforms],
+    ...(d.unused ? { unused: d.unused } : {}),
+  });
 }

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './pipelines';
 export * from './pool';
 export * from './tensor';
+export * from './uniforms';

@@ -10,8 +10,15 @@ describe('withPrelude', () => {
     expect(code).not.toContain('struct PairSum');
   });
 
-  it('joins the pair sum only to a kernel that declares its term type', () => {
-    expect(withPrelude('alias PairTerm = f32;\n')).toContain('struct PairSum');
-    expect(withPrelude('// alias PairTerm = f32;\n')).not.toContain('struct PairSum');
+  it('appends each snippet a kernel names by // @use, once', () => {
+    const code = withPrelude('// @use pair_sum\nalias PairTerm = f32;\n// @use pair_sum\n');
+    expect(code.match(/struct PairSum/g)).toHaveLength(1);
+    expect(withPrelude('let a = 1; // @use pair_sum\n')).not.toContain('struct PairSum');
+  });
+
+  it('names the kernel and the snippet of a // @use without a file', () => {
+    expect(() => withPrelude('// @use no_such_snippet\n', 'k')).toThrow(
+      /k.*no kernels\/shared\/no_such_snippet\.wgsl/,
+    );
   });
 });

@@ -2,8 +2,6 @@
  * Pipeline cache keyed by kernel name, entry point and override constants. Shader modules are
  * compiled once per kernel source; compilation errors throw naming the kernel and the line.
  */
-import pairSumWgsl from '../../kernels/pair_sum.wgsl?raw';
-import preludeWgsl from '../../kernels/prelude.wgsl?raw';
 import { registerPipeline } from './accounting';
 import { GpuKernelError, withErrorScopes } from './errors';
 
@@ -15,18 +13,47 @@ export interface KernelSource {
   code: string;
 }
 
-/** A kernel that sums pairwise declares its term type; the pair-sum helpers are joined to it. */
-const PAIR_TERM = /^alias PairTerm\b/m;
+/** kernels/shared/NAME.wgsl by NAME: the snippets a kernel may `// @use`. */
+const SHARED: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(
+    import.meta.glob<string>('../../kernels/shared/*.wgsl', {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    }),
+  ).map(([path, code]) => [path.replace(/^.*\/(.+)\.wgsl$/, '$1'), code]),
+);
+
+/** A line `// @use NAME` at the start of a line: the kernel needs kernels/shared/NAME.wgsl. */
+const USE = /^\/\/ @use ([a-z_]+)\s*$/gm;
+
+/** The shared snippets `code` uses, and those they use, each once, in first-use order. */
+function usedSnippets(code: string, name: string, seen = new Set<string>(['prelude'])): string[] {
+  const out: string[] = [];
+  for (const [, used] of code.matchAll(USE)) {
+    if (seen.has(used)) continue;
+    const snippet = SHARED[used];
+    if (snippet === undefined) {
+      throw new GpuKernelError(
+        name,
+        'compilation',
+        `// @use ${used}: no kernels/shared/${used}.wgsl`,
+      );
+    }
+    seen.add(used);
+    out.push(snippet, ...usedSnippets(snippet, name, seen));
+  }
+  return out;
+}
 
 /**
- * The WGSL compiled for a kernel: its file, then the shared prelude (kernels/prelude.wgsl) and,
- * where it declares `alias PairTerm`, the pair sum (kernels/pair_sum.wgsl). Appended, not
- * prepended, so compile errors keep the kernel file's line numbers.
+ * The WGSL compiled for a kernel: its file, then the shared prelude (kernels/shared/prelude.wgsl)
+ * and each snippet it names by a line `// @use NAME` (kernels/shared/NAME.wgsl, and what those
+ * use). Appended, not prepended, so compile errors keep the kernel file's line numbers and an
+ * `enable` directive stays first.
  */
-export function withPrelude(code: string): string {
-  const parts = [code, preludeWgsl];
-  if (PAIR_TERM.test(code)) parts.push(pairSumWgsl);
-  return parts.join('\n');
+export function withPrelude(code: string, name = 'kernel'): string {
+  return [code, SHARED.prelude, ...usedSnippets(code, name)].join('\n');
 }
 
 export class PipelineCache {
@@ -45,7 +72,7 @@ export class PipelineCache {
     // The scope keeps the compile error from also surfacing as an uncaptured device error.
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({
-      code: withPrelude(kernel.code),
+      code: withPrelude(kernel.code, kernel.name),
       label: kernel.name,
     });
     const info = await module.getCompilationInfo();
@@ -84,7 +111,7 @@ export class PipelineCache {
         compute: { module, entryPoint, constants: numeric },
       }),
     );
-    registerPipeline(pipeline, withPrelude(kernel.code));
+    registerPipeline(pipeline, withPrelude(kernel.code, kernel.name));
     this.pipelines.set(key, pipeline);
     return pipeline;
   }

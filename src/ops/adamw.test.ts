@@ -11,6 +11,7 @@ import {
 import { adamwStepRef, type AdamWStateRef } from '../reference/adamw';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
+import { extentOf, gappedTensorTable, uploadUpdateBuffers } from '../../test/updateTables';
 import { acquireNodeGpu } from '../gpu/node';
 import { releaseGpu } from '../gpu';
 import {
@@ -38,31 +39,12 @@ const BETA2 = 0.999;
 
 /** Tensors of sizes 1, 7, 33, 127, 300, 5 with gaps between them, per-tensor µP-like settings. */
 function tensorTable(groups: number, lrOfGroup: (g: number) => number): AdamWTensor[] {
-  const sizes = [1, 7, 33, 127, 300, 5];
-  const eps = [1e-8, 1e-3, 1e-2, 1e-8, 3e-3, 1e-5];
-  const wd = [0, 0.1, 0, 0.01, 0.05, 0];
-  const lrMul = [1, 0.5, 2, 0.25, 1, 3];
-  const out: AdamWTensor[] = [];
-  let offset = 3; // elements before the first tensor and between tensors belong to none
-  for (let g = 0; g < groups; g++) {
-    sizes.forEach((length, i) => {
-      out.push({
-        name: `g${g}t${i}`,
-        offset,
-        length,
-        lr: lrOfGroup(g) * lrMul[i],
-        eps: eps[i],
-        weightDecay: wd[i],
-        group: g,
-      });
-      offset += length + (i % 2) * 2;
-    });
-  }
-  return out;
-}
-
-function extentOf(tensors: readonly AdamWTensor[]): number {
-  return Math.max(...tensors.map((t) => t.offset + t.length)) + 4;
+  return gappedTensorTable(groups, lrOfGroup, {
+    sizes: [1, 7, 33, 127, 300, 5],
+    eps: [1e-8, 1e-3, 1e-2, 1e-8, 3e-3, 1e-5],
+    wd: [0, 0.1, 0, 0.01, 0.05, 0],
+    lrMul: [1, 0.5, 2, 0.25, 1, 3],
+  });
 }
 
 interface Harness {
@@ -85,11 +67,9 @@ async function setupWith(
 ): Promise<Harness> {
   const ctx = context ?? gpu();
   const n = extentOf(tensors);
-  const p0 = new Rng(123).normalArray(n, 0.5);
-  const params = uploadTensor(ctx, p0, [n], 'params');
-  const grads = uploadTensor(ctx, new Float32Array(n), [n], 'grads');
-  const m = uploadTensor(ctx, new Float32Array(n), [n], 'm');
-  const v = uploadTensor(ctx, new Float32Array(n), [n], 'v');
+  const buffers = uploadUpdateBuffers(ctx, n, ['m', 'v']);
+  const { p0, params, grads } = buffers;
+  const [m, v] = buffers.state;
   const op = await prepareAdamW(ctx, {
     params,
     grads,
@@ -116,7 +96,7 @@ async function setupWith(
     bounds: { params: new Float64Array(n), mAbs: new Float64Array(n) },
     release() {
       op.release();
-      [params, grads, m, v].forEach((t) => releaseTensor(ctx, t));
+      buffers.release();
     },
   };
 }

@@ -10,23 +10,9 @@
  * faster, bench/RESULTS.md), 'workgroup' on GPUs until measured there (the tuner may pick either).
  */
 import adamwWgsl from '../../kernels/adamw.wgsl?raw';
-import {
-  bindingOf,
-  BufferUsage,
-  singleDispatchOp,
-  STORAGE_USAGE,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
-import {
-  GROUP_STATS_VARIANTS,
-  prepareGroupStats,
-  type GroupStatsOp,
-  type GroupStatsVariant,
-} from './reduce';
-import { flatGrid } from './shapes';
-import { checkUpdateTable, updateTableBytes } from './updateTable';
+import type { GpuContext, GpuTensor, PreparedOp } from '../gpu';
+import { GROUP_STATS_VARIANTS, type GroupStatsOp, type GroupStatsVariant } from './reduce';
+import { checkClip, checkUpdateTable, prepareTableUpdate, updateTableBytes } from './updateTable';
 import { SUBGROUP_RULE, variantOn } from './subgroups';
 import type { VariantRegistry } from './variants';
 
@@ -133,49 +119,35 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
   }));
 
   const variant = adamwVariantOn(ctx, end, tensors.length, args.variant, label);
-  // The chunk table checks offsets, lengths and groups.
-  const gradStats = await prepareGroupStats(ctx, {
+  const update = await prepareTableUpdate(ctx, {
+    kernel: ADAMW_KERNEL,
     variant,
-    x: grads,
-    segments: tensors.map((t) => ({ offset: t.offset, length: t.length, group: t.group ?? 0 })),
+    grads,
+    buffers: [params, grads, m, v],
+    tensors,
+    table: updateTableBytes(
+      tensors,
+      (t) => [t.lr, t.weightDecay ?? 0, t.eps ?? 1e-8],
+      (t) => (t.statsOnly ? 1 : 0),
+    ),
     groups: args.groups,
     chunkSize: args.chunkSize,
-    label: `${label}:grad-stats`,
+    label,
   });
-  const groups = gradStats.groups;
 
-  const table = updateTableBytes(
-    tensors,
-    (t) => [t.lr, t.weightDecay ?? 0, t.eps ?? 1e-8],
-    (t) => (t.statsOnly ? 1 : 0),
-  );
-  const tableBuffer = ctx.pool.acquire(table.byteLength, STORAGE_USAGE, `${label}:tensors`);
-  ctx.device.queue.writeBuffer(tableBuffer, 0, table);
-
-  const pipeline = await ctx.pipelines.get(ADAMW_KERNEL, 'main');
-  const numChunks = gradStats.table.numChunks;
-  const grid = flatGrid(ctx, numChunks, label);
-
-  // Params: beta1, beta2, lrScale, clip, invBc1, invSqrtBc2 (f32), numChunks (u32).
-  const uniformData = new DataView(new ArrayBuffer(32));
-  const uniforms = ctx.pool.acquire(
-    32,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
   let step = 1;
   let lrScale = args.lrScale ?? 1;
   let clip = args.clip ?? 0;
-  const writeUniforms = () => {
-    uniformData.setFloat32(0, beta1, true);
-    uniformData.setFloat32(4, beta2, true);
-    uniformData.setFloat32(8, lrScale, true);
-    uniformData.setFloat32(12, clip, true);
-    uniformData.setFloat32(16, 1 / (1 - beta1 ** step), true);
-    uniformData.setFloat32(20, 1 / Math.sqrt(1 - beta2 ** step), true);
-    uniformData.setUint32(24, numChunks, true);
-    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
-  };
+  const writeUniforms = () =>
+    update.uniforms.write({
+      beta1,
+      beta2,
+      lrScale,
+      clip,
+      invBc1: 1 / (1 - beta1 ** step),
+      invSqrtBc2: 1 / Math.sqrt(1 - beta2 ** step),
+      numChunks: update.numChunks,
+    });
   const setStep = (t: number, scale?: number) => {
     if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be >= 1, got ${t}`);
     if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0)) {
@@ -186,46 +158,14 @@ export async function prepareAdamW(ctx: GpuContext, args: AdamWArgs): Promise<Ad
     writeUniforms();
   };
   const setClip = (c: number) => {
-    if (!(Number.isFinite(c) && c >= 0)) throw new Error(`${label}: clip must be >= 0, got ${c}`);
-    clip = c;
+    clip = checkClip(c, label);
     writeUniforms();
   };
   setClip(clip);
   setStep(args.step ?? 1, lrScale);
-
-  // The update reads the gradient statistics (norms, non-finite flags) of the pass before it.
-  const update = singleDispatchOp(ctx, {
-    label: `${label} [${variant}]`,
-    pipeline,
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      { binding: 1, resource: bindingOf(params) },
-      { binding: 2, resource: bindingOf(grads) },
-      { binding: 3, resource: bindingOf(m) },
-      { binding: 4, resource: bindingOf(v) },
-      { binding: 5, resource: { buffer: tableBuffer, size: table.byteLength } },
-      { binding: 6, resource: bindingOf(gradStats.chunks) },
-      { binding: 7, resource: bindingOf(gradStats.stats) },
-    ],
-    groups: grid,
-    owned: [tableBuffer, uniforms],
-  });
-  return {
-    label: `${label} [${variant}]`,
-    gradStats,
-    stats: gradStats.stats,
-    groups,
-    setStep,
-    setClip,
-    encode(pass) {
-      gradStats.encode(pass);
-      update.encode(pass);
-    },
-    release() {
-      gradStats.release();
-      update.release();
-    },
-  };
+  const { gradStats, encode, release } = update;
+  const { stats, groups } = gradStats;
+  return { label: update.label, gradStats, stats, groups, setStep, setClip, encode, release };
 }
 
 /**

@@ -36,7 +36,6 @@ import attentionSubgroupWgsl from '../../kernels/attention_subgroup.wgsl?raw';
 import attentionUnrolledWgsl from '../../kernels/attention_unrolled.wgsl?raw';
 import {
   dispatchOp,
-  singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
@@ -47,6 +46,9 @@ import {
   type KernelSource,
   type OverrideConstants,
   type PreparedOp,
+  type UniformValues,
+  prepareKernelDispatch,
+  tensorEntries,
 } from '../gpu';
 import { MAX_CONTEXT, MAX_HEAD_SIZE } from '../limits';
 import { checkDims, checkNoAliasing, flatGrid } from './shapes';
@@ -200,7 +202,7 @@ export interface AttentionBackwardArgs extends AttentionShape {
 interface Checked {
   label: string;
   sizes: { qkv: number; rows: number; out: number };
-  uniformFields: Array<['u32' | 'f32', number]>;
+  uniformValues: UniformValues;
   groups: [number, number, number];
   kernel: KernelSource;
   constants: OverrideConstants;
@@ -242,14 +244,7 @@ function checkShape(ctx: GpuContext, s: AttentionShape, kind: string): Checked {
       rows,
       out: batch * context * heads * headSize,
     },
-    uniformFields: [
-      ['u32', context],
-      ['u32', heads],
-      ['u32', headSize],
-      ['u32', tile],
-      ['f32', scale],
-      ['u32', rows],
-    ] satisfies Checked['uniformFields'],
+    uniformValues: { T: context, H: heads, headSize, tile, scale, rows },
   };
   switch (variant) {
     case 'unrolled': {
@@ -320,7 +315,7 @@ export async function prepareAttentionForward(
   ctx: GpuContext,
   args: AttentionForwardArgs,
 ): Promise<PreparedOp> {
-  const { label, sizes, uniformFields, groups, kernel, constants, entry } = checkShape(
+  const { label, sizes, uniformValues, groups, kernel, constants, entry } = checkShape(
     ctx,
     args,
     'forward',
@@ -330,15 +325,19 @@ export async function prepareAttentionForward(
   need(args.lse, sizes.rows, 'lse', '[B, H, T]', label);
   checkNoAliasing(label, { out: args.out, lse: args.lse }, { qkv: args.qkv });
 
-  const pipeline = await ctx.pipelines.get(kernel, entry('forward'), constants);
-  const uniforms = createUniform(ctx, uniformFields, label);
-  const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniforms } },
-    { binding: 1, resource: bindingOf(args.qkv) },
-    { binding: 2, resource: bindingOf(args.out) },
-    { binding: 3, resource: bindingOf(args.lse) },
-  ];
-  return singleDispatchOp(ctx, { pipeline, entries, groups, label: label, owned: [uniforms] });
+  return prepareKernelDispatch(ctx, {
+    kernel,
+    entry: entry('forward'),
+    constants,
+    uniforms: uniformValues,
+    entries: tensorEntries([
+      [1, args.qkv],
+      [2, args.out],
+      [3, args.lse],
+    ]),
+    groups,
+    label,
+  });
 }
 
 /**
@@ -350,7 +349,7 @@ export async function prepareAttentionBackward(
   ctx: GpuContext,
   args: AttentionBackwardArgs,
 ): Promise<PreparedOp> {
-  const { label, sizes, uniformFields, groups, kernel, constants, entry } = checkShape(
+  const { label, sizes, uniformValues, groups, kernel, constants, entry } = checkShape(
     ctx,
     args,
     'backward',
@@ -369,7 +368,7 @@ export async function prepareAttentionBackward(
   // One at a time: each creation pushes and pops device error scopes.
   const dqPipeline = await ctx.pipelines.get(kernel, entry('backward_dq'), constants);
   const dkvPipeline = await ctx.pipelines.get(kernel, entry('backward_dkv'), constants);
-  const uniforms = createUniform(ctx, uniformFields, label);
+  const uniforms = createUniform(ctx, kernel, uniformValues, label);
   const delta = createTensor(ctx, [args.batch, args.heads, args.context], 'f32', `${label}:delta`);
   // dK, dV read the Delta that the dQ dispatch writes: keep this order.
   return dispatchOp(ctx, {

@@ -21,7 +21,6 @@ import crossEntropyWgsl from '../../kernels/cross_entropy.wgsl?raw';
 import crossEntropySubgroupWgsl from '../../kernels/cross_entropy_subgroup.wgsl?raw';
 import {
   bindingOf,
-  BufferUsage,
   createTensor,
   dispatchOp,
   workgroupCount,
@@ -29,6 +28,7 @@ import {
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  createUniformBlock,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, flatGrid, needTensor } from './shapes';
@@ -151,7 +151,7 @@ export async function prepareCrossEntropy(
   const [rowPipeline, meanPipeline] = await Promise.all(
     variant === 'subgroup'
       ? [
-          ctx.pipelines.get(CROSS_ENTROPY_SUBGROUP_KERNEL, `${entry}_subgroup`, { SG: lanes }),
+          ctx.pipelines.get(CROSS_ENTROPY_SUBGROUP_KERNEL, entry, { LANES: lanes }),
           ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss_row', {
             ROW_WG: CROSS_ENTROPY_ROW_WORKGROUP,
           }),
@@ -166,8 +166,8 @@ export async function prepareCrossEntropy(
             }),
           ]
         : [
-            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { WG: workgroupSizeFor(vocab) }),
-            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { WG: 256 }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, entry, { LANES: workgroupSizeFor(vocab) }),
+            ctx.pipelines.get(CROSS_ENTROPY_KERNEL, 'mean_loss', { LANES: 256 }),
           ],
   );
   const ownRowLoss = args.rowLoss ? undefined : createTensor(ctx, [rows], 'f32', `${label}:rows`);
@@ -181,13 +181,8 @@ export async function prepareCrossEntropy(
   const runsPerGroup = variant === 'workgroup' ? 1 : CROSS_ENTROPY_ROW_WORKGROUP;
   const runGroups = workgroupCount(ctx, runs, runsPerGroup, label);
   const rowsPerRun = rows / runs;
-  // Params: rows, vocab, rowsPerRun, runs (u32), logitScale, gradCoef, invRowsPerRun (f32).
-  const uniformData = new DataView(new ArrayBuffer(32));
-  const uniforms = ctx.pool.acquire(
-    32,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
+  // One buffer for both dispatches: both kernels use one Params (kernels/shared/cross_entropy_rows.wgsl).
+  const uniforms = createUniformBlock(ctx, CROSS_ENTROPY_KERNEL, label);
   let logitScale = args.logitScale ?? 1;
   let gradScale = args.gradScale ?? 1;
   const setScales = (s: { logitScale?: number; gradScale?: number }) => {
@@ -196,20 +191,21 @@ export async function prepareCrossEntropy(
     }
     logitScale = s.logitScale ?? logitScale;
     gradScale = s.gradScale ?? gradScale;
-    uniformData.setUint32(0, rows, true);
-    uniformData.setUint32(4, vocab, true);
-    uniformData.setUint32(8, rowsPerRun, true);
-    uniformData.setUint32(12, runs, true);
-    uniformData.setFloat32(16, logitScale, true);
-    // Rounded once from float64, not three times on the GPU.
-    uniformData.setFloat32(20, (logitScale * gradScale) / rowsPerRun, true);
-    uniformData.setFloat32(24, 1 / rowsPerRun, true);
-    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
+    uniforms.write({
+      rows,
+      vocab,
+      rowsPerRun,
+      runs,
+      logitScale,
+      // Rounded once from float64, not three times on the GPU.
+      gradCoef: (logitScale * gradScale) / rowsPerRun,
+      invRowsPerRun: 1 / rowsPerRun,
+    });
   };
   setScales({ logitScale, gradScale });
 
   const rowEntries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniforms } },
+    { binding: 0, resource: { buffer: uniforms.buffer } },
     { binding: 1, resource: bindingOf(args.logits) },
     { binding: 2, resource: bindingOf(args.targets) },
     { binding: 4, resource: bindingOf(rowLoss) },
@@ -217,7 +213,7 @@ export async function prepareCrossEntropy(
   if (entry === 'forward_backward' && args.dLogits) {
     rowEntries.push({ binding: 3, resource: bindingOf(args.dLogits) });
   }
-  const owned = [uniforms];
+  const owned = [uniforms.buffer];
   if (ownRowLoss) owned.push(ownRowLoss.buffer);
   if (ownLoss) owned.push(ownLoss.buffer);
   const op = dispatchOp(ctx, {
@@ -233,7 +229,7 @@ export async function prepareCrossEntropy(
         label: `${label}:mean_loss [${variant}]`,
         pipeline: meanPipeline,
         entries: [
-          { binding: 0, resource: { buffer: uniforms } },
+          { binding: 0, resource: { buffer: uniforms.buffer } },
           { binding: 4, resource: bindingOf(rowLoss) },
           { binding: 5, resource: bindingOf(loss) },
         ],

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createTensor,
-  readTensor,
-  releaseTensor,
-  runOps,
-  uploadTensor,
-  type GpuContext,
-  type GpuTensor,
-} from '../gpu';
+import { createTensor, releaseTensor, uploadTensor, type GpuContext } from '../gpu';
 import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../reference/embedding';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
+import { withScope } from './selftest/common';
+import { runEmbedding } from './selftest/embedding';
 import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from './errorBounds';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import {
@@ -68,47 +62,22 @@ async function check(c: Case) {
   const dTok0 = rng.uniformArray(vocab * dim);
   const dPos0 = rng.uniformArray(posRows * dim);
 
-  const tensors: GpuTensor[] = [];
-  const up = (data: Float32Array | Uint32Array, label: string) => {
-    const t = uploadTensor(ctx, data, [data.length], label);
-    tensors.push(t);
-    return t;
-  };
-  const tTokens = up(tokens, 'tokens');
-  const tOut = createTensor(ctx, [batch * seq * dim], 'f32', 'out');
-  tensors.push(tOut);
-  const tdTok = up(dTok0, 'dTok');
-  const tdPos = up(dPos0, 'dPos');
   const shape = { batch, seq, vocab, dim, posRows, alpha };
-  const fwd = await prepareEmbeddingForward(ctx, {
-    ...shape,
-    tokens: tTokens,
-    tokEmb: up(tok, 'tokEmb'),
-    posEmb: up(pos, 'posEmb'),
-    out: tOut,
+  const { out, dTok, dPos } = await withScope(ctx, async (scope) => {
+    const got = await runEmbedding(scope, {
+      shape,
+      data: { tokens, tok, pos, dOut, dTok0, dPos0 },
+      beta,
+      posBeta,
+      variant: c.variant,
+    });
+    if (c.repeat) {
+      const again = await got.again();
+      expect(Array.from(again.dTok)).toEqual(Array.from(got.dTok));
+      expect(Array.from(again.dPos)).toEqual(Array.from(got.dPos));
+    }
+    return got;
   });
-  const bwd = await prepareEmbeddingBackward(ctx, {
-    ...shape,
-    beta,
-    posBeta,
-    variant: c.variant,
-    tokens: tTokens,
-    dOut: up(dOut, 'dOut'),
-    dTok: tdTok,
-    dPos: tdPos,
-  });
-  await runOps(ctx, [fwd, bwd]);
-  const out = await readTensor(ctx, tOut);
-  const dTok = await readTensor(ctx, tdTok);
-  const dPos = await readTensor(ctx, tdPos);
-  if (c.repeat) {
-    await runOps(ctx, [bwd]);
-    expect(Array.from(await readTensor(ctx, tdTok))).toEqual(Array.from(dTok));
-    expect(Array.from(await readTensor(ctx, tdPos))).toEqual(Array.from(dPos));
-  }
-  fwd.release();
-  bwd.release();
-  tensors.forEach((t) => releaseTensor(ctx, t));
 
   const want = embeddingRef(tokens, tok, pos, shape);
   const outBound = new Float64Array(want.length);

@@ -129,16 +129,17 @@ function uniformsFor(
   }
   return createUniform(
     ctx,
-    [
-      ['u32', s.batch],
-      ['u32', s.seq],
-      ['u32', s.dim],
-      ['u32', s.vocab],
-      ['u32', posRows],
-      ['f32', alpha],
-      ['f32', beta],
-      ['f32', posBeta],
-    ],
+    EMBEDDING_KERNEL,
+    {
+      batch: s.batch,
+      seq: s.seq,
+      dim: s.dim,
+      vocab: s.vocab,
+      posRows,
+      alpha,
+      beta,
+      betaPos: posBeta,
+    },
     label,
   );
 }

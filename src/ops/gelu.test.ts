@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createTensor,
-  readTensor,
-  releaseTensor,
-  runOps,
-  uploadTensor,
-  type GpuContext,
-} from '../gpu';
+import { createTensor, releaseTensor, type GpuContext } from '../gpu';
 import { geluBackwardRef, geluRef } from '../reference/gelu';
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
+import { withScope } from './selftest/common';
+import { runGelu } from './selftest/gelu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import { geluBound, geluScale, geluTanhArg } from './errorBounds';
 import { prepareGeluBackward, prepareGeluForward } from './gelu';
@@ -53,18 +48,7 @@ async function check(n: number, seed: number, ctx: GpuContext = gpu()) {
   const rng = new Rng(seed);
   const x = inputs(rng, n);
   const dy = rng.uniformArray(n);
-  const tx = uploadTensor(ctx, x, [n], 'x');
-  const tdy = uploadTensor(ctx, dy, [n], 'dy');
-  const ty = createTensor(ctx, [n], 'f32', 'y');
-  const tdx = createTensor(ctx, [n], 'f32', 'dx');
-  const fwd = await prepareGeluForward(ctx, { x: tx, y: ty });
-  const bwd = await prepareGeluBackward(ctx, { x: tx, dy: tdy, dx: tdx });
-  await runOps(ctx, [fwd, bwd]);
-  const y = await readTensor(ctx, ty);
-  const dx = await readTensor(ctx, tdx);
-  fwd.release();
-  bwd.release();
-  [tx, tdy, ty, tdx].forEach((t) => releaseTensor(ctx, t));
+  const { y, dx } = await withScope(ctx, (scope) => runGelu(scope, x, dy));
 
   expectClose(y, geluRef(x), x);
   expectClose(dx, geluBackwardRef(x, dy), x, dy);

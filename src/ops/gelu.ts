@@ -1,14 +1,8 @@
 /** Typed wrapper of kernels/gelu.wgsl (tanh-form GELU): shape checks, dispatch sizes, bindings. */
 import geluWgsl from '../../kernels/gelu.wgsl?raw';
-import {
-  createUniform,
-  singleDispatchOp,
-  tensorEntries,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
-import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import type { GpuContext, GpuTensor, PreparedOp } from '../gpu';
+import { prepareElementwise } from './elementwise';
+import { checkDims, checkNoAliasing, needTensor } from './shapes';
 
 export const GELU_KERNEL = { name: 'gelu', code: geluWgsl };
 
@@ -31,24 +25,6 @@ export interface GeluBackwardArgs {
   label?: string;
 }
 
-async function prepareGelu(
-  ctx: GpuContext,
-  entry: 'forward' | 'backward',
-  n: number,
-  label: string,
-  bindings: Array<[number, GpuTensor]>,
-): Promise<PreparedOp> {
-  const pipeline = await ctx.pipelines.get(GELU_KERNEL, entry);
-  const uniforms = createUniform(ctx, [['u32', n]], label);
-  return singleDispatchOp(ctx, {
-    pipeline,
-    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],
-    groups: flatGrid(ctx, Math.ceil(n / 256), label),
-    label,
-    owned: [uniforms],
-  });
-}
-
 /** y = gelu(x), elementwise. */
 export async function prepareGeluForward(
   ctx: GpuContext,
@@ -60,10 +36,7 @@ export async function prepareGeluForward(
   needTensor(label, 'x', args.x, n);
   needTensor(label, 'y', args.y, n);
   checkNoAliasing(label, { y: args.y }, { x: args.x });
-  return prepareGelu(ctx, 'forward', n, label, [
-    [1, args.x],
-    [2, args.y],
-  ]);
+  return prepareElementwise(ctx, GELU_KERNEL, 'forward', { n }, { 1: args.x, 2: args.y }, label);
 }
 
 /** dx = dy * gelu'(x), elementwise. */
@@ -78,9 +51,12 @@ export async function prepareGeluBackward(
   needTensor(label, 'dy', args.dy, n);
   needTensor(label, 'dx', args.dx, n);
   checkNoAliasing(label, { dx: args.dx }, { x: args.x, dy: args.dy });
-  return prepareGelu(ctx, 'backward', n, label, [
-    [1, args.x],
-    [3, args.dy],
-    [4, args.dx],
-  ]);
+  return prepareElementwise(
+    ctx,
+    GELU_KERNEL,
+    'backward',
+    { n },
+    { 1: args.x, 3: args.dy, 4: args.dx },
+    label,
+  );
 }

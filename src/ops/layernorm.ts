@@ -21,7 +21,6 @@ import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
 import layernormSubgroupWgsl from '../../kernels/layernorm_subgroup.wgsl?raw';
 import {
   dispatchOp,
-  singleDispatchOp,
   bindingOf,
   createTensor,
   createUniform,
@@ -30,6 +29,7 @@ import {
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  prepareKernelDispatch,
 } from '../gpu';
 import { chooseVariant, type VariantRegistry } from './variants';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
@@ -165,20 +165,7 @@ export async function prepareLayerNormForward(
   const variant = pickVariant(ctx, args.variant, width, rows, label);
   const row = variant === 'row';
   const hasBias = args.bias !== undefined;
-  const pipeline =
-    variant === 'subgroup'
-      ? await ctx.pipelines.get(LAYERNORM_SUBGROUP_KERNEL, 'forward_subgroup', {
-          HAS_BIAS: hasBias,
-          SG: subgroupLanes(ctx.features),
-        })
-      : await ctx.pipelines.get(
-          LAYERNORM_KERNEL,
-          row ? 'forward_row' : 'forward',
-          row ? { HAS_BIAS: hasBias, ROW_WG: LAYERNORM_ROW_WORKGROUP } : { HAS_BIAS: hasBias },
-        );
-  const uniforms = layerNormUniform(ctx, rows, width, 0, eps, 0, 0, label);
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniforms } },
     { binding: 1, resource: bindingOf(args.x) },
     { binding: 2, resource: bindingOf(args.gain) },
     // Without a bias the kernel never reads binding 3; any read-only buffer fits the layout.
@@ -187,13 +174,24 @@ export async function prepareLayerNormForward(
     { binding: 5, resource: bindingOf(args.mean) },
     { binding: 6, resource: bindingOf(args.rstd) },
   ];
-  const groups = flatGrid(ctx, row ? rowGroups(rows) : rows, label);
-  return singleDispatchOp(ctx, {
-    pipeline,
+  return prepareKernelDispatch(ctx, {
+    ...(variant === 'subgroup'
+      ? {
+          kernel: LAYERNORM_SUBGROUP_KERNEL,
+          entry: 'forward_subgroup',
+          constants: { HAS_BIAS: hasBias, SG: subgroupLanes(ctx.features) },
+        }
+      : {
+          kernel: LAYERNORM_KERNEL,
+          entry: row ? 'forward_row' : 'forward',
+          constants: row
+            ? { HAS_BIAS: hasBias, ROW_WG: LAYERNORM_ROW_WORKGROUP }
+            : { HAS_BIAS: hasBias },
+        }),
+    uniforms: { rows, width, rowBlocks: 0, eps, dxBeta: 0, paramBeta: 0 },
     entries,
-    groups,
+    groups: flatGrid(ctx, row ? rowGroups(rows) : rows, label),
     label: `${label} [${variant}]`,
-    owned: [uniforms],
     ...(hasBias ? {} : { unused: [3] }),
   });
 }
@@ -252,14 +250,12 @@ export async function prepareLayerNormBackward(
   const finalPipeline = await ctx.pipelines.get(LAYERNORM_KERNEL, 'backward_params_final', {
     HAS_BIAS: hasBias,
   });
-  const uniforms = layerNormUniform(
+  // One buffer for the three dispatches: both layernorm kernels read the one Params of
+  // kernels/shared/layernorm_rows.wgsl.
+  const uniforms = createUniform(
     ctx,
-    rows,
-    width,
-    rowBlocks,
-    0,
-    args.dxBeta ?? 0,
-    args.paramBeta ?? 0,
+    LAYERNORM_KERNEL,
+    { rows, width, rowBlocks, eps: 0, dxBeta: args.dxBeta ?? 0, paramBeta: args.paramBeta ?? 0 },
     label,
   );
   const partial = createTensor(ctx, [2, rowBlocks, width], 'f32', `${label}:partial`);
@@ -347,28 +343,4 @@ function pickVariant(
 /** Workgroups of the 'row' entry points for `threads` threads. */
 function rowGroups(threads: number): number {
   return Math.ceil(threads / LAYERNORM_ROW_WORKGROUP);
-}
-
-function layerNormUniform(
-  ctx: GpuContext,
-  rows: number,
-  width: number,
-  rowBlocks: number,
-  eps: number,
-  dxBeta: number,
-  paramBeta: number,
-  label: string,
-): GPUBuffer {
-  return createUniform(
-    ctx,
-    [
-      ['u32', rows],
-      ['u32', width],
-      ['u32', rowBlocks],
-      ['f32', eps],
-      ['f32', dxBeta],
-      ['f32', paramBeta],
-    ],
-    label,
-  );
 }

@@ -27,14 +27,15 @@ import matmulWgsl from '../../kernels/matmul.wgsl?raw';
 import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import matmulQuadWgsl from '../../kernels/matmul_quad.wgsl?raw';
 import {
-  singleDispatchOp,
   bindingOf,
-  createUniform,
   workgroupCount,
   type AdapterSummary,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
+  type KernelSource,
+  type OverrideConstants,
+  prepareKernelDispatch,
 } from '../gpu';
 import { checkDims, checkNoAliasing, needTensor } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
@@ -166,19 +167,16 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     variant = 'direct';
   }
 
-  let pipeline: GPUComputePipeline;
+  let kernel: KernelSource;
+  let constants: OverrideConstants;
   let groups: [number, number, number];
   let flags = 0;
   const hasBias = args.bias !== undefined;
   const tiled = variant === 'tiled64' || variant === 'tiled128';
   if (!tiled) {
     // 'direct' and 'quad': the same bindings, overrides and 32 x 64 workgroup tiles.
-    const kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
-    pipeline = await ctx.pipelines.get(kernel, 'main', {
-      TRANS_A: transA,
-      TRANS_B: transB,
-      HAS_BIAS: hasBias,
-    });
+    kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
+    constants = { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: hasBias };
     groups = [
       workgroupCount(ctx, n, 64, label),
       workgroupCount(ctx, m, 32, label),
@@ -194,7 +192,8 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
       (transB ? true : n % 4 === 0) &&
       (batch === 1 || (strideA % 4 === 0 && strideB % 4 === 0));
     flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (hasBias ? 4 : 0) | (fast ? 8 : 0);
-    pipeline = await ctx.pipelines.get(MATMUL_KERNEL, 'main', { WG: wg });
+    kernel = MATMUL_KERNEL;
+    constants = { WG: wg };
     groups = [
       workgroupCount(ctx, n, tile, label),
       workgroupCount(ctx, m, tile, label),
@@ -202,35 +201,31 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     ];
   }
 
-  const uniforms = createUniform(
-    ctx,
-    [
-      ['u32', m],
-      ['u32', k],
-      ['u32', n],
-      ['u32', strideA],
-      ['u32', strideB],
-      ['u32', strideC],
-      ['f32', args.alpha ?? 1],
-      ['f32', args.beta ?? 0],
-      ['u32', flags],
-    ],
-    label,
-  );
   const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: uniforms } },
     { binding: 1, resource: tiled ? (a4 as GPUBufferBinding) : bindingOf(args.a) },
     { binding: 2, resource: tiled ? (b4 as GPUBufferBinding) : bindingOf(args.b) },
     { binding: 3, resource: bindingOf(args.c) },
     // Without a bias the kernel never reads binding 4; any buffer satisfies the layout.
     { binding: 4, resource: bindingOf(args.bias ?? args.a) },
   ];
-  return singleDispatchOp(ctx, {
-    pipeline,
+  return prepareKernelDispatch(ctx, {
+    kernel,
+    entry: 'main',
+    constants,
+    uniforms: {
+      M: m,
+      K: k,
+      N: n,
+      strideA,
+      strideB,
+      strideC,
+      alpha: args.alpha ?? 1,
+      beta: args.beta ?? 0,
+      flags,
+    },
     entries,
     groups,
     label: `${label} [${variant}]`,
-    owned: [uniforms],
     ...(hasBias ? {} : { unused: [4] }),
   });
 }

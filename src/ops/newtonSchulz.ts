@@ -144,13 +144,8 @@ export async function prepareNewtonSchulz(
     const [a, b, c] = NS_COEFFICIENTS;
     const normUniform = createUniform(
       ctx,
-      [
-        ['u32', norms.table.numChunks],
-        ['u32', 0],
-        ['u32', 1],
-        ['f32', a],
-        ['f32', b],
-      ],
+      NEWTON_SCHULZ_KERNEL,
+      { numChunks: norms.table.numChunks, count: 0, side: 1, a, b },
       `${label}:normalize`,
     );
     uniforms.push(normUniform);
@@ -184,13 +179,8 @@ export async function prepareNewtonSchulz(
       const pv = viewOf(poly, gramOffsets[i], [count]);
       const u = createUniform(
         ctx,
-        [
-          ['u32', 0],
-          ['u32', count],
-          ['u32', side],
-          ['f32', a],
-          ['f32', b],
-        ],
+        NEWTON_SCHULZ_KERNEL,
+        { numChunks: 0, count, side, a, b },
         `${label}:poly`,
       );
       uniforms.push(u);

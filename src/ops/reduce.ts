@@ -188,10 +188,8 @@ export async function prepareGroupStats(
   const grid = flatGrid(ctx, table.numChunks, label);
   const uniforms = createUniform(
     ctx,
-    [
-      ['u32', table.numChunks],
-      ['u32', groups],
-    ],
+    variant === 'subgroup' ? REDUCE_SUBGROUP_KERNEL : REDUCE_KERNEL,
+    { numChunks: table.numChunks, groups },
     label,
   );
   const groupCount = workgroupCount(ctx, groups, 1, label);

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createTensor,
-  readTensor,
   releaseTensor,
-  runOps,
-  uploadTensor,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -12,6 +9,7 @@ import {
 import { axpyRef, residualAddBackwardRef, residualAddRef } from '../reference/residual';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
+import { withScope } from './selftest/common';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import { axpyBound, residualAddBound } from './errorBounds';
 import { prepareResidualAccumulate, prepareResidualAdd, prepareResidualAxpy } from './residual';
@@ -30,55 +28,52 @@ function expectClose(got: Float32Array, want: Float64Array, bound: Float64Array)
   expect(r.worstRatio, `worst at ${r.worstIndex}, abs err ${r.maxAbs}`).toBeLessThan(1);
 }
 
-async function run(ctx: GpuContext, op: Promise<PreparedOp>, out: GpuTensor) {
-  const prepared = await op;
-  await runOps(ctx, [prepared]);
-  prepared.release();
-  return readTensor(ctx, out);
-}
-
 async function checkAll(n: number, scale: number, seed: number, ctx: GpuContext = gpu()) {
-  const rng = new Rng(seed);
-  const a = rng.uniformArray(n, -4, 4);
-  const b = rng.uniformArray(n, -4, 4);
-  const ta = uploadTensor(ctx, a, [n], 'a');
-  const tb = uploadTensor(ctx, b, [n], 'b');
-  const tout = createTensor(ctx, [n], 'f32', 'out');
-  const addBound = Float64Array.from(a, (v, i) => residualAddBound(v, scale * b[i]));
+  await withScope(ctx, async (scope) => {
+    const run = async (op: Promise<PreparedOp>, out: GpuTensor) => {
+      await scope.run([await scope.op(op)], 'residual');
+      return scope.read(out);
+    };
+    const rng = new Rng(seed);
+    const a = rng.uniformArray(n, -4, 4);
+    const b = rng.uniformArray(n, -4, 4);
+    const ta = scope.upload(a, 'a');
+    const tb = scope.upload(b, 'b');
+    const tout = scope.output(n, 'out');
+    const addBound = Float64Array.from(a, (v, i) => residualAddBound(v, scale * b[i]));
 
-  // out = a + scale * b
-  const out = await run(ctx, prepareResidualAdd(ctx, { a: ta, b: tb, out: tout, scale }), tout);
-  expectClose(out, residualAddRef(a, b, scale), addBound);
+    // out = a + scale * b
+    const out = await run(prepareResidualAdd(ctx, { a: ta, b: tb, out: tout, scale }), tout);
+    expectClose(out, residualAddRef(a, b, scale), addBound);
 
-  // a += scale * b in place (a is overwritten)
-  const acc = await run(ctx, prepareResidualAccumulate(ctx, { x: ta, b: tb, scale }), ta);
-  expectClose(acc, residualAddRef(a, b, scale), addBound);
+    // a += scale * b in place (a is overwritten)
+    const acc = await run(prepareResidualAccumulate(ctx, { x: ta, b: tb, scale }), ta);
+    expectClose(acc, residualAddRef(a, b, scale), addBound);
 
-  // backward: db = scale * dout by axpy with beta = 0, over a dst full of NaN (never read)
-  const dout = rng.uniformArray(n);
-  const tdout = uploadTensor(ctx, dout, [n], 'dout');
-  const tdb = uploadTensor(ctx, new Float32Array(n).fill(NaN), [n], 'db');
-  const db = await run(ctx, prepareResidualAxpy(ctx, { src: tdout, dst: tdb, alpha: scale }), tdb);
-  const ref = residualAddBackwardRef(dout, scale);
-  expectClose(
-    db,
-    ref.db,
-    Float64Array.from(dout, (v) => axpyBound(scale * v, 0)),
-  );
+    // backward: db = scale * dout by axpy with beta = 0, over a dst full of NaN (never read)
+    const dout = rng.uniformArray(n);
+    const tdout = scope.upload(dout, 'dout');
+    const tdb = scope.output(n, 'db');
+    const db = await run(prepareResidualAxpy(ctx, { src: tdout, dst: tdb, alpha: scale }), tdb);
+    const ref = residualAddBackwardRef(dout, scale);
+    expectClose(
+      db,
+      ref.db,
+      Float64Array.from(dout, (v) => axpyBound(scale * v, 0)),
+    );
 
-  // axpy with beta != 0: db = 0.75 * dout + beta * db
-  const beta = -1.5;
-  const both = await run(
-    ctx,
-    prepareResidualAxpy(ctx, { src: tdout, dst: tdb, alpha: 0.75, beta }),
-    tdb,
-  );
-  expectClose(
-    both,
-    axpyRef(dout, db, 0.75, beta),
-    Float64Array.from(dout, (v, i) => axpyBound(0.75 * v, beta * db[i])),
-  );
-  [ta, tb, tout, tdout, tdb].forEach((t) => releaseTensor(ctx, t));
+    // axpy with beta != 0: db = 0.75 * dout + beta * db
+    const beta = -1.5;
+    const both = await run(
+      prepareResidualAxpy(ctx, { src: tdout, dst: tdb, alpha: 0.75, beta }),
+      tdb,
+    );
+    expectClose(
+      both,
+      axpyRef(dout, db, 0.75, beta),
+      Float64Array.from(dout, (v, i) => axpyBound(0.75 * v, beta * db[i])),
+    );
+  });
 }
 
 describe('residual kernels vs float64 reference', () => {

@@ -3,15 +3,9 @@
  * dst = alpha * src + beta * dst (the residual's backward: db = scale * dout; da = dout itself).
  */
 import residualWgsl from '../../kernels/residual.wgsl?raw';
-import {
-  createUniform,
-  singleDispatchOp,
-  tensorEntries,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
-import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
+import { type GpuContext, type GpuTensor, type PreparedOp } from '../gpu';
+import { prepareElementwise } from './elementwise';
+import { checkDims, checkNoAliasing, needTensor } from './shapes';
 
 export const RESIDUAL_KERNEL = { name: 'residual', code: residualWgsl };
 
@@ -54,28 +48,12 @@ async function prepareResidual(
   alpha: number,
   beta: number,
   label: string,
-  bindings: Array<[number, GpuTensor]>,
+  bindings: Readonly<Record<number, GpuTensor>>,
 ): Promise<PreparedOp> {
   for (const [name, v] of Object.entries({ alpha, beta })) {
     if (!Number.isFinite(v)) throw new Error(`${label}: ${name} must be finite, got ${v}`);
   }
-  const pipeline = await ctx.pipelines.get(RESIDUAL_KERNEL, entry);
-  const uniforms = createUniform(
-    ctx,
-    [
-      ['u32', n],
-      ['f32', alpha],
-      ['f32', beta],
-    ],
-    label,
-  );
-  return singleDispatchOp(ctx, {
-    pipeline,
-    entries: [{ binding: 0, resource: { buffer: uniforms } }, ...tensorEntries(bindings)],
-    groups: flatGrid(ctx, Math.ceil(n / 256), label),
-    label,
-    owned: [uniforms],
-  });
+  return prepareElementwise(ctx, RESIDUAL_KERNEL, entry, { n, alpha, beta }, bindings, label);
 }
 
 /** out = a + scale * b. */
@@ -90,11 +68,11 @@ export async function prepareResidualAdd(
   needTensor(label, 'b', args.b, n);
   needTensor(label, 'out', args.out, n);
   checkNoAliasing(label, { out: args.out }, { a: args.a, b: args.b });
-  return prepareResidual(ctx, 'add', n, args.scale ?? 1, 0, label, [
-    [1, args.a],
-    [2, args.b],
-    [3, args.out],
-  ]);
+  return prepareResidual(ctx, 'add', n, args.scale ?? 1, 0, label, {
+    1: args.a,
+    2: args.b,
+    3: args.out,
+  });
 }
 
 /** x += scale * b, in place (one read_write binding for x). */
@@ -120,8 +98,8 @@ export async function prepareResidualAxpy(ctx: GpuContext, args: AxpyArgs): Prom
   needTensor(label, 'src', args.src, n);
   needTensor(label, 'dst', args.dst, n);
   checkNoAliasing(label, { dst: args.dst }, { src: args.src });
-  return prepareResidual(ctx, 'axpy', n, args.alpha ?? 1, args.beta ?? 0, label, [
-    [4, args.src],
-    [5, args.dst],
-  ]);
+  return prepareResidual(ctx, 'axpy', n, args.alpha ?? 1, args.beta ?? 0, label, {
+    4: args.src,
+    5: args.dst,
+  });
 }

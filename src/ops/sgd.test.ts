@@ -11,6 +11,7 @@ import {
 import { sgdStepRef, type SgdStateRef } from '../reference/sgd';
 import { Rng } from '../util/random';
 import { compareWithin, useGpu } from '../../test/gpu';
+import { extentOf, gappedTensorTable, uploadUpdateBuffers } from '../../test/updateTables';
 import { ADAMW_VARIANTS } from './adamw';
 import { sgdAddStep, sgdBufBound, sgdParamBound, type SgdBounds } from './errorBounds';
 import { readGroupStats } from './reduce';
@@ -21,25 +22,11 @@ const MOMENTUM = 0.9;
 
 /** Tensors of sizes 1, 7, 33, 127 with gaps between them, per-tensor µP-like lr and decay. */
 function tensorTable(groups: number, lrOfGroup: (g: number) => number): SgdTensor[] {
-  const sizes = [1, 7, 33, 127];
-  const wd = [0, 0.1, 0, 0.05];
-  const lrMul = [4, 1, 0.5, 2];
-  const out: SgdTensor[] = [];
-  let offset = 3; // elements before the first tensor and between tensors belong to none
-  for (let g = 0; g < groups; g++) {
-    sizes.forEach((length, i) => {
-      out.push({
-        name: `g${g}t${i}`,
-        offset,
-        length,
-        lr: lrOfGroup(g) * lrMul[i],
-        weightDecay: wd[i],
-        group: g,
-      });
-      offset += length + (i % 2) * 2;
-    });
-  }
-  return out;
+  return gappedTensorTable(groups, lrOfGroup, {
+    sizes: [1, 7, 33, 127],
+    wd: [0, 0.1, 0, 0.05],
+    lrMul: [4, 1, 0.5, 2],
+  });
 }
 
 interface Harness {
@@ -57,11 +44,10 @@ interface Harness {
 
 async function setup(tensors: SgdTensor[], opts: Partial<SgdArgs> = {}): Promise<Harness> {
   const ctx = gpu();
-  const n = Math.max(...tensors.map((t) => t.offset + t.length)) + 4;
-  const p0 = new Rng(123).normalArray(n, 0.5);
-  const params = uploadTensor(ctx, p0, [n], 'params');
-  const grads = uploadTensor(ctx, new Float32Array(n), [n], 'grads');
-  const buf = uploadTensor(ctx, new Float32Array(n), [n], 'buf');
+  const n = extentOf(tensors);
+  const buffers = uploadUpdateBuffers(ctx, n, ['buf']);
+  const { p0, params, grads } = buffers;
+  const [buf] = buffers.state;
   const momentum = opts.momentum ?? MOMENTUM;
   const op = await prepareSgd(ctx, { params, grads, buf, tensors, momentum, ...opts });
   return {
@@ -76,7 +62,7 @@ async function setup(tensors: SgdTensor[], opts: Partial<SgdArgs> = {}): Promise
     clip: opts.clip ?? 0,
     release() {
       op.release();
-      [params, grads, buf].forEach((t) => releaseTensor(ctx, t));
+      buffers.release();
     },
   };
 }

@@ -9,19 +9,10 @@
  * either update's time, so one tuned choice serves both.
  */
 import sgdWgsl from '../../kernels/sgd.wgsl?raw';
-import {
-  bindingOf,
-  BufferUsage,
-  singleDispatchOp,
-  STORAGE_USAGE,
-  type GpuContext,
-  type GpuTensor,
-  type PreparedOp,
-} from '../gpu';
+import type { GpuContext, GpuTensor, PreparedOp } from '../gpu';
 import { adamwVariantOn, type AdamWVariant } from './adamw';
-import { prepareGroupStats, type GroupStatsOp } from './reduce';
-import { flatGrid } from './shapes';
-import { checkUpdateTable, updateTableBytes } from './updateTable';
+import type { GroupStatsOp } from './reduce';
+import { checkClip, checkUpdateTable, prepareTableUpdate, updateTableBytes } from './updateTable';
 
 export const SGD_KERNEL = { name: 'sgd', code: sgdWgsl };
 
@@ -84,40 +75,22 @@ export async function prepareSgd(ctx: GpuContext, args: SgdArgs): Promise<SgdOp>
   }));
 
   const variant = adamwVariantOn(ctx, end, tensors.length, args.variant, label);
-  // The chunk table checks offsets, lengths and groups.
-  const gradStats = await prepareGroupStats(ctx, {
+  const update = await prepareTableUpdate(ctx, {
+    kernel: SGD_KERNEL,
     variant,
-    x: grads,
-    segments: tensors.map((t) => ({ offset: t.offset, length: t.length, group: t.group ?? 0 })),
+    grads,
+    buffers: [params, grads, buf],
+    tensors,
+    table: updateTableBytes(tensors, (t) => [t.lr, t.weightDecay ?? 0]),
     groups: args.groups,
     chunkSize: args.chunkSize,
-    label: `${label}:grad-stats`,
+    label,
   });
 
-  const table = updateTableBytes(tensors, (t) => [t.lr, t.weightDecay ?? 0]);
-  const tableBuffer = ctx.pool.acquire(table.byteLength, STORAGE_USAGE, `${label}:tensors`);
-  ctx.device.queue.writeBuffer(tableBuffer, 0, table);
-
-  const pipeline = await ctx.pipelines.get(SGD_KERNEL, 'main');
-  const numChunks = gradStats.table.numChunks;
-  const grid = flatGrid(ctx, numChunks, label);
-
-  // Params: momentum, lrScale, clip (f32), numChunks (u32).
-  const uniformData = new DataView(new ArrayBuffer(16));
-  const uniforms = ctx.pool.acquire(
-    16,
-    BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    `${label}:uniforms`,
-  );
   let lrScale = args.lrScale ?? 1;
   let clip = args.clip ?? 0;
-  const writeUniforms = () => {
-    uniformData.setFloat32(0, momentum, true);
-    uniformData.setFloat32(4, lrScale, true);
-    uniformData.setFloat32(8, clip, true);
-    uniformData.setUint32(12, numChunks, true);
-    ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
-  };
+  const writeUniforms = () =>
+    update.uniforms.write({ momentum, lrScale, clip, numChunks: update.numChunks });
   const setLrScale = (scale: number) => {
     if (!(Number.isFinite(scale) && scale >= 0)) {
       throw new Error(`${label}: lrScale must be finite and >= 0, got ${scale}`);
@@ -126,42 +99,12 @@ export async function prepareSgd(ctx: GpuContext, args: SgdArgs): Promise<SgdOp>
     writeUniforms();
   };
   const setClip = (c: number) => {
-    if (!(Number.isFinite(c) && c >= 0)) throw new Error(`${label}: clip must be >= 0, got ${c}`);
-    clip = c;
+    clip = checkClip(c, label);
     writeUniforms();
   };
   setClip(clip);
   setLrScale(lrScale);
-
-  const update = singleDispatchOp(ctx, {
-    label: `${label} [${variant}]`,
-    pipeline,
-    entries: [
-      { binding: 0, resource: { buffer: uniforms } },
-      { binding: 1, resource: bindingOf(params) },
-      { binding: 2, resource: bindingOf(grads) },
-      { binding: 3, resource: bindingOf(buf) },
-      { binding: 4, resource: { buffer: tableBuffer, size: table.byteLength } },
-      { binding: 5, resource: bindingOf(gradStats.chunks) },
-      { binding: 6, resource: bindingOf(gradStats.stats) },
-    ],
-    groups: grid,
-    owned: [tableBuffer, uniforms],
-  });
-  return {
-    label: `${label} [${variant}]`,
-    gradStats,
-    stats: gradStats.stats,
-    groups: gradStats.groups,
-    setLrScale,
-    setClip,
-    encode(pass) {
-      gradStats.encode(pass);
-      update.encode(pass);
-    },
-    release() {
-      gradStats.release();
-      update.release();
-    },
-  };
+  const { gradStats, encode, release } = update;
+  const { stats, groups } = gradStats;
+  return { label: update.label, gradStats, stats, groups, setLrScale, setClip, encode, release };
 }

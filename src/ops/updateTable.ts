@@ -1,9 +1,22 @@
 /**
  * What the optimizer update kernels (adamw.wgsl, sgd.wgsl) share on the CPU side: the checks of
- * their per-tensor tables and buffers, and the 32-byte table entry (`struct Tensor`: offset,
- * length, group, a u32 flag word (adamw.wgsl: statsOnly), then four f32 per-tensor values).
+ * their per-tensor tables and buffers, the 32-byte table entry (`struct Tensor`: offset,
+ * length, group, a u32 flag word (adamw.wgsl: statsOnly), then four f32 per-tensor values), and
+ * the op: the gradient statistics pass, then one update dispatch over the chunk table.
  */
-import type { GpuTensor } from '../gpu';
+import {
+  bindingOf,
+  createUniformBlock,
+  singleDispatchOp,
+  STORAGE_USAGE,
+  type GpuContext,
+  type GpuTensor,
+  type KernelSource,
+  type PreparedOp,
+  type UniformBlock,
+} from '../gpu';
+import { prepareGroupStats, type GroupStatsOp, type GroupStatsVariant } from './reduce';
+import { flatGrid } from './shapes';
 
 /** One tensor of an update table: its element range, its group (run) and its f32 values. */
 export interface UpdateTableTensor {
@@ -75,4 +88,91 @@ export function updateTableBytes<T extends UpdateTableTensor>(
     values(t).forEach((x, k) => table.setFloat32(o + 16 + 4 * k, x, true));
   });
   return table.buffer;
+}
+
+/** A gradient-norm clip: finite and >= 0 (0 turns clipping off). */
+export function checkClip(clip: number, label: string): number {
+  if (!(Number.isFinite(clip) && clip >= 0)) {
+    throw new Error(`${label}: clip must be >= 0, got ${clip}`);
+  }
+  return clip;
+}
+
+export interface TableUpdateArgs<T extends UpdateTableTensor> {
+  kernel: KernelSource;
+  variant: GroupStatsVariant;
+  grads: GpuTensor;
+  /** The update's buffers, bound from 1 in this order (params and grads first). */
+  buffers: readonly GpuTensor[];
+  tensors: readonly T[];
+  /** updateTableBytes of the tensors, bound after the buffers, then the chunks and the stats. */
+  table: ArrayBuffer;
+  groups?: number;
+  chunkSize?: number;
+  label: string;
+}
+
+export interface TableUpdate extends PreparedOp {
+  /** The gradient statistics pass encoded before the update (norms, flags, flagged counts). */
+  readonly gradStats: GroupStatsOp;
+  /** The kernel's Params, written by the optimizer (each step where they change). */
+  readonly uniforms: UniformBlock;
+  readonly numChunks: number;
+}
+
+/**
+ * The gradient statistics over the tensors (reduce.wgsl), then `kernel`'s update in one dispatch
+ * of a workgroup per chunk, which reads those statistics (norms, non-finite flags).
+ */
+export async function prepareTableUpdate<T extends UpdateTableTensor>(
+  ctx: GpuContext,
+  args: TableUpdateArgs<T>,
+): Promise<TableUpdate> {
+  const { label, table } = args;
+  // The chunk table checks offsets, lengths and groups.
+  const gradStats = await prepareGroupStats(ctx, {
+    variant: args.variant,
+    x: args.grads,
+    segments: args.tensors.map((t) => ({
+      offset: t.offset,
+      length: t.length,
+      group: t.group ?? 0,
+    })),
+    groups: args.groups,
+    chunkSize: args.chunkSize,
+    label: `${label}:grad-stats`,
+  });
+  const tableBuffer = ctx.pool.acquire(table.byteLength, STORAGE_USAGE, `${label}:tensors`);
+  ctx.device.queue.writeBuffer(tableBuffer, 0, table);
+  const pipeline = await ctx.pipelines.get(args.kernel, 'main');
+  const uniforms = createUniformBlock(ctx, args.kernel, label);
+  const numChunks = gradStats.table.numChunks;
+  const n = args.buffers.length;
+  const update = singleDispatchOp(ctx, {
+    label: `${label} [${args.variant}]`,
+    pipeline,
+    entries: [
+      { binding: 0, resource: { buffer: uniforms.buffer } },
+      ...args.buffers.map((t, i) => ({ binding: i + 1, resource: bindingOf(t) })),
+      { binding: n + 1, resource: { buffer: tableBuffer, size: table.byteLength } },
+      { binding: n + 2, resource: bindingOf(gradStats.chunks) },
+      { binding: n + 3, resource: bindingOf(gradStats.stats) },
+    ],
+    groups: flatGrid(ctx, numChunks, label),
+    owned: [tableBuffer, uniforms.buffer],
+  });
+  return {
+    label: `${label} [${args.variant}]`,
+    gradStats,
+    uniforms,
+    numChunks,
+    encode(pass) {
+      gradStats.encode(pass);
+      update.encode(pass);
+    },
+    release() {
+      gradStats.release();
+      update.release();
+    },
+  };
 }

@@ -120,8 +120,8 @@ describe('variant tuner', () => {
     const { store } = await tempStore();
     // As fast as the shipped kernel, 0.1 % wrong: only the self-test can tell.
     const broken = matmulDirectWgsl.replace(
-      'var x = p.alpha * v[q];',
-      'var x = p.alpha * v[q] * 1.001;',
+      'store4(baseC, row0, col0, WX, acc[0]);',
+      'store4(baseC, row0, col0, WX, acc[0] * 1.001);',
     );
     expect(broken).not.toBe(matmulDirectWgsl);
     const { record } = await ensureTuned(ctx, store, [problem], {

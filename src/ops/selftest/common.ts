@@ -3,7 +3,9 @@
  * error measure, and a scope that returns every tensor and prepared op to the pool.
  */
 import {
+  readTensor,
   releaseTensor,
+  runOps,
   uploadTensor,
   type GpuContext,
   type GpuTensor,
@@ -91,6 +93,15 @@ export class SelfTestScope {
     return op;
   }
 
+  /** Encodes `ops` in one submission and waits for the GPU (runOps). */
+  run(ops: readonly PreparedOp[], label: string): Promise<void> {
+    return runOps(this.ctx, ops, label);
+  }
+
+  read(t: GpuTensor): Promise<Float32Array> {
+    return readTensor(this.ctx, t);
+  }
+
   release(): void {
     for (const op of this.ops.splice(0)) op.release();
     for (const t of this.tensors.splice(0)) releaseTensor(this.ctx, t);
@@ -108,4 +119,22 @@ export async function withScope<T>(
   } finally {
     scope.release();
   }
+}
+
+/**
+ * A self-test of `kernel` whose body runs in a fresh scope (released whatever happens) and adds
+ * its parts' ratios to `worst`; it returns the detail line of the result.
+ */
+export function scopedSelfTest(
+  kernel: string,
+  body: (scope: SelfTestScope, worst: Worst, variant?: string) => Promise<string>,
+): SelfTest {
+  return {
+    kernel,
+    run: (ctx, variant) =>
+      withScope(ctx, async (scope) => {
+        const worst = new Worst();
+        return worst.result(await body(scope, worst, variant));
+      }),
+  };
 }

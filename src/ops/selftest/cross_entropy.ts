@@ -9,7 +9,6 @@
  *   run mean: the mean of its rows' bounds + (meanDepth) u |mean|.
  * d and meanDepth are those of the variant that runs (forced, or the one the adapter gets).
  */
-import { readTensor, runOps } from '../../gpu';
 import { crossEntropyRef } from '../../reference/cross_entropy';
 import { Rng } from '../../util/random';
 import {
@@ -20,68 +19,65 @@ import {
 import { subgroupLanes } from '../subgroups';
 import { crossEntropyBounds, crossEntropyMeanDepth, crossEntropySumDepth } from '../errorBounds';
 import { asVariant } from '../variants';
-import { withScope, worstRatio, Worst, type SelfTest } from './common';
+import { worstRatio, scopedSelfTest } from './common';
 
-export const crossEntropySelfTest: SelfTest = {
-  kernel: 'cross_entropy',
-  run: (ctx, variantName) =>
-    withScope(ctx, async (scope) => {
-      const shape = { rows: 70, vocab: 65, runs: 2, logitScale: 0.5, gradScale: 1.5 };
-      const { rows, vocab, runs } = shape;
-      const variant = crossEntropyVariantOn(
-        ctx,
-        vocab,
-        rows,
-        asVariant(CROSS_ENTROPY_VARIANT_REGISTRY, variantName),
-      );
-      const perRun = rows / runs;
-      const rng = new Rng(17);
-      const logits = rng.uniformArray(rows * vocab, -6, 6);
-      const targets = Uint32Array.from({ length: rows }, () => rng.int(vocab));
-      const tRowLoss = scope.output(rows, 'rowLoss');
-      const tLoss = scope.output(runs, 'loss');
-      const tdLogits = scope.output(rows * vocab, 'dLogits');
-      const op = await scope.op(
-        prepareCrossEntropy(ctx, {
-          ...shape,
-          logits: scope.upload(logits, 'logits'),
-          targets: scope.upload(targets, 'targets'),
-          dLogits: tdLogits,
-          rowLoss: tRowLoss,
-          loss: tLoss,
-          variant,
-        }),
-      );
-      await runOps(ctx, [op], 'selftest cross_entropy');
+export const crossEntropySelfTest = scopedSelfTest(
+  'cross_entropy',
+  async (scope, worst, variantName) => {
+    const { ctx } = scope;
+    const shape = { rows: 70, vocab: 65, runs: 2, logitScale: 0.5, gradScale: 1.5 };
+    const { rows, vocab, runs } = shape;
+    const variant = crossEntropyVariantOn(
+      ctx,
+      vocab,
+      rows,
+      asVariant(CROSS_ENTROPY_VARIANT_REGISTRY, variantName),
+    );
+    const perRun = rows / runs;
+    const rng = new Rng(17);
+    const logits = rng.uniformArray(rows * vocab, -6, 6);
+    const targets = Uint32Array.from({ length: rows }, () => rng.int(vocab));
+    const tRowLoss = scope.output(rows, 'rowLoss');
+    const tLoss = scope.output(runs, 'loss');
+    const tdLogits = scope.output(rows * vocab, 'dLogits');
+    const op = await scope.op(
+      prepareCrossEntropy(ctx, {
+        ...shape,
+        logits: scope.upload(logits, 'logits'),
+        targets: scope.upload(targets, 'targets'),
+        dLogits: tdLogits,
+        rowLoss: tRowLoss,
+        loss: tLoss,
+        variant,
+      }),
+    );
+    await scope.run([op], 'selftest cross_entropy');
 
-      const ref = crossEntropyRef(logits, targets, shape);
-      const depths = {
-        sum: crossEntropySumDepth(variant, vocab, subgroupLanes(ctx.features)),
-        mean: crossEntropyMeanDepth(variant, perRun),
-      };
-      const { lossBound, gradBound, meanBound } = crossEntropyBounds(
-        logits,
-        targets,
-        shape,
-        ref,
-        depths,
-      );
+    const ref = crossEntropyRef(logits, targets, shape);
+    const depths = {
+      sum: crossEntropySumDepth(variant, vocab, subgroupLanes(ctx.features)),
+      mean: crossEntropyMeanDepth(variant, perRun),
+    };
+    const { lossBound, gradBound, meanBound } = crossEntropyBounds(
+      logits,
+      targets,
+      shape,
+      ref,
+      depths,
+    );
 
-      const worst = new Worst();
-      worst.add(
-        'row loss',
-        worstRatio(await readTensor(ctx, tRowLoss), ref.rowLoss, (r) => lossBound[r]),
-      );
-      worst.add(
-        'mean loss',
-        worstRatio(await readTensor(ctx, tLoss), ref.loss, (k) => meanBound[k]),
-      );
-      worst.add(
-        'dLogits',
-        worstRatio(await readTensor(ctx, tdLogits), ref.dLogits, (i) => gradBound[i]),
-      );
-      return worst.result(
-        `${rows}x${vocab} [${variant}], 2 runs, logit scale 0.5, fused forward/backward`,
-      );
-    }),
-};
+    worst.add(
+      'row loss',
+      worstRatio(await scope.read(tRowLoss), ref.rowLoss, (r) => lossBound[r]),
+    );
+    worst.add(
+      'mean loss',
+      worstRatio(await scope.read(tLoss), ref.loss, (k) => meanBound[k]),
+    );
+    worst.add(
+      'dLogits',
+      worstRatio(await scope.read(tdLogits), ref.dLogits, (i) => gradBound[i]),
+    );
+    return `${rows}x${vocab} [${variant}], 2 runs, logit scale 0.5, fused forward/backward`;
+  },
+);

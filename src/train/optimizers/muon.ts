@@ -17,7 +17,6 @@
 import muonWgsl from '../../../kernels/muon.wgsl?raw';
 import {
   bindingOf,
-  BufferUsage,
   createTensor,
   dispatchOp,
   releaseTensor,
@@ -25,6 +24,7 @@ import {
   uploadTensor,
   type GpuTensor,
   type PreparedOp,
+  createUniformBlock,
 } from '../../gpu';
 import {
   isMuonTensor,
@@ -193,22 +193,11 @@ export const muonGpu: GpuOptimizer = {
       const chunks = uploadWords(ctx, chunkTable.chunks, `${label}:chunks`);
       tensors.push(chunks);
 
-      // Params: momentum, clip, lrScale (f32), numChunks (u32).
-      const uniformData = new DataView(new ArrayBuffer(16));
-      const uniforms = ctx.pool.acquire(
-        16,
-        BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-        `${label}:uniforms`,
-      );
-      buffers.push(uniforms);
+      const uniforms = createUniformBlock(ctx, MUON_KERNEL, label);
+      buffers.push(uniforms.buffer);
       let lrScale = 1;
-      const writeUniforms = () => {
-        uniformData.setFloat32(0, momentum, true);
-        uniformData.setFloat32(4, clip, true);
-        uniformData.setFloat32(8, lrScale, true);
-        uniformData.setUint32(12, chunkTable.numChunks, true);
-        ctx.device.queue.writeBuffer(uniforms, 0, uniformData.buffer);
-      };
+      const writeUniforms = () =>
+        uniforms.write({ momentum, clip, lrScale, numChunks: chunkTable.numChunks });
       writeUniforms();
 
       const [momentumPipeline, applyPipeline] = await Promise.all([
@@ -217,7 +206,7 @@ export const muonGpu: GpuOptimizer = {
       ]);
       const grid = flatGrid(ctx, chunkTable.numChunks, label);
       const common = [
-        { binding: 0, resource: { buffer: uniforms } },
+        { binding: 0, resource: { buffer: uniforms.buffer } },
         { binding: 5, resource: { buffer: tableBuffer, size: table.byteLength } },
         { binding: 6, resource: bindingOf(chunks) },
         { binding: 7, resource: bindingOf(adam.stats) },

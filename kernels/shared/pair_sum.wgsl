@@ -1,6 +1,6 @@
 // Pairwise summation of a stream of terms in one thread, shared by the barrier-free 'row' kernel
-// variants. The kernel loader (src/gpu/pipelines.ts) appends this file to a kernel that declares
-// the term type, e.g. `alias PairTerm = f32;` (or vec2<f32> to sum two streams at once).
+// variants. A kernel that has `// @use pair_sum` gets this file appended (src/gpu/pipelines.ts)
+// and declares the term type, e.g. `alias PairTerm = f32;` (or vec2<f32> to sum two streams).
 //
 // Slot k holds the sum of a completed block of 2^k consecutive terms; adding term number c merges
 // the blocks that the carries of c + 1 close. Fixed order; each term is rounded at most
