@@ -1,14 +1,15 @@
 /**
- * Muon in the page: the "Tiny, Muon" preset sets the optimizer and its fields, bad momentum and
+ * SGD and Muon in the page. Muon: the "Tiny, Muon" preset sets the optimizer and its fields, bad momentum and
  * Newton-Schulz steps are named under their fields, a small Muon sweep trains to finite losses,
  * the per-tensor table gives Muon to the hidden matrices and AdamW to the rest, and the export
  * carries the optimizer with its momentum and step count.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { preset } from '../src/sweep/config';
 import { exportJson, openLab, pageErrors, shotOf } from './lab-helpers';
 
 const MUON = preset('tiny-muon');
+const SGD = preset('tiny-sgd');
 
 /** The one-line error under a form field, and that the sweep cannot start meanwhile. */
 async function expectFieldError(page: Page, label: string, bad: string, message: string) {
@@ -38,6 +39,32 @@ async function updateCells(page: Page): Promise<Record<string, string[]>> {
   );
 }
 
+/** The preset's model and optimizer at width 16, one seed, three learning rates, 4 steps. */
+async function trainSmall(page: Page, log2From: number) {
+  await page.getByLabel('Widths').fill('16');
+  await page.getByLabel('Seeds', { exact: true }).fill('0');
+  await page.getByLabel('log2 from', { exact: true }).fill(String(log2From));
+  await page.getByLabel('to', { exact: true }).fill(String(log2From + 2));
+  await page.getByLabel('Steps', { exact: true }).fill('4');
+  await expect(page.getByTestId('estimate')).toContainText('6 runs');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 180_000 });
+  for (const p of ['sp', 'mup'])
+    await expect(page.getByTestId(`chart-${p}`)).toContainText('3 runs finished');
+}
+
+/** The export of the sweep just trained, every run of it finite. */
+async function exportFinite(page: Page, testInfo: TestInfo) {
+  const { doc } = await exportJson(page, testInfo);
+  expect(doc.evidence.runs).toHaveLength(6);
+  for (const r of doc.evidence.runs) {
+    expect(r.diverged, `run ${r.id}`).toBe(false);
+    expect(Number.isFinite(r.finalLoss), `run ${r.id}: ${r.finalLoss}`).toBe(true);
+    expect(r.losses.every(Number.isFinite), `run ${r.id}`).toBe(true);
+  }
+  return doc;
+}
+
 test('a Muon sweep trains in the page: Muon on the hidden matrices, AdamW on the rest, in the export', async ({
   page,
 }, testInfo) => {
@@ -59,17 +86,7 @@ test('a Muon sweep trains in the page: Muon on the hidden matrices, AdamW on the
     'Newton-Schulz steps must be an integer >= 1 (got 0)',
   );
 
-  // The preset's model and optimizer at width 16, one seed, three learning rates, 4 steps.
-  await page.getByLabel('Widths').fill('16');
-  await page.getByLabel('Seeds', { exact: true }).fill('0');
-  await page.getByLabel('log2 from', { exact: true }).fill('-5');
-  await page.getByLabel('to', { exact: true }).fill('-3');
-  await page.getByLabel('Steps', { exact: true }).fill('4');
-  await expect(page.getByTestId('estimate')).toContainText('6 runs');
-  await page.getByRole('button', { name: 'Run sweep' }).click();
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed', { timeout: 180_000 });
-  for (const p of ['sp', 'mup'])
-    await expect(page.getByTestId(`chart-${p}`)).toContainText('3 runs finished');
+  await trainSmall(page, -5);
 
   // The per-tensor table: Muon's update (with its scale) on q, k, v, attention output and the
   // MLP; AdamW on the embeddings, gains and readout. µP-Muon's √(fan_out/fan_in) does not
@@ -92,13 +109,7 @@ test('a Muon sweep trains in the page: Muon on the hidden matrices, AdamW on the
   );
 
   // The export: every run finite, the optimizer Muon with its momentum and step count.
-  const { doc } = await exportJson(page, testInfo);
-  expect(doc.evidence.runs).toHaveLength(6);
-  for (const r of doc.evidence.runs) {
-    expect(r.diverged, `run ${r.id}`).toBe(false);
-    expect(Number.isFinite(r.finalLoss), `run ${r.id}: ${r.finalLoss}`).toBe(true);
-    expect(r.losses.every(Number.isFinite), `run ${r.id}`).toBe(true);
-  }
+  const doc = await exportFinite(page, testInfo);
   expect(doc.hyperparameters).toMatchObject({
     optimizer: 'muon',
     momentum: MUON.hp.momentum,
@@ -109,5 +120,21 @@ test('a Muon sweep trains in the page: Muon on the hidden matrices, AdamW on the
     momentum: MUON.hp.momentum,
     nsSteps: MUON.hp.nsSteps,
   });
+  expect(pageErrors(page)).toEqual([]);
+});
+
+test('an SGD sweep trains in the page (MuSGD under µP) and the export carries its momentum', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await openLab(page);
+  await page.getByLabel('Preset').selectOption({ label: 'Tiny, SGD' });
+  await expect(page.getByLabel('Optimizer', { exact: true })).toHaveValue('sgd');
+  await expect(page.getByLabel('Momentum', { exact: true })).toHaveValue(String(SGD.hp.momentum));
+  await trainSmall(page, -4);
+  await expect(page.getByTestId('transfer-optimizer').first()).toHaveText('SGD (momentum)');
+  const doc = await exportFinite(page, testInfo);
+  expect(doc.hyperparameters).toMatchObject({ optimizer: 'sgd', momentum: SGD.hp.momentum });
+  expect(doc.target.optimizer).toMatchObject({ name: 'sgd', momentum: SGD.hp.momentum });
   expect(pageErrors(page)).toEqual([]);
 });
