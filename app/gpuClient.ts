@@ -1,9 +1,9 @@
 /** Starts the GPU worker, routes its messages into the store, and sends the page's requests. */
-import { adapterLabel } from '../src/gpu/device';
+import { adapterLabel } from '../src/gpu/adapter';
 import { dataProblem, runCount, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
 import type { CoordRecord } from '../src/sweep/coord';
-import type { GpuBenchResult } from '../src/benchmark/gpuBench';
+import type { GpuBenchResult } from '../src/benchmark/benchResult';
 import { mergeRates, sweepRates } from './lib/estimate';
 import {
   runTimed,

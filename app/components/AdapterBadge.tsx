@@ -1,4 +1,4 @@
-import { adapterLabel } from '../../src/gpu/device';
+import { adapterLabel } from '../../src/gpu/adapter';
 import { useLab } from '../store';
 
 /** Names the adapter the lab runs on, with the facts that matter for speed. */

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { adapterLabel } from '../../src/gpu/device';
+import { adapterLabel } from '../../src/gpu/adapter';
 import { PRESET_LABELS, type PresetName } from '../../src/sweep/config';
 import { preset } from '../../src/sweep/config';
-import { benchStepRates, type GpuBenchResult } from '../../src/benchmark/gpuBench';
+import { benchStepRates, type GpuBenchResult } from '../../src/benchmark/benchResult';
 import { cancelGpuBench, runGpuBench } from '../gpuClient';
 import { useRates } from '../hooks/useRates';
 import { estimateSeconds, mergeRates } from '../lib/estimate';

@@ -1,6 +1,6 @@
 import { rerunSelfTest } from '../gpuClient';
 import { useLab } from '../store';
-import { SELF_TEST_KERNELS } from '../../src/ops/selftest';
+import { SELF_TEST_KERNELS } from '../../src/ops/selftestKernels';
 import { TuningTable } from './TuningTable';
 
 /** Pass/fail per kernel of the start-up self-test on this adapter, folded away unless one fails. */

@@ -1,4 +1,4 @@
-import { adapterLabel } from '../../src/gpu/device';
+import { adapterLabel } from '../../src/gpu/adapter';
 import type { StepRate } from '../lib/estimate';
 import { useLab } from '../store';
 

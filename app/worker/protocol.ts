@@ -4,7 +4,7 @@ import type { SelfTestResult } from '../../src/ops/selftest';
 import type { DataConfig, SweepConfig } from '../../src/sweep/config';
 import type { RunRecord, RunSpec } from '../../src/sweep/types';
 import type { CoordRecord } from '../../src/sweep/coord';
-import type { GpuBenchResult } from '../../src/benchmark/gpuBench';
+import type { GpuBenchResult } from '../../src/benchmark/benchResult';
 import type { SweepPart } from '../../src/sweep/session';
 import type { TuneRecord } from '../../src/tune/cache';
 import type { TuneProgress } from '../../src/tune/tuner';

@@ -1,7 +1,6 @@
 /** The loss metric of the figures, the export and the CLI (src/analysis/metric.ts). */
 import { describe, expect, it } from 'vitest';
-import { asRecorded, FINAL_LOSS_WINDOW, metricLabel, withMetric } from './metric';
-import { FINAL_LOSS_WINDOW as TRAINER_WINDOW } from '../train/trainer';
+import { asRecorded, finalLossOf, metricLabel, withMetric } from './metric';
 import type { RunRecord } from '../sweep/types';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
@@ -32,8 +31,10 @@ describe('withMetric', () => {
   it('has no loss for a run that carries no validation loss', () => {
     expect(withMetric([run({ valLoss: null })], 'val')[0].finalLoss).toBeNull();
   });
-  it("states the trainer's final-loss window", () => {
-    expect(FINAL_LOSS_WINDOW).toBe(TRAINER_WINDOW);
+  it('the final training loss is the mean of the last 10 steps (all of a shorter run)', () => {
+    const losses = Array.from({ length: 25 }, (_, i) => i);
+    expect(finalLossOf(losses)).toBe(19.5); // mean of 15..24
+    expect(finalLossOf([4, 2])).toBe(3);
   });
   it('states the split and the window', () => {
     expect(metricLabel('val')).toMatch(/held-out last 10% of the corpus/);

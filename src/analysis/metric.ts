@@ -10,17 +10,19 @@ export const LOSS_METRICS = ['val', 'train'] as const;
 export const lossMetricSchema = z.enum(LOSS_METRICS);
 export type LossMetric = z.infer<typeof lossMetricSchema>;
 
-/**
- * Steps the final training loss averages: src/train/trainer.ts's FINAL_LOSS_WINDOW (not imported:
- * this module is read by Node scripts and the Python schemas, which load no kernels; a test holds
- * the two equal).
- */
+/** Steps the final training loss averages (the trainer's and every reader's). */
 export const FINAL_LOSS_WINDOW = 10;
+
+/** Mean of the last FINAL_LOSS_WINDOW losses: a run's final loss (also at an earlier step). */
+export function finalLossOf(losses: number[]): number {
+  const tail = losses.slice(-FINAL_LOSS_WINDOW);
+  return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
 
 /** The presets' metric: the held-out loss, which a too-high LR cannot overfit. */
 export const DEFAULT_LOSS_METRIC: LossMetric = 'val';
 
-/** Held-out batches the engine evaluates at the end of a run (trainer.ts: evalBatches ?? 2). */
+/** Held-out batches the engine evaluates at the end of a run (the trainer's default). */
 export const EVAL_BATCHES = 2;
 
 /** The metric as a figure or a log states it (axis, caption). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { benchmarkGpu, benchStepRates, GpuBenchCancelled } from './gpuBench';
+import { benchStepRates } from './benchResult';
+import { benchmarkGpu, GpuBenchCancelled } from './gpuBench';
 
 const gpu = useGpu();
 

@@ -4,22 +4,14 @@
  * sweep gets), and from those the time each preset would take on this adapter. Progress after
  * every measurement; cancelling stops before the next one.
  */
-import {
-  adapterLabel,
-  createTensor,
-  releaseTensor,
-  type AdapterSummary,
-  type GpuContext,
-  type GpuFeatures,
-} from '../gpu';
+import { adapterLabel, createTensor, releaseTensor, type GpuContext } from '../gpu';
 import { createTimer, median } from '../gpu/timing';
 import { parameterCount } from '../mup/shapes';
 import { chooseMatmulVariant, prepareMatmul } from '../ops/matmul';
 import { preset, shapeFor, type SweepConfig } from '../sweep/config';
 import { prepareData } from '../sweep/data';
 import { trainOne } from '../sweep/scheduler';
-
-export const GPU_BENCH_FORMAT = 'mup-lab/gpu-bench';
+import { GPU_BENCH_FORMAT, type GpuBenchResult } from './benchResult';
 
 export interface GpuBenchOptions {
   matmulSizes?: number[];
@@ -30,31 +22,6 @@ export interface GpuBenchOptions {
   matmulBudgetMs?: number;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
-}
-
-export interface GpuBenchResult {
-  format: typeof GPU_BENCH_FORMAT;
-  version: 1;
-  adapter: string;
-  adapterInfo: AdapterSummary;
-  features: GpuFeatures;
-  timing: string;
-  at: string;
-  matmul: Array<{ size: number; ms: number; gflops: number; variant: string }>;
-  train: Array<{
-    width: number;
-    steps: number;
-    batch: number;
-    context: number;
-    tokensPerSec: number;
-    /** Training FLOP/s, 6 x parameters x tokens/s. */
-    flopsPerSec: number;
-    /**
-     * Wall-clock seconds of a run besides its training loop (model set-up, validation), at the
-     * first (smallest) width only, timed on a second run so that pipeline compilation is not in it.
-     */
-    runSeconds?: number;
-  }>;
 }
 
 /** The training run's config: the Quick preset's model at one width, one LR, a few steps. */
@@ -168,21 +135,4 @@ export async function benchmarkGpu(
   }
   opts.onProgress?.(done, total, 'done');
   return result;
-}
-
-/**
- * The benchmark's training measurements as step rates: the wall time of one step and the
- * training FLOPs of that step, per width it trained. The page's cost estimate
- * (app/lib/estimate.ts) interpolates between them, the same way for the form and the panel.
- */
-export function benchStepRates(
-  result: Pick<GpuBenchResult, 'train'>,
-): Array<{ flopsPerStep: number; secondsPerStep: number; runSeconds?: number }> {
-  return result.train
-    .filter((t) => t.tokensPerSec > 0)
-    .map((t) => {
-      const secondsPerStep = (t.batch * t.context) / t.tokensPerSec;
-      const rate = { flopsPerStep: t.flopsPerSec * secondsPerStep, secondsPerStep };
-      return t.runSeconds === undefined ? rate : { ...rate, runSeconds: t.runSeconds };
-    });
 }

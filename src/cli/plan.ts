@@ -7,7 +7,7 @@
  * init and batches come from its seed through the lab's generator, so PyTorch starts from the
  * lab run's weights and sees its batches.
  */
-import { FINAL_LOSS_WINDOW } from '../train/trainer';
+import { FINAL_LOSS_WINDOW } from '../analysis/metric';
 import { divergenceBound } from '../train/divergence';
 import type { SweepConfig } from '../sweep/config';
 import type { PreparedData } from '../sweep/data';

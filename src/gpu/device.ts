@@ -3,18 +3,12 @@
  * (navigator.gpu, or Dawn's in Node), pick an adapter, request the limits and features the
  * kernels use, and wrap the device with its buffer pool and pipeline cache.
  */
+import type { AdapterSummary } from './adapter';
 import { DeviceLostError, WebGpuUnavailableError } from './errors';
 import { BufferPool } from './pool';
 import { PipelineCache } from './pipelines';
 
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** True for CPU fallbacks such as SwiftShader: expect ~1000x slower kernels. */
-  isFallback: boolean;
-}
+export { adapterLabel, type AdapterSummary } from './adapter';
 
 export interface GpuFeatures {
   /** The `subgroups` feature was granted: kernels may `enable subgroups;`. */
@@ -98,13 +92,6 @@ export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
     description: info.description,
     isFallback,
   };
-}
-
-/** A one-line name for the adapter, as shown in the lab and printed by benchmarks. */
-export function adapterLabel(a: AdapterSummary): string {
-  const parts = [a.vendor, a.architecture, a.device, a.description].filter((s) => s);
-  const unique = [...new Set(parts)];
-  return (unique.join(' / ') || 'unknown adapter') + (a.isFallback ? ' (CPU fallback)' : '');
 }
 
 export async function acquireGpu(

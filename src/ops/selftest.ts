@@ -18,6 +18,7 @@ import { newtonSchulzSelfTest } from './selftest/newtonSchulz';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
 import { sgdSelfTest } from './selftest/sgd';
+import { SELF_TEST_KERNELS } from './selftestKernels';
 
 export { worstRatio, type SelfTest } from './selftest/common';
 
@@ -43,7 +44,10 @@ export const SELF_TESTS: readonly SelfTest[] = [
   newtonSchulzSelfTest,
   sgdSelfTest,
 ];
-export const SELF_TEST_KERNELS: readonly string[] = SELF_TESTS.map((t) => t.kernel);
+export { SELF_TEST_KERNELS };
+if (SELF_TESTS.map((t) => t.kernel).join() !== SELF_TEST_KERNELS.join()) {
+  throw new Error('src/ops/selftestKernels.ts does not list the self-tests of SELF_TESTS in order');
+}
 
 export interface SelfTestOptions {
   /** Run only these kernels' self-tests (names from SELF_TEST_KERNELS). Default: all. */
@@ -92,7 +96,9 @@ export async function runSelfTests(
   onResult?: (r: SelfTestResult) => void,
   options: SelfTestOptions = {},
 ): Promise<SelfTestResult[]> {
-  const unknown = (options.kernels ?? []).filter((k) => !SELF_TEST_KERNELS.includes(k));
+  const unknown = (options.kernels ?? []).filter(
+    (k) => !(SELF_TEST_KERNELS as readonly string[]).includes(k),
+  );
   if (unknown.length > 0) throw new Error(`runSelfTests: no self-test for ${unknown.join(', ')}`);
   const tests = options.kernels
     ? SELF_TESTS.filter((t) => options.kernels?.includes(t.kernel))

@@ -10,7 +10,7 @@
  * Either way the horizons are analyzed like widths: one curve per horizon, its optimum with the
  * bootstrap over seeds, and the drift per doubling of the training length.
  */
-import { finalLossOf } from '../train/trainer';
+import { finalLossOf } from '../analysis/metric';
 import {
   analyzeParametrization,
   type ParametrizationAnalysis,

@@ -11,6 +11,7 @@ import { BatchSampler, allocateBatch, evalBatches } from '../data/batches';
 import type { GptGpu } from '../model/gpt';
 import { decodeGroupStats } from '../ops/reduce';
 import { divergenceBound, isDiverged } from './divergence';
+import { EVAL_BATCHES, finalLossOf } from '../analysis/metric';
 import { lrFactor, type Schedule } from './schedule';
 import { prepareTrainingStep, type TrainingStepSetup } from './step';
 
@@ -49,14 +50,6 @@ export interface TrainControl {
    * activations here). The step is then submitted in two parts; the numbers do not change.
    */
   inspect?(step: number, model: GptGpu): Promise<void>;
-}
-
-export const FINAL_LOSS_WINDOW = 10;
-
-/** Mean of the last FINAL_LOSS_WINDOW losses: a run's final loss (also at an earlier step). */
-export function finalLossOf(losses: number[]): number {
-  const tail = losses.slice(-FINAL_LOSS_WINDOW);
-  return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
 type MapOutcome =
@@ -198,7 +191,7 @@ export async function trainStack(
 
     // Validation loss on fixed held-out windows, for the runs that did not diverge.
     const valLoss: Array<number | null> = Array(K).fill(null);
-    const nEval = setup.evalBatches ?? 2;
+    const nEval = setup.evalBatches ?? EVAL_BATCHES;
     if (nEval > 0 && divergedAt.some((d) => d === null)) {
       const sums = new Float64Array(K);
       for (const b of evalBatches(setup.data.val, setup.batch, T, nEval)) {

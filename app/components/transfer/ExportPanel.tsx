@@ -1,5 +1,5 @@
 import { useMemo, type RefObject } from 'react';
-import { adapterLabel } from '../../../src/gpu/device';
+import { adapterLabel } from '../../../src/gpu/adapter';
 import { widthStep } from '../../../src/mup/shapes';
 import { buildExport } from '../../../src/exchange/export';
 import type { TransferExport } from '../../../src/exchange/exportSchema';
