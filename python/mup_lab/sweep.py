@@ -88,10 +88,18 @@ def train_run(run: Dict[str, Any], plan: Dict[str, Any], tokens, device: torch.d
     }
 
 
-def best_points(records: Sequence[Dict[str, Any]], axis: str = "width") -> List[Dict[str, Any]]:
-    """Per parametrization and width (or depth): the grid point with the lowest mean final loss
-    over the seeds that did not diverge, and whether it lies on the grid's edge (the lab's
-    analysis, src/analysis/analysis.ts fitCurve, takes the same point)."""
+# The loss the optima are read on, as the lab's `--metric` (src/analysis/metric.ts): the held-out
+# validation loss (the lab's default) or the final training loss.
+METRICS = {"val": "valLoss", "train": "finalLoss"}
+METRIC_LABELS = {"val": "validation loss", "train": "final training loss"}
+
+
+def best_points(records: Sequence[Dict[str, Any]], axis: str = "width", metric: str = "val") -> List[Dict[str, Any]]:
+    """Per parametrization and width (or depth): the grid point with the lowest mean loss (the
+    metric's: validation by default, as the lab) over the seeds that did not diverge, and whether
+    it lies on the grid's edge (the lab's analysis, src/analysis/analysis.ts fitCurve, takes the
+    same point)."""
+    key = METRICS[metric]
     out = []
     for p in sorted({r["parametrization"] for r in records}):
         mine = [r for r in records if r["parametrization"] == p]
@@ -100,7 +108,7 @@ def best_points(records: Sequence[Dict[str, Any]], axis: str = "width") -> List[
             grid = sorted({r["log2Hp"] for r in runs})
             curve = []
             for g in grid:
-                ok = [r["finalLoss"] for r in runs if r["log2Hp"] == g and not r["diverged"]]
+                ok = [r[key] for r in runs if r["log2Hp"] == g and not r["diverged"] and r.get(key) is not None]
                 curve.append(sum(ok) / len(ok) if ok else math.inf)
             best = min(range(len(grid)), key=lambda i: curve[i])
             out.append(
@@ -238,6 +246,7 @@ def main(argv=None) -> int:
     add_device_arg(ap)
     ap.add_argument("--jobs", type=int_in(1, 1024), default=1, help="CPU only: train runs in this many processes")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted sweep: train only the runs OUT.journal lacks")
+    ap.add_argument("--metric", choices=sorted(METRICS), default="val", help="the loss the printed optima are read on (default: val, as the lab)")
     args = ap.parse_args(argv)
     if args.resume and not args.out:
         ap.error("--resume needs --out (the journal is OUT.journal)")
@@ -303,7 +312,8 @@ def main(argv=None) -> int:
         if journal is not None:
             journal.close()
     axis = plan.get("config", {}).get("axis", "width")
-    for b in best_points(records, axis):
+    log(f"optima on the {METRIC_LABELS[args.metric]} (--metric {args.metric}):")
+    for b in best_points(records, axis, args.metric):
         edge = " (grid edge: widen the range)" if b["atEdge"] else ""
         log(f"{b['parametrization']} {axis} {b[axis]}: best log2 {plan.get('sweptHp', 'lr')} {b['log2Hp']}, loss {b['loss']:.4f}{edge}")
     if args.out:

@@ -54,12 +54,13 @@ def test_tiny_preset_in_pytorch_reproduces_the_labs_sweep(preset, optimizer):
         if not r["diverged"]:
             rel = abs(r["finalLoss"] - theirs["finalLoss"]) / theirs["finalLoss"]
             assert rel <= FINAL_LOSS_REL, f"{r['id']}: PyTorch {r['finalLoss']} vs lab {theirs['finalLoss']}"
-    points = best_points(records)
-    assert {(b["parametrization"], b["width"]) for b in points} == {
-        (p, w) for p in ("sp", "mup") for w in (16, 32, 64)
-    }
-    for b in points:
-        assert not b["atEdge"], b
+    for metric in ("val", "train"):
+        points = best_points(records, metric=metric)
+        assert {(b["parametrization"], b["width"]) for b in points} == {
+            (p, w) for p in ("sp", "mup") for w in (16, 32, 64)
+        }
+        for b in points:
+            assert not b["atEdge"], (metric, b)
 
 
 def test_quick_preset_brackets_every_optimum():
@@ -67,12 +68,13 @@ def test_quick_preset_brackets_every_optimum():
     jobs = max(1, min(4, os.cpu_count() or 1))
     records = run_plan(load_plan(str(generated("quick-plan.json"))), torch.device("cpu"), jobs=jobs)
     assert len(records) == 108
-    points = best_points(records)
-    for b in points:
-        print(f"{b['parametrization']} width {b['width']}: best log2 lr {b['log2Hp']}")
-    assert len(points) == 6
-    for b in points:
-        assert not b["atEdge"], b
+    for metric in ("val", "train"):
+        points = best_points(records, metric=metric)
+        for b in points:
+            print(f"{metric}: {b['parametrization']} width {b['width']}: best log2 lr {b['log2Hp']}")
+        assert len(points) == 6
+        for b in points:
+            assert not b["atEdge"], (metric, b)
 
 
 def test_load_plan_names_what_is_wrong(tmp_path):
