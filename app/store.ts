@@ -9,7 +9,8 @@ import type { TuneRecord } from '../src/tune/cache';
 import type { TuneProgress } from '../src/tune/tuner';
 import { preset, runCount, type PresetName, type SweepConfig } from '../src/sweep/config';
 import type { RunRecord, RunSpec } from '../src/sweep/types';
-import { DEFAULT_LOSS_METRIC, type LossMetric } from '../src/analysis/metric';
+import type { LossMetric } from '../src/analysis/metric';
+import { loadMetric, saveMetric } from './viewPrefs';
 import type { Parametrization } from '../src/mup/rules';
 import type { StepRate } from './lib/estimate';
 import type { HorizonResult } from '../src/sweep/horizon';
@@ -317,7 +318,7 @@ export const useLab = create<LabState>((set) => ({
   targetWidth: null,
   saved: null,
   analysis: null,
-  metric: DEFAULT_LOSS_METRIC,
+  metric: loadMetric(),
   runsFocus: null,
 
   setGpu: (gpu) => set({ gpu }),
@@ -441,7 +442,10 @@ export const useLab = create<LabState>((set) => ({
   throughput: (tokensPerSec) => set((s) => ({ sweep: { ...s.sweep, tokensPerSec } })),
   progressBatch: (batch) => set((s) => ({ sweep: withBatch(s.sweep, batch) })),
   setAnalysis: (analysis) => set({ analysis }),
-  setMetric: (metric) => set({ metric }),
+  setMetric: (metric) => {
+    saveMetric(metric);
+    set({ metric });
+  },
   showRunsAt: (config, parametrization, log2) =>
     set((s) => ({
       runsFocus: { config, parametrization, log2, seq: (s.runsFocus?.seq ?? 0) + 1 },

@@ -93,5 +93,12 @@ test('the transfer figure: clipped range, log y, PNG and SVG with legend, verdic
   // Kept for a look (test-results/ is not committed).
   copyFileSync(pngFile.path, 'test-results/figure-export.png');
   await shotOf(page.locator('section.panel.charts').first(), 'figure-transfer');
+
+  // The metric chosen is the one found after a reload (the imported sweep is kept too).
+  await page.getByLabel('Loss metric').selectOption('train');
+  await page.reload();
+  await expect(page.getByTestId('chart-sp')).toBeVisible();
+  await expect(page.getByLabel('Loss metric')).toHaveValue('train');
+  await expect(page.getByTestId('figure-caption')).toContainText('loss: final training loss');
   expect(pageErrors(page)).toEqual([]);
 });
