@@ -258,5 +258,12 @@ describe('server render', () => {
       expect(ei).toContain(label);
     }
     expect(ei).toContain('type="file"');
+    // Nothing to export yet: the chart downloads wait for a result, like the rest, even where
+    // the page hands the panel its (empty) chart container.
+    const withChart = renderToStaticMarkup(
+      createElement(ExportImport, { doc: null, onImport: () => {}, chartRef: { current: null } }),
+    );
+    for (const label of ['Download chart PNG', 'Download chart SVG'])
+      expect(withChart).toMatch(new RegExp(`<button[^>]*disabled[^>]*>${label}<`));
   });
 });

@@ -149,7 +149,8 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         <button
           type="button"
           onClick={() => void downloadFigure('png')}
-          disabled={!chartRef || busy}
+          disabled={none || !chartRef || busy}
+          title={noneTitle}
           aria-busy={busy}
         >
           Download chart PNG
@@ -157,7 +158,8 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         <button
           type="button"
           onClick={() => void downloadFigure('svg')}
-          disabled={!chartRef || busy}
+          disabled={none || !chartRef || busy}
+          title={noneTitle}
           aria-busy={busy}
         >
           Download chart SVG
