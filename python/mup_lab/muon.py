@@ -73,16 +73,10 @@ class LabMuon(LabOptimizer):
         self.ns_steps = int(ns_steps)
         self.t = 0
 
-    @torch.no_grad()
-    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
-        """One update; False when it was skipped for non-finite gradients."""
-        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+    def count_step(self) -> None:
         self.t += 1
-        if not params:
-            return True
-        scale = self.clip_scale(params)
-        if scale is None:
-            return False
+
+    def update(self, scale: float, lr_scale: float) -> None:
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)
         inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
@@ -109,4 +103,3 @@ class LabMuon(LabOptimizer):
                 for rows, s in group["muon"]:
                     update[rows] = s * zeropower_via_newtonschulz5(u[rows], self.ns_steps)
                 p.mul_(1 - lr * group["weight_decay"]).add_(update, alpha=-lr)
-        return True

@@ -38,6 +38,26 @@ class LabOptimizer(torch.optim.Optimizer):
             return None
         return scale
 
+    def count_step(self) -> None:
+        """Called once per step, skipped or not (Adam's bias corrections count every step)."""
+
+    def update(self, scale: float, lr_scale: float) -> None:
+        """The optimizer's own update, with the gradients multiplied by the clip factor `scale`."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
+        """One update; False when it was skipped for non-finite gradients."""
+        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        self.count_step()
+        if not params:
+            return True
+        scale = self.clip_scale(params)
+        if scale is None:
+            return False
+        self.update(scale, lr_scale)
+        return True
+
 
 class LabAdamW(LabOptimizer):
     def __init__(self, param_groups: Iterable[dict], betas=(0.9, 0.95), clip: float = 0.0):
@@ -45,16 +65,10 @@ class LabAdamW(LabOptimizer):
         self.betas = (float(betas[0]), float(betas[1]))
         self.t = 0
 
-    @torch.no_grad()
-    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
-        """One update; False when it was skipped for non-finite gradients."""
-        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+    def count_step(self) -> None:
         self.t += 1
-        if not params:
-            return True
-        scale = self.clip_scale(params)
-        if scale is None:
-            return False
+
+    def update(self, scale: float, lr_scale: float) -> None:
         b1, b2 = self.betas
         inv_bc1 = 1.0 / (1.0 - b1**self.t)
         inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
@@ -67,7 +81,6 @@ class LabAdamW(LabOptimizer):
                     p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
                     self.betas, inv_bc1, inv_sqrt_bc2,
                 )
-        return True
 
 
 def grad_norm_and_scale(params, clip: float):
@@ -98,7 +111,7 @@ def adamw_update_(p, g, state, lr, eps, weight_decay, betas, inv_bc1, inv_sqrt_b
 class LabSGD(LabOptimizer):
     """The lab's SGD with momentum (kernels/sgd.wgsl + kernels/reduce.wgsl), step for step.
 
-    The clip and the skip are LabAdamW's (one gradient norm per optimizer, the whole update skipped
+    The clip and the skip are LabOptimizer's (one gradient norm per optimizer, the whole update skipped
     on a non-finite gradient). Each tensor has its own lr and decoupled weight decay
     (param_groups(), the MuSGD rules of optimizers.py); per element, with c the clip factor:
 
@@ -115,15 +128,7 @@ class LabSGD(LabOptimizer):
             raise ValueError(f"momentum: must be in [0, 1) (got {momentum})")
         self.momentum = float(momentum)
 
-    @torch.no_grad()
-    def step(self, closure=None, lr_scale: float = 1.0) -> bool:
-        """One update; False when it was skipped for non-finite gradients."""
-        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
-        if not params:
-            return True
-        scale = self.clip_scale(params)
-        if scale is None:
-            return False
+    def update(self, scale: float, lr_scale: float) -> None:
         mu = self.momentum
         for group in self.param_groups:
             lr = group["lr"] * lr_scale
@@ -136,7 +141,6 @@ class LabSGD(LabOptimizer):
                 buf = state["buf"]
                 buf.mul_(mu).add_(p.grad, alpha=scale)
                 p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
-        return True
 
 
 
