@@ -8,13 +8,12 @@ import torch
 
 from conftest import generated
 from mup_lab import GPT, LabMuon, make_optimizer
-from mup_lab.data import lr_factor
 from mup_lab.muon import zeropower_via_newtonschulz5
 from mup_lab.optimizers import is_muon_tensor, muon_matrices, muon_update_scale
 from mup_lab.rules import Hyperparams
 from mup_lab.shapes import GptShape
 from mup_lab.transfer import transfer
-from test_parity import load_dump
+from test_parity import load_dump, replay_dump
 
 REL = 1e-4
 CASES = [f"{p}_w{w}_d2_untied_bias_muon" for p in ("sp", "mup") for w in (32, 64)]
@@ -78,15 +77,7 @@ def test_pytorch_muon_replays_the_lab_run(case):
     model.load_lab_weights(weights)
     opt = make_optimizer(model, hp, p, base)
     assert isinstance(opt, LabMuon)
-    losses, clipped = [], 0
-    for step in range(1, m["steps"] + 1):
-        x, y = batches[step - 1, 0], batches[step - 1, 1]
-        _, loss = model(x, y)
-        losses.append(float(loss))
-        opt.zero_grad()
-        loss.backward()
-        assert opt.step(lr_scale=lr_factor(m["schedule"], step, m["steps"]))
-        clipped += opt.last_grad_norm > hp.clip
+    losses, clipped = replay_dump(model, opt, batches, m, hp.clip)
     lab = m["losses"]
     worst = max(abs(a - b) / abs(b) for a, b in zip(losses, lab))
     print(f"{case}: worst relative loss difference {worst:.2e} over {len(lab)} steps")

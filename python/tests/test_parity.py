@@ -39,6 +39,21 @@ def load_dump(case_dir):
     return m, weights, batches
 
 
+def replay_dump(model, opt, batches, m, clip):
+    """The dump's steps replayed in PyTorch: each step's loss (before its update, as the lab
+    records it) and how many steps the gradient clip acted on."""
+    losses, clipped = [], 0
+    for step in range(1, m["steps"] + 1):
+        x, y = batches[step - 1, 0], batches[step - 1, 1]
+        _, loss = model(x, y)
+        losses.append(float(loss))
+        opt.zero_grad()
+        loss.backward()
+        assert opt.step(lr_scale=lr_factor(m["schedule"], step, m["steps"]))
+        clipped += opt.last_grad_norm > clip
+    return losses, clipped
+
+
 @pytest.mark.parametrize("case", EXPECTED_CASES)
 def test_pytorch_replays_the_lab_run(case, dump_dir):
     case_dir = dump_dir / case
@@ -59,15 +74,7 @@ def test_pytorch_replays_the_lab_run(case, dump_dir):
     model.load_lab_weights(weights)
     opt = make_optimizer(model, hp, p, base)
     assert type(opt).__name__ == {"adamw": "LabAdamW", "sgd": "LabSGD"}[hp.optimizer]
-    losses, clipped = [], 0
-    for step in range(1, m["steps"] + 1):
-        x, y = batches[step - 1, 0], batches[step - 1, 1]
-        _, loss = model(x, y)
-        losses.append(float(loss))
-        opt.zero_grad()
-        loss.backward()
-        assert opt.step(lr_scale=lr_factor(m["schedule"], step, m["steps"]))
-        clipped += opt.last_grad_norm > hp.clip
+    losses, clipped = replay_dump(model, opt, batches, m, hp.clip)
     lab = m["losses"]
     worst = max(abs(a - b) / abs(b) for a, b in zip(losses, lab))
     print(f"{case}: worst relative loss difference {worst:.2e} over {len(lab)} steps")

@@ -264,18 +264,7 @@ export function TransferChart({
           className="overlay-legend"
           data-testid={`${idPrefix}overlay-legend-${parametrization}`}
         >
-          <svg width="28" height="8" aria-hidden="true">
-            <line
-              x1="0"
-              y1="4"
-              x2="28"
-              y2="4"
-              stroke="var(--muted)"
-              strokeWidth="2"
-              strokeDasharray={OVERLAY_DASH}
-            />
-          </svg>{' '}
-          Dashed: “{overlay.name}”
+          <DashSample stroke="var(--muted)" dash={OVERLAY_DASH} /> Dashed: “{overlay.name}”
           {overlayDrawn.length === 0 ? (
             <span className="muted"> · no finished {label} runs</span>
           ) : (
@@ -288,19 +277,9 @@ export function TransferChart({
           className="verify-legend muted"
           data-testid={`${idPrefix}verify-legend-${parametrization}`}
         >
-          <svg width="28" height="8" aria-hidden="true">
-            <line
-              x1="0"
-              y1="4"
-              x2="28"
-              y2="4"
-              stroke="var(--text)"
-              strokeWidth="2"
-              strokeDasharray={VERIFY_DASH}
-            />
-          </svg>{' '}
-          Verification at width {verification.width}: {verifyDetail(verification, hpName)} (dotted
-          line: the prediction, shaded ± sd; ◇ the observed optimum)
+          <DashSample stroke="var(--text)" dash={VERIFY_DASH} /> Verification at width{' '}
+          {verification.width}: {verifyDetail(verification, hpName)} (dotted line: the prediction,
+          shaded ± sd; ◇ the observed optimum)
         </p>
       )}
       <p className="verdict" data-testid={`${idPrefix}verdict-${parametrization}`}>
@@ -315,5 +294,14 @@ export function TransferChart({
         </p>
       )}
     </figure>
+  );
+}
+
+/** A short line in a legend, drawn as the chart draws that series (e.g. dashed). */
+function DashSample({ stroke, dash }: { stroke: string; dash: string }) {
+  return (
+    <svg width="28" height="8" aria-hidden="true">
+      <line x1="0" y1="4" x2="28" y2="4" stroke={stroke} strokeWidth="2" strokeDasharray={dash} />
+    </svg>
   );
 }
