@@ -9,34 +9,22 @@
  * `attention=row`, the previous default, against today's thresholds), the rest as thresholds.
  */
 import { loadavg } from 'node:os';
-import { adapterLabel, releaseGpu } from '../src/gpu';
+import { adapterLabel, releaseGpu, withTunedVariants } from '../src/gpu';
+import { gptKernelProblems } from '../src/model/kernelProblems';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { DEFAULT_POLICY, measure, median, type Contender } from '../src/gpu/timing';
 import {
   asVariant,
-  installTunedVariants,
   TUNABLE_KERNELS,
   type TunableKernel,
   type TunedTable,
   type VariantRegistry,
 } from '../src/ops/variants';
-import {
-  collectProblems,
-  REGISTRIES,
-  shapeClassOf,
-  type KernelProblem,
-} from '../src/tune/problems';
+import { entryOf } from '../src/tune/kernels';
+import { shapeClassOf, type KernelProblem } from '../src/tune/problems';
 import { entryLine, tableOf, tuneVariants } from '../src/tune/tuner';
 import { fmt, machineInfo, Table, writeResult } from './table';
-import {
-  BASE_WIDTH,
-  BATCH,
-  benchShape,
-  CONTEXT,
-  createOurs,
-  randomBatches,
-  type OursTrainer,
-} from './train-engines';
+import { BASE_WIDTH, BATCH, benchShape, CONTEXT, createOurs, randomBatches } from './train-engines';
 
 export interface TuneBenchOptions {
   out?: string;
@@ -55,7 +43,8 @@ function parseForce(text: string | undefined): TuneBenchOptions['force'] {
     );
   }
   // Throws on an unknown variant.
-  asVariant(REGISTRIES[kernel as TunableKernel] as VariantRegistry<string, unknown>, variant);
+  const { registry } = entryOf(kernel as TunableKernel);
+  asVariant(registry as VariantRegistry<string, unknown>, variant);
   return { kernel: kernel as TunableKernel, variant };
 }
 
@@ -118,21 +107,14 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
   try {
     for (const width of widths) {
       const shape = benchShape(width);
-      installTunedVariants(ctx.adapter, undefined);
-      let thresholds: OursTrainer | undefined;
-      const problems = await collectProblems(async () => {
-        thresholds = await createOurs(ctx, shape, base, 1);
-      });
+      const problems = gptKernelProblems({ shape, batch: BATCH }, ctx.features);
+      const thresholds = await createOurs(ctx, shape, base, 1);
       const tune = opts.force
         ? { millis: 0, timing: 'none', entries: [], skipped: 0 }
         : await tuneVariants(ctx, problems, { budgetMs: opts.budgetMs });
-      installTunedVariants(
-        ctx.adapter,
-        opts.force ? forcedTable(problems, opts.force) : tableOf(tune.entries),
-      );
-      const tuned = await createOurs(ctx, shape, base, 1);
-      installTunedVariants(ctx.adapter, undefined);
-      const trainers = { thresholds: thresholds!, tuned };
+      const choices = opts.force ? forcedTable(problems, opts.force) : tableOf(tune.entries);
+      const tuned = await createOurs(withTunedVariants(ctx, choices), shape, base, 1);
+      const trainers = { thresholds, tuned };
       let i = 0;
       const contender = (name: keyof typeof trainers): Contender => ({
         name,
@@ -192,7 +174,6 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
       for (const e of differ) log(`  differs: ${entryLine(e)}`);
     }
   } finally {
-    installTunedVariants(ctx.adapter, undefined);
     releaseGpu(ctx);
   }
   table.header();

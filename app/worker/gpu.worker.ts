@@ -19,7 +19,7 @@ import { benchmarkGpu } from '../../src/benchmark/gpuBench';
 import { startPart, tuneForSweep } from '../../src/sweep/session';
 import { dataProblem, type SweepConfig } from '../../src/sweep/config';
 import type { PreparedData } from '../../src/sweep/data';
-import { loadTuneRecord, installTuneRecord } from '../../src/tune/cache';
+import { loadTuneRecord, tunedContext } from '../../src/tune/cache';
 import { clearJournal, journalRun, sweepKey } from '../runJournal';
 import { idbTuneStore } from '../tuneStore';
 import type { ErrorScope, FromWorker, ToWorker } from './protocol';
@@ -108,7 +108,7 @@ async function selfTest(): Promise<void> {
     fail({ kind: 'tune' }, message),
   );
   if (cached && mine === generation) {
-    installTuneRecord(gpu, cached);
+    ctx = tunedContext(gpu, cached);
     post({ type: 'tune-done', record: cached, fromCache: true });
   }
 }
@@ -126,7 +126,11 @@ async function tune(
     onMessage: (message) => fail({ kind: 'tune' }, message),
     onProgress: (progress) => post({ type: 'tune-progress', progress }),
   });
-  if (tuned) post({ type: 'tune-done', ...tuned });
+  if (!tuned) return;
+  // The sweeps that follow run on the context that carries the choices (unless the device was
+  // lost and replaced meanwhile).
+  if (ctx === gpu) ctx = tunedContext(gpu, tuned.record);
+  post({ type: 'tune-done', ...tuned });
 }
 
 let shakespeare: Promise<void> | undefined;

@@ -38,7 +38,7 @@ import { startSweep } from '../sweep/scheduler';
 import { partRuns, runSession, tuneForSweep, type SessionTuning } from '../sweep/session';
 import type { SweepConfig } from '../sweep/config';
 import type { RunRecord } from '../sweep/types';
-import type { Tuned } from '../tune/cache';
+import { tunedContext, type Tuned } from '../tune/cache';
 import { defaultTuneCachePath, fileTuneStore } from '../tune/fileStore';
 import { entryLine } from '../tune/tuner';
 import { checkWritableFile, writeFileAtomic } from '../util/atomicFile';
@@ -197,7 +197,9 @@ async function sweep(values: FlagValues): Promise<void> {
   // The default cache's folder is created when the cache is saved; a given one must exist.
   if (!flags['no-tune'] && flags['tune-cache'] !== undefined) checkOut(tuneCache, '--tune-cache');
   const { config, data } = sweepFromFlags(values);
-  await withGpu(async (ctx) => {
+  await withGpu(async (device) => {
+    // The context that runs the session: the device's, with the tuned choices once tuned.
+    let ctx = device;
     assertValid(config, { vocab: data.vocab, limits: ctx.limits });
     if (!flags['no-tune']) {
       const tuned = await tuneForSweep(
@@ -206,7 +208,10 @@ async function sweep(values: FlagValues): Promise<void> {
         data.vocab,
         cliTuning(tuneCache, flags.retune ?? false),
       );
-      if (tuned) logTuned(tuned, tuneCache);
+      if (tuned) {
+        logTuned(tuned, tuneCache);
+        ctx = tunedContext(ctx, tuned.record);
+      }
     }
     const metric = lossMetricSchema.parse(flags.metric ?? DEFAULT_LOSS_METRIC);
     let analysis: ReturnType<typeof analysisOn> = [];

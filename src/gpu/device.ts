@@ -46,6 +46,21 @@ export interface GpuContext {
   pipelines: PipelineCache;
   /** Resolves when the device is lost; never rejects. */
   lost: Promise<DeviceLostError>;
+  /**
+   * The kernel variants tuned for this adapter (kernel, then shape class, then variant name), as
+   * the tuner chose them (src/tune); absent: every op takes its kernel's thresholds. Set with
+   * `withTunedVariants`, which returns a new context: the choice travels with the context a plan
+   * runs on, never in module state.
+   */
+  readonly tuned?: VariantTable;
+}
+
+/** Tuned variant names by kernel, then by shape class (src/ops/variants.ts reads it). */
+export type VariantTable = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
+
+/** `ctx` with `table` as its tuned variants (undefined: thresholds everywhere). */
+export function withTunedVariants(ctx: GpuContext, table: VariantTable | undefined): GpuContext {
+  return { ...ctx, tuned: table };
 }
 
 /** The optional WebGPU features the device asks for when the adapter has them. */

@@ -7,11 +7,11 @@ import {
 } from '../reference/attention';
 import { Rng } from '../util/random';
 import { acquireNodeGpu } from '../gpu/node';
-import { releaseGpu } from '../gpu';
+import { releaseGpu, withTunedVariants } from '../gpu';
 import { useGpu } from '../../test/gpu';
 import { ATTENTION_STRESS_TOL, ATTENTION_TOL } from './errorBounds';
 import { runSelfTests } from './selftest';
-import { applicableVariants, installTunedVariants } from './variants';
+import { applicableVariants } from './variants';
 import {
   ATTENTION_UNROLLED_MAX_D,
   ATTENTION_VARIANT_REGISTRY,
@@ -364,15 +364,11 @@ describe('attention variants and head-size buckets', () => {
         prepareAttentionForward(ctx, { ...s, qkv, out, lse, variant: 'subgroup' }),
       ).rejects.toThrow(/subgroup needs a device with the subgroups feature/);
       // A tuning made on a device of this adapter with subgroups does not apply here.
-      installTunedVariants(ctx.adapter, { attention: { 'T3 D4 BH1': 'subgroup' } });
-      try {
-        const op = await prepareAttentionForward(ctx, { ...s, qkv, out, lse });
-        const fallback = ATTENTION_VARIANT_REGISTRY.threshold(ctx.adapter, s);
-        expect(op.label).toContain(`[${fallback}]`);
-        op.release();
-      } finally {
-        installTunedVariants(ctx.adapter, undefined);
-      }
+      const tuned = withTunedVariants(ctx, { attention: { 'T3 D4 BH1': 'subgroup' } });
+      const op = await prepareAttentionForward(tuned, { ...s, qkv, out, lse });
+      const fallback = ATTENTION_VARIANT_REGISTRY.threshold(ctx.adapter, s);
+      expect(op.label).toContain(`[${fallback}]`);
+      op.release();
     } finally {
       releaseGpu(ctx);
     }

@@ -41,6 +41,7 @@ import {
   createUniform,
   workgroupCount,
   type AdapterSummary,
+  type VariantTable,
   type GpuContext,
   type GpuTensor,
   type KernelSource,
@@ -104,8 +105,9 @@ export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
 export function chooseAttentionVariant(
   adapter: AdapterSummary,
   problem?: AttentionProblem,
+  tuned?: VariantTable,
 ): AttentionVariant {
-  return chooseVariant(ATTENTION_VARIANT_REGISTRY, adapter, problem);
+  return chooseVariant(ATTENTION_VARIANT_REGISTRY, adapter, problem, tuned);
 }
 
 /** Private-array size of the 'row' variant for head size D: D rounded up to a power of two, >= 8. */

@@ -15,9 +15,8 @@ import {
 import { Rng } from '../util/random';
 import { compareWithin, relativeRms, useGpu } from '../../test/gpu';
 import { acquireNodeGpu } from '../gpu/node';
-import { releaseGpu } from '../gpu';
+import { releaseGpu, withTunedVariants } from '../gpu';
 import { subgroupLanes } from './subgroups';
-import { installTunedVariants } from './variants';
 import {
   chooseCrossEntropyVariant,
   CROSS_ENTROPY_ROW_MAX_VOCAB,
@@ -158,15 +157,11 @@ describe('cross-entropy variants', () => {
       await expect(prepareCrossEntropy(plain, { ...args, variant: 'subgroup' })).rejects.toThrow(
         /subgroup needs a device with the subgroups feature/,
       );
-      installTunedVariants(plain.adapter, { cross_entropy: { v7: 'subgroup' } });
-      try {
-        expect(chooseCrossEntropyVariant(plain.adapter, 7)).toBe('subgroup');
-        const op = await prepareCrossEntropy(plain, args);
-        expect(op.label).toContain('[row]');
-        op.release();
-      } finally {
-        installTunedVariants(plain.adapter, undefined);
-      }
+      const tuned = { cross_entropy: { v7: 'subgroup' } };
+      expect(chooseCrossEntropyVariant(plain.adapter, 7, tuned)).toBe('subgroup');
+      const op = await prepareCrossEntropy(withTunedVariants(plain, tuned), args);
+      expect(op.label).toContain('[row]');
+      op.release();
       releaseTensor(plain, tl);
       releaseTensor(plain, tt);
     } finally {

@@ -25,6 +25,7 @@ import {
   dispatchOp,
   workgroupCount,
   type AdapterSummary,
+  type VariantTable,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -73,8 +74,9 @@ export const CROSS_ENTROPY_VARIANT_REGISTRY: VariantRegistry<
 export function chooseCrossEntropyVariant(
   adapter: AdapterSummary,
   vocab: number,
+  tuned?: VariantTable,
 ): CrossEntropyVariant {
-  return chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, adapter, { vocab });
+  return chooseVariant(CROSS_ENTROPY_VARIANT_REGISTRY, adapter, { vocab }, tuned);
 }
 
 export interface CrossEntropyArgs {

@@ -8,6 +8,7 @@ import {
   createUniform,
   workgroupCount,
   type AdapterSummary,
+  type VariantTable,
   type Dispatch,
   type GpuContext,
   type GpuTensor,
@@ -63,8 +64,9 @@ export const EMBEDDING_VARIANT_REGISTRY: VariantRegistry<
 export function chooseEmbeddingBackwardVariant(
   adapter: AdapterSummary,
   problem: EmbeddingProblem,
+  tuned?: VariantTable,
 ): EmbeddingBackwardVariant {
-  return chooseVariant(EMBEDDING_VARIANT_REGISTRY, adapter, problem);
+  return chooseVariant(EMBEDDING_VARIANT_REGISTRY, adapter, problem, tuned);
 }
 
 export interface EmbeddingShape {
@@ -192,11 +194,15 @@ export async function prepareEmbeddingBackward(
   );
   const variant =
     args.variant ??
-    chooseEmbeddingBackwardVariant(ctx.adapter, {
-      vocab,
-      dim,
-      tokens: batch * seq,
-    });
+    chooseEmbeddingBackwardVariant(
+      ctx.adapter,
+      {
+        vocab,
+        dim,
+        tokens: batch * seq,
+      },
+      ctx.tuned,
+    );
   const tokPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, TOKEN_ENTRY[variant]);
   const posPipeline = await ctx.pipelines.get(EMBEDDING_KERNEL, 'backward_pos');
   const uniforms = uniformsFor(

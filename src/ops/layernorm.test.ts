@@ -16,8 +16,7 @@ import {
 import { Rng } from '../util/random';
 import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
 import { acquireNodeGpu } from '../gpu/node';
-import { releaseGpu } from '../gpu';
-import { installTunedVariants } from './variants';
+import { releaseGpu, withTunedVariants } from '../gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
 import {
   chooseLayerNormVariant,
@@ -357,15 +356,11 @@ describe('layernorm variants', () => {
         prepareLayerNormForward(plain, { ...args, variant: 'subgroup' }),
       ).rejects.toThrow(/subgroup needs a device with the subgroups feature/);
       // A tuning made on a device of this adapter with subgroups does not apply here.
-      installTunedVariants(plain.adapter, { layernorm: { [`w${width}`]: 'subgroup' } });
-      try {
-        expect(chooseLayerNormVariant(plain.adapter, width)).toBe('subgroup');
-        const op = await prepareLayerNormForward(plain, args);
-        expect(op.label).toContain('[row]');
-        op.release();
-      } finally {
-        installTunedVariants(plain.adapter, undefined);
-      }
+      const tuned = { layernorm: { [`w${width}`]: 'subgroup' } };
+      expect(chooseLayerNormVariant(plain.adapter, width, false, tuned)).toBe('subgroup');
+      const op = await prepareLayerNormForward(withTunedVariants(plain, tuned), args);
+      expect(op.label).toContain('[row]');
+      op.release();
       s.release();
     } finally {
       releaseGpu(plain);

@@ -26,6 +26,7 @@ import {
   createUniform,
   workgroupCount,
   type AdapterSummary,
+  type VariantTable,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -92,8 +93,9 @@ export function chooseLayerNormVariant(
   adapter: AdapterSummary,
   width: number,
   subgroups = false,
+  tuned?: VariantTable,
 ): LayerNormVariant {
-  return chooseVariant(LAYERNORM_VARIANT_REGISTRY, adapter, { width, subgroups });
+  return chooseVariant(LAYERNORM_VARIANT_REGISTRY, adapter, { width, subgroups }, tuned);
 }
 
 export interface LayerNormForwardArgs {

@@ -30,6 +30,7 @@ import {
   bindingOf,
   workgroupCount,
   type AdapterSummary,
+  type VariantTable,
   type GpuContext,
   type GpuTensor,
   type PreparedOp,
@@ -112,8 +113,12 @@ export const MATMUL_VARIANT_REGISTRY: VariantRegistry<MatmulVariant, MatmulProbl
 };
 
 /** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
-export function chooseMatmulVariant(adapter: AdapterSummary, s: MatmulProblem): MatmulVariant {
-  return chooseVariant(MATMUL_VARIANT_REGISTRY, adapter, s);
+export function chooseMatmulVariant(
+  adapter: AdapterSummary,
+  s: MatmulProblem,
+  tuned?: VariantTable,
+): MatmulVariant {
+  return chooseVariant(MATMUL_VARIANT_REGISTRY, adapter, s, tuned);
 }
 
 /**
@@ -145,15 +150,19 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
 
   let variant =
     args.variant ??
-    chooseMatmulVariant(ctx.adapter, {
-      m,
-      n,
-      batch,
-      k,
-      transA,
-      transB,
-      subgroups: ctx.features.subgroups,
-    });
+    chooseMatmulVariant(
+      ctx.adapter,
+      {
+        m,
+        n,
+        batch,
+        k,
+        transA,
+        transB,
+        subgroups: ctx.features.subgroups,
+      },
+      ctx.tuned,
+    );
   if (variant === 'quad' && !ctx.features.subgroups) {
     // A tuned table from a device of this adapter that had the feature (or a forced variant).
     if (args.variant) throw new Error(`${label}: variant quad needs the subgroups feature`);

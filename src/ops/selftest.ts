@@ -109,28 +109,36 @@ export async function runSelfTests(
   const testCtx = withKernelOverrides(ctx, options.overrides ?? []);
   const results: SelfTestResult[] = [];
   for (const test of tests) {
-    const start = performance.now();
-    let result: SelfTestResult;
-    try {
-      const { worstRatio, detail } = await test.run(testCtx, options.variant);
-      result = {
-        kernel: test.kernel,
-        passed: worstRatio <= 1,
-        worstRatio,
-        millis: performance.now() - start,
-        detail,
-      };
-    } catch (e) {
-      result = {
-        kernel: test.kernel,
-        passed: false,
-        worstRatio: Infinity,
-        millis: performance.now() - start,
-        detail: (e as Error).message,
-      };
-    }
+    const result = await runSelfTest(testCtx, test, options.variant);
     results.push(result);
     onResult?.(result);
   }
   return results;
+}
+
+/** Runs one self-test (`variant` forced where given); a throw is a failed result, not an error. */
+export async function runSelfTest(
+  ctx: GpuContext,
+  test: SelfTest,
+  variant?: string,
+): Promise<SelfTestResult> {
+  const start = performance.now();
+  try {
+    const { worstRatio, detail } = await test.run(ctx, variant);
+    return {
+      kernel: test.kernel,
+      passed: worstRatio <= 1,
+      worstRatio,
+      millis: performance.now() - start,
+      detail,
+    };
+  } catch (e) {
+    return {
+      kernel: test.kernel,
+      passed: false,
+      worstRatio: Infinity,
+      millis: performance.now() - start,
+      detail: (e as Error).message,
+    };
+  }
 }

@@ -41,6 +41,6 @@ export function variantOn<V extends string, P>(
   if (forced === 'subgroup' && !usable) {
     throw new Error(`${label}: variant subgroup needs a device with the subgroups feature`);
   }
-  const chosen = forced ?? chooseVariant(registry, ctx.adapter, problem);
+  const chosen = forced ?? chooseVariant(registry, ctx.adapter, problem, ctx.tuned);
   return chosen === 'subgroup' && !usable ? withoutSubgroups : chosen;
 }

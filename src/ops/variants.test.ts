@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AdapterSummary, GpuFeatures } from '../gpu';
 import { chooseAttentionVariant } from './attention';
 import { chooseCrossEntropyVariant } from './cross_entropy';
@@ -8,7 +8,6 @@ import {
   adapterKey,
   applicableVariants,
   chooseVariantWithSource,
-  installTunedVariants,
   type VariantRegistry,
 } from './variants';
 
@@ -19,7 +18,6 @@ const cpu: AdapterSummary = {
   description: 'SwiftShader',
   isFallback: true,
 };
-const otherCpu: AdapterSummary = { ...cpu, device: 'another-device' };
 const features: GpuFeatures = {
   subgroups: false,
   subgroupMinSize: 0,
@@ -27,11 +25,6 @@ const features: GpuFeatures = {
   shaderF16: false,
 };
 const shape = { m: 1024, k: 64, n: 64, transA: false, transB: true };
-
-afterEach(() => {
-  installTunedVariants(cpu, undefined);
-  installTunedVariants(otherCpu, undefined);
-});
 
 describe('variant policy', () => {
   it('uses the thresholds when nothing is tuned', () => {
@@ -41,33 +34,32 @@ describe('variant policy', () => {
     });
   });
 
-  it('uses a tuned choice for its adapter and shape class only', () => {
+  it('uses the table it is given for its shape class only', () => {
     const cls = MATMUL_VARIANT_REGISTRY.shapeClass(shape);
-    installTunedVariants(cpu, {
+    const tuned = {
       matmul: { [cls]: 'tiled64' },
       layernorm: { w64: 'workgroup' },
       cross_entropy: { v96: 'workgroup' },
       attention: { 'T64 D16 BH64': 'tiled' },
-    });
-    expect(chooseMatmulVariant(cpu, shape)).toBe('tiled64');
-    // Another shape class, another adapter: thresholds.
-    expect(chooseMatmulVariant(cpu, { ...shape, transB: false })).toBe('direct');
-    expect(chooseMatmulVariant(otherCpu, shape)).toBe('direct');
-    expect(chooseLayerNormVariant(cpu, 64)).toBe('workgroup');
-    expect(chooseLayerNormVariant(cpu, 128)).toBe('row');
-    expect(chooseCrossEntropyVariant(cpu, 96)).toBe('workgroup');
-    expect(chooseAttentionVariant(cpu, { batch: 16, heads: 4, headSize: 16, context: 64 })).toBe(
-      'tiled',
-    );
-    expect(chooseAttentionVariant(cpu)).toBe('row');
-    installTunedVariants(cpu, undefined);
+    };
+    expect(chooseMatmulVariant(cpu, shape, tuned)).toBe('tiled64');
+    // Another shape class, or no table (another context): thresholds.
+    expect(chooseMatmulVariant(cpu, { ...shape, transB: false }, tuned)).toBe('direct');
     expect(chooseMatmulVariant(cpu, shape)).toBe('direct');
+    expect(chooseLayerNormVariant(cpu, 64, false, tuned)).toBe('workgroup');
+    expect(chooseLayerNormVariant(cpu, 128, false, tuned)).toBe('row');
+    expect(chooseCrossEntropyVariant(cpu, 96, tuned)).toBe('workgroup');
+    const attention = { batch: 16, heads: 4, headSize: 16, context: 64 };
+    expect(chooseAttentionVariant(cpu, attention, tuned)).toBe('tiled');
+    expect(chooseAttentionVariant(cpu, undefined, tuned)).toBe('row');
   });
 
   it('ignores a tuned name that is no variant of the kernel', () => {
     const cls = MATMUL_VARIANT_REGISTRY.shapeClass(shape);
-    installTunedVariants(cpu, { matmul: { [cls]: 'toString' } });
-    expect(chooseVariantWithSource(MATMUL_VARIANT_REGISTRY, cpu, shape).source).toBe('threshold');
+    const tuned = { matmul: { [cls]: 'toString' } };
+    expect(chooseVariantWithSource(MATMUL_VARIANT_REGISTRY, cpu, shape, tuned).source).toBe(
+      'threshold',
+    );
   });
 
   it('keys adapters by vendor, architecture, device and description', () => {

@@ -3,16 +3,16 @@
  *
  * Each kernel with variants declares one `VariantRegistry`: its variants, each one entry (name
  * and applicability rule), the shape class a problem falls in, and the hand-set thresholds
- * (today's default). `chooseVariant` returns the variant tuned for this adapter and shape class
- * when a tuning table has been installed for the adapter (src/tune, from a cache or a fresh
- * timing run), else the thresholds' choice. Tables are keyed by the adapter's identity (vendor,
- * architecture, device, description), so two devices of one process never share a choice.
+ * (today's default). `chooseVariant` returns the variant the tuned table names for this shape
+ * class (src/tune, from a cache or a fresh timing run; carried by the GpuContext the ops are
+ * prepared on, GpuContext.tuned), else the thresholds' choice. No table is held here: two
+ * contexts, or two tests, never share a choice.
  *
  * Adding a variant: add its name to the kernel's `*_VARIANTS` tuple and one entry to its
  * registry's `variants` record (the record's type makes the entry mandatory); the tuner then
  * self-tests and times it wherever its rule says it applies.
  */
-import type { AdapterSummary, GpuFeatures } from '../gpu';
+import type { AdapterSummary, GpuFeatures, VariantTable } from '../gpu';
 
 /** What an applicability rule may look at besides the problem. */
 export interface VariantEnv {
@@ -46,24 +46,12 @@ export const TUNABLE_KERNELS = [
 ] as const;
 export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
 
-/** Tuned variant names by kernel, then by shape class. */
+/** Tuned variant names by kernel, then by shape class (carried by GpuContext.tuned). */
 export type TunedTable = Partial<Record<TunableKernel, Record<string, string>>>;
 
 /** The identity a tuning is cached under: the adapter's four info strings. */
 export function adapterKey(a: AdapterSummary): string {
   return JSON.stringify([a.vendor, a.architecture, a.device, a.description]);
-}
-
-const installed = new Map<string, TunedTable>();
-
-/** Makes the choosers use `table` on this adapter from now on (undefined: thresholds again). */
-export function installTunedVariants(adapter: AdapterSummary, table: TunedTable | undefined): void {
-  if (table) installed.set(adapterKey(adapter), table);
-  else installed.delete(adapterKey(adapter));
-}
-
-export function installedTunedVariants(adapter: AdapterSummary): TunedTable | undefined {
-  return installed.get(adapterKey(adapter));
 }
 
 /** `name` as one of the registry's variants (undefined stays undefined); throws on an unknown name. */
@@ -94,31 +82,22 @@ export function applicableVariants<V extends string, P>(
   });
 }
 
-/** Sees every problem a chooser is asked about (the tuner collects a model's problems so). */
-export type ChoiceObserver = (kernel: TunableKernel, problem: unknown) => void;
-const observers = new Set<ChoiceObserver>();
-
-/** Calls `observer` on every choice until the returned function is called. */
-export function observeChoices(observer: ChoiceObserver): () => void {
-  observers.add(observer);
-  return () => observers.delete(observer);
-}
-
 /** Which rule made a choice, for labels and the self-test panel. */
 export type ChoiceSource = 'tuned' | 'threshold';
 
-/** The tuned variant for this adapter and shape class if one is installed, else the thresholds'. */
+/**
+ * The variant `tuned` (the context's table, GpuContext.tuned) names for this shape class, else
+ * the thresholds'.
+ */
 export function chooseVariantWithSource<V extends string, P>(
   registry: VariantRegistry<V, P>,
   adapter: AdapterSummary,
   problem: P,
+  tuned?: VariantTable,
 ): { variant: V; source: ChoiceSource } {
-  for (const observe of observers) observe(registry.kernel, problem);
-  const tuned = installed.get(adapterKey(adapter))?.[registry.kernel]?.[
-    registry.shapeClass(problem)
-  ];
-  if (tuned !== undefined && Object.hasOwn(registry.variants, tuned)) {
-    return { variant: tuned as V, source: 'tuned' };
+  const name = tuned?.[registry.kernel]?.[registry.shapeClass(problem)];
+  if (name !== undefined && Object.hasOwn(registry.variants, name)) {
+    return { variant: name as V, source: 'tuned' };
   }
   return { variant: registry.threshold(adapter, problem), source: 'threshold' };
 }
@@ -127,6 +106,7 @@ export function chooseVariant<V extends string, P>(
   registry: VariantRegistry<V, P>,
   adapter: AdapterSummary,
   problem: P,
+  tuned?: VariantTable,
 ): V {
-  return chooseVariantWithSource(registry, adapter, problem).variant;
+  return chooseVariantWithSource(registry, adapter, problem, tuned).variant;
 }

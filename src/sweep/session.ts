@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu';
 import {
   ensureTuned,
   retune,
+  tunedContext,
   type EnsureTunedOptions,
   type Tuned,
   type TuneStore,
@@ -37,9 +38,10 @@ export interface SessionTuning extends Pick<EnsureTunedOptions, 'onProgress'> {
 }
 
 /**
- * Installs the adapter's cached kernel choices, or times the variants on the sweep's shapes and
- * caches them. A failure is said and leaves the thresholds (or the last choice) in force: a
- * sweep never stops because its kernels could not be tuned.
+ * The adapter's cached kernel choices, or the variants timed on the sweep's shapes and cached;
+ * `tunedContext(ctx, tuned.record)` is the context that runs them. A failure is said and leaves
+ * the thresholds (or the context's own choices) in force: a sweep never stops because its kernels
+ * could not be tuned.
  */
 export async function tuneForSweep(
   ctx: GpuContext,
@@ -49,7 +51,7 @@ export async function tuneForSweep(
 ): Promise<Tuned | undefined> {
   const { store, force, onMessage, onProgress } = tuning;
   try {
-    const problems = () => sweepKernelProblems(ctx, config, vocab);
+    const problems = sweepKernelProblems(ctx.features, config, vocab);
     return await (force ? retune : ensureTuned)(ctx, store, problems, { onMessage, onProgress });
   } catch (e) {
     onMessage(
@@ -76,7 +78,7 @@ export function startPart(
 
 export interface SessionOptions {
   data: PreparedData;
-  /** Tune first (undefined: the thresholds, or the choice installed already). */
+  /** Tune first (undefined: the choices `ctx` carries, else the thresholds). */
   tuning?: SessionTuning;
   /** Train the horizon runs after the grid. */
   horizons: boolean;
@@ -96,7 +98,8 @@ export async function runSession(
   options: SessionOptions,
 ): Promise<{ records: RunRecord[]; horizonRuns: RunRecord[] }> {
   const { data } = options;
-  if (options.tuning) await tuneForSweep(ctx, config, data.vocab, options.tuning);
+  const tuned = options.tuning && (await tuneForSweep(ctx, config, data.vocab, options.tuning));
+  const runCtx = tuned ? tunedContext(ctx, tuned.record) : ctx;
   const trained: Record<SweepPart, RunRecord[]> = { grid: [], horizon: [] };
   const parts: SweepPart[] = options.horizons ? ['grid', 'horizon'] : ['grid'];
   for (const part of parts) {
@@ -104,7 +107,7 @@ export async function runSession(
     if (total === 0) continue;
     options.onPartStart?.(part, total);
     const done = trained[part];
-    await startPart(ctx, config, part, {
+    await startPart(runCtx, config, part, {
       data,
       callbacks: {
         ...options.callbacks,

@@ -1,36 +1,29 @@
 /**
  * The kernel problems a planned sweep will run: each distinct model of the plan (shape, batch,
- * stacked runs) is built once, its ops prepared under the tuner's problem collector, and
- * released. The pipelines it compiles stay cached for the sweep itself.
+ * stacked runs) gives its op list as data (src/model/kernelProblems.ts); no model is built.
  */
-import type { GpuContext } from '../gpu';
-import { GptGpu } from '../model/gpt';
-import { collectProblems, type KernelProblem } from '../tune/problems';
+import type { GpuFeatures } from '../gpu';
+import { gptKernelProblems } from '../model/kernelProblems';
+import { distinctProblems, type KernelProblem } from '../tune/problems';
 import type { SweepConfig } from './config';
 import { planRuns, runShapeOf, stacksOf } from './plan';
 
-/** Multipliers do not change which kernels run on which shapes. */
-const UNIT_MULTIPLIERS = { inputMult: 1, attnScale: 1, residualMult: 1, readoutMult: 1 };
-
-export async function sweepKernelProblems(
-  ctx: GpuContext,
+export function sweepKernelProblems(
+  features: GpuFeatures,
   config: SweepConfig,
   vocab: number,
-): Promise<KernelProblem[]> {
-  const models = new Map<string, { width: number; depth: number; runs: number }>();
+): KernelProblem[] {
+  const problems: KernelProblem[] = [];
+  const seen = new Set<string>();
   for (const stack of stacksOf(config, planRuns(config))) {
     const { width, depth } = stack[0];
-    models.set(`${width}:${depth}:${stack.length}`, { width, depth, runs: stack.length });
+    const key = `${width}:${depth}:${stack.length}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const shape = runShapeOf(config, { width, depth }, vocab);
+    problems.push(
+      ...gptKernelProblems({ shape, batch: config.train.batch, runs: stack.length }, features),
+    );
   }
-  return collectProblems(async () => {
-    for (const { width, depth, runs } of models.values()) {
-      const model = await GptGpu.create(ctx, {
-        shape: runShapeOf(config, { width, depth }, vocab),
-        multipliers: UNIT_MULTIPLIERS,
-        batch: config.train.batch,
-        runs,
-      });
-      model.release();
-    }
-  });
+  return distinctProblems(problems);
 }

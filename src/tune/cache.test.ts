@@ -6,12 +6,19 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
 import { chooseAttentionVariant } from '../ops/attention';
 import { chooseMatmulVariant } from '../ops/matmul';
-import { adapterKey, installTunedVariants, type VariantEnv } from '../ops/variants';
-import { checkTuneEntries, ensureTuned, TUNE_FORMAT, TUNE_VERSION, type TuneRecord } from './cache';
+import { adapterKey, type VariantEnv } from '../ops/variants';
+import {
+  checkTuneEntries,
+  ensureTuned,
+  tunedContext,
+  TUNE_FORMAT,
+  TUNE_VERSION,
+  type TuneRecord,
+} from './cache';
 import { fileTuneStore } from './fileStore';
 import type { KernelProblem } from './problems';
 
@@ -91,7 +98,6 @@ describe('cached tuning entries', () => {
 
 describe('ensureTuned with a bad cache (GPU)', () => {
   const gpu = useGpu();
-  afterEach(() => installTunedVariants(gpu().adapter, undefined));
 
   it('uses the thresholds for bad entries, says so, rewrites the file, times nothing', async () => {
     const ctx = gpu();
@@ -118,15 +124,16 @@ describe('ensureTuned with a bad cache (GPU)', () => {
     expect(messages[1]).toMatch(
       /^Kernel tuning cache: attention T16 D128 BH4: variant unrolled does not apply/,
     );
-    // The choosers now give the thresholds' variants for these shapes.
+    // The tuned context's choosers now give the thresholds' variants for these shapes.
+    const { tuned: table } = tunedContext(ctx, tuned.record);
     const attention = wideHeads.problem as {
       batch: number;
       heads: number;
       headSize: number;
       context: number;
     };
-    expect(chooseAttentionVariant(ctx.adapter, attention)).not.toBe('unrolled');
-    expect(chooseMatmulVariant(ctx.adapter, matmul.problem as never)).not.toBe('warp9');
+    expect(chooseAttentionVariant(ctx.adapter, attention, table)).not.toBe('unrolled');
+    expect(chooseMatmulVariant(ctx.adapter, matmul.problem as never, table)).not.toBe('warp9');
     // The file holds the repaired record: the next run reads it without a message.
     const saved = JSON.parse(await readFile(path, 'utf8')).records[key] as TuneRecord;
     expect(saved.result.entries.map((e) => e.chosen)).not.toContain('unrolled');

@@ -1,23 +1,24 @@
 /**
  * Tuning results cached per adapter: the page keeps them in IndexedDB (app/tuneStore.ts), the CLI
- * in a JSON file (fileStore.ts). `ensureTuned` installs a cached tuning for the device's adapter
- * (no timing) or tunes and caches it; `retune` always times. A cached record that does not parse
+ * in a JSON file (fileStore.ts). `ensureTuned` reads a cached tuning for the device's adapter
+ * (no timing) or tunes and caches it; `retune` always times. Either returns the record, whose
+ * choices apply to the context `tunedContext` makes of it. A cached record that does not parse
  * is ignored with a one-line message naming the field, and replaced by a fresh tuning. A record
  * that parses is then checked entry by entry (checkTuneEntries): a variant the lab does not know,
  * or one whose rule refuses the shape on this device (another device of the same adapter key may
  * have had subgroups), gets one line, the thresholds decide, and the record is rewritten.
  */
 import * as z from 'zod';
-import type { GpuContext } from '../gpu';
+import { withTunedVariants, type GpuContext } from '../gpu';
 import {
   adapterKey,
   applicableVariants,
-  installTunedVariants,
   TUNABLE_KERNELS,
   type VariantEnv,
   type VariantRegistry,
 } from '../ops/variants';
-import { REGISTRIES, shapeClassOf, type KernelProblem } from './problems';
+import { entryOf } from './kernels';
+import { shapeClassOf, type KernelProblem } from './problems';
 import { tableOf, tuneVariants, type TuneOptions, type TuneResult } from './tuner';
 
 export const TUNE_FORMAT = 'mup-lab/tune';
@@ -95,9 +96,9 @@ function recordOf(ctx: GpuContext, result: TuneResult): TuneRecord {
   };
 }
 
-/** Installs `record`'s choices for the device's adapter (src/ops/variants.ts). */
-export function installTuneRecord(ctx: GpuContext, record: TuneRecord): void {
-  installTunedVariants(ctx.adapter, tableOf(record.result.entries));
+/** `ctx` with `record`'s choices: every op prepared on it takes the tuned variant of its shape. */
+export function tunedContext(ctx: GpuContext, record: TuneRecord): GpuContext {
+  return withTunedVariants(ctx, tableOf(record.result.entries));
 }
 
 /**
@@ -114,7 +115,7 @@ export function checkTuneEntries(
   const messages: string[] = [];
   const entries: TuneRecord['result']['entries'] = [];
   for (const e of record.result.entries) {
-    const registry = REGISTRIES[e.kernel] as VariantRegistry<string, unknown>;
+    const registry = entryOf(e.kernel).registry as VariantRegistry<string, unknown>;
     const p = problems.find((x) => x.kernel === e.kernel && shapeClassOf(x) === e.shapeClass);
     const where = `Kernel tuning cache: ${e.kernel} ${e.shapeClass}:`;
     if (!Object.hasOwn(registry.variants, e.chosen)) {
@@ -193,7 +194,7 @@ export async function loadTuneRecord(
 /** The problems to time, or how to find them (only called when something is timed). */
 export type ProblemSource = readonly KernelProblem[] | (() => Promise<readonly KernelProblem[]>);
 
-/** Times the problems now, caches and installs the result. */
+/** Times the problems now and caches the result. */
 export async function retune(
   ctx: GpuContext,
   store: TuneStore,
@@ -202,7 +203,6 @@ export async function retune(
 ): Promise<Tuned> {
   const list = typeof problems === 'function' ? await problems() : problems;
   const record = recordOf(ctx, await tuneVariants(ctx, list, options));
-  installTuneRecord(ctx, record);
   try {
     await store.save(adapterKey(ctx.adapter), record);
   } catch (e) {
@@ -220,16 +220,13 @@ export async function ensureTuned(
 ): Promise<Tuned> {
   const cached = await loadTuneRecord(ctx, store, options.onMessage);
   if (cached) {
-    // Each entry's rule is checked on the shapes about to run, with the thresholds in force
-    // while they are collected (an inapplicable cached variant must not be built).
-    installTunedVariants(ctx.adapter, undefined);
+    // Each entry's rule is checked on the shapes about to run.
     const list = typeof problems === 'function' ? await problems() : problems;
     const checked = checkTuneEntries(ctx, cached, list);
     if (checked.messages.length > 0) {
       for (const m of checked.messages) options.onMessage?.(m);
       await saveRepaired(ctx, store, checked.record, options.onMessage);
     }
-    installTuneRecord(ctx, checked.record);
     return { record: checked.record, fromCache: true };
   }
   return retune(ctx, store, problems, options);

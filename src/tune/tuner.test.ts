@@ -1,15 +1,15 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import { useGpu } from '../../test/gpu';
-import { GptGpu } from '../model/gpt';
+import { gptKernelProblems } from '../model/kernelProblems';
 import { chooseMatmulVariant } from '../ops/matmul';
-import { adapterKey, installTunedVariants } from '../ops/variants';
-import { ensureTuned, loadTuneRecord } from './cache';
+import { adapterKey } from '../ops/variants';
+import { ensureTuned, loadTuneRecord, tunedContext } from './cache';
 import { fileTuneStore } from './fileStore';
-import { collectProblems, type KernelProblem } from './problems';
+import type { KernelProblem } from './problems';
 import { KEEP_MARGIN, type TuneProgress } from './tuner';
 
 const gpu = useGpu();
@@ -25,14 +25,11 @@ async function tempStore() {
   return { path, store: fileTuneStore(path) };
 }
 
-afterEach(() => installTunedVariants(gpu().adapter, undefined));
-
 describe('variant tuner', () => {
-  it('collects one problem per kernel and shape class while a model is built', async () => {
+  it("reads a model's problems from its op list, one per kernel and shape class", () => {
     const ctx = gpu();
-    let model: GptGpu | undefined;
-    const problems = await collectProblems(async () => {
-      model = await GptGpu.create(ctx, {
+    const problems = gptKernelProblems(
+      {
         shape: {
           width: 16,
           depth: 1,
@@ -43,11 +40,10 @@ describe('variant tuner', () => {
           tiedReadout: true,
           biases: false,
         },
-        multipliers: { inputMult: 1, attnScale: 0.125, residualMult: 1, readoutMult: 1 },
         batch: 2,
-      });
-    });
-    model?.release();
+      },
+      ctx.features,
+    );
     const kernels = new Set(problems.map((p) => p.kernel));
     expect([...kernels].sort()).toEqual([
       'attention',
@@ -100,11 +96,12 @@ describe('variant tuner', () => {
     const ms = (v: string) => entry.candidates.find((c) => c.variant === v)?.ms as number;
     if (ms(entry.threshold) <= fastest * KEEP_MARGIN) expect(entry.chosen).toBe(entry.threshold);
     else expect(ms(entry.chosen)).toBe(fastest);
-    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+    const chosen = (record: typeof miss.record) =>
+      chooseMatmulVariant(ctx.adapter, problem.problem, tunedContext(ctx, record).tuned);
+    expect(chosen(miss.record)).toBe(entry.chosen);
     const file = JSON.parse(await readFile(path, 'utf8'));
     expect(file.records[adapterKey(ctx.adapter)].result.entries[0].chosen).toBe(entry.chosen);
 
-    installTunedVariants(ctx.adapter, undefined);
     const hitProgress: TuneProgress[] = [];
     const hit = await ensureTuned(ctx, store, [problem], {
       onProgress: (p) => hitProgress.push(p),
@@ -112,7 +109,7 @@ describe('variant tuner', () => {
     expect(hit.fromCache).toBe(true);
     expect(hitProgress).toEqual([]);
     expect(hit.record).toEqual(miss.record);
-    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+    expect(chosen(hit.record)).toBe(entry.chosen);
   });
 
   it('never chooses a variant that fails its self-test', async () => {
@@ -134,7 +131,8 @@ describe('variant tuner', () => {
     expect(direct?.ms).toBeUndefined();
     expect(direct?.note).toMatch(/self-test/);
     expect(entry.chosen).not.toBe('direct');
-    expect(chooseMatmulVariant(ctx.adapter, problem.problem)).toBe(entry.chosen);
+    const { tuned } = tunedContext(ctx, record);
+    expect(chooseMatmulVariant(ctx.adapter, problem.problem, tuned)).toBe(entry.chosen);
   });
 
   it('keys the cache by adapter and ignores a malformed entry with a message', async () => {

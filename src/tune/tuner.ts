@@ -1,6 +1,6 @@
 /**
  * The variant tuner: for each problem, self-tests every applicable variant of its kernel once
- * (the start-up self-test, src/ops/selftest, with the variant forced), times those that pass with
+ * (its entry's self-test case, src/tune/kernels/, with the variant forced), times those that pass with
  * the benchmarks' timer (src/gpu/timing.ts), samples taken round-robin across the variants (the
  * fastest counts), and picks the fastest (the thresholds' variant when it is within KEEP_MARGIN
  * of the fastest). Within a time budget: the thresholds' variant of a problem is timed first, and
@@ -8,9 +8,10 @@
  */
 import { adapterLabel, type GpuContext, type KernelSource } from '../gpu';
 import { createTimer, innerFor, DEFAULT_POLICY } from '../gpu/timing';
-import { runSelfTests, withKernelOverrides } from '../ops/selftest';
+import { runSelfTest, withKernelOverrides } from '../ops/selftest';
 import { type TunableKernel, type TunedTable } from '../ops/variants';
 import { prepareProblem, type TimedOps } from './harness';
+import { entryOf } from './kernels';
 import { candidateVariants, shapeClassOf, type KernelProblem } from './problems';
 
 export interface CandidateResult {
@@ -144,11 +145,7 @@ export async function tuneVariants(
           const key = `${p.kernel}:${variant}`;
           let check = selfTests.get(key);
           if (!check) {
-            const [r] = await runSelfTests(ctx, undefined, {
-              kernels: [p.kernel],
-              variant,
-              overrides: options.overrides,
-            });
+            const r = await runSelfTest(tctx, entryOf(p.kernel).selfTest, variant);
             check = { passed: r.passed, detail: r.detail };
             selfTests.set(key, check);
           }

@@ -1,0 +1,94 @@
+/**
+ * The tunable kernel problems of one training step of the GPT (src/model/gpt.ts) as data, from
+ * the shape alone: no device, no buffer. The tuner reads its problems from here
+ * (src/sweep/tuning.ts); src/model/kernelProblems.test.ts holds this list to the choices a built
+ * model actually asks for, so the two cannot drift apart unnoticed.
+ */
+import type { GpuFeatures } from '../gpu';
+import { headSizeOf, headsOf, mlpWidth, type GptShape } from '../mup/shapes';
+import { subgroupLanes } from '../ops/subgroups';
+import { distinctProblems, type KernelProblem } from '../tune/problems';
+
+export interface GptStepShape {
+  shape: GptShape;
+  /** Sequences per run per step. */
+  batch: number;
+  /** Runs stacked side by side (default 1). */
+  runs?: number;
+}
+
+/** One per kernel and shape class, in the order the model prepares its ops. */
+export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): KernelProblem[] {
+  const { shape, batch } = step;
+  const K = step.runs ?? 1;
+  const d = shape.width;
+  const F = mlpWidth(shape);
+  const V = shape.vocab;
+  const T = shape.context;
+  const R = batch * T;
+  const list: KernelProblem[] = [];
+  const matmul = (m: number, k: number, n: number, trans: 'A' | 'B' | '' = '') =>
+    list.push({
+      kernel: 'matmul',
+      problem: {
+        m,
+        k,
+        n,
+        batch: K,
+        transA: trans === 'A',
+        transB: trans === 'B',
+        subgroups: features.subgroups,
+      },
+    });
+  const layerNorm = () =>
+    list.push({
+      kernel: 'layernorm',
+      problem: { width: d, rows: R, subgroups: subgroupLanes(features) > 0 },
+    });
+  const attention = () =>
+    list.push({
+      kernel: 'attention',
+      problem: { batch: K * batch, heads: headsOf(shape), headSize: headSizeOf(shape), context: T },
+    });
+  // A linear layer x[R, k] · W[k, n] (+ b as a rank-1 update), forward and backward.
+  const linear = (k: number, n: number) => {
+    matmul(R, k, n);
+    if (shape.biases) matmul(R, 1, n);
+  };
+  const linearBack = (k: number, n: number, bias = shape.biases) => {
+    matmul(R, n, k, 'B');
+    matmul(k, R, n, 'A');
+    if (bias) matmul(1, R, n);
+  };
+
+  for (let l = 0; l < shape.depth; l++) {
+    layerNorm();
+    linear(d, 3 * d);
+    attention();
+    linear(d, d);
+    layerNorm();
+    linear(d, F);
+    linear(F, d);
+  }
+  layerNorm();
+  matmul(R, d, V, shape.tiedReadout ? 'B' : '');
+  list.push({ kernel: 'cross_entropy', problem: { vocab: V, rows: K * R } });
+  if (shape.tiedReadout) {
+    matmul(R, V, d);
+    matmul(V, R, d, 'A');
+  } else {
+    linearBack(d, V, false);
+  }
+  layerNorm();
+  for (let l = shape.depth - 1; l >= 0; l--) {
+    linearBack(F, d);
+    linearBack(d, F);
+    layerNorm();
+    linearBack(d, d);
+    attention();
+    linearBack(d, 3 * d);
+    layerNorm();
+  }
+  list.push({ kernel: 'embedding', problem: { vocab: V, dim: d, tokens: R } });
+  return distinctProblems(list);
+}

@@ -1,0 +1,44 @@
+/**
+ * Every tunable kernel's entry (src/tune/entry.ts), by the name its registry, self-test and the
+ * tune cache know it. The `satisfies` makes an entry mandatory for each name in TUNABLE_KERNELS.
+ */
+import type { TunableKernel } from '../../ops/variants';
+import type { TunableKernelEntry } from '../entry';
+import { adamwTuning } from './adamw';
+import { attentionTuning } from './attention';
+import { crossEntropyTuning } from './cross_entropy';
+import { embeddingTuning } from './embedding';
+import { layernormTuning } from './layernorm';
+import { matmulTuning } from './matmul';
+
+export const TUNABLE_KERNEL_ENTRIES = {
+  matmul: matmulTuning,
+  layernorm: layernormTuning,
+  cross_entropy: crossEntropyTuning,
+  attention: attentionTuning,
+  embedding: embeddingTuning,
+  adamw: adamwTuning,
+} as const satisfies { [K in TunableKernel]: TunableKernelEntry<never> };
+
+for (const [name, entry] of Object.entries(TUNABLE_KERNEL_ENTRIES)) {
+  if (entry.registry.kernel !== name || entry.selfTest.kernel !== name) {
+    throw new Error(
+      `src/tune/kernels: entry ${name} holds the registry or self-test of another kernel`,
+    );
+  }
+}
+
+type Entries = typeof TUNABLE_KERNEL_ENTRIES;
+/** The full problem (everything timing needs) of kernel K. */
+export type ProblemOf<K extends TunableKernel> =
+  Entries[K] extends TunableKernelEntry<infer P> ? P : never;
+
+/** A tunable kernel with one problem of it. */
+export type KernelProblem = {
+  [K in TunableKernel]: { kernel: K; problem: ProblemOf<K> };
+}[TunableKernel];
+
+/** Kernel K's entry with its problem type. */
+export function entryOf<K extends TunableKernel>(kernel: K): TunableKernelEntry<ProblemOf<K>> {
+  return TUNABLE_KERNEL_ENTRIES[kernel] as TunableKernelEntry<ProblemOf<K>>;
+}
