@@ -13,15 +13,9 @@ import { adapterLabel, releaseGpu, withTunedVariants } from '../src/gpu';
 import { gptKernelProblems } from '../src/model/kernelProblems';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { DEFAULT_POLICY, measure, median, type Contender } from '../src/gpu/timing';
-import {
-  asVariant,
-  TUNABLE_KERNELS,
-  type TunableKernel,
-  type TunedTable,
-  type VariantRegistry,
-} from '../src/ops/variants';
-import { entryOf } from '../src/tune/kernels';
-import { shapeClassOf, type KernelProblem } from '../src/tune/problems';
+import { asVariant, type VariantRegistry } from '../src/ops/variants';
+import { entryOf, TUNABLE_KERNELS, type TunableKernel, type TunedTable } from '../src/tune/kernels';
+import { distinctProblems, shapeClassOf, type KernelProblem } from '../src/tune/problems';
 import { entryLine, tableOf, tuneVariants } from '../src/tune/tuner';
 import { fmt, machineInfo, Table, writeResult } from './table';
 import { BASE_WIDTH, BATCH, benchShape, CONTEXT, createOurs, randomBatches } from './train-engines';
@@ -107,7 +101,7 @@ export async function runTuneBench(opts: TuneBenchOptions): Promise<unknown> {
   try {
     for (const width of widths) {
       const shape = benchShape(width);
-      const problems = gptKernelProblems({ shape, batch: BATCH }, ctx.features);
+      const problems = distinctProblems(gptKernelProblems({ shape, batch: BATCH }, ctx.features));
       const thresholds = await createOurs(ctx, shape, base, 1);
       const tune = opts.force
         ? { millis: 0, timing: 'none', entries: [], skipped: 0 }

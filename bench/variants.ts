@@ -3,7 +3,8 @@
  * and AdamW on the lab GPT's shapes (batch 16 x T 64 = 1024 rows, vocab 96; AdamW over the
  * parameter counts of widths 64-256), every variant that applies on this device timed in one
  * round-robin measurement per problem, each with its ratio to the thresholds' choice. Problems
- * are prepared by the tuner's harness (src/tune/harness.ts), so this times what the tuner times.
+ * are prepared by the tuner's harness from each kernel's entry (src/tune/kernels/), so this times
+ * what the tuner times.
  */
 import type { GpuContext } from '../src/gpu';
 import { measure, type GpuTimer, type RepeatPolicy, type Timing } from '../src/gpu/timing';

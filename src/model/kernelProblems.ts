@@ -1,13 +1,14 @@
 /**
- * The tunable kernel problems of one training step of the GPT (src/model/gpt.ts) as data, from
- * the shape alone: no device, no buffer. The tuner reads its problems from here
- * (src/sweep/tuning.ts); src/model/kernelProblems.test.ts holds this list to the choices a built
- * model actually asks for, so the two cannot drift apart unnoticed.
+ * The op list of one training step of the GPT (src/model/gpt.ts) as data, from the shape alone
+ * (no device, no buffer): each op that chooses a kernel variant, in the order the model prepares
+ * them, as its kernel and problem. The tuner reads its problems from here (src/sweep/tuning.ts,
+ * one per kernel and shape class); src/model/kernelProblems.test.ts holds this list to the choices
+ * a built model makes, op by op, so the two cannot drift apart unnoticed.
  */
 import type { GpuFeatures } from '../gpu';
 import { headSizeOf, headsOf, mlpWidth, type GptShape } from '../mup/shapes';
 import { subgroupLanes } from '../ops/subgroups';
-import { distinctProblems, type KernelProblem } from '../tune/problems';
+import type { KernelProblem } from '../tune/problems';
 
 export interface GptStepShape {
   shape: GptShape;
@@ -17,7 +18,7 @@ export interface GptStepShape {
   runs?: number;
 }
 
-/** One per kernel and shape class, in the order the model prepares its ops. */
+/** Every variant-choosing op of one step, in the order the model prepares them. */
 export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): KernelProblem[] {
   const { shape, batch } = step;
   const K = step.runs ?? 1;
@@ -40,11 +41,15 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
         subgroups: features.subgroups,
       },
     });
-  const layerNorm = () =>
-    list.push({
-      kernel: 'layernorm',
-      problem: { width: d, rows: R, subgroups: subgroupLanes(features) > 0 },
-    });
+  // One op per run, each on its run's rows.
+  const layerNorm = () => {
+    for (let k = 0; k < K; k++) {
+      list.push({
+        kernel: 'layernorm',
+        problem: { width: d, rows: R, subgroups: subgroupLanes(features) > 0 },
+      });
+    }
+  };
   const attention = () =>
     list.push({
       kernel: 'attention',
@@ -89,6 +94,8 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
     linearBack(d, 3 * d);
     layerNorm();
   }
-  list.push({ kernel: 'embedding', problem: { vocab: V, dim: d, tokens: R } });
-  return distinctProblems(list);
+  for (let k = 0; k < K; k++) {
+    list.push({ kernel: 'embedding', problem: { vocab: V, dim: d, tokens: R } });
+  }
+  return list;
 }

@@ -10,7 +10,8 @@
  *
  * Adding a variant: add its name to the kernel's `*_VARIANTS` tuple and one entry to its
  * registry's `variants` record (the record's type makes the entry mandatory); the tuner then
- * self-tests and times it wherever its rule says it applies.
+ * self-tests and times it wherever its rule says it applies. A kernel becomes tunable through
+ * its entry in src/tune/kernels/.
  */
 import type { AdapterSummary, GpuFeatures, VariantTable } from '../gpu';
 
@@ -26,28 +27,14 @@ export interface VariantRule<P> {
 }
 
 export interface VariantRegistry<V extends string, P> {
-  /** The kernel's name as the tuner and its cache know it. */
-  kernel: TunableKernel;
+  /** The kernel's name as its self-test, the tuner and its cache know it (src/tune/kernels/). */
+  kernel: string;
   variants: { readonly [name in V]: VariantRule<P> };
   /** The key under which a tuned choice for `problem` is stored: equal keys share a choice. */
   shapeClass(problem: P): string;
   /** The hand-set rule used when nothing is tuned for the adapter and shape class. */
   threshold(adapter: AdapterSummary, problem: P): V;
 }
-
-/** Named as their self-tests (src/ops/selftest/) name them. */
-export const TUNABLE_KERNELS = [
-  'matmul',
-  'layernorm',
-  'cross_entropy',
-  'attention',
-  'embedding',
-  'adamw',
-] as const;
-export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
-
-/** Tuned variant names by kernel, then by shape class (carried by GpuContext.tuned). */
-export type TunedTable = Partial<Record<TunableKernel, Record<string, string>>>;
 
 /** The identity a tuning is cached under: the adapter's four info strings. */
 export function adapterKey(a: AdapterSummary): string {

@@ -1,6 +1,7 @@
 /**
- * The kernel problems a planned sweep will run: each distinct model of the plan (shape, batch,
- * stacked runs) gives its op list as data (src/model/kernelProblems.ts); no model is built.
+ * The kernel problems a planned sweep will run, one per kernel and shape class: each distinct
+ * model of the plan (shape, batch, stacked runs) gives its op list as data
+ * (src/model/kernelProblems.ts); no model is built.
  */
 import type { GpuFeatures } from '../gpu';
 import { gptKernelProblems } from '../model/kernelProblems';

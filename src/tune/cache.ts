@@ -13,11 +13,10 @@ import { withTunedVariants, type GpuContext } from '../gpu';
 import {
   adapterKey,
   applicableVariants,
-  TUNABLE_KERNELS,
   type VariantEnv,
   type VariantRegistry,
 } from '../ops/variants';
-import { entryOf } from './kernels';
+import { entryOf, TUNABLE_KERNELS } from './kernels';
 import { shapeClassOf, type KernelProblem } from './problems';
 import { tableOf, tuneVariants, type TuneOptions, type TuneResult } from './tuner';
 

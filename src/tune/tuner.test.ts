@@ -9,7 +9,7 @@ import { chooseMatmulVariant } from '../ops/matmul';
 import { adapterKey } from '../ops/variants';
 import { ensureTuned, loadTuneRecord, tunedContext } from './cache';
 import { fileTuneStore } from './fileStore';
-import type { KernelProblem } from './problems';
+import { distinctProblems, type KernelProblem } from './problems';
 import { KEEP_MARGIN, type TuneProgress } from './tuner';
 
 const gpu = useGpu();
@@ -28,21 +28,23 @@ async function tempStore() {
 describe('variant tuner', () => {
   it("reads a model's problems from its op list, one per kernel and shape class", () => {
     const ctx = gpu();
-    const problems = gptKernelProblems(
-      {
-        shape: {
-          width: 16,
-          depth: 1,
-          heads: 2,
-          context: 8,
-          vocab: 11,
-          mlpRatio: 4,
-          tiedReadout: true,
-          biases: false,
+    const problems = distinctProblems(
+      gptKernelProblems(
+        {
+          shape: {
+            width: 16,
+            depth: 1,
+            heads: 2,
+            context: 8,
+            vocab: 11,
+            mlpRatio: 4,
+            tiedReadout: true,
+            biases: false,
+          },
+          batch: 2,
         },
-        batch: 2,
-      },
-      ctx.features,
+        ctx.features,
+      ),
     );
     const kernels = new Set(problems.map((p) => p.kernel));
     expect([...kernels].sort()).toEqual([

@@ -9,9 +9,8 @@
 import { adapterLabel, type GpuContext, type KernelSource } from '../gpu';
 import { createTimer, innerFor, DEFAULT_POLICY } from '../gpu/timing';
 import { runSelfTest, withKernelOverrides } from '../ops/selftest';
-import { type TunableKernel, type TunedTable } from '../ops/variants';
 import { prepareProblem, type TimedOps } from './harness';
-import { entryOf } from './kernels';
+import { entryOf, type TunableKernel, type TunedTable } from './kernels';
 import { candidateVariants, shapeClassOf, type KernelProblem } from './problems';
 
 export interface CandidateResult {

@@ -1,8 +1,7 @@
 /**
  * Every tunable kernel's entry (src/tune/entry.ts), by the name its registry, self-test and the
- * tune cache know it. The `satisfies` makes an entry mandatory for each name in TUNABLE_KERNELS.
+ * tune cache know it: this record is the one list of tunable kernels.
  */
-import type { TunableKernel } from '../../ops/variants';
 import type { TunableKernelEntry } from '../entry';
 import { adamwTuning } from './adamw';
 import { attentionTuning } from './attention';
@@ -18,7 +17,16 @@ export const TUNABLE_KERNEL_ENTRIES = {
   attention: attentionTuning,
   embedding: embeddingTuning,
   adamw: adamwTuning,
-} as const satisfies { [K in TunableKernel]: TunableKernelEntry<never> };
+} as const satisfies Record<string, TunableKernelEntry<never>>;
+
+export type TunableKernel = keyof typeof TUNABLE_KERNEL_ENTRIES;
+export const TUNABLE_KERNELS = Object.keys(TUNABLE_KERNEL_ENTRIES) as [
+  TunableKernel,
+  ...TunableKernel[],
+];
+
+/** Tuned variant names by kernel, then by shape class (a GpuContext carries one as `tuned`). */
+export type TunedTable = Partial<Record<TunableKernel, Record<string, string>>>;
 
 for (const [name, entry] of Object.entries(TUNABLE_KERNEL_ENTRIES)) {
   if (entry.registry.kernel !== name || entry.selfTest.kernel !== name) {
