@@ -86,13 +86,11 @@ export async function benchmarkGpu(
           times.push(await timer.time(encode, 1, op.label));
         }
         const ms = median(times);
-        const variant = chooseMatmulVariant(ctx.adapter, {
-          m: n,
-          k: n,
-          n,
-          batch: 1,
-          subgroups: ctx.features.subgroups,
-        });
+        const variant = chooseMatmulVariant(
+          ctx.adapter,
+          { m: n, k: n, n, batch: 1, subgroups: ctx.features.subgroups },
+          ctx.tuned,
+        );
         result.matmul.push({ size: n, ms, gflops: (2 * n ** 3) / (ms * 1e6), variant });
       } finally {
         op.release();
