@@ -4,8 +4,8 @@
  *
  * Several runs of the same shape (e.g. the learning rates of one width) can be stacked: their
  * parameters sit run-major in one flat buffer (see layout.ts), their activations are stacked
- * along the rows, matmuls walk the runs as a batch dimension, and the ops that carry
- * per-run parameters (embedding, layernorms) are dispatched once per run on views.
+ * along the rows, matmuls walk the runs as a batch dimension, layernorms take each run's gain
+ * and bias at the run stride in one op, and the embedding is dispatched once per run on views.
  * Math and layout are those of src/reference/gpt.ts, which the tests hold this to.
  */
 import {
@@ -202,6 +202,12 @@ export class GptGpu {
   private stacked(flat: GpuTensor, name: string): GpuTensor {
     const slot = slotOf(this.layout, name);
     return viewOf(flat, slot.offset, [flat.length - slot.offset]);
+  }
+
+  /** View of parameter (or gradient) `name` from run 0's copy to the end of the last run's. */
+  private allRuns(flat: GpuTensor, name: string): GpuTensor {
+    const slot = slotOf(this.layout, name);
+    return viewOf(flat, slot.offset, [(this.runs - 1) * this.layout.runStride + slot.size]);
   }
 
   /** View of parameter (or gradient) `name` of run k. */
@@ -659,7 +665,7 @@ export class GptGpu {
     return ops;
   }
 
-  /** y = LN(x) with this run's gain (and bias), once per run on its rows. */
+  /** y = LN(x), each run's rows with its own gain (and bias): one op over the stacked runs. */
   private async layerNorm(
     x: GpuTensor,
     gain: string,
@@ -668,25 +674,17 @@ export class GptGpu {
     mean: GpuTensor,
     rstd: GpuTensor,
   ): Promise<PreparedOp[]> {
-    const d = this.dims.width;
-    const ops: PreparedOp[] = [];
-    for (let k = 0; k < this.runs; k++) {
-      ops.push(
-        await prepareLayerNormForward(this.ctx, {
-          x: this.rowsOf(x, k, d),
-          gain: this.ofRun(this.params, gain, k),
-          bias: this.dims.biases ? this.ofRun(this.params, bias, k) : undefined,
-          y: this.rowsOf(y, k, d),
-          mean: this.rowsOf(mean, k, 1),
-          rstd: this.rowsOf(rstd, k, 1),
-          rows: this.rows,
-          width: d,
-          eps: this.options.lnEps ?? DEFAULT_LN_EPS,
-          label: `layernorm ${gain} run ${k}`,
-        }),
-      );
-    }
-    return ops;
+    return [
+      await prepareLayerNormForward(this.ctx, {
+        ...this.layerNormStack(gain, bias, this.params),
+        x,
+        y,
+        mean,
+        rstd,
+        eps: this.options.lnEps ?? DEFAULT_LN_EPS,
+        label: `layernorm ${gain}`,
+      }),
+    ];
   }
 
   /** dx = LN'(dy) + dxBeta · dx (1: accumulating into the residual stream's gradient). */
@@ -700,27 +698,33 @@ export class GptGpu {
     dx: GpuTensor,
     dxBeta: number,
   ): Promise<PreparedOp[]> {
-    const d = this.dims.width;
-    const ops: PreparedOp[] = [];
-    for (let k = 0; k < this.runs; k++) {
-      ops.push(
-        await prepareLayerNormBackward(this.ctx, {
-          x: this.rowsOf(x, k, d),
-          gain: this.ofRun(this.params, gain, k),
-          mean: this.rowsOf(mean, k, 1),
-          rstd: this.rowsOf(rstd, k, 1),
-          dy: this.rowsOf(dy, k, d),
-          dx: this.rowsOf(dx, k, d),
-          dgain: this.ofRun(this.grads, gain, k),
-          dbias: this.dims.biases ? this.ofRun(this.grads, bias, k) : undefined,
-          rows: this.rows,
-          width: d,
-          dxBeta,
-          label: `layernorm backward ${gain} run ${k}`,
-        }),
-      );
-    }
-    return ops;
+    const grads = this.layerNormStack(gain, bias, this.grads);
+    return [
+      await prepareLayerNormBackward(this.ctx, {
+        ...this.layerNormStack(gain, bias, this.params),
+        x,
+        mean,
+        rstd,
+        dy,
+        dx,
+        dgain: grads.gain,
+        dbias: grads.bias,
+        dxBeta,
+        label: `layernorm backward ${gain}`,
+      }),
+    ];
+  }
+
+  /** A layernorm's shape over the stacked runs and its gain and bias (or their gradients) in `flat`. */
+  private layerNormStack(gain: string, bias: string, flat: GpuTensor) {
+    return {
+      rows: this.runs * this.rows,
+      width: this.dims.width,
+      runs: this.runs,
+      paramStride: this.layout.runStride,
+      gain: this.allRuns(flat, gain),
+      bias: this.dims.biases ? this.allRuns(flat, bias) : undefined,
+    };
   }
 
   private onesTensor: GpuTensor | undefined;
