@@ -24,7 +24,7 @@ import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../ops/embedd
 import { prepareGeluBackward, prepareGeluForward } from '../ops/gelu';
 import { prepareLayerNormBackward, prepareLayerNormForward } from '../ops/layernorm';
 import { prepareMatmul } from '../ops/matmul';
-import { prepareResidualAdd } from '../ops/residual';
+import { prepareResidualLayerNorm } from '../ops/residualLayernorm';
 import { planLayout, slotOf, type ParamLayout } from './layout';
 
 export interface GptMultipliers {
@@ -103,6 +103,14 @@ interface BlockSaved {
   /** MLP pre-activation and GELU output. */
   u: GpuTensor;
   g: GpuTensor;
+}
+
+/** Where a layernorm's results go: its parameters' name (`ln_f`, `blocks.0.ln1`) and outputs. */
+interface NormOutput {
+  norm: string;
+  y: GpuTensor;
+  mean: GpuTensor;
+  rstd: GpuTensor;
 }
 
 /** What the backward reads from the forward. */
@@ -259,17 +267,38 @@ export class GptGpu {
         }),
       );
     }
-    const blocks: BlockSaved[] = [];
-    let x = act.embedding;
-    for (let l = 0; l < L; l++) {
-      const s = await this.planBlockForward(l, x);
-      blocks.push(s);
-      x = act.blockOutput[l];
-    }
+    // Each block's LN1 and the final LN_f read a residual sum: the op that writes it (the
+    // previous block's output residual) also normalises it; only LN1 of block 0 stands alone.
+    const blocks = Array.from({ length: L }, (_, l) =>
+      this.blockBuffers(l, l === 0 ? act.embedding : act.blockOutput[l - 1]),
+    );
     const hf = this.scratch([KR, d], 'hf');
     const meanF = this.scratch([KR], 'mean_f');
     const rstdF = this.scratch([KR], 'rstd_f');
-    fwd.push(...(await this.layerNorm(x, 'ln_f.gain', 'ln_f.bias', hf, meanF, rstdF)));
+    const first = blocks[0];
+    fwd.push(
+      ...(await this.layerNorm(
+        act.embedding,
+        'blocks.0.ln1.gain',
+        'blocks.0.ln1.bias',
+        first.h1,
+        first.mean1,
+        first.rstd1,
+      )),
+    );
+    for (let l = 0; l < L; l++) {
+      const next: NormOutput =
+        l + 1 < L
+          ? {
+              norm: `blocks.${l + 1}.ln1`,
+              y: blocks[l + 1].h1,
+              mean: blocks[l + 1].mean1,
+              rstd: blocks[l + 1].rstd1,
+            }
+          : { norm: 'ln_f', y: hf, mean: meanF, rstd: rstdF };
+      await this.planBlockForward(l, blocks[l], next);
+    }
+    const x = act.blockOutput[L - 1];
     const readout = this.dims.tiedReadout ? 'tok_emb' : 'readout';
     fwd.push(
       await prepareMatmul(this.ctx, {
@@ -303,21 +332,13 @@ export class GptGpu {
     return { blocks, lastOutput: x, hf, meanF, rstdF, dLogits };
   }
 
-  /**
-   * Block l: x_mid = x + r · attn.out(attention(LN1(x) · qkv)), then
-   * x_out = x_mid + r · mlp.out(gelu(LN2(x_mid) · mlp.in)) (biases when the shape has them).
-   */
-  private async planBlockForward(l: number, x: GpuTensor): Promise<BlockSaved> {
-    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
-    const { attnScale, residualMult } = this.options.multipliers;
+  /** The buffers block l's forward writes and its backward reads; xIn is its input. */
+  private blockBuffers(l: number, xIn: GpuTensor): BlockSaved {
+    const { width: d, mlpHidden: F, heads: H, context: T } = this.dims;
     const K = this.runs;
     const KR = K * this.rows;
-    const act = this.activations;
-    const fwd = this.forwardOps;
-    const p = `blocks.${l}.`;
-    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
-    const s: BlockSaved = {
-      xIn: x,
+    return {
+      xIn,
       xMid: this.scratch([KR, d], `x_mid.${l}`),
       h1: this.scratch([KR, d], `h1.${l}`),
       mean1: this.scratch([KR], `mean1.${l}`),
@@ -330,7 +351,21 @@ export class GptGpu {
       u: this.scratch([KR, F], `u.${l}`),
       g: this.scratch([KR, F], `g.${l}`),
     };
-    fwd.push(...(await this.layerNorm(x, p + 'ln1.gain', p + 'ln1.bias', s.h1, s.mean1, s.rstd1)));
+  }
+
+  /**
+   * Block l, whose LN1(x) is already in s.h1: x_mid = x + r · attn.out(attention(h1 · qkv)),
+   * then x_out = x_mid + r · mlp.out(gelu(LN2(x_mid) · mlp.in)) (biases when the shape has them),
+   * and `next` = the next layernorm of x_out (the next block's LN1, or LN_f).
+   */
+  private async planBlockForward(l: number, s: BlockSaved, next: NormOutput): Promise<void> {
+    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
+    const { attnScale } = this.options.multipliers;
+    const K = this.runs;
+    const act = this.activations;
+    const fwd = this.forwardOps;
+    const p = `blocks.${l}.`;
+    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
     fwd.push(
       ...(await this.linear(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), act.qkv[l], d, 3 * d)),
     );
@@ -350,30 +385,19 @@ export class GptGpu {
       ...(await this.linear(s.o, p + 'attn.out', bias('attn.out_bias'), act.attnOutput[l], d, d)),
     );
     fwd.push(
-      await prepareResidualAdd(this.ctx, {
-        a: x,
-        b: act.attnOutput[l],
-        out: s.xMid,
-        scale: residualMult,
+      await this.residualLayerNorm(s.xIn, act.attnOutput[l], s.xMid, {
+        norm: p + 'ln2',
+        y: s.h2,
+        mean: s.mean2,
+        rstd: s.rstd2,
       }),
-    );
-    fwd.push(
-      ...(await this.layerNorm(s.xMid, p + 'ln2.gain', p + 'ln2.bias', s.h2, s.mean2, s.rstd2)),
     );
     fwd.push(...(await this.linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F)));
     fwd.push(await prepareGeluForward(this.ctx, { x: s.u, y: s.g }));
     fwd.push(
       ...(await this.linear(s.g, p + 'mlp.out', bias('mlp.out_bias'), act.mlpOutput[l], F, d)),
     );
-    fwd.push(
-      await prepareResidualAdd(this.ctx, {
-        a: s.xMid,
-        b: act.mlpOutput[l],
-        out: act.blockOutput[l],
-        scale: residualMult,
-      }),
-    );
-    return s;
+    fwd.push(await this.residualLayerNorm(s.xMid, act.mlpOutput[l], act.blockOutput[l], next));
   }
 
   // ---- Backward -----------------------------------------------------------------------------
@@ -685,6 +709,27 @@ export class GptGpu {
         label: `layernorm ${gain}`,
       }),
     ];
+  }
+
+  /** x = a + r · b, then `out` = LN(x) with each run's parameters: one tuned op (fused or not). */
+  private async residualLayerNorm(
+    a: GpuTensor,
+    b: GpuTensor,
+    x: GpuTensor,
+    out: NormOutput,
+  ): Promise<PreparedOp> {
+    return prepareResidualLayerNorm(this.ctx, {
+      ...this.layerNormStack(`${out.norm}.gain`, `${out.norm}.bias`, this.params),
+      a,
+      b,
+      scale: this.options.multipliers.residualMult,
+      x,
+      y: out.y,
+      mean: out.mean,
+      rstd: out.rstd,
+      eps: this.options.lnEps ?? DEFAULT_LN_EPS,
+      label: `residual layernorm ${out.norm}`,
+    });
   }
 
   /** dx = LN'(dy) + dxBeta · dx (1: accumulating into the residual stream's gradient). */

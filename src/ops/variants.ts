@@ -43,6 +43,7 @@ export const TUNABLE_KERNELS = [
   'attention',
   'embedding',
   'adamw',
+  'residual_layernorm',
 ] as const;
 export type TunableKernel = (typeof TUNABLE_KERNELS)[number];
 

@@ -26,6 +26,7 @@ import {
 import { MATMUL_VARIANT_REGISTRY, prepareMatmul } from '../ops/matmul';
 import { asVariant } from '../ops/variants';
 import type { KernelProblem } from './problems';
+import { prepareResidualLayerNormTiming } from './residualLayernorm';
 
 export interface TimedOps {
   ops: PreparedOp[];
@@ -161,6 +162,9 @@ export async function prepareProblem(
         );
         break;
       }
+      case 'residual_layernorm':
+        ops.push(await prepareResidualLayerNormTiming(ctx, p.problem, variantName, t));
+        break;
     }
   } catch (e) {
     release();

@@ -14,6 +14,11 @@ import { LAYERNORM_VARIANT_REGISTRY } from '../ops/layernorm';
 import type { MatmulProblem } from '../ops/matmul';
 import { MATMUL_VARIANT_REGISTRY } from '../ops/matmul';
 import {
+  RESIDUAL_LAYERNORM_VARIANT_REGISTRY,
+  type ResidualLayerNormProblem,
+} from '../ops/residualLayernorm';
+import { completeResidualLayerNormProblem } from './residualLayernorm';
+import {
   applicableVariants,
   observeChoices,
   type TunableKernel,
@@ -27,7 +32,8 @@ export type KernelProblem =
   | { kernel: 'cross_entropy'; problem: Required<CrossEntropyProblem> }
   | { kernel: 'attention'; problem: AttentionProblem }
   | { kernel: 'embedding'; problem: Required<EmbeddingProblem> }
-  | { kernel: 'adamw'; problem: Required<AdamWProblem> };
+  | { kernel: 'adamw'; problem: Required<AdamWProblem> }
+  | { kernel: 'residual_layernorm'; problem: Required<ResidualLayerNormProblem> };
 
 /** Each tunable kernel's registry, by name. */
 export const REGISTRIES: {
@@ -40,6 +46,7 @@ export const REGISTRIES: {
   attention: ATTENTION_VARIANT_REGISTRY as VariantRegistry<string, AttentionProblem>,
   embedding: EMBEDDING_VARIANT_REGISTRY,
   adamw: ADAMW_VARIANT_REGISTRY,
+  residual_layernorm: RESIDUAL_LAYERNORM_VARIANT_REGISTRY,
 };
 
 export function shapeClassOf(p: KernelProblem): string {
@@ -56,6 +63,8 @@ export function shapeClassOf(p: KernelProblem): string {
       return REGISTRIES.embedding.shapeClass(p.problem);
     case 'adamw':
       return REGISTRIES.adamw.shapeClass(p.problem);
+    case 'residual_layernorm':
+      return REGISTRIES.residual_layernorm.shapeClass(p.problem);
   }
 }
 
@@ -121,6 +130,10 @@ function complete(kernel: TunableKernel, problem: unknown): KernelProblem | unde
     case 'adamw': {
       const [params, tensors] = [int('params'), int('tensors')];
       return params && tensors ? { kernel, problem: { params, tensors } } : undefined;
+    }
+    case 'residual_layernorm': {
+      const full = completeResidualLayerNormProblem(p);
+      return full && { kernel, problem: full };
     }
   }
 }

@@ -22,7 +22,7 @@ import {
 import { subgroupLanes } from '../subgroups';
 import { layerNormBoundFactors } from '../errorBounds';
 import { asVariant } from '../variants';
-import { F32_EPS as u, worstRatio, scopedSelfTest } from './common';
+import { F32_EPS as u, worstRatio, scopedSelfTest, type Worst } from './common';
 
 export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst, variantName) => {
   const { ctx } = scope;
@@ -95,26 +95,11 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   );
   await scope.run([fwd, bwd], 'selftest layernorm');
 
-  // Forward.
-  const K = factors.y;
-  const meanAbs = new Float64Array(rows);
-  for (let i = 0; i < rows * width; i++) meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
-  const yBound = (i: number) => {
-    const r = Math.floor(i / width);
-    const j = i % width;
-    const xhat = (x[i] - fref.mean[r]) * fref.rstd[r];
-    const scale =
-      Math.abs(gain[j]) * (Math.abs(xhat) + fref.rstd[r] * meanAbs[r]) + Math.abs(fref.y[i]);
-    return K * u * scale + 1e-30;
-  };
-  worst.add('y', worstRatio(await scope.read(ty), fref.y, yBound));
-  worst.add(
-    'mean',
-    worstRatio(await scope.read(tmean), fref.mean, (r) => K * u * meanAbs[r] + 1e-30),
-  );
-  worst.add(
-    'rstd',
-    worstRatio(await scope.read(trstd), fref.rstd, (r) => K * u * fref.rstd[r]),
+  addForwardRatios(
+    worst,
+    { y: await scope.read(ty), mean: await scope.read(tmean), rstd: await scope.read(trstd) },
+    { x, gain, bias, rows, width },
+    factors.y,
   );
 
   // Backward, accumulating into dx, dgain, dbias.
@@ -156,3 +141,42 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   worst.add('dbias', worstRatio(await scope.read(tdbias), wantB, pBound(absB, wantB, dbias0)));
   return `${rows}x${width} [${variant}] with bias, forward and accumulating backward`;
 });
+
+/**
+ * Adds the forward's worst ratios (y, mean, rstd) against the float64 layernorm of `input`:
+ * y within K u (|gain| (|xhat| + rstd mean|x|) + |y|), mean within K u mean|x|, rstd within
+ * K u rstd, K = factorY (layerNormBoundFactors(...).y).
+ */
+export function addForwardRatios(
+  worst: Worst,
+  got: { y: Float32Array; mean: Float32Array; rstd: Float32Array },
+  input: { x: Float32Array; gain: Float32Array; bias?: Float32Array; rows: number; width: number },
+  factorY: number,
+): void {
+  const { x, gain, rows, width } = input;
+  const fref = layerNormForwardRef(x, gain, input.bias, {
+    rows,
+    width,
+    eps: Math.fround(LAYERNORM_DEFAULT_EPS),
+  });
+  const K = factorY;
+  const meanAbs = new Float64Array(rows);
+  for (let i = 0; i < rows * width; i++) meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
+  const yBound = (i: number) => {
+    const r = Math.floor(i / width);
+    const j = i % width;
+    const xhat = (x[i] - fref.mean[r]) * fref.rstd[r];
+    const scale =
+      Math.abs(gain[j]) * (Math.abs(xhat) + fref.rstd[r] * meanAbs[r]) + Math.abs(fref.y[i]);
+    return K * u * scale + 1e-30;
+  };
+  worst.add('y', worstRatio(got.y, fref.y, yBound));
+  worst.add(
+    'mean',
+    worstRatio(got.mean, fref.mean, (r) => K * u * meanAbs[r] + 1e-30),
+  );
+  worst.add(
+    'rstd',
+    worstRatio(got.rstd, fref.rstd, (r) => K * u * fref.rstd[r]),
+  );
+}
