@@ -15,12 +15,15 @@
 // dgain/dbias (row blocks never cross a run: each run's sums are those of a dispatch of its own,
 // in the same order, bit for bit). One run: rowsPerRun = rows.
 //
-// Fused residual (forward_residual*): x_mid = resA + residualScale * resB is computed, written to
-// xMid and normalised in one dispatch (y, mean, rstd as forward); x is not read.
+// x comes through kernels/shared/layernorm_input.wgsl (binding 1). The fused residual compiles
+// this same file with kernels/shared/layernorm_residual_input.wgsl in its place (module
+// `layernorm_residual`, src/ops/layernorm.ts): the forward entry points then compute
+// x = resA + residualScale * resB in a row's first pass, write it to xMid and normalise it, in one
+// dispatch (y, mean, rstd as forward); binding 1 is not used.
 //
 // Bindings (group 0); each entry point uses only the ones listed for it:
 //   0  p:         uniform Params                           all
-//   1  x:         storage<read>        [rows, width]       forward, backward_dx, backward_params_partial
+//   1  x:         storage<read>        [rows, width]       forward*, backward_dx, backward_params_partial
 //   2  gain:      storage<read>        [(runs-1)·paramStride + width]  forward*, backward_dx
 //   3  bias:      storage<read>        as gain             forward* (any buffer unless HAS_BIAS)
 //   4  y:         storage<read_write>  [rows, width]       forward*
@@ -37,8 +40,9 @@
 //                                                          backward_params_final
 //   14 dbias:     storage<read_write>  as gain (any unless HAS_BIAS and not dbiasInDgain)
 //                                                          backward_params_final
-//   15 resA, 16 resB: storage<read>    [rows, width]       forward_residual*
-//   17 xMid:      storage<read_write>  [rows, width]       forward_residual*
+//   15 resA, 16 resB: storage<read>    [rows, width]       forward* of layernorm_residual
+//   17 xMid:      storage<read_write>  [rows, width]       forward* of layernorm_residual
+// (forward*: forward, forward_row, and forward_subgroup of kernels/layernorm_subgroup.wgsl.)
 //
 // Dispatch:
 //   forward*, backward_dx:    one workgroup of 256 per row; rows may be split over (x, y) when
@@ -55,7 +59,7 @@
 // Barrier-free 'row' variant (no workgroup memory; for CPU adapters such as SwiftShader, where a
 // barrier suspends every subgroup, and for narrow rows). ROW_WG threads per workgroup, the flat
 // thread index t = (wid.x + wid.y * nwg.x) * ROW_WG + lid:
-//   forward_row, forward_residual_row, backward_dx_row: one thread per row (row = t): three loops
+//   forward_row, backward_dx_row:   one thread per row (row = t): three loops
 //                                   over the row (sum, centred sum of squares, write; or sum g and
 //                                   g xhat, then write), each sum pairwise in one thread (pairAdd).
 //                                   ceil(rows / ROW_WG) workgroups on a flat (x, y) grid.
@@ -67,8 +71,10 @@
 // never more than the workgroup variant's ceil(n / 256) + 8.
 // No float atomics: every sum has a fixed order, so results repeat bit for bit.
 
-// Params, bindings 0-10 and 15-17, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
+// Params, bindings 0 and 2-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
 // @use layernorm_rows
+// x (binding 1): firstX, loadX; replaced by layernorm_residual_input for the fused residual:
+// @use layernorm_input
 @group(0) @binding(11) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(12) var<storage, read> partialIn: array<f32>;
 @group(0) @binding(13) var<storage, read_write> dgain: array<f32>;
@@ -128,11 +134,6 @@ fn forward(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn forward_residual(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  forwardResidualRow(lid, grid, WG);
-}
-
-@compute @workgroup_size(256, 1, 1)
 fn backward_dx(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   backwardDxRow(lid, grid, WG);
 }
@@ -163,7 +164,7 @@ fn backward_params_partial(
   if (col < p.width) {
     for (var r = r0 + lid.y; r < r1; r += 8u) {
       let d = dy[r * p.width + col];
-      let xhat = (x[r * p.width + col] - meanIn[r]) * rstdIn[r];
+      let xhat = (loadX(r * p.width + col) - meanIn[r]) * rstdIn[r];
       sg = fma(d, xhat, sg);
       sb += d;
     }
@@ -242,48 +243,19 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 
   var s: PairSum;
   for (var j = 0u; j < n; j++) {
-    pairAdd(&s, vec2<f32>(x[base + j], 0.0));
+    pairAdd(&s, vec2<f32>(firstX(base + j), 0.0));
   }
   let mean = pairTotal(&s).x / count;
 
   // Second pass over centred values: no cancellation when |mean| >> std.
   var q: PairSum;
   for (var j = 0u; j < n; j++) {
-    let d = x[base + j] - mean;
+    let d = loadX(base + j) - mean;
     pairAdd(&q, vec2<f32>(d * d, 0.0));
   }
   let rstd = inverseSqrt(pairTotal(&q).x / count + p.eps);
 
   laneWriteY(base, 0u, 1u, paramBase(row), mean, rstd);
-  meanOut[row] = mean;
-  rstdOut[row] = rstd;
-}
-
-// forward_row of x_mid = a + s b, which its first pass computes and writes.
-@compute @workgroup_size(ROW_WG, 1, 1)
-fn forward_residual_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let row = flatItem(lid, grid, ROW_WG);
-  if (row >= p.rows) {
-    return;
-  }
-  let n = p.width;
-  let base = row * n;
-  let count = f32(n);
-
-  var s: PairSum;
-  for (var j = 0u; j < n; j++) {
-    pairAdd(&s, vec2<f32>(residualX(base + j), 0.0));
-  }
-  let mean = pairTotal(&s).x / count;
-
-  var q: PairSum;
-  for (var j = 0u; j < n; j++) {
-    let d = xMid[base + j] - mean;
-    pairAdd(&q, vec2<f32>(d * d, 0.0));
-  }
-  let rstd = inverseSqrt(pairTotal(&q).x / count + p.eps);
-
-  laneMidWriteY(base, 0u, 1u, paramBase(row), mean, rstd);
   meanOut[row] = mean;
   rstdOut[row] = rstd;
 }
@@ -321,7 +293,7 @@ fn backward_params_partial_row(@builtin(local_invocation_index) lid: u32, grid: 
   var s: PairSum;
   for (var r = rows.x; r < rows.y; r++) {
     let d = dy[r * p.width + col];
-    let xhat = (x[r * p.width + col] - meanIn[r]) * rstdIn[r];
+    let xhat = (loadX(r * p.width + col) - meanIn[r]) * rstdIn[r];
     pairAdd(&s, vec2<f32>(d * xhat, d));
   }
   let total = pairTotal(&s);

@@ -11,8 +11,6 @@ enable subgroups;
 // row's sum. No workgroup memory, no barrier. Lane `lid` strides the row by SG.
 //   forward_subgroup:       (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x. Bindings
 //                           0-6 as layernorm.wgsl `forward`.
-//   forward_residual_subgroup: the same grid; bindings 0, 2-6, 15-17 as `forward_residual`
-//                           (x_mid = a + s b computed, written and normalised in one dispatch).
 //   backward_dx_subgroup:   the same grid; bindings 0, 1, 2, 7-10 as `backward_dx`.
 // Stacked runs as in layernorm.wgsl (row r uses run floor(r / rowsPerRun)'s gain and bias).
 // dgain/dbias come from layernorm.wgsl's `backward_params_partial_row` and
@@ -22,8 +20,10 @@ enable subgroups;
 // depth ceil(width / SG) + SG - 1 (src/ops/errorBounds.ts layerNormRowSumDepth). For one device
 // the order is fixed: results repeat bit for bit.
 
-// Params, bindings 0-10 and 15-17, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
+// Params, bindings 0 and 2-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
 // @use layernorm_rows
+// x (binding 1), as in layernorm.wgsl (layernorm_residual_input for the fused residual):
+// @use layernorm_input
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
 override SG: u32 = 32u;
 
@@ -43,9 +43,4 @@ fn forward_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
 @compute @workgroup_size(SG, 1, 1)
 fn backward_dx_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   backwardDxRow(lid, grid, SG);
-}
-
-@compute @workgroup_size(SG, 1, 1)
-fn forward_residual_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  forwardResidualRow(lid, grid, SG);
 }

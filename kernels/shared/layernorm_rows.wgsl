@@ -1,6 +1,8 @@
 // Shared by kernels/layernorm.wgsl and kernels/layernorm_subgroup.wgsl (`// @use layernorm_rows`):
-// their one uniform Params, bindings 0-10 and 15-17 (see the header of layernorm.wgsl) and what
-// the row entry points do per element once a row's sums are known.
+// their one uniform Params, bindings 0 and 2-10 (see the header of layernorm.wgsl) and what the
+// row entry points do per element once a row's sums are known. x comes from the kernel's input
+// snippet: firstX(i) in a row's first pass, loadX(i) after (kernels/shared/layernorm_input.wgsl,
+// or layernorm_residual_input.wgsl for the fused residual).
 //
 // Stacked runs: the rows are `rows / rowsPerRun` runs of rowsPerRun rows each; row r normalises
 // with run floor(r / rowsPerRun)'s gain and bias, which sit paramStride elements after the
@@ -21,12 +23,11 @@ struct Params {
   dgainAt: u32,
   dbiasAt: u32,
   dbiasInDgain: u32,
-  // forward_residual*: x_mid = resA + residualScale * resB.
+  // With layernorm_residual_input: x = resA + residualScale * resB.
   residualScale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gain: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
@@ -36,9 +37,6 @@ struct Params {
 @group(0) @binding(8) var<storage, read> meanIn: array<f32>;
 @group(0) @binding(9) var<storage, read> rstdIn: array<f32>;
 @group(0) @binding(10) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(15) var<storage, read> resA: array<f32>;
-@group(0) @binding(16) var<storage, read> resB: array<f32>;
-@group(0) @binding(17) var<storage, read_write> xMid: array<f32>;
 
 override HAS_BIAS: bool = true;
 
@@ -64,26 +62,19 @@ fn normalized(v: f32, j: u32, g0: u32, mean: f32, rstd: f32) -> f32 {
 // (g, g * xhat) at element j, g = dy * gain: the terms of the two sums dx needs.
 fn dxTerms(base: u32, j: u32, g0: u32, mean: f32, rstd: f32) -> vec2<f32> {
   let g = dy[base + j] * gain[g0 + j];
-  let xhat = (x[base + j] - mean) * rstd;
+  let xhat = (loadX(base + j) - mean) * rstd;
   return vec2<f32>(g, g * xhat);
 }
 
 // dx at element j from the row's means of the dxTerms.
 fn writeDx(base: u32, j: u32, g0: u32, mean: f32, rstd: f32, sums: vec2<f32>) {
   let g = dy[base + j] * gain[g0 + j];
-  let xhat = (x[base + j] - mean) * rstd;
+  let xhat = (loadX(base + j) - mean) * rstd;
   var v = rstd * (g - sums.x - xhat * sums.y);
   if (p.dxBeta != 0.0) {
     v += p.dxBeta * dx[base + j];
   }
   dx[base + j] = v;
-}
-
-// x_mid = a + s b at element i, written out: the fused residual's input of the layernorm.
-fn residualX(i: u32) -> f32 {
-  let v = resA[i] + p.residualScale * resB[i];
-  xMid[i] = v;
-  return v;
 }
 
 // An invocation's share of a row at `base`: elements first, first + step, ... (the workgroup and
@@ -93,7 +84,7 @@ fn residualX(i: u32) -> f32 {
 fn laneSum(base: u32, first: u32, step: u32) -> f32 {
   var s = 0.0;
   for (var j = first; j < p.width; j += step) {
-    s += x[base + j];
+    s += firstX(base + j);
   }
   return s;
 }
@@ -103,7 +94,7 @@ fn laneSum(base: u32, first: u32, step: u32) -> f32 {
 fn laneCentredSquares(base: u32, first: u32, step: u32, mean: f32) -> f32 {
   var q = 0.0;
   for (var j = first; j < p.width; j += step) {
-    let d = x[base + j] - mean;
+    let d = loadX(base + j) - mean;
     q = fma(d, d, q);
   }
   return q;
@@ -120,38 +111,13 @@ fn laneDxTerms(base: u32, first: u32, step: u32, g0: u32, mean: f32, rstd: f32) 
 
 fn laneWriteY(base: u32, first: u32, step: u32, g0: u32, mean: f32, rstd: f32) {
   for (var j = first; j < p.width; j += step) {
-    y[base + j] = normalized(x[base + j], j, g0, mean, rstd);
+    y[base + j] = normalized(loadX(base + j), j, g0, mean, rstd);
   }
 }
 
 fn laneWriteDx(base: u32, first: u32, step: u32, g0: u32, mean: f32, rstd: f32, sums: vec2<f32>) {
   for (var j = first; j < p.width; j += step) {
     writeDx(base, j, g0, mean, rstd, sums);
-  }
-}
-
-// The fused residual's share: laneSum, laneCentredSquares and laneWriteY over x_mid, whose
-// first pass computes and writes it (later passes read back only what this invocation wrote).
-fn laneResidualSum(base: u32, first: u32, step: u32) -> f32 {
-  var s = 0.0;
-  for (var j = first; j < p.width; j += step) {
-    s += residualX(base + j);
-  }
-  return s;
-}
-
-fn laneMidCentredSquares(base: u32, first: u32, step: u32, mean: f32) -> f32 {
-  var q = 0.0;
-  for (var j = first; j < p.width; j += step) {
-    let d = xMid[base + j] - mean;
-    q = fma(d, d, q);
-  }
-  return q;
-}
-
-fn laneMidWriteY(base: u32, first: u32, step: u32, g0: u32, mean: f32, rstd: f32) {
-  for (var j = first; j < p.width; j += step) {
-    y[base + j] = normalized(xMid[base + j], j, g0, mean, rstd);
   }
 }
 
@@ -170,24 +136,6 @@ fn forwardRow(lid: u32, grid: FlatGrid, lanes: u32) {
   let variance = rowSum(lid, laneCentredSquares(base, lid, lanes, mean)) / count;
   let rstd = inverseSqrt(variance + p.eps);
   laneWriteY(base, lid, lanes, paramBase(row), mean, rstd);
-  if (lid == 0u) {
-    meanOut[row] = mean;
-    rstdOut[row] = rstd;
-  }
-}
-
-// forwardRow of x_mid = a + s b, which it also writes.
-fn forwardResidualRow(lid: u32, grid: FlatGrid, lanes: u32) {
-  let row = flatGroup(grid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.width;
-  let count = f32(p.width);
-  let mean = rowSum(lid, laneResidualSum(base, lid, lanes)) / count;
-  let variance = rowSum(lid, laneMidCentredSquares(base, lid, lanes, mean)) / count;
-  let rstd = inverseSqrt(variance + p.eps);
-  laneMidWriteY(base, lid, lanes, paramBase(row), mean, rstd);
   if (lid == 0u) {
     meanOut[row] = mean;
     rstdOut[row] = rstd;

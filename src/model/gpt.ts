@@ -728,7 +728,7 @@ export class GptGpu {
       mean: out.mean,
       rstd: out.rstd,
       eps: this.options.lnEps ?? DEFAULT_LN_EPS,
-      label: `residual layernorm ${out.norm}`,
+      label: `residual layernorm ${out.norm}.gain`,
     });
   }
 

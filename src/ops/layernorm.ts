@@ -23,7 +23,8 @@
  * own (src/ops/layernorm.test.ts holds that): this replaced the model's one op per run outright.
  *
  * Fused residual (`residual` of the forward): x = a + s b is computed, written to `x` and
- * normalised in the same dispatch, every variant (src/ops/residualLayernorm.ts makes it a tuned
+ * normalised in the same dispatch, every variant (the same kernels compiled with another input
+ * snippet, withResidualInput) (src/ops/residualLayernorm.ts makes it a tuned
  * choice against a residual op followed by this one).
  */
 import layernormWgsl from '../../kernels/layernorm.wgsl?raw';
@@ -37,6 +38,7 @@ import {
   type AdapterSummary,
   type GpuContext,
   type GpuTensor,
+  type KernelSource,
   type PreparedOp,
   prepareKernelDispatch,
   tensorEntries,
@@ -50,6 +52,23 @@ export const LAYERNORM_SUBGROUP_KERNEL = {
   name: 'layernorm_subgroup',
   code: layernormSubgroupWgsl,
 };
+
+/**
+ * A layernorm module reading x = a + s·b (computed in a row's first pass, written) in place of
+ * x: the same file with kernels/shared/layernorm_input.wgsl swapped for
+ * layernorm_residual_input.wgsl (the fused residual's forward entry points).
+ */
+function withResidualInput(kernel: KernelSource): KernelSource {
+  const use = '// @use layernorm_input';
+  if (!kernel.code.includes(use)) throw new Error(`${kernel.name}: no line "${use}"`);
+  return {
+    name: `${kernel.name}_residual`,
+    code: kernel.code.replace(use, '// @use layernorm_residual_input'),
+  };
+}
+
+const LAYERNORM_RESIDUAL_KERNEL = withResidualInput(LAYERNORM_KERNEL);
+const LAYERNORM_SUBGROUP_RESIDUAL_KERNEL = withResidualInput(LAYERNORM_SUBGROUP_KERNEL);
 
 /** Rows that one workgroup of the dgain/dbias pass sums before the final per-column pass. */
 export const LAYERNORM_ROWS_PER_BLOCK = 128;
@@ -227,17 +246,16 @@ export async function prepareLayerNormForward(
     { binding: 5, resource: bindingOf(args.mean) },
     { binding: 6, resource: bindingOf(args.rstd) },
   ];
-  const entry = res ? 'forward_residual' : 'forward';
   return prepareKernelDispatch(ctx, {
     ...(variant === 'subgroup'
       ? {
-          kernel: LAYERNORM_SUBGROUP_KERNEL,
-          entry: `${entry}_subgroup`,
+          kernel: res ? LAYERNORM_SUBGROUP_RESIDUAL_KERNEL : LAYERNORM_SUBGROUP_KERNEL,
+          entry: 'forward_subgroup',
           constants: { HAS_BIAS: hasBias, SG: subgroupLanes(ctx.features) },
         }
       : {
-          kernel: LAYERNORM_KERNEL,
-          entry: row ? `${entry}_row` : entry,
+          kernel: res ? LAYERNORM_RESIDUAL_KERNEL : LAYERNORM_KERNEL,
+          entry: row ? 'forward_row' : 'forward',
           constants: row
             ? { HAS_BIAS: hasBias, ROW_WG: LAYERNORM_ROW_WORKGROUP }
             : { HAS_BIAS: hasBias },

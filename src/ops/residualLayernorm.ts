@@ -17,7 +17,7 @@
 import type { AdapterSummary, GpuContext, GpuTensor, PreparedOp } from '../gpu';
 import {
   prepareLayerNormForward,
-  type LayerNormStacking,
+  type LayerNormForwardArgs,
   type LayerNormVariant,
 } from './layernorm';
 import { prepareResidualAdd } from './residual';
@@ -52,22 +52,12 @@ export function chooseResidualLayerNormVariant(
   return chooseVariant(RESIDUAL_LAYERNORM_VARIANT_REGISTRY, adapter, problem);
 }
 
-export interface ResidualLayerNormArgs extends LayerNormStacking {
-  /** x = a + scale · b, [rows, width] each; x is written (a different buffer from a and b). */
+/** As prepareLayerNormForward's arguments, x written: x = a + scale · b, then LN(x). */
+export interface ResidualLayerNormArgs extends Omit<LayerNormForwardArgs, 'residual' | 'variant'> {
+  /** [rows, width] each; different buffers from x. */
   a: GpuTensor;
   b: GpuTensor;
   scale?: number;
-  x: GpuTensor;
-  /** As prepareLayerNormForward: gain and bias per run, y [rows, width], mean and rstd [rows]. */
-  gain: GpuTensor;
-  bias?: GpuTensor;
-  y: GpuTensor;
-  mean: GpuTensor;
-  rstd: GpuTensor;
-  rows: number;
-  width: number;
-  eps?: number;
-  label?: string;
   /** Force a variant (tests, the tuner); default: chooseResidualLayerNormVariant. */
   variant?: ResidualLayerNormVariant;
   /** Force the layernorm's variant; default: the layernorm chooser's. */

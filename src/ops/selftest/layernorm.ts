@@ -38,12 +38,7 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   const eps = Math.fround(LAYERNORM_DEFAULT_EPS);
   const shape = { rows, width, eps };
   const rng = new Rng(5);
-  const x = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) {
-    const offset = 8 * rng.next() - 4;
-    const spread = 0.1 + 1.9 * rng.next();
-    for (let j = 0; j < width; j++) x[r * width + j] = offset + spread * (2 * rng.next() - 1);
-  }
+  const x = offsetRows(rng, rows, width);
   const gain = rng.uniformArray(width, -2, 2);
   const bias = rng.uniformArray(width);
   const fref = layerNormForwardRef(x, gain, bias, shape);
@@ -142,19 +137,67 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   return `${rows}x${width} [${variant}] with bias, forward and accumulating backward`;
 });
 
+/** Rows of `width` values, each row offset by up to ±4 with a spread of 0.1-2 around it. */
+export function offsetRows(rng: Rng, rows: number, width: number): Float32Array {
+  const x = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const offset = 8 * rng.next() - 4;
+    const spread = 0.1 + 1.9 * rng.next();
+    for (let j = 0; j < width; j++) x[r * width + j] = offset + spread * (2 * rng.next() - 1);
+  }
+  return x;
+}
+
+/** A layernorm's input: `runs` runs of `rows` rows, run k's gain and bias at k · paramStride. */
+export interface LayerNormInput {
+  x: Float32Array;
+  gain: Float32Array;
+  bias?: Float32Array;
+  rows: number;
+  width: number;
+  runs?: number;
+  paramStride?: number;
+}
+
 /**
- * Adds the forward's worst ratios (y, mean, rstd) against the float64 layernorm of `input`:
- * y within K u (|gain| (|xhat| + rstd mean|x|) + |y|), mean within K u mean|x|, rstd within
+ * Adds the forward's worst ratios (y, mean, rstd) against the float64 layernorm of `input`, per
+ * run: y within K u (|gain| (|xhat| + rstd mean|x|) + |y|), mean within K u mean|x|, rstd within
  * K u rstd, K = factorY (layerNormBoundFactors(...).y).
  */
 export function addForwardRatios(
   worst: Worst,
   got: { y: Float32Array; mean: Float32Array; rstd: Float32Array },
-  input: { x: Float32Array; gain: Float32Array; bias?: Float32Array; rows: number; width: number },
+  input: LayerNormInput,
   factorY: number,
 ): void {
-  const { x, gain, rows, width } = input;
-  const fref = layerNormForwardRef(x, gain, input.bias, {
+  const { rows, width } = input;
+  const stride = input.paramStride ?? width;
+  for (let k = 0; k < (input.runs ?? 1); k++) {
+    const rowsOf = (v: Float32Array, cols: number) =>
+      v.subarray(k * rows * cols, (k + 1) * rows * cols);
+    const params = (v: Float32Array) => v.subarray(k * stride, k * stride + width);
+    addRunRatios(
+      worst,
+      { y: rowsOf(got.y, width), mean: rowsOf(got.mean, 1), rstd: rowsOf(got.rstd, 1) },
+      rowsOf(input.x, width),
+      params(input.gain),
+      input.bias && params(input.bias),
+      { rows, width },
+      factorY,
+    );
+  }
+}
+
+function addRunRatios(
+  worst: Worst,
+  got: { y: Float32Array; mean: Float32Array; rstd: Float32Array },
+  x: Float32Array,
+  gain: Float32Array,
+  bias: Float32Array | undefined,
+  { rows, width }: { rows: number; width: number },
+  factorY: number,
+): void {
+  const fref = layerNormForwardRef(x, gain, bias, {
     rows,
     width,
     eps: Math.fround(LAYERNORM_DEFAULT_EPS),
