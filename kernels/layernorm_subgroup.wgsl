@@ -12,6 +12,7 @@ enable subgroups;
 //   forward_subgroup:       (x, y) workgroups (flatGrid), row = wid.x + wid.y * nwg.x. Bindings
 //                           0-6 as layernorm.wgsl `forward`.
 //   backward_dx_subgroup:   the same grid; bindings 0, 1, 2, 7-10 as `backward_dx`.
+// Stacked runs as in layernorm.wgsl (row r uses run floor(r / rowsPerRun)'s gain and bias).
 // dgain/dbias come from layernorm.wgsl's `backward_params_partial_row` and
 // `backward_params_final` (column sums: no reduction across lanes to speed up).
 // Rounding: each lane sums ceil(width / SG) terms in order, then subgroupAdd adds the SG lane
@@ -19,8 +20,10 @@ enable subgroups;
 // depth ceil(width / SG) + SG - 1 (src/ops/errorBounds.ts layerNormRowSumDepth). For one device
 // the order is fixed: results repeat bit for bit.
 
-// Params, bindings 0-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
+// Params, bindings 0 and 2-10, HAS_BIAS and the per-element steps (kernels/shared/layernorm_rows.wgsl):
 // @use layernorm_rows
+// x (binding 1), as in layernorm.wgsl (layernorm_residual_input for the fused residual):
+// @use layernorm_input
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
 override SG: u32 = 32u;
 

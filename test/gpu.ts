@@ -1,7 +1,15 @@
 /** Shared helpers for kernel tests: one Dawn device per test file, and error measures. */
 import { afterAll, beforeAll } from 'vitest';
 import { acquireNodeGpu } from '../src/gpu/node';
-import { releaseGpu, type AcquireOptions, type GpuContext } from '../src/gpu';
+import {
+  createTensor,
+  releaseGpu,
+  releaseTensor,
+  uploadTensor,
+  type AcquireOptions,
+  type GpuContext,
+  type GpuTensor,
+} from '../src/gpu';
 
 /** Acquires a device before the file's tests and releases it after. */
 export function useGpu(options?: AcquireOptions): () => GpuContext {
@@ -60,4 +68,23 @@ export function relativeRms(got: ArrayLike<number>, want: ArrayLike<number>): nu
     den += want[i] ** 2;
   }
   return Math.sqrt(num / Math.max(den, Number.MIN_VALUE));
+}
+
+/** Tensors a test uploads or creates, released together. */
+export class TensorScope {
+  private readonly all: GpuTensor[] = [];
+  constructor(private readonly ctx: GpuContext) {}
+  up(data: Float32Array, label: string): GpuTensor {
+    const t = uploadTensor(this.ctx, data, [data.length], label);
+    this.all.push(t);
+    return t;
+  }
+  empty(n: number, label: string): GpuTensor {
+    const t = createTensor(this.ctx, [n], 'f32', label);
+    this.all.push(t);
+    return t;
+  }
+  release(): void {
+    for (const t of this.all.splice(0)) releaseTensor(this.ctx, t);
+  }
 }

@@ -4,8 +4,8 @@
  *
  * Several runs of the same shape (e.g. the learning rates of one width) can be stacked: their
  * parameters sit run-major in one flat buffer (see layout.ts), their activations are stacked
- * along the rows, matmuls walk the runs as a batch dimension, and the ops that carry
- * per-run parameters (embedding, layernorms) are dispatched once per run on views.
+ * along the rows, matmuls walk the runs as a batch dimension, layernorms take each run's gain
+ * and bias at the run stride in one op, and the embedding is dispatched once per run on views.
  * Math and layout are those of src/reference/gpt.ts, which the tests hold this to.
  */
 import {
@@ -24,7 +24,7 @@ import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../ops/embedd
 import { prepareGeluBackward, prepareGeluForward } from '../ops/gelu';
 import { prepareLayerNormBackward, prepareLayerNormForward } from '../ops/layernorm';
 import { prepareMatmul } from '../ops/matmul';
-import { prepareResidualAdd } from '../ops/residual';
+import { prepareResidualLayerNorm } from '../ops/residualLayernorm';
 import { planLayout, slotOf, type ParamLayout } from './layout';
 
 export interface GptMultipliers {
@@ -103,6 +103,14 @@ interface BlockSaved {
   /** MLP pre-activation and GELU output. */
   u: GpuTensor;
   g: GpuTensor;
+}
+
+/** Where a layernorm's results go: its parameters' name (`ln_f`, `blocks.0.ln1`) and outputs. */
+interface NormOutput {
+  norm: string;
+  y: GpuTensor;
+  mean: GpuTensor;
+  rstd: GpuTensor;
 }
 
 /** What the backward reads from the forward. */
@@ -204,6 +212,12 @@ export class GptGpu {
     return viewOf(flat, slot.offset, [flat.length - slot.offset]);
   }
 
+  /** View of parameter (or gradient) `name` from run 0's copy to the end of the last run's. */
+  private allRuns(flat: GpuTensor, name: string): GpuTensor {
+    const slot = slotOf(this.layout, name);
+    return viewOf(flat, slot.offset, [(this.runs - 1) * this.layout.runStride + slot.size]);
+  }
+
   /** View of parameter (or gradient) `name` of run k. */
   private ofRun(flat: GpuTensor, name: string, k: number): GpuTensor {
     const slot = slotOf(this.layout, name);
@@ -253,17 +267,38 @@ export class GptGpu {
         }),
       );
     }
-    const blocks: BlockSaved[] = [];
-    let x = act.embedding;
-    for (let l = 0; l < L; l++) {
-      const s = await this.planBlockForward(l, x);
-      blocks.push(s);
-      x = act.blockOutput[l];
-    }
+    // Each block's LN1 and the final LN_f read a residual sum: the op that writes it (the
+    // previous block's output residual) also normalises it; only LN1 of block 0 stands alone.
+    const blocks = Array.from({ length: L }, (_, l) =>
+      this.blockBuffers(l, l === 0 ? act.embedding : act.blockOutput[l - 1]),
+    );
     const hf = this.scratch([KR, d], 'hf');
     const meanF = this.scratch([KR], 'mean_f');
     const rstdF = this.scratch([KR], 'rstd_f');
-    fwd.push(...(await this.layerNorm(x, 'ln_f.gain', 'ln_f.bias', hf, meanF, rstdF)));
+    const first = blocks[0];
+    fwd.push(
+      ...(await this.layerNorm(
+        act.embedding,
+        'blocks.0.ln1.gain',
+        'blocks.0.ln1.bias',
+        first.h1,
+        first.mean1,
+        first.rstd1,
+      )),
+    );
+    for (let l = 0; l < L; l++) {
+      const next: NormOutput =
+        l + 1 < L
+          ? {
+              norm: `blocks.${l + 1}.ln1`,
+              y: blocks[l + 1].h1,
+              mean: blocks[l + 1].mean1,
+              rstd: blocks[l + 1].rstd1,
+            }
+          : { norm: 'ln_f', y: hf, mean: meanF, rstd: rstdF };
+      await this.planBlockForward(l, blocks[l], next);
+    }
+    const x = act.blockOutput[L - 1];
     const readout = this.dims.tiedReadout ? 'tok_emb' : 'readout';
     fwd.push(
       await prepareMatmul(this.ctx, {
@@ -297,21 +332,13 @@ export class GptGpu {
     return { blocks, lastOutput: x, hf, meanF, rstdF, dLogits };
   }
 
-  /**
-   * Block l: x_mid = x + r · attn.out(attention(LN1(x) · qkv)), then
-   * x_out = x_mid + r · mlp.out(gelu(LN2(x_mid) · mlp.in)) (biases when the shape has them).
-   */
-  private async planBlockForward(l: number, x: GpuTensor): Promise<BlockSaved> {
-    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
-    const { attnScale, residualMult } = this.options.multipliers;
+  /** The buffers block l's forward writes and its backward reads; xIn is its input. */
+  private blockBuffers(l: number, xIn: GpuTensor): BlockSaved {
+    const { width: d, mlpHidden: F, heads: H, context: T } = this.dims;
     const K = this.runs;
     const KR = K * this.rows;
-    const act = this.activations;
-    const fwd = this.forwardOps;
-    const p = `blocks.${l}.`;
-    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
-    const s: BlockSaved = {
-      xIn: x,
+    return {
+      xIn,
       xMid: this.scratch([KR, d], `x_mid.${l}`),
       h1: this.scratch([KR, d], `h1.${l}`),
       mean1: this.scratch([KR], `mean1.${l}`),
@@ -324,7 +351,21 @@ export class GptGpu {
       u: this.scratch([KR, F], `u.${l}`),
       g: this.scratch([KR, F], `g.${l}`),
     };
-    fwd.push(...(await this.layerNorm(x, p + 'ln1.gain', p + 'ln1.bias', s.h1, s.mean1, s.rstd1)));
+  }
+
+  /**
+   * Block l, whose LN1(x) is already in s.h1: x_mid = x + r · attn.out(attention(h1 · qkv)),
+   * then x_out = x_mid + r · mlp.out(gelu(LN2(x_mid) · mlp.in)) (biases when the shape has them),
+   * and `next` = the next layernorm of x_out (the next block's LN1, or LN_f).
+   */
+  private async planBlockForward(l: number, s: BlockSaved, next: NormOutput): Promise<void> {
+    const { width: d, mlpHidden: F, heads: H, headSize: Dh, context: T } = this.dims;
+    const { attnScale } = this.options.multipliers;
+    const K = this.runs;
+    const act = this.activations;
+    const fwd = this.forwardOps;
+    const p = `blocks.${l}.`;
+    const bias = (name: string) => (this.dims.biases ? p + name : undefined);
     fwd.push(
       ...(await this.linear(s.h1, p + 'attn.qkv', bias('attn.qkv_bias'), act.qkv[l], d, 3 * d)),
     );
@@ -344,30 +385,19 @@ export class GptGpu {
       ...(await this.linear(s.o, p + 'attn.out', bias('attn.out_bias'), act.attnOutput[l], d, d)),
     );
     fwd.push(
-      await prepareResidualAdd(this.ctx, {
-        a: x,
-        b: act.attnOutput[l],
-        out: s.xMid,
-        scale: residualMult,
+      await this.residualLayerNorm(s.xIn, act.attnOutput[l], s.xMid, {
+        norm: p + 'ln2',
+        y: s.h2,
+        mean: s.mean2,
+        rstd: s.rstd2,
       }),
-    );
-    fwd.push(
-      ...(await this.layerNorm(s.xMid, p + 'ln2.gain', p + 'ln2.bias', s.h2, s.mean2, s.rstd2)),
     );
     fwd.push(...(await this.linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F)));
     fwd.push(await prepareGeluForward(this.ctx, { x: s.u, y: s.g }));
     fwd.push(
       ...(await this.linear(s.g, p + 'mlp.out', bias('mlp.out_bias'), act.mlpOutput[l], F, d)),
     );
-    fwd.push(
-      await prepareResidualAdd(this.ctx, {
-        a: s.xMid,
-        b: act.mlpOutput[l],
-        out: act.blockOutput[l],
-        scale: residualMult,
-      }),
-    );
-    return s;
+    fwd.push(await this.residualLayerNorm(s.xMid, act.mlpOutput[l], act.blockOutput[l], next));
   }
 
   // ---- Backward -----------------------------------------------------------------------------
@@ -659,7 +689,7 @@ export class GptGpu {
     return ops;
   }
 
-  /** y = LN(x) with this run's gain (and bias), once per run on its rows. */
+  /** y = LN(x), each run's rows with its own gain (and bias): one op over the stacked runs. */
   private async layerNorm(
     x: GpuTensor,
     gain: string,
@@ -668,25 +698,38 @@ export class GptGpu {
     mean: GpuTensor,
     rstd: GpuTensor,
   ): Promise<PreparedOp[]> {
-    const d = this.dims.width;
-    const ops: PreparedOp[] = [];
-    for (let k = 0; k < this.runs; k++) {
-      ops.push(
-        await prepareLayerNormForward(this.ctx, {
-          x: this.rowsOf(x, k, d),
-          gain: this.ofRun(this.params, gain, k),
-          bias: this.dims.biases ? this.ofRun(this.params, bias, k) : undefined,
-          y: this.rowsOf(y, k, d),
-          mean: this.rowsOf(mean, k, 1),
-          rstd: this.rowsOf(rstd, k, 1),
-          rows: this.rows,
-          width: d,
-          eps: this.options.lnEps ?? DEFAULT_LN_EPS,
-          label: `layernorm ${gain} run ${k}`,
-        }),
-      );
-    }
-    return ops;
+    return [
+      await prepareLayerNormForward(this.ctx, {
+        ...this.layerNormStack(gain, bias, this.params),
+        x,
+        y,
+        mean,
+        rstd,
+        eps: this.options.lnEps ?? DEFAULT_LN_EPS,
+        label: `layernorm ${gain}`,
+      }),
+    ];
+  }
+
+  /** x = a + r · b, then `out` = LN(x) with each run's parameters: one tuned op (fused or not). */
+  private async residualLayerNorm(
+    a: GpuTensor,
+    b: GpuTensor,
+    x: GpuTensor,
+    out: NormOutput,
+  ): Promise<PreparedOp> {
+    return prepareResidualLayerNorm(this.ctx, {
+      ...this.layerNormStack(`${out.norm}.gain`, `${out.norm}.bias`, this.params),
+      a,
+      b,
+      scale: this.options.multipliers.residualMult,
+      x,
+      y: out.y,
+      mean: out.mean,
+      rstd: out.rstd,
+      eps: this.options.lnEps ?? DEFAULT_LN_EPS,
+      label: `residual layernorm ${out.norm}.gain`,
+    });
   }
 
   /** dx = LN'(dy) + dxBeta · dx (1: accumulating into the residual stream's gradient). */
@@ -700,27 +743,33 @@ export class GptGpu {
     dx: GpuTensor,
     dxBeta: number,
   ): Promise<PreparedOp[]> {
-    const d = this.dims.width;
-    const ops: PreparedOp[] = [];
-    for (let k = 0; k < this.runs; k++) {
-      ops.push(
-        await prepareLayerNormBackward(this.ctx, {
-          x: this.rowsOf(x, k, d),
-          gain: this.ofRun(this.params, gain, k),
-          mean: this.rowsOf(mean, k, 1),
-          rstd: this.rowsOf(rstd, k, 1),
-          dy: this.rowsOf(dy, k, d),
-          dx: this.rowsOf(dx, k, d),
-          dgain: this.ofRun(this.grads, gain, k),
-          dbias: this.dims.biases ? this.ofRun(this.grads, bias, k) : undefined,
-          rows: this.rows,
-          width: d,
-          dxBeta,
-          label: `layernorm backward ${gain} run ${k}`,
-        }),
-      );
-    }
-    return ops;
+    const grads = this.layerNormStack(gain, bias, this.grads);
+    return [
+      await prepareLayerNormBackward(this.ctx, {
+        ...this.layerNormStack(gain, bias, this.params),
+        x,
+        mean,
+        rstd,
+        dy,
+        dx,
+        dgain: grads.gain,
+        dbias: grads.bias,
+        dxBeta,
+        label: `layernorm backward ${gain}`,
+      }),
+    ];
+  }
+
+  /** A layernorm's shape over the stacked runs and its gain and bias (or their gradients) in `flat`. */
+  private layerNormStack(gain: string, bias: string, flat: GpuTensor) {
+    return {
+      rows: this.runs * this.rows,
+      width: this.dims.width,
+      runs: this.runs,
+      paramStride: this.layout.runStride,
+      gain: this.allRuns(flat, gain),
+      bias: this.dims.biases ? this.allRuns(flat, bias) : undefined,
+    };
   }
 
   private onesTensor: GpuTensor | undefined;

@@ -41,14 +41,14 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
         subgroups: features.subgroups,
       },
     });
-  // One op per run, each on its run's rows.
-  const layerNorm = () => {
-    for (let k = 0; k < K; k++) {
-      list.push({
-        kernel: 'layernorm',
-        problem: { width: d, rows: R, subgroups: subgroupLanes(features) > 0 },
-      });
-    }
+  const subgroups = subgroupLanes(features) > 0;
+  // One op over the rows of every run.
+  const layerNorm = () =>
+    list.push({ kernel: 'layernorm', problem: { width: d, rows: K * R, subgroups } });
+  // The residual add and the layernorm that follows (either variant runs the layernorm's).
+  const residualLayerNorm = () => {
+    list.push({ kernel: 'residual_layernorm', problem: { width: d, rows: K * R, subgroups } });
+    layerNorm();
   };
   const attention = () =>
     list.push({
@@ -66,16 +66,18 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
     if (bias) matmul(1, R, n);
   };
 
+  // Block 0's LN1 stands alone; every later layernorm of the forward follows a residual add
+  // (LN2 after the attention branch, the next LN1 or LN_f after the MLP branch).
+  layerNorm();
   for (let l = 0; l < shape.depth; l++) {
-    layerNorm();
     linear(d, 3 * d);
     attention();
     linear(d, d);
-    layerNorm();
+    residualLayerNorm();
     linear(d, F);
     linear(F, d);
+    residualLayerNorm();
   }
-  layerNorm();
   matmul(R, d, V, shape.tiedReadout ? 'B' : '');
   list.push({ kernel: 'cross_entropy', problem: { vocab: V, rows: K * R } });
   if (shape.tiedReadout) {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  readTensor,
-  releaseTensor,
-  runOps,
-  uploadTensor,
-  createTensor,
-  type GpuContext,
-  type GpuTensor,
-} from '../gpu';
+import { readTensor, releaseTensor, runOps, createTensor, type GpuContext } from '../gpu';
 import {
   layerNormBackwardRef,
   layerNormForwardRef,
   type LayerNormShape,
 } from '../reference/layernorm';
 import { Rng } from '../util/random';
-import { compareWithin, F32_EPS, useGpu } from '../../test/gpu';
+import { compareWithin, F32_EPS, TensorScope, useGpu } from '../../test/gpu';
 import { acquireNodeGpu } from '../gpu/node';
 import { releaseGpu, withTunedVariants } from '../gpu';
 import { centralDifferences, dot, maxRelativeDifference } from '../../test/gradcheck';
@@ -48,24 +40,6 @@ function rowsData(rng: Rng, rows: number, width: number): Float32Array {
     for (let j = 0; j < width; j++) x[r * width + j] = offset + scale * (2 * rng.next() - 1);
   }
   return x;
-}
-
-class Scope {
-  readonly tensors: GpuTensor[] = [];
-  constructor(readonly ctx: GpuContext) {}
-  up(data: Float32Array, label: string): GpuTensor {
-    const t = uploadTensor(this.ctx, data, [data.length], label);
-    this.tensors.push(t);
-    return t;
-  }
-  empty(n: number, label: string): GpuTensor {
-    const t = createTensor(this.ctx, [n], 'f32', label);
-    this.tensors.push(t);
-    return t;
-  }
-  release(): void {
-    this.tensors.forEach((t) => releaseTensor(this.ctx, t));
-  }
 }
 
 // Sum depths of each variant: layerNormRowSumDepth and layerNormParamSumDepth, and the bound
@@ -111,7 +85,7 @@ async function checkForward(
   const x = rowsData(rng, rows, width);
   const gain = rng.uniformArray(width, -2, 2);
   const bias = hasBias ? rng.uniformArray(width) : undefined;
-  const s = new Scope(ctx);
+  const s = new TensorScope(ctx);
   const ty = s.empty(rows * width, 'y');
   const tmean = s.empty(rows, 'mean');
   const trstd = s.empty(rows, 'rstd');
@@ -215,7 +189,7 @@ async function checkBackward(c: BackwardCase) {
   const dxBeta = c.dxBeta ?? 0;
   const paramBeta = c.paramBeta ?? 0;
 
-  const s = new Scope(ctx);
+  const s = new TensorScope(ctx);
   const tdx = s.up(dx0, 'dx');
   const tdgain = s.up(dgain0, 'dgain');
   const tdbias = hasBias ? s.up(dbias0, 'dbias') : undefined;
@@ -341,7 +315,7 @@ describe('layernorm variants', () => {
     const plain = await acquireNodeGpu({ disableFeatures: ['subgroups'] });
     try {
       expect(subgroupLanes(plain.features)).toBe(0);
-      const s = new Scope(plain);
+      const s = new TensorScope(plain);
       const width = 7;
       const args = {
         x: s.up(new Float32Array(2 * width), 'x'),
@@ -369,7 +343,7 @@ describe('layernorm variants', () => {
 
   it('uses the chosen variant by default and rejects an unknown one', async () => {
     const ctx = gpu();
-    const s = new Scope(ctx);
+    const s = new TensorScope(ctx);
     const width = 33;
     const args = {
       x: s.up(new Float32Array(2 * width), 'x'),
@@ -446,7 +420,7 @@ describe.each(LAYERNORM_VARIANTS)('layernorm kernel (%s) vs float64 reference', 
     const dgain = { ...grads, length: width, shape: [width] };
     const dbias = { ...grads, offset: stride * 4, length: width, shape: [width] };
     const rng = new Rng(13);
-    const s = new Scope(ctx);
+    const s = new TensorScope(ctx);
     const rows = 5;
     const op = await prepareLayerNormBackward(ctx, {
       x: s.up(rng.uniformArray(rows * width), 'x'),
@@ -496,7 +470,7 @@ describe.each(LAYERNORM_VARIANTS)('layernorm kernel (%s) vs float64 reference', 
 
   it('rejects bad shapes and aliased outputs', async () => {
     const ctx = gpu();
-    const s = new Scope(ctx);
+    const s = new TensorScope(ctx);
     const a = s.empty(12, 'a');
     const b = s.empty(12, 'b');
     const w = s.empty(4, 'w');

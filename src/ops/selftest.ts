@@ -17,6 +17,7 @@ import { matmulSelfTest } from './selftest/matmul';
 import { newtonSchulzSelfTest } from './selftest/newtonSchulz';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
+import { residualLayernormSelfTest } from './selftest/residualLayernorm';
 import { sgdSelfTest } from './selftest/sgd';
 import { SELF_TEST_KERNELS } from './selftestKernels';
 
@@ -37,6 +38,7 @@ export const SELF_TESTS: readonly SelfTest[] = [
   layernormSelfTest,
   geluSelfTest,
   residualSelfTest,
+  residualLayernormSelfTest,
   embeddingSelfTest,
   crossEntropySelfTest,
   reduceSelfTest,

@@ -9,6 +9,7 @@ export const SELF_TEST_KERNELS = [
   'layernorm',
   'gelu',
   'residual',
+  'residual_layernorm',
   'embedding',
   'cross_entropy',
   'reduce',

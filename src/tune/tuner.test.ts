@@ -6,6 +6,7 @@ import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import { useGpu } from '../../test/gpu';
 import { gptKernelProblems } from '../model/kernelProblems';
 import { chooseMatmulVariant } from '../ops/matmul';
+import { chooseResidualLayerNormVariant } from '../ops/residualLayernorm';
 import { adapterKey } from '../ops/variants';
 import { ensureTuned, loadTuneRecord, tunedContext } from './cache';
 import { fileTuneStore } from './fileStore';
@@ -53,6 +54,7 @@ describe('variant tuner', () => {
       'embedding',
       'layernorm',
       'matmul',
+      'residual_layernorm',
     ]);
     expect(problems).toContainEqual({
       kernel: 'embedding',
@@ -66,6 +68,10 @@ describe('variant tuner', () => {
       },
     });
     expect(problems).toContainEqual({ kernel: 'cross_entropy', problem: { vocab: 11, rows: 16 } });
+    expect(problems).toContainEqual({
+      kernel: 'residual_layernorm',
+      problem: { width: 16, rows: 16, subgroups: ctx.features.subgroups },
+    });
     expect(problems).toContainEqual({
       kernel: 'attention',
       problem: { batch: 2, heads: 2, headSize: 8, context: 8 },
@@ -135,6 +141,25 @@ describe('variant tuner', () => {
     expect(entry.chosen).not.toBe('direct');
     const { tuned } = tunedContext(ctx, record);
     expect(chooseMatmulVariant(ctx.adapter, problem.problem, tuned)).toBe(entry.chosen);
+  });
+
+  it('tunes residual_layernorm: both variants self-tested and timed, the choice installed', async () => {
+    const ctx = gpu();
+    const { store } = await tempStore();
+    const p: KernelProblem = {
+      kernel: 'residual_layernorm',
+      problem: { width: 33, rows: 130, subgroups: ctx.features.subgroups },
+    };
+    const { record } = await ensureTuned(ctx, store, [p], { budgetMs: 60_000 });
+    const [entry] = record.result.entries;
+    expect(entry.threshold).toBe('fused');
+    expect(entry.candidates.map((c) => c.variant).sort()).toEqual(['fused', 'separate']);
+    for (const c of entry.candidates) {
+      expect(c.selfTestPassed, c.variant).toBe(true);
+      expect(c.ms, c.variant).toBeGreaterThan(0);
+    }
+    const { tuned } = tunedContext(ctx, record);
+    expect(chooseResidualLayerNormVariant(ctx.adapter, p.problem, tuned)).toBe(entry.chosen);
   });
 
   it('keys the cache by adapter and ignores a malformed entry with a message', async () => {

@@ -22,7 +22,7 @@ import {
 import { subgroupLanes } from '../subgroups';
 import { layerNormBoundFactors } from '../errorBounds';
 import { asVariant } from '../variants';
-import { F32_EPS as u, worstRatio, scopedSelfTest } from './common';
+import { F32_EPS as u, worstRatio, scopedSelfTest, type Worst } from './common';
 
 export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst, variantName) => {
   const { ctx } = scope;
@@ -38,12 +38,7 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   const eps = Math.fround(LAYERNORM_DEFAULT_EPS);
   const shape = { rows, width, eps };
   const rng = new Rng(5);
-  const x = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) {
-    const offset = 8 * rng.next() - 4;
-    const spread = 0.1 + 1.9 * rng.next();
-    for (let j = 0; j < width; j++) x[r * width + j] = offset + spread * (2 * rng.next() - 1);
-  }
+  const x = offsetRows(rng, rows, width);
   const gain = rng.uniformArray(width, -2, 2);
   const bias = rng.uniformArray(width);
   const fref = layerNormForwardRef(x, gain, bias, shape);
@@ -95,26 +90,11 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   );
   await scope.run([fwd, bwd], 'selftest layernorm');
 
-  // Forward.
-  const K = factors.y;
-  const meanAbs = new Float64Array(rows);
-  for (let i = 0; i < rows * width; i++) meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
-  const yBound = (i: number) => {
-    const r = Math.floor(i / width);
-    const j = i % width;
-    const xhat = (x[i] - fref.mean[r]) * fref.rstd[r];
-    const scale =
-      Math.abs(gain[j]) * (Math.abs(xhat) + fref.rstd[r] * meanAbs[r]) + Math.abs(fref.y[i]);
-    return K * u * scale + 1e-30;
-  };
-  worst.add('y', worstRatio(await scope.read(ty), fref.y, yBound));
-  worst.add(
-    'mean',
-    worstRatio(await scope.read(tmean), fref.mean, (r) => K * u * meanAbs[r] + 1e-30),
-  );
-  worst.add(
-    'rstd',
-    worstRatio(await scope.read(trstd), fref.rstd, (r) => K * u * fref.rstd[r]),
+  addForwardRatios(
+    worst,
+    { y: await scope.read(ty), mean: await scope.read(tmean), rstd: await scope.read(trstd) },
+    { x, gain, bias, rows, width },
+    factors.y,
   );
 
   // Backward, accumulating into dx, dgain, dbias.
@@ -156,3 +136,90 @@ export const layernormSelfTest = scopedSelfTest('layernorm', async (scope, worst
   worst.add('dbias', worstRatio(await scope.read(tdbias), wantB, pBound(absB, wantB, dbias0)));
   return `${rows}x${width} [${variant}] with bias, forward and accumulating backward`;
 });
+
+/** Rows of `width` values, each row offset by up to ±4 with a spread of 0.1-2 around it. */
+export function offsetRows(rng: Rng, rows: number, width: number): Float32Array {
+  const x = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const offset = 8 * rng.next() - 4;
+    const spread = 0.1 + 1.9 * rng.next();
+    for (let j = 0; j < width; j++) x[r * width + j] = offset + spread * (2 * rng.next() - 1);
+  }
+  return x;
+}
+
+/** A layernorm's input: `runs` runs of `rows` rows, run k's gain and bias at k · paramStride. */
+export interface LayerNormInput {
+  x: Float32Array;
+  gain: Float32Array;
+  bias?: Float32Array;
+  rows: number;
+  width: number;
+  runs?: number;
+  paramStride?: number;
+}
+
+/**
+ * Adds the forward's worst ratios (y, mean, rstd) against the float64 layernorm of `input`, per
+ * run: y within K u (|gain| (|xhat| + rstd mean|x|) + |y|), mean within K u mean|x|, rstd within
+ * K u rstd, K = factorY (layerNormBoundFactors(...).y).
+ */
+export function addForwardRatios(
+  worst: Worst,
+  got: { y: Float32Array; mean: Float32Array; rstd: Float32Array },
+  input: LayerNormInput,
+  factorY: number,
+): void {
+  const { rows, width } = input;
+  const stride = input.paramStride ?? width;
+  for (let k = 0; k < (input.runs ?? 1); k++) {
+    const rowsOf = (v: Float32Array, cols: number) =>
+      v.subarray(k * rows * cols, (k + 1) * rows * cols);
+    const params = (v: Float32Array) => v.subarray(k * stride, k * stride + width);
+    addRunRatios(
+      worst,
+      { y: rowsOf(got.y, width), mean: rowsOf(got.mean, 1), rstd: rowsOf(got.rstd, 1) },
+      rowsOf(input.x, width),
+      params(input.gain),
+      input.bias && params(input.bias),
+      { rows, width },
+      factorY,
+    );
+  }
+}
+
+function addRunRatios(
+  worst: Worst,
+  got: { y: Float32Array; mean: Float32Array; rstd: Float32Array },
+  x: Float32Array,
+  gain: Float32Array,
+  bias: Float32Array | undefined,
+  { rows, width }: { rows: number; width: number },
+  factorY: number,
+): void {
+  const fref = layerNormForwardRef(x, gain, bias, {
+    rows,
+    width,
+    eps: Math.fround(LAYERNORM_DEFAULT_EPS),
+  });
+  const K = factorY;
+  const meanAbs = new Float64Array(rows);
+  for (let i = 0; i < rows * width; i++) meanAbs[Math.floor(i / width)] += Math.abs(x[i]) / width;
+  const yBound = (i: number) => {
+    const r = Math.floor(i / width);
+    const j = i % width;
+    const xhat = (x[i] - fref.mean[r]) * fref.rstd[r];
+    const scale =
+      Math.abs(gain[j]) * (Math.abs(xhat) + fref.rstd[r] * meanAbs[r]) + Math.abs(fref.y[i]);
+    return K * u * scale + 1e-30;
+  };
+  worst.add('y', worstRatio(got.y, fref.y, yBound));
+  worst.add(
+    'mean',
+    worstRatio(got.mean, fref.mean, (r) => K * u * meanAbs[r] + 1e-30),
+  );
+  worst.add(
+    'rstd',
+    worstRatio(got.rstd, fref.rstd, (r) => K * u * fref.rstd[r]),
+  );
+}

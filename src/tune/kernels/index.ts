@@ -9,6 +9,7 @@ import { crossEntropyTuning } from './cross_entropy';
 import { embeddingTuning } from './embedding';
 import { layernormTuning } from './layernorm';
 import { matmulTuning } from './matmul';
+import { residualLayerNormTuning } from './residual_layernorm';
 
 export const TUNABLE_KERNEL_ENTRIES = {
   matmul: matmulTuning,
@@ -17,6 +18,7 @@ export const TUNABLE_KERNEL_ENTRIES = {
   attention: attentionTuning,
   embedding: embeddingTuning,
   adamw: adamwTuning,
+  residual_layernorm: residualLayerNormTuning,
 } as const satisfies Record<string, TunableKernelEntry<never>>;
 
 export type TunableKernel = keyof typeof TUNABLE_KERNEL_ENTRIES;
