@@ -1,14 +1,20 @@
-// matmul: C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
+// matmul: C[b] = alpha * op(A[b]) . op(B[b]) + bias[b] + beta * C[b], for b in 0..batch, then
+// optionally a GELU epilogue (kernels/shared/matmul_io.wgsl: also write gelu(C), or multiply C
+// by gelu'(u)).
 // Tiled variant for GPUs (workgroup memory, one barrier per k slice). On CPU fallback adapters
 // src/ops/matmul.ts picks the barrier-free kernels/matmul_direct.wgsl instead.
 //
 // Bindings (group 0):
 //   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta,
-//                                flags (TRANS_A 1, TRANS_B 2, HAS_BIAS 4, FAST 8).
+//                                flags (TRANS_A 1, TRANS_B 2, HAS_BIAS 4, FAST 8, epilogue << 4:
+//                                GELU 16, GELU_GRAD 32).
 //   1 a:    storage<read>        A as vec4s, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
 //   2 b:    storage<read>        B as vec4s, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
 //   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
-//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
+//   4 bias: storage<read>        [N] per batch, strideBias apart (0: shared), added to every row
+//                                when HAS_BIAS (else any 4-byte buffer).
+//   5 geluOut: storage<read_write> gelu(C), laid out as C, when the epilogue is GELU (else C).
+//   6 geluIn:  storage<read>       u, laid out as C, when the epilogue is GELU_GRAD (else A).
 // A and B are bound as array<vec4<f32>> over the tensor's bytes rounded up to 16; element i is
 // a[i / 4][i % 4], so any shape works, and aligned shapes load whole vec4s.
 // Dispatch: (ceil(N / T), ceil(M / T), batch) with T = 8 * WG, workgroup WG x WG (WG = 8 or 16).
@@ -29,7 +35,7 @@
 // The transposed variants let the backward pass use this kernel directly (dA = dC . B^T,
 // dB = A^T . dC) with no transpose op.
 
-// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// Params, bindings 0, 3-6 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
 // @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
@@ -58,6 +64,10 @@ fn hasBias() -> bool {
 
 fn fast() -> bool {
   return (p.flags & 8u) != 0u;
+}
+
+fn epilogue() -> u32 {
+  return (p.flags >> 4u) & 3u;
 }
 
 fn elemA(i: u32) -> f32 {
@@ -193,7 +203,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let n0 = wid.x * T;
   let baseA = wid.z * p.strideA;
   let baseB = wid.z * p.strideB;
-  let baseC = wid.z * p.strideC;
+  let batch = wid.z;
   let slices = (p.K + BK - 1u) / BK;
 
   // acc[2 i + h]: row (i < 4 ? 4 ly + i : T/2 + 4 ly + i - 4), columns h half, 4 lx .. 4 lx + 3.
@@ -252,20 +262,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let r1 = m0 + T / 2u + 4u * lid.y;
   let c0 = n0 + 4u * lid.x;
   let c1 = n0 + T / 2u + 4u * lid.x;
-  store4(baseC, r0, c0, 1u, acc[0]);
-  store4(baseC, r0, c1, 1u, acc[1]);
-  store4(baseC, r0 + 1u, c0, 1u, acc[2]);
-  store4(baseC, r0 + 1u, c1, 1u, acc[3]);
-  store4(baseC, r0 + 2u, c0, 1u, acc[4]);
-  store4(baseC, r0 + 2u, c1, 1u, acc[5]);
-  store4(baseC, r0 + 3u, c0, 1u, acc[6]);
-  store4(baseC, r0 + 3u, c1, 1u, acc[7]);
-  store4(baseC, r1, c0, 1u, acc[8]);
-  store4(baseC, r1, c1, 1u, acc[9]);
-  store4(baseC, r1 + 1u, c0, 1u, acc[10]);
-  store4(baseC, r1 + 1u, c1, 1u, acc[11]);
-  store4(baseC, r1 + 2u, c0, 1u, acc[12]);
-  store4(baseC, r1 + 2u, c1, 1u, acc[13]);
-  store4(baseC, r1 + 3u, c0, 1u, acc[14]);
-  store4(baseC, r1 + 3u, c1, 1u, acc[15]);
+  store4(batch, r0, c0, 1u, acc[0]);
+  store4(batch, r0, c1, 1u, acc[1]);
+  store4(batch, r0 + 1u, c0, 1u, acc[2]);
+  store4(batch, r0 + 1u, c1, 1u, acc[3]);
+  store4(batch, r0 + 2u, c0, 1u, acc[4]);
+  store4(batch, r0 + 2u, c1, 1u, acc[5]);
+  store4(batch, r0 + 3u, c0, 1u, acc[6]);
+  store4(batch, r0 + 3u, c1, 1u, acc[7]);
+  store4(batch, r1, c0, 1u, acc[8]);
+  store4(batch, r1, c1, 1u, acc[9]);
+  store4(batch, r1 + 1u, c0, 1u, acc[10]);
+  store4(batch, r1 + 1u, c1, 1u, acc[11]);
+  store4(batch, r1 + 2u, c0, 1u, acc[12]);
+  store4(batch, r1 + 2u, c1, 1u, acc[13]);
+  store4(batch, r1 + 3u, c0, 1u, acc[14]);
+  store4(batch, r1 + 3u, c1, 1u, acc[15]);
 }

@@ -1,6 +1,7 @@
-// matmul, barrier-free variant: C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b].
+// matmul, barrier-free variant: C[b] = alpha * op(A[b]) . op(B[b]) + bias[b] + beta * C[b].
 // Same contract and bindings as kernels/matmul.wgsl; of its Params this kernel ignores `flags`:
-// here the transposes and the bias are override constants, as the inner loop depends on them.
+// here the transposes, the bias and the epilogue are override constants (the inner loop depends
+// on the transposes).
 // src/ops/matmul.ts picks it on CPU fallback adapters (SwiftShader), where it measured 3-10x
 // faster than the tiled kernel and 5-17x faster than TensorFlow.js's WebGPU matmul
 // (bench/README.md).
@@ -10,8 +11,11 @@
 //   1 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
 //   2 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
 //   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
-//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
-// Overrides: TRANS_A, TRANS_B, HAS_BIAS.
+//   4 bias: storage<read>        [N] per batch, strideBias apart (0: shared), added to every row
+//                                when HAS_BIAS (else any 4-byte buffer).
+//   5 geluOut: storage<read_write> gelu(C), laid out as C, when EPILOGUE is GELU (else C).
+//   6 geluIn:  storage<read>       u, laid out as C, when EPILOGUE is GELU_GRAD (else A).
+// Overrides: TRANS_A, TRANS_B, HAS_BIAS, EPILOGUE (EPILOGUE_* of kernels/shared/matmul_io.wgsl).
 // Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 8 x 4.
 //
 // Each thread computes an 8 x 8 block of C: rows row0 + i (i < 8) and columns col0 + 8 j (j < 8),
@@ -29,7 +33,7 @@
 // Out-of-range rows and columns are clamped to the last valid one for loading (their results are
 // never stored), so the k loop carries no bounds checks for any shape.
 
-// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// Params, bindings 0, 3-6 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
 // @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -37,9 +41,14 @@
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+override EPILOGUE: u32 = 0u;
 
 fn hasBias() -> bool {
   return HAS_BIAS;
+}
+
+fn epilogue() -> u32 {
+  return EPILOGUE;
 }
 
 const WX = 8u;
@@ -93,7 +102,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let col0 = wid.x * (WX * TN) + lid.x;
   let baseA = wid.z * p.strideA;
   let baseB = wid.z * p.strideB;
-  let baseC = wid.z * p.strideC;
+  let batch = wid.z;
 
   // Offsets of row i of op(A) and column j of op(B), and the distance between consecutive k.
   var ia: array<u32, 8>;
@@ -131,20 +140,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
 
   // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
-  store4(baseC, row0, col0, WX, acc[0]);
-  store4(baseC, row0, col0 + 4u * WX, WX, acc[1]);
-  store4(baseC, row0 + 1u, col0, WX, acc[2]);
-  store4(baseC, row0 + 1u, col0 + 4u * WX, WX, acc[3]);
-  store4(baseC, row0 + 2u, col0, WX, acc[4]);
-  store4(baseC, row0 + 2u, col0 + 4u * WX, WX, acc[5]);
-  store4(baseC, row0 + 3u, col0, WX, acc[6]);
-  store4(baseC, row0 + 3u, col0 + 4u * WX, WX, acc[7]);
-  store4(baseC, row0 + 4u, col0, WX, acc[8]);
-  store4(baseC, row0 + 4u, col0 + 4u * WX, WX, acc[9]);
-  store4(baseC, row0 + 5u, col0, WX, acc[10]);
-  store4(baseC, row0 + 5u, col0 + 4u * WX, WX, acc[11]);
-  store4(baseC, row0 + 6u, col0, WX, acc[12]);
-  store4(baseC, row0 + 6u, col0 + 4u * WX, WX, acc[13]);
-  store4(baseC, row0 + 7u, col0, WX, acc[14]);
-  store4(baseC, row0 + 7u, col0 + 4u * WX, WX, acc[15]);
+  store4(batch, row0, col0, WX, acc[0]);
+  store4(batch, row0, col0 + 4u * WX, WX, acc[1]);
+  store4(batch, row0 + 1u, col0, WX, acc[2]);
+  store4(batch, row0 + 1u, col0 + 4u * WX, WX, acc[3]);
+  store4(batch, row0 + 2u, col0, WX, acc[4]);
+  store4(batch, row0 + 2u, col0 + 4u * WX, WX, acc[5]);
+  store4(batch, row0 + 3u, col0, WX, acc[6]);
+  store4(batch, row0 + 3u, col0 + 4u * WX, WX, acc[7]);
+  store4(batch, row0 + 4u, col0, WX, acc[8]);
+  store4(batch, row0 + 4u, col0 + 4u * WX, WX, acc[9]);
+  store4(batch, row0 + 5u, col0, WX, acc[10]);
+  store4(batch, row0 + 5u, col0 + 4u * WX, WX, acc[11]);
+  store4(batch, row0 + 6u, col0, WX, acc[12]);
+  store4(batch, row0 + 6u, col0 + 4u * WX, WX, acc[13]);
+  store4(batch, row0 + 7u, col0, WX, acc[14]);
+  store4(batch, row0 + 7u, col0 + 4u * WX, WX, acc[15]);
 }

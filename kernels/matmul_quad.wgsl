@@ -1,17 +1,20 @@
 enable subgroups;
 
 // matmul, barrier-free variant whose quads share their operands:
-// C[b] = alpha * op(A[b]) . op(B[b]) + bias + beta * C[b], for b in 0..batch.
-// Same contract and bindings as kernels/matmul_direct.wgsl (Params.flags ignored; the transposes
-// and the bias are override constants). Needs the `subgroups` feature (quad swaps).
+// C[b] = alpha * op(A[b]) . op(B[b]) + bias[b] + beta * C[b], for b in 0..batch.
+// Same contract and bindings as kernels/matmul_direct.wgsl (Params.flags ignored; the transposes,
+// the bias and the epilogue are override constants). Needs the `subgroups` feature (quad swaps).
 //
 // Bindings (group 0):
 //   0 p:    uniform Params       sizes, per-batch element strides (0 broadcasts), alpha, beta.
 //   1 a:    storage<read>        A, row-major. TRANS_A=false: [M, K]; TRANS_A=true: [K, M].
 //   2 b:    storage<read>        B, row-major. TRANS_B=false: [K, N]; TRANS_B=true: [N, K].
 //   3 c:    storage<read_write>  C, row-major [M, N]; read only when beta != 0.
-//   4 bias: storage<read>        [N], added to every row when HAS_BIAS (else any 4-byte buffer).
-// Overrides: TRANS_A, TRANS_B, HAS_BIAS.
+//   4 bias: storage<read>        [N] per batch, strideBias apart (0: shared), added to every row
+//                                when HAS_BIAS (else any 4-byte buffer).
+//   5 geluOut: storage<read_write> gelu(C), laid out as C, when EPILOGUE is GELU (else C).
+//   6 geluIn:  storage<read>       u, laid out as C, when EPILOGUE is GELU_GRAD (else A).
+// Overrides: TRANS_A, TRANS_B, HAS_BIAS, EPILOGUE (EPILOGUE_* of kernels/shared/matmul_io.wgsl).
 // Dispatch: (ceil(N / 64), ceil(M / 32), batch), workgroup 32 x 1 = 8 quads.
 //
 // Each quad (4 consecutive invocations; lane q = local_invocation_index % 4) computes a
@@ -32,7 +35,7 @@ enable subgroups;
 // As in matmul_direct: no workgroup memory or barrier, accumulators indexed by constants only,
 // k unrolled by two, out-of-range rows and columns clamped for loading and never stored.
 
-// Params, bindings 0, 3, 4 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
+// Params, bindings 0, 3-6 and the epilogue store4 (kernels/shared/matmul_io.wgsl):
 // @use matmul_io
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -40,9 +43,14 @@ enable subgroups;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+override EPILOGUE: u32 = 0u;
 
 fn hasBias() -> bool {
   return HAS_BIAS;
+}
+
+fn epilogue() -> u32 {
+  return EPILOGUE;
 }
 
 // A quad's block: 16 rows by 16 columns; a workgroup's: 32 by 64.
@@ -103,7 +111,7 @@ fn main(
   let colBase = col0 + q;
   let baseA = wid.z * p.strideA;
   let baseB = wid.z * p.strideB;
-  let baseC = wid.z * p.strideC;
+  let batch = wid.z;
 
   // (`let`, not `var`: on SwiftShader a function variable is memory, reloaded at every use.)
   let rowStep = select(K, 1u, TRANS_A);
@@ -132,20 +140,20 @@ fn main(
   }
 
   // Constant indices only: one dynamically indexed access would demote acc to memory everywhere.
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 0u), 4u, acc[0]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 1u), 4u, acc[1]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 2u), 4u, acc[2]);
-  store4(baseC, row0 + q + 0u, col0 + (q ^ 3u), 4u, acc[3]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 0u), 4u, acc[4]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 1u), 4u, acc[5]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 2u), 4u, acc[6]);
-  store4(baseC, row0 + q + 4u, col0 + (q ^ 3u), 4u, acc[7]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 0u), 4u, acc[8]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 1u), 4u, acc[9]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 2u), 4u, acc[10]);
-  store4(baseC, row0 + q + 8u, col0 + (q ^ 3u), 4u, acc[11]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 0u), 4u, acc[12]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 1u), 4u, acc[13]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 2u), 4u, acc[14]);
-  store4(baseC, row0 + q + 12u, col0 + (q ^ 3u), 4u, acc[15]);
+  store4(batch, row0 + q + 0u, col0 + (q ^ 0u), 4u, acc[0]);
+  store4(batch, row0 + q + 0u, col0 + (q ^ 1u), 4u, acc[1]);
+  store4(batch, row0 + q + 0u, col0 + (q ^ 2u), 4u, acc[2]);
+  store4(batch, row0 + q + 0u, col0 + (q ^ 3u), 4u, acc[3]);
+  store4(batch, row0 + q + 4u, col0 + (q ^ 0u), 4u, acc[4]);
+  store4(batch, row0 + q + 4u, col0 + (q ^ 1u), 4u, acc[5]);
+  store4(batch, row0 + q + 4u, col0 + (q ^ 2u), 4u, acc[6]);
+  store4(batch, row0 + q + 4u, col0 + (q ^ 3u), 4u, acc[7]);
+  store4(batch, row0 + q + 8u, col0 + (q ^ 0u), 4u, acc[8]);
+  store4(batch, row0 + q + 8u, col0 + (q ^ 1u), 4u, acc[9]);
+  store4(batch, row0 + q + 8u, col0 + (q ^ 2u), 4u, acc[10]);
+  store4(batch, row0 + q + 8u, col0 + (q ^ 3u), 4u, acc[11]);
+  store4(batch, row0 + q + 12u, col0 + (q ^ 0u), 4u, acc[12]);
+  store4(batch, row0 + q + 12u, col0 + (q ^ 1u), 4u, acc[13]);
+  store4(batch, row0 + q + 12u, col0 + (q ^ 2u), 4u, acc[14]);
+  store4(batch, row0 + q + 12u, col0 + (q ^ 3u), 4u, acc[15]);
 }

@@ -21,9 +21,9 @@ import { gptTensors, headSizeOf, headsOf, mlpWidth, type GptShape } from '../mup
 import { prepareAttentionBackward, prepareAttentionForward } from '../ops/attention';
 import { prepareCrossEntropy, type CrossEntropyOp } from '../ops/cross_entropy';
 import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../ops/embedding';
-import { prepareGeluBackward, prepareGeluForward } from '../ops/gelu';
 import { prepareLayerNormBackward, prepareLayerNormForward } from '../ops/layernorm';
 import { prepareMatmul } from '../ops/matmul';
+import { prepareMatmulGeluBackward, prepareMatmulGeluForward } from '../ops/matmulGelu';
 import { prepareResidualLayerNorm } from '../ops/residualLayernorm';
 import { planLayout, slotOf, type ParamLayout } from './layout';
 
@@ -392,8 +392,8 @@ export class GptGpu {
         rstd: s.rstd2,
       }),
     );
-    fwd.push(...(await this.linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F)));
-    fwd.push(await prepareGeluForward(this.ctx, { x: s.u, y: s.g }));
+    // u = h2 · W_in + b and g = gelu(u) (u is kept for the backward).
+    fwd.push(...(await this.linear(s.h2, p + 'mlp.in', bias('mlp.in_bias'), s.u, d, F, s.g)));
     fwd.push(
       ...(await this.linear(s.g, p + 'mlp.out', bias('mlp.out_bias'), act.mlpOutput[l], F, d)),
     );
@@ -486,20 +486,20 @@ export class GptGpu {
     const p = `blocks.${l}.`;
     const bias = (name: string) => (this.dims.biases ? p + name : undefined);
     const bwd: PreparedOp[] = [];
-    // x_out = x_mid + r · mlp(LN2(x_mid)): the branch sees r · dRes.
+    // x_out = x_mid + r · mlp(LN2(x_mid)): the branch sees r · dRes; its dX is dU = dG · gelu'(u).
     bwd.push(
       ...(await this.linearBack(
         s.g,
         p + 'mlp.out',
         bias('mlp.out_bias'),
         dRes,
-        dG,
+        dU,
         F,
         d,
         residualMult,
+        { u: s.u, dG },
       )),
     );
-    bwd.push(await prepareGeluBackward(this.ctx, { x: s.u, dy: dG, dx: dU }));
     bwd.push(...(await this.linearBack(s.h2, p + 'mlp.in', bias('mlp.in_bias'), dU, dH, d, F)));
     bwd.push(
       ...(await this.layerNormBack(
@@ -587,7 +587,10 @@ export class GptGpu {
 
   // ---- Layers (forward and backward over the stacked runs) ----------------------------------
 
-  /** y[K·R, n] = x[K·R, k] · W_k (+ b_k), one matmul over the stacked runs. */
+  /**
+   * y[K·R, n] = x[K·R, k] · W_k (+ b_k), one matmul over the stacked runs, each run's bias added
+   * in its epilogue; with `g`, also g = gelu(y) (fused or a separate pass: src/ops/matmulGelu.ts).
+   */
   private async linear(
     x: GpuTensor,
     w: string,
@@ -595,29 +598,33 @@ export class GptGpu {
     y: GpuTensor,
     k: number,
     n: number,
+    g?: GpuTensor,
   ): Promise<PreparedOp[]> {
     const R = this.rows;
-    const ops = [
-      await prepareMatmul(this.ctx, {
-        a: x,
-        b: this.stacked(this.params, w),
-        c: y,
-        m: R,
-        k,
-        n,
-        batch: this.runs,
-        strideA: R * k,
-        strideB: this.layout.runStride,
-        strideC: R * n,
-        label: `linear ${w}`,
-      }),
-    ];
-    // Bias per run: a rank-1 matmul ones[R,1] · b[1,n] accumulated into y.
-    if (b) ops.push(await this.biasAdd(b, y, n));
-    return ops;
+    const stride = this.layout.runStride;
+    const args = {
+      a: x,
+      b: this.stacked(this.params, w),
+      c: y,
+      m: R,
+      k,
+      n,
+      batch: this.runs,
+      strideA: R * k,
+      strideB: stride,
+      strideC: R * n,
+      ...(b ? { bias: this.stacked(this.params, b), strideBias: stride } : {}),
+      label: `linear ${w}`,
+    };
+    if (g) return prepareMatmulGeluForward(this.ctx, { ...args, g });
+    return [await prepareMatmul(this.ctx, args)];
   }
 
-  /** Backward of linear: dx (alpha-scaled, overwritten), dW and db into the gradients. */
+  /**
+   * Backward of linear: dx (alpha-scaled, overwritten), dW and db into the gradients. With
+   * `gelu` (x = gelu(u)), dx is the GELU's input gradient dx · gelu'(u) instead (fused or via the
+   * scratch dG: src/ops/matmulGelu.ts).
+   */
   private async linearBack(
     x: GpuTensor,
     w: string,
@@ -627,29 +634,30 @@ export class GptGpu {
     k: number,
     n: number,
     alpha = 1,
+    gelu?: { u: GpuTensor; dG: GpuTensor },
   ): Promise<PreparedOp[]> {
     const R = this.rows;
     const K = this.runs;
     const stride = this.layout.runStride;
     const ops: PreparedOp[] = [];
     if (dx) {
-      ops.push(
-        await prepareMatmul(this.ctx, {
-          a: dy,
-          b: this.stacked(this.params, w),
-          c: dx,
-          m: R,
-          k: n,
-          n: k,
-          batch: K,
-          transB: true,
-          strideA: R * n,
-          strideB: stride,
-          strideC: R * k,
-          alpha,
-          label: `dX ${w}`,
-        }),
-      );
+      const args = {
+        a: dy,
+        b: this.stacked(this.params, w),
+        c: dx,
+        m: R,
+        k: n,
+        n: k,
+        batch: K,
+        transB: true,
+        strideA: R * n,
+        strideB: stride,
+        strideC: R * k,
+        alpha,
+        label: `dX ${w}`,
+      };
+      if (gelu) ops.push(...(await prepareMatmulGeluBackward(this.ctx, { ...args, ...gelu })));
+      else ops.push(await prepareMatmul(this.ctx, args));
     }
     ops.push(
       await prepareMatmul(this.ctx, {
@@ -784,24 +792,6 @@ export class GptGpu {
       this.owned.push(this.onesTensor);
     }
     return this.onesTensor;
-  }
-
-  /** y[k] += ones[R, 1] · bias_k[1, n] for every run k. */
-  private async biasAdd(bias: string, y: GpuTensor, n: number): Promise<PreparedOp> {
-    return prepareMatmul(this.ctx, {
-      a: await this.ones(),
-      b: this.stacked(this.params, bias),
-      c: y,
-      m: this.rows,
-      k: 1,
-      n,
-      batch: this.runs,
-      strideA: 0,
-      strideB: this.layout.runStride,
-      strideC: this.rows * n,
-      beta: 1,
-      label: `bias ${bias}`,
-    });
   }
 
   /** All ops of one step without the optimizer, in order. */

@@ -55,12 +55,24 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
       kernel: 'attention',
       problem: { batch: K * batch, heads: headsOf(shape), headSize: headSizeOf(shape), context: T },
     });
-  // A linear layer x[R, k] · W[k, n] (+ b as a rank-1 update), forward and backward.
-  const linear = (k: number, n: number) => {
+  // The MLP's GELU with its matmul (src/ops/matmulGelu.ts): chosen before the matmul it wraps.
+  const matmulGelu = (direction: 'forward' | 'backward', k: number, n: number) =>
+    list.push({
+      kernel: 'matmul_gelu',
+      problem: {
+        ...{ m: R, k, n, batch: K, transA: false, transB: direction === 'backward' },
+        subgroups: features.subgroups,
+        direction,
+      },
+    });
+  // A linear layer x[R, k] · W[k, n] (+ b in the matmul's epilogue), forward and backward; with
+  // `gelu`, the MLP's first (forward: g = gelu(x W + b)) or second (backward: dX · gelu'(u)).
+  const linear = (k: number, n: number, gelu = false) => {
+    if (gelu) matmulGelu('forward', k, n);
     matmul(R, k, n);
-    if (shape.biases) matmul(R, 1, n);
   };
-  const linearBack = (k: number, n: number, bias = shape.biases) => {
+  const linearBack = (k: number, n: number, bias = shape.biases, gelu = false) => {
+    if (gelu) matmulGelu('backward', n, k);
     matmul(R, n, k, 'B');
     matmul(k, R, n, 'A');
     if (bias) matmul(1, R, n);
@@ -74,7 +86,7 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
     attention();
     linear(d, d);
     residualLayerNorm();
-    linear(d, F);
+    linear(d, F, true);
     linear(F, d);
     residualLayerNorm();
   }
@@ -88,7 +100,7 @@ export function gptKernelProblems(step: GptStepShape, features: GpuFeatures): Ke
   }
   layerNorm();
   for (let l = shape.depth - 1; l >= 0; l--) {
-    linearBack(F, d);
+    linearBack(F, d, shape.biases, true);
     linearBack(d, F);
     layerNorm();
     linearBack(d, d);

@@ -49,6 +49,26 @@ export function geluBound(x: number, dy?: number): number {
   return (16 + 16 * geluTanhArg(x)) * u * geluScale(x, dy) + clamp;
 }
 
+/** max |gelu'(x)| of the tanh form: 1.12899 near |x| = 2.42 (its minimum is -0.12899), rounded up. */
+export const GELU_SLOPE_MAX = 1.13;
+
+/**
+ * The matmul's GELU epilogue (src/ops/matmulGelu.ts) against gelu of the exact matmul u: the
+ * kernel takes gelu of its own u', within `uBound` (matmulBound) of u, so g is off by at most
+ * GELU_SLOPE_MAX uBound from gelu(u), plus gelu's own rounding (geluBound). The same whether the
+ * GELU runs in the matmul's epilogue or as a separate pass over u' (the same f32 value).
+ */
+export const geluOfMatmulBound = (u: number, uBound: number): number =>
+  GELU_SLOPE_MAX * uBound + geluBound(u);
+
+/**
+ * The GELU-backward epilogue: dU = dG' gelu'(u) with dG' the kernel's matmul, within `dGBound`
+ * (matmulBound) of the exact dG: |gelu'(u)| dGBound <= GELU_SLOPE_MAX dGBound, plus the rounding
+ * of gelu'(u) and the product (geluBound(u, dG)).
+ */
+export const geluGradOfMatmulBound = (u: number, dG: number, dGBound: number): number =>
+  GELU_SLOPE_MAX * dGBound + geluBound(u, dG);
+
 // ---- residual ------------------------------------------------------------------------------
 
 /**

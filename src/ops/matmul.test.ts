@@ -27,7 +27,7 @@ async function check(
   const a = rng.uniformArray(aLen);
   const b = rng.uniformArray(bLen);
   const c0 = rng.uniformArray(cLen);
-  const bias = opts.bias ? rng.uniformArray(n) : undefined;
+  const bias = opts.bias ? rng.uniformArray((batch - 1) * (shape.strideBias ?? 0) + n) : undefined;
   const tensors: GpuTensor[] = [];
   const up = (x: Float32Array, label: string): GpuTensor => {
     const skip = opts.viewOffset ?? 0;
@@ -123,6 +123,18 @@ for (const variant of MATMUL_VARIANTS) {
       await checkV({ m: 33, k: 7, n: 127, alpha: 0.5, beta: 1 }, { bias: true });
       await checkV({ m: 7, k: 33, n: 1, alpha: -2, beta: 0.25, transA: true }, { bias: true });
       await checkV({ m: 64, k: 32, n: 64, alpha: 2, beta: -1, transB: true }, { bias: true });
+    });
+
+    it('batched, with a bias per batch (strideBias) or one shared', async () => {
+      // As the stacked runs' linear layers: each run's weights and bias a parameter stride apart.
+      await checkV(
+        { m: 33, k: 7, n: 127, batch: 3, strideB: 7 * 127 + 5, strideBias: 131 },
+        { bias: true },
+      );
+      await checkV({ m: 7, k: 1, n: 33, batch: 2, strideBias: 33 }, { bias: true });
+      await checkV({ m: 127, k: 33, n: 7, batch: 3, transB: true, strideBias: 9 }, { bias: true });
+      await checkV({ m: 1, k: 127, n: 1, batch: 2, transA: true, strideBias: 1 }, { bias: true });
+      await checkV({ m: 7, k: 7, n: 33, batch: 3, strideBias: 0 }, { bias: true });
     });
 
     it('batched, with a broadcast operand', async () => {

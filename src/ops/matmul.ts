@@ -11,6 +11,8 @@
  *              workgroup memory, one barrier per k slice of 8.
  * - 'tiled128' the same with WG = 16: 128x128 tile per workgroup.
  * The tiled kernel loads whole vec4s with no bounds checks (FAST) when the shape allows it.
+ * Every variant shares the epilogue (kernels/shared/matmul_io.wgsl): a bias per batch, and the
+ * GELU epilogues (geluOut, geluIn) that src/ops/matmulGelu.ts fuses the MLP's GELU with.
  *
  * Choice (chooseMatmulVariant), from bench/RESULTS.md measurements:
  * - CPU fallback adapters (SwiftShader): 'quad' for every shape when the device has subgroups,
@@ -28,6 +30,7 @@ import matmulDirectWgsl from '../../kernels/matmul_direct.wgsl?raw';
 import matmulQuadWgsl from '../../kernels/matmul_quad.wgsl?raw';
 import {
   bindingOf,
+  BufferUsage,
   workgroupCount,
   type AdapterSummary,
   type VariantTable,
@@ -63,8 +66,20 @@ export interface MatmulArgs {
   strideA?: number;
   strideB?: number;
   strideC?: number;
-  /** Length-n bias added to every row of C. */
+  /** Bias [n] added to every row of C; batch z reads it from element z · strideBias. */
   bias?: GpuTensor;
+  /** Elements between two batches' biases (a run's parameters); default 0: one shared bias. */
+  strideBias?: number;
+  /**
+   * GELU epilogue: also write gelu(C) here, laid out as C (the MLP's u = x W + b and g = gelu(u)
+   * in one pass). Not with geluIn.
+   */
+  geluOut?: GpuTensor;
+  /**
+   * GELU-backward epilogue: the GELU's input u, laid out as C; C is multiplied by gelu'(u)
+   * (dU = dG · gelu'(u) straight from the dX matmul, no dG pass). Not with geluOut.
+   */
+  geluIn?: GpuTensor;
   alpha?: number;
   /** beta = 1 accumulates into C (gradient accumulation). */
   beta?: number;
@@ -90,6 +105,11 @@ export interface MatmulProblem {
    */
   subgroups?: boolean;
 }
+
+/** The epilogue after bias and beta (EPILOGUE_* in kernels/shared/matmul_io.wgsl). */
+const EPILOGUE_NONE = 0;
+const EPILOGUE_GELU = 1;
+const EPILOGUE_GELU_GRAD = 2;
 
 /** Minimum workgroup count for which 128x128 tiles are preferred on a GPU. */
 const TILED128_MIN_GROUPS = 64;
@@ -131,6 +151,25 @@ function vec4BindingOf(t: GpuTensor): GPUBufferBinding | undefined {
   return { buffer: t.buffer, offset: t.offset, size };
 }
 
+/**
+ * A 16-byte storage buffer per device for the geluOut binding of a matmul without the GELU
+ * epilogue: the kernel never writes it, but WebGPU refuses two writable bindings of one buffer
+ * (C itself) in a dispatch. Lives as long as the device.
+ */
+const writablePlaceholders = new WeakMap<GPUDevice, GPUBuffer>();
+function writablePlaceholder(ctx: GpuContext): GPUBufferBinding {
+  let buffer = writablePlaceholders.get(ctx.device);
+  if (!buffer) {
+    buffer = ctx.device.createBuffer({
+      size: 16,
+      usage: BufferUsage.STORAGE,
+      label: 'matmul geluOut placeholder (never written)',
+    });
+    writablePlaceholders.set(ctx.device, buffer);
+  }
+  return { buffer, offset: 0, size: 16 };
+}
+
 export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<PreparedOp> {
   const { m, k, n } = args;
   const batch = args.batch ?? 1;
@@ -144,8 +183,20 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   needTensor(label, 'A', args.a, (batch - 1) * strideA + m * k);
   needTensor(label, 'B', args.b, (batch - 1) * strideB + k * n);
   needTensor(label, 'C', args.c, (batch - 1) * strideC + m * n);
-  if (args.bias) needTensor(label, 'bias', args.bias, n);
-  checkNoAliasing(label, { C: args.c }, { A: args.a, B: args.b, bias: args.bias });
+  const strideBias = args.strideBias ?? 0;
+  if (args.bias) needTensor(label, 'bias', args.bias, (batch - 1) * strideBias + n);
+  const cLength = (batch - 1) * strideC + m * n;
+  if (args.geluOut) needTensor(label, 'geluOut', args.geluOut, cLength);
+  if (args.geluIn) needTensor(label, 'geluIn', args.geluIn, cLength);
+  if (args.geluOut && args.geluIn) throw new Error(`${label}: geluOut and geluIn together`);
+  if (args.geluOut && args.geluOut.buffer === args.c.buffer) {
+    throw new Error(`${label}: C and geluOut share a GPU buffer`);
+  }
+  checkNoAliasing(
+    label,
+    { C: args.c, geluOut: args.geluOut },
+    { A: args.a, B: args.b, bias: args.bias, geluIn: args.geluIn },
+  );
   if (strideC > 0 && strideC < m * n) throw new Error(`${label}: batches of C overlap`);
 
   let variant =
@@ -181,11 +232,12 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
   let groups: [number, number, number];
   let flags = 0;
   const hasBias = args.bias !== undefined;
+  const epilogue = args.geluOut ? EPILOGUE_GELU : args.geluIn ? EPILOGUE_GELU_GRAD : EPILOGUE_NONE;
   const tiled = variant === 'tiled64' || variant === 'tiled128';
   if (!tiled) {
     // 'direct' and 'quad': the same bindings, overrides and 32 x 64 workgroup tiles.
     kernel = variant === 'quad' ? MATMUL_QUAD_KERNEL : MATMUL_DIRECT_KERNEL;
-    constants = { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: hasBias };
+    constants = { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: hasBias, EPILOGUE: epilogue };
     groups = [
       workgroupCount(ctx, n, 64, label),
       workgroupCount(ctx, m, 32, label),
@@ -200,7 +252,8 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
       (transA ? m % 4 === 0 : true) &&
       (transB ? true : n % 4 === 0) &&
       (batch === 1 || (strideA % 4 === 0 && strideB % 4 === 0));
-    flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (hasBias ? 4 : 0) | (fast ? 8 : 0);
+    flags =
+      (transA ? 1 : 0) | (transB ? 2 : 0) | (hasBias ? 4 : 0) | (fast ? 8 : 0) | (epilogue << 4);
     kernel = MATMUL_KERNEL;
     constants = { WG: wg };
     groups = [
@@ -214,8 +267,19 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     { binding: 1, resource: tiled ? (a4 as GPUBufferBinding) : bindingOf(args.a) },
     { binding: 2, resource: tiled ? (b4 as GPUBufferBinding) : bindingOf(args.b) },
     { binding: 3, resource: bindingOf(args.c) },
-    // Without a bias the kernel never reads binding 4; any buffer satisfies the layout.
+    // Without a bias the kernel never reads binding 4, nor 5 and 6 without their epilogue;
+    // any buffer of the right access satisfies the layout.
     { binding: 4, resource: bindingOf(args.bias ?? args.a) },
+    {
+      binding: 5,
+      resource: args.geluOut ? bindingOf(args.geluOut) : writablePlaceholder(ctx),
+    },
+    { binding: 6, resource: bindingOf(args.geluIn ?? args.a) },
+  ];
+  const unused = [
+    ...(hasBias ? [] : [4]),
+    ...(args.geluOut ? [] : [5]),
+    ...(args.geluIn ? [] : [6]),
   ];
   return prepareKernelDispatch(ctx, {
     kernel,
@@ -228,6 +292,7 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
       strideA,
       strideB,
       strideC,
+      strideBias,
       alpha: args.alpha ?? 1,
       beta: args.beta ?? 0,
       flags,
@@ -235,6 +300,6 @@ export async function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Promise<
     entries,
     groups,
     label: `${label} [${variant}]`,
-    ...(hasBias ? {} : { unused: [4] }),
+    unused,
   });
 }

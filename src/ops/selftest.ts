@@ -14,6 +14,7 @@ import { embeddingSelfTest } from './selftest/embedding';
 import { geluSelfTest } from './selftest/gelu';
 import { layernormSelfTest } from './selftest/layernorm';
 import { matmulSelfTest } from './selftest/matmul';
+import { matmulGeluSelfTest } from './selftest/matmulGelu';
 import { newtonSchulzSelfTest } from './selftest/newtonSchulz';
 import { reduceSelfTest } from './selftest/reduce';
 import { residualSelfTest } from './selftest/residual';
@@ -37,6 +38,7 @@ export const SELF_TESTS: readonly SelfTest[] = [
   attentionSelfTest,
   layernormSelfTest,
   geluSelfTest,
+  matmulGeluSelfTest,
   residualSelfTest,
   residualLayernormSelfTest,
   embeddingSelfTest,

@@ -8,6 +8,7 @@ export const SELF_TEST_KERNELS = [
   'attention',
   'layernorm',
   'gelu',
+  'matmul_gelu',
   'residual',
   'residual_layernorm',
   'embedding',

@@ -10,13 +10,15 @@ export interface MatmulShape {
   strideA?: number;
   strideB?: number;
   strideC?: number;
+  /** Elements between two batches' biases; default 0: one bias shared by the batch. */
+  strideBias?: number;
   alpha?: number;
   beta?: number;
 }
 
 export type Numbers = ArrayLike<number>;
 
-/** C = alpha * op(A) op(B) + bias + beta * C0, returned as a new Float64Array. */
+/** C = alpha * op(A) op(B) + bias (batch z's at z · strideBias) + beta * C0, as a new Float64Array. */
 export function matmulRef(
   a: Numbers,
   b: Numbers,
@@ -36,6 +38,7 @@ export function matmulRef(
     const oa = z * strideA;
     const ob = z * strideB;
     const oc = z * strideC;
+    const ob0 = z * (s.strideBias ?? 0);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
@@ -45,7 +48,7 @@ export function matmulRef(
           sum += av * bv;
         }
         let v = alpha * sum;
-        if (bias) v += bias[j];
+        if (bias) v += bias[ob0 + j];
         if (beta !== 0 && c0) v += beta * c0[oc + i * n + j];
         out[oc + i * n + j] = v;
       }

@@ -73,6 +73,20 @@ describe('training loop', () => {
     }
   });
 
+  it('trains stacked runs with biases exactly as it trains them one by one', async () => {
+    // Each run's linear biases are added in its matmul's epilogue, a parameter stride apart.
+    const withBiases = { shape: { ...shape, biases: true }, base: { ...shape, biases: true } };
+    const lrs = [3e-3, 3e-2];
+    const stacked = await trainStack(gpu(), setup(lrs.map(hp), withBiases));
+    for (let k = 0; k < lrs.length; k++) {
+      const a = (await trainStack(gpu(), setup([hp(lrs[k])], withBiases))).runs[0].losses;
+      const s = stacked.runs[k].losses;
+      expect(s).toHaveLength(a.length);
+      expect(s[s.length - 1]).toBeLessThan(s[0]);
+      s.forEach((v, i) => expect(Math.abs(v - a[i])).toBeLessThanOrEqual(1e-6 * a[i]));
+    }
+  });
+
   it('flags a diverging run within a few steps and keeps NaN out of the record', async () => {
     const r = await trainStack(gpu(), setup([hp(1e-2), hp(2 ** 6)], { steps: 20 }));
     expect(r.runs[0].diverged).toBe(false);

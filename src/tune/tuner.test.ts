@@ -54,6 +54,7 @@ describe('variant tuner', () => {
       'embedding',
       'layernorm',
       'matmul',
+      'matmul_gelu',
       'residual_layernorm',
     ]);
     expect(problems).toContainEqual({
@@ -67,6 +68,19 @@ describe('variant tuner', () => {
         subgroups: ctx.features.subgroups,
       },
     });
+    // The MLP (width 16, hidden 64, 16 rows): u and g in one pass; dU = (dY W_out^T) gelu'(u).
+    for (const [direction, transB] of [
+      ['forward', false],
+      ['backward', true],
+    ] as const) {
+      expect(problems).toContainEqual({
+        kernel: 'matmul_gelu',
+        problem: {
+          ...{ m: 16, k: 16, n: 64, batch: 1, transA: false, transB, direction },
+          subgroups: ctx.features.subgroups,
+        },
+      });
+    }
     expect(problems).toContainEqual({ kernel: 'cross_entropy', problem: { vocab: 11, rows: 16 } });
     expect(problems).toContainEqual({
       kernel: 'residual_layernorm',
@@ -125,8 +139,8 @@ describe('variant tuner', () => {
     const { store } = await tempStore();
     // As fast as the shipped kernel, 0.1 % wrong: only the self-test can tell.
     const broken = matmulDirectWgsl.replace(
-      'store4(baseC, row0, col0, WX, acc[0]);',
-      'store4(baseC, row0, col0, WX, acc[0] * 1.001);',
+      'store4(batch, row0, col0, WX, acc[0]);',
+      'store4(batch, row0, col0, WX, acc[0] * 1.001);',
     );
     expect(broken).not.toBe(matmulDirectWgsl);
     const { record } = await ensureTuned(ctx, store, [problem], {

@@ -93,6 +93,13 @@ export class SelfTestScope {
     return op;
   }
 
+  /** `op` for a wrapper that prepares several ops (e.g. a matmul and a separate pass). */
+  async opList(prepared: Promise<PreparedOp[]>): Promise<PreparedOp[]> {
+    const ops = await prepared;
+    this.ops.push(...ops);
+    return ops;
+  }
+
   /** Encodes `ops` in one submission and waits for the GPU (runOps). */
   run(ops: readonly PreparedOp[], label: string): Promise<void> {
     return runOps(this.ctx, ops, label);

@@ -10,6 +10,7 @@ import { embeddingTuning } from './embedding';
 import { layernormTuning } from './layernorm';
 import { matmulTuning } from './matmul';
 import { residualLayerNormTuning } from './residual_layernorm';
+import { matmulGeluTuning } from './matmul_gelu';
 
 export const TUNABLE_KERNEL_ENTRIES = {
   matmul: matmulTuning,
@@ -19,6 +20,7 @@ export const TUNABLE_KERNEL_ENTRIES = {
   embedding: embeddingTuning,
   adamw: adamwTuning,
   residual_layernorm: residualLayerNormTuning,
+  matmul_gelu: matmulGeluTuning,
 } as const satisfies Record<string, TunableKernelEntry<never>>;
 
 export type TunableKernel = keyof typeof TUNABLE_KERNEL_ENTRIES;
