@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { preset, runCount, type SweepConfig } from './config';
+import { runCount, type SweepConfig } from './config';
 import { prepareData } from './data';
 import { planRuns, startSweep, trainOne } from './scheduler';
 import { stacksOf } from './plan';
 import type { RunRecord } from './types';
+import { tinySweep } from '../../test/tinySweep';
 
 const gpu = useGpu();
 
 function tiny(): SweepConfig {
-  const c = preset('tiny');
-  return {
-    ...c,
-    data: { kind: 'synthetic', seed: 0, size: 20_000 },
-    widths: [16, 32],
-    sweep: { name: 'lr', log2Min: -8, log2Max: -6, log2Step: 2 },
-    train: { ...c.train, steps: 4, batch: 4, seeds: [0], stack: 2 },
-  };
+  return tinySweep({ widths: [16, 32], lr: [-8, -6, 2], train: { steps: 4, batch: 4, stack: 2 } });
 }
 const data = prepareData(tiny().data, tiny().model.context);
 
