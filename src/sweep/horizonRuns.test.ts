@@ -8,10 +8,8 @@ import { useGpu } from '../../test/gpu';
 import type { SweepConfig } from './config';
 import { prepareData } from './data';
 import { horizonAnalysis, planHorizonRuns } from './horizon';
-import { startSweep } from './scheduler';
 import { runSession } from './session';
-import type { RunRecord } from './types';
-import { tinySweep } from '../../test/tinySweep';
+import { tinySweep, trainSweep } from '../../test/tinySweep';
 
 const gpu = useGpu();
 
@@ -25,13 +23,8 @@ function cosineSweep(): SweepConfig {
 }
 
 async function train(c: SweepConfig) {
-  const records: RunRecord[] = [];
-  const data = prepareData(c.data, c.model.context);
-  const handle = startSweep(gpu(), c, {
-    data,
-    callbacks: { onRunDone: (r) => records.push(r) },
-  });
-  expect(await handle.finished).toBe('completed');
+  const { outcome, records } = await trainSweep(gpu(), c);
+  expect(outcome).toBe('completed');
   return records;
 }
 

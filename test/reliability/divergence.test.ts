@@ -8,10 +8,9 @@ import type { SweepConfig } from '../../src/sweep/config';
 import { prepareData } from '../../src/sweep/data';
 import { buildExport } from '../../src/exchange/export';
 import { parseImport } from '../../src/exchange/exportParse';
-import { planRuns, startSweep } from '../../src/sweep/scheduler';
-import type { RunRecord } from '../../src/sweep/types';
+import { planRuns } from '../../src/sweep/scheduler';
 import { divergenceBound } from '../../src/train/divergence';
-import { tinySweep } from '../tinySweep';
+import { sortedIds, tinySweep, trainSweep } from '../tinySweep';
 
 const gpu = useGpu();
 
@@ -28,14 +27,9 @@ describe('divergence in a sweep', () => {
   it('flags runs that blow up, completes, and exports finite numbers only', async () => {
     const c = config();
     const data = prepareData(c.data, c.model.context);
-    const records: RunRecord[] = [];
-    const h = startSweep(gpu(), c, { data, callbacks: { onRunDone: (r) => records.push(r) } });
-    expect(await h.finished).toBe('completed');
-    expect(records.map((r) => r.id).sort()).toEqual(
-      planRuns(c)
-        .map((r) => r.id)
-        .sort(),
-    );
+    const { outcome, records } = await trainSweep(gpu(), c, data);
+    expect(outcome).toBe('completed');
+    expect(sortedIds(records)).toEqual(sortedIds(planRuns(c)));
 
     const bound = divergenceBound(data.vocab);
     const diverged = records.filter((r) => r.diverged);
