@@ -37,6 +37,7 @@ import { prepareAdamW } from '../../ops/adamw';
 import { NS_ALIGN, prepareNewtonSchulz, type NewtonSchulzBatch } from '../../ops/newtonSchulz';
 import { buildChunkTable, uploadWords } from '../../ops/reduce';
 import { flatGrid } from '../../ops/shapes';
+import { stackedTensors } from './tensorTable';
 import type { GpuOptimizer } from './types';
 
 export const MUON_KERNEL = { name: 'muon', code: muonWgsl };
@@ -61,7 +62,8 @@ interface MuonMatrix {
 
 export const muonGpu: GpuOptimizer = {
   name: 'muon',
-  async prepare(ctx, { model, transfers }) {
+  async prepare(ctx, setup) {
+    const { model, transfers } = setup;
     const label = 'muon';
     const hp0 = transfers[0].hp;
     const momentum = muonMomentumOf(hp0);
@@ -133,21 +135,7 @@ export const muonGpu: GpuOptimizer = {
         grads: model.grads,
         m: adamM,
         v: adamV,
-        tensors: transfers.flatMap((tr, k) =>
-          tr.tensors.map((t) => {
-            const slot = layout.byName.get(t.name)!;
-            return {
-              offset: k * layout.runStride + slot.offset,
-              length: slot.size,
-              lr: t.lr,
-              eps: t.eps,
-              weightDecay: t.weightDecay,
-              group: k,
-              statsOnly: isMuonTensor(t),
-              name: t.name,
-            };
-          }),
-        ),
+        tensors: stackedTensors(setup, isMuonTensor),
         groups: transfers.length,
         beta1,
         beta2,
