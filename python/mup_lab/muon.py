@@ -79,25 +79,21 @@ class LabMuon(LabAdamW):
     def update(self, scale: float, lr_scale: float) -> None:
         inv_bc1, inv_sqrt_bc2 = self.bias_corrections()
         mu = self.momentum
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                g = p.grad * scale
-                if not group["muon"]:
-                    adamw_update_(
-                        p, g, state, lr, group["eps"], group["weight_decay"],
-                        self.betas, inv_bc1, inv_sqrt_bc2,
-                    )
-                    continue
-                if not state:
-                    state["momentum_buffer"] = torch.zeros_like(p)
-                buf = state["momentum_buffer"]
-                buf.add_(g - buf, alpha=1 - mu)
-                u = g + mu * (buf - g)
-                update = torch.empty_like(p)
-                for rows, s in group["muon"]:
-                    update[rows] = s * zeropower_via_newtonschulz5(u[rows], self.ns_steps)
-                p.mul_(1 - lr * group["weight_decay"]).add_(update, alpha=-lr)
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            state = self.state[p]
+            g = p.grad * scale
+            if not group["muon"]:
+                adamw_update_(
+                    p, g, state, lr, group["eps"], group["weight_decay"],
+                    self.betas, inv_bc1, inv_sqrt_bc2,
+                )
+                continue
+            if not state:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            buf = state["momentum_buffer"]
+            buf.add_(g - buf, alpha=1 - mu)
+            u = g + mu * (buf - g)
+            update = torch.empty_like(p)
+            for rows, s in group["muon"]:
+                update[rows] = s * zeropower_via_newtonschulz5(u[rows], self.ns_steps)
+            p.mul_(1 - lr * group["weight_decay"]).add_(update, alpha=-lr)

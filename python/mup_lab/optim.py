@@ -14,7 +14,7 @@ which is torch.optim.AdamW's update; only the skip, the shared t and the clippin
 from __future__ import annotations
 
 import math
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Iterator, Optional, Tuple
 
 import torch
 
@@ -44,6 +44,14 @@ class LabOptimizer(torch.optim.Optimizer):
     def update(self, scale: float, lr_scale: float) -> None:
         """The optimizer's own update, with the gradients multiplied by the clip factor `scale`."""
         raise NotImplementedError
+
+    def tensors_to_update(self, lr_scale: float) -> Iterator[Tuple[dict, float, torch.Tensor]]:
+        """(group, its lr times `lr_scale`, tensor) for every tensor that has a gradient."""
+        for group in self.param_groups:
+            lr = group["lr"] * lr_scale
+            for p in group["params"]:
+                if p.grad is not None:
+                    yield group, lr, p
 
     @torch.no_grad()
     def step(self, closure=None, lr_scale: float = 1.0) -> bool:
@@ -80,15 +88,11 @@ class LabAdamW(LabOptimizer):
 
     def update(self, scale: float, lr_scale: float) -> None:
         inv_bc1, inv_sqrt_bc2 = self.bias_corrections()
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                adamw_update_(
-                    p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
-                    self.betas, inv_bc1, inv_sqrt_bc2,
-                )
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            adamw_update_(
+                p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
+                self.betas, inv_bc1, inv_sqrt_bc2,
+            )
 
 
 def grad_norm_and_scale(params, clip: float):
@@ -138,17 +142,13 @@ class LabSGD(LabOptimizer):
 
     def update(self, scale: float, lr_scale: float) -> None:
         mu = self.momentum
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["buf"] = torch.zeros_like(p)
-                buf = state["buf"]
-                buf.mul_(mu).add_(p.grad, alpha=scale)
-                p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            state = self.state[p]
+            if not state:
+                state["buf"] = torch.zeros_like(p)
+            buf = state["buf"]
+            buf.mul_(mu).add_(p.grad, alpha=scale)
+            p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
 
 
 
