@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTensor, releaseTensor, uploadTensor, type GpuContext } from '../gpu';
 import { embeddingBackwardRef, embeddingRef, type EmbeddingRefShape } from '../reference/embedding';
 import { Rng } from '../util/random';
-import { compareWithin, useGpu } from '../../test/gpu';
+import { expectWithin, useGpu } from '../../test/gpu';
 import { withScope } from './selftest/common';
 import { runEmbedding } from './selftest/embedding';
 import { embeddingGradBound, embeddingGradScales, embeddingOutBound } from './errorBounds';
@@ -36,11 +36,6 @@ function tokensFor(rng: Rng, c: Case): Uint32Array {
     tokens[n - 1] = 0xffffffff;
   }
   return tokens;
-}
-
-function expectWithin(got: Float32Array, want: Float64Array, bound: Float64Array, what: string) {
-  const r = compareWithin(got, want, bound);
-  expect(r.worstRatio, `${what}: worst at ${r.worstIndex}, abs err ${r.maxAbs}`).toBeLessThan(1);
 }
 
 /**
