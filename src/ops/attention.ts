@@ -128,7 +128,7 @@ function memoKernel(name: string, build: () => string): KernelSource {
 /** The kernel source with private arrays of `maxD` floats (one shader module per value). */
 export function attentionKernel(maxD: number): KernelSource {
   return memoKernel(`${ATTENTION_KERNEL.name}@d${maxD}`, () =>
-    setConst(ATTENTION_KERNEL.code, 'MAX_D', maxD),
+    expandUnroll(setConst(ATTENTION_KERNEL.code, 'MAX_D', maxD), { x: 4 }),
   );
 }
 
