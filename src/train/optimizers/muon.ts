@@ -18,9 +18,10 @@ import muonWgsl from '../../../kernels/muon.wgsl?raw';
 import {
   bindingOf,
   createTensor,
-  dispatchOp,
+  singleDispatchOp,
   releaseTensor,
   STORAGE_USAGE,
+  tensorEntries,
   uploadTensor,
   type GpuTensor,
   type PreparedOp,
@@ -199,37 +200,24 @@ export const muonGpu: GpuOptimizer = {
         { binding: 6, resource: bindingOf(chunks) },
         { binding: 7, resource: bindingOf(adam.stats) },
       ];
-      const momentumOp = dispatchOp(ctx, {
-        label: `${label}:momentum`,
-        dispatches: [
-          {
-            pipeline: momentumPipeline,
-            entries: [
-              ...common,
-              { binding: 2, resource: bindingOf(model.grads) },
-              { binding: 3, resource: bindingOf(buf) },
-              { binding: 4, resource: bindingOf(u) },
-            ],
-            groups: grid,
-          },
-        ],
-        owned: [],
-      });
-      const applyOp = dispatchOp(ctx, {
-        label: `${label}:apply`,
-        dispatches: [
-          {
-            pipeline: applyPipeline,
-            entries: [
-              ...common,
-              { binding: 1, resource: bindingOf(model.params) },
-              { binding: 4, resource: bindingOf(o) },
-            ],
-            groups: grid,
-          },
-        ],
-        owned: [],
-      });
+      // The two muon.wgsl passes: the common bindings and each pass's own tensors.
+      const pass = (name: string, pipeline: GPUComputePipeline, own: [number, GpuTensor][]) =>
+        singleDispatchOp(ctx, {
+          label: `${label}:${name}`,
+          pipeline,
+          entries: [...common, ...tensorEntries(own)],
+          groups: grid,
+          owned: [],
+        });
+      const momentumOp = pass('momentum', momentumPipeline, [
+        [2, model.grads],
+        [3, buf],
+        [4, u],
+      ]);
+      const applyOp = pass('apply', applyPipeline, [
+        [1, model.params],
+        [4, o],
+      ]);
       const sequence: PreparedOp[] = [adam, momentumOp, ns, applyOp];
       return {
         label: `${label} (${matrices.length} matrices in ${batches.length} shapes, ${steps} steps)`,
