@@ -1,30 +1,10 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { chromiumPath, QUIET_FLAGS, WEBGPU_FLAGS } from './scripts/chromium.mjs';
 
 /**
- * End-to-end tests in the system Chromium (never a downloaded browser): CHROMIUM_PATH, else
- * Debian's /usr/bin/chromium, else whatever Playwright has installed. WebGPU runs on
- * SwiftShader where there is no GPU (the flags are explained in docs/webgpu-on-cpu.md).
+ * End-to-end tests in the system Chromium (never a downloaded browser), WebGPU on SwiftShader
+ * where there is no GPU: the browser and its flags are in scripts/chromium.mjs.
  */
-const executablePath =
-  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-
-const quiet = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const webgpu = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--disable-vulkan-surface',
-];
 
 // E2E_PORT sets the port; by default each checkout gets its own (derived from its path), so
 // that checkouts testing side by side on one machine never reuse each other's preview server.
@@ -55,13 +35,15 @@ export default defineConfig({
     {
       name: 'webgpu',
       testIgnore: /no-webgpu/,
-      use: { launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
+      use: {
+        launchOptions: { executablePath: chromiumPath, args: [...QUIET_FLAGS, ...WEBGPU_FLAGS] },
+      },
     },
     {
       // Same browser without the WebGPU flags: navigator.gpu exists but has no adapter.
       name: 'no-webgpu',
       testMatch: /no-webgpu/,
-      use: { launchOptions: { executablePath, args: quiet } },
+      use: { launchOptions: { executablePath: chromiumPath, args: QUIET_FLAGS } },
     },
   ],
 });

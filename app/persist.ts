@@ -9,7 +9,7 @@ import { PRESET_LABELS, type PresetName, type SweepConfig } from '../src/sweep/c
 import { runRecordSchema, type RunRecord } from '../src/sweep/types';
 import { clearJournal, journalRecords, sweepKey } from './runJournal';
 import { setAside, setAsideMessage, sweepConfigProblem } from './setAside';
-import { useLab, type LabState, type SweepStatus } from './store';
+import { SWEEP_STATUSES, useLab, type LabState } from './store';
 import type { RunPart } from './worker/protocol';
 
 export const STORAGE_KEY = 'mup-lab/state';
@@ -32,14 +32,7 @@ const configStructure = z.looseObject({
 });
 const draftConfigSchema = z.custom<SweepConfig>((v) => configStructure.safeParse(v).success);
 
-const sweepStatusSchema = z.enum([
-  'idle',
-  'running',
-  'paused',
-  'completed',
-  'cancelled',
-  'interrupted',
-] satisfies SweepStatus[]);
+const sweepStatusSchema = z.enum(SWEEP_STATUSES);
 
 export const savedStateSchema = z.object({
   schema: z.literal(SCHEMA_VERSION),

@@ -38,14 +38,19 @@ export interface TextFileInfo {
   distinct: number;
 }
 
-export type SweepStatus =
-  | 'idle'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'cancelled'
-  /** Stopped by a reload, a lost device or an error: Resume continues after the finished runs. */
-  | 'interrupted';
+/**
+ * Where a sweep is. 'interrupted': stopped by a reload, a lost device or an error; Resume
+ * continues after the finished runs. The saved state and the library check against this list.
+ */
+export const SWEEP_STATUSES = [
+  'idle',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'interrupted',
+] as const;
+export type SweepStatus = (typeof SWEEP_STATUSES)[number];
 
 export interface SweepState {
   /** This sweep's entry in the Sweeps list (app/sweeps); null when there is no sweep. */

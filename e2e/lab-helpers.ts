@@ -70,6 +70,17 @@ export async function startTinySweep(page: Page, steps?: number): Promise<void> 
   await expect(page.getByTestId('sweep-status')).toContainText('Running');
 }
 
+/** Waits for the Tiny sweep to complete: every run counted, each parametrization's chart full. */
+export async function expectTinySweepCompleted(page: Page): Promise<void> {
+  await expect(page.getByTestId('sweep-status')).toContainText('Completed', {
+    timeout: TINY_TIMEOUT,
+  });
+  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
+  for (const p of ['sp', 'mup']) {
+    await expect(page.getByTestId(`chart-${p}`)).toContainText(`${TINY_RUNS_EACH} runs finished`);
+  }
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
 }

@@ -14,6 +14,7 @@ import { OPTIMIZER_RULES } from '../src/mup/optimizers';
 import { preset, shapeFor } from '../src/sweep/config';
 import { parseCsv } from '../src/exchange/csv';
 import {
+  expectTinySweepCompleted,
   clearResults,
   formValues,
   openLab,
@@ -294,13 +295,7 @@ test('a finished sweep exports JSON, CSV and PyTorch, and the JSON imports back'
   test.setTimeout(TINY_TIMEOUT + 180_000);
   await openLab(page);
   await startTinySweep(page);
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed', {
-    timeout: TINY_TIMEOUT,
-  });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
-  for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText(`${TINY_RUNS_EACH} runs finished`);
-  }
+  await expectTinySweepCompleted(page);
   const before = await resultsShown(page);
   expect(before.done).toBe(TINY_RUNS);
   // Something to compare: a line (or the × of diverged runs) per width and parametrization.

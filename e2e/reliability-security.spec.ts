@@ -4,15 +4,7 @@
  * nobody but the page's own origin, from the page or from its worker.
  */
 import { expect, test, type Request } from '@playwright/test';
-import {
-  openLab,
-  pageErrors,
-  progressBar,
-  startTinySweep,
-  TINY_RUNS,
-  TINY_RUNS_EACH,
-  TINY_TIMEOUT,
-} from './lab-helpers';
+import { expectTinySweepCompleted, openLab, pageErrors, startTinySweep } from './lab-helpers';
 
 /** Directives both the <meta> and the header must carry, each exactly. */
 const REQUIRED = [
@@ -127,13 +119,7 @@ test('a whole journey requests nothing from any other origin, page or worker', a
     timeout: 120_000,
   });
   await startTinySweep(page);
-  await expect(page.getByTestId('sweep-status')).toContainText('Completed', {
-    timeout: TINY_TIMEOUT,
-  });
-  await expect(progressBar(page)).toHaveAttribute('aria-valuenow', String(TINY_RUNS));
-  for (const p of ['sp', 'mup']) {
-    await expect(page.getByTestId(`chart-${p}`)).toContainText(`${TINY_RUNS_EACH} runs finished`);
-  }
+  await expectTinySweepCompleted(page);
 
   const exportPanel = page.locator('section.panel.export');
   for (const name of ['Export JSON', 'Download CSV', 'Download chart PNG']) {

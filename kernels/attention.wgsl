@@ -300,8 +300,9 @@ fn rowId(flat: u32) -> RowId {
   return RowId(bh / p.H, bh % p.H, flat % p.T);
 }
 
-// The hot loops over d below are unrolled by 4 by hand (with a remainder loop): SwiftShader pays
-// a lot per loop iteration. Every sum still runs over d in ascending order, as a plain loop would.
+// The hot loops over d below are unrolled by 4 (the `// @unroll x` blocks, x = 0..3, expanded by
+// src/ops/attention.ts; with a remainder loop): SwiftShader pays a lot per loop iteration. Every
+// sum still runs over d in ascending order, as a plain loop would.
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
@@ -330,10 +331,9 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     var d = 0u;
     for (; d < D4; d += 4u) {
       let e = kj + d;
-      s = fma(q[d], qkv[e], s);
-      s = fma(q[d + 1u], qkv[e + 1u], s);
-      s = fma(q[d + 2u], qkv[e + 2u], s);
-      s = fma(q[d + 3u], qkv[e + 3u], s);
+      // @unroll x
+      s = fma(q[d + $xu], qkv[e + $xu], s);
+      // @end
     }
     for (; d < D; d++) {
       s = fma(q[d], qkv[kj + d], s);
@@ -348,10 +348,9 @@ fn forward_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     d = 0u;
     for (; d < D4; d += 4u) {
       let e = vj + d;
-      acc[d] = fma(pj, qkv[e], acc[d] * c);
-      acc[d + 1u] = fma(pj, qkv[e + 1u], acc[d + 1u] * c);
-      acc[d + 2u] = fma(pj, qkv[e + 2u], acc[d + 2u] * c);
-      acc[d + 3u] = fma(pj, qkv[e + 3u], acc[d + 3u] * c);
+      // @unroll x
+      acc[d + $xu] = fma(pj, qkv[e + $xu], acc[d + $xu] * c);
+      // @end
     }
     for (; d < D; d++) {
       acc[d] = fma(pj, qkv[vj + d], acc[d] * c);
@@ -404,14 +403,10 @@ fn backward_dq_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     for (; d < D4; d += 4u) {
       let ek = kj + d;
       let ev = vj + d;
-      s = fma(q[d], qkv[ek], s);
-      dp = fma(g[d], qkv[ev], dp);
-      s = fma(q[d + 1u], qkv[ek + 1u], s);
-      dp = fma(g[d + 1u], qkv[ev + 1u], dp);
-      s = fma(q[d + 2u], qkv[ek + 2u], s);
-      dp = fma(g[d + 2u], qkv[ev + 2u], dp);
-      s = fma(q[d + 3u], qkv[ek + 3u], s);
-      dp = fma(g[d + 3u], qkv[ev + 3u], dp);
+      // @unroll x
+      s = fma(q[d + $xu], qkv[ek + $xu], s);
+      dp = fma(g[d + $xu], qkv[ev + $xu], dp);
+      // @end
     }
     for (; d < D; d++) {
       s = fma(q[d], qkv[kj + d], s);
@@ -421,10 +416,9 @@ fn backward_dq_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     d = 0u;
     for (; d < D4; d += 4u) {
       let e = kj + d;
-      dq[d] = fma(ds, qkv[e], dq[d]);
-      dq[d + 1u] = fma(ds, qkv[e + 1u], dq[d + 1u]);
-      dq[d + 2u] = fma(ds, qkv[e + 2u], dq[d + 2u]);
-      dq[d + 3u] = fma(ds, qkv[e + 3u], dq[d + 3u]);
+      // @unroll x
+      dq[d + $xu] = fma(ds, qkv[e + $xu], dq[d + $xu]);
+      // @end
     }
     for (; d < D; d++) {
       dq[d] = fma(ds, qkv[kj + d], dq[d]);
@@ -470,14 +464,10 @@ fn backward_dkv_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     for (; d < D4; d += 4u) {
       let eq = qi + d;
       let eo = oi + d;
-      s = fma(qkv[eq], k[d], s);
-      dp = fma(dout[eo], v[d], dp);
-      s = fma(qkv[eq + 1u], k[d + 1u], s);
-      dp = fma(dout[eo + 1u], v[d + 1u], dp);
-      s = fma(qkv[eq + 2u], k[d + 2u], s);
-      dp = fma(dout[eo + 2u], v[d + 2u], dp);
-      s = fma(qkv[eq + 3u], k[d + 3u], s);
-      dp = fma(dout[eo + 3u], v[d + 3u], dp);
+      // @unroll x
+      s = fma(qkv[eq + $xu], k[d + $xu], s);
+      dp = fma(dout[eo + $xu], v[d + $xu], dp);
+      // @end
     }
     for (; d < D; d++) {
       s = fma(qkv[qi + d], k[d], s);
@@ -489,14 +479,10 @@ fn backward_dkv_row(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     for (; d < D4; d += 4u) {
       let eq = qi + d;
       let eo = oi + d;
-      dv[d] = fma(pij, dout[eo], dv[d]);
-      dk[d] = fma(ds, qkv[eq], dk[d]);
-      dv[d + 1u] = fma(pij, dout[eo + 1u], dv[d + 1u]);
-      dk[d + 1u] = fma(ds, qkv[eq + 1u], dk[d + 1u]);
-      dv[d + 2u] = fma(pij, dout[eo + 2u], dv[d + 2u]);
-      dk[d + 2u] = fma(ds, qkv[eq + 2u], dk[d + 2u]);
-      dv[d + 3u] = fma(pij, dout[eo + 3u], dv[d + 3u]);
-      dk[d + 3u] = fma(ds, qkv[eq + 3u], dk[d + 3u]);
+      // @unroll x
+      dv[d + $xu] = fma(pij, dout[eo + $xu], dv[d + $xu]);
+      dk[d + $xu] = fma(ds, qkv[eq + $xu], dk[d + $xu]);
+      // @end
     }
     for (; d < D; d++) {
       dv[d] = fma(pij, dout[oi + d], dv[d]);

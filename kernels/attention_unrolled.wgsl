@@ -46,6 +46,7 @@ const D = 16u;
 const R = 2u;
 override ROW_WG: u32 = 32u;
 
+// The R rows of (b, h) that one invocation owns, and the strides every entry point walks by.
 struct Block {
   b: u32,
   h: u32,
@@ -54,40 +55,41 @@ struct Block {
   last: u32,
   // False for the padding invocations of the last workgroup.
   valid: bool,
+  // Elements of one slot's row (H * D), and between consecutive positions t (3 slots).
+  hd: u32,
+  stride: u32,
 }
 
-fn blockOf(f: u32) -> Block {
+fn blockOf(lid: u32, grid: FlatGrid) -> Block {
+  let f = flatItem(lid, grid, ROW_WG);
   let blocks = (p.T + R - 1u) / R;
   let bh = f / blocks;
   let t0 = (f % blocks) * R;
-  return Block(bh / p.H, bh % p.H, t0, min(t0 + R - 1u, p.T - 1u), f < (p.rows / p.T) * blocks);
+  let hd = p.H * D;
+  let valid = f < (p.rows / p.T) * blocks;
+  return Block(bh / p.H, bh % p.H, t0, min(t0 + R - 1u, p.T - 1u), valid, hd, 3u * hd);
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn forward_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let blk = blockOf(flatItem(lid, grid, ROW_WG));
+  let blk = blockOf(lid, grid);
   if (!blk.valid) {
     return;
   }
-  let b = blk.b;
-  let h = blk.h;
-  let t0 = blk.t0;
-  let hd = p.H * D;
-  let stride = 3u * hd;
 
   // @unroll a c
-  let q$a_$c = ldQkv(qkvBase(b, min(t0 + $au, blk.last), 0u, h), $cu) * p.scale;
+  let q$a_$c = ldQkv(qkvBase(blk.b, min(blk.t0 + $au, blk.last), 0u, blk.h), $cu) * p.scale;
   var acc$a_$c = vec4<f32>(0.0);
   // @end
   // @unroll a
   var m$a = NEG_BIG;
   var l$a = 0.0;
   // @end
-  var kj = qkvBase(b, 0u, 1u, h);
+  var kj = qkvBase(blk.b, 0u, 1u, blk.h);
   for (var j = 0u; j <= blk.last; j++) {
     // @unroll c
     let k$c = ldQkv(kj, $cu);
-    let v$c = ldQkv(kj + hd, $cu);
+    let v$c = ldQkv(kj + blk.hd, $cu);
     // @end
     // @unroll a
     var s4_$a = vec4<f32>(0.0);
@@ -97,7 +99,7 @@ fn forward_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     // @end
     // Online softmax, one key at a time (see the 'row' variant in kernels/attention.wgsl).
     // @unroll a
-    let live$a = j <= t0 + $au;
+    let live$a = j <= blk.t0 + $au;
     let s$a = select(NEG_BIG, hsum(s4_$a), live$a);
     let mNew$a = max(m$a, s$a);
     let rescale$a = exp(m$a - mNew$a);
@@ -108,55 +110,50 @@ fn forward_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
     // @unroll a c
     acc$a_$c = select(acc$a_$c, fma(vec4<f32>(p$a), v$c, acc$a_$c * rescale$a), live$a);
     // @end
-    kj += stride;
+    kj += blk.stride;
   }
   // Key 0 is visible to every query, so l >= 1.
-  let oi = oBase(b, t0, h);
+  let oi = oBase(blk.b, blk.t0, blk.h);
   // @unroll a
-  if (t0 + $au < p.T) {
-    lse[rowIndex(b, h, t0 + $au)] = m$a + log(l$a);
+  if (blk.t0 + $au < p.T) {
+    lse[rowIndex(blk.b, blk.h, blk.t0 + $au)] = m$a + log(l$a);
   }
   // @end
   // @unroll a c
-  if (t0 + $au < p.T) { stO(oi + $au * hd, $cu, acc$a_$c * (1.0 / l$a)); }
+  if (blk.t0 + $au < p.T) { stO(oi + $au * blk.hd, $cu, acc$a_$c * (1.0 / l$a)); }
   // @end
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn backward_dq_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let blk = blockOf(flatItem(lid, grid, ROW_WG));
+  let blk = blockOf(lid, grid);
   if (!blk.valid) {
     return;
   }
-  let b = blk.b;
-  let h = blk.h;
-  let t0 = blk.t0;
-  let hd = p.H * D;
-  let stride = 3u * hd;
 
   // @unroll a
-  let row$a = min(t0 + $au, blk.last);
+  let row$a = min(blk.t0 + $au, blk.last);
   var delta4_$a = vec4<f32>(0.0);
   // @end
   // @unroll a c
-  let q$a_$c = ldQkv(qkvBase(b, row$a, 0u, h), $cu) * p.scale;
-  let g$a_$c = ldDout(oBase(b, row$a, h), $cu);
-  delta4_$a = fma(g$a_$c, ldO(oBase(b, row$a, h), $cu), delta4_$a);
+  let q$a_$c = ldQkv(qkvBase(blk.b, row$a, 0u, blk.h), $cu) * p.scale;
+  let g$a_$c = ldDout(oBase(blk.b, row$a, blk.h), $cu);
+  delta4_$a = fma(g$a_$c, ldO(oBase(blk.b, row$a, blk.h), $cu), delta4_$a);
   var dq$a_$c = vec4<f32>(0.0);
   // @end
   // @unroll a
   let delta$a = hsum(delta4_$a);
-  let lse$a = lseIn[rowIndex(b, h, row$a)];
-  if (t0 + $au < p.T) {
-    deltaOut[rowIndex(b, h, row$a)] = delta$a;
+  let lse$a = lseIn[rowIndex(blk.b, blk.h, row$a)];
+  if (blk.t0 + $au < p.T) {
+    deltaOut[rowIndex(blk.b, blk.h, row$a)] = delta$a;
   }
   // @end
 
-  var kj = qkvBase(b, 0u, 1u, h);
+  var kj = qkvBase(blk.b, 0u, 1u, blk.h);
   for (var j = 0u; j <= blk.last; j++) {
     // @unroll c
     let k$c = ldQkv(kj, $cu);
-    let v$c = ldQkv(kj + hd, $cu);
+    let v$c = ldQkv(kj + blk.hd, $cu);
     // @end
     // @unroll a
     var s4_$a = vec4<f32>(0.0);
@@ -167,42 +164,37 @@ fn backward_dq_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGri
     dp4_$a = fma(g$a_$c, v$c, dp4_$a);
     // @end
     // @unroll a
-    let live$a = j <= t0 + $au;
+    let live$a = j <= blk.t0 + $au;
     let ds$a = exp(hsum(s4_$a) - lse$a) * (hsum(dp4_$a) - delta$a);
     // @end
     // @unroll a c
     dq$a_$c = select(dq$a_$c, fma(vec4<f32>(ds$a), k$c, dq$a_$c), live$a);
     // @end
-    kj += stride;
+    kj += blk.stride;
   }
   // @unroll a c
-  if (t0 + $au < p.T) { stDqkv(qkvBase(b, t0 + $au, 0u, h), $cu, dq$a_$c * p.scale); }
+  if (blk.t0 + $au < p.T) { stDqkv(qkvBase(blk.b, blk.t0 + $au, 0u, blk.h), $cu, dq$a_$c * p.scale); }
   // @end
 }
 
 @compute @workgroup_size(ROW_WG, 1, 1)
 fn backward_dkv_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
-  let blk = blockOf(flatItem(lid, grid, ROW_WG));
+  let blk = blockOf(lid, grid);
   if (!blk.valid) {
     return;
   }
-  let b = blk.b;
-  let h = blk.h;
-  let j0 = blk.t0;
-  let hd = p.H * D;
-  let stride = 3u * hd;
 
   // @unroll a c
-  let k$a_$c = ldQkv(qkvBase(b, min(j0 + $au, blk.last), 1u, h), $cu) * p.scale;
-  let v$a_$c = ldQkv(qkvBase(b, min(j0 + $au, blk.last), 2u, h), $cu);
+  let k$a_$c = ldQkv(qkvBase(blk.b, min(blk.t0 + $au, blk.last), 1u, blk.h), $cu) * p.scale;
+  let v$a_$c = ldQkv(qkvBase(blk.b, min(blk.t0 + $au, blk.last), 2u, blk.h), $cu);
   var dk$a_$c = vec4<f32>(0.0);
   var dv$a_$c = vec4<f32>(0.0);
   // @end
-  // Queries i = T - 1 down to j0 see some key of the block.
-  var qi = qkvBase(b, p.T - 1u, 0u, h);
-  var oi = oBase(b, p.T - 1u, h);
-  var r = rowIndex(b, h, p.T - 1u);
-  for (var i = p.T - 1u; i + 1u > j0; i--) {
+  // Queries i = T - 1 down to the first key t0 see some key of the block.
+  var qi = qkvBase(blk.b, p.T - 1u, 0u, blk.h);
+  var oi = oBase(blk.b, p.T - 1u, blk.h);
+  var r = rowIndex(blk.b, blk.h, p.T - 1u);
+  for (var i = p.T - 1u; i + 1u > blk.t0; i--) {
     // @unroll c
     let q$c = ldQkv(qi, $cu);
     let g$c = ldDout(oi, $cu);
@@ -218,7 +210,7 @@ fn backward_dkv_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGr
     dp4_$a = fma(g$c, v$a_$c, dp4_$a);
     // @end
     // @unroll a
-    let live$a = i >= j0 + $au;
+    let live$a = i >= blk.t0 + $au;
     let p$a = exp(hsum(s4_$a) - lseI);
     let ds$a = p$a * (hsum(dp4_$a) - deltaI);
     // @end
@@ -226,12 +218,12 @@ fn backward_dkv_unrolled(@builtin(local_invocation_index) lid: u32, grid: FlatGr
     dv$a_$c = select(dv$a_$c, fma(vec4<f32>(p$a), g$c, dv$a_$c), live$a);
     dk$a_$c = select(dk$a_$c, fma(vec4<f32>(ds$a), q$c, dk$a_$c), live$a);
     // @end
-    qi -= stride;
-    oi -= hd;
+    qi -= blk.stride;
+    oi -= blk.hd;
     r -= 1u;
   }
   // @unroll a c
-  if (j0 + $au < p.T) { stDqkv(qkvBase(b, j0 + $au, 1u, h), $cu, dk$a_$c * p.scale); }
-  if (j0 + $au < p.T) { stDqkv(qkvBase(b, j0 + $au, 2u, h), $cu, dv$a_$c); }
+  if (blk.t0 + $au < p.T) { stDqkv(qkvBase(blk.b, blk.t0 + $au, 1u, blk.h), $cu, dk$a_$c * p.scale); }
+  if (blk.t0 + $au < p.T) { stDqkv(qkvBase(blk.b, blk.t0 + $au, 2u, blk.h), $cu, dv$a_$c); }
   // @end
 }

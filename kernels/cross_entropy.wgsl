@@ -162,12 +162,8 @@ fn rowStatsSerial(row: u32) -> RowStats {
   }
   var mz = LOWEST;
   for (var i = 0u; i < p.vocab; i++) {
-    let l = logits[base + i];
-    let z = p.logitScale * l;
-    if (nonFinite(l) || nonFinite(z)) {
+    if (!foldLogitMax(logits[base + i], &mz)) {
       bad = true;
-    } else {
-      mz = max(mz, z);
     }
   }
   var st: RowStats;

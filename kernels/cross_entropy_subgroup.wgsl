@@ -36,14 +36,11 @@ fn rowStats(row: u32, lid: u32) -> RowStats {
   var zt = 0.0;
   for (var i = lid; i < p.vocab; i += LANES) {
     let l = logits[base + i];
-    let z = p.logitScale * l;
-    if (nonFinite(l) || nonFinite(z)) {
+    if (!foldLogitMax(l, &mz)) {
       bad = true;
-    } else {
-      mz = max(mz, z);
     }
     if (i == t) {
-      zt = z;
+      zt = p.logitScale * l;
     }
   }
   var st: RowStats;

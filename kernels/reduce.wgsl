@@ -27,7 +27,8 @@
 // cleared, which orders non-negative floats exactly (+Inf above finite values, NaN above +Inf):
 // it is NaN when x holds a NaN and +Inf when x holds an infinity.
 
-// Params, the bindings and writeGroupStats (kernels/shared/reduce_stats.wgsl):
+// Params, the bindings, countElement, mergePartial and writeGroupStats
+// (kernels/shared/reduce_stats.wgsl):
 // @use reduce_stats
 
 const WG = 256u;
@@ -61,11 +62,7 @@ fn chunk_stats(@builtin(local_invocation_index) lid: u32, grid: FlatGrid) {
   var bad = 0u;
   for (var i = ch.x + lid; i < ch.y; i += WG) {
     let v = x[i];
-    let a = bitcast<u32>(v) & ABS_MASK;
-    mx = max(mx, a);
-    if (nonFiniteBits(a)) {
-      bad = 1u;
-    } else {
+    if (countElement(v, &mx, &bad)) {
       s = fma(v, v, s);
     }
   }
@@ -89,10 +86,7 @@ fn group_stats(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id)
   var mx = 0u;
   var bad = 0u;
   for (var i = range.x + tid; i < range.y; i += WG) {
-    let q = partials[i];
-    s += bitcast<f32>(q.x);
-    mx = max(mx, q.y);
-    bad = bad | q.z;
+    s += mergePartial(partials[i], &mx, &bad);
   }
   wsum[tid] = s;
   wmax[tid] = mx;

@@ -17,7 +17,8 @@ enable subgroups;
 // most SG - 1 times by subgroupAdd (whose order the driver picks; fixed for one device, so the
 // bits repeat): src/ops/errorBounds.ts sumSquaresRelBound.
 
-// Params, the bindings and writeGroupStats (kernels/shared/reduce_stats.wgsl):
+// Params, the bindings, countElement, mergePartial and writeGroupStats
+// (kernels/shared/reduce_stats.wgsl):
 // @use reduce_stats
 
 // Threads per workgroup: the adapter's smallest subgroup size (set by the wrapper).
@@ -38,11 +39,7 @@ fn chunk_stats_subgroup(@builtin(local_invocation_index) lid: u32, grid: FlatGri
   var bad = 0u;
   for (var i = ch.x + lid; i < ch.y; i += SG) {
     let v = x[i];
-    let a = bitcast<u32>(v) & ABS_MASK;
-    mx = max(mx, a);
-    if (nonFiniteBits(a)) {
-      bad = 1u;
-    } else {
+    if (countElement(v, &mx, &bad)) {
       pairAdd(&s, v * v);
     }
   }
@@ -68,10 +65,7 @@ fn group_stats_subgroup(
   var mx = 0u;
   var bad = 0u;
   for (var i = range.x + lid; i < range.y; i += SG) {
-    let q = partials[i];
-    pairAdd(&s, bitcast<f32>(q.x));
-    mx = max(mx, q.y);
-    bad = bad | q.z;
+    pairAdd(&s, mergePartial(partials[i], &mx, &bad));
   }
   let sum = subgroupAdd(pairTotal(&s));
   let groupMax = subgroupMax(mx);

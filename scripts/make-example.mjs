@@ -6,19 +6,11 @@
 // preset, and its analysis re-derives from its runs. Run again after Tiny or the engine changes:
 //   node scripts/make-example.mjs        (npm run example)
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  fsyncSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeAtomically } from './atomic.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'public', 'example-result.json');
@@ -31,19 +23,6 @@ function run(cmd, args) {
     );
     process.exit(1);
   }
-}
-
-/** Temp file in the same folder, fsync, rename: a reader never sees half a file. */
-function writeAtomically(path, text) {
-  const temp = join(dirname(path), `.${process.pid}.example-result.json.tmp`);
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
 }
 
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');

@@ -4,11 +4,13 @@
 // current Tiny preset, full page at 1280 px wide. Prints how long the sweep took in the page.
 //   node scripts/screenshot.mjs         (npm run screenshot; CHROMIUM_PATH picks the browser)
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { chromiumPath, QUIET_FLAGS, WEBGPU_FLAGS } from './chromium.mjs';
+import { writeAtomically } from './atomic.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'docs', 'screenshot.png');
@@ -16,23 +18,7 @@ if (!existsSync(join(root, 'dist', 'app', 'index.html'))) {
   console.error('screenshot: the page is not built yet; run `npm run build` first.');
   process.exit(2);
 }
-const executablePath =
-  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-// The flags of playwright.config.ts (shared facts about WebGPU without a GPU).
-const args = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--disable-vulkan-surface',
-];
+const args = [...QUIET_FLAGS, ...WEBGPU_FLAGS];
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -58,16 +44,15 @@ async function waitForServer(url, ms) {
   throw new Error(`${url} did not answer within ${ms / 1000} s`);
 }
 
-function writeAtomically(path, bytes) {
-  const temp = join(dirname(path), `.${process.pid}.screenshot.png.tmp`);
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** Waits until both charts (SP and µP) have drawn a line. */
+async function chartsDrawn(page) {
+  for (const p of ['sp', 'mup']) {
+    await page
+      .getByTestId(`chart-${p}`)
+      .locator('path.recharts-line-curve')
+      .first()
+      .waitFor({ timeout: 120_000 });
   }
-  renameSync(temp, path);
 }
 
 const port = await freePort();
@@ -81,7 +66,7 @@ const server = spawn(
 let browser;
 try {
   await waitForServer(url, 60_000);
-  browser = await chromium.launch({ executablePath, args });
+  browser = await chromium.launch({ executablePath: chromiumPath, args });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(url);
   await page.getByTestId('adapter').waitFor({ timeout: 120_000 });
@@ -106,25 +91,13 @@ try {
   await page.mouse.move(0, 0);
   await page.evaluate(() => window.scrollTo(0, 0));
   // The charts draw once the analysis is done and their containers are measured.
-  for (const p of ['sp', 'mup']) {
-    await page
-      .getByTestId(`chart-${p}`)
-      .locator('path.recharts-line-curve')
-      .first()
-      .waitFor({ timeout: 120_000 });
-  }
+  await chartsDrawn(page);
   // The whole page in one viewport (a fullPage capture resizes the viewport while it shoots,
   // and the charts' containers can be caught re-measuring), then the charts drawn again.
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   await page.setViewportSize({ width: 1280, height });
   await page.waitForTimeout(2000);
-  for (const p of ['sp', 'mup']) {
-    await page
-      .getByTestId(`chart-${p}`)
-      .locator('path.recharts-line-curve')
-      .first()
-      .waitFor({ timeout: 120_000 });
-  }
+  await chartsDrawn(page);
   writeAtomically(out, await page.screenshot());
   const adapter = (await page.getByTestId('adapter').textContent())?.trim();
   console.error(

@@ -1,5 +1,5 @@
 /** Shared helpers for kernel tests: one Dawn device per test file, and error measures. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { acquireNodeGpu } from '../src/gpu/node';
 import {
   createTensor,
@@ -57,6 +57,17 @@ export function compareWithin(
     }
   }
   return { maxAbs, worstRatio, worstIndex };
+}
+
+/** Fails the test, naming `what`, the worst element and its error, unless every element is within its bound. */
+export function expectWithin(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  bound: ArrayLike<number> | number,
+  what: string,
+): void {
+  const r = compareWithin(got, want, bound);
+  expect(r.worstRatio, `${what}: worst at ${r.worstIndex}, abs err ${r.maxAbs}`).toBeLessThan(1);
 }
 
 /** Root-mean-square error of got vs want, relative to the RMS of want. */

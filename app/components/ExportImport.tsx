@@ -170,7 +170,7 @@ export function ExportImport({ doc, chartRef, chartName, onImport }: ExportImpor
         <label className="import-button">
           Import JSON
           <input
-            className="ei-visually-hidden"
+            className="visually-hidden"
             type="file"
             accept=".json,application/json"
             onChange={(e) => void importFile(e)}

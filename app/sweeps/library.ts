@@ -10,18 +10,11 @@ import { PRESET_LABELS, hpGrid, type SweepConfig } from '../../src/sweep/config'
 import { runRecordSchema, type RunRecord } from '../../src/sweep/types';
 import { verifiedWidths } from '../../src/sweep/verify';
 import { PARAMETRIZATION_LABELS } from '../../src/mup/parametrizations';
-import type { SweepState, SweepStatus } from '../store';
+import { SWEEP_STATUSES, type SweepState } from '../store';
 
 export const LIBRARY_VERSION = 1;
 
-const statusSchema = z.enum([
-  'idle',
-  'running',
-  'paused',
-  'completed',
-  'cancelled',
-  'interrupted',
-] satisfies SweepStatus[]);
+const statusSchema = z.enum(SWEEP_STATUSES);
 
 export const sweepSummarySchema = z.object({
   version: z.literal(LIBRARY_VERSION),

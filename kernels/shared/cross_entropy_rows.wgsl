@@ -27,6 +27,17 @@ fn quietNan() -> f32 {
   return bitcast<f32>(bits);
 }
 
+// Folds z = logitScale * l into a row's running max of scaled logits; false, with the max left as
+// it is, when l or z is not finite (the row is then bad: its loss is NaN, its gradient zero).
+fn foldLogitMax(l: f32, maxZ: ptr<function, f32>) -> bool {
+  let z = p.logitScale * l;
+  if (nonFinite(l) || nonFinite(z)) {
+    return false;
+  }
+  *maxZ = max(*maxZ, z);
+  return true;
+}
+
 struct RowStats {
   maxZ: f32,
   invSum: f32,

@@ -1,6 +1,6 @@
 // Shared by kernels/reduce.wgsl and kernels/reduce_subgroup.wgsl (`// @use reduce_stats`): their
-// one uniform Params, their bindings (see the header of reduce.wgsl) and the last step of a
-// group's statistics.
+// one uniform Params, their bindings (see the header of reduce.wgsl), how a thread takes in an
+// element or a chunk's partial statistics, and the last step of a group's statistics.
 
 struct Params {
   numChunks: u32,
@@ -15,6 +15,25 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> stats: array<vec4<u32>>;
 
 const ABS_MASK = 0x7fffffffu;
+
+// Element v of x into a thread's max |x| bits and flag; true when v is finite, so that its square
+// belongs in the sum (non-finite values are left out of it).
+fn countElement(v: f32, maxBits: ptr<function, u32>, bad: ptr<function, u32>) -> bool {
+  let a = bitcast<u32>(v) & ABS_MASK;
+  *maxBits = max(*maxBits, a);
+  if (nonFiniteBits(a)) {
+    *bad = 1u;
+    return false;
+  }
+  return true;
+}
+
+// A chunk's partial statistics q into a thread's max bits and flag; its sum of squares returned.
+fn mergePartial(q: vec4<u32>, maxBits: ptr<function, u32>, bad: ptr<function, u32>) -> f32 {
+  *maxBits = max(*maxBits, q.y);
+  *bad = *bad | q.z;
+  return bitcast<f32>(q.x);
+}
 
 // Group g's sum of squares, max |x| bits and flag; the flag is also raised when the sum itself is
 // not finite, and counts the flagged passes.

@@ -11,7 +11,7 @@ from typing import Any, Dict
 
 from .rules import PARAMETRIZATIONS, Hyperparams
 from .shapes import GptShape
-from .validate import DocError, got, int_in, is_number, number_in, one_of, read_json, schema_error
+from .validate import DocError, got, int_in, is_number, load_doc, number_in, one_of, schema_error
 
 EXPORT_FORMAT = "mup-lab/transfer"
 # 2: the optimizer named everywhere, with its momentum; v1 files (AdamW only) still read.
@@ -100,11 +100,4 @@ def parse_export(doc: Any) -> LabExport:
 
 def load_export(path: str) -> LabExport:
     """Reads and checks an export file (raises ExportError naming the field)."""
-    try:
-        doc = read_json(path)
-    except DocError as e:
-        raise ExportError(str(e)) from None
-    try:
-        return parse_export(doc)
-    except ExportError as e:
-        raise ExportError(f"{path}: {e}") from None
+    return load_doc(path, parse_export, ExportError)

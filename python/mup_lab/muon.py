@@ -16,12 +16,11 @@ iterate on the wide orientation, so the arithmetic is the lab's up to summation 
 """
 from __future__ import annotations
 
-import math
 from typing import Iterable, List
 
 import torch
 
-from .optim import LabOptimizer, adamw_update_
+from .optim import LabAdamW, adamw_update_
 from .optimizers import muon_matrices, muon_update_scale
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -58,7 +57,9 @@ def muon_param_groups(groups: List[dict], tensors: List[dict], parametrization: 
     return out
 
 
-class LabMuon(LabOptimizer):
+class LabMuon(LabAdamW):
+    """LabAdamW's step count, betas and update for the tensors without Muon matrices."""
+
     def __init__(
         self,
         param_groups: Iterable[dict],
@@ -67,39 +68,32 @@ class LabMuon(LabOptimizer):
         momentum: float = 0.95,
         ns_steps: int = 5,
     ):
-        super().__init__(param_groups, dict(lr=1e-3, eps=1e-8, weight_decay=0.0, muon=[]), clip)
-        self.betas = (float(betas[0]), float(betas[1]))
+        super().__init__(param_groups, betas, clip)
         self.momentum = float(momentum)
         self.ns_steps = int(ns_steps)
-        self.t = 0
 
-    def count_step(self) -> None:
-        self.t += 1
+    @staticmethod
+    def group_defaults() -> dict:
+        return dict(LabAdamW.group_defaults(), muon=[])
 
     def update(self, scale: float, lr_scale: float) -> None:
-        b1, b2 = self.betas
-        inv_bc1 = 1.0 / (1.0 - b1**self.t)
-        inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
+        inv_bc1, inv_sqrt_bc2 = self.bias_corrections()
         mu = self.momentum
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                g = p.grad * scale
-                if not group["muon"]:
-                    adamw_update_(
-                        p, g, state, lr, group["eps"], group["weight_decay"],
-                        self.betas, inv_bc1, inv_sqrt_bc2,
-                    )
-                    continue
-                if not state:
-                    state["momentum_buffer"] = torch.zeros_like(p)
-                buf = state["momentum_buffer"]
-                buf.add_(g - buf, alpha=1 - mu)
-                u = g + mu * (buf - g)
-                update = torch.empty_like(p)
-                for rows, s in group["muon"]:
-                    update[rows] = s * zeropower_via_newtonschulz5(u[rows], self.ns_steps)
-                p.mul_(1 - lr * group["weight_decay"]).add_(update, alpha=-lr)
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            state = self.state[p]
+            g = p.grad * scale
+            if not group["muon"]:
+                adamw_update_(
+                    p, g, state, lr, group["eps"], group["weight_decay"],
+                    self.betas, inv_bc1, inv_sqrt_bc2,
+                )
+                continue
+            if not state:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            buf = state["momentum_buffer"]
+            buf.add_(g - buf, alpha=1 - mu)
+            u = g + mu * (buf - g)
+            update = torch.empty_like(p)
+            for rows, s in group["muon"]:
+                update[rows] = s * zeropower_via_newtonschulz5(u[rows], self.ns_steps)
+            p.mul_(1 - lr * group["weight_decay"]).add_(update, alpha=-lr)

@@ -14,7 +14,7 @@ which is torch.optim.AdamW's update; only the skip, the shared t and the clippin
 from __future__ import annotations
 
 import math
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional, Tuple
 
 import torch
 
@@ -45,6 +45,14 @@ class LabOptimizer(torch.optim.Optimizer):
         """The optimizer's own update, with the gradients multiplied by the clip factor `scale`."""
         raise NotImplementedError
 
+    def tensors_to_update(self, lr_scale: float) -> Iterator[Tuple[dict, float, torch.Tensor]]:
+        """(group, its lr times `lr_scale`, tensor) for every tensor that has a gradient."""
+        for group in self.param_groups:
+            lr = group["lr"] * lr_scale
+            for p in group["params"]:
+                if p.grad is not None:
+                    yield group, lr, p
+
     @torch.no_grad()
     def step(self, closure=None, lr_scale: float = 1.0) -> bool:
         """One update; False when it was skipped for non-finite gradients."""
@@ -61,26 +69,30 @@ class LabOptimizer(torch.optim.Optimizer):
 
 class LabAdamW(LabOptimizer):
     def __init__(self, param_groups: Iterable[dict], betas=(0.9, 0.95), clip: float = 0.0):
-        super().__init__(param_groups, dict(lr=1e-3, eps=1e-8, weight_decay=0.0), clip)
+        super().__init__(param_groups, self.group_defaults(), clip)
         self.betas = (float(betas[0]), float(betas[1]))
         self.t = 0
+
+    @staticmethod
+    def group_defaults() -> dict:
+        """A param group's values where it does not give them."""
+        return dict(lr=1e-3, eps=1e-8, weight_decay=0.0)
 
     def count_step(self) -> None:
         self.t += 1
 
-    def update(self, scale: float, lr_scale: float) -> None:
+    def bias_corrections(self) -> Tuple[float, float]:
+        """1/(1-β1^t) and 1/√(1-β2^t) at this step t."""
         b1, b2 = self.betas
-        inv_bc1 = 1.0 / (1.0 - b1**self.t)
-        inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - b2**self.t)
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                adamw_update_(
-                    p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
-                    self.betas, inv_bc1, inv_sqrt_bc2,
-                )
+        return 1.0 / (1.0 - b1**self.t), 1.0 / math.sqrt(1.0 - b2**self.t)
+
+    def update(self, scale: float, lr_scale: float) -> None:
+        inv_bc1, inv_sqrt_bc2 = self.bias_corrections()
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            adamw_update_(
+                p, p.grad * scale, self.state[p], lr, group["eps"], group["weight_decay"],
+                self.betas, inv_bc1, inv_sqrt_bc2,
+            )
 
 
 def grad_norm_and_scale(params, clip: float):
@@ -130,17 +142,13 @@ class LabSGD(LabOptimizer):
 
     def update(self, scale: float, lr_scale: float) -> None:
         mu = self.momentum
-        for group in self.param_groups:
-            lr = group["lr"] * lr_scale
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["buf"] = torch.zeros_like(p)
-                buf = state["buf"]
-                buf.mul_(mu).add_(p.grad, alpha=scale)
-                p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
+        for group, lr, p in self.tensors_to_update(lr_scale):
+            state = self.state[p]
+            if not state:
+                state["buf"] = torch.zeros_like(p)
+            buf = state["buf"]
+            buf.mul_(mu).add_(p.grad, alpha=scale)
+            p.mul_(1 - lr * group["weight_decay"]).add_(buf, alpha=-lr)
 
 
 

@@ -21,9 +21,9 @@ from .validate import (
     int_in,
     is_number,
     list_of,
+    load_doc,
     number_in,
     one_of,
-    read_json,
     schema_error,
     string,
 )
@@ -162,11 +162,4 @@ def parse_plan(doc: Any) -> Dict[str, Any]:
 
 def load_plan(path: str) -> Dict[str, Any]:
     """Reads and checks a `mup-lab plan` file; raises PlanError("PATH: field: ...")."""
-    try:
-        doc = read_json(path)
-    except DocError as e:
-        raise PlanError(str(e)) from None
-    try:
-        return parse_plan(doc)
-    except PlanError as e:
-        raise PlanError(f"{path}: {e}") from None
+    return load_doc(path, parse_plan, PlanError)

@@ -22,7 +22,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Type, TypeVar, Union
 
 #: src/sweep/schemaParts.ts IMPORT_LIMITS.
 MAX_DOC_BYTES = 64 * 2**20
@@ -30,6 +30,9 @@ MAX_NESTING = 64
 _FORBIDDEN_KEYS = {"__proto__", "constructor", "prototype"}
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+
+T = TypeVar("T")
 
 
 class DocError(ValueError):
@@ -142,6 +145,18 @@ def read_json(path: str) -> Any:
         return parse_json_text(data)
     except DocError as e:
         raise DocError(f"{path}: {e}") from None
+
+
+def load_doc(path: str, parse: Callable[[Any], T], error: Type[Exception]) -> T:
+    """read_json(path), then `parse` of it; every failure raises `error("PATH: ...")`."""
+    try:
+        doc = read_json(path)
+    except DocError as e:
+        raise error(str(e)) from None
+    try:
+        return parse(doc)
+    except error as e:
+        raise error(f"{path}: {e}") from None
 
 
 # --- 2. the JSON Schema -----------------------------------------------------------------------

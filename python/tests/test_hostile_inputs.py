@@ -293,6 +293,26 @@ def _check_flags(main, cases: List[List[str]]) -> Tuple[int, int]:
     return accepted, refused
 
 
+def _argv_cases(rng, base, flags, count, edit_counts, bogus) -> List[List[str]]:
+    """`base` as an argv, then count - 1 variants of it, each with rng.choice(edit_counts) edits:
+    a flag dropped (10%), an unknown flag bogus(rng) added (5%), or a flag of `flags` set to one of
+    its values; a value starting with "-" is passed as --flag=value."""
+    cases = [[x for k, v in base.items() for x in (k, v)]]
+    for _ in range(count - 1):
+        argv = dict(base)
+        for _ in range(rng.choice(edit_counts)):
+            r = rng.random()
+            if r < 0.1 and argv:
+                del argv[rng.choice(list(argv))]
+            elif r < 0.15:
+                argv[bogus(rng)] = "1"
+            else:
+                flag = rng.choice(list(flags))
+                argv[flag] = rng.choice(flags[flag])
+        cases.append([x for k, v in argv.items() for x in ((f"{k}={v}",) if v.startswith("-") else (k, v))])
+    return cases
+
+
 def test_hostile_train_flags(export_path, corpus_path, tmp_path, monkeypatch):
     def accept(*_a, **_k):
         raise _Accepted()
@@ -305,19 +325,8 @@ def test_hostile_train_flags(export_path, corpus_path, tmp_path, monkeypatch):
              "--log-every": _NUMBERS, "--device": ["cpu", "cuda", "tpu", ""]}
     base = {"--export": str(export_path), "--text": str(corpus_path), "--width": "32",
             "--steps": "2", "--batch": "4"}
-    cases = [[x for k, v in base.items() for x in (k, v)]]
-    for _ in range(TRAIN_CASES - 1):
-        argv = dict(base)
-        for _ in range(rng.choice([1, 1, 2, 3])):
-            r = rng.random()
-            if r < 0.1 and argv:
-                del argv[rng.choice(list(argv))]
-            elif r < 0.15:
-                argv[rng.choice(["--bogus", "-x", "--widht"])] = "1"
-            else:
-                flag = rng.choice(list(flags))
-                argv[flag] = rng.choice(flags[flag])
-        cases.append([x for k, v in argv.items() for x in ((f"{k}={v}",) if v.startswith("-") else (k, v))])
+    unknown = ["--bogus", "-x", "--widht"]
+    cases = _argv_cases(rng, base, flags, TRAIN_CASES, [1, 1, 2, 3], lambda r: r.choice(unknown))
     accepted, refused = _check_flags(train_mod.main, cases)
     print(f"train flags: {accepted} accepted, {refused} refused")
     assert accepted >= 1 and refused >= TRAIN_CASES // 2
@@ -330,19 +339,7 @@ def test_hostile_sweep_flags(small_plan, export_path, corpus_path, tmp_path, mon
     flags = {"--plan": files, "--jobs": _NUMBERS, "--device": ["cpu", "cuda", "gpu"],
              "--out": [str(tmp_path / "runs.json")]}
     base = {"--plan": str(small_plan[1]), "--device": "cpu"}
-    cases = [[x for k, v in base.items() for x in (k, v)]]
-    for _ in range(SWEEP_CASES - 1):
-        argv = dict(base)
-        for _ in range(rng.choice([1, 2])):
-            r = rng.random()
-            if r < 0.1 and argv:
-                del argv[rng.choice(list(argv))]
-            elif r < 0.15:
-                argv["--bogus"] = "1"
-            else:
-                flag = rng.choice(list(flags))
-                argv[flag] = rng.choice(flags[flag])
-        cases.append([x for k, v in argv.items() for x in ((f"{k}={v}",) if v.startswith("-") else (k, v))])
+    cases = _argv_cases(rng, base, flags, SWEEP_CASES, [1, 2], lambda _rng: "--bogus")
     accepted, refused = _check_flags(sweep_mod.main, cases)
     print(f"sweep flags: {accepted} accepted, {refused} refused")
     assert accepted >= 1 and refused >= SWEEP_CASES // 4

@@ -54,27 +54,22 @@ def replay_dump(model, opt, batches, m, clip):
     return losses, clipped
 
 
-@pytest.mark.parametrize("case", EXPECTED_CASES)
-def test_pytorch_replays_the_lab_run(case, dump_dir):
-    case_dir = dump_dir / case
-    assert case_dir.exists(), f"{case_dir} missing: mup-lab dump did not write this case"
-    torch.manual_seed(0)
-    m, weights, batches = load_dump(case_dir)
+def lab_run_of(m, weights):
+    """The dump's run in PyTorch: its hyperparameters, transfer() and model (the lab's weights)
+    with its optimizer."""
     hp = Hyperparams.from_json(m["hyperparameters"])
     base = GptShape.from_export(m["base"], "base")
     target = GptShape.from_export(m["target"], "target")
-    p = m["parametrization"]
-    r = transfer(hp, p, base, target)
-    for k, v in m["multipliers"].items():
-        assert math.isclose(r["multipliers"][k], v, rel_tol=1e-12), k
-    if p == "mup":
-        assert r["multipliers"]["residualMult"] == pytest.approx(2**-0.5)  # depth scaling on
-
+    r = transfer(hp, m["parametrization"], base, target)
     model = GPT(target, r["multipliers"])
     model.load_lab_weights(weights)
-    opt = make_optimizer(model, hp, p, base)
-    assert type(opt).__name__ == {"adamw": "LabAdamW", "sgd": "LabSGD"}[hp.optimizer]
-    losses, clipped = replay_dump(model, opt, batches, m, hp.clip)
+    return hp, r, model, make_optimizer(model, hp, m["parametrization"], base)
+
+
+def assert_replays_the_lab(case, model, opt, batches, m, clip):
+    """replay_dump's losses equal the lab's within REL at each of the 20 steps, and the clip
+    acted on some step; the losses."""
+    losses, clipped = replay_dump(model, opt, batches, m, clip)
     lab = m["losses"]
     worst = max(abs(a - b) / abs(b) for a, b in zip(losses, lab))
     print(f"{case}: worst relative loss difference {worst:.2e} over {len(lab)} steps")
@@ -82,3 +77,19 @@ def test_pytorch_replays_the_lab_run(case, dump_dir):
     assert len(losses) == len(lab) == 20
     for step, (a, b) in enumerate(zip(losses, lab), 1):
         assert abs(a - b) <= REL * abs(b), f"step {step}: PyTorch {a} vs lab {b} (worst {worst:.2e})"
+    return losses
+
+
+@pytest.mark.parametrize("case", EXPECTED_CASES)
+def test_pytorch_replays_the_lab_run(case, dump_dir):
+    case_dir = dump_dir / case
+    assert case_dir.exists(), f"{case_dir} missing: mup-lab dump did not write this case"
+    torch.manual_seed(0)
+    m, weights, batches = load_dump(case_dir)
+    hp, r, model, opt = lab_run_of(m, weights)
+    for k, v in m["multipliers"].items():
+        assert math.isclose(r["multipliers"][k], v, rel_tol=1e-12), k
+    if m["parametrization"] == "mup":
+        assert r["multipliers"]["residualMult"] == pytest.approx(2**-0.5)  # depth scaling on
+    assert type(opt).__name__ == {"adamw": "LabAdamW", "sgd": "LabSGD"}[hp.optimizer]
+    assert_replays_the_lab(case, model, opt, batches, m, hp.clip)

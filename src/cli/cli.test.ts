@@ -1,22 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { preset, runCount } from '../sweep/config';
 import { parseImport } from '../exchange/exportParse';
 import { configFromFlags, parseRange, SWEEP_FLAGS, UsageError } from './args';
 import { parseFlags, type FlagValues } from './flags';
 import { main } from './main';
+import { captureOutput } from '../../test/captureOutput';
 
-let stderr: string[] = [];
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr.push(String(s));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput();
 
 const noText = (): Uint8Array => {
   throw new Error('no file');
@@ -205,7 +198,7 @@ describe('CLI commands', () => {
   for (const [what, argv, message] of bad) {
     it(`exits 2 with one line on ${what}`, async () => {
       expect(await main(argv)).toBe(2);
-      const text = stderr.join('');
+      const text = output.stderr.join('');
       expect(text).toMatch(message);
       expect(text).not.toMatch(/\n\s+at /); // no stack trace
     });
@@ -225,7 +218,7 @@ describe('CLI commands', () => {
         '512',
       ]),
     ).toBe(2);
-    expect(stderr.join('')).toMatch(/the largest width that fits is \d+/);
+    expect(output.stderr.join('')).toMatch(/the largest width that fits is \d+/);
   });
 
   it('dumps a GPU run: manifest, weights and batches that replay it', async () => {
@@ -268,8 +261,10 @@ describe('CLI commands', () => {
     expect(parsed.doc.evidence.runs).toHaveLength(4);
     // Without --metric the optima are read on the validation loss, as the page's default, and
     // the output and the export both say so; the training loss's optima come along.
-    expect(stderr.join('')).toMatch(/optima on the validation loss \(.*\) \(--metric val\):/);
-    expect(stderr.join('')).toMatch(/final loss \d\.\d{4}, val loss \d\.\d{4}/);
+    expect(output.stderr.join('')).toMatch(
+      /optima on the validation loss \(.*\) \(--metric val\):/,
+    );
+    expect(output.stderr.join('')).toMatch(/final loss \d\.\d{4}, val loss \d\.\d{4}/);
     expect(parsed.doc.evidence.metric).toBe('val');
     expect(parsed.doc.evidence.otherMetric?.metric).toBe('train');
     for (const r of parsed.doc.evidence.runs) {
@@ -288,7 +283,7 @@ describe('CLI commands', () => {
     writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. '.repeat(200));
     const argv = `sweep --widths 16 --lr-log2=-8:-4:2 --steps 8 --batch 4 --context 16 --depth 1 --heads 2 --seed 0 --parametrization mup --schedule cosine --warmup 2 --horizons --no-tune --metric train --text ${join(dir, 'corpus.txt')} --out ${out}`;
     expect(await main(argv.split(' '))).toBe(0);
-    const text = stderr.join('');
+    const text = output.stderr.join('');
     expect(text).toMatch(
       /optima on the final training loss \(mean of the last 10 steps\) \(--metric train\):/,
     );

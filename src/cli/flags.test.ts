@@ -7,35 +7,21 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_TEXT_BYTES } from '../data/text';
 import { PARAMETRIZATIONS } from '../mup/parametrizations';
 import { configFromFlags, SWEEP_FLAGS } from './args';
 import { parseFlags } from './flags';
 import { commandFlags, commandHelp, main } from './main';
+import { captureOutput } from '../../test/captureOutput';
 
-let stderr: string[] = [];
-let stdout: string[] = [];
-beforeEach(() => {
-  stderr = [];
-  stdout = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout.push(String(s));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput({ stdout: true });
 
 /** Runs the CLI; its exit code and the one line it printed on stderr. */
 async function cli(argv: string[]): Promise<{ code: number; err: string; out: string }> {
-  stderr = [];
-  stdout = [];
+  output.clear();
   const code = await main(argv);
-  return { code, err: stderr.join(''), out: stdout.join('') };
+  return { code, err: output.stderr.join(''), out: output.stdout.join('') };
 }
 
 const COMMANDS = Object.keys(commandFlags());

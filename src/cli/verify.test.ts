@@ -1,22 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseImport } from '../exchange/exportParse';
 import { importedConfig, importedRecords, importedVerificationRuns } from '../exchange/imported';
 import { withMetric } from '../analysis/metric';
 import { verificationAt } from '../sweep/verify';
 import { main } from './main';
+import { captureOutput } from '../../test/captureOutput';
 
-let stderr: string[] = [];
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr.push(String(s));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput();
 
 describe('mup-lab verify', () => {
   it('trains 5 LRs around each prediction at the target width and writes the verified export', async () => {
@@ -30,16 +23,18 @@ describe('mup-lab verify', () => {
 
     // The export names its text but does not hold it: verify says so, and which flag to use.
     expect(await main(['verify', '--from', result, '--width', '32'])).toBe(2);
-    expect(stderr.join('')).toMatch(/--text: the sweep trained on the text .* pass it with --text/);
+    expect(output.stderr.join('')).toMatch(
+      /--text: the sweep trained on the text .* pass it with --text/,
+    );
     expect(await main(['verify', '--from', result, '--width', '32', '--seeds', '0,x'])).toBe(2);
-    expect(stderr.join('')).toMatch(/--seeds: /);
+    expect(output.stderr.join('')).toMatch(/--seeds: /);
     expect(await main(['verify', '--from', result, '--width', '33', '--text', corpus])).toBe(2);
-    expect(stderr.join('')).toMatch(/--width 33: widths: .*(divisible|multiple)/);
+    expect(output.stderr.join('')).toMatch(/--width 33: widths: .*(divisible|multiple)/);
 
-    stderr = [];
+    output.clear();
     const argv = ['verify', '--from', result, '--width', '32', '--text', corpus, '--out', verified];
     expect(await main(argv)).toBe(0);
-    const log = stderr.join('');
+    const log = output.stderr.join('');
     expect(log).toMatch(/verify: 10 runs at width 32/);
     expect(log).toMatch(/mup width 32: predicted log2 lr -?\d+\.\d\d, (observed|every run)/);
     const parsed = parseImport(readFileSync(verified, 'utf8'));

@@ -32,17 +32,10 @@ import {
 } from './rules';
 import { gptTensors, type GptShape, type TensorSpec } from './shapes';
 import { recoverHyperparams, transfer } from './transfer';
+import { BASE_SHAPE } from '../../test/mupFixtures';
 
 const hp = { ...DEFAULT_HYPERPARAMS, weightDecay: 0.1, depthAlpha: 1 as const };
-const base: GptShape = {
-  width: 32,
-  depth: 2,
-  heads: 4,
-  context: 16,
-  vocab: 40,
-  tiedReadout: false,
-  biases: true,
-};
+const base = BASE_SHAPE;
 const target: GptShape = { ...base, width: 128, depth: 4 };
 
 describe('optimizer table', () => {

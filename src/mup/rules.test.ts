@@ -30,18 +30,9 @@ import {
 import { OPTIMIZER_NAMES, validateHyperparams } from './optimizers';
 import { PARAMETRIZATIONS } from './parametrizations';
 import type { TensorKind, TensorRole } from './shapes';
+import { DISTINCT_HPS } from '../../test/mupFixtures';
 
-/** Distinct, non-default values so that a mixed-up hyperparameter shows. */
-const hp: MupHyperparams = {
-  ...DEFAULT_HYPERPARAMS,
-  lr: 0.01,
-  initStd: 0.05,
-  alphaIn: 2,
-  alphaOut: 3,
-  alphaAttn: 1.5,
-  weightDecay: 0.1,
-  eps: 1e-6,
-};
+const hp = DISTINCT_HPS;
 const sigma = hp.initStd;
 const eta = hp.lr;
 const widths = [1, 2, 8];

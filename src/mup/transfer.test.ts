@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS, type MupHyperparams } from './rules';
+import type { MupHyperparams } from './rules';
 import { gptTensors, type GptShape } from './shapes';
 import { mupPytorchHints, recoverHyperparams, transfer, type TransferResult } from './transfer';
+import { BASE_SHAPE, DISTINCT_HPS } from '../../test/mupFixtures';
 
-const hp: MupHyperparams = {
-  ...DEFAULT_HYPERPARAMS,
-  lr: 0.01,
-  initStd: 0.05,
-  alphaIn: 2,
-  alphaOut: 3,
-  alphaAttn: 1.5,
-  weightDecay: 0.1,
-  eps: 1e-6,
-};
+const hp = DISTINCT_HPS;
 
-const base: GptShape = {
-  width: 32,
-  depth: 2,
-  heads: 4,
-  context: 16,
-  vocab: 40,
-  tiedReadout: false,
-  biases: true,
-};
+const base = BASE_SHAPE;
 const wide = (m: number, extra: Partial<GptShape> = {}): GptShape => ({
   ...base,
   width: base.width * m,

@@ -11,6 +11,7 @@
  */
 import adamwWgsl from '../../kernels/adamw.wgsl?raw';
 import type { GpuContext, GpuTensor, PreparedOp } from '../gpu';
+import type { AdamWTensorRef } from '../reference/adamw';
 import { GROUP_STATS_VARIANTS, type GroupStatsOp, type GroupStatsVariant } from './reduce';
 import { checkClip, checkUpdateTable, prepareTableUpdate, updateTableBytes } from './updateTable';
 import { SUBGROUP_RULE, variantOn } from './subgroups';
@@ -35,19 +36,8 @@ export const ADAMW_VARIANT_REGISTRY: VariantRegistry<AdamWVariant, AdamWProblem>
   threshold: (adapter) => (adapter.isFallback ? 'subgroup' : 'workgroup'),
 };
 
-/** One parameter tensor: its place in the flat buffers and its µP hyperparameters. */
-export interface AdamWTensor {
-  /** Element offset from the start of the params (grads, m, v) tensor. */
-  offset: number;
-  length: number;
-  /** Learning rate before the global lrScale. */
-  lr: number;
-  /** Decoupled weight decay: p -= lrScale lr weightDecay p each step. Default 0. */
-  weightDecay?: number;
-  /** Adam epsilon. Default 1e-8. */
-  eps?: number;
-  /** Group (run) sharing the gradient norm and the non-finite flag. Default 0. */
-  group?: number;
+/** A tensor of the kernel's table: the reference's fields (src/reference/adamw.ts), and its own. */
+export interface AdamWTensor extends AdamWTensorRef {
   /**
    * Counted in its group's gradient norm and non-finite flag but not updated (another optimizer
    * updates it: Muon's hidden matrices). Default false.

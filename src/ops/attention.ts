@@ -36,7 +36,6 @@ import attentionSubgroupWgsl from '../../kernels/attention_subgroup.wgsl?raw';
 import attentionUnrolledWgsl from '../../kernels/attention_unrolled.wgsl?raw';
 import {
   dispatchOp,
-  bindingOf,
   createTensor,
   createUniform,
   workgroupCount,
@@ -131,7 +130,7 @@ function memoKernel(name: string, build: () => string): KernelSource {
 /** The kernel source with private arrays of `maxD` floats (one shader module per value). */
 export function attentionKernel(maxD: number): KernelSource {
   return memoKernel(`${ATTENTION_KERNEL.name}@d${maxD}`, () =>
-    setConst(ATTENTION_KERNEL.code, 'MAX_D', maxD),
+    expandUnroll(setConst(ATTENTION_KERNEL.code, 'MAX_D', maxD), { x: 4 }),
   );
 }
 
@@ -381,12 +380,14 @@ export async function prepareAttentionBackward(
         pipeline: dqPipeline,
         entries: [
           { binding: 0, resource: { buffer: uniforms } },
-          { binding: 1, resource: bindingOf(args.qkv) },
-          { binding: 4, resource: bindingOf(args.out) },
-          { binding: 5, resource: bindingOf(args.dout) },
-          { binding: 6, resource: bindingOf(args.lse) },
-          { binding: 7, resource: bindingOf(args.dqkv) },
-          { binding: 8, resource: bindingOf(delta) },
+          ...tensorEntries([
+            [1, args.qkv],
+            [4, args.out],
+            [5, args.dout],
+            [6, args.lse],
+            [7, args.dqkv],
+            [8, delta],
+          ]),
         ],
         groups,
       },
@@ -395,11 +396,13 @@ export async function prepareAttentionBackward(
         pipeline: dkvPipeline,
         entries: [
           { binding: 0, resource: { buffer: uniforms } },
-          { binding: 1, resource: bindingOf(args.qkv) },
-          { binding: 5, resource: bindingOf(args.dout) },
-          { binding: 6, resource: bindingOf(args.lse) },
-          { binding: 7, resource: bindingOf(args.dqkv) },
-          { binding: 9, resource: bindingOf(delta) },
+          ...tensorEntries([
+            [1, args.qkv],
+            [5, args.dout],
+            [6, args.lse],
+            [7, args.dqkv],
+            [9, delta],
+          ]),
         ],
         groups,
       },

@@ -14,6 +14,7 @@ import {
   type GpuTensor,
   type PreparedOp,
 } from '../gpu';
+import type { EmbeddingRefShape } from '../reference/embedding';
 import { checkDims, checkNoAliasing, flatGrid, needTensor } from './shapes';
 import { chooseVariant, type VariantRegistry } from './variants';
 
@@ -69,20 +70,8 @@ export function chooseEmbeddingBackwardVariant(
   return chooseVariant(EMBEDDING_VARIANT_REGISTRY, adapter, problem, tuned);
 }
 
-export interface EmbeddingShape {
-  batch: number;
-  /** Tokens per sequence (the position rows used). */
-  seq: number;
-  vocab: number;
-  dim: number;
-  /**
-   * Rows of the position table (the context length), >= seq. The backward writes all of them:
-   * rows seq..posRows-1 get zero gradient. Default seq.
-   */
-  posRows?: number;
-  /** Input multiplier alpha_in. Default 1. */
-  alpha?: number;
-}
+/** The kernel's shape is the reference's (src/reference/embedding.ts). */
+export type EmbeddingShape = EmbeddingRefShape;
 
 export interface EmbeddingForwardArgs extends EmbeddingShape {
   /** u32 token ids [batch, seq]; an id >= vocab gives a row of zeros. */

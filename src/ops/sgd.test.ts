@@ -10,7 +10,7 @@ import {
 } from '../gpu';
 import { sgdStepRef, type SgdStateRef } from '../reference/sgd';
 import { Rng } from '../util/random';
-import { compareWithin, useGpu } from '../../test/gpu';
+import { compareWithin, expectWithin, useGpu } from '../../test/gpu';
 import { extentOf, gappedTensorTable, uploadUpdateBuffers } from '../../test/updateTables';
 import { ADAMW_VARIANTS } from './adamw';
 import { sgdAddStep, sgdBufBound, sgdParamBound, type SgdBounds } from './errorBounds';
@@ -81,12 +81,15 @@ async function step(h: Harness, grads: Float32Array, tensors: SgdTensor[], lrSca
 
 async function expectMatches(h: Harness, what: string) {
   const got = await readTensor(h.ctx, h.params);
-  const pBound = h.ref.params.map((w, i) => sgdParamBound(h.bounds, i, w));
-  const r = compareWithin(got, h.ref.params, pBound);
-  expect(r.worstRatio, `${what}: params worst at ${r.worstIndex} (${r.maxAbs})`).toBeLessThan(1);
+  expectWithin(
+    got,
+    h.ref.params,
+    h.ref.params.map((w, i) => sgdParamBound(h.bounds, i, w)),
+    `${what}: params`,
+  );
   const buf = await readTensor(h.ctx, h.buf);
   const bBound = h.ref.buf.map((_, i) => sgdBufBound(h.bounds, i));
-  expect(compareWithin(buf, h.ref.buf, bBound).worstRatio, `${what}: buf`).toBeLessThan(1);
+  expectWithin(buf, h.ref.buf, bBound, `${what}: buf`);
   return got;
 }
 

@@ -1,12 +1,18 @@
 /** Float64 reference AdamW step with the same contract as kernels/adamw.wgsl (and PyTorch). */
 export type Numbers = ArrayLike<number>;
 
+/** One parameter tensor: its place in the flat buffers and its µP hyperparameters. */
 export interface AdamWTensorRef {
+  /** Element offset from the start of the params (grads, m, v) tensor. */
   offset: number;
   length: number;
+  /** Learning rate before the global lrScale. */
   lr: number;
+  /** Decoupled weight decay: p -= lrScale lr weightDecay p each step. Default 0. */
   weightDecay?: number;
+  /** Adam epsilon. Default 1e-8. */
   eps?: number;
+  /** Group (run) sharing the gradient norm and the non-finite flag. Default 0. */
   group?: number;
 }
 

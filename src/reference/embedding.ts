@@ -3,11 +3,16 @@ export type Numbers = ArrayLike<number>;
 
 export interface EmbeddingRefShape {
   batch: number;
+  /** Tokens per sequence (the position rows used). */
   seq: number;
   vocab: number;
   dim: number;
-  /** Rows of the position table, >= seq. Default seq. */
+  /**
+   * Rows of the position table (the context length), >= seq. The backward writes all of them:
+   * rows seq..posRows-1 get zero gradient. Default seq.
+   */
   posRows?: number;
+  /** Input multiplier alpha_in. Default 1. */
   alpha?: number;
 }
 

@@ -5,41 +5,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { preset, type SweepConfig } from './config';
+import type { SweepConfig } from './config';
 import { prepareData } from './data';
 import { horizonAnalysis, planHorizonRuns } from './horizon';
-import { startSweep } from './scheduler';
 import { runSession } from './session';
-import type { RunRecord } from './types';
+import { tinySweep, trainSweep } from '../../test/tinySweep';
 
 const gpu = useGpu();
 
 function cosineSweep(): SweepConfig {
-  const c = preset('tiny');
-  return {
-    ...c,
-    data: { kind: 'synthetic', seed: 0, size: 20_000 },
+  return tinySweep({
     widths: [16],
     baseWidth: 16,
-    sweep: { name: 'lr', log2Min: -8, log2Max: -4, log2Step: 2 },
-    train: {
-      ...c.train,
-      steps: 8,
-      seeds: [0],
-      stack: 3,
-      schedule: { kind: 'cosine', warmupSteps: 4, minRatio: 0.1 },
-    },
-  };
+    lr: [-8, -4, 2],
+    train: { steps: 8, stack: 3, schedule: { kind: 'cosine', warmupSteps: 4, minRatio: 0.1 } },
+  });
 }
 
 async function train(c: SweepConfig) {
-  const records: RunRecord[] = [];
-  const data = prepareData(c.data, c.model.context);
-  const handle = startSweep(gpu(), c, {
-    data,
-    callbacks: { onRunDone: (r) => records.push(r) },
-  });
-  expect(await handle.finished).toBe('completed');
+  const { outcome, records } = await trainSweep(gpu(), c);
+  expect(outcome).toBe('completed');
   return records;
 }
 

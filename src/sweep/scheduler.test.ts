@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../../test/gpu';
-import { preset, runCount, type SweepConfig } from './config';
+import { runCount, type SweepConfig } from './config';
 import { prepareData } from './data';
 import { planRuns, startSweep, trainOne } from './scheduler';
 import { stacksOf } from './plan';
 import type { RunRecord } from './types';
+import { sortedIds, tinySweep, trainSweep } from '../../test/tinySweep';
 
 const gpu = useGpu();
 
 function tiny(): SweepConfig {
-  const c = preset('tiny');
-  return {
-    ...c,
-    data: { kind: 'synthetic', seed: 0, size: 20_000 },
-    widths: [16, 32],
-    sweep: { name: 'lr', log2Min: -8, log2Max: -6, log2Step: 2 },
-    train: { ...c.train, steps: 4, batch: 4, seeds: [0], stack: 2 },
-  };
+  return tinySweep({ widths: [16, 32], lr: [-8, -6, 2], train: { steps: 4, batch: 4, stack: 2 } });
 }
 const data = prepareData(tiny().data, tiny().model.context);
 
@@ -41,34 +35,18 @@ describe('sweep scheduler', () => {
 
   it('runs a sweep to completion, skips finished runs on resume, and the results repeat', async () => {
     const c = tiny();
-    const records: RunRecord[] = [];
-    const h = startSweep(gpu(), c, { data, callbacks: { onRunDone: (r) => records.push(r) } });
-    expect(await h.finished).toBe('completed');
-    expect(records.map((r) => r.id).sort()).toEqual(
-      planRuns(c)
-        .map((r) => r.id)
-        .sort(),
-    );
+    const { outcome, records } = await trainSweep(gpu(), c, data);
+    expect(outcome).toBe('completed');
+    expect(sortedIds(records)).toEqual(sortedIds(planRuns(c)));
     for (const r of records) {
       expect(r.losses).toHaveLength(4);
       expect(r.finalLoss).not.toBeNull();
     }
     // Resume with half done: only the other half runs, and equals the first time.
-    const half = records.slice(0, 4);
-    const again: RunRecord[] = [];
-    expect(
-      await startSweep(gpu(), c, {
-        data,
-        done: half,
-        callbacks: { onRunDone: (r) => again.push(r) },
-      }).finished,
-    ).toBe('completed');
-    expect(again.map((r) => r.id).sort()).toEqual(
-      records
-        .slice(4)
-        .map((r) => r.id)
-        .sort(),
-    );
+    const resumed = await trainSweep(gpu(), c, data, records.slice(0, 4));
+    expect(resumed.outcome).toBe('completed');
+    const again = resumed.records;
+    expect(sortedIds(again)).toEqual(sortedIds(records.slice(4)));
     for (const r of again) expect(r.losses).toEqual(records.find((x) => x.id === r.id)!.losses);
   });
 
@@ -102,11 +80,8 @@ describe('sweep scheduler', () => {
       hp: { ...tiny().hp, depthAlpha: 0.5 },
       sweep: { name: 'lr', log2Min: -7, log2Max: -7, log2Step: 1 },
     };
-    const records: RunRecord[] = [];
-    expect(
-      await startSweep(gpu(), c, { data, callbacks: { onRunDone: (r) => records.push(r) } })
-        .finished,
-    ).toBe('completed');
+    const { outcome, records } = await trainSweep(gpu(), c, data);
+    expect(outcome).toBe('completed');
     expect(records.map((r) => [r.width, r.depth])).toEqual([
       [16, 1],
       [16, 2],

@@ -10,19 +10,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main';
 import { parseImport } from '../exchange/exportParse';
+import { captureOutput } from '../../test/captureOutput';
 
-let stderr: string[] = [];
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr.push(String(s));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput();
 
 describe('µTransfer (CLI sweep)', () => {
   it('keeps the optimal learning rate across a 4x span of widths under µP, not under SP', async () => {
@@ -65,7 +58,7 @@ describe('µTransfer (CLI sweep)', () => {
     expect(mup.penalty).toMatchObject({ width: 64, baseWidth: 16, diverged: false });
     expect(sp.penalty!.diverged || sp.penalty!.loss! > mup.penalty!.loss!).toBe(true);
     // The CLI prints the same metrics beside the verdict.
-    expect(stderr.join('')).toMatch(
+    expect(output.stderr.join('')).toMatch(
       /mup: .*\n {2}drift -?\d\.\d\d ± \d\.\d\d octaves per width doubling; penalty at width 64/,
     );
   }, 300_000); // 40-60 s alone on SwiftShader; more when other suites share the two cores

@@ -1,37 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../mup/rules';
-import type { GptShape } from '../mup/shapes';
-import { prepareData } from '../sweep/data';
+import { tinyTraining } from '../../test/tinyTraining';
 import { useGpu } from '../../test/gpu';
-import { trainStack, type TrainSetup } from './trainer';
+import { trainStack } from './trainer';
 
 const gpu = useGpu();
-const data = prepareData({ kind: 'synthetic', seed: 0, size: 20_000 }, 16);
-const shape: GptShape = {
-  width: 16,
-  depth: 1,
-  heads: 2,
-  context: 16,
-  vocab: data.vocab,
-  tiedReadout: false,
-  biases: false,
-};
-
-function setup(hps: MupHyperparams[], overrides: Partial<TrainSetup> = {}): TrainSetup {
-  return {
-    shape,
-    base: shape,
-    parametrization: 'mup',
-    hps,
-    seed: 3,
-    steps: 12,
-    batch: 4,
-    schedule: { kind: 'constant' },
-    data,
-    readEvery: 4,
-    ...overrides,
-  };
-}
+const { data, shape, setup } = tinyTraining(
+  { depth: 1, biases: false },
+  { steps: 12, readEvery: 4 },
+);
 
 const hp = (lr: number): MupHyperparams => ({ ...DEFAULT_HYPERPARAMS, lr });
 

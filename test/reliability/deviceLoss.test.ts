@@ -7,20 +7,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLostError, releaseGpu, type GpuContext } from '../../src/gpu';
 import { acquireNodeGpu } from '../../src/gpu/node';
-import { preset, type SweepConfig } from '../../src/sweep/config';
+import type { SweepConfig } from '../../src/sweep/config';
 import { prepareData } from '../../src/sweep/data';
 import { planRuns, startSweep, type SweepCallbacks } from '../../src/sweep/scheduler';
 import type { RunRecord } from '../../src/sweep/types';
+import { tinySweep } from '../tinySweep';
 
 function config(): SweepConfig {
-  const c = preset('tiny');
-  return {
-    ...c,
-    data: { kind: 'synthetic', seed: 0, size: 20_000 },
-    widths: [16, 32],
-    sweep: { name: 'lr', log2Min: -8, log2Max: -6, log2Step: 2 },
-    train: { ...c.train, steps: 8, batch: 4, seeds: [0], stack: 1 },
-  };
+  return tinySweep({ widths: [16, 32], lr: [-8, -6, 2], train: { steps: 8, batch: 4, stack: 1 } });
 }
 const data = prepareData(config().data, config().model.context);
 

@@ -4,40 +4,32 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
-import { preset, type SweepConfig } from '../../src/sweep/config';
+import type { SweepConfig } from '../../src/sweep/config';
 import { prepareData } from '../../src/sweep/data';
 import { buildExport } from '../../src/exchange/export';
 import { parseImport } from '../../src/exchange/exportParse';
-import { planRuns, startSweep } from '../../src/sweep/scheduler';
-import type { RunRecord } from '../../src/sweep/types';
+import { planRuns } from '../../src/sweep/scheduler';
 import { divergenceBound } from '../../src/train/divergence';
+import { sortedIds, tinySweep, trainSweep } from '../tinySweep';
 
 const gpu = useGpu();
 
 function config(): SweepConfig {
-  const c = preset('tiny');
-  return {
-    ...c,
-    data: { kind: 'synthetic', seed: 0, size: 20_000 },
+  return tinySweep({
     widths: [16, 32],
-    sweep: { name: 'lr', log2Min: -8, log2Max: 2, log2Step: 2 },
+    lr: [-8, 2, 2],
     // batch × context = 64: the six learning rates of one width train as one stack.
-    train: { ...c.train, steps: 8, batch: 4, seeds: [0], stack: 6 },
-  };
+    train: { steps: 8, batch: 4, stack: 6 },
+  });
 }
 
 describe('divergence in a sweep', () => {
   it('flags runs that blow up, completes, and exports finite numbers only', async () => {
     const c = config();
     const data = prepareData(c.data, c.model.context);
-    const records: RunRecord[] = [];
-    const h = startSweep(gpu(), c, { data, callbacks: { onRunDone: (r) => records.push(r) } });
-    expect(await h.finished).toBe('completed');
-    expect(records.map((r) => r.id).sort()).toEqual(
-      planRuns(c)
-        .map((r) => r.id)
-        .sort(),
-    );
+    const { outcome, records } = await trainSweep(gpu(), c, data);
+    expect(outcome).toBe('completed');
+    expect(sortedIds(records)).toEqual(sortedIds(planRuns(c)));
 
     const bound = divergenceBound(data.vocab);
     const diverged = records.filter((r) => r.diverged);

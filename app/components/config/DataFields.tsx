@@ -1,6 +1,8 @@
+import type { ReactNode } from 'react';
 import type { DataConfig } from '../../../src/sweep/config';
 import * as fmt from '../../lib/format';
 import { useLab } from '../../store';
+import { bindFields } from '../form/bind';
 import { useFieldErrors } from '../form/errors';
 import { NumberField } from '../form/NumberField';
 import { TextDrop } from './TextDrop';
@@ -11,66 +13,72 @@ import { TextDrop } from './TextDrop';
  */
 export function DataFields() {
   const data = useLab((s) => s.config.data);
-  const editConfig = useLab((s) => s.editConfig);
   const pickBuiltIn = useLab((s) => s.useBuiltInCorpus);
   const textFile = useLab((s) => s.textFile);
-  const setSynthetic = (patch: Partial<Extract<DataConfig, { kind: 'synthetic' }>>) =>
-    editConfig((c) => (c.data.kind === 'synthetic' ? { ...c, data: { ...c.data, ...patch } } : c));
   return (
     <fieldset className="group">
       <legend>Data</legend>
       <div className="radios" role="radiogroup" aria-label="Training data">
-        <label>
-          <input
-            type="radio"
-            name="data-kind"
-            checked={data.kind === 'synthetic'}
-            onChange={() => pickBuiltIn('synthetic')}
-          />{' '}
+        <KindRadio checked={data.kind === 'synthetic'} onPick={() => pickBuiltIn('synthetic')}>
           Synthetic corpus
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="data-kind"
-            checked={data.kind === 'shakespeare'}
-            onChange={() => pickBuiltIn('shakespeare')}
-          />{' '}
+        </KindRadio>
+        <KindRadio checked={data.kind === 'shakespeare'} onPick={() => pickBuiltIn('shakespeare')}>
           Tiny Shakespeare
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="data-kind"
-            checked={data.kind === 'text'}
-            disabled={!textFile && data.kind !== 'text'}
-            onChange={() => undefined}
-          />{' '}
+        </KindRadio>
+        <KindRadio
+          checked={data.kind === 'text'}
+          disabled={!textFile && data.kind !== 'text'}
+          onPick={() => undefined}
+        >
           Your text
-        </label>
+        </KindRadio>
       </div>
-      {data.kind === 'synthetic' && (
-        <div className="row">
-          <NumberField
-            label="Size (characters)"
-            field="data.size"
-            value={data.size}
-            min={1000}
-            step={1000}
-            onChange={(size) => setSynthetic({ size })}
-          />
-          <NumberField
-            label="Corpus seed"
-            field="data.seed"
-            value={data.seed}
-            min={0}
-            onChange={(seed) => setSynthetic({ seed })}
-          />
-        </div>
-      )}
+      {data.kind === 'synthetic' && <SyntheticFields data={data} />}
       <TextDrop />
       <DataStatusLine />
     </fieldset>
+  );
+}
+
+/** One choice of the data's kind. */
+function KindRadio({
+  checked,
+  disabled,
+  onPick,
+  children,
+}: {
+  checked: boolean;
+  disabled?: boolean;
+  onPick(): void;
+  children: ReactNode;
+}) {
+  return (
+    <label>
+      <input
+        type="radio"
+        name="data-kind"
+        checked={checked}
+        disabled={disabled}
+        onChange={onPick}
+      />{' '}
+      {children}
+    </label>
+  );
+}
+
+type SyntheticData = Extract<DataConfig, { kind: 'synthetic' }>;
+
+/** The synthetic corpus's size and seed. */
+function SyntheticFields({ data }: { data: SyntheticData }) {
+  const editConfig = useLab((s) => s.editConfig);
+  const bind = bindFields('data', data, (patch: Partial<SyntheticData>) =>
+    editConfig((c) => (c.data.kind === 'synthetic' ? { ...c, data: { ...c.data, ...patch } } : c)),
+  );
+  return (
+    <div className="row">
+      <NumberField label="Size (characters)" {...bind('size')} min={1000} step={1000} />
+      <NumberField label="Corpus seed" {...bind('seed')} min={0} />
+    </div>
   );
 }
 

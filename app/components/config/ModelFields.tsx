@@ -1,39 +1,21 @@
 import { MAX_CONTEXT, MAX_DEPTH, MAX_HEAD_SIZE } from '../../../src/limits';
-import type { ModelConfig } from '../../../src/sweep/config';
-import { useLab } from '../../store';
 import { CheckField } from '../form/CheckField';
 import { NumberField } from '../form/NumberField';
 import { SelectField } from '../form/SelectField';
+import { useConfigSection } from './useConfigSection';
 
 type HeadMode = 'heads' | 'headSize';
 
 /** The GPT: depth, attention heads (fixed count or fixed size), context, readout. */
 export function ModelFields() {
-  const model = useLab((s) => s.config.model);
-  const editConfig = useLab((s) => s.editConfig);
-  const setModel = (patch: Partial<ModelConfig>) =>
-    editConfig((c) => ({ ...c, model: { ...c.model, ...patch } }));
+  const { values: model, set: setModel, bind } = useConfigSection('model');
   const mode: HeadMode = model.headSize !== undefined ? 'headSize' : 'heads';
   return (
     <fieldset className="group">
       <legend>Model</legend>
       <div className="row">
-        <NumberField
-          label="Depth (blocks)"
-          field="model.depth"
-          value={model.depth}
-          min={1}
-          max={MAX_DEPTH}
-          onChange={(depth) => setModel({ depth })}
-        />
-        <NumberField
-          label="Context (tokens)"
-          field="model.context"
-          value={model.context}
-          min={2}
-          max={MAX_CONTEXT}
-          onChange={(context) => setModel({ context })}
-        />
+        <NumberField label="Depth (blocks)" {...bind('depth')} min={1} max={MAX_DEPTH} />
+        <NumberField label="Context (tokens)" {...bind('context')} min={2} max={MAX_CONTEXT} />
       </div>
       <div className="row">
         <SelectField<HeadMode>
@@ -73,14 +55,7 @@ export function ModelFields() {
         )}
       </div>
       <div className="row">
-        <NumberField
-          label="MLP ratio"
-          field="model.mlpRatio"
-          value={model.mlpRatio}
-          step="any"
-          min={0.25}
-          onChange={(mlpRatio) => setModel({ mlpRatio })}
-        />
+        <NumberField label="MLP ratio" {...bind('mlpRatio')} step="any" min={0.25} />
         <div className="checks">
           <CheckField
             label="Tied readout"

@@ -1,17 +1,15 @@
 import type { Schedule } from '../../../src/train/schedule';
-import { SWEEP_LIMITS, type TrainConfig } from '../../../src/sweep/config';
-import { useLab } from '../../store';
+import { SWEEP_LIMITS } from '../../../src/sweep/config';
+import { bindFields } from '../form/bind';
 import { ListField } from '../form/ListField';
 import { NumberField } from '../form/NumberField';
 import { SelectField } from '../form/SelectField';
 import { OptimizerField } from './OptimizerField';
+import { useConfigSection } from './useConfigSection';
 
 /** The optimizer, steps, batch, seeds, the LR schedule and how many runs train side by side. */
 export function TrainingFields() {
-  const train = useLab((s) => s.config.train);
-  const editConfig = useLab((s) => s.editConfig);
-  const setTrain = (patch: Partial<TrainConfig>) =>
-    editConfig((c) => ({ ...c, train: { ...c.train, ...patch } }));
+  const { values: train, set: setTrain, bind } = useConfigSection('train');
   const schedule = train.schedule;
   const setSchedule = (next: Schedule) => setTrain({ schedule: next });
   return (
@@ -19,27 +17,9 @@ export function TrainingFields() {
       <legend>Training</legend>
       <OptimizerField />
       <div className="row three">
-        <NumberField
-          label="Steps"
-          field="train.steps"
-          value={train.steps}
-          min={1}
-          onChange={(steps) => setTrain({ steps })}
-        />
-        <NumberField
-          label="Batch"
-          field="train.batch"
-          value={train.batch}
-          min={1}
-          onChange={(batch) => setTrain({ batch })}
-        />
-        <ListField
-          label="Seeds"
-          field="train.seeds"
-          value={train.seeds}
-          placeholder="0, 1"
-          onChange={(seeds) => setTrain({ seeds })}
-        />
+        <NumberField label="Steps" {...bind('steps')} min={1} />
+        <NumberField label="Batch" {...bind('batch')} min={1} />
+        <ListField label="Seeds" {...bind('seeds')} placeholder="0, 1" />
       </div>
       <div className="row">
         <SelectField<Schedule['kind']>
@@ -60,34 +40,30 @@ export function TrainingFields() {
         />
         <NumberField
           label="Runs side by side"
-          field="train.stack"
-          value={train.stack}
+          {...bind('stack')}
           min={1}
           max={SWEEP_LIMITS.stack}
           hint="Stacked in one set of dispatches"
-          onChange={(stack) => setTrain({ stack })}
         />
       </div>
-      {schedule.kind === 'cosine' && (
-        <div className="row">
-          <NumberField
-            label="Warm-up steps"
-            field="train.schedule.warmupSteps"
-            value={schedule.warmupSteps}
-            min={0}
-            onChange={(warmupSteps) => setSchedule({ ...schedule, warmupSteps })}
-          />
-          <NumberField
-            label="Final LR ratio"
-            field="train.schedule.minRatio"
-            value={schedule.minRatio}
-            step="any"
-            min={0}
-            max={1}
-            onChange={(minRatio) => setSchedule({ ...schedule, minRatio })}
-          />
-        </div>
-      )}
+      {schedule.kind === 'cosine' && <CosineFields schedule={schedule} set={setSchedule} />}
     </fieldset>
+  );
+}
+
+/** The cosine schedule's warm-up and final ratio. */
+function CosineFields({
+  schedule,
+  set,
+}: {
+  schedule: Extract<Schedule, { kind: 'cosine' }>;
+  set(next: Schedule): void;
+}) {
+  const bind = bindFields('train.schedule', schedule, (patch) => set({ ...schedule, ...patch }));
+  return (
+    <div className="row">
+      <NumberField label="Warm-up steps" {...bind('warmupSteps')} min={0} />
+      <NumberField label="Final LR ratio" {...bind('minRatio')} step="any" min={0} max={1} />
+    </div>
   );
 }

@@ -5,11 +5,13 @@
  */
 import { releaseTensor, uploadTensor, type GpuTensor } from '../../gpu';
 import { prepareAdamW } from '../../ops/adamw';
+import { stackedTensors } from './tensorTable';
 import type { GpuOptimizer } from './types';
 
 export const adamwGpu: GpuOptimizer = {
   name: 'adamw',
-  async prepare(ctx, { model, transfers }) {
+  async prepare(ctx, setup) {
+    const { model, transfers } = setup;
     const zeros = new Float32Array(model.layout.totalSize);
     const moments: GpuTensor[] = [
       uploadTensor(ctx, zeros, [zeros.length], 'adam m'),
@@ -23,20 +25,7 @@ export const adamwGpu: GpuOptimizer = {
         grads: model.grads,
         m: moments[0],
         v: moments[1],
-        tensors: transfers.flatMap((tr, k) =>
-          tr.tensors.map((t) => {
-            const slot = model.layout.byName.get(t.name)!;
-            return {
-              offset: k * model.layout.runStride + slot.offset,
-              length: slot.size,
-              lr: t.lr,
-              eps: t.eps,
-              weightDecay: t.weightDecay,
-              group: k,
-              name: t.name,
-            };
-          }),
-        ),
+        tensors: stackedTensors(setup),
         groups: transfers.length,
         beta1,
         beta2,

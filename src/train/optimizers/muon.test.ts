@@ -5,38 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS, type MupHyperparams } from '../../mup/rules';
-import type { GptShape } from '../../mup/shapes';
-import { prepareData } from '../../sweep/data';
+import { tinyTraining } from '../../../test/tinyTraining';
 import { useGpu } from '../../../test/gpu';
-import { trainStack, type TrainSetup } from '../trainer';
+import { trainStack } from '../trainer';
 
 const gpu = useGpu();
-const data = prepareData({ kind: 'synthetic', seed: 0, size: 20_000 }, 16);
-const shape: GptShape = {
-  width: 16,
-  depth: 2,
-  heads: 2,
-  context: 16,
-  vocab: data.vocab,
-  tiedReadout: false,
-  biases: true,
-};
-
-function setup(hps: MupHyperparams[], overrides: Partial<TrainSetup> = {}): TrainSetup {
-  return {
-    shape,
-    base: shape,
-    parametrization: 'mup',
-    hps,
-    seed: 3,
-    steps: 10,
-    batch: 4,
-    schedule: { kind: 'constant' },
-    data,
-    readEvery: 5,
-    ...overrides,
-  };
-}
+const { data, setup } = tinyTraining({ depth: 2, biases: true }, { steps: 10, readEvery: 5 });
 
 const hp = (lr: number): MupHyperparams => ({ ...DEFAULT_HYPERPARAMS, optimizer: 'muon', lr });
 

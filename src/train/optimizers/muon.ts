@@ -18,9 +18,10 @@ import muonWgsl from '../../../kernels/muon.wgsl?raw';
 import {
   bindingOf,
   createTensor,
-  dispatchOp,
+  singleDispatchOp,
   releaseTensor,
   STORAGE_USAGE,
+  tensorEntries,
   uploadTensor,
   type GpuTensor,
   type PreparedOp,
@@ -37,6 +38,7 @@ import { prepareAdamW } from '../../ops/adamw';
 import { NS_ALIGN, prepareNewtonSchulz, type NewtonSchulzBatch } from '../../ops/newtonSchulz';
 import { buildChunkTable, uploadWords } from '../../ops/reduce';
 import { flatGrid } from '../../ops/shapes';
+import { stackedTensors } from './tensorTable';
 import type { GpuOptimizer } from './types';
 
 export const MUON_KERNEL = { name: 'muon', code: muonWgsl };
@@ -61,7 +63,8 @@ interface MuonMatrix {
 
 export const muonGpu: GpuOptimizer = {
   name: 'muon',
-  async prepare(ctx, { model, transfers }) {
+  async prepare(ctx, setup) {
+    const { model, transfers } = setup;
     const label = 'muon';
     const hp0 = transfers[0].hp;
     const momentum = muonMomentumOf(hp0);
@@ -133,21 +136,7 @@ export const muonGpu: GpuOptimizer = {
         grads: model.grads,
         m: adamM,
         v: adamV,
-        tensors: transfers.flatMap((tr, k) =>
-          tr.tensors.map((t) => {
-            const slot = layout.byName.get(t.name)!;
-            return {
-              offset: k * layout.runStride + slot.offset,
-              length: slot.size,
-              lr: t.lr,
-              eps: t.eps,
-              weightDecay: t.weightDecay,
-              group: k,
-              statsOnly: isMuonTensor(t),
-              name: t.name,
-            };
-          }),
-        ),
+        tensors: stackedTensors(setup, isMuonTensor),
         groups: transfers.length,
         beta1,
         beta2,
@@ -211,37 +200,24 @@ export const muonGpu: GpuOptimizer = {
         { binding: 6, resource: bindingOf(chunks) },
         { binding: 7, resource: bindingOf(adam.stats) },
       ];
-      const momentumOp = dispatchOp(ctx, {
-        label: `${label}:momentum`,
-        dispatches: [
-          {
-            pipeline: momentumPipeline,
-            entries: [
-              ...common,
-              { binding: 2, resource: bindingOf(model.grads) },
-              { binding: 3, resource: bindingOf(buf) },
-              { binding: 4, resource: bindingOf(u) },
-            ],
-            groups: grid,
-          },
-        ],
-        owned: [],
-      });
-      const applyOp = dispatchOp(ctx, {
-        label: `${label}:apply`,
-        dispatches: [
-          {
-            pipeline: applyPipeline,
-            entries: [
-              ...common,
-              { binding: 1, resource: bindingOf(model.params) },
-              { binding: 4, resource: bindingOf(o) },
-            ],
-            groups: grid,
-          },
-        ],
-        owned: [],
-      });
+      // The two muon.wgsl passes: the common bindings and each pass's own tensors.
+      const pass = (name: string, pipeline: GPUComputePipeline, own: [number, GpuTensor][]) =>
+        singleDispatchOp(ctx, {
+          label: `${label}:${name}`,
+          pipeline,
+          entries: [...common, ...tensorEntries(own)],
+          groups: grid,
+          owned: [],
+        });
+      const momentumOp = pass('momentum', momentumPipeline, [
+        [2, model.grads],
+        [3, buf],
+        [4, u],
+      ]);
+      const applyOp = pass('apply', applyPipeline, [
+        [1, model.params],
+        [4, o],
+      ]);
       const sequence: PreparedOp[] = [adam, momentumOp, ns, applyOp];
       return {
         label: `${label} (${matrices.length} matrices in ${batches.length} shapes, ${steps} steps)`,

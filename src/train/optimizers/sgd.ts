@@ -7,11 +7,13 @@
 import { releaseTensor, uploadTensor } from '../../gpu';
 import { DEFAULT_MOMENTUM } from '../../mup/rules';
 import { prepareSgd } from '../../ops/sgd';
+import { stackedTensors } from './tensorTable';
 import type { GpuOptimizer } from './types';
 
 export const sgdGpu: GpuOptimizer = {
   name: 'sgd',
-  async prepare(ctx, { model, transfers }) {
+  async prepare(ctx, setup) {
+    const { model, transfers } = setup;
     const zeros = new Float32Array(model.layout.totalSize);
     const buf = uploadTensor(ctx, zeros, [zeros.length], 'sgd momentum');
     const { momentum, clip } = transfers[0].optimizer;
@@ -20,19 +22,7 @@ export const sgdGpu: GpuOptimizer = {
         params: model.params,
         grads: model.grads,
         buf,
-        tensors: transfers.flatMap((tr, k) =>
-          tr.tensors.map((t) => {
-            const slot = model.layout.byName.get(t.name)!;
-            return {
-              offset: k * model.layout.runStride + slot.offset,
-              length: slot.size,
-              lr: t.lr,
-              weightDecay: t.weightDecay,
-              group: k,
-              name: t.name,
-            };
-          }),
-        ),
+        tensors: stackedTensors(setup),
         groups: transfers.length,
         momentum: momentum ?? DEFAULT_MOMENTUM,
         clip,

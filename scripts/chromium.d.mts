@@ -1,0 +1,3 @@
+export const chromiumPath: string | undefined;
+export const QUIET_FLAGS: string[];
+export const WEBGPU_FLAGS: string[];
