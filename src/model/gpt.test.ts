@@ -80,59 +80,36 @@ const mult = { inputMult: 1.5, attnScale: 0.35, residualMult: 0.7, readoutMult: 
 const GRAD_TOL = 1e-5;
 
 describe('GPT on the GPU vs the float64 reference', () => {
-  it('matches loss and every gradient (untied, biases)', async () => {
-    const shape = {
-      width: 16,
-      depth: 2,
-      heads: 2,
-      context: 8,
-      vocab: 11,
-      tiedReadout: false,
-      biases: true,
-    };
-    const worst = await compare(shape, mult, 2, 1);
-    for (const [name, e] of Object.entries(worst)) expect(e, name).toBeLessThan(GRAD_TOL);
-  });
-
-  it('matches with a tied readout, no biases and an awkward width', async () => {
-    const shape = {
-      width: 24,
-      depth: 1,
-      heads: 3,
-      context: 7,
-      vocab: 13,
-      tiedReadout: true,
-      biases: false,
-    };
-    const worst = await compare(shape, mult, 3, 1);
-    for (const [name, e] of Object.entries(worst)) expect(e, name).toBeLessThan(GRAD_TOL);
-  });
-
-  it('a second step starts from fresh gradients (tied readout: pos_emb did accumulate)', async () => {
-    const shape = {
-      width: 16,
-      depth: 1,
-      heads: 2,
-      context: 8,
-      vocab: 11,
-      tiedReadout: true,
-      biases: true,
-    };
-    const worst = await compare(shape, mult, 2, 1, 2);
-    for (const [name, e] of Object.entries(worst)) expect(e, name).toBeLessThan(GRAD_TOL);
-  });
-
-  it('matches for two stacked runs with their own parameters', async () => {
-    const shape = {
-      width: 16,
-      depth: 1,
-      heads: 2,
-      context: 8,
-      vocab: 11,
-      tiedReadout: false,
-      biases: true,
-    };
-    const worst = await compare(shape, mult, 8, 2);
+  const small: GptShape = {
+    width: 16,
+    depth: 1,
+    heads: 2,
+    context: 8,
+    vocab: 11,
+    tiedReadout: false,
+    biases: true,
+  };
+  // [what, shape, batch, stacked runs, steps]
+  const cases: [string, GptShape, number, number, number][] = [
+    ['loss and every gradient (untied, biases)', { ...small, depth: 2 }, 2, 1, 1],
+    [
+      'a tied readout, no biases and an awkward width',
+      { ...small, width: 24, heads: 3, context: 7, vocab: 13, tiedReadout: true, biases: false },
+      3,
+      1,
+      1,
+    ],
+    [
+      'a second step from fresh gradients (tied readout: pos_emb did accumulate)',
+      { ...small, tiedReadout: true },
+      2,
+      1,
+      2,
+    ],
+    ['two stacked runs with their own parameters', small, 8, 2, 1],
+  ];
+  it.each(cases)('matches: %s', async (_, shape, batch, runs, passes) => {
+    const worst = await compare(shape, mult, batch, runs, passes);
     for (const [name, e] of Object.entries(worst)) expect(e, name).toBeLessThan(GRAD_TOL);
   });
 

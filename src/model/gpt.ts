@@ -206,6 +206,20 @@ export class GptGpu {
     return model;
   }
 
+  /** What the embedding's forward and backward of every run share: the tokens and the shape. */
+  private embeddingShape() {
+    const { context: T, vocab: V, width: d } = this.dims;
+    return {
+      tokens: this.tokens,
+      batch: this.batch,
+      seq: T,
+      vocab: V,
+      dim: d,
+      posRows: T,
+      alpha: this.options.multipliers.inputMult,
+    };
+  }
+
   /** View of parameter (or gradient) `name` of run 0, long enough for all runs' copies. */
   private stacked(flat: GpuTensor, name: string): GpuTensor {
     const slot = slotOf(this.layout, name);
@@ -245,7 +259,7 @@ export class GptGpu {
   // ---- Forward ------------------------------------------------------------------------------
 
   private async planForward(): Promise<ForwardSaved> {
-    const { width: d, depth: L, context: T, vocab: V } = this.dims;
+    const { width: d, depth: L, vocab: V } = this.dims;
     const K = this.runs;
     const KR = K * this.rows;
     const act = this.activations;
@@ -253,16 +267,10 @@ export class GptGpu {
     for (let k = 0; k < K; k++) {
       fwd.push(
         await prepareEmbeddingForward(this.ctx, {
-          tokens: this.tokens,
+          ...this.embeddingShape(),
           tokEmb: this.ofRun(this.params, 'tok_emb', k),
           posEmb: this.ofRun(this.params, 'pos_emb', k),
           out: this.rowsOf(act.embedding, k, d),
-          batch: this.batch,
-          seq: T,
-          vocab: V,
-          dim: d,
-          posRows: T,
-          alpha: this.options.multipliers.inputMult,
           label: `embedding run ${k}`,
         }),
       );
@@ -560,21 +568,15 @@ export class GptGpu {
 
   /** d tok_emb and d pos_emb from the residual stream's gradient, per run. */
   private async planEmbeddingBackward(dRes: GpuTensor): Promise<PreparedOp[]> {
-    const { width: d, context: T, vocab: V } = this.dims;
+    const { width: d } = this.dims;
     const ops: PreparedOp[] = [];
     for (let k = 0; k < this.runs; k++) {
       ops.push(
         await prepareEmbeddingBackward(this.ctx, {
-          tokens: this.tokens,
+          ...this.embeddingShape(),
           dOut: this.rowsOf(dRes, k, d),
           dTok: this.ofRun(this.grads, 'tok_emb', k),
           dPos: this.ofRun(this.grads, 'pos_emb', k),
-          batch: this.batch,
-          seq: T,
-          vocab: V,
-          dim: d,
-          posRows: T,
-          alpha: this.options.multipliers.inputMult,
           // A tied readout already wrote its part of d tok_emb; d pos_emb starts afresh.
           beta: this.dims.tiedReadout ? 1 : 0,
           posBeta: 0,

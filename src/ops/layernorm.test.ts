@@ -277,6 +277,19 @@ async function checkBackward(c: BackwardCase) {
   }
 }
 
+/** A forward layernorm's arguments over two zero rows of `width`. */
+function twoZeroRows(s: TensorScope, width: number) {
+  return {
+    x: s.up(new Float32Array(2 * width), 'x'),
+    gain: s.up(new Float32Array(width), 'gain'),
+    y: s.empty(2 * width, 'y'),
+    mean: s.empty(2, 'mean'),
+    rstd: s.empty(2, 'rstd'),
+    rows: 2,
+    width,
+  };
+}
+
 describe('layernorm variants', () => {
   it("row sums of the row variant are never deeper than the workgroup variant's", () => {
     // So running the row variant under the same bound formulas loosens no tolerance.
@@ -317,15 +330,7 @@ describe('layernorm variants', () => {
       expect(subgroupLanes(plain.features)).toBe(0);
       const s = new TensorScope(plain);
       const width = 7;
-      const args = {
-        x: s.up(new Float32Array(2 * width), 'x'),
-        gain: s.up(new Float32Array(width), 'gain'),
-        y: s.empty(2 * width, 'y'),
-        mean: s.empty(2, 'mean'),
-        rstd: s.empty(2, 'rstd'),
-        rows: 2,
-        width,
-      };
+      const args = twoZeroRows(s, width);
       await expect(
         prepareLayerNormForward(plain, { ...args, variant: 'subgroup' }),
       ).rejects.toThrow(/subgroup needs a device with the subgroups feature/);
@@ -345,15 +350,7 @@ describe('layernorm variants', () => {
     const ctx = gpu();
     const s = new TensorScope(ctx);
     const width = 33;
-    const args = {
-      x: s.up(new Float32Array(2 * width), 'x'),
-      gain: s.up(new Float32Array(width), 'gain'),
-      y: s.empty(2 * width, 'y'),
-      mean: s.empty(2, 'mean'),
-      rstd: s.empty(2, 'rstd'),
-      rows: 2,
-      width,
-    };
+    const args = twoZeroRows(s, width);
     const op = await prepareLayerNormForward(ctx, args);
     const subgroups = subgroupLanes(ctx.features) > 0;
     expect(op.label).toContain(`[${chooseLayerNormVariant(ctx.adapter, width, subgroups)}]`);
