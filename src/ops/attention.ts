@@ -100,7 +100,7 @@ export const ATTENTION_VARIANT_REGISTRY: VariantRegistry<
   },
 };
 
-/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+/** The variant `tuned` (the context's table) names for this shape, else the thresholds'. */
 export function chooseAttentionVariant(
   adapter: AdapterSummary,
   problem?: AttentionProblem,

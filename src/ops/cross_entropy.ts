@@ -70,7 +70,7 @@ export const CROSS_ENTROPY_VARIANT_REGISTRY: VariantRegistry<
     adapter.isFallback || p.vocab <= CROSS_ENTROPY_ROW_MAX_VOCAB ? 'row' : 'workgroup',
 };
 
-/** The tuned variant for this adapter and vocabulary if installed (src/ops/variants.ts), else the thresholds'. */
+/** The variant `tuned` (the context's table) names for this vocabulary, else the thresholds'. */
 export function chooseCrossEntropyVariant(
   adapter: AdapterSummary,
   vocab: number,

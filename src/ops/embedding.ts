@@ -61,7 +61,7 @@ export const EMBEDDING_VARIANT_REGISTRY: VariantRegistry<
   threshold: (adapter) => (adapter.isFallback ? 'sorted' : 'staged'),
 };
 
-/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+/** The variant `tuned` (the context's table) names for this shape, else the thresholds'. */
 export function chooseEmbeddingBackwardVariant(
   adapter: AdapterSummary,
   problem: EmbeddingProblem,

@@ -117,7 +117,7 @@ export const LAYERNORM_VARIANT_REGISTRY: VariantRegistry<LayerNormVariant, Layer
   },
 };
 
-/** The tuned variant for this adapter and width if installed (src/ops/variants.ts), else the thresholds'. */
+/** The variant `tuned` (the context's table) names for this width, else the thresholds'. */
 export function chooseLayerNormVariant(
   adapter: AdapterSummary,
   width: number,

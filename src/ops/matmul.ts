@@ -132,7 +132,7 @@ export const MATMUL_VARIANT_REGISTRY: VariantRegistry<MatmulVariant, MatmulProbl
   },
 };
 
-/** The tuned variant for this adapter and shape if installed (src/ops/variants.ts), else the thresholds'. */
+/** The variant `tuned` (the context's table) names for this shape, else the thresholds'. */
 export function chooseMatmulVariant(
   adapter: AdapterSummary,
   s: MatmulProblem,

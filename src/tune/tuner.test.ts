@@ -157,7 +157,7 @@ describe('variant tuner', () => {
     expect(chooseMatmulVariant(ctx.adapter, problem.problem, tuned)).toBe(entry.chosen);
   });
 
-  it('tunes residual_layernorm: both variants self-tested and timed, the choice installed', async () => {
+  it('tunes residual_layernorm: both variants self-tested and timed, the choice in the tuned context', async () => {
     const ctx = gpu();
     const { store } = await tempStore();
     const p: KernelProblem = {

@@ -9,8 +9,8 @@ import { crossEntropyTuning } from './cross_entropy';
 import { embeddingTuning } from './embedding';
 import { layernormTuning } from './layernorm';
 import { matmulTuning } from './matmul';
-import { residualLayerNormTuning } from './residual_layernorm';
 import { matmulGeluTuning } from './matmul_gelu';
+import { residualLayerNormTuning } from './residual_layernorm';
 
 export const TUNABLE_KERNEL_ENTRIES = {
   matmul: matmulTuning,
