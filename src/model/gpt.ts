@@ -130,7 +130,8 @@ interface ForwardSaved {
 interface BlockGrads {
   /** The residual stream's gradient, accumulated through the blocks. */
   dRes: GpuTensor;
-  dG: GpuTensor;
+  /** The GELU backward's scratch, made on first use (only a 'separate' one writes it). */
+  dG: () => GpuTensor;
   dU: GpuTensor;
   dH: GpuTensor;
   dO: GpuTensor;
@@ -467,9 +468,11 @@ export class GptGpu {
         0,
       )),
     );
+    let dG: GpuTensor | undefined;
     const grads: BlockGrads = {
       dRes,
-      dG: this.scratch([KR, F], 'd_g'),
+      // Only a 'separate' GELU backward writes dG: made when the first one asks, shared after.
+      dG: () => (dG ??= this.scratch([KR, F], 'd_g')),
       dU: this.scratch([KR, F], 'd_u'),
       dH: this.scratch([KR, d], 'd_h'),
       dO: this.scratch([KR, d], 'd_o'),
@@ -636,7 +639,7 @@ export class GptGpu {
     k: number,
     n: number,
     alpha = 1,
-    gelu?: { u: GpuTensor; dG: GpuTensor },
+    gelu?: { u: GpuTensor; dG: () => GpuTensor },
   ): Promise<PreparedOp[]> {
     const R = this.rows;
     const K = this.runs;

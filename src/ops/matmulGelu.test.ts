@@ -69,14 +69,22 @@ describe('matmul_gelu choice, labels and argument checks', () => {
     const fused = await prepareMatmulGeluForward(ctx, { m: 16, k: 16, n: 64, a, b, c, g });
     expect(fused).toHaveLength(1);
     const separate = await prepareMatmulGeluBackward(ctx, {
-      ...{ m: 16, k: 64, n: 16, a: dY, b, c: dU, u, dG, transB: true },
+      ...{ m: 16, k: 64, n: 16, a: dY, b, c: dU, u, dG: () => dG, transB: true },
       epilogue: 'separate',
     });
+    // 'fused' never asks for the scratch.
+    const fusedBack = await prepareMatmulGeluBackward(ctx, {
+      ...{ m: 16, k: 64, n: 16, a: dY, b, c: dU, u, transB: true },
+      dG: () => {
+        throw new Error('fused asked for dG');
+      },
+    });
+    expect(fusedBack).toHaveLength(1);
     expect(separate.map((op) => op.label)).toEqual([
       expect.stringMatching(/^matmul 16x64x16 \[/),
       'matmul gelu backward',
     ]);
-    for (const op of [...fused, ...separate]) op.release();
+    for (const op of [...fused, ...separate, ...fusedBack]) op.release();
     for (const x of [a, b, c, g, dG, dY, dU, u]) releaseTensor(ctx, x);
   });
 

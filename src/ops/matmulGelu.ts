@@ -60,8 +60,11 @@ export interface MatmulGeluForwardArgs extends PlainMatmulArgs {
 export interface MatmulGeluBackwardArgs extends PlainMatmulArgs {
   /** The GELU's input u, laid out as C. */
   u: GpuTensor;
-  /** Scratch laid out as C for the matmul's output before the GELU factor: 'separate' only. */
-  dG: GpuTensor;
+  /**
+   * Scratch laid out as C for the matmul's output before the GELU factor, asked for only by
+   * 'separate' (so that 'fused', the default, allocates none).
+   */
+  dG: () => GpuTensor;
   epilogue?: MatmulGeluVariant;
 }
 
@@ -123,9 +126,10 @@ export async function prepareMatmulGeluBackward(
   const variant =
     epilogue ?? chooseMatmulGeluVariant(ctx.adapter, problemOf(ctx, matmul, 'backward'), ctx.tuned);
   if (variant === 'fused') return [await prepareMatmul(ctx, { ...matmul, geluIn: u })];
-  const mm = await prepareMatmul(ctx, { ...matmul, c: dG });
+  const scratch = dG();
+  const mm = await prepareMatmul(ctx, { ...matmul, c: scratch });
   try {
-    return [mm, await prepareGeluBackward(ctx, { x: u, dy: dG, dx: matmul.c, n, label })];
+    return [mm, await prepareGeluBackward(ctx, { x: u, dy: scratch, dx: matmul.c, n, label })];
   } catch (e) {
     mm.release();
     throw e;

@@ -86,7 +86,7 @@ export async function runMatmulGeluCase(
         alpha,
         c: dU,
         u: scope.upload(uIn, 'u in'),
-        dG: scope.output(batch * m * n, 'dG'),
+        dG: () => scope.output(batch * m * n, 'dG'),
       }),
     )),
   ];

@@ -28,7 +28,7 @@ export const matmulGeluTuning: TunableKernelEntry<Required<MatmulGeluProblem>> =
       return prepareMatmulGeluForward(ctx, { ...shape, ...operands, ...bias, c, g });
     }
     const u = tensor(batch * m * n, 'u');
-    const dG = tensor(batch * m * n, 'dG');
+    const dG = () => tensor(batch * m * n, 'dG');
     return prepareMatmulGeluBackward(ctx, { ...shape, ...operands, c, u, dG });
   },
 };
