@@ -5,7 +5,12 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { CoordCheckPanel, coordChartRows, logAxis } from '../app/components/CoordCheckPanel';
+import {
+  CoordCheckPanel,
+  coordChartRows,
+  coordWidthsHint,
+  logAxis,
+} from '../app/components/CoordCheckPanel';
 import { ExportImport } from '../app/components/ExportImport';
 import {
   formatRange,
@@ -191,6 +196,13 @@ describe('CoordCheckPanel helpers', () => {
       { width: 32, embedding: 1, readoutLogits: 1 },
       { width: 64, embedding: 1, readoutLogits: 2 },
     ]);
+  });
+});
+
+describe('coordinate check width list', () => {
+  it("hints at the sweep's widths only while the form is valid", () => {
+    expect(coordWidthsHint([16, 32, 64], true)).toBe('16, 32, 64');
+    expect(coordWidthsHint([16, NaN], false)).toBeUndefined();
   });
 });
 

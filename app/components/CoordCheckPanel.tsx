@@ -124,6 +124,11 @@ export function logAxis(values: readonly number[]): { domain: [number, number]; 
 const MAX_COORD_WIDTHS = 8;
 const MAX_COORD_WIDTH = 2048;
 
+/** The width list's hint: the sweep's widths, only while the form is valid (a half-typed list holds NaN). */
+export function coordWidthsHint(widths: readonly number[], valid: boolean): string | undefined {
+  return valid ? widths.join(', ') : undefined;
+}
+
 /**
  * The coordinate check's own widths from the field's text ("16, 32, 64"): sorted, or a one-line
  * message naming the field.

@@ -5,7 +5,7 @@ import type { SweepConfig } from '../../../src/sweep/config';
 import { runCoordCheck } from '../../gpuClient';
 import { coordCaption, type CoordRun } from '../../lib/figureCaption';
 import { useLab } from '../../store';
-import { CoordCheckPanel, parseCoordWidths } from '../CoordCheckPanel';
+import { CoordCheckPanel, coordWidthsHint, parseCoordWidths } from '../CoordCheckPanel';
 
 /** Steps of the coordinate check: the first few, where a wrong parametrization shows. */
 const COORD_STEPS = 4;
@@ -61,7 +61,7 @@ export function CoordCheck({ valid }: { valid: boolean }) {
         type="text"
         inputMode="numeric"
         value={widthsText}
-        placeholder={config.widths.join(', ')}
+        placeholder={coordWidthsHint(config.widths, valid)}
         aria-invalid={typeof widths === 'string'}
         onChange={(e) => setWidthsText(e.currentTarget.value)}
       />{' '}
